@@ -1,0 +1,116 @@
+"""The ``gremienlauf`` command line. Output meant for office staff is German; errors never show a traceback."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from workflow.errors import DomainError
+
+app = typer.Typer(help="gremienlauf: Vorlagen durch ihre Beratungsfolge führen.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Datenbank einrichten und migrieren.", no_args_is_help=True)
+municipality_app = typer.Typer(help="Kommunen (Gemeindedateien) prüfen und einrichten.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(municipality_app, name="kommune")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="GREMIENLAUF_DATABASE_URL",
+                 help="Datenbank (Standard: SQLite-Datei unter var/; PostgreSQL: postgresql://…)"),
+]
+
+
+def friendly_errors(func: F) -> F:
+    """Domain and configuration errors become a short German message and exit code 1, not a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            typer.secho(f"Fehler: {exc.message}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except Exception as exc:  # a database that is down or unreachable, a full disk …
+            from sqlalchemy.exc import OperationalError
+
+            if isinstance(exc, OperationalError):
+                typer.secho(f"Fehler: Datenbank nicht erreichbar oder nicht bereit ({exc.orig})",
+                            fg=typer.colors.RED, err=True)
+                raise typer.Exit(1) from None
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@friendly_errors
+def demo(
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="Statt der eigenen Demo-Datenbank (var/demo.sqlite3) "
+                                 "eine leere Datenbank verwenden, z. B. PostgreSQL")] = None,
+) -> None:
+    """Die Wetzlarer Vorlage 1562/13 und je eine Vorlage aus Duisburg und Wilhelmshaven durchspielen."""
+    from gremienlauf.demo import run_demo
+
+    run_demo(database_url)
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade(database_url: DatabaseOption = None) -> None:
+    """Alle Migrationen anwenden."""
+    from workflow.db import upgrade
+
+    upgrade(database_url)
+    typer.echo("Datenbank ist auf dem neuesten Stand.")
+
+
+@municipality_app.command("pruefen")
+@friendly_errors
+def municipality_check(file: Path) -> None:
+    """Eine Gemeindedatei prüfen, ohne etwas zu speichern."""
+    from workflow.municipality import read_municipality_file
+
+    spec, profile = read_municipality_file(file)
+    typer.echo(f"{file}: in Ordnung – {spec.municipality.name} ({profile.label}), {len(spec.bodies)} Gremien, "
+               f"{len(spec.persons)} Personen.")
+
+
+@municipality_app.command("einrichten")
+@friendly_errors
+def municipality_import(file: Path, database_url: DatabaseOption = None) -> None:
+    """Eine Kommune aus ihrer Gemeindedatei einrichten (Migrationen werden vorher angewendet)."""
+    from workflow.db import make_engine, make_session_factory, upgrade
+    from workflow.setup import import_municipality
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    town = import_municipality(make_session_factory(engine), file)
+    typer.echo(f"{town.name} ist eingerichtet.")
+
+
+@app.command()
+def diagram(machine: Annotated[str, typer.Argument(help="paper, consultation oder meeting")] = "paper") -> None:
+    """Den Zustandsautomaten als Mermaid-Diagramm ausgeben."""
+    from workflow.machines import MACHINES
+
+    if machine not in MACHINES:
+        typer.secho(f"Fehler: unbekannter Automat '{machine}' (paper, consultation, meeting)",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    typer.echo(MACHINES[machine].mermaid())
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+    sys.exit(0)

@@ -1,0 +1,63 @@
+"""The audit trail and the outbox: written by use cases inside their own transaction, never committed here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from workflow.models import AuditEvent, Base, OutboxMessage
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def snapshot(obj: Base | None) -> dict[str, Any] | None:
+    """The column values of a mapped object, JSON-ready, for the audit's before/after."""
+    if obj is None:
+        return None
+    mapper = inspect(obj).mapper
+    return {attr.key: _json_value(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def record_audit(session: Session, *, actor: str, action: str, entity: Base, now: dt.datetime,
+                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                 reason: str | None = None, paper_id: int | None = None,
+                 meeting_id: int | None = None) -> AuditEvent:
+    """Append one audit event. ``entity`` must have been flushed (it needs its id)."""
+    if inspect(entity).identity is None:
+        session.flush()
+    event = AuditEvent(
+        occurred_at=now,
+        actor=actor,
+        action=action,
+        entity_type=type(entity).__tablename__,  # type: ignore[attr-defined]
+        entity_id=inspect(entity).identity[0],  # type: ignore[index]
+        paper_id=paper_id,
+        meeting_id=meeting_id,
+        before=before,
+        after=after if after is not None else snapshot(entity),
+        reason=reason,
+    )
+    session.add(event)
+    return event
+
+
+def emit(session: Session, event_type: str, now: dt.datetime, **payload: Any) -> OutboxMessage:
+    """Write a domain event to the outbox in the caller's transaction; the relay publishes it after commit."""
+    message = OutboxMessage(
+        created_at=now,
+        event_type=event_type,
+        payload={key: _json_value(value) for key, value in payload.items()},
+        attempts=0,
+    )
+    session.add(message)
+    return message

@@ -1,0 +1,126 @@
+"""Database access: settings, engines, the one-transaction-per-use-case helper and migrations.
+
+The embedded default is a SQLite file; ``GREMIENLAUF_DATABASE_URL`` points at PostgreSQL (psycopg 3).
+The database is the source of truth in every mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow.errors import Conflict, VersionConflict
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class Settings(BaseSettings):
+    """Settings read from the environment (prefix ``GREMIENLAUF_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="GREMIENLAUF_", extra="ignore")
+
+    database_url: str = "sqlite:///var/gremienlauf.sqlite3"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the plain ``postgresql://`` form and use psycopg 3 for it."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """Engine for ``url`` (default: the setting). SQLite gets WAL, foreign keys and write locks."""
+    url = normalise_url(url or Settings().database_url)
+    if url.startswith("sqlite"):
+        database = url.split("///", 1)[-1]
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _make_sqlite_transactions_lock(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _make_sqlite_transactions_lock(engine: Engine) -> None:
+    """SQLite has no row locks: take the write lock at BEGIN (``BEGIN IMMEDIATE``).
+
+    pysqlite's own transaction handling would begin lazily and let two writers read the same state; the
+    SQLAlchemy recipe for SQLite transactions is to switch it off and emit BEGIN ourselves.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: use cases return the objects they changed, readable after commit.
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One use case, one transaction: commit once at the end, roll back everything on any error.
+
+    Lost races surface as domain errors: a stale version column → VersionConflict, a unique constraint
+    hit by a concurrent writer → Conflict.
+    """
+    session = sessions()
+    try:
+        with session.begin():
+            yield session
+    except StaleDataError as exc:
+        raise VersionConflict(
+            "Someone else changed this record in the meantime; reload and try again", detail=str(exc)
+        ) from exc
+    except IntegrityError as exc:
+        raise Conflict(
+            "The change conflicts with data recorded at the same time by someone else; reload and try again",
+            detail=str(exc.orig),
+        ) from exc
+    except OperationalError as exc:
+        if "locked" in str(exc.orig).lower():
+            raise Conflict("The database is busy; please try again", detail=str(exc.orig)) from exc
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Apply the Alembic migrations up to ``revision``."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url or Settings().database_url), revision)
+
+
+def downgrade(url: str | None, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(url or Settings().database_url), revision)

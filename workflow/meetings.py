@@ -1,0 +1,353 @@
+"""Use cases of a meeting: create, put papers on the agenda, invite (notice period), cancel, attendance,
+approve the minutes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.audit import emit, record_audit, snapshot
+from workflow.beratungsfolge import FINISHED_STEP_STATES
+from workflow.db import transaction
+from workflow.errors import NoticePeriodViolation, RuleViolation, TransitionNotAllowed
+from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
+from workflow.models import AgendaItem, Attendance, Body, Consultation, Meeting, Membership, Paper, Person
+from workflow.papers import fire_paper
+from workflow.profile import NoticeRule, Profile
+from workflow.rules import BERLIN, check_dispatch, format_berlin, latest_dispatch
+from workflow.store import body_settings, by_key, clock, get, municipality_by_key, notice_rules, profile_of
+from workflow.vocabulary import AttendanceStatus, Channel, ConsultationState, PaperState
+
+Sessions = sessionmaker[Session]
+
+
+def meeting_guards(meeting: Meeting, now: dt.datetime) -> dict[str, Callable[[], bool]]:
+    return {"has_started": lambda: now >= meeting.start}
+
+
+def fire_meeting(meeting: Meeting, trigger: str, now: dt.datetime) -> None:
+    MEETING_MACHINE.fire(meeting, trigger, meeting_guards(meeting, now), what=f"meeting {meeting.id} ({meeting.name})")
+
+
+def _aware(moment: dt.datetime, what: str) -> dt.datetime:
+    if moment.tzinfo is None:
+        raise RuleViolation(f"{what} needs a time zone (e.g. 2013-09-30T17:00:00+02:00)")
+    return moment.astimezone(dt.UTC)
+
+
+def create_meeting(sessions: Sessions, *, actor: str, municipality: str, bodies: Sequence[str],
+                   start: dt.datetime, end: dt.datetime | None = None, location: str | None = None,
+                   name: str | None = None, second_session: bool = False,
+                   now: dt.datetime | None = None) -> Meeting:
+    """Create a meeting of one body, or a joint meeting of several (``bodies`` by key)."""
+    now = clock(now)
+    start = _aware(start, "The start of the meeting")
+    end = _aware(end, "The end of the meeting") if end else None
+    if end is not None and end <= start:
+        raise RuleViolation("The meeting must end after it starts")
+    if not bodies or len(set(bodies)) != len(bodies):
+        raise RuleViolation("A meeting needs one body (Gremium), or several different ones for a joint meeting")
+    with transaction(sessions) as session:
+        town = municipality_by_key(session, municipality)
+        members = [by_key(session, Body, town.id, key) for key in bodies]
+        local = start.astimezone(BERLIN)
+        default_name = (" und ".join(b.name for b in members) if len(members) < 3 else "Gemeinsame Sitzung")
+        meeting = Meeting(
+            municipality_id=town.id, state=MEETING_MACHINE.initial.value, start=start, end=end,
+            location=location, second_session=second_session,
+            name=name or f"Sitzung {default_name} am {local:%d.%m.%Y}", created_at=now, modified_at=now,
+        )
+        meeting.bodies.extend(members)
+        session.add(meeting)
+        session.flush()
+        record_audit(session, actor=actor, action="meeting.created", entity=meeting, now=now,
+                     meeting_id=meeting.id)
+        emit(session, "MeetingCreated", now, meeting_id=meeting.id)
+    return meeting
+
+
+def _renumber(session: Session, meeting: Meeting) -> None:
+    """Public part first (Ö 1, Ö 2, …), then the non-public part (N 1, …); order runs from 0."""
+    items = sorted(meeting.agenda_items, key=lambda i: (not i.public, i.order))
+    for index, item in enumerate(items):
+        item.order = -1 - index  # step aside first: (meeting_id, order) is unique
+    session.flush()
+    counters = {True: 0, False: 0}
+    for index, item in enumerate(items):
+        counters[item.public] += 1
+        item.order = index
+        item.number = f"{'Ö' if item.public else 'N'} {counters[item.public]}"
+    session.flush()
+
+
+def _next_order(meeting: Meeting) -> int:
+    return max((i.order for i in meeting.agenda_items), default=-1) + 1
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    consultation: Consultation
+    agenda_item: AgendaItem
+
+
+def schedule_consultation(sessions: Sessions, *, actor: str, consultation_id: int, meeting_id: int,
+                          public: bool | None = None, now: dt.datetime | None = None) -> ScheduleResult:
+    """Put a step of a paper's Beratungsfolge on the agenda of a meeting of its body."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        preview = get(session, Consultation, consultation_id)
+        paper = get(session, Paper, preview.paper_id, lock=True)
+        step = get(session, Consultation, consultation_id, lock=True)
+        meeting = get(session, Meeting, meeting_id, lock=True)
+        if paper.state not in (PaperState.submitted, PaperState.in_deliberation):
+            raise TransitionNotAllowed(
+                f"Only a submitted paper can be put on an agenda; the paper is in state '{paper.state}'",
+                state=paper.state,
+            )
+        if step.body_id not in {b.id for b in meeting.bodies}:
+            raise RuleViolation(f"'{meeting.name}' is not a meeting of '{step.body.name}'")
+        if meeting.state not in ("planned", "invited"):
+            raise TransitionNotAllowed(f"The meeting is in state '{meeting.state}'; nothing can be added",
+                                       state=meeting.state)
+        for other in paper.consultations:
+            if other.meeting is None or other.id == step.id or other.state in FINISHED_STEP_STATES:
+                continue
+            if other.stage < step.stage and other.meeting.start >= meeting.start:
+                raise RuleViolation(
+                    f"{step.body.name} can only deliberate after {other.body.name} (an earlier stage), which "
+                    f"meets on {format_berlin(other.meeting.start)}"
+                )
+            if other.stage > step.stage and other.meeting.start <= meeting.start:
+                raise RuleViolation(
+                    f"{other.body.name} (a later stage) already meets on {format_berlin(other.meeting.start)}; "
+                    f"{step.body.name} must deliberate before that"
+                )
+        before = snapshot(step)
+        CONSULTATION_MACHINE.fire(step, "schedule", what=f"step {step.id} ({step.body.name})")
+        profile = profile_of(session, paper.municipality_id)
+        body_public = body_settings(profile, step.body).public
+        is_public = paper.public and body_public if public is None else (public and paper.public)
+        item = AgendaItem(
+            meeting_id=meeting.id, number="", order=_next_order(meeting), public=is_public,
+            title=paper.subject, consultation_id=step.id,
+            late_addition=meeting.state == "invited", second_session=step.quorum_failed,
+            created_at=now, modified_at=now,
+        )
+        session.add(item)
+        session.flush()
+        session.refresh(meeting, ["agenda_items"])
+        _renumber(session, meeting)
+        step.meeting_id, step.agenda_item_id, step.modified_at = meeting.id, item.id, now
+        if meeting.state == "invited":
+            CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
+        if paper.state == PaperState.submitted:
+            fire_paper(paper, "begin_deliberation")
+        paper.modified_at = meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="consultation.scheduled", entity=step, now=now,
+                     before=before, paper_id=paper.id, meeting_id=meeting.id)
+        emit(session, "ConsultationScheduled", now, paper_id=paper.id, meeting_id=meeting.id,
+             consultation_id=step.id, agenda_item_id=item.id, late_addition=item.late_addition)
+    return ScheduleResult(step, item)
+
+
+def add_agenda_item(sessions: Sessions, *, actor: str, meeting_id: int, title: str, public: bool | None = None,
+                    now: dt.datetime | None = None) -> AgendaItem:
+    """An agenda item without a paper (Eröffnung, Mitteilungen, Anfragen …); public by default only if every
+    body of the meeting meets in public."""
+    now = clock(now)
+    if not title.strip():
+        raise RuleViolation("An agenda item needs a title")
+    with transaction(sessions) as session:
+        meeting = get(session, Meeting, meeting_id, lock=True)
+        if meeting.state not in ("planned", "invited"):
+            raise TransitionNotAllowed(f"The meeting is in state '{meeting.state}'; nothing can be added",
+                                       state=meeting.state)
+        if public is None:
+            profile = profile_of(session, meeting.municipality_id)
+            public = all(body_settings(profile, body).public for body in meeting.bodies)
+        item = AgendaItem(meeting_id=meeting.id, number="", order=_next_order(meeting), public=public,
+                          title=title.strip(), late_addition=meeting.state == "invited",
+                          created_at=now, modified_at=now)
+        session.add(item)
+        session.flush()
+        session.refresh(meeting, ["agenda_items"])
+        _renumber(session, meeting)
+        meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="agenda_item.added", entity=item, now=now,
+                     meeting_id=meeting.id)
+        emit(session, "AgendaChanged", now, meeting_id=meeting.id)
+    return item
+
+
+@dataclass(frozen=True)
+class InvitationDeadline:
+    """When the invitation must go out at the latest, and under which rule."""
+
+    latest_dispatch: dt.datetime
+    rule: NoticeRule
+    channel: Channel
+    body: str
+
+    def describe(self) -> str:
+        return (f"{format_berlin(self.latest_dispatch)} ({self.rule.describe()}"
+                f"{', ' + self.rule.legal_basis if self.rule.legal_basis else ''}; {self.body})")
+
+
+def _deadline(profile: Profile, meeting: Meeting, channel: Channel | None, *, urgent: bool
+              ) -> InvitationDeadline | None:
+    """The earliest deadline over the meeting's bodies; None if the period cannot be shortened."""
+    deadlines = []
+    for body in meeting.bodies:
+        rules = notice_rules(profile, body)
+        rule = rules.urgent if urgent else (
+            rules.second_session if meeting.second_session and rules.second_session else rules.regular
+        )
+        if rule is None:
+            return None
+        via = channel or rules.channel
+        lag = 0 if rule.reference != "receipt" else rules.receipt_lag_days.get(via, 0)
+        deadlines.append(InvitationDeadline(latest_dispatch(meeting.start, rule, lag), rule, via, body.name))
+    return min(deadlines, key=lambda d: d.latest_dispatch)
+
+
+def invitation_deadline(session: Session, meeting: Meeting, channel: Channel | None = None
+                        ) -> InvitationDeadline:
+    deadline = _deadline(profile_of(session, meeting.municipality_id), meeting, channel, urgent=False)
+    assert deadline is not None
+    return deadline
+
+
+def invite_meeting(sessions: Sessions, *, actor: str, meeting_id: int, urgent: bool = False,
+                   urgent_reason: str | None = None, channel: Channel | None = None,
+                   now: dt.datetime | None = None) -> Meeting:
+    """Issue the invitation. After the notice deadline it is refused unless marked urgent with a reason
+    (and the shortened period, where the profile allows one, still holds)."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        meeting = get(session, Meeting, meeting_id, lock=True)
+        profile = profile_of(session, meeting.municipality_id)
+        regular = _deadline(profile, meeting, channel, urgent=False)
+        assert regular is not None
+        before = snapshot(meeting)
+        fire_meeting(meeting, "invite", now)
+        if now > regular.latest_dispatch:
+            if not urgent:
+                raise NoticePeriodViolation(
+                    f"Ladungsfrist missed: the invitation had to be sent by {regular.describe()}. "
+                    "If the chair shortened the period, mark the invitation as urgent (Dringlichkeit) with a reason.",
+                    deadline=regular.latest_dispatch.isoformat(),
+                )
+            if not urgent_reason or not urgent_reason.strip():
+                raise NoticePeriodViolation("An urgent invitation (Dringlichkeit) needs a reason, which is printed "
+                                            "in the invitation")
+            shortened = _deadline(profile, meeting, channel, urgent=True)
+            if shortened is None:
+                raise NoticePeriodViolation("The notice period of this body cannot be shortened")
+            check_dispatch(now, shortened.latest_dispatch, what="even an urgent invitation")
+            meeting.urgent, meeting.urgent_reason = True, urgent_reason.strip()
+        meeting.invitation_sent_at = now
+        meeting.invitation_channel = (channel or regular.channel).value
+        for item in meeting.agenda_items:
+            if item.consultation is not None and item.consultation.state == ConsultationState.scheduled:
+                CONSULTATION_MACHINE.fire(item.consultation, "invite", what=f"step {item.consultation.id}")
+                item.consultation.modified_at = now
+        meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="meeting.invited", entity=meeting, now=now, before=before,
+                     reason=meeting.urgent_reason, meeting_id=meeting.id)
+        emit(session, "MeetingInvited", now, meeting_id=meeting.id, urgent=meeting.urgent)
+    return meeting
+
+
+def cancel_meeting(sessions: Sessions, *, actor: str, meeting_id: int, reason: str,
+                   now: dt.datetime | None = None) -> Meeting:
+    """Cancel a meeting: its papers go back to 'planned' for their body's next meeting."""
+    now = clock(now)
+    if not reason or not reason.strip():
+        raise RuleViolation("Cancelling a meeting needs a reason")
+    with transaction(sessions) as session:
+        meeting = get(session, Meeting, meeting_id, lock=True)
+        before = snapshot(meeting)
+        fire_meeting(meeting, "cancel", now)
+        meeting.cancelled_reason = reason.strip()
+        meeting.sequence += 1
+        for item in meeting.agenda_items:
+            step = item.consultation
+            if step is not None and step.agenda_item_id == item.id and step.state in ("scheduled", "invited"):
+                CONSULTATION_MACHINE.fire(step, "unschedule", what=f"step {step.id}")
+                step.meeting_id = step.agenda_item_id = None
+                step.modified_at = now
+                step.paper.modified_at = now
+        meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="meeting.cancelled", entity=meeting, now=now, before=before,
+                     reason=meeting.cancelled_reason, meeting_id=meeting.id)
+        emit(session, "MeetingCancelled", now, meeting_id=meeting.id)
+    return meeting
+
+
+def record_attendance(sessions: Sessions, *, actor: str, meeting_id: int, present: Sequence[int],
+                      excused: Sequence[int] = (), now: dt.datetime | None = None) -> Meeting:
+    """Record who attended (by person id); everyone else of the bodies counts as absent."""
+    now = clock(now)
+    if set(present) & set(excused):
+        raise RuleViolation("A person cannot be present and excused at once")
+    with transaction(sessions) as session:
+        meeting = get(session, Meeting, meeting_id, lock=True)
+        if meeting.state not in ("invited", "held"):
+            raise TransitionNotAllowed(
+                f"Attendance can only be recorded for a meeting that was invited or held; it is '{meeting.state}'",
+                state=meeting.state,
+            )
+        known = set(session.scalars(select(Person.id).where(Person.municipality_id == meeting.municipality_id,
+                                                            Person.id.in_([*present, *excused]))))
+        unknown = sorted((set(present) | set(excused)) - known)
+        if unknown:
+            raise RuleViolation(f"Unknown persons: {', '.join(map(str, unknown))}", unknown=unknown)
+        if meeting.state == "invited":
+            fire_meeting(meeting, "hold", now)
+        before = {"attendance": {a.person_id: a.status for a in meeting.attendance}}
+        for row in list(meeting.attendance):
+            session.delete(row)
+        session.flush()
+        body_ids = [b.id for b in meeting.bodies]
+        members = set(session.scalars(select(Membership.person_id).where(Membership.body_id.in_(body_ids))))
+        for person_id in sorted(members | set(present) | set(excused)):
+            status = (AttendanceStatus.present if person_id in present
+                      else AttendanceStatus.excused if person_id in excused else AttendanceStatus.absent)
+            session.add(Attendance(meeting_id=meeting.id, person_id=person_id, status=status.value,
+                                   created_at=now, modified_at=now))
+        meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="meeting.attendance_recorded", entity=meeting, now=now,
+                     before=before, after={"present": sorted(present), "excused": sorted(excused)},
+                     meeting_id=meeting.id)
+        emit(session, "AttendanceRecorded", now, meeting_id=meeting.id)
+    return meeting
+
+
+def approve_minutes(sessions: Sessions, *, actor: str, meeting_id: int, now: dt.datetime | None = None
+                    ) -> Meeting:
+    """The body approved the minutes (Niederschrift) of a held meeting; every paper item needs a result."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        meeting = get(session, Meeting, meeting_id, lock=True)
+        missing = [i.number for i in meeting.agenda_items
+                   if i.consultation is not None and i.result is None
+                   and i.consultation.state not in ("closed",) and i.consultation.agenda_item_id == i.id]
+        if meeting.state == "held" and missing:
+            raise RuleViolation(f"No result recorded yet for TOP {', '.join(missing)}", items=missing)
+        before = snapshot(meeting)
+        fire_meeting(meeting, "approve_minutes", now)
+        meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="meeting.minutes_approved", entity=meeting, now=now,
+                     before=before, meeting_id=meeting.id)
+        emit(session, "MinutesApproved", now, meeting_id=meeting.id)
+    return meeting

@@ -1,0 +1,485 @@
+"""Persistent domain model (SQLAlchemy 2). Every schema change comes with an Alembic migration.
+
+States and codes are stored as their lowercase string values (see ``workflow.vocabulary``); datetimes are
+stored in UTC and always come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware datetimes in, UTC out; naive datetimes are a bug and are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use a timezone-aware datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        # SQLite gives back naive values; they were stored in UTC.
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Timestamped:
+    """``created``/``modified`` for every published object (OParl needs both)."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # onupdate fires only when the row itself is UPDATEd; use cases touch parents explicitly.
+    modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Municipality(Timestamped, Base):
+    """A municipality (OParl ``Body``): one city with its profile."""
+
+    __tablename__ = "municipality"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(100))
+    profile: Mapped[str] = mapped_column(String(32))
+    website: Mapped[str | None] = mapped_column(String(300))
+
+    bodies: Mapped[list[Body]] = relationship(back_populates="municipality", order_by="Body.id")
+
+
+class Department(Timestamped, Base):
+    """Fachamt: originates papers, co-signs others, receives resolution extracts."""
+
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("municipality_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    short_name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(200))
+
+
+class Faction(Timestamped, Base):
+    __tablename__ = "faction"
+    __table_args__ = (UniqueConstraint("municipality_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(60))
+
+
+class Person(Timestamped, Base):
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("municipality_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str | None] = mapped_column(String(60))  # e.g. "Dr."
+    function: Mapped[str | None] = mapped_column(String(120))  # e.g. "Oberbürgermeister"
+    email: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def name(self) -> str:
+        return " ".join(part for part in (self.title, self.given_name, self.family_name) if part)
+
+
+class Body(Timestamped, Base):
+    """A Gremium: assembly, executive board, committee, district or advisory body."""
+
+    __tablename__ = "body"
+    __table_args__ = (UniqueConstraint("municipality_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(60))
+    statutory_members: Mapped[int] = mapped_column(Integer)
+    public: Mapped[bool] = mapped_column(Boolean)
+    tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # The per-body override of the profile's settings, as written in the municipality file.
+    settings_override: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+    municipality: Mapped[Municipality] = relationship(back_populates="bodies")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="body", order_by="Membership.id")
+
+
+class Membership(Timestamped, Base):
+    __tablename__ = "membership"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    voting_right: Mapped[bool] = mapped_column(Boolean)
+    faction_id: Mapped[int | None] = mapped_column(ForeignKey("faction.id"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    substitute_of_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    body: Mapped[Body] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    faction: Mapped[Faction | None] = relationship()
+
+    def active_on(self, day: dt.date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class ReferenceCounter(Base):
+    """The running number of Drucksachen per municipality and year; locked while a number is drawn."""
+
+    __tablename__ = "reference_counter"
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Paper(Timestamped, Base):
+    """A Vorlage (Beschlussvorlage, Mitteilungsvorlage, Antrag, …)."""
+
+    __tablename__ = "paper"
+    __table_args__ = (UniqueConstraint("municipality_id", "reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    reference: Mapped[str | None] = mapped_column(String(20))  # Drucksachen-Nr., assigned at submission
+    file_reference: Mapped[str | None] = mapped_column(String(100))  # Aktenzeichen
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
+    paper_date: Mapped[dt.date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(Text)
+    proposed_resolution: Mapped[str] = mapped_column(Text, default="")
+    justification: Mapped[str] = mapped_column(Text, default="")
+    financial_impact: Mapped[bool] = mapped_column(Boolean, default=False)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    signed_place: Mapped[str | None] = mapped_column(String(100))
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    signatory_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution_text: Mapped[str | None] = mapped_column(Text)  # the adopted text, once decided
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("paper.id"))
+    closing_reason: Mapped[str | None] = mapped_column(Text)  # withdrawal or settlement
+
+    __mapper_args__ = {"version_id_col": version}
+
+    department: Mapped[Department] = relationship()
+    signatory: Mapped[Person | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="paper", order_by="Attachment.position", cascade="all, delete-orphan"
+    )
+    cosignatures: Mapped[list[Cosignature]] = relationship(
+        back_populates="paper", order_by="Cosignature.id", cascade="all, delete-orphan"
+    )
+    consultations: Mapped[list[Consultation]] = relationship(
+        back_populates="paper", order_by=lambda: (Consultation.stage, Consultation.position),
+        foreign_keys="Consultation.paper_id",
+    )
+
+
+class Attachment(Timestamped, Base):
+    """Anlage: metadata of an attached file (the file itself is stored by the workers)."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("paper.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    paper: Mapped[Paper] = relationship(back_populates="attachments")
+
+
+class Cosignature(Timestamped, Base):
+    """Mitzeichnung by another department; a required one must be given before submission."""
+
+    __tablename__ = "cosignature"
+    __table_args__ = (UniqueConstraint("paper_id", "department_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("paper.id"), index=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id"))
+    required: Mapped[bool] = mapped_column(Boolean, default=True)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    paper: Mapped[Paper] = relationship(back_populates="cosignatures")
+    department: Mapped[Department] = relationship()
+
+
+class Consultation(Timestamped, Base):
+    """One step of the Beratungsfolge: one body deliberating the paper in one role."""
+
+    __tablename__ = "consultation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("paper.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), index=True)
+    stage: Mapped[int] = mapped_column(Integer)  # steps of one stage run in parallel
+    position: Mapped[int] = mapped_column(Integer)  # order within the stage
+    role: Mapped[str] = mapped_column(String(32))
+    authoritative: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", use_alter=True, name="fk_consultation_agenda_item_id_agenda_item")
+    )
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    outcome_wording: Mapped[str | None] = mapped_column(Text)
+    resolution_text: Mapped[str | None] = mapped_column(Text)
+    referred_from_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
+    # For a step that ended with 'deferred' for lack of quorum: the next invitation must say so.
+    quorum_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    paper: Mapped[Paper] = relationship(back_populates="consultations", foreign_keys=[paper_id])
+    body: Mapped[Body] = relationship()
+    meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
+    agenda_item: Mapped[AgendaItem | None] = relationship(foreign_keys=[agenda_item_id], post_update=True)
+
+
+class Meeting(Timestamped, Base):
+    """A Sitzung of one body, or a joint meeting of several."""
+
+    __tablename__ = "meeting"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(300))
+    second_session: Mapped[bool] = mapped_column(Boolean, default=False)  # after a failed quorum
+    invitation_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    invitation_channel: Mapped[str | None] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_reason: Mapped[str | None] = mapped_column(Text)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)  # iCalendar SEQUENCE, raised on change
+
+    __mapper_args__ = {"version_id_col": version}
+
+    bodies: Mapped[list[Body]] = relationship(secondary="meeting_body", order_by="Body.id")
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", order_by="AgendaItem.order", foreign_keys="AgendaItem.meeting_id"
+    )
+    attendance: Mapped[list[Attendance]] = relationship(back_populates="meeting", order_by="Attendance.id")
+
+
+class MeetingBody(Base):
+    __tablename__ = "meeting_body"
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), primary_key=True, index=True)
+
+
+class AgendaItem(Timestamped, Base):
+    """A TOP: number as printed, order from 0, public part (Ö) or non-public part (N)."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (UniqueConstraint("meeting_id", "order"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    order: Mapped[int] = mapped_column(Integer)
+    public: Mapped[bool] = mapped_column(Boolean)
+    title: Mapped[str] = mapped_column(Text)
+    consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"), index=True)
+    late_addition: Mapped[bool] = mapped_column(Boolean, default=False)
+    second_session: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    meeting: Mapped[Meeting] = relationship(back_populates="agenda_items", foreign_keys=[meeting_id])
+    consultation: Mapped[Consultation | None] = relationship(foreign_keys=[consultation_id])
+    result: Mapped[ItemResult | None] = relationship(back_populates="agenda_item", uselist=False)
+
+
+class Attendance(Timestamped, Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    status: Mapped[str] = mapped_column(String(16))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendance")
+    person: Mapped[Person] = relationship()
+
+
+class ItemResult(Timestamped, Base):
+    """The result of one agenda item: who was there, the votes, and the outcome. One per item."""
+
+    __tablename__ = "item_result"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    outcome_wording: Mapped[str] = mapped_column(Text)
+    resolution_text: Mapped[str | None] = mapped_column(Text)
+    referred_to_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
+    quorum_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    agenda_item: Mapped[AgendaItem] = relationship(back_populates="result")
+    present: Mapped[list[ItemPresence]] = relationship(
+        back_populates="result", cascade="all, delete-orphan", order_by="ItemPresence.person_id"
+    )
+    recusals: Mapped[list[Recusal]] = relationship(
+        back_populates="result", cascade="all, delete-orphan", order_by="Recusal.person_id"
+    )
+    votes: Mapped[list[Vote]] = relationship(
+        back_populates="result", cascade="all, delete-orphan", order_by="Vote.position"
+    )
+
+
+class ItemPresence(Base):
+    """Who was in the room for this item (recused members left it and are not listed)."""
+
+    __tablename__ = "item_presence"
+    result_id: Mapped[int] = mapped_column(ForeignKey("item_result.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    result: Mapped[ItemResult] = relationship(back_populates="present")
+
+
+class Recusal(Base):
+    """Befangenheit: the member did not take part in deliberation and vote."""
+
+    __tablename__ = "recusal"
+    result_id: Mapped[int] = mapped_column(ForeignKey("item_result.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[ItemResult] = relationship(back_populates="recusals")
+    person: Mapped[Person] = relationship()
+
+
+class Vote(Base):
+    """One vote on one motion of an item; the ``decisive`` one is the vote the outcome rests on."""
+
+    __tablename__ = "vote"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    result_id: Mapped[int] = mapped_column(ForeignKey("item_result.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(Text)
+    yes: Mapped[int] = mapped_column(Integer)
+    no: Mapped[int] = mapped_column(Integer)
+    abstain: Mapped[int] = mapped_column(Integer)
+    decisive: Mapped[bool] = mapped_column(Boolean)
+    casting_vote: Mapped[str | None] = mapped_column(String(8))  # chair's vote on a tie, where allowed
+
+    result: Mapped[ItemResult] = relationship(back_populates="votes")
+    faction_counts: Mapped[list[VoteFactionCount]] = relationship(
+        back_populates="vote", cascade="all, delete-orphan", order_by="VoteFactionCount.faction_id"
+    )
+    named: Mapped[list[NamedVote]] = relationship(
+        back_populates="vote", cascade="all, delete-orphan", order_by="NamedVote.person_id"
+    )
+
+
+class VoteFactionCount(Base):
+    __tablename__ = "vote_faction_count"
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True)
+    faction_id: Mapped[int] = mapped_column(ForeignKey("faction.id"), primary_key=True)
+    yes: Mapped[int] = mapped_column(Integer)
+    no: Mapped[int] = mapped_column(Integer)
+    abstain: Mapped[int] = mapped_column(Integer)
+    vote: Mapped[Vote] = relationship(back_populates="faction_counts")
+    faction: Mapped[Faction] = relationship()
+
+
+class NamedVote(Base):
+    """Namentliche Abstimmung, or a member's demand that their vote be minuted (HGO § 61)."""
+
+    __tablename__ = "named_vote"
+    vote_id: Mapped[int] = mapped_column(ForeignKey("vote.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(8))
+    vote: Mapped[Vote] = relationship(back_populates="named")
+    person: Mapped[Person] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only audit trail: who did what, when, with the state before and after.
+
+    The migration adds database triggers that refuse UPDATE and DELETE on this table.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    paper_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    meeting_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A domain event written in the use case's transaction; the relay hands it to the workers."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "published_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

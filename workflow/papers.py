@@ -1,0 +1,406 @@
+"""Use cases of a paper: draft, edit, co-sign, submit, plan the Beratungsfolge, withdraw, settle.
+
+Each is one function and one transaction: it locks what it changes, fires the state machine, writes its
+audit event and its outbox event, and commits once (``workflow.db.transaction``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.audit import emit, record_audit, snapshot
+from workflow.beratungsfolge import PlannedStep, check_plan, default_plan, open_steps
+from workflow.db import transaction
+from workflow.errors import PlanInvalid, RuleViolation, TransitionNotAllowed, VersionConflict
+from workflow.machines import CONSULTATION_MACHINE, PAPER_MACHINE
+from workflow.models import (
+    Attachment,
+    Body,
+    Consultation,
+    Cosignature,
+    Department,
+    Paper,
+    Person,
+    ReferenceCounter,
+)
+from workflow.rules import BERLIN
+from workflow.store import by_key, clock, get, municipality_by_key, profile_of
+from workflow.vocabulary import (
+    OUTCOME_WORDING,
+    ConsultationRole,
+    ConsultationState,
+    Outcome,
+    PaperKind,
+    PaperState,
+)
+
+Sessions = sessionmaker[Session]
+
+
+@dataclass(frozen=True)
+class AttachmentInput:
+    title: str
+    file_name: str | None = None
+    media_type: str | None = None
+    size_bytes: int | None = None
+    public: bool = True
+
+
+#: Fields of a draft that may be edited, with the check each value must pass.
+EDITABLE_FIELDS: dict[str, Callable[[Any], bool]] = {
+    "subject": lambda v: isinstance(v, str) and bool(v.strip()),
+    "proposed_resolution": lambda v: isinstance(v, str),
+    "justification": lambda v: isinstance(v, str),
+    "file_reference": lambda v: v is None or isinstance(v, str),
+    "paper_date": lambda v: isinstance(v, dt.date),
+    "financial_impact": lambda v: isinstance(v, bool),
+    "public": lambda v: isinstance(v, bool),
+    "signed_place": lambda v: v is None or isinstance(v, str),
+    "signed_on": lambda v: v is None or isinstance(v, dt.date),
+}
+
+
+def paper_guards(paper: Paper) -> dict[str, Callable[[], bool]]:
+    """The guards of the paper machine, evaluated on this paper."""
+    return {
+        "has_required_cosigners": lambda: any(c.required for c in paper.cosignatures),
+        "all_cosigned": lambda: all(c.signed_at is not None for c in paper.cosignatures if c.required),
+    }
+
+
+def fire_paper(paper: Paper, trigger: str) -> None:
+    PAPER_MACHINE.fire(paper, trigger, paper_guards(paper), what=f"paper {paper.reference or paper.id}")
+
+
+def allowed_paper_triggers(paper: Paper) -> list[str]:
+    return PAPER_MACHINE.allowed_triggers(paper, paper_guards(paper))
+
+
+def _require_text(value: str, what: str) -> str:
+    if not value or not value.strip():
+        raise RuleViolation(f"{what} must not be empty")
+    return value.strip()
+
+
+def draft_paper(sessions: Sessions, *, actor: str, municipality: str, kind: PaperKind, department: str,
+                subject: str, paper_date: dt.date, proposed_resolution: str = "", justification: str = "",
+                file_reference: str | None = None, financial_impact: bool = False, public: bool = True,
+                attachments: Sequence[AttachmentInput] = (), cosigners: Sequence[str] = (),
+                signatory: str | None = None, signed_place: str | None = None,
+                signed_on: dt.date | None = None, now: dt.datetime | None = None) -> Paper:
+    """Create a paper in the state ``draft`` for the originating department."""
+    now = clock(now)
+    subject = _require_text(subject, "The subject (Betreff)")
+    with transaction(sessions) as session:
+        town = municipality_by_key(session, municipality)
+        dept = by_key(session, Department, town.id, department)
+        paper = Paper(
+            municipality_id=town.id, kind=PaperKind(kind).value, state=PAPER_MACHINE.initial.value,
+            department_id=dept.id, paper_date=paper_date, subject=subject,
+            proposed_resolution=proposed_resolution, justification=justification,
+            file_reference=file_reference, financial_impact=financial_impact, public=public,
+            signed_place=signed_place, signed_on=signed_on,
+            signatory_id=by_key(session, Person, town.id, signatory).id if signatory else None,
+            created_at=now, modified_at=now,
+        )
+        for position, attachment in enumerate(attachments):
+            paper.attachments.append(Attachment(
+                position=position, title=_require_text(attachment.title, "An attachment's title"),
+                file_name=attachment.file_name, media_type=attachment.media_type,
+                size_bytes=attachment.size_bytes, public=attachment.public and public,
+                created_at=now, modified_at=now,
+            ))
+        seen: set[str] = set()
+        for key in cosigners:
+            if key in seen or key == dept.key:
+                raise RuleViolation(f"Co-signer (Mitzeichnung) '{key}' is named twice or is the originator")
+            seen.add(key)
+            paper.cosignatures.append(Cosignature(
+                department_id=by_key(session, Department, town.id, key).id, required=True,
+                created_at=now, modified_at=now,
+            ))
+        session.add(paper)
+        session.flush()
+        record_audit(session, actor=actor, action="paper.drafted", entity=paper, now=now, paper_id=paper.id)
+        emit(session, "PaperDrafted", now, paper_id=paper.id)
+    return paper
+
+
+def update_draft(sessions: Sessions, *, actor: str, paper_id: int, changes: dict[str, Any],
+                 expected_version: int | None = None, now: dt.datetime | None = None) -> Paper:
+    """Edit a paper while it is a draft; ``expected_version`` guards against lost updates (ETag)."""
+    now = clock(now)
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise RuleViolation(f"These fields cannot be edited: {', '.join(unknown)}", fields=unknown)
+    for field, value in changes.items():
+        if not EDITABLE_FIELDS[field](value):
+            raise RuleViolation(f"Invalid value for '{field}'", field=field)
+    with transaction(sessions) as session:
+        paper = get(session, Paper, paper_id, lock=True)
+        if expected_version is not None and paper.version != expected_version:
+            raise VersionConflict(
+                f"The paper was changed in the meantime (version {paper.version}, yours {expected_version})",
+                current_version=paper.version,
+            )
+        if paper.state != PaperState.draft:
+            raise TransitionNotAllowed(
+                f"Only a draft can be edited; the paper is in state '{paper.state}'",
+                state=paper.state, allowed=allowed_paper_triggers(paper),
+            )
+        before = snapshot(paper)
+        for field, value in changes.items():
+            setattr(paper, field, value.strip() if field == "subject" else value)
+        paper.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="paper.edited", entity=paper, now=now, before=before,
+                     paper_id=paper.id)
+        emit(session, "PaperChanged", now, paper_id=paper.id)
+    return paper
+
+
+def _paper_transition(sessions: Sessions, *, actor: str, paper_id: int, trigger: str, action: str,
+                      now: dt.datetime | None, reason: str | None = None,
+                      before_fire: Callable[[Session, Paper, dt.datetime], None] | None = None,
+                      after_fire: Callable[[Session, Paper, dt.datetime], None] | None = None,
+                      event: str | None = None) -> Paper:
+    """The common shape of a paper use case: lock, fire, audit, outbox, commit once."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        paper = get(session, Paper, paper_id, lock=True)
+        before = snapshot(paper)
+        if before_fire:
+            before_fire(session, paper, now)
+        fire_paper(paper, trigger)
+        if after_fire:
+            after_fire(session, paper, now)
+        paper.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action=action, entity=paper, now=now, before=before, reason=reason,
+                     paper_id=paper.id)
+        emit(session, event or action, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
+    return paper
+
+
+def request_cosignatures(sessions: Sessions, *, actor: str, paper_id: int, now: dt.datetime | None = None
+                         ) -> Paper:
+    """Send a draft to the departments that must co-sign it (Mitzeichnung)."""
+    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="request_cosignatures",
+                             action="paper.cosigning_requested", event="CosigningRequested", now=now)
+
+
+def cosign(sessions: Sessions, *, actor: str, paper_id: int, department: str, comment: str | None = None,
+           now: dt.datetime | None = None) -> Paper:
+    """A department co-signs a paper that is in co-signing."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        paper = get(session, Paper, paper_id, lock=True)
+        if paper.state != PaperState.cosigning:
+            raise TransitionNotAllowed(
+                f"Co-signing (Mitzeichnung) is only possible while the paper is in co-signing; it is in state "
+                f"'{paper.state}'", state=paper.state, allowed=allowed_paper_triggers(paper),
+            )
+        dept = by_key(session, Department, paper.municipality_id, department)
+        entry = next((c for c in paper.cosignatures if c.department_id == dept.id), None)
+        if entry is None:
+            raise RuleViolation(f"'{dept.name}' is not asked to co-sign this paper")
+        if entry.signed_at is not None:
+            raise RuleViolation(f"'{dept.name}' has already co-signed this paper")
+        before = snapshot(entry)
+        entry.signed_at, entry.signed_by, entry.comment, entry.modified_at = now, actor, comment, now
+        paper.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="paper.cosigned", entity=entry, now=now, before=before,
+                     paper_id=paper.id)
+        emit(session, "PaperCosigned", now, paper_id=paper.id, department=dept.key)
+    return paper
+
+
+def return_to_draft(sessions: Sessions, *, actor: str, paper_id: int, reason: str,
+                    now: dt.datetime | None = None) -> Paper:
+    """A co-signer refuses: the paper goes back to draft and every co-signature given so far lapses."""
+    reason = _require_text(reason, "A reason")
+
+    def clear_signatures(_session: Session, paper: Paper, now: dt.datetime) -> None:
+        for entry in paper.cosignatures:
+            entry.signed_at = entry.signed_by = None
+            entry.modified_at = now
+
+    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="return_to_draft",
+                             action="paper.returned_to_draft", event="PaperReturnedToDraft", now=now,
+                             reason=reason, after_fire=clear_signatures)
+
+
+def _next_reference(session: Session, municipality_id: int, year: int) -> str:
+    """Draw the next Drucksachen-Nr. ``NNNN/YY`` with the year's counter row locked."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(ReferenceCounter)
+        .values(municipality_id=municipality_id, year=year, last_number=0)
+        .on_conflict_do_nothing()
+    )
+    counter = session.get(ReferenceCounter, (municipality_id, year), with_for_update=True,
+                          populate_existing=True)
+    assert counter is not None
+    while True:
+        counter.last_number += 1
+        reference = f"{counter.last_number:04d}/{year % 100:02d}"
+        taken = session.scalar(select(Paper.id).where(Paper.municipality_id == municipality_id,
+                                                      Paper.reference == reference))
+        if taken is None:
+            return reference
+
+
+def submit_paper(sessions: Sessions, *, actor: str, paper_id: int, now: dt.datetime | None = None) -> Paper:
+    """Submit a paper: it gets its Drucksachen-Nr. (running number per year) and, if none was planned yet,
+    the profile's default Beratungsfolge is *not* guessed: plan it with ``plan_consultations``."""
+
+    def assign(session: Session, paper: Paper, now: dt.datetime) -> None:
+        paper.reference = _next_reference(session, paper.municipality_id, now.astimezone(BERLIN).year)
+        paper.submitted_at = now
+        if paper.signatory_id is not None and paper.signed_on is None:
+            paper.signed_on = now.astimezone(BERLIN).date()  # released (gezeichnet) with the submission
+
+    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="submit",
+                             action="paper.submitted", event="PaperSubmitted", now=now, after_fire=assign)
+
+
+def set_reference_counter(sessions: Sessions, *, actor: str, municipality: str, year: int, last_number: int,
+                          now: dt.datetime | None = None) -> None:
+    """Continue the numbering of a previous system (e.g. when switching systems mid-year)."""
+    now = clock(now)
+    if last_number < 0:
+        raise RuleViolation("The last number must not be negative")
+    with transaction(sessions) as session:
+        town = municipality_by_key(session, municipality)
+        counter = session.get(ReferenceCounter, (town.id, year), with_for_update=True)
+        before = None if counter is None else {"year": year, "last_number": counter.last_number}
+        if counter is None:
+            counter = ReferenceCounter(municipality_id=town.id, year=year, last_number=last_number)
+            session.add(counter)
+        elif last_number < counter.last_number:
+            raise RuleViolation(f"The counter for {year} is already at {counter.last_number}; it cannot go back")
+        counter.last_number = last_number
+        session.flush()
+        record_audit(session, actor=actor, action="reference_counter.set", entity=town, now=now,
+                     before=before, after={"year": year, "last_number": last_number})
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """An explicit step of a Beratungsfolge: a body (by key) and its role."""
+
+    body: str
+    role: ConsultationRole = ConsultationRole.preliminary
+
+
+def plan_consultations(sessions: Sessions, *, actor: str, paper_id: int, committees: Sequence[str] = (),
+                       decided_by: str | None = None, stages: Sequence[Sequence[StepInput]] | None = None,
+                       now: dt.datetime | None = None) -> Paper:
+    """Plan (or re-plan) the Beratungsfolge: the profile's default, or the explicit ``stages``.
+
+    Allowed until one of its steps has been put on an agenda.
+    """
+    now = clock(now)
+    with transaction(sessions) as session:
+        paper = get(session, Paper, paper_id, lock=True)
+        if paper.state not in (PaperState.draft, PaperState.cosigning, PaperState.submitted):
+            raise TransitionNotAllowed(
+                f"The Beratungsfolge can no longer be planned: the paper is in state '{paper.state}'",
+                state=paper.state, allowed=allowed_paper_triggers(paper),
+            )
+        existing = list(paper.consultations)
+        if any(c.state != ConsultationState.planned for c in existing):
+            raise TransitionNotAllowed("The Beratungsfolge can no longer be changed: a step is already scheduled")
+        profile = profile_of(session, paper.municipality_id)
+        bodies = list(session.scalars(
+            select(Body).where(Body.municipality_id == paper.municipality_id).order_by(Body.id)
+        ))
+        kind = PaperKind(paper.kind)
+        if stages is None:
+            plan = default_plan(profile, kind, bodies, chosen=committees,
+                                financial_impact=paper.financial_impact, decided_by=decided_by)
+        else:
+            by_key_ = {b.key: b for b in bodies}
+            unknown = sorted({s.body for stage in stages for s in stage} - set(by_key_))
+            if unknown:
+                raise PlanInvalid(f"Unknown bodies (Gremien): {', '.join(unknown)}", unknown=unknown)
+            plan = [[PlannedStep(by_key_[s.body], ConsultationRole(s.role)) for s in stage] for stage in stages]
+            check_plan(kind, plan)
+        before = {"plan": [_step_view(c) for c in existing]}
+        for old in existing:
+            session.delete(old)
+        session.flush()
+        for stage_no, stage in enumerate(plan, start=1):
+            for position, step in enumerate(stage):
+                session.add(Consultation(
+                    paper_id=paper.id, body_id=step.body.id, stage=stage_no, position=position,
+                    role=step.role.value, authoritative=step.authoritative,
+                    state=CONSULTATION_MACHINE.initial.value, created_at=now, modified_at=now,
+                ))
+        paper.modified_at = now
+        session.flush()
+        session.refresh(paper, ["consultations"])
+        after = {"plan": [_step_view(c) for c in paper.consultations]}
+        record_audit(session, actor=actor, action="paper.planned", entity=paper, now=now, before=before,
+                     after=after, paper_id=paper.id)
+        emit(session, "BeratungsfolgePlanned", now, paper_id=paper.id)
+    return paper
+
+
+def _step_view(step: Consultation) -> dict[str, Any]:
+    return {"stage": step.stage, "body_id": step.body_id, "role": step.role, "authoritative": step.authoritative}
+
+
+def close_open_steps(paper: Paper, outcome: Outcome, now: dt.datetime) -> list[Consultation]:
+    """Close every open step of the paper (withdrawal, settlement, or a decision made elsewhere)."""
+    closed = []
+    for step in open_steps(paper.consultations):
+        CONSULTATION_MACHINE.fire(step, "close", what=f"step {step.id}")
+        step.outcome = outcome.value
+        step.outcome_wording = OUTCOME_WORDING[outcome]
+        step.modified_at = now
+        closed.append(step)
+    return closed
+
+
+def withdraw_paper(sessions: Sessions, *, actor: str, paper_id: int, reason: str,
+                   now: dt.datetime | None = None) -> Paper:
+    """Withdraw a paper (Zurückziehung): final for every open step."""
+    reason = _require_text(reason, "A reason")
+
+    def close(_session: Session, paper: Paper, now: dt.datetime) -> None:
+        paper.closing_reason = reason
+        close_open_steps(paper, Outcome.withdrawn, now)
+
+    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="withdraw",
+                             action="paper.withdrawn", event="PaperWithdrawn", now=now, reason=reason,
+                             after_fire=close)
+
+
+def settle_paper(sessions: Sessions, *, actor: str, paper_id: int, reason: str,
+                 superseded_by: int | None = None, now: dt.datetime | None = None) -> Paper:
+    """Declare a paper settled (erledigt), e.g. superseded by another paper."""
+    reason = _require_text(reason, "A reason")
+
+    def close(session: Session, paper: Paper, now: dt.datetime) -> None:
+        if superseded_by is not None:
+            other = get(session, Paper, superseded_by)
+            if other.id == paper.id or other.municipality_id != paper.municipality_id:
+                raise RuleViolation("A paper can only be superseded by another paper of the same municipality")
+            paper.superseded_by_id = other.id
+        paper.closing_reason = reason
+        close_open_steps(paper, Outcome.settled, now)
+
+    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="settle",
+                             action="paper.settled", event="PaperSettled", now=now, reason=reason,
+                             after_fire=close)

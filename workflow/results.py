@@ -1,0 +1,376 @@
+"""Recording the result of an agenda item, and correcting it with a reason.
+
+The outcome's effect on the Beratungsfolge is a table (``EFFECTS``), not an if-ladder: which trigger the step
+gets, which the paper gets, and whether a new step is inserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.audit import emit, record_audit, snapshot
+from workflow.beratungsfolge import DECIDED_KINDS, all_finished, earlier_unfinished
+from workflow.db import transaction
+from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed, VoteInconsistent
+from workflow.machines import CONSULTATION_MACHINE
+from workflow.meetings import fire_meeting
+from workflow.models import (
+    AgendaItem,
+    Body,
+    Consultation,
+    Faction,
+    ItemPresence,
+    ItemResult,
+    Meeting,
+    NamedVote,
+    Paper,
+    Person,
+    Recusal,
+    Vote,
+    VoteFactionCount,
+)
+from workflow.papers import close_open_steps, fire_paper
+from workflow.rules import (
+    BERLIN,
+    VoteInput,
+    check_outcome_against_votes,
+    check_quorum,
+    check_votes,
+    voters,
+)
+from workflow.store import body_settings, by_key, clock, get, profile_of, seats
+from workflow.vocabulary import (
+    DECIDING_OUTCOMES,
+    OUTCOME_WORDING,
+    RECOMMENDING_OUTCOMES,
+    RECORDABLE_OUTCOMES,
+    AttendanceStatus,
+    ConsultationRole,
+    ConsultationState,
+    Outcome,
+    PaperKind,
+    TieRule,
+)
+
+Sessions = sessionmaker[Session]
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What an outcome does: the step's trigger, the paper's trigger (if any), and a referral."""
+
+    step_trigger: str
+    paper_trigger: str | None = None
+    inserts_referral: bool = False
+    closes_paper: bool = False
+
+
+EFFECTS: dict[Outcome, Effect] = {
+    Outcome.recommended: Effect("conclude"),
+    Outcome.recommended_amended: Effect("conclude"),
+    Outcome.not_recommended: Effect("conclude"),  # still goes on to the deciding body
+    Outcome.noted: Effect("conclude"),
+    Outcome.statement: Effect("conclude"),
+    Outcome.adopted: Effect("conclude", "adopt"),
+    Outcome.adopted_amended: Effect("conclude", "adopt_amended"),
+    Outcome.rejected: Effect("conclude", "reject"),
+    Outcome.referred: Effect("conclude", inserts_referral=True),
+    Outcome.postponed: Effect("postpone"),
+    Outcome.deferred: Effect("defer"),
+    Outcome.removed: Effect("remove"),
+    Outcome.withdrawn: Effect("close", "withdraw", closes_paper=True),
+}
+
+#: Which roles may end with which outcomes (beyond the procedural ones every role may have).
+PROCEDURAL = frozenset({Outcome.postponed, Outcome.deferred, Outcome.removed, Outcome.referred,
+                        Outcome.withdrawn})
+ROLE_OUTCOMES: dict[ConsultationRole, frozenset[Outcome]] = {
+    ConsultationRole.decision: DECIDING_OUTCOMES | PROCEDURAL,
+    ConsultationRole.preliminary: RECOMMENDING_OUTCOMES | {Outcome.noted} | PROCEDURAL,
+    ConsultationRole.hearing: {Outcome.statement, Outcome.noted} | PROCEDURAL,
+    ConsultationRole.notice: {Outcome.noted} | PROCEDURAL,
+}
+NEEDS_TEXT = frozenset({Outcome.adopted_amended, Outcome.recommended_amended})
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    """A result as the secretary records it. Persons are given by id."""
+
+    outcome: Outcome
+    votes: Sequence[VoteInput] = ()
+    present: Sequence[int] | None = None  # default: who the attendance lists as present
+    recused: Mapping[int, str | None] = field(default_factory=dict)  # person id → reason
+    wording: str | None = None  # printed wording; default from the outcome code
+    resolution_text: str | None = None
+    referred_to: str | None = None  # body key, for 'referred'
+    quorum_failed: bool = False  # with 'deferred': the body was not quorate
+
+
+@dataclass(frozen=True)
+class _Checked:
+    outcome: Outcome
+    wording: str
+    present: list[int]
+    referred_to: Body | None
+
+
+def _check(session: Session, meeting: Meeting, item: AgendaItem, step: Consultation, paper: Paper,
+           data: ResultInput) -> _Checked:
+    """Every rule a result must satisfy; raises a domain error naming the broken rule."""
+    outcome = Outcome(data.outcome)
+    if outcome not in RECORDABLE_OUTCOMES:
+        raise RuleViolation(f"The outcome '{outcome.value}' cannot be recorded at a meeting")
+    role = ConsultationRole(step.role)
+    allowed = ROLE_OUTCOMES[role]
+    if outcome not in allowed:
+        raise RuleViolation(
+            f"A step with the role '{role.value}' ({step.body.name}) cannot end with '{outcome.value}' "
+            f"({OUTCOME_WORDING[outcome]}); allowed: {', '.join(sorted(o.value for o in allowed))}",
+            rule="outcome_not_allowed_for_role",
+        )
+    if outcome in NEEDS_TEXT and not (data.resolution_text or "").strip():
+        raise RuleViolation(f"'{OUTCOME_WORDING[outcome]}' needs the amended resolution text")
+    if data.quorum_failed and outcome is not Outcome.deferred:
+        raise RuleViolation("Lack of quorum is recorded with the outcome 'deferred' (zurückgestellt)")
+    if data.quorum_failed and data.votes:
+        raise VoteInconsistent("A body that is not quorate cannot vote")
+    referred_to = None
+    if outcome is Outcome.referred:
+        if not data.referred_to:
+            raise RuleViolation("'verwiesen an …' needs the body (Gremium) the paper is referred to")
+        referred_to = by_key(session, Body, paper.municipality_id, data.referred_to)
+        if referred_to.id == step.body_id:
+            raise RuleViolation("A body cannot refer a paper to itself")
+    elif data.referred_to:
+        raise RuleViolation("A body to refer to is only given with the outcome 'referred'")
+
+    present = list(data.present) if data.present is not None else [
+        a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present
+    ]
+    if not present:
+        raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
+    day = meeting.start.astimezone(BERLIN).date()
+    body_seats = seats(session, step.body_id, day)
+    member_ids = {s.person_id for s in body_seats}
+    recused = set(data.recused)
+    strangers = recused - member_ids
+    if strangers:
+        raise VoteInconsistent(f"Recused persons must be members of {step.body.name}: {sorted(strangers)}")
+    eligible = voters(body_seats, set(present), recused)
+    profile = profile_of(session, paper.municipality_id)
+    settings = body_settings(profile, step.body)
+    if data.quorum_failed:
+        needed = profile.quorum.minimum_present(step.body.statutory_members)
+        if len(eligible) >= needed:
+            raise RuleViolation(f"The body was quorate ({len(eligible)} voting members present, {needed} needed)")
+    else:
+        check_quorum(profile.quorum, step.body.statutory_members, len(eligible),
+                     second_session=item.second_session or meeting.second_session)
+    names = {p.id: p.name for p in session.scalars(select(Person).where(Person.id.in_(member_ids)))}
+    factions = {f.id: f.short_name for f in session.scalars(
+        select(Faction).where(Faction.municipality_id == paper.municipality_id))}
+    tie_rule = TieRule(settings.tie_rule)
+    check_votes(data.votes, eligible, recused, tie_rule, factions, names)
+    check_outcome_against_votes(outcome, data.votes, tie_rule)
+    wording = (data.wording or "").strip() or (
+        f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]
+    )
+    return _Checked(outcome, wording, present, referred_to)
+
+
+def _fill(result: ItemResult, data: ResultInput, checked: _Checked) -> None:
+    result.outcome = checked.outcome.value
+    result.outcome_wording = checked.wording
+    result.resolution_text = (data.resolution_text or "").strip() or None
+    result.referred_to_body_id = checked.referred_to.id if checked.referred_to else None
+    result.quorum_failed = data.quorum_failed
+    recused = set(data.recused)
+    result.present = [ItemPresence(person_id=pid) for pid in sorted(set(checked.present) - recused)]
+    result.recusals = [Recusal(person_id=pid, reason=reason) for pid, reason in sorted(data.recused.items())]
+    result.votes = [
+        Vote(position=position, subject=vote.subject, yes=vote.yes, no=vote.no, abstain=vote.abstain,
+             decisive=vote.decisive or (position == len(data.votes) - 1 and not any(v.decisive for v in data.votes)),
+             casting_vote=vote.casting_vote.value if vote.casting_vote else None,
+             faction_counts=[VoteFactionCount(faction_id=fc.faction_id, yes=fc.yes, no=fc.no, abstain=fc.abstain)
+                             for fc in vote.faction_counts],
+             named=[NamedVote(person_id=pid, choice=choice.value) for pid, choice in sorted(vote.named.items())])
+        for position, vote in enumerate(data.votes)
+    ]
+
+
+def result_snapshot(result: ItemResult) -> dict[str, Any]:
+    """The whole result, votes included, for the audit trail."""
+    data = snapshot(result) or {}
+    data["present"] = [p.person_id for p in result.present]
+    data["recused"] = {str(r.person_id): r.reason for r in result.recusals}
+    data["votes"] = [
+        {"subject": v.subject, "yes": v.yes, "no": v.no, "abstain": v.abstain, "decisive": v.decisive,
+         "casting_vote": v.casting_vote,
+         "factions": {str(f.faction_id): [f.yes, f.no, f.abstain] for f in v.faction_counts},
+         "named": {str(n.person_id): n.choice for n in v.named}}
+        for v in result.votes
+    ]
+    return data
+
+
+def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation, Meeting, AgendaItem]:
+    """Lock in the fixed order paper → step → meeting → item, so concurrent use cases cannot deadlock."""
+    preview = get(session, AgendaItem, agenda_item_id)
+    if preview.consultation_id is None:
+        raise RuleViolation(f"TOP {preview.number} has no paper; there is no result to record")
+    step_preview = get(session, Consultation, preview.consultation_id)
+    paper = get(session, Paper, step_preview.paper_id, lock=True)
+    step = get(session, Consultation, step_preview.id, lock=True)
+    meeting = get(session, Meeting, preview.meeting_id, lock=True)
+    item = get(session, AgendaItem, agenda_item_id, lock=True)
+    return paper, step, meeting, item
+
+
+def _insert_referral(session: Session, paper: Paper, step: Consultation, body: Body, now: dt.datetime
+                     ) -> Consultation:
+    """'verwiesen an …': a new stage for the named body right after this one; later stages move back."""
+    for other in paper.consultations:
+        if other.stage > step.stage:
+            other.stage += 1
+            other.modified_at = now
+    new = Consultation(paper_id=paper.id, body_id=body.id, stage=step.stage + 1, position=0,
+                       role=ConsultationRole.preliminary.value, authoritative=False,
+                       state=CONSULTATION_MACHINE.initial.value, referred_from_id=step.id,
+                       created_at=now, modified_at=now)
+    session.add(new)
+    return new
+
+
+def _apply(session: Session, paper: Paper, step: Consultation, outcome: Outcome, data: ResultInput,
+           checked: _Checked, now: dt.datetime) -> list[str]:
+    """Apply the outcome's effect to the step, the paper and the rest of the Beratungsfolge."""
+    effect = EFFECTS[outcome]
+    events: list[str] = []
+    CONSULTATION_MACHINE.fire(step, effect.step_trigger, what=f"step {step.id} ({step.body.name})")
+    step.outcome, step.outcome_wording = outcome.value, checked.wording
+    step.resolution_text = (data.resolution_text or "").strip() or None
+    step.quorum_failed = data.quorum_failed
+    step.modified_at = now
+    if effect.inserts_referral and checked.referred_to is not None:
+        _insert_referral(session, paper, step, checked.referred_to, now)
+        session.flush()
+        session.refresh(paper, ["consultations"])
+    if effect.paper_trigger:
+        fire_paper(paper, effect.paper_trigger)
+        close_open_steps(paper, outcome if effect.closes_paper else Outcome.settled, now)
+        if outcome in DECIDING_OUTCOMES:
+            paper.decided_at = now
+            paper.resolution_text = step.resolution_text or paper.proposed_resolution
+            events.append("PaperDecided")
+        else:
+            events.append("PaperWithdrawn")
+    elif effect.step_trigger == "conclude" and all_finished(paper.consultations) \
+            and PaperKind(paper.kind) not in DECIDED_KINDS:
+        fire_paper(paper, "note")
+        paper.decided_at = now
+        events.append("PaperNoted")
+    paper.modified_at = now
+    return events
+
+
+def record_result(sessions: Sessions, *, actor: str, agenda_item_id: int, result: ResultInput,
+                  now: dt.datetime | None = None) -> ItemResult:
+    """Record the result of an agenda item: attendance, votes, outcome; moves the Beratungsfolge on."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        paper, step, meeting, item = _locked(session, agenda_item_id)
+        if item.result is not None:
+            raise Conflict(
+                f"A result for TOP {item.number} was already recorded by {item.result.recorded_by}; "
+                "correct it with a reason instead",
+                agenda_item_id=item.id, revision=item.result.revision,
+            )
+        if step.agenda_item_id != item.id:
+            raise TransitionNotAllowed(f"TOP {item.number} is no longer where this paper's step stands "
+                                       f"(the step is '{step.state}')", state=step.state)
+        if meeting.state == "invited":
+            fire_meeting(meeting, "hold", now)
+        elif meeting.state != "held":
+            raise TransitionNotAllowed(f"Results can only be recorded for a held meeting; it is '{meeting.state}'",
+                                       state=meeting.state)
+        if step.state != ConsultationState.invited:
+            raise TransitionNotAllowed(f"The step of {step.body.name} is '{step.state}'; no result can be recorded",
+                                       state=step.state)
+        blocking = earlier_unfinished(paper.consultations, step)
+        if blocking:
+            raise RuleViolation(
+                "The Beratungsfolge has not reached this body yet: "
+                + ", ".join(f"{b.body.name} ({b.state})" for b in blocking) + " must deliberate first",
+                rule="stage_not_joined",
+            )
+        checked = _check(session, meeting, item, step, paper, result)
+        row = ItemResult(agenda_item_id=item.id, recorded_by=actor, recorded_at=now, revision=1,
+                         created_at=now, modified_at=now)
+        _fill(row, result, checked)
+        session.add(row)
+        before_step = snapshot(step)
+        events = _apply(session, paper, step, checked.outcome, result, checked, now)
+        item.modified_at = meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="result.recorded", entity=row, now=now,
+                     after=result_snapshot(row), paper_id=paper.id, meeting_id=meeting.id)
+        record_audit(session, actor=actor, action="consultation.dealt_with", entity=step, now=now,
+                     before=before_step, paper_id=paper.id, meeting_id=meeting.id)
+        emit(session, "ResultRecorded", now, paper_id=paper.id, meeting_id=meeting.id, agenda_item_id=item.id,
+             consultation_id=step.id, outcome=checked.outcome.value)
+        for event in events:
+            emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
+    return row
+
+
+def correct_result(sessions: Sessions, *, actor: str, agenda_item_id: int, result: ResultInput, reason: str,
+                   expected_revision: int | None = None, now: dt.datetime | None = None) -> ItemResult:
+    """Correct a recorded result; the reason is required and the earlier result stays in the history.
+
+    A correction may change counts, attendance, recusals, wording and texts, and the outcome code only to
+    one with the same effect: what already happened to the Beratungsfolge is not undone silently.
+    """
+    now = clock(now)
+    if not reason or not reason.strip():
+        raise RuleViolation("A correction needs a reason")
+    with transaction(sessions) as session:
+        paper, step, meeting, item = _locked(session, agenda_item_id)
+        row = item.result
+        if row is None:
+            raise RuleViolation(f"No result recorded for TOP {item.number} yet; record it first")
+        if expected_revision is not None and row.revision != expected_revision:
+            raise Conflict(f"The result was corrected in the meantime (revision {row.revision})",
+                           revision=row.revision)
+        old, new = Outcome(row.outcome), Outcome(result.outcome)
+        old_body = row.referred_to_body_id
+        if EFFECTS.get(old) != EFFECTS.get(new):
+            raise RuleViolation(
+                f"A correction cannot turn '{old.value}' into '{new.value}': the effect on the Beratungsfolge "
+                "differs. Withdraw or re-plan the paper instead.", rule="correction_changes_effect",
+            )
+        checked = _check(session, meeting, item, step, paper, result)
+        if old is Outcome.referred and checked.referred_to and checked.referred_to.id != old_body:
+            raise RuleViolation("A correction cannot change the body the paper was referred to")
+        before = result_snapshot(row)
+        _fill(row, result, checked)
+        row.revision += 1
+        row.modified_at = now
+        step.outcome, step.outcome_wording = new.value, checked.wording
+        step.resolution_text = (result.resolution_text or "").strip() or None
+        step.modified_at = now
+        if new in DECIDING_OUTCOMES:
+            paper.resolution_text = step.resolution_text or paper.proposed_resolution
+        paper.modified_at = item.modified_at = meeting.modified_at = now
+        session.flush()
+        record_audit(session, actor=actor, action="result.corrected", entity=row, now=now, before=before,
+                     after=result_snapshot(row), reason=reason.strip(), paper_id=paper.id, meeting_id=meeting.id)
+        emit(session, "ResultCorrected", now, paper_id=paper.id, meeting_id=meeting.id, agenda_item_id=item.id,
+             revision=row.revision)
+    return row

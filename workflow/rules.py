@@ -1,0 +1,259 @@
+"""Pure rules of the municipal constitutions: votes, quorum, majority, notice periods. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from workflow.errors import NoticePeriodViolation, QuorumNotMet, VoteInconsistent
+from workflow.profile import NoticeRule, QuorumRule
+from workflow.vocabulary import (
+    FAILED_MOTION_OUTCOMES,
+    OUTCOME_WORDING,
+    VOTED_OUTCOMES,
+    MembershipRole,
+    NoticeCounting,
+    Outcome,
+    TieRule,
+    VoteChoice,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+# --------------------------------------------------------------------------- votes
+
+
+@dataclass(frozen=True)
+class FactionCount:
+    faction_id: int
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+
+
+@dataclass(frozen=True)
+class VoteInput:
+    """One vote of an item as the secretary records it."""
+
+    yes: int
+    no: int
+    abstain: int
+    subject: str = "Beschlussvorschlag"
+    decisive: bool = False
+    casting_vote: VoteChoice | None = None
+    faction_counts: tuple[FactionCount, ...] = ()
+    named: Mapping[int, VoteChoice] = field(default_factory=dict)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def describe_counts(yes: int, no: int, abstain: int) -> str:
+    return f"{yes} Ja + {no} Nein + {_plural(abstain, 'Enthaltung', 'Enthaltungen')}"
+
+
+def carried(yes: int, no: int, tie_rule: TieRule, casting_vote: VoteChoice | None = None) -> bool:
+    """Majority of the votes cast; abstentions do not count; a tie follows the body's tie rule."""
+    if yes != no:
+        return yes > no
+    if yes == 0:
+        return False
+    return tie_rule is TieRule.chair_decides and casting_vote is VoteChoice.yes
+
+
+def unanimous(yes: int, no: int, abstain: int) -> bool:
+    """Einstimmig: derived from the counts, never stored."""
+    return yes > 0 and no == 0 and abstain == 0
+
+
+def vote_summary(yes: int, no: int, abstain: int) -> str:
+    """How the minutes and the Beratungsfolge table print a vote."""
+    if unanimous(yes, no, abstain):
+        return "einstimmig"
+    if no == 0 and yes > 0:
+        return f"ohne Gegenstimmen bei {_plural(abstain, 'Enthaltung', 'Enthaltungen')}"
+    return f"{yes} Ja / {no} Nein / {_plural(abstain, 'Enthaltung', 'Enthaltungen')}"
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A membership as the vote rules see it."""
+
+    person_id: int
+    role: MembershipRole
+    voting_right: bool
+    faction_id: int | None
+    substitute_of_id: int | None
+
+
+def voters(seats: Iterable[Seat], present: set[int], recused: set[int]) -> dict[int, int | None]:
+    """Members entitled to vote on this item: person id → faction id.
+
+    A regular member with voting right counts when present and not recused; a substitute counts when
+    present, not recused and the member they stand in for is absent.
+    """
+    seats = list(seats)
+    regular = {s.person_id for s in seats if s.role is not MembershipRole.substitute and s.voting_right}
+    result: dict[int, int | None] = {}
+    for seat in seats:
+        if seat.person_id not in present or seat.person_id in recused:
+            continue
+        if seat.role is MembershipRole.substitute:
+            stands_in = seat.substitute_of_id is not None and seat.substitute_of_id in regular \
+                and seat.substitute_of_id not in present
+            if stands_in:
+                result[seat.person_id] = seat.faction_id
+        elif seat.voting_right:
+            result[seat.person_id] = seat.faction_id
+    return result
+
+
+def check_quorum(rule: QuorumRule, statutory_members: int, voting_present: int, *, second_session: bool,
+                 legal_basis: str = "") -> None:
+    if second_session and rule.second_session_always_quorate:
+        return
+    needed = rule.minimum_present(statutory_members)
+    if voting_present < needed:
+        basis = f" ({rule.legal_basis})" if rule.legal_basis else ""
+        raise QuorumNotMet(
+            f"Not quorate (beschlussunfähig){basis}: {voting_present} voting members present, at least "
+            f"{needed} needed (more than {rule.more_than_fraction} of {statutory_members} statutory members). "
+            "Record the item as 'deferred' for lack of quorum instead.",
+            present=voting_present, needed=needed, statutory_members=statutory_members,
+        )
+
+
+def check_votes(votes: Sequence[VoteInput], eligible: Mapping[int, int | None], recused: set[int],
+                tie_rule: TieRule, faction_names: Mapping[int, str], person_names: Mapping[int, str]) -> None:
+    """Counts consistent with attendance, recusals, named votes and faction counts."""
+    if sum(1 for v in votes if v.decisive) > 1:
+        raise VoteInconsistent("Only one vote of an item can be the decisive one")
+    n_voters = len(eligible)
+    for number, vote in enumerate(votes, start=1):
+        label = f"Vote {number} ({vote.subject})"
+        if min(vote.yes, vote.no, vote.abstain) < 0:
+            raise VoteInconsistent(f"{label}: counts cannot be negative")
+        total = vote.yes + vote.no + vote.abstain
+        if total > n_voters:
+            raise VoteInconsistent(
+                f"{label}: {describe_counts(vote.yes, vote.no, vote.abstain)} > {n_voters} anwesende "
+                f"Stimmberechtigte",
+                rule="votes_exceed_present", votes=total, present=n_voters,
+            )
+        if vote.casting_vote is not None:
+            if tie_rule is not TieRule.chair_decides:
+                raise VoteInconsistent(f"{label}: this body has no casting vote of the chair; a tie is a rejection")
+            if vote.yes != vote.no:
+                raise VoteInconsistent(f"{label}: a casting vote is only given on a tie ({vote.yes} : {vote.no})")
+        counts = {VoteChoice.yes: vote.yes, VoteChoice.no: vote.no, VoteChoice.abstain: vote.abstain}
+        named_per_choice = dict.fromkeys(VoteChoice, 0)
+        for person_id, choice in vote.named.items():
+            name = person_names.get(person_id, f"#{person_id}")
+            if person_id in recused:
+                raise VoteInconsistent(f"{label}: {name} is recused (befangen) and cannot vote")
+            if person_id not in eligible:
+                raise VoteInconsistent(f"{label}: {name} is not a voting member present for this item")
+            named_per_choice[VoteChoice(choice)] += 1
+        for choice, n in named_per_choice.items():
+            if n > counts[choice]:
+                raise VoteInconsistent(
+                    f"{label}: {n} named votes '{choice.value}' but only {counts[choice]} counted"
+                )
+        seen: set[int] = set()
+        sums = dict.fromkeys(VoteChoice, 0)
+        for fc in vote.faction_counts:
+            fname = faction_names.get(fc.faction_id, f"#{fc.faction_id}")
+            if fc.faction_id in seen:
+                raise VoteInconsistent(f"{label}: faction {fname} is counted twice")
+            seen.add(fc.faction_id)
+            if min(fc.yes, fc.no, fc.abstain) < 0:
+                raise VoteInconsistent(f"{label}: counts of {fname} cannot be negative")
+            members = sum(1 for f in eligible.values() if f == fc.faction_id)
+            if fc.yes + fc.no + fc.abstain > members:
+                raise VoteInconsistent(
+                    f"{label}: {fname}: {describe_counts(fc.yes, fc.no, fc.abstain)} > {members} voting "
+                    "members of the faction present"
+                )
+            sums[VoteChoice.yes] += fc.yes
+            sums[VoteChoice.no] += fc.no
+            sums[VoteChoice.abstain] += fc.abstain
+        for choice, n in sums.items():
+            if n > counts[choice]:
+                raise VoteInconsistent(f"{label}: factions add up to {n} '{choice.value}' but {counts[choice]} counted")
+
+
+def decisive_vote(votes: Sequence[VoteInput]) -> VoteInput | None:
+    """The vote the outcome rests on: the one marked decisive, else the last (the main motion comes last)."""
+    if not votes:
+        return None
+    return next((v for v in votes if v.decisive), votes[-1])
+
+
+def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], tie_rule: TieRule) -> None:
+    """The outcome must agree with the counts under the majority rule; a tie is never adopted."""
+    wording = OUTCOME_WORDING[outcome]
+    vote = decisive_vote(votes)
+    if vote is None:
+        if outcome in VOTED_OUTCOMES:
+            raise VoteInconsistent(f"Outcome '{outcome.value}' ({wording}) needs a recorded vote")
+        return
+    passed = carried(vote.yes, vote.no, tie_rule, vote.casting_vote)
+    counts = f"{vote.yes} Ja / {vote.no} Nein / {vote.abstain} Enthaltungen"
+    if outcome in FAILED_MOTION_OUTCOMES and passed:
+        raise VoteInconsistent(
+            f"Outcome '{outcome.value}' ({wording}) contradicts the vote {counts}: the motion was carried",
+            rule="outcome_contradicts_votes",
+        )
+    if outcome not in FAILED_MOTION_OUTCOMES and not passed:
+        tie = " (Stimmengleichheit gilt als Ablehnung)" if vote.yes == vote.no else ""
+        raise VoteInconsistent(
+            f"Outcome '{outcome.value}' ({wording}) contradicts the vote {counts}: the motion was not "
+            f"carried{tie}",
+            rule="outcome_contradicts_votes",
+        )
+
+
+# --------------------------------------------------------------------------- notice periods
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=BERLIN)
+
+
+def latest_dispatch(meeting_start: dt.datetime, rule: NoticeRule, receipt_lag_days: int) -> dt.datetime:
+    """The last moment (UTC) an invitation may be sent so that the notice period holds.
+
+    Day-based rules count calendar days in Europe/Berlin (a day before a daylight-saving change is still a
+    calendar day); hour-based rules count real hours. The channel's receipt lag is subtracted in calendar
+    days on the wall clock.
+    """
+    if meeting_start.tzinfo is None:
+        raise ValueError("meeting start must be timezone-aware")
+    local_start = meeting_start.astimezone(BERLIN)
+    match rule.counting:
+        case NoticeCounting.full_days_between:
+            reference = _end_of_day(local_start.date() - dt.timedelta(days=rule.amount + 1))
+        case NoticeCounting.including_meeting_day:
+            reference = _end_of_day(local_start.date() - dt.timedelta(days=rule.amount))
+        case NoticeCounting.hours_before_start:
+            reference = (meeting_start.astimezone(dt.UTC) - dt.timedelta(hours=rule.amount)).astimezone(BERLIN)
+    # Aware arithmetic with the same zone is wall-clock arithmetic: calendar days, DST-correct.
+    dispatch_local = reference - dt.timedelta(days=receipt_lag_days)
+    dispatch_local = dispatch_local.replace(tzinfo=None).replace(tzinfo=BERLIN)
+    return dispatch_local.astimezone(dt.UTC)
+
+
+def format_berlin(moment: dt.datetime) -> str:
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def check_dispatch(now: dt.datetime, deadline: dt.datetime, *, what: str) -> None:
+    if now > deadline:
+        raise NoticePeriodViolation(
+            f"Ladungsfrist: {what} had to be sent by {format_berlin(deadline)}; it is now {format_berlin(now)}",
+            deadline=deadline.isoformat(), now=now.isoformat(),
+        )

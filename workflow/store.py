@@ -1,0 +1,93 @@
+"""Small helpers the use cases share: loading with locks, the clock, profiles and body settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.errors import NotFound
+from workflow.models import Base, Body, Membership, Municipality, utcnow
+from workflow.profile import BodySettings, BodySettingsOverride, NoticeRules, Profile, load_profile
+from workflow.rules import Seat
+from workflow.vocabulary import BodyKind, MembershipRole
+
+T = TypeVar("T", bound=Base)
+
+GERMAN_NAMES = {
+    "paper": "Vorlage",
+    "meeting": "Sitzung",
+    "consultation": "Beratungsschritt",
+    "agenda_item": "Tagesordnungspunkt",
+    "body": "Gremium",
+    "person": "Person",
+    "department": "Fachamt",
+    "municipality": "Kommune",
+    "faction": "Fraktion",
+    "item_result": "Ergebnis",
+}
+
+
+def clock(now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        return utcnow()
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(dt.UTC)
+
+
+def get(session: Session, model: type[T], id_: int, *, lock: bool = False) -> T:
+    """Load by primary key (locking the row ``FOR UPDATE`` when asked) or raise NotFound."""
+    obj = session.get(model, id_, with_for_update=lock or None, populate_existing=lock)
+    if obj is None:
+        table = model.__tablename__  # type: ignore[attr-defined]
+        raise NotFound(f"{table} {id_} not found ({GERMAN_NAMES.get(table, table)} {id_} gibt es nicht)",
+                       entity=table, id=id_)
+    return obj
+
+
+def by_key(session: Session, model: type[T], municipality_id: int, key: str) -> T:
+    obj = session.scalars(
+        select(model).where(model.municipality_id == municipality_id, model.key == key)  # type: ignore[attr-defined]
+    ).one_or_none()
+    if obj is None:
+        table = model.__tablename__  # type: ignore[attr-defined]
+        raise NotFound(f"{table} '{key}' not found ({GERMAN_NAMES.get(table, table)} '{key}' gibt es nicht)",
+                       entity=table, key=key)
+    return obj
+
+
+def municipality_by_key(session: Session, key: str) -> Municipality:
+    obj = session.scalars(select(Municipality).where(Municipality.key == key)).one_or_none()
+    if obj is None:
+        raise NotFound(f"municipality '{key}' not found (Kommune '{key}' ist nicht eingerichtet)", key=key)
+    return obj
+
+
+@lru_cache(maxsize=8)
+def profile_named(name: str) -> Profile:
+    return load_profile(name)
+
+
+def profile_of(session: Session, municipality_id: int) -> Profile:
+    return profile_named(get(session, Municipality, municipality_id).profile)
+
+
+def body_settings(profile: Profile, body: Body) -> BodySettings:
+    override = BodySettingsOverride.model_validate(body.settings_override or {})
+    return profile.settings_for(BodyKind(body.kind), override)
+
+
+def notice_rules(profile: Profile, body: Body) -> NoticeRules:
+    return profile.notice_for(body_settings(profile, body))
+
+
+def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
+    memberships = session.scalars(select(Membership).where(Membership.body_id == body_id)).all()
+    return [
+        Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
+        for m in memberships if m.active_on(day)
+    ]

@@ -1,0 +1,225 @@
+"""The stored values of the domain and their German display labels.
+
+Stored values are stable lowercase English identifiers; what users read (labels, printed outcome wording)
+is German and kept apart, so a label can change without a migration.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class BodyKind(enum.StrEnum):
+    """What kind of Gremium a body is; the profile says what each kind may do."""
+
+    assembly = "assembly"  # Stadtverordnetenversammlung / Rat
+    executive = "executive"  # Magistrat (Hessen)
+    main_committee = "main_committee"  # Haupt- und Finanzausschuss (NRW) / Verwaltungsausschuss (Nds.)
+    committee = "committee"  # Fachausschuss
+    district = "district"  # Ortsbeirat / Bezirksvertretung / Ortsrat
+    advisory = "advisory"  # Beirat
+
+
+class PaperKind(enum.StrEnum):
+    beschlussvorlage = "beschlussvorlage"
+    mitteilungsvorlage = "mitteilungsvorlage"
+    antrag = "antrag"
+    anfrage = "anfrage"
+    aenderungsantrag = "aenderungsantrag"
+
+
+PAPER_KIND_LABELS: dict[PaperKind, str] = {
+    PaperKind.beschlussvorlage: "Beschlussvorlage",
+    PaperKind.mitteilungsvorlage: "Mitteilungsvorlage",
+    PaperKind.antrag: "Antrag",
+    PaperKind.anfrage: "Anfrage",
+    PaperKind.aenderungsantrag: "Änderungsantrag",
+}
+
+
+class PaperState(enum.StrEnum):
+    draft = "draft"
+    cosigning = "cosigning"
+    submitted = "submitted"
+    in_deliberation = "in_deliberation"
+    adopted = "adopted"
+    adopted_amended = "adopted_amended"
+    rejected = "rejected"
+    noted = "noted"
+    withdrawn = "withdrawn"
+    settled = "settled"
+
+
+PAPER_STATE_LABELS: dict[PaperState, str] = {
+    PaperState.draft: "Entwurf",
+    PaperState.cosigning: "in Mitzeichnung",
+    PaperState.submitted: "eingereicht",
+    PaperState.in_deliberation: "in Beratung",
+    PaperState.adopted: "beschlossen",
+    PaperState.adopted_amended: "geändert beschlossen",
+    PaperState.rejected: "abgelehnt",
+    PaperState.noted: "zur Kenntnis genommen",
+    PaperState.withdrawn: "zurückgezogen",
+    PaperState.settled: "erledigt",
+}
+
+
+class ConsultationState(enum.StrEnum):
+    planned = "planned"
+    scheduled = "scheduled"
+    invited = "invited"
+    dealt_with = "dealt_with"
+    postponed = "postponed"
+    deferred = "deferred"
+    removed = "removed"
+    closed = "closed"
+
+
+CONSULTATION_STATE_LABELS: dict[ConsultationState, str] = {
+    ConsultationState.planned: "geplant",
+    ConsultationState.scheduled: "terminiert",
+    ConsultationState.invited: "eingeladen",
+    ConsultationState.dealt_with: "behandelt",
+    ConsultationState.postponed: "vertagt",
+    ConsultationState.deferred: "zurückgestellt",
+    ConsultationState.removed: "abgesetzt",
+    ConsultationState.closed: "geschlossen",
+}
+
+
+class ConsultationRole(enum.StrEnum):
+    """The role of a step (OParl Consultation.role)."""
+
+    preliminary = "preliminary"  # Vorberatung
+    decision = "decision"  # Entscheidung
+    hearing = "hearing"  # Anhörung
+    notice = "notice"  # Kenntnisnahme
+
+
+CONSULTATION_ROLE_LABELS: dict[ConsultationRole, str] = {
+    ConsultationRole.preliminary: "Vorberatung",
+    ConsultationRole.decision: "Entscheidung",
+    ConsultationRole.hearing: "Anhörung",
+    ConsultationRole.notice: "Kenntnisnahme",
+}
+
+
+class MeetingState(enum.StrEnum):
+    planned = "planned"
+    invited = "invited"
+    held = "held"
+    minutes_approved = "minutes_approved"
+    cancelled = "cancelled"
+
+
+MEETING_STATE_LABELS: dict[MeetingState, str] = {
+    MeetingState.planned: "geplant",
+    MeetingState.invited: "eingeladen",
+    MeetingState.held: "durchgeführt",
+    MeetingState.minutes_approved: "Niederschrift genehmigt",
+    MeetingState.cancelled: "abgesagt",
+}
+
+
+class Outcome(enum.StrEnum):
+    """The fixed outcome code of one consultation step (DOMAIN.md, 'Outcomes')."""
+
+    recommended = "recommended"
+    recommended_amended = "recommended_amended"
+    not_recommended = "not_recommended"
+    adopted = "adopted"
+    adopted_amended = "adopted_amended"
+    rejected = "rejected"
+    noted = "noted"
+    statement = "statement"
+    postponed = "postponed"
+    deferred = "deferred"
+    referred = "referred"
+    removed = "removed"
+    withdrawn = "withdrawn"
+    settled = "settled"
+    no_result = "no_result"
+
+
+OUTCOME_WORDING: dict[Outcome, str] = {
+    Outcome.recommended: "Zustimmung empfohlen",
+    Outcome.recommended_amended: "mit Änderungen empfohlen",
+    Outcome.not_recommended: "Ablehnung empfohlen",
+    Outcome.adopted: "beschlossen",
+    Outcome.adopted_amended: "geändert beschlossen",
+    Outcome.rejected: "abgelehnt",
+    Outcome.noted: "zur Kenntnis genommen",
+    Outcome.statement: "Stellungnahme abgegeben",
+    Outcome.postponed: "vertagt",
+    Outcome.deferred: "zurückgestellt",
+    Outcome.referred: "verwiesen an",
+    Outcome.removed: "von der Tagesordnung abgesetzt",
+    Outcome.withdrawn: "zurückgezogen",
+    Outcome.settled: "erledigt",
+    Outcome.no_result: "keine Beschlussfassung (Sitzung entfallen)",
+}
+
+#: Outcomes that decide the paper; only an authoritative step may end with them.
+DECIDING_OUTCOMES = frozenset({Outcome.adopted, Outcome.adopted_amended, Outcome.rejected})
+#: Outcomes of a recommending step.
+RECOMMENDING_OUTCOMES = frozenset(
+    {Outcome.recommended, Outcome.recommended_amended, Outcome.not_recommended}
+)
+#: Outcomes whose motion failed: the main vote must not carry.
+FAILED_MOTION_OUTCOMES = frozenset({Outcome.rejected, Outcome.not_recommended})
+#: Outcomes that need at least one recorded vote.
+VOTED_OUTCOMES = DECIDING_OUTCOMES | RECOMMENDING_OUTCOMES
+#: Outcomes after which the same body deals with the paper again at a later meeting.
+AGAIN_LATER_OUTCOMES = frozenset({Outcome.postponed, Outcome.deferred, Outcome.removed})
+#: Outcomes that a secretary may record for an agenda item (the others come from use cases).
+RECORDABLE_OUTCOMES = frozenset(Outcome) - {Outcome.settled, Outcome.no_result}
+
+
+class VoteChoice(enum.StrEnum):
+    yes = "yes"
+    no = "no"
+    abstain = "abstain"
+
+
+VOTE_CHOICE_LABELS: dict[VoteChoice, str] = {
+    VoteChoice.yes: "Ja",
+    VoteChoice.no: "Nein",
+    VoteChoice.abstain: "Enthaltung",
+}
+
+
+class MembershipRole(enum.StrEnum):
+    chair = "chair"  # Vorsitz
+    deputy_chair = "deputy_chair"  # stellv. Vorsitz
+    member = "member"
+    substitute = "substitute"  # Vertreter:in
+    advisory = "advisory"  # beratendes Mitglied
+
+
+class AttendanceStatus(enum.StrEnum):
+    present = "present"
+    absent = "absent"
+    excused = "excused"
+
+
+class TieRule(enum.StrEnum):
+    rejected = "rejected"  # Stimmengleichheit = Ablehnung
+    chair_decides = "chair_decides"  # Stimme des Vorsitzes gibt den Ausschlag
+
+
+class NoticeCounting(enum.StrEnum):
+    full_days_between = "full_days_between"  # N volle Tage zwischen Zugang und Sitzungstag
+    including_meeting_day = "including_meeting_day"  # N Tage einschließlich Sitzungstag
+    hours_before_start = "hours_before_start"  # N Stunden vor Sitzungsbeginn
+
+
+class NoticeReference(enum.StrEnum):
+    receipt = "receipt"  # Zugang
+    posting = "posting"  # Bereitstellung im Portal
+    dispatch = "dispatch"  # Absendung
+
+
+class Channel(enum.StrEnum):
+    email = "email"
+    post = "post"
+    portal = "portal"
