@@ -12,8 +12,12 @@ import typer
 
 from workflow.errors import DomainError
 
-app = typer.Typer(help="gremienlauf: Vorlagen durch ihre Beratungsfolge führen.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="gremienlauf: Vorlagen durch ihre Beratungsfolge führen.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 db_app = typer.Typer(help="Datenbank einrichten und migrieren.", no_args_is_help=True)
 municipality_app = typer.Typer(help="Kommunen (Gemeindedateien) prüfen und einrichten.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -23,8 +27,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DatabaseOption = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="GREMIENLAUF_DATABASE_URL",
-                 help="Datenbank (Standard: SQLite-Datei unter var/; PostgreSQL: postgresql://…)"),
+    typer.Option(
+        "--database-url",
+        envvar="GREMIENLAUF_DATABASE_URL",
+        help="Datenbank (Standard: SQLite-Datei unter var/; PostgreSQL: postgresql://…)",
+    ),
 ]
 
 
@@ -44,8 +51,11 @@ def friendly_errors(func: F) -> F:
             from sqlalchemy.exc import OperationalError
 
             if isinstance(exc, OperationalError):
-                typer.secho(f"Fehler: Datenbank nicht erreichbar oder nicht bereit ({exc.orig})",
-                            fg=typer.colors.RED, err=True)
+                typer.secho(
+                    f"Fehler: Datenbank nicht erreichbar oder nicht bereit ({exc.orig})",
+                    fg=typer.colors.RED,
+                    err=True,
+                )
                 raise typer.Exit(1) from None
             raise
 
@@ -56,8 +66,13 @@ def friendly_errors(func: F) -> F:
 @friendly_errors
 def demo(
     database_url: Annotated[
-        str | None, typer.Option("--database-url", help="Statt der eigenen Demo-Datenbank (var/demo.sqlite3) "
-                                 "eine leere Datenbank verwenden, z. B. PostgreSQL")] = None,
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Statt der eigenen Demo-Datenbank (var/demo.sqlite3) "
+            "eine leere Datenbank verwenden, z. B. PostgreSQL",
+        ),
+    ] = None,
 ) -> None:
     """Die Wetzlarer Vorlage 1562/13 und je eine Vorlage aus Duisburg und Wilhelmshaven durchspielen."""
     from gremienlauf.demo import run_demo
@@ -82,8 +97,10 @@ def municipality_check(file: Path) -> None:
     from workflow.municipality import read_municipality_file
 
     spec, profile = read_municipality_file(file)
-    typer.echo(f"{file}: in Ordnung – {spec.municipality.name} ({profile.label}), {len(spec.bodies)} Gremien, "
-               f"{len(spec.persons)} Personen.")
+    typer.echo(
+        f"{file}: in Ordnung – {spec.municipality.name} ({profile.label}), {len(spec.bodies)} Gremien, "
+        f"{len(spec.persons)} Personen."
+    )
 
 
 @municipality_app.command("einrichten")
@@ -100,13 +117,18 @@ def municipality_import(file: Path, database_url: DatabaseOption = None) -> None
 
 
 @app.command()
-def diagram(machine: Annotated[str, typer.Argument(help="paper, consultation oder meeting")] = "paper") -> None:
+def diagram(
+    machine: Annotated[str, typer.Argument(help="paper, consultation oder meeting")] = "paper",
+) -> None:
     """Den Zustandsautomaten als Mermaid-Diagramm ausgeben."""
     from workflow.machines import MACHINES
 
     if machine not in MACHINES:
-        typer.secho(f"Fehler: unbekannter Automat '{machine}' (paper, consultation, meeting)",
-                    fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"Fehler: unbekannter Automat '{machine}' (paper, consultation, meeting)",
+            fg=typer.colors.RED,
+            err=True,
+        )
         raise typer.Exit(1)
     typer.echo(MACHINES[machine].mermaid())
 

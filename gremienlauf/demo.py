@@ -67,22 +67,34 @@ class Town:
 
     def voting_members(self, body_key: str) -> list[int]:
         with self._session() as s:
-            return list(s.scalars(
-                select(Membership.person_id).where(
-                    Membership.body_id == self.body_id(body_key), Membership.voting_right.is_(True),
-                    Membership.role != MembershipRole.substitute.value,
-                ).order_by(Membership.id)
-            ))
+            return list(
+                s.scalars(
+                    select(Membership.person_id)
+                    .where(
+                        Membership.body_id == self.body_id(body_key),
+                        Membership.voting_right.is_(True),
+                        Membership.role != MembershipRole.substitute.value,
+                    )
+                    .order_by(Membership.id)
+                )
+            )
 
     def faction_seats(self, body_key: str) -> dict[int, list[int]]:
         with self._session() as s:
-            rows = s.execute(select(Membership.faction_id, Membership.person_id).where(
-                Membership.body_id == self.body_id(body_key), Membership.voting_right.is_(True),
-                Membership.role != MembershipRole.substitute.value, Membership.faction_id.is_not(None),
-            ).order_by(Membership.id)).all()
+            rows = s.execute(
+                select(Membership.faction_id, Membership.person_id)
+                .where(
+                    Membership.body_id == self.body_id(body_key),
+                    Membership.voting_right.is_(True),
+                    Membership.role != MembershipRole.substitute.value,
+                    Membership.faction_id.is_not(None),
+                )
+                .order_by(Membership.id)
+            ).all()
         seats: dict[int, list[int]] = {}
         for faction_id, person_id in rows:
-            seats.setdefault(faction_id, []).append(person_id)
+            if faction_id is not None:
+                seats.setdefault(faction_id, []).append(person_id)
         return seats
 
     def person_name(self, person_id: int) -> str:
@@ -94,30 +106,64 @@ class Town:
     def steps(self, paper_id: int) -> dict[str, int]:
         """Body key → the paper's latest step at that body."""
         with self._session() as s:
-            rows = s.execute(select(Body.key, Consultation.id).join(Body).where(Consultation.paper_id == paper_id)
-                             .order_by(Consultation.stage)).all()
+            rows = s.execute(
+                select(Body.key, Consultation.id)
+                .join(Body)
+                .where(Consultation.paper_id == paper_id)
+                .order_by(Consultation.stage)
+            ).all()
         return {key: cid for key, cid in rows}
 
 
-def meeting_day(sessions: Sessions, town: Town, *, bodies: Sequence[str], start: dt.datetime,
-                location: str, papers_on_agenda: Iterable[tuple[int, str]], invite_on: dt.datetime,
-                urgent_reason: str | None = None) -> tuple[Meeting, dict[int, int]]:
+def meeting_day(
+    sessions: Sessions,
+    town: Town,
+    *,
+    bodies: Sequence[str],
+    start: dt.datetime,
+    location: str,
+    papers_on_agenda: Iterable[tuple[int, str]],
+    invite_on: dt.datetime,
+    urgent_reason: str | None = None,
+) -> tuple[Meeting, dict[int, int]]:
     """Create a meeting, put the papers' steps on its agenda and invite; returns step id → agenda item id."""
-    meeting = meetings.create_meeting(sessions, actor="Sitzungsdienst", municipality=town.key, bodies=bodies,
-                                      start=start, location=location, now=invite_on - dt.timedelta(days=14))
+    meeting = meetings.create_meeting(
+        sessions,
+        actor="Sitzungsdienst",
+        municipality=town.key,
+        bodies=bodies,
+        start=start,
+        location=location,
+        now=invite_on - dt.timedelta(days=14),
+    )
     items: dict[int, int] = {}
-    meetings.add_agenda_item(sessions, actor="Sitzungsdienst", meeting_id=meeting.id,
-                             title="Eröffnung, Feststellung der Beschlussfähigkeit",
-                             now=invite_on - dt.timedelta(days=1))
+    meetings.add_agenda_item(
+        sessions,
+        actor="Sitzungsdienst",
+        meeting_id=meeting.id,
+        title="Eröffnung, Feststellung der Beschlussfähigkeit",
+        now=invite_on - dt.timedelta(days=1),
+    )
     for paper_id, body_key in papers_on_agenda:
         step_id = town.steps(paper_id)[body_key]
-        scheduled = meetings.schedule_consultation(sessions, actor="Sitzungsdienst", consultation_id=step_id,
-                                                   meeting_id=meeting.id, now=invite_on - dt.timedelta(days=1))
+        scheduled = meetings.schedule_consultation(
+            sessions,
+            actor="Sitzungsdienst",
+            consultation_id=step_id,
+            meeting_id=meeting.id,
+            now=invite_on - dt.timedelta(days=1),
+        )
         items[step_id] = scheduled.agenda_item.id
     with sessions() as s:
         deadline = meetings.invitation_deadline(s, s.get_one(Meeting, meeting.id))
-    meeting = meetings.invite_meeting(sessions, actor="Sitzungsdienst", meeting_id=meeting.id, now=invite_on,
-                                      urgent=urgent_reason is not None, urgent_reason=urgent_reason)
+    meeting = meetings.invite_meeting(
+        sessions,
+        actor="Sitzungsdienst",
+        meeting_id=meeting.id,
+        now=invite_on,
+        urgent=urgent_reason is not None,
+        urgent_reason=urgent_reason,
+    )
     say(invite_on, f"Einladung zur {meeting.name} versandt (Ladungsfrist bis {deadline.describe()})")
     return meeting, items
 
@@ -130,15 +176,32 @@ def hold(sessions: Sessions, town: Town, meeting: Meeting, absent: int = 1) -> l
     for key in body_keys:
         members = town.voting_members(key)
         present.extend(members[: len(members) - absent])
-    meetings.record_attendance(sessions, actor="Schriftführung", meeting_id=meeting.id, present=present,
-                               now=meeting.start + dt.timedelta(minutes=5))
+    meetings.record_attendance(
+        sessions,
+        actor="Schriftführung",
+        meeting_id=meeting.id,
+        present=present,
+        now=meeting.start + dt.timedelta(minutes=5),
+    )
     return present
 
 
-def record(sessions: Sessions, meeting: Meeting, item_id: int, result: results.ResultInput, *, body: str,
-           minutes_in: int = 30) -> None:
-    row = results.record_result(sessions, actor=f"Schriftführung {body}", agenda_item_id=item_id, result=result,
-                                now=meeting.start + dt.timedelta(minutes=minutes_in))
+def record(
+    sessions: Sessions,
+    meeting: Meeting,
+    item_id: int,
+    result: results.ResultInput,
+    *,
+    body: str,
+    minutes_in: int = 30,
+) -> None:
+    row = results.record_result(
+        sessions,
+        actor=f"Schriftführung {body}",
+        agenda_item_id=item_id,
+        result=result,
+        now=meeting.start + dt.timedelta(minutes=minutes_in),
+    )
     vote = next((v for v in row.votes if v.decisive), None)
     counts = f" – {describe_counts(vote.yes, vote.no, vote.abstain)}" if vote else ""
     say(meeting.start, f"{body}: {row.outcome_wording}{counts}")
@@ -168,10 +231,14 @@ def refused(action: str, exc: DomainError) -> None:
 
 # ----------------------------------------------------------------------------------------------- Wetzlar
 
-WETZLAR_SUBJECT = ("Integriertes Handlungskonzept zur Integration von Menschen mit Migrationshintergrund "
-                   "in der Stadt Wetzlar")
-WETZLAR_RESOLUTION = ("Die Integrationsarbeit der Stadt Wetzlar wird auf der Grundlage des beigefügten "
-                      "Handlungskonzepts weiterentwickelt.")
+WETZLAR_SUBJECT = (
+    "Integriertes Handlungskonzept zur Integration von Menschen mit Migrationshintergrund "
+    "in der Stadt Wetzlar"
+)
+WETZLAR_RESOLUTION = (
+    "Die Integrationsarbeit der Stadt Wetzlar wird auf der Grundlage des beigefügten "
+    "Handlungskonzepts weiterentwickelt."
+)
 WETZLAR_JUSTIFICATION = (
     "Wetzlar wurde 2009 gemeinsam mit anderen hessischen Kommunen als Standort der „Modellregion Integration“ "
     "ausgewählt. Der Magistrat hat daraufhin ein integriertes Handlungskonzept für ein Integrationsmanagement "
@@ -190,18 +257,36 @@ def _wetzlar(sessions: Sessions) -> int:
     heading("Wetzlar (Hessen, HGO): Beschlussvorlage 1562/13")
     now = at("12.07.2013 10:00")
     paper = papers.draft_paper(
-        sessions, actor="Koordinationsbüro", municipality="wetzlar", kind=PaperKind.beschlussvorlage,
-        department="kbs", subject=WETZLAR_SUBJECT, paper_date=now.date(), file_reference="I/351",
-        proposed_resolution=WETZLAR_RESOLUTION, justification=WETZLAR_JUSTIFICATION, financial_impact=True,
-        attachments=[papers.AttachmentInput(title="Handlungskonzept", file_name="Handlungskonzept.pdf",
-                                            media_type="application/pdf")],
-        cosigners=["kaemmerei"], signatory="dette", signed_place="Wetzlar", now=now,
+        sessions,
+        actor="Koordinationsbüro",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject=WETZLAR_SUBJECT,
+        paper_date=now.date(),
+        file_reference="I/351",
+        proposed_resolution=WETZLAR_RESOLUTION,
+        justification=WETZLAR_JUSTIFICATION,
+        financial_impact=True,
+        attachments=[
+            papers.AttachmentInput(
+                title="Handlungskonzept", file_name="Handlungskonzept.pdf", media_type="application/pdf"
+            )
+        ],
+        cosigners=["kaemmerei"],
+        signatory="dette",
+        signed_place="Wetzlar",
+        now=now,
     )
     say(now, f"Koordinationsbüro legt den Entwurf an: „{WETZLAR_SUBJECT}“ (AZ I/351, 1 Anlage)")
-    papers.plan_consultations(sessions, actor="Koordinationsbüro", paper_id=paper.id, committees=["sjs", "kfp"],
-                              now=now)
-    say(now, "Beratungsfolge nach HGO geplant: Magistrat → Sozial- sowie Kulturausschuss (parallel) → "
-             "Finanz- und Wirtschaftsausschuss → Stadtverordnetenversammlung")
+    papers.plan_consultations(
+        sessions, actor="Koordinationsbüro", paper_id=paper.id, committees=["sjs", "kfp"], now=now
+    )
+    say(
+        now,
+        "Beratungsfolge nach HGO geplant: Magistrat → Sozial- sowie Kulturausschuss (parallel) → "
+        "Finanz- und Wirtschaftsausschuss → Stadtverordnetenversammlung",
+    )
     now = at("15.07.2013 09:00")
     papers.request_cosignatures(sessions, actor="Koordinationsbüro", paper_id=paper.id, now=now)
     say(now, "Zur Mitzeichnung an die Kämmerei gegeben")
@@ -212,59 +297,124 @@ def _wetzlar(sessions: Sessions) -> int:
     now = at("18.07.2013 11:30")
     papers.cosign(sessions, actor="Kämmerei", paper_id=paper.id, department="kaemmerei", now=now)
     say(now, "Kämmerei zeichnet mit")
-    papers.set_reference_counter(sessions, actor="Administration", municipality="wetzlar", year=2013,
-                                 last_number=1561, now=now)
+    papers.set_reference_counter(
+        sessions, actor="Administration", municipality="wetzlar", year=2013, last_number=1561, now=now
+    )
     now = at("10.09.2013 14:00")
     paper = papers.submit_paper(sessions, actor="Koordinationsbüro", paper_id=paper.id, now=now)
-    say(now, f"Oberbürgermeister Dette zeichnet, die Vorlage wird eingereicht: Drucksachen-Nr. {paper.reference}")
+    say(
+        now,
+        f"Oberbürgermeister Dette zeichnet, die Vorlage wird eingereicht: Drucksachen-Nr. {paper.reference}",
+    )
 
-    mag, mag_items = meeting_day(sessions, town, bodies=["magistrat"], start=at("30.09.2013 09:00"),
-                                 location="Neues Rathaus, Magistratssaal", papers_on_agenda=[(paper.id, "magistrat")],
-                                 invite_on=at("20.09.2013 10:00"))
+    mag, mag_items = meeting_day(
+        sessions,
+        town,
+        bodies=["magistrat"],
+        start=at("30.09.2013 09:00"),
+        location="Neues Rathaus, Magistratssaal",
+        papers_on_agenda=[(paper.id, "magistrat")],
+        invite_on=at("20.09.2013 10:00"),
+    )
     present = hold(sessions, town, mag, absent=1)
     try:
-        results.record_result(sessions, actor="Schriftführung Magistrat", agenda_item_id=next(iter(mag_items.values())),
-                              result=results.ResultInput(Outcome.recommended, votes=[VoteInput(12, 0, 0)]),
-                              now=mag.start + dt.timedelta(minutes=20))
+        results.record_result(
+            sessions,
+            actor="Schriftführung Magistrat",
+            agenda_item_id=next(iter(mag_items.values())),
+            result=results.ResultInput(Outcome.recommended, votes=[VoteInput(12, 0, 0)]),
+            now=mag.start + dt.timedelta(minutes=20),
+        )
     except DomainError as exc:
         refused("Abstimmungsergebnis", exc)
-    record(sessions, mag, next(iter(mag_items.values())),
-           results.ResultInput(Outcome.recommended, votes=[VoteInput(len(present), 0, 0)]), body="Magistrat")
+    record(
+        sessions,
+        mag,
+        next(iter(mag_items.values())),
+        results.ResultInput(Outcome.recommended, votes=[VoteInput(len(present), 0, 0)]),
+        body="Magistrat",
+    )
 
     committees, c_items = meeting_day(
-        sessions, town, bodies=["sjs", "kfp"], start=at("28.10.2013 17:00"),
-        location="Neues Rathaus, Sitzungssaal", papers_on_agenda=[(paper.id, "sjs"), (paper.id, "kfp")],
+        sessions,
+        town,
+        bodies=["sjs", "kfp"],
+        start=at("28.10.2013 17:00"),
+        location="Neues Rathaus, Sitzungssaal",
+        papers_on_agenda=[(paper.id, "sjs"), (paper.id, "kfp")],
         invite_on=at("18.10.2013 10:00"),
     )
     present = hold(sessions, town, committees, absent=1)
     steps = town.steps(paper.id)
-    record(sessions, committees, c_items[steps["sjs"]],
-           results.ResultInput(Outcome.recommended, votes=[VoteInput(9, 2, 1)]),
-           body="Sozial-, Jugend- und Sportausschuss")
-    record(sessions, committees, c_items[steps["kfp"]],
-           results.ResultInput(Outcome.recommended, votes=[VoteInput(12, 0, 0)]),
-           body="Kultur-, Freizeit- und Partnerschaftsausschuss", minutes_in=45)
+    record(
+        sessions,
+        committees,
+        c_items[steps["sjs"]],
+        results.ResultInput(Outcome.recommended, votes=[VoteInput(9, 2, 1)]),
+        body="Sozial-, Jugend- und Sportausschuss",
+    )
+    record(
+        sessions,
+        committees,
+        c_items[steps["kfp"]],
+        results.ResultInput(Outcome.recommended, votes=[VoteInput(12, 0, 0)]),
+        body="Kultur-, Freizeit- und Partnerschaftsausschuss",
+        minutes_in=45,
+    )
 
     late_start = at("12.11.2013 17:00")
-    fwa = meetings.create_meeting(sessions, actor="Sitzungsdienst", municipality="wetzlar", bodies=["fwa"],
-                                  start=late_start, location="Neues Rathaus, Sitzungssaal", now=at("25.10.2013 09:00"))
-    fwa_item = meetings.schedule_consultation(sessions, actor="Sitzungsdienst", consultation_id=steps["fwa"],
-                                              meeting_id=fwa.id, now=at("04.11.2013 09:00")).agenda_item
+    fwa = meetings.create_meeting(
+        sessions,
+        actor="Sitzungsdienst",
+        municipality="wetzlar",
+        bodies=["fwa"],
+        start=late_start,
+        location="Neues Rathaus, Sitzungssaal",
+        now=at("25.10.2013 09:00"),
+    )
+    fwa_item = meetings.schedule_consultation(
+        sessions,
+        actor="Sitzungsdienst",
+        consultation_id=steps["fwa"],
+        meeting_id=fwa.id,
+        now=at("04.11.2013 09:00"),
+    ).agenda_item
     try:
-        meetings.invite_meeting(sessions, actor="Sitzungsdienst", meeting_id=fwa.id, now=at("08.11.2013 09:00"))
+        meetings.invite_meeting(
+            sessions, actor="Sitzungsdienst", meeting_id=fwa.id, now=at("08.11.2013 09:00")
+        )
     except DomainError as exc:
         refused("Einladung am 08.11.2013", exc)
-    fwa = meetings.invite_meeting(sessions, actor="Sitzungsdienst", meeting_id=fwa.id, now=at("08.11.2013 09:00"),
-                                  urgent=True, urgent_reason="Haushaltsrelevanz; Beschluss der StVV im November "
-                                                             "erforderlich")
-    say(at("08.11.2013 09:00"), f"Dringliche Einladung zur {fwa.name} (Frist verkürzt, § 58 Abs. 1 Satz 3 HGO)")
+    fwa = meetings.invite_meeting(
+        sessions,
+        actor="Sitzungsdienst",
+        meeting_id=fwa.id,
+        now=at("08.11.2013 09:00"),
+        urgent=True,
+        urgent_reason="Haushaltsrelevanz; Beschluss der StVV im November erforderlich",
+    )
+    say(
+        at("08.11.2013 09:00"),
+        f"Dringliche Einladung zur {fwa.name} (Frist verkürzt, § 58 Abs. 1 Satz 3 HGO)",
+    )
     hold(sessions, town, fwa, absent=0)
-    record(sessions, fwa, fwa_item.id, results.ResultInput(Outcome.recommended, votes=[VoteInput(8, 3, 2)]),
-           body="Finanz- und Wirtschaftsausschuss")
+    record(
+        sessions,
+        fwa,
+        fwa_item.id,
+        results.ResultInput(Outcome.recommended, votes=[VoteInput(8, 3, 2)]),
+        body="Finanz- und Wirtschaftsausschuss",
+    )
 
-    stvv, s_items = meeting_day(sessions, town, bodies=["stvv"], start=at("27.11.2013 18:00"),
-                                location="Stadthalle Wetzlar", papers_on_agenda=[(paper.id, "stvv")],
-                                invite_on=at("15.11.2013 10:00"))
+    stvv, s_items = meeting_day(
+        sessions,
+        town,
+        bodies=["stvv"],
+        start=at("27.11.2013 18:00"),
+        location="Stadthalle Wetzlar",
+        papers_on_agenda=[(paper.id, "stvv")],
+        invite_on=at("15.11.2013 10:00"),
+    )
     present = hold(sessions, town, stvv, absent=3)
     seats = town.faction_seats("stvv")
     recused_person = present[-1]
@@ -281,11 +431,21 @@ def _wetzlar(sessions: Sessions) -> int:
             counts.append(FactionCount(faction_id, abstain=len(here)))
     yes, no, abstain = (sum(c.yes for c in counts), sum(c.no for c in counts), sum(c.abstain for c in counts))
     named_person = present[0]
-    record(sessions, stvv, s_items[steps["stvv"]], results.ResultInput(
-        Outcome.adopted,
-        votes=[VoteInput(yes, no, abstain, faction_counts=tuple(counts), named={named_person: VoteChoice.yes})],
-        recused={recused_person: "§ 25 HGO: Vorstand eines geförderten Trägers"},
-    ), body="Stadtverordnetenversammlung")
+    record(
+        sessions,
+        stvv,
+        s_items[steps["stvv"]],
+        results.ResultInput(
+            Outcome.adopted,
+            votes=[
+                VoteInput(
+                    yes, no, abstain, faction_counts=tuple(counts), named={named_person: VoteChoice.yes}
+                )
+            ],
+            recused={recused_person: "§ 25 HGO: Vorstand eines geförderten Trägers"},
+        ),
+        body="Stadtverordnetenversammlung",
+    )
     say(stvv.start, f"{town.person_name(recused_person)} war befangen (§ 25 HGO) und hat den Raum verlassen")
     print_table(sessions, paper.id)
     return paper.id
@@ -293,111 +453,239 @@ def _wetzlar(sessions: Sessions) -> int:
 
 # ---------------------------------------------------------------------------------------------- Duisburg
 
+
 def _duisburg(sessions: Sessions) -> int:
     town = Town(sessions, "duisburg")
     heading("Duisburg (NRW, GO NRW): Leitlinien zur Integrationspolitik")
     now = at("08.01.2007 10:00")
     paper = papers.draft_paper(
-        sessions, actor="Referat für Integration", municipality="duisburg", kind=PaperKind.beschlussvorlage,
-        department="integration", subject="Leitlinien zur Integrationspolitik der Stadt Duisburg",
+        sessions,
+        actor="Referat für Integration",
+        municipality="duisburg",
+        kind=PaperKind.beschlussvorlage,
+        department="integration",
+        subject="Leitlinien zur Integrationspolitik der Stadt Duisburg",
         paper_date=now.date(),
-        proposed_resolution=("Auf Grundlage der Integrationskonferenzen 2005/2006 gibt sich die Stadt Duisburg die "
-                             "beigefügten Leitlinien für ihre kommunale Integrationspolitik."),
-        justification=("Integration ist eine Querschnittsaufgabe aller Bereiche der Stadtverwaltung und der "
-                       "stadtnahen Unternehmen; die Leitlinien fassen die Ergebnisse der Konferenzen zusammen."),
+        proposed_resolution=(
+            "Auf Grundlage der Integrationskonferenzen 2005/2006 gibt sich die Stadt Duisburg die "
+            "beigefügten Leitlinien für ihre kommunale Integrationspolitik."
+        ),
+        justification=(
+            "Integration ist eine Querschnittsaufgabe aller Bereiche der Stadtverwaltung und der "
+            "stadtnahen Unternehmen; die Leitlinien fassen die Ergebnisse der Konferenzen zusammen."
+        ),
         now=now,
     )
-    papers.plan_consultations(sessions, actor="Referat für Integration", paper_id=paper.id, committees=["soziales"],
-                              now=now)
+    papers.plan_consultations(
+        sessions, actor="Referat für Integration", paper_id=paper.id, committees=["soziales"], now=now
+    )
     paper = papers.submit_paper(sessions, actor="Referat für Integration", paper_id=paper.id, now=now)
-    say(now, f"Vorlage {paper.reference} eingereicht; Beratungsfolge: Ausschuss → Haupt- und Finanzausschuss → Rat")
+    say(
+        now,
+        f"Vorlage {paper.reference} eingereicht; Beratungsfolge: Ausschuss → Haupt- und Finanzausschuss → Rat",
+    )
 
-    asig, items = meeting_day(sessions, town, bodies=["soziales"], start=at("22.01.2007 16:00"),
-                              location="Rathaus, Raum 100", papers_on_agenda=[(paper.id, "soziales")],
-                              invite_on=at("10.01.2007 10:00"))
+    asig, items = meeting_day(
+        sessions,
+        town,
+        bodies=["soziales"],
+        start=at("22.01.2007 16:00"),
+        location="Rathaus, Raum 100",
+        papers_on_agenda=[(paper.id, "soziales")],
+        invite_on=at("10.01.2007 10:00"),
+    )
     hold(sessions, town, asig)
     step = town.steps(paper.id)["soziales"]
-    record(sessions, asig, items[step], results.ResultInput(Outcome.referred, referred_to="schule",
-                                                            votes=[VoteInput(10, 4, 1, subject="Verweisung")]),
-           body="Ausschuss für Soziales, Integration und Gesundheit")
-    say(asig.start, "Die Verweisung fügt den Schulausschuss als eigene Stufe vor dem Haupt- und Finanzausschuss ein")
-    scha, items = meeting_day(sessions, town, bodies=["schule"], start=at("06.02.2007 16:00"),
-                              location="Rathaus, Raum 100", papers_on_agenda=[(paper.id, "schule")],
-                              invite_on=at("26.01.2007 10:00"))
+    record(
+        sessions,
+        asig,
+        items[step],
+        results.ResultInput(
+            Outcome.referred, referred_to="schule", votes=[VoteInput(10, 4, 1, subject="Verweisung")]
+        ),
+        body="Ausschuss für Soziales, Integration und Gesundheit",
+    )
+    say(
+        asig.start,
+        "Die Verweisung fügt den Schulausschuss als eigene Stufe vor dem Haupt- und Finanzausschuss ein",
+    )
+    scha, items = meeting_day(
+        sessions,
+        town,
+        bodies=["schule"],
+        start=at("06.02.2007 16:00"),
+        location="Rathaus, Raum 100",
+        papers_on_agenda=[(paper.id, "schule")],
+        invite_on=at("26.01.2007 10:00"),
+    )
     hold(sessions, town, scha)
-    record(sessions, scha, items[town.steps(paper.id)["schule"]],
-           results.ResultInput(Outcome.recommended, votes=[VoteInput(13, 0, 1)]), body="Schulausschuss")
-    hfa, items = meeting_day(sessions, town, bodies=["hfa"], start=at("26.02.2007 15:00"),
-                             location="Rathaus, Ratssaal", papers_on_agenda=[(paper.id, "hfa")],
-                             invite_on=at("14.02.2007 10:00"))
+    record(
+        sessions,
+        scha,
+        items[town.steps(paper.id)["schule"]],
+        results.ResultInput(Outcome.recommended, votes=[VoteInput(13, 0, 1)]),
+        body="Schulausschuss",
+    )
+    hfa, items = meeting_day(
+        sessions,
+        town,
+        bodies=["hfa"],
+        start=at("26.02.2007 15:00"),
+        location="Rathaus, Ratssaal",
+        papers_on_agenda=[(paper.id, "hfa")],
+        invite_on=at("14.02.2007 10:00"),
+    )
     hold(sessions, town, hfa)
-    record(sessions, hfa, items[town.steps(paper.id)["hfa"]],
-           results.ResultInput(Outcome.not_recommended, votes=[VoteInput(8, 9, 1)]), body="Haupt- und Finanzausschuss")
+    record(
+        sessions,
+        hfa,
+        items[town.steps(paper.id)["hfa"]],
+        results.ResultInput(Outcome.not_recommended, votes=[VoteInput(8, 9, 1)]),
+        body="Haupt- und Finanzausschuss",
+    )
     say(hfa.start, "„Ablehnung empfohlen“ – die Vorlage geht trotzdem an den Rat, der entscheidet")
-    rat, items = meeting_day(sessions, town, bodies=["rat"], start=at("12.03.2007 15:00"),
-                             location="Rathaus, Ratssaal", papers_on_agenda=[(paper.id, "rat")],
-                             invite_on=at("01.03.2007 10:00"))
+    rat, items = meeting_day(
+        sessions,
+        town,
+        bodies=["rat"],
+        start=at("12.03.2007 15:00"),
+        location="Rathaus, Ratssaal",
+        papers_on_agenda=[(paper.id, "rat")],
+        invite_on=at("01.03.2007 10:00"),
+    )
     hold(sessions, town, rat, absent=4)
-    record(sessions, rat, items[town.steps(paper.id)["rat"]],
-           results.ResultInput(Outcome.adopted, votes=[VoteInput(52, 13, 6)]), body="Rat der Stadt Duisburg")
+    record(
+        sessions,
+        rat,
+        items[town.steps(paper.id)["rat"]],
+        results.ResultInput(Outcome.adopted, votes=[VoteInput(52, 13, 6)]),
+        body="Rat der Stadt Duisburg",
+    )
     print_table(sessions, paper.id)
     return paper.id
 
 
 # ----------------------------------------------------------------------------------------- Wilhelmshaven
 
+
 def _wilhelmshaven(sessions: Sessions) -> int:
     town = Town(sessions, "wilhelmshaven")
     heading("Wilhelmshaven (Niedersachsen, NKomVG): Fortschreibung des Handlungskonzepts Integration")
     now = at("10.01.2022 10:00")
     paper = papers.draft_paper(
-        sessions, actor="Migrationsbüro", municipality="wilhelmshaven", kind=PaperKind.beschlussvorlage,
-        department="migration", subject="Handlungskonzept Integration 2020–2025: Leitlinien und Umsetzungskriterien",
+        sessions,
+        actor="Migrationsbüro",
+        municipality="wilhelmshaven",
+        kind=PaperKind.beschlussvorlage,
+        department="migration",
+        subject="Handlungskonzept Integration 2020–2025: Leitlinien und Umsetzungskriterien",
         paper_date=now.date(),
-        proposed_resolution=("Der Rat der Stadt Wilhelmshaven bekräftigt die Leitlinien zur Integrationspolitik "
-                             "und beauftragt die Verwaltung, den kommunalen Handlungsplan Integration fortzuschreiben."),
-        justification=("Das Handlungskonzept Integration verfolgt das Leitbild weiter, den Integrationsprozess "
-                       "von Zugewanderten aktiv zu gestalten, und bindet das Netzwerk Integration ein."),
+        proposed_resolution=(
+            "Der Rat der Stadt Wilhelmshaven bekräftigt die Leitlinien zur Integrationspolitik "
+            "und beauftragt die Verwaltung, den kommunalen Handlungsplan Integration fortzuschreiben."
+        ),
+        justification=(
+            "Das Handlungskonzept Integration verfolgt das Leitbild weiter, den Integrationsprozess "
+            "von Zugewanderten aktiv zu gestalten, und bindet das Netzwerk Integration ein."
+        ),
         now=now,
     )
-    papers.plan_consultations(sessions, actor="Migrationsbüro", paper_id=paper.id, committees=["soziales"], now=now)
+    papers.plan_consultations(
+        sessions, actor="Migrationsbüro", paper_id=paper.id, committees=["soziales"], now=now
+    )
     paper = papers.submit_paper(sessions, actor="Migrationsbüro", paper_id=paper.id, now=now)
-    say(now, f"Vorlage {paper.reference} eingereicht; Beratungsfolge: Fachausschuss → Verwaltungsausschuss → Rat")
-    asig, items = meeting_day(sessions, town, bodies=["soziales"], start=at("27.01.2022 16:00"),
-                              location="Rathaus, Sitzungssaal", papers_on_agenda=[(paper.id, "soziales")],
-                              invite_on=at("17.01.2022 10:00"))
+    say(
+        now,
+        f"Vorlage {paper.reference} eingereicht; Beratungsfolge: Fachausschuss → Verwaltungsausschuss → Rat",
+    )
+    asig, items = meeting_day(
+        sessions,
+        town,
+        bodies=["soziales"],
+        start=at("27.01.2022 16:00"),
+        location="Rathaus, Sitzungssaal",
+        papers_on_agenda=[(paper.id, "soziales")],
+        invite_on=at("17.01.2022 10:00"),
+    )
     hold(sessions, town, asig)
-    record(sessions, asig, items[town.steps(paper.id)["soziales"]],
-           results.ResultInput(Outcome.postponed, votes=[VoteInput(7, 4, 1, subject="Antrag auf Vertagung")]),
-           body="Ausschuss für Soziales, Integration und Gesundheit")
-    asig2, items = meeting_day(sessions, town, bodies=["soziales"], start=at("24.02.2022 16:00"),
-                               location="Rathaus, Sitzungssaal", papers_on_agenda=[(paper.id, "soziales")],
-                               invite_on=at("14.02.2022 10:00"))
+    record(
+        sessions,
+        asig,
+        items[town.steps(paper.id)["soziales"]],
+        results.ResultInput(Outcome.postponed, votes=[VoteInput(7, 4, 1, subject="Antrag auf Vertagung")]),
+        body="Ausschuss für Soziales, Integration und Gesundheit",
+    )
+    asig2, items = meeting_day(
+        sessions,
+        town,
+        bodies=["soziales"],
+        start=at("24.02.2022 16:00"),
+        location="Rathaus, Sitzungssaal",
+        papers_on_agenda=[(paper.id, "soziales")],
+        invite_on=at("14.02.2022 10:00"),
+    )
     hold(sessions, town, asig2)
-    record(sessions, asig2, items[town.steps(paper.id)["soziales"]],
-           results.ResultInput(Outcome.recommended_amended, votes=[
-               VoteInput(5, 7, 0, subject="Änderungsantrag: Evaluation jährlich"),
-               VoteInput(12, 0, 0, subject="Änderungsantrag: Bericht an den Rat alle zwei Jahre"),
-               VoteInput(11, 0, 1, subject="Beschlussvorschlag in geänderter Fassung", decisive=True),
-           ], resolution_text=("Der Rat bekräftigt die Leitlinien zur Integrationspolitik, beauftragt die Verwaltung, "
-                               "den Handlungsplan Integration fortzuschreiben, und lässt sich alle zwei Jahre "
-                               "berichten.")),
-           body="Ausschuss für Soziales, Integration und Gesundheit")
-    va, items = meeting_day(sessions, town, bodies=["va"], start=at("08.03.2022 15:00"), location="Rathaus",
-                            papers_on_agenda=[(paper.id, "va")], invite_on=at("25.02.2022 10:00"))
+    record(
+        sessions,
+        asig2,
+        items[town.steps(paper.id)["soziales"]],
+        results.ResultInput(
+            Outcome.recommended_amended,
+            votes=[
+                VoteInput(5, 7, 0, subject="Änderungsantrag: Evaluation jährlich"),
+                VoteInput(12, 0, 0, subject="Änderungsantrag: Bericht an den Rat alle zwei Jahre"),
+                VoteInput(11, 0, 1, subject="Beschlussvorschlag in geänderter Fassung", decisive=True),
+            ],
+            resolution_text=(
+                "Der Rat bekräftigt die Leitlinien zur Integrationspolitik, beauftragt die Verwaltung, "
+                "den Handlungsplan Integration fortzuschreiben, und lässt sich alle zwei Jahre "
+                "berichten."
+            ),
+        ),
+        body="Ausschuss für Soziales, Integration und Gesundheit",
+    )
+    va, items = meeting_day(
+        sessions,
+        town,
+        bodies=["va"],
+        start=at("08.03.2022 15:00"),
+        location="Rathaus",
+        papers_on_agenda=[(paper.id, "va")],
+        invite_on=at("25.02.2022 10:00"),
+    )
     hold(sessions, town, va, absent=0)
-    record(sessions, va, items[town.steps(paper.id)["va"]],
-           results.ResultInput(Outcome.recommended, votes=[VoteInput(10, 1, 0)]), body="Verwaltungsausschuss")
-    rat, items = meeting_day(sessions, town, bodies=["rat"], start=at("23.03.2022 16:00"),
-                             location="Gorch-Fock-Haus", papers_on_agenda=[(paper.id, "rat")],
-                             invite_on=at("10.03.2022 10:00"))
+    record(
+        sessions,
+        va,
+        items[town.steps(paper.id)["va"]],
+        results.ResultInput(Outcome.recommended, votes=[VoteInput(10, 1, 0)]),
+        body="Verwaltungsausschuss",
+    )
+    rat, items = meeting_day(
+        sessions,
+        town,
+        bodies=["rat"],
+        start=at("23.03.2022 16:00"),
+        location="Gorch-Fock-Haus",
+        papers_on_agenda=[(paper.id, "rat")],
+        invite_on=at("10.03.2022 10:00"),
+    )
     hold(sessions, town, rat, absent=2)
-    record(sessions, rat, items[town.steps(paper.id)["rat"]],
-           results.ResultInput(Outcome.adopted_amended, votes=[VoteInput(38, 3, 2)],
-                               resolution_text=("Der Rat bekräftigt die Leitlinien zur Integrationspolitik, beauftragt "
-                                                "die Verwaltung, den Handlungsplan Integration fortzuschreiben, und "
-                                                "lässt sich alle zwei Jahre berichten.")),
-           body="Rat der Stadt Wilhelmshaven")
+    record(
+        sessions,
+        rat,
+        items[town.steps(paper.id)["rat"]],
+        results.ResultInput(
+            Outcome.adopted_amended,
+            votes=[VoteInput(38, 3, 2)],
+            resolution_text=(
+                "Der Rat bekräftigt die Leitlinien zur Integrationspolitik, beauftragt "
+                "die Verwaltung, den Handlungsplan Integration fortzuschreiben, und "
+                "lässt sich alle zwei Jahre berichten."
+            ),
+        ),
+        body="Rat der Stadt Wilhelmshaven",
+    )
     print_table(sessions, paper.id)
     return paper.id
 
@@ -421,7 +709,9 @@ def run_demo(database_url: str | None = None) -> None:
     with sessions() as s:
         for paper_id in paper_ids:
             paper = s.get_one(Paper, paper_id)
-            typer.echo(f"  {paper.reference}: {PAPER_STATE_LABELS[PaperState(paper.state)]} "
-                       f"am {format_berlin(paper.decided_at) if paper.decided_at else '–'}")
+            typer.echo(
+                f"  {paper.reference}: {PAPER_STATE_LABELS[PaperState(paper.state)]} "
+                f"am {format_berlin(paper.decided_at) if paper.decided_at else '–'}"
+            )
     typer.echo(f"\n  Datenbank: {database_url}")
     engine.dispose()

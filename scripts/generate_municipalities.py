@@ -79,8 +79,24 @@ PAIRED: dict[str, dict[str, list[str]]] = {
 }
 PAIRED_SHARE = 0.07
 
-_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
-                           "ş": "s", "Ş": "S", "ı": "i", "ç": "c", "Ç": "C", "ğ": "g", "é": "e"})
+_TRANSLIT = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "Ä": "Ae",
+        "Ö": "Oe",
+        "Ü": "Ue",
+        "ş": "s",
+        "Ş": "S",
+        "ı": "i",
+        "ç": "c",
+        "Ç": "C",
+        "ğ": "g",
+        "é": "e",
+    }
+)
 
 
 def ascii_of(text: str) -> str:
@@ -154,8 +170,9 @@ def hare_niemeyer(factions: list[Faction], seats: int) -> dict[str, int]:
     quotas = {f.key: Fraction(f.seats * seats, total) for f in factions}
     result = {k: int(q) for k, q in quotas.items()}
     rest = seats - sum(result.values())
-    order = sorted(factions, key=lambda f: (-(quotas[f.key] - int(quotas[f.key])), -f.seats,
-                                            factions.index(f)))
+    order = sorted(
+        factions, key=lambda f: (-(quotas[f.key] - int(quotas[f.key])), -f.seats, factions.index(f))
+    )
     for f in order[:rest]:
         result[f.key] += 1
     return result
@@ -176,9 +193,16 @@ class City:
 
     # persons
 
-    def new_person(self, group: str, function: tuple[str, str] | None = None, faction: str | None = None,
-                   female: bool | None = None, female_share: float = 0.38, title_share: float = 0.06,
-                   paired_share: float = PAIRED_SHARE) -> Person:
+    def new_person(
+        self,
+        group: str,
+        function: tuple[str, str] | None = None,
+        faction: str | None = None,
+        female: bool | None = None,
+        female_share: float = 0.38,
+        title_share: float = 0.06,
+        paired_share: float = PAIRED_SHARE,
+    ) -> Person:
         regional = REGIONAL[self.region]
         if female is None:
             female = self.rng.random() < female_share
@@ -194,9 +218,15 @@ class City:
             if (given, family) not in self._names:
                 break
         self._names.add((given, family))
-        person = Person(given=given, family=family, female=female, group=group, faction=faction,
-                        function=gendered(function, female) if function else None,
-                        title="Dr." if self.rng.random() < title_share else None)
+        person = Person(
+            given=given,
+            family=family,
+            female=female,
+            group=group,
+            faction=faction,
+            function=gendered(function, female) if function else None,
+            title="Dr." if self.rng.random() < title_share else None,
+        )
         self.persons.append(person)
         return person
 
@@ -207,11 +237,13 @@ class City:
             self.rng.shuffle(self._pools[pool])
         return self._pools[pool].pop()
 
-    def fixed_person(self, key: str, given: str, family: str, female: bool, group: str,
-                     function: str) -> Person:
+    def fixed_person(
+        self, key: str, given: str, family: str, female: bool, group: str, function: str
+    ) -> Person:
         self._names.add((given, family))
-        person = Person(given=given, family=family, female=female, group=group, function=function,
-                        fixed_key=key)
+        person = Person(
+            given=given, family=family, female=female, group=group, function=function, fixed_key=key
+        )
         self.persons.append(person)
         return person
 
@@ -247,10 +279,19 @@ class City:
             raise ValueError(f"not enough persons: {n} wanted, {len(candidates)} available")
         return candidates[:n]
 
-    def add_assembly(self, body: Body, member_function: tuple[str, str], chair_faction: str,
-                     chair_function: tuple[str, str], deputy_faction: str, deputy_function: tuple[str, str],
-                     head: Person | None, head_is_chair: bool, substitutes: int,
-                     chair_female: bool | None = None) -> None:
+    def add_assembly(
+        self,
+        body: Body,
+        member_function: tuple[str, str],
+        chair_faction: str,
+        chair_function: tuple[str, str],
+        deputy_faction: str,
+        deputy_function: tuple[str, str],
+        head: Person | None,
+        head_is_chair: bool,
+        substitutes: int,
+        chair_female: bool | None = None,
+    ) -> None:
         """Create the assembly members faction by faction; the first of the chair's and the deputy's
         faction take the offices."""
         for f in self.factions:
@@ -276,18 +317,28 @@ class City:
         order = sorted(self.factions, key=lambda f: -f.seats)
         for i in range(substitutes):
             f = order[i % len(order)]
-            person = self.new_person("Nachrückerinnen und Nachrücker", ("Nachrücker", "Nachrückerin"),
-                                     faction=f.key)
+            person = self.new_person(
+                "Nachrückerinnen und Nachrücker", ("Nachrücker", "Nachrückerin"), faction=f.key
+            )
             taken = {m.substitute_of for m in body.members}
-            of = self.rng.choice([m.person for m in body.regulars()
-                                  if m.faction == f.key and m.person not in taken])
+            of = self.rng.choice(
+                [m.person for m in body.regulars() if m.faction == f.key and m.person not in taken]
+            )
             body.members.append(Member(person, "substitute", f.key, of))
         self._check_full(body)
         self.bodies.append(body)
 
-    def add_committee(self, body: Body, chair: str, deputy: str, head: Person | None = None,
-                      exclude: tuple[Person, ...] = (), citizens: bool = False,
-                      extra_advisory: tuple[tuple[str, str, float], ...] = (), substitutes: int = 4) -> None:
+    def add_committee(
+        self,
+        body: Body,
+        chair: str,
+        deputy: str,
+        head: Person | None = None,
+        exclude: tuple[Person, ...] = (),
+        citizens: bool = False,
+        extra_advisory: tuple[tuple[str, str, float], ...] = (),
+        substitutes: int = 4,
+    ) -> None:
         """chair / deputy: a faction key, or 'head' for the (Ober)bürgermeister.
 
         extra_advisory: (function male, function female, share of names from the second naming tradition).
@@ -302,8 +353,11 @@ class City:
             chosen = self._pick(self.council[f.key], k - n_citizens, taken)
             members = [Member(p, "member", f.key) for p in chosen]
             for _ in range(n_citizens):
-                p = self.new_person("Sachkundige Bürgerinnen und Bürger",
-                                    ("Sachkundiger Bürger", "Sachkundige Bürgerin"), faction=f.key)
+                p = self.new_person(
+                    "Sachkundige Bürgerinnen und Bürger",
+                    ("Sachkundiger Bürger", "Sachkundige Bürgerin"),
+                    faction=f.key,
+                )
                 members.append(Member(p, "member", f.key))
             for m in members:
                 m.person.committees += 1
@@ -338,8 +392,9 @@ class City:
         substituted: set[Person] = set()
         for i in range(substitutes):
             f = factions[i % len(factions)]
-            regulars = [m.person for m in body.regulars()
-                        if m.faction == f.key and m.person not in substituted]
+            regulars = [
+                m.person for m in body.regulars() if m.faction == f.key and m.person not in substituted
+            ]
             of = self.rng.choice(regulars)
             substituted.add(of)
             (p,) = self._pick(self.council[f.key], 1, taken)
@@ -368,8 +423,12 @@ def scalar(value: Any) -> str:
     if isinstance(value, int | dt.date):
         return str(value)
     text = str(value)
-    if (_PLAIN.match(text) and text.lower() not in _RESERVED and not text.endswith(" ")
-            and not re.fullmatch(r"[\d.:-]+", text)):
+    if (
+        _PLAIN.match(text)
+        and text.lower() not in _RESERVED
+        and not text.endswith(" ")
+        and not re.fullmatch(r"[\d.:-]+", text)
+    ):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -406,12 +465,28 @@ def render(spec: CityFile) -> str:
         if group != "Verwaltung":
             persons = sorted(persons, key=sort_key)
         for p in persons:
-            out.append("  - " + flow({"key": p.key, "given_name": p.given, "family_name": p.family,
-                                      "title": p.title, "function": p.function, "email": p.email}))
+            out.append(
+                "  - "
+                + flow(
+                    {
+                        "key": p.key,
+                        "given_name": p.given,
+                        "family_name": p.family,
+                        "title": p.title,
+                        "function": p.function,
+                        "email": p.email,
+                    }
+                )
+            )
     out += ["", "bodies:"]
     for body in city.bodies:
-        out += [f"  - key: {body.key}", f"    kind: {body.kind}", f"    name: {scalar(body.name)}",
-                f"    short_name: {scalar(body.short_name)}", f"    statutory_members: {body.statutory}"]
+        out += [
+            f"  - key: {body.key}",
+            f"    kind: {body.kind}",
+            f"    name: {scalar(body.name)}",
+            f"    short_name: {scalar(body.short_name)}",
+            f"    statutory_members: {body.statutory}",
+        ]
         if body.tags:
             out.append(f"    tags: [{', '.join(body.tags)}]")
         out.append("    members:")
@@ -420,20 +495,27 @@ def render(spec: CityFile) -> str:
             if m.role != previous and m.role in ("advisory", "substitute"):
                 out.append("      # " + ("beratend" if m.role == "advisory" else "Vertretungen"))
             previous = m.role
-            out.append("      - " + flow({
-                "person": m.person.key,
-                "role": None if m.role == "member" else m.role,
-                "faction": m.faction,
-                "substitute_of": m.substitute_of.key if m.substitute_of else None,
-            }))
+            out.append(
+                "      - "
+                + flow(
+                    {
+                        "person": m.person.key,
+                        "role": None if m.role == "member" else m.role,
+                        "faction": m.faction,
+                        "substitute_of": m.substitute_of.key if m.substitute_of else None,
+                    }
+                )
+            )
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
 def header(lines: list[str], named: str = "") -> list[str]:
-    text = (f"All persons are fictional{' except ' + named if named else ''}. Names, seat shares and "
-            "memberships are generated by scripts/generate_municipalities.py with a fixed seed; e-mail "
-            "addresses use the reserved .example domain.")
+    text = (
+        f"All persons are fictional{' except ' + named if named else ''}. Names, seat shares and "
+        "memberships are generated by scripts/generate_municipalities.py with a fixed seed; e-mail "
+        "addresses use the reserved .example domain."
+    )
     return [*lines, *textwrap.wrap(text, 100), ""]
 
 
@@ -441,161 +523,292 @@ def header(lines: list[str], named: str = "") -> list[str]:
 
 
 def wetzlar() -> CityFile:
-    city = City("wetzlar", "hessen", "wetzlar.example", [
-        Faction("spd", "SPD-Fraktion", "SPD", 19),
-        Faction("cdu", "CDU-Fraktion", "CDU", 19),
-        Faction("gruene", "Fraktion Bündnis 90/Die Grünen", "Grüne", 10),
-        Faction("fw", "Fraktion Freie Wähler", "FW", 5),
-        Faction("fdp", "FDP-Fraktion", "FDP", 3),
-        Faction("linke", "Fraktion Die Linke", "Linke", 3),
-    ])
+    city = City(
+        "wetzlar",
+        "hessen",
+        "wetzlar.example",
+        [
+            Faction("spd", "SPD-Fraktion", "SPD", 19),
+            Faction("cdu", "CDU-Fraktion", "CDU", 19),
+            Faction("gruene", "Fraktion Bündnis 90/Die Grünen", "Grüne", 10),
+            Faction("fw", "Fraktion Freie Wähler", "FW", 5),
+            Faction("fdp", "FDP-Fraktion", "FDP", 3),
+            Faction("linke", "Fraktion Die Linke", "Linke", 3),
+        ],
+    )
     dette = city.fixed_person("dette", "Wolfram", "Dette", False, "Verwaltung", "Oberbürgermeister")
     mayor = city.new_person("Verwaltung", ("Bürgermeister", "Bürgermeisterin"))
-    for function in (("Leiter des Koordinationsbüros", "Leiterin des Koordinationsbüros"),
-                     ("Leiter der Kämmerei", "Leiterin der Kämmerei"),
-                     ("Leiter des Rechtsamts", "Leiterin des Rechtsamts"),
-                     ("Leiter des Haupt- und Personalamts", "Leiterin des Haupt- und Personalamts")):
+    for function in (
+        ("Leiter des Koordinationsbüros", "Leiterin des Koordinationsbüros"),
+        ("Leiter der Kämmerei", "Leiterin der Kämmerei"),
+        ("Leiter des Rechtsamts", "Leiterin des Rechtsamts"),
+        ("Leiter des Haupt- und Personalamts", "Leiterin des Haupt- und Personalamts"),
+    ):
         city.new_person("Verwaltung", function, female_share=0.5)
     stvv = Body("stvv", "assembly", "Stadtverordnetenversammlung", "StVV", 59)
-    city.add_assembly(stvv, ("Stadtverordneter", "Stadtverordnete"),
-                      "spd", ("Stadtverordnetenvorsteher", "Stadtverordnetenvorsteherin"),
-                      "cdu", ("Stellvertretender Stadtverordnetenvorsteher",
-                              "Stellvertretende Stadtverordnetenvorsteherin"),
-                      head=None, head_is_chair=False, substitutes=4, chair_female=False)
+    city.add_assembly(
+        stvv,
+        ("Stadtverordneter", "Stadtverordnete"),
+        "spd",
+        ("Stadtverordnetenvorsteher", "Stadtverordnetenvorsteherin"),
+        "cdu",
+        ("Stellvertretender Stadtverordnetenvorsteher", "Stellvertretende Stadtverordnetenvorsteherin"),
+        head=None,
+        head_is_chair=False,
+        substitutes=4,
+        chair_female=False,
+    )
     # Magistrat: Oberbürgermeister, hauptamtlicher Bürgermeister, ehrenamtliche Stadträte (§ 65 HGO:
     # not members of the Stadtverordnetenversammlung)
     magistrat = Body("magistrat", "executive", "Magistrat", "Mag", 12)
     magistrat.members += [Member(dette, "chair"), Member(mayor, "deputy_chair")]
     for f_key, n in hare_niemeyer(city.factions, 10).items():
-        stadtraete = [city.new_person("Magistrat (ehrenamtliche Stadträtinnen und Stadträte)",
-                                      ("Stadtrat", "Stadträtin"), faction=f_key) for _ in range(n)]
-        magistrat.members += [Member(p, "member", f_key)
-                              for p in sorted(stadtraete, key=sort_key)]
+        stadtraete = [
+            city.new_person(
+                "Magistrat (ehrenamtliche Stadträtinnen und Stadträte)",
+                ("Stadtrat", "Stadträtin"),
+                faction=f_key,
+            )
+            for _ in range(n)
+        ]
+        magistrat.members += [Member(p, "member", f_key) for p in sorted(stadtraete, key=sort_key)]
     city._check_full(magistrat)
     city.bodies.insert(0, magistrat)
     chair = city.council["spd"][0]  # the Vorsteher sits in no committee
-    for key, name, short, c, d, n in (("sjs", "Sozial-, Jugend- und Sportausschuss", "SJS", "spd", "cdu", 4),
-                                      ("kfp", "Kultur-, Freizeit- und Partnerschaftsausschuss", "KFP",
-                                       "cdu", "gruene", 3),
-                                      ("fwa", "Finanz- und Wirtschaftsausschuss", "FWA", "cdu", "spd", 5)):
+    for key, name, short, c, d, n in (
+        ("sjs", "Sozial-, Jugend- und Sportausschuss", "SJS", "spd", "cdu", 4),
+        ("kfp", "Kultur-, Freizeit- und Partnerschaftsausschuss", "KFP", "cdu", "gruene", 3),
+        ("fwa", "Finanz- und Wirtschaftsausschuss", "FWA", "cdu", "spd", 5),
+    ):
         body = Body(key, "committee", name, short, 13, tags=("finance",) if key == "fwa" else ())
         city.add_committee(body, c, d, exclude=(chair,), substitutes=n)
     city.bodies.append(city.bodies.pop(1))  # order: Magistrat, committees, StVV
     return CityFile(
         city,
-        header(["Example municipality: Stadt Wetzlar (Hessen, HGO), term from 1 April 2011.",
-                "Departments and bodies as named in a Vorlage of the Stadt Wetzlar (2013)."],
-               "Oberbürgermeister Wolfram Dette (named in that Vorlage)"),
-        {"key": "wetzlar", "name": "Stadt Wetzlar", "short_name": "Wetzlar", "profile": "hessen",
-         "website": "https://www.wetzlar.de"},
+        header(
+            [
+                "Example municipality: Stadt Wetzlar (Hessen, HGO), term from 1 April 2011.",
+                "Departments and bodies as named in a Vorlage of the Stadt Wetzlar (2013).",
+            ],
+            "Oberbürgermeister Wolfram Dette (named in that Vorlage)",
+        ),
+        {
+            "key": "wetzlar",
+            "name": "Stadt Wetzlar",
+            "short_name": "Wetzlar",
+            "profile": "hessen",
+            "website": "https://www.wetzlar.de",
+        },
         dt.date(2011, 4, 1),
         [
-            {"key": "kbs",
-             "name": "Koordinationsbüro für Sozialplanung, Jugendförderung und Projektmanagement",
-             "short_name": "Koordinationsbüro", "email": "koordinationsbuero@wetzlar.example"},
-            {"key": "kaemmerei", "name": "Kämmerei / Finanzverwaltung", "short_name": "Kämmerei",
-             "email": "kaemmerei@wetzlar.example"},
-            {"key": "rechtsamt", "name": "Rechtsamt", "short_name": "Rechtsamt",
-             "email": "rechtsamt@wetzlar.example"},
-            {"key": "hauptamt", "name": "Haupt- und Personalamt", "short_name": "Hauptamt",
-             "email": "hauptamt@wetzlar.example"},
+            {
+                "key": "kbs",
+                "name": "Koordinationsbüro für Sozialplanung, Jugendförderung und Projektmanagement",
+                "short_name": "Koordinationsbüro",
+                "email": "koordinationsbuero@wetzlar.example",
+            },
+            {
+                "key": "kaemmerei",
+                "name": "Kämmerei / Finanzverwaltung",
+                "short_name": "Kämmerei",
+                "email": "kaemmerei@wetzlar.example",
+            },
+            {
+                "key": "rechtsamt",
+                "name": "Rechtsamt",
+                "short_name": "Rechtsamt",
+                "email": "rechtsamt@wetzlar.example",
+            },
+            {
+                "key": "hauptamt",
+                "name": "Haupt- und Personalamt",
+                "short_name": "Hauptamt",
+                "email": "hauptamt@wetzlar.example",
+            },
         ],
     )
 
 
 def duisburg() -> CityFile:
-    city = City("duisburg", "nrw", "duisburg.example", [
-        Faction("spd", "SPD-Fraktion", "SPD", 31),
-        Faction("cdu", "CDU-Fraktion", "CDU", 28),
-        Faction("gruene", "Fraktion Bündnis 90/Die Grünen", "Grüne", 9),
-        Faction("fdp", "FDP-Fraktion", "FDP", 3),
-        Faction("linke", "Fraktion Die Linke", "Linke", 3),
-    ])
+    city = City(
+        "duisburg",
+        "nrw",
+        "duisburg.example",
+        [
+            Faction("spd", "SPD-Fraktion", "SPD", 31),
+            Faction("cdu", "CDU-Fraktion", "CDU", 28),
+            Faction("gruene", "Fraktion Bündnis 90/Die Grünen", "Grüne", 9),
+            Faction("fdp", "FDP-Fraktion", "FDP", 3),
+            Faction("linke", "Fraktion Die Linke", "Linke", 3),
+        ],
+    )
     ob = city.new_person("Verwaltung", ("Oberbürgermeister", "Oberbürgermeisterin"), female=False)
-    for function in (("Leiter des Referats für Integration", "Leiterin des Referats für Integration"),
-                     ("Stadtkämmerer", "Stadtkämmerin"),
-                     ("Leiter des Rechtsamts", "Leiterin des Rechtsamts")):
+    for function in (
+        ("Leiter des Referats für Integration", "Leiterin des Referats für Integration"),
+        ("Stadtkämmerer", "Stadtkämmerin"),
+        ("Leiter des Rechtsamts", "Leiterin des Rechtsamts"),
+    ):
         city.new_person("Verwaltung", function, female_share=0.5)
     # NRW: the Oberbürgermeister chairs the Rat and counts among its members (§ 40 II GO NRW)
     rat = Body("rat", "assembly", "Rat der Stadt Duisburg", "Rat", 75)
-    city.add_assembly(rat, ("Ratsmitglied", "Ratsmitglied"), "spd", ("", ""), "spd",
-                      ("Bürgermeister", "Bürgermeisterin"), head=ob, head_is_chair=True, substitutes=5)
+    city.add_assembly(
+        rat,
+        ("Ratsmitglied", "Ratsmitglied"),
+        "spd",
+        ("", ""),
+        "spd",
+        ("Bürgermeister", "Bürgermeisterin"),
+        head=ob,
+        head_is_chair=True,
+        substitutes=5,
+    )
     hfa = Body("hfa", "main_committee", "Haupt- und Finanzausschuss", "HFA", 19)
     city.add_committee(hfa, "head", "spd", head=ob, substitutes=6)
     soziales = Body("soziales", "committee", "Ausschuss für Soziales, Integration und Gesundheit", "ASIG", 17)
-    city.add_committee(soziales, "spd", "cdu", citizens=True, substitutes=5,
-                       extra_advisory=(
-                           ("Vertreter des Integrationsrates", "Vertreterin des Integrationsrates", 1.0),))
+    city.add_committee(
+        soziales,
+        "spd",
+        "cdu",
+        citizens=True,
+        substitutes=5,
+        extra_advisory=(("Vertreter des Integrationsrates", "Vertreterin des Integrationsrates", 1.0),),
+    )
     schule = Body("schule", "committee", "Schulausschuss", "SchA", 15)
-    city.add_committee(schule, "cdu", "spd", citizens=True, substitutes=4,
-                       extra_advisory=(
-                           ("Vertreter der Evangelischen Kirche",
-                            "Vertreterin der Evangelischen Kirche", 0.0),
-                           ("Vertreter des Bistums Essen", "Vertreterin des Bistums Essen", 0.0)))
+    city.add_committee(
+        schule,
+        "cdu",
+        "spd",
+        citizens=True,
+        substitutes=4,
+        extra_advisory=(
+            ("Vertreter der Evangelischen Kirche", "Vertreterin der Evangelischen Kirche", 0.0),
+            ("Vertreter des Bistums Essen", "Vertreterin des Bistums Essen", 0.0),
+        ),
+    )
     city.bodies.append(city.bodies.pop(0))  # order: committees, Rat
     return CityFile(
         city,
-        header(["Example municipality: Stadt Duisburg (Nordrhein-Westfalen, GO NRW),"
+        header(
+            [
+                "Example municipality: Stadt Duisburg (Nordrhein-Westfalen, GO NRW),"
                 " term from 1 October 2004.",
-                "Seed paper: a resolution of the Rat der Stadt Duisburg of 12 March 2007."]),
-        {"key": "duisburg", "name": "Stadt Duisburg", "short_name": "Duisburg", "profile": "nrw",
-         "website": "https://www.duisburg.de"},
+                "Seed paper: a resolution of the Rat der Stadt Duisburg of 12 March 2007.",
+            ]
+        ),
+        {
+            "key": "duisburg",
+            "name": "Stadt Duisburg",
+            "short_name": "Duisburg",
+            "profile": "nrw",
+            "website": "https://www.duisburg.de",
+        },
         dt.date(2004, 10, 1),
         [
-            {"key": "integration", "name": "Referat für Integration", "short_name": "Integration",
-             "email": "integration@duisburg.example"},
-            {"key": "kaemmerei", "name": "Stadtkämmerei", "short_name": "Kämmerei",
-             "email": "kaemmerei@duisburg.example"},
-            {"key": "rechtsamt", "name": "Rechtsamt", "short_name": "Rechtsamt",
-             "email": "rechtsamt@duisburg.example"},
+            {
+                "key": "integration",
+                "name": "Referat für Integration",
+                "short_name": "Integration",
+                "email": "integration@duisburg.example",
+            },
+            {
+                "key": "kaemmerei",
+                "name": "Stadtkämmerei",
+                "short_name": "Kämmerei",
+                "email": "kaemmerei@duisburg.example",
+            },
+            {
+                "key": "rechtsamt",
+                "name": "Rechtsamt",
+                "short_name": "Rechtsamt",
+                "email": "rechtsamt@duisburg.example",
+            },
         ],
     )
 
 
 def wilhelmshaven() -> CityFile:
-    city = City("wilhelmshaven", "niedersachsen", "wilhelmshaven.example", [
-        Faction("spd", "SPD-Fraktion", "SPD", 15),
-        Faction("cdu", "CDU-Fraktion", "CDU", 12),
-        Faction("gruene", "Fraktion Bündnis 90/Die Grünen", "Grüne", 7),
-        Faction("fw", "Fraktion Freie Wähler", "FW", 4),
-        Faction("fdp", "FDP-Fraktion", "FDP", 3),
-        Faction("linke", "Fraktion Die Linke", "Linke", 3),
-    ])
+    city = City(
+        "wilhelmshaven",
+        "niedersachsen",
+        "wilhelmshaven.example",
+        [
+            Faction("spd", "SPD-Fraktion", "SPD", 15),
+            Faction("cdu", "CDU-Fraktion", "CDU", 12),
+            Faction("gruene", "Fraktion Bündnis 90/Die Grünen", "Grüne", 7),
+            Faction("fw", "Fraktion Freie Wähler", "FW", 4),
+            Faction("fdp", "FDP-Fraktion", "FDP", 3),
+            Faction("linke", "Fraktion Die Linke", "Linke", 3),
+        ],
+    )
     ob = city.new_person("Verwaltung", ("Oberbürgermeister", "Oberbürgermeisterin"), female=False)
-    for function in (("Leiter des Migrationsbüros", "Leiterin des Migrationsbüros"),
-                     ("Stadtkämmerer", "Stadtkämmerin"),
-                     ("Leiter des Rechtsamts", "Leiterin des Rechtsamts")):
+    for function in (
+        ("Leiter des Migrationsbüros", "Leiterin des Migrationsbüros"),
+        ("Stadtkämmerer", "Stadtkämmerin"),
+        ("Leiter des Rechtsamts", "Leiterin des Rechtsamts"),
+    ):
         city.new_person("Verwaltung", function, female_share=0.5)
     # Niedersachsen: the Oberbürgermeister is a voting member of the Rat (§ 45 NKomVG), which elects its
     # own chair from among the councillors (§ 61 NKomVG)
     rat = Body("rat", "assembly", "Rat der Stadt Wilhelmshaven", "Rat", 45)
-    city.add_assembly(rat, ("Ratsherr", "Ratsfrau"), "spd", ("Ratsvorsitzender", "Ratsvorsitzende"),
-                      "cdu", ("Stellvertretender Ratsvorsitzender", "Stellvertretende Ratsvorsitzende"),
-                      head=ob, head_is_chair=False, substitutes=4, chair_female=True)
+    city.add_assembly(
+        rat,
+        ("Ratsherr", "Ratsfrau"),
+        "spd",
+        ("Ratsvorsitzender", "Ratsvorsitzende"),
+        "cdu",
+        ("Stellvertretender Ratsvorsitzender", "Stellvertretende Ratsvorsitzende"),
+        head=ob,
+        head_is_chair=False,
+        substitutes=4,
+        chair_female=True,
+    )
     chair = city.council["spd"][0]
     va = Body("va", "main_committee", "Verwaltungsausschuss", "VA", 11)  # OB + 10 Beigeordnete (§ 74 NKomVG)
     city.add_committee(va, "head", "spd", head=ob, exclude=(chair,), substitutes=4)
     soziales = Body("soziales", "committee", "Ausschuss für Soziales, Integration und Gesundheit", "ASIG", 13)
-    city.add_committee(soziales, "spd", "gruene", exclude=(chair,), substitutes=4,
-                       extra_advisory=(
-                           ("Vertreter der Wohlfahrtsverbände", "Vertreterin der Wohlfahrtsverbände", 0.0),))
+    city.add_committee(
+        soziales,
+        "spd",
+        "gruene",
+        exclude=(chair,),
+        substitutes=4,
+        extra_advisory=(("Vertreter der Wohlfahrtsverbände", "Vertreterin der Wohlfahrtsverbände", 0.0),),
+    )
     bauen = Body("bauen", "committee", "Bau- und Umweltausschuss", "BUA", 13)
     city.add_committee(bauen, "cdu", "spd", exclude=(chair,), substitutes=3)
     city.bodies.append(city.bodies.pop(0))  # order: committees, Rat
     return CityFile(
         city,
-        header(["Example municipality: Stadt Wilhelmshaven (Niedersachsen, NKomVG),"
-                " term from 1 November 2021."]),
-        {"key": "wilhelmshaven", "name": "Stadt Wilhelmshaven", "short_name": "Wilhelmshaven",
-         "profile": "niedersachsen", "website": "https://www.wilhelmshaven.de"},
+        header(
+            ["Example municipality: Stadt Wilhelmshaven (Niedersachsen, NKomVG), term from 1 November 2021."]
+        ),
+        {
+            "key": "wilhelmshaven",
+            "name": "Stadt Wilhelmshaven",
+            "short_name": "Wilhelmshaven",
+            "profile": "niedersachsen",
+            "website": "https://www.wilhelmshaven.de",
+        },
         dt.date(2021, 11, 1),
         [
-            {"key": "migration", "name": "Migrationsbüro", "short_name": "Migrationsbüro",
-             "email": "migrationsbuero@wilhelmshaven.example"},
-            {"key": "kaemmerei", "name": "Kämmerei", "short_name": "Kämmerei",
-             "email": "kaemmerei@wilhelmshaven.example"},
-            {"key": "rechtsamt", "name": "Rechtsamt", "short_name": "Rechtsamt",
-             "email": "rechtsamt@wilhelmshaven.example"},
+            {
+                "key": "migration",
+                "name": "Migrationsbüro",
+                "short_name": "Migrationsbüro",
+                "email": "migrationsbuero@wilhelmshaven.example",
+            },
+            {
+                "key": "kaemmerei",
+                "name": "Kämmerei",
+                "short_name": "Kämmerei",
+                "email": "kaemmerei@wilhelmshaven.example",
+            },
+            {
+                "key": "rechtsamt",
+                "name": "Rechtsamt",
+                "short_name": "Rechtsamt",
+                "email": "rechtsamt@wilhelmshaven.example",
+            },
         ],
     )
 

@@ -28,10 +28,19 @@ def snapshot(obj: Base | None) -> dict[str, Any] | None:
     return {attr.key: _json_value(getattr(obj, attr.key)) for attr in mapper.column_attrs}
 
 
-def record_audit(session: Session, *, actor: str, action: str, entity: Base, now: dt.datetime,
-                 before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
-                 reason: str | None = None, paper_id: int | None = None,
-                 meeting_id: int | None = None) -> AuditEvent:
+def record_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: Base,
+    now: dt.datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    paper_id: int | None = None,
+    meeting_id: int | None = None,
+) -> AuditEvent:
     """Append one audit event. ``entity`` must have been flushed (it needs its id)."""
     if inspect(entity).identity is None:
         session.flush()
@@ -39,7 +48,7 @@ def record_audit(session: Session, *, actor: str, action: str, entity: Base, now
         occurred_at=now,
         actor=actor,
         action=action,
-        entity_type=type(entity).__tablename__,  # type: ignore[attr-defined]
+        entity_type=str(type(entity).__tablename__),
         entity_id=inspect(entity).identity[0],  # type: ignore[index]
         paper_id=paper_id,
         meeting_id=meeting_id,

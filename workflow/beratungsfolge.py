@@ -39,8 +39,15 @@ class PlannedStep:
 Plan = list[list[PlannedStep]]
 
 
-def default_plan(profile: Profile, kind: PaperKind, bodies: Sequence[Body], *, chosen: Iterable[str] = (),
-                 financial_impact: bool = False, decided_by: str | None = None) -> Plan:
+def default_plan(
+    profile: Profile,
+    kind: PaperKind,
+    bodies: Sequence[Body],
+    *,
+    chosen: Iterable[str] = (),
+    financial_impact: bool = False,
+    decided_by: str | None = None,
+) -> Plan:
     """The profile's default Beratungsfolge for a paper of ``kind``.
 
     ``chosen`` names the responsible bodies (the committees) by key; ``decided_by`` names a body that decides
@@ -68,8 +75,10 @@ def default_plan(profile: Profile, kind: PaperKind, bodies: Sequence[Body], *, c
                 selected = [b for b in of_kind if template.tag is None or template.tag in (b.tags or [])]
             else:
                 if not of_kind:
-                    raise PlanInvalid(f"The municipality has no body of kind '{template.kind.value}' "
-                                      "that the default Beratungsfolge needs")
+                    raise PlanInvalid(
+                        f"The municipality has no body of kind '{template.kind.value}' "
+                        "that the default Beratungsfolge needs"
+                    )
                 selected = [of_kind[0]]
             for body in selected:
                 if body.key not in used:
@@ -81,9 +90,15 @@ def default_plan(profile: Profile, kind: PaperKind, bodies: Sequence[Body], *, c
     if missing:
         # Chosen bodies of a kind the template does not name (e.g. a district council) are heard
         # in their own stage before the deciding body.
-        extra = [PlannedStep(by_key[k], ConsultationRole.hearing
-                             if by_key[k].kind == BodyKind.district else ConsultationRole.preliminary)
-                 for k in missing]
+        extra = [
+            PlannedStep(
+                by_key[k],
+                ConsultationRole.hearing
+                if by_key[k].kind == BodyKind.district
+                else ConsultationRole.preliminary,
+            )
+            for k in missing
+        ]
         plan.insert(max(len(plan) - 1, 0), extra)
     if decided_by is not None:
         plan = _decided_by(plan, decided_by, by_key)
@@ -98,8 +113,10 @@ def _decided_by(plan: Plan, key: str, by_key: dict[str, Body]) -> Plan:
         for step in stage:
             if step.body.key == key:
                 if len(stage) > 1:
-                    raise PlanInvalid(f"'{by_key[key].name}' shares its stage with other bodies; "
-                                      "a deciding step must stand alone in the last stage")
+                    raise PlanInvalid(
+                        f"'{by_key[key].name}' shares its stage with other bodies; "
+                        "a deciding step must stand alone in the last stage"
+                    )
                 return [*plan[:index], [PlannedStep(step.body, ConsultationRole.decision)]]
     # Not in the plan yet: it replaces the profile's deciding step.
     kept = [[s for s in stage if not s.authoritative] for stage in plan]

@@ -15,8 +15,9 @@ T = TypeVar("T", bound=BaseModel)
 Location = tuple[str | int, ...]
 
 
-def _line_map(node: yaml.Node | None, path: Location = (), into: dict[Location, int] | None = None
-              ) -> dict[Location, int]:
+def _line_map(
+    node: yaml.Node | None, path: Location = (), into: dict[Location, int] | None = None
+) -> dict[Location, int]:
     """Map every key path in a composed YAML tree to its (1-based) line."""
     lines = {} if into is None else into
     if node is None:

@@ -44,8 +44,9 @@ class Transition:
 P, C, M = PaperState, ConsultationState, MeetingState
 
 PAPER_TRANSITIONS: tuple[Transition, ...] = (
-    Transition("request_cosignatures", (P.draft,), P.cosigning, "has_required_cosigners",
-               "zur Mitzeichnung geben"),
+    Transition(
+        "request_cosignatures", (P.draft,), P.cosigning, "has_required_cosigners", "zur Mitzeichnung geben"
+    ),
     Transition("return_to_draft", (P.cosigning,), P.draft, None, "in den Entwurf zurückgeben"),
     Transition("submit", (P.draft, P.cosigning), P.submitted, "all_cosigned", "einreichen"),
     Transition("begin_deliberation", (P.submitted,), P.in_deliberation, None, "in die Beratung geben"),
@@ -53,22 +54,33 @@ PAPER_TRANSITIONS: tuple[Transition, ...] = (
     Transition("adopt_amended", (P.in_deliberation,), P.adopted_amended, None, "geändert beschließen"),
     Transition("reject", (P.in_deliberation,), P.rejected, None, "ablehnen"),
     Transition("note", (P.in_deliberation,), P.noted, None, "zur Kenntnis nehmen"),
-    Transition("withdraw", (P.draft, P.cosigning, P.submitted, P.in_deliberation), P.withdrawn, None,
-               "zurückziehen"),
+    Transition(
+        "withdraw", (P.draft, P.cosigning, P.submitted, P.in_deliberation), P.withdrawn, None, "zurückziehen"
+    ),
     Transition("settle", (P.submitted, P.in_deliberation), P.settled, None, "für erledigt erklären"),
 )
 
 CONSULTATION_TRANSITIONS: tuple[Transition, ...] = (
-    Transition("schedule", (C.planned, C.postponed, C.deferred, C.removed), C.scheduled, None,
-               "auf eine Tagesordnung setzen"),
+    Transition(
+        "schedule",
+        (C.planned, C.postponed, C.deferred, C.removed),
+        C.scheduled,
+        None,
+        "auf eine Tagesordnung setzen",
+    ),
     Transition("unschedule", (C.scheduled, C.invited), C.planned, None, "von der Tagesordnung nehmen"),
     Transition("invite", (C.scheduled,), C.invited, None, "einladen"),
     Transition("conclude", (C.invited,), C.dealt_with, None, "abschließend behandeln"),
     Transition("postpone", (C.invited,), C.postponed, None, "vertagen"),
     Transition("defer", (C.invited,), C.deferred, None, "zurückstellen"),
     Transition("remove", (C.invited,), C.removed, None, "von der Tagesordnung absetzen"),
-    Transition("close", (C.planned, C.scheduled, C.invited, C.postponed, C.deferred, C.removed), C.closed,
-               None, "schließen"),
+    Transition(
+        "close",
+        (C.planned, C.scheduled, C.invited, C.postponed, C.deferred, C.removed),
+        C.closed,
+        None,
+        "schließen",
+    ),
 )
 
 MEETING_TRANSITIONS: tuple[Transition, ...] = (
@@ -102,8 +114,9 @@ class _Stateful:
 class StateMachine(Generic[S]):
     """One workflow kind: its table, the transitions ``Machine`` built from it once, and helpers."""
 
-    def __init__(self, name: str, states: type[S], table: Sequence[Transition], initial: S,
-                 labels: dict[S, str]) -> None:
+    def __init__(
+        self, name: str, states: type[S], table: Sequence[Transition], initial: S, labels: dict[S, str]
+    ) -> None:
         self.name = name
         self.states = states
         self.table = tuple(table)
@@ -131,7 +144,9 @@ class StateMachine(Generic[S]):
     def triggers(self) -> list[str]:
         return list(self._machine.events)
 
-    def allowed_triggers(self, row: HasState, guards: dict[str, Callable[[], bool]] | None = None) -> list[str]:
+    def allowed_triggers(
+        self, row: HasState, guards: dict[str, Callable[[], bool]] | None = None
+    ) -> list[str]:
         """Triggers that would succeed now: defined from the current state and with passing guards."""
         guards = guards or {}
         allowed = []
@@ -144,8 +159,14 @@ class StateMachine(Generic[S]):
                 allowed.append(t.trigger)
         return allowed
 
-    def fire(self, row: HasState, trigger: str, guards: dict[str, Callable[[], bool]] | None = None,
-             *, what: str = "") -> None:
+    def fire(
+        self,
+        row: HasState,
+        trigger: str,
+        guards: dict[str, Callable[[], bool]] | None = None,
+        *,
+        what: str = "",
+    ) -> None:
         """Fire ``trigger`` on ``row`` or raise TransitionNotAllowed naming the state and allowed triggers."""
         guards = guards or {}
         label = self.labels[self.states(row.state)]
@@ -153,7 +174,9 @@ class StateMachine(Generic[S]):
         if trigger not in self._machine.events:
             raise TransitionNotAllowed(
                 f"Unknown trigger '{trigger}' for {subject}; known triggers: {', '.join(self.triggers)}",
-                state=row.state, trigger=trigger, allowed=self.allowed_triggers(row, guards),
+                state=row.state,
+                trigger=trigger,
+                allowed=self.allowed_triggers(row, guards),
             )
         wrapper = _Stateful(row, self.states, guards)
         try:
@@ -167,14 +190,16 @@ class StateMachine(Generic[S]):
             raise TransitionNotAllowed(
                 f"Cannot '{trigger}' {subject} in state '{row.state}' ({label}){reason}; "
                 f"allowed now: {', '.join(allowed) if allowed else 'none'}",
-                state=row.state, trigger=trigger, allowed=allowed,
+                state=row.state,
+                trigger=trigger,
+                allowed=allowed,
             )
 
     def _failed_guard(self, row: HasState, trigger: str, guards: dict[str, Callable[[], bool]]) -> str | None:
         for t in self.table:
-            if t.trigger == trigger and row.state in t.source and t.condition:
-                if not guards.get(t.condition, lambda: True)():
-                    return t.condition
+            passes = guards.get(t.condition or "", lambda: True)
+            if t.trigger == trigger and row.state in t.source and t.condition and not passes():
+                return t.condition
         return None
 
     def mermaid(self) -> str:
@@ -191,11 +216,15 @@ class StateMachine(Generic[S]):
 
 PAPER_MACHINE = StateMachine("paper", PaperState, PAPER_TRANSITIONS, PaperState.draft, PAPER_STATE_LABELS)
 CONSULTATION_MACHINE = StateMachine(
-    "consultation", ConsultationState, CONSULTATION_TRANSITIONS, ConsultationState.planned,
+    "consultation",
+    ConsultationState,
+    CONSULTATION_TRANSITIONS,
+    ConsultationState.planned,
     CONSULTATION_STATE_LABELS,
 )
-MEETING_MACHINE = StateMachine("meeting", MeetingState, MEETING_TRANSITIONS, MeetingState.planned,
-                               MEETING_STATE_LABELS)
+MEETING_MACHINE = StateMachine(
+    "meeting", MeetingState, MEETING_TRANSITIONS, MeetingState.planned, MEETING_STATE_LABELS
+)
 
 MACHINES: dict[str, StateMachine[Any]] = {
     m.name: m for m in (PAPER_MACHINE, CONSULTATION_MACHINE, MEETING_MACHINE)

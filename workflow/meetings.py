@@ -30,7 +30,9 @@ def meeting_guards(meeting: Meeting, now: dt.datetime) -> dict[str, Callable[[],
 
 
 def fire_meeting(meeting: Meeting, trigger: str, now: dt.datetime) -> None:
-    MEETING_MACHINE.fire(meeting, trigger, meeting_guards(meeting, now), what=f"meeting {meeting.id} ({meeting.name})")
+    MEETING_MACHINE.fire(
+        meeting, trigger, meeting_guards(meeting, now), what=f"meeting {meeting.id} ({meeting.name})"
+    )
 
 
 def _aware(moment: dt.datetime, what: str) -> dt.datetime:
@@ -39,10 +41,19 @@ def _aware(moment: dt.datetime, what: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def create_meeting(sessions: Sessions, *, actor: str, municipality: str, bodies: Sequence[str],
-                   start: dt.datetime, end: dt.datetime | None = None, location: str | None = None,
-                   name: str | None = None, second_session: bool = False,
-                   now: dt.datetime | None = None) -> Meeting:
+def create_meeting(
+    sessions: Sessions,
+    *,
+    actor: str,
+    municipality: str,
+    bodies: Sequence[str],
+    start: dt.datetime,
+    end: dt.datetime | None = None,
+    location: str | None = None,
+    name: str | None = None,
+    second_session: bool = False,
+    now: dt.datetime | None = None,
+) -> Meeting:
     """Create a meeting of one body, or a joint meeting of several (``bodies`` by key)."""
     now = clock(now)
     start = _aware(start, "The start of the meeting")
@@ -50,22 +61,31 @@ def create_meeting(sessions: Sessions, *, actor: str, municipality: str, bodies:
     if end is not None and end <= start:
         raise RuleViolation("The meeting must end after it starts")
     if not bodies or len(set(bodies)) != len(bodies):
-        raise RuleViolation("A meeting needs one body (Gremium), or several different ones for a joint meeting")
+        raise RuleViolation(
+            "A meeting needs one body (Gremium), or several different ones for a joint meeting"
+        )
     with transaction(sessions) as session:
         town = municipality_by_key(session, municipality)
         members = [by_key(session, Body, town.id, key) for key in bodies]
         local = start.astimezone(BERLIN)
-        default_name = (" und ".join(b.name for b in members) if len(members) < 3 else "Gemeinsame Sitzung")
+        default_name = " und ".join(b.name for b in members) if len(members) < 3 else "Gemeinsame Sitzung"
         meeting = Meeting(
-            municipality_id=town.id, state=MEETING_MACHINE.initial.value, start=start, end=end,
-            location=location, second_session=second_session,
-            name=name or f"Sitzung {default_name} am {local:%d.%m.%Y}", created_at=now, modified_at=now,
+            municipality_id=town.id,
+            state=MEETING_MACHINE.initial.value,
+            start=start,
+            end=end,
+            location=location,
+            second_session=second_session,
+            name=name or f"Sitzung {default_name} am {local:%d.%m.%Y}",
+            created_at=now,
+            modified_at=now,
         )
         meeting.bodies.extend(members)
         session.add(meeting)
         session.flush()
-        record_audit(session, actor=actor, action="meeting.created", entity=meeting, now=now,
-                     meeting_id=meeting.id)
+        record_audit(
+            session, actor=actor, action="meeting.created", entity=meeting, now=now, meeting_id=meeting.id
+        )
         emit(session, "MeetingCreated", now, meeting_id=meeting.id)
     return meeting
 
@@ -94,8 +114,15 @@ class ScheduleResult:
     agenda_item: AgendaItem
 
 
-def schedule_consultation(sessions: Sessions, *, actor: str, consultation_id: int, meeting_id: int,
-                          public: bool | None = None, now: dt.datetime | None = None) -> ScheduleResult:
+def schedule_consultation(
+    sessions: Sessions,
+    *,
+    actor: str,
+    consultation_id: int,
+    meeting_id: int,
+    public: bool | None = None,
+    now: dt.datetime | None = None,
+) -> ScheduleResult:
     """Put a step of a paper's Beratungsfolge on the agenda of a meeting of its body."""
     now = clock(now)
     with transaction(sessions) as session:
@@ -111,8 +138,9 @@ def schedule_consultation(sessions: Sessions, *, actor: str, consultation_id: in
         if step.body_id not in {b.id for b in meeting.bodies}:
             raise RuleViolation(f"'{meeting.name}' is not a meeting of '{step.body.name}'")
         if meeting.state not in ("planned", "invited"):
-            raise TransitionNotAllowed(f"The meeting is in state '{meeting.state}'; nothing can be added",
-                                       state=meeting.state)
+            raise TransitionNotAllowed(
+                f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
+            )
         for other in paper.consultations:
             if other.meeting is None or other.id == step.id or other.state in FINISHED_STEP_STATES:
                 continue
@@ -132,10 +160,16 @@ def schedule_consultation(sessions: Sessions, *, actor: str, consultation_id: in
         body_public = body_settings(profile, step.body).public
         is_public = paper.public and body_public if public is None else (public and paper.public)
         item = AgendaItem(
-            meeting_id=meeting.id, number="", order=_next_order(meeting), public=is_public,
-            title=paper.subject, consultation_id=step.id,
-            late_addition=meeting.state == "invited", second_session=step.quorum_failed,
-            created_at=now, modified_at=now,
+            meeting_id=meeting.id,
+            number="",
+            order=_next_order(meeting),
+            public=is_public,
+            title=paper.subject,
+            consultation_id=step.id,
+            late_addition=meeting.state == "invited",
+            second_session=step.quorum_failed,
+            created_at=now,
+            modified_at=now,
         )
         session.add(item)
         session.flush()
@@ -148,15 +182,38 @@ def schedule_consultation(sessions: Sessions, *, actor: str, consultation_id: in
             fire_paper(paper, "begin_deliberation")
         paper.modified_at = meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="consultation.scheduled", entity=step, now=now,
-                     before=before, paper_id=paper.id, meeting_id=meeting.id)
-        emit(session, "ConsultationScheduled", now, paper_id=paper.id, meeting_id=meeting.id,
-             consultation_id=step.id, agenda_item_id=item.id, late_addition=item.late_addition)
+        record_audit(
+            session,
+            actor=actor,
+            action="consultation.scheduled",
+            entity=step,
+            now=now,
+            before=before,
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+        )
+        emit(
+            session,
+            "ConsultationScheduled",
+            now,
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+            consultation_id=step.id,
+            agenda_item_id=item.id,
+            late_addition=item.late_addition,
+        )
     return ScheduleResult(step, item)
 
 
-def add_agenda_item(sessions: Sessions, *, actor: str, meeting_id: int, title: str, public: bool | None = None,
-                    now: dt.datetime | None = None) -> AgendaItem:
+def add_agenda_item(
+    sessions: Sessions,
+    *,
+    actor: str,
+    meeting_id: int,
+    title: str,
+    public: bool | None = None,
+    now: dt.datetime | None = None,
+) -> AgendaItem:
     """An agenda item without a paper (Eröffnung, Mitteilungen, Anfragen …); public by default only if every
     body of the meeting meets in public."""
     now = clock(now)
@@ -165,22 +222,31 @@ def add_agenda_item(sessions: Sessions, *, actor: str, meeting_id: int, title: s
     with transaction(sessions) as session:
         meeting = get(session, Meeting, meeting_id, lock=True)
         if meeting.state not in ("planned", "invited"):
-            raise TransitionNotAllowed(f"The meeting is in state '{meeting.state}'; nothing can be added",
-                                       state=meeting.state)
+            raise TransitionNotAllowed(
+                f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
+            )
         if public is None:
             profile = profile_of(session, meeting.municipality_id)
             public = all(body_settings(profile, body).public for body in meeting.bodies)
-        item = AgendaItem(meeting_id=meeting.id, number="", order=_next_order(meeting), public=public,
-                          title=title.strip(), late_addition=meeting.state == "invited",
-                          created_at=now, modified_at=now)
+        item = AgendaItem(
+            meeting_id=meeting.id,
+            number="",
+            order=_next_order(meeting),
+            public=public,
+            title=title.strip(),
+            late_addition=meeting.state == "invited",
+            created_at=now,
+            modified_at=now,
+        )
         session.add(item)
         session.flush()
         session.refresh(meeting, ["agenda_items"])
         _renumber(session, meeting)
         meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="agenda_item.added", entity=item, now=now,
-                     meeting_id=meeting.id)
+        record_audit(
+            session, actor=actor, action="agenda_item.added", entity=item, now=now, meeting_id=meeting.id
+        )
         emit(session, "AgendaChanged", now, meeting_id=meeting.id)
     return item
 
@@ -195,18 +261,23 @@ class InvitationDeadline:
     body: str
 
     def describe(self) -> str:
-        return (f"{format_berlin(self.latest_dispatch)} ({self.rule.describe()}"
-                f"{', ' + self.rule.legal_basis if self.rule.legal_basis else ''}; {self.body})")
+        return (
+            f"{format_berlin(self.latest_dispatch)} ({self.rule.describe()}"
+            f"{', ' + self.rule.legal_basis if self.rule.legal_basis else ''}; {self.body})"
+        )
 
 
-def _deadline(profile: Profile, meeting: Meeting, channel: Channel | None, *, urgent: bool
-              ) -> InvitationDeadline | None:
+def _deadline(
+    profile: Profile, meeting: Meeting, channel: Channel | None, *, urgent: bool
+) -> InvitationDeadline | None:
     """The earliest deadline over the meeting's bodies; None if the period cannot be shortened."""
     deadlines = []
     for body in meeting.bodies:
         rules = notice_rules(profile, body)
-        rule = rules.urgent if urgent else (
-            rules.second_session if meeting.second_session and rules.second_session else rules.regular
+        rule = (
+            rules.urgent
+            if urgent
+            else (rules.second_session if meeting.second_session and rules.second_session else rules.regular)
         )
         if rule is None:
             return None
@@ -216,16 +287,24 @@ def _deadline(profile: Profile, meeting: Meeting, channel: Channel | None, *, ur
     return min(deadlines, key=lambda d: d.latest_dispatch)
 
 
-def invitation_deadline(session: Session, meeting: Meeting, channel: Channel | None = None
-                        ) -> InvitationDeadline:
+def invitation_deadline(
+    session: Session, meeting: Meeting, channel: Channel | None = None
+) -> InvitationDeadline:
     deadline = _deadline(profile_of(session, meeting.municipality_id), meeting, channel, urgent=False)
     assert deadline is not None
     return deadline
 
 
-def invite_meeting(sessions: Sessions, *, actor: str, meeting_id: int, urgent: bool = False,
-                   urgent_reason: str | None = None, channel: Channel | None = None,
-                   now: dt.datetime | None = None) -> Meeting:
+def invite_meeting(
+    sessions: Sessions,
+    *,
+    actor: str,
+    meeting_id: int,
+    urgent: bool = False,
+    urgent_reason: str | None = None,
+    channel: Channel | None = None,
+    now: dt.datetime | None = None,
+) -> Meeting:
     """Issue the invitation. After the notice deadline it is refused unless marked urgent with a reason
     (and the shortened period, where the profile allows one, still holds)."""
     now = clock(now)
@@ -244,8 +323,9 @@ def invite_meeting(sessions: Sessions, *, actor: str, meeting_id: int, urgent: b
                     deadline=regular.latest_dispatch.isoformat(),
                 )
             if not urgent_reason or not urgent_reason.strip():
-                raise NoticePeriodViolation("An urgent invitation (Dringlichkeit) needs a reason, which is printed "
-                                            "in the invitation")
+                raise NoticePeriodViolation(
+                    "An urgent invitation (Dringlichkeit) needs a reason, which is printed in the invitation"
+                )
             shortened = _deadline(profile, meeting, channel, urgent=True)
             if shortened is None:
                 raise NoticePeriodViolation("The notice period of this body cannot be shortened")
@@ -259,14 +339,23 @@ def invite_meeting(sessions: Sessions, *, actor: str, meeting_id: int, urgent: b
                 item.consultation.modified_at = now
         meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="meeting.invited", entity=meeting, now=now, before=before,
-                     reason=meeting.urgent_reason, meeting_id=meeting.id)
+        record_audit(
+            session,
+            actor=actor,
+            action="meeting.invited",
+            entity=meeting,
+            now=now,
+            before=before,
+            reason=meeting.urgent_reason,
+            meeting_id=meeting.id,
+        )
         emit(session, "MeetingInvited", now, meeting_id=meeting.id, urgent=meeting.urgent)
     return meeting
 
 
-def cancel_meeting(sessions: Sessions, *, actor: str, meeting_id: int, reason: str,
-                   now: dt.datetime | None = None) -> Meeting:
+def cancel_meeting(
+    sessions: Sessions, *, actor: str, meeting_id: int, reason: str, now: dt.datetime | None = None
+) -> Meeting:
     """Cancel a meeting: its papers go back to 'planned' for their body's next meeting."""
     now = clock(now)
     if not reason or not reason.strip():
@@ -286,14 +375,29 @@ def cancel_meeting(sessions: Sessions, *, actor: str, meeting_id: int, reason: s
                 step.paper.modified_at = now
         meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="meeting.cancelled", entity=meeting, now=now, before=before,
-                     reason=meeting.cancelled_reason, meeting_id=meeting.id)
+        record_audit(
+            session,
+            actor=actor,
+            action="meeting.cancelled",
+            entity=meeting,
+            now=now,
+            before=before,
+            reason=meeting.cancelled_reason,
+            meeting_id=meeting.id,
+        )
         emit(session, "MeetingCancelled", now, meeting_id=meeting.id)
     return meeting
 
 
-def record_attendance(sessions: Sessions, *, actor: str, meeting_id: int, present: Sequence[int],
-                      excused: Sequence[int] = (), now: dt.datetime | None = None) -> Meeting:
+def record_attendance(
+    sessions: Sessions,
+    *,
+    actor: str,
+    meeting_id: int,
+    present: Sequence[int],
+    excused: Sequence[int] = (),
+    now: dt.datetime | None = None,
+) -> Meeting:
     """Record who attended (by person id); everyone else of the bodies counts as absent."""
     now = clock(now)
     if set(present) & set(excused):
@@ -305,8 +409,13 @@ def record_attendance(sessions: Sessions, *, actor: str, meeting_id: int, presen
                 f"Attendance can only be recorded for a meeting that was invited or held; it is '{meeting.state}'",
                 state=meeting.state,
             )
-        known = set(session.scalars(select(Person.id).where(Person.municipality_id == meeting.municipality_id,
-                                                            Person.id.in_([*present, *excused]))))
+        known = set(
+            session.scalars(
+                select(Person.id).where(
+                    Person.municipality_id == meeting.municipality_id, Person.id.in_([*present, *excused])
+                )
+            )
+        )
         unknown = sorted((set(present) | set(excused)) - known)
         if unknown:
             raise RuleViolation(f"Unknown persons: {', '.join(map(str, unknown))}", unknown=unknown)
@@ -319,35 +428,67 @@ def record_attendance(sessions: Sessions, *, actor: str, meeting_id: int, presen
         body_ids = [b.id for b in meeting.bodies]
         members = set(session.scalars(select(Membership.person_id).where(Membership.body_id.in_(body_ids))))
         for person_id in sorted(members | set(present) | set(excused)):
-            status = (AttendanceStatus.present if person_id in present
-                      else AttendanceStatus.excused if person_id in excused else AttendanceStatus.absent)
-            session.add(Attendance(meeting_id=meeting.id, person_id=person_id, status=status.value,
-                                   created_at=now, modified_at=now))
+            status = (
+                AttendanceStatus.present
+                if person_id in present
+                else AttendanceStatus.excused
+                if person_id in excused
+                else AttendanceStatus.absent
+            )
+            session.add(
+                Attendance(
+                    meeting_id=meeting.id,
+                    person_id=person_id,
+                    status=status.value,
+                    created_at=now,
+                    modified_at=now,
+                )
+            )
         meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="meeting.attendance_recorded", entity=meeting, now=now,
-                     before=before, after={"present": sorted(present), "excused": sorted(excused)},
-                     meeting_id=meeting.id)
+        record_audit(
+            session,
+            actor=actor,
+            action="meeting.attendance_recorded",
+            entity=meeting,
+            now=now,
+            before=before,
+            after={"present": sorted(present), "excused": sorted(excused)},
+            meeting_id=meeting.id,
+        )
         emit(session, "AttendanceRecorded", now, meeting_id=meeting.id)
     return meeting
 
 
-def approve_minutes(sessions: Sessions, *, actor: str, meeting_id: int, now: dt.datetime | None = None
-                    ) -> Meeting:
+def approve_minutes(
+    sessions: Sessions, *, actor: str, meeting_id: int, now: dt.datetime | None = None
+) -> Meeting:
     """The body approved the minutes (Niederschrift) of a held meeting; every paper item needs a result."""
     now = clock(now)
     with transaction(sessions) as session:
         meeting = get(session, Meeting, meeting_id, lock=True)
-        missing = [i.number for i in meeting.agenda_items
-                   if i.consultation is not None and i.result is None
-                   and i.consultation.state not in ("closed",) and i.consultation.agenda_item_id == i.id]
+        missing = [
+            i.number
+            for i in meeting.agenda_items
+            if i.consultation is not None
+            and i.result is None
+            and i.consultation.state not in ("closed",)
+            and i.consultation.agenda_item_id == i.id
+        ]
         if meeting.state == "held" and missing:
             raise RuleViolation(f"No result recorded yet for TOP {', '.join(missing)}", items=missing)
         before = snapshot(meeting)
         fire_meeting(meeting, "approve_minutes", now)
         meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="meeting.minutes_approved", entity=meeting, now=now,
-                     before=before, meeting_id=meeting.id)
+        record_audit(
+            session,
+            actor=actor,
+            action="meeting.minutes_approved",
+            entity=meeting,
+            now=now,
+            before=before,
+            meeting_id=meeting.id,
+        )
         emit(session, "MinutesApproved", now, meeting_id=meeting.id)
     return meeting

@@ -215,7 +215,8 @@ class Paper(Timestamped, Base):
         back_populates="paper", order_by="Cosignature.id", cascade="all, delete-orphan"
     )
     consultations: Mapped[list[Consultation]] = relationship(
-        back_populates="paper", order_by=lambda: (Consultation.stage, Consultation.position),
+        back_populates="paper",
+        order_by=lambda: (Consultation.stage, Consultation.position),
         foreign_keys="Consultation.paper_id",
     )
 

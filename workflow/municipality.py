@@ -66,8 +66,12 @@ class MemberSpec(_Strict):
     def voting_right(self) -> bool:
         if self.voting is not None:
             return self.voting
-        return self.role in (MembershipRole.chair, MembershipRole.deputy_chair, MembershipRole.member,
-                             MembershipRole.substitute)
+        return self.role in (
+            MembershipRole.chair,
+            MembershipRole.deputy_chair,
+            MembershipRole.member,
+            MembershipRole.substitute,
+        )
 
 
 class BodySpec(_Strict):
@@ -96,20 +100,30 @@ def _duplicates(keys: list[str]) -> set[str]:
 
 def _cross_check(spec: MunicipalityFile, profile: Profile) -> list[tuple[Location, str]]:
     problems: list[tuple[Location, str]] = []
-    for section, items in (("departments", spec.departments), ("factions", spec.factions),
-                           ("persons", spec.persons), ("bodies", spec.bodies)):
-        dupes = _duplicates([item.key for item in items])
-        for index, item in enumerate(items):
-            if item.key in dupes:
-                problems.append(((section, index, "key"), f"Schlüssel '{item.key}' ist doppelt vergeben"))
+    sections: dict[str, list[str]] = {
+        "departments": [d.key for d in spec.departments],
+        "factions": [f.key for f in spec.factions],
+        "persons": [p.key for p in spec.persons],
+        "bodies": [b.key for b in spec.bodies],
+    }
+    for section, keys in sections.items():
+        dupes = _duplicates(keys)
+        for index, key in enumerate(keys):
+            if key in dupes:
+                problems.append(((section, index, "key"), f"Schlüssel '{key}' ist doppelt vergeben"))
     persons = {p.key for p in spec.persons}
     factions = {f.key for f in spec.factions}
     for b_index, body in enumerate(spec.bodies):
         at: Location = ("bodies", b_index)
         if body.kind not in profile.body_kinds:
-            problems.append(((*at, "kind"), f"Gremienart '{body.kind.value}' gibt es im Profil "
-                                            f"'{profile.name}' nicht; erlaubt: "
-                                            f"{', '.join(k.value for k in profile.body_kinds)}"))
+            problems.append(
+                (
+                    (*at, "kind"),
+                    f"Gremienart '{body.kind.value}' gibt es im Profil "
+                    f"'{profile.name}' nicht; erlaubt: "
+                    f"{', '.join(k.value for k in profile.body_kinds)}",
+                )
+            )
         voting_regular = 0
         seen: list[str] = []
         for m_index, member in enumerate(body.members):
@@ -122,8 +136,12 @@ def _cross_check(spec: MunicipalityFile, profile: Profile) -> list[tuple[Locatio
                 if member.role is not MembershipRole.substitute:
                     problems.append(((*m_at, "substitute_of"), "nur für role: substitute"))
                 elif member.substitute_of not in {m.person for m in body.members}:
-                    problems.append(((*m_at, "substitute_of"),
-                                     f"'{member.substitute_of}' ist nicht Mitglied dieses Gremiums"))
+                    problems.append(
+                        (
+                            (*m_at, "substitute_of"),
+                            f"'{member.substitute_of}' ist nicht Mitglied dieses Gremiums",
+                        )
+                    )
             if member.since and member.until and member.until < member.since:
                 problems.append(((*m_at, "until"), "endet vor dem Beginn"))
             if member.role is not MembershipRole.substitute and member.voting_right and member.until is None:
@@ -132,9 +150,13 @@ def _cross_check(spec: MunicipalityFile, profile: Profile) -> list[tuple[Locatio
                 problems.append(((*m_at, "person"), f"'{member.person}' ist doppelt Mitglied"))
             seen.append(member.person)
         if voting_regular > body.statutory_members:
-            problems.append(((*at, "statutory_members"),
-                             f"{voting_regular} stimmberechtigte Mitglieder, aber gesetzliche Mitgliederzahl "
-                             f"{body.statutory_members}"))
+            problems.append(
+                (
+                    (*at, "statutory_members"),
+                    f"{voting_regular} stimmberechtigte Mitglieder, aber gesetzliche Mitgliederzahl "
+                    f"{body.statutory_members}",
+                )
+            )
     return problems
 
 
@@ -143,9 +165,17 @@ def read_municipality_file(path: Path) -> tuple[MunicipalityFile, Profile]:
     data, lines = parse_yaml(path)
     spec = validate(path, data, lines, MunicipalityFile)
     if spec.municipality.profile not in PROFILE_NAMES:
-        raise_for(path, lines, [(("municipality", "profile"),
-                                 f"unbekanntes Profil '{spec.municipality.profile}'; verfügbar: "
-                                 f"{', '.join(PROFILE_NAMES)}")])
+        raise_for(
+            path,
+            lines,
+            [
+                (
+                    ("municipality", "profile"),
+                    f"unbekanntes Profil '{spec.municipality.profile}'; verfügbar: "
+                    f"{', '.join(PROFILE_NAMES)}",
+                )
+            ],
+        )
     profile = load_profile(spec.municipality.profile)
     raise_for(path, lines, _cross_check(spec, profile))
     return spec, profile

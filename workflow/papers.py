@@ -90,12 +90,27 @@ def _require_text(value: str, what: str) -> str:
     return value.strip()
 
 
-def draft_paper(sessions: Sessions, *, actor: str, municipality: str, kind: PaperKind, department: str,
-                subject: str, paper_date: dt.date, proposed_resolution: str = "", justification: str = "",
-                file_reference: str | None = None, financial_impact: bool = False, public: bool = True,
-                attachments: Sequence[AttachmentInput] = (), cosigners: Sequence[str] = (),
-                signatory: str | None = None, signed_place: str | None = None,
-                signed_on: dt.date | None = None, now: dt.datetime | None = None) -> Paper:
+def draft_paper(
+    sessions: Sessions,
+    *,
+    actor: str,
+    municipality: str,
+    kind: PaperKind,
+    department: str,
+    subject: str,
+    paper_date: dt.date,
+    proposed_resolution: str = "",
+    justification: str = "",
+    file_reference: str | None = None,
+    financial_impact: bool = False,
+    public: bool = True,
+    attachments: Sequence[AttachmentInput] = (),
+    cosigners: Sequence[str] = (),
+    signatory: str | None = None,
+    signed_place: str | None = None,
+    signed_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Paper:
     """Create a paper in the state ``draft`` for the originating department."""
     now = clock(now)
     subject = _require_text(subject, "The subject (Betreff)")
@@ -103,30 +118,49 @@ def draft_paper(sessions: Sessions, *, actor: str, municipality: str, kind: Pape
         town = municipality_by_key(session, municipality)
         dept = by_key(session, Department, town.id, department)
         paper = Paper(
-            municipality_id=town.id, kind=PaperKind(kind).value, state=PAPER_MACHINE.initial.value,
-            department_id=dept.id, paper_date=paper_date, subject=subject,
-            proposed_resolution=proposed_resolution, justification=justification,
-            file_reference=file_reference, financial_impact=financial_impact, public=public,
-            signed_place=signed_place, signed_on=signed_on,
+            municipality_id=town.id,
+            kind=PaperKind(kind).value,
+            state=PAPER_MACHINE.initial.value,
+            department_id=dept.id,
+            paper_date=paper_date,
+            subject=subject,
+            proposed_resolution=proposed_resolution,
+            justification=justification,
+            file_reference=file_reference,
+            financial_impact=financial_impact,
+            public=public,
+            signed_place=signed_place,
+            signed_on=signed_on,
             signatory_id=by_key(session, Person, town.id, signatory).id if signatory else None,
-            created_at=now, modified_at=now,
+            created_at=now,
+            modified_at=now,
         )
         for position, attachment in enumerate(attachments):
-            paper.attachments.append(Attachment(
-                position=position, title=_require_text(attachment.title, "An attachment's title"),
-                file_name=attachment.file_name, media_type=attachment.media_type,
-                size_bytes=attachment.size_bytes, public=attachment.public and public,
-                created_at=now, modified_at=now,
-            ))
+            paper.attachments.append(
+                Attachment(
+                    position=position,
+                    title=_require_text(attachment.title, "An attachment's title"),
+                    file_name=attachment.file_name,
+                    media_type=attachment.media_type,
+                    size_bytes=attachment.size_bytes,
+                    public=attachment.public and public,
+                    created_at=now,
+                    modified_at=now,
+                )
+            )
         seen: set[str] = set()
         for key in cosigners:
             if key in seen or key == dept.key:
                 raise RuleViolation(f"Co-signer (Mitzeichnung) '{key}' is named twice or is the originator")
             seen.add(key)
-            paper.cosignatures.append(Cosignature(
-                department_id=by_key(session, Department, town.id, key).id, required=True,
-                created_at=now, modified_at=now,
-            ))
+            paper.cosignatures.append(
+                Cosignature(
+                    department_id=by_key(session, Department, town.id, key).id,
+                    required=True,
+                    created_at=now,
+                    modified_at=now,
+                )
+            )
         session.add(paper)
         session.flush()
         record_audit(session, actor=actor, action="paper.drafted", entity=paper, now=now, paper_id=paper.id)
@@ -134,8 +168,15 @@ def draft_paper(sessions: Sessions, *, actor: str, municipality: str, kind: Pape
     return paper
 
 
-def update_draft(sessions: Sessions, *, actor: str, paper_id: int, changes: dict[str, Any],
-                 expected_version: int | None = None, now: dt.datetime | None = None) -> Paper:
+def update_draft(
+    sessions: Sessions,
+    *,
+    actor: str,
+    paper_id: int,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Paper:
     """Edit a paper while it is a draft; ``expected_version`` guards against lost updates (ETag)."""
     now = clock(now)
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
@@ -154,24 +195,40 @@ def update_draft(sessions: Sessions, *, actor: str, paper_id: int, changes: dict
         if paper.state != PaperState.draft:
             raise TransitionNotAllowed(
                 f"Only a draft can be edited; the paper is in state '{paper.state}'",
-                state=paper.state, allowed=allowed_paper_triggers(paper),
+                state=paper.state,
+                allowed=allowed_paper_triggers(paper),
             )
         before = snapshot(paper)
         for field, value in changes.items():
             setattr(paper, field, value.strip() if field == "subject" else value)
         paper.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="paper.edited", entity=paper, now=now, before=before,
-                     paper_id=paper.id)
+        record_audit(
+            session,
+            actor=actor,
+            action="paper.edited",
+            entity=paper,
+            now=now,
+            before=before,
+            paper_id=paper.id,
+        )
         emit(session, "PaperChanged", now, paper_id=paper.id)
     return paper
 
 
-def _paper_transition(sessions: Sessions, *, actor: str, paper_id: int, trigger: str, action: str,
-                      now: dt.datetime | None, reason: str | None = None,
-                      before_fire: Callable[[Session, Paper, dt.datetime], None] | None = None,
-                      after_fire: Callable[[Session, Paper, dt.datetime], None] | None = None,
-                      event: str | None = None) -> Paper:
+def _paper_transition(
+    sessions: Sessions,
+    *,
+    actor: str,
+    paper_id: int,
+    trigger: str,
+    action: str,
+    now: dt.datetime | None,
+    reason: str | None = None,
+    before_fire: Callable[[Session, Paper, dt.datetime], None] | None = None,
+    after_fire: Callable[[Session, Paper, dt.datetime], None] | None = None,
+    event: str | None = None,
+) -> Paper:
     """The common shape of a paper use case: lock, fire, audit, outbox, commit once."""
     now = clock(now)
     with transaction(sessions) as session:
@@ -184,21 +241,44 @@ def _paper_transition(sessions: Sessions, *, actor: str, paper_id: int, trigger:
             after_fire(session, paper, now)
         paper.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action=action, entity=paper, now=now, before=before, reason=reason,
-                     paper_id=paper.id)
+        record_audit(
+            session,
+            actor=actor,
+            action=action,
+            entity=paper,
+            now=now,
+            before=before,
+            reason=reason,
+            paper_id=paper.id,
+        )
         emit(session, event or action, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
     return paper
 
 
-def request_cosignatures(sessions: Sessions, *, actor: str, paper_id: int, now: dt.datetime | None = None
-                         ) -> Paper:
+def request_cosignatures(
+    sessions: Sessions, *, actor: str, paper_id: int, now: dt.datetime | None = None
+) -> Paper:
     """Send a draft to the departments that must co-sign it (Mitzeichnung)."""
-    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="request_cosignatures",
-                             action="paper.cosigning_requested", event="CosigningRequested", now=now)
+    return _paper_transition(
+        sessions,
+        actor=actor,
+        paper_id=paper_id,
+        trigger="request_cosignatures",
+        action="paper.cosigning_requested",
+        event="CosigningRequested",
+        now=now,
+    )
 
 
-def cosign(sessions: Sessions, *, actor: str, paper_id: int, department: str, comment: str | None = None,
-           now: dt.datetime | None = None) -> Paper:
+def cosign(
+    sessions: Sessions,
+    *,
+    actor: str,
+    paper_id: int,
+    department: str,
+    comment: str | None = None,
+    now: dt.datetime | None = None,
+) -> Paper:
     """A department co-signs a paper that is in co-signing."""
     now = clock(now)
     with transaction(sessions) as session:
@@ -206,7 +286,9 @@ def cosign(sessions: Sessions, *, actor: str, paper_id: int, department: str, co
         if paper.state != PaperState.cosigning:
             raise TransitionNotAllowed(
                 f"Co-signing (Mitzeichnung) is only possible while the paper is in co-signing; it is in state "
-                f"'{paper.state}'", state=paper.state, allowed=allowed_paper_triggers(paper),
+                f"'{paper.state}'",
+                state=paper.state,
+                allowed=allowed_paper_triggers(paper),
             )
         dept = by_key(session, Department, paper.municipality_id, department)
         entry = next((c for c in paper.cosignatures if c.department_id == dept.id), None)
@@ -218,14 +300,22 @@ def cosign(sessions: Sessions, *, actor: str, paper_id: int, department: str, co
         entry.signed_at, entry.signed_by, entry.comment, entry.modified_at = now, actor, comment, now
         paper.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="paper.cosigned", entity=entry, now=now, before=before,
-                     paper_id=paper.id)
+        record_audit(
+            session,
+            actor=actor,
+            action="paper.cosigned",
+            entity=entry,
+            now=now,
+            before=before,
+            paper_id=paper.id,
+        )
         emit(session, "PaperCosigned", now, paper_id=paper.id, department=dept.key)
     return paper
 
 
-def return_to_draft(sessions: Sessions, *, actor: str, paper_id: int, reason: str,
-                    now: dt.datetime | None = None) -> Paper:
+def return_to_draft(
+    sessions: Sessions, *, actor: str, paper_id: int, reason: str, now: dt.datetime | None = None
+) -> Paper:
     """A co-signer refuses: the paper goes back to draft and every co-signature given so far lapses."""
     reason = _require_text(reason, "A reason")
 
@@ -234,9 +324,17 @@ def return_to_draft(sessions: Sessions, *, actor: str, paper_id: int, reason: st
             entry.signed_at = entry.signed_by = None
             entry.modified_at = now
 
-    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="return_to_draft",
-                             action="paper.returned_to_draft", event="PaperReturnedToDraft", now=now,
-                             reason=reason, after_fire=clear_signatures)
+    return _paper_transition(
+        sessions,
+        actor=actor,
+        paper_id=paper_id,
+        trigger="return_to_draft",
+        action="paper.returned_to_draft",
+        event="PaperReturnedToDraft",
+        now=now,
+        reason=reason,
+        after_fire=clear_signatures,
+    )
 
 
 def _next_reference(session: Session, municipality_id: int, year: int) -> str:
@@ -248,14 +346,16 @@ def _next_reference(session: Session, municipality_id: int, year: int) -> str:
         .values(municipality_id=municipality_id, year=year, last_number=0)
         .on_conflict_do_nothing()
     )
-    counter = session.get(ReferenceCounter, (municipality_id, year), with_for_update=True,
-                          populate_existing=True)
+    counter = session.get(
+        ReferenceCounter, (municipality_id, year), with_for_update=True, populate_existing=True
+    )
     assert counter is not None
     while True:
         counter.last_number += 1
         reference = f"{counter.last_number:04d}/{year % 100:02d}"
-        taken = session.scalar(select(Paper.id).where(Paper.municipality_id == municipality_id,
-                                                      Paper.reference == reference))
+        taken = session.scalar(
+            select(Paper.id).where(Paper.municipality_id == municipality_id, Paper.reference == reference)
+        )
         if taken is None:
             return reference
 
@@ -270,12 +370,27 @@ def submit_paper(sessions: Sessions, *, actor: str, paper_id: int, now: dt.datet
         if paper.signatory_id is not None and paper.signed_on is None:
             paper.signed_on = now.astimezone(BERLIN).date()  # released (gezeichnet) with the submission
 
-    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="submit",
-                             action="paper.submitted", event="PaperSubmitted", now=now, after_fire=assign)
+    return _paper_transition(
+        sessions,
+        actor=actor,
+        paper_id=paper_id,
+        trigger="submit",
+        action="paper.submitted",
+        event="PaperSubmitted",
+        now=now,
+        after_fire=assign,
+    )
 
 
-def set_reference_counter(sessions: Sessions, *, actor: str, municipality: str, year: int, last_number: int,
-                          now: dt.datetime | None = None) -> None:
+def set_reference_counter(
+    sessions: Sessions,
+    *,
+    actor: str,
+    municipality: str,
+    year: int,
+    last_number: int,
+    now: dt.datetime | None = None,
+) -> None:
     """Continue the numbering of a previous system (e.g. when switching systems mid-year)."""
     now = clock(now)
     if last_number < 0:
@@ -288,11 +403,20 @@ def set_reference_counter(sessions: Sessions, *, actor: str, municipality: str, 
             counter = ReferenceCounter(municipality_id=town.id, year=year, last_number=last_number)
             session.add(counter)
         elif last_number < counter.last_number:
-            raise RuleViolation(f"The counter for {year} is already at {counter.last_number}; it cannot go back")
+            raise RuleViolation(
+                f"The counter for {year} is already at {counter.last_number}; it cannot go back"
+            )
         counter.last_number = last_number
         session.flush()
-        record_audit(session, actor=actor, action="reference_counter.set", entity=town, now=now,
-                     before=before, after={"year": year, "last_number": last_number})
+        record_audit(
+            session,
+            actor=actor,
+            action="reference_counter.set",
+            entity=town,
+            now=now,
+            before=before,
+            after={"year": year, "last_number": last_number},
+        )
 
 
 @dataclass(frozen=True)
@@ -303,9 +427,16 @@ class StepInput:
     role: ConsultationRole = ConsultationRole.preliminary
 
 
-def plan_consultations(sessions: Sessions, *, actor: str, paper_id: int, committees: Sequence[str] = (),
-                       decided_by: str | None = None, stages: Sequence[Sequence[StepInput]] | None = None,
-                       now: dt.datetime | None = None) -> Paper:
+def plan_consultations(
+    sessions: Sessions,
+    *,
+    actor: str,
+    paper_id: int,
+    committees: Sequence[str] = (),
+    decided_by: str | None = None,
+    stages: Sequence[Sequence[StepInput]] | None = None,
+    now: dt.datetime | None = None,
+) -> Paper:
     """Plan (or re-plan) the Beratungsfolge: the profile's default, or the explicit ``stages``.
 
     Allowed until one of its steps has been put on an agenda.
@@ -316,25 +447,38 @@ def plan_consultations(sessions: Sessions, *, actor: str, paper_id: int, committ
         if paper.state not in (PaperState.draft, PaperState.cosigning, PaperState.submitted):
             raise TransitionNotAllowed(
                 f"The Beratungsfolge can no longer be planned: the paper is in state '{paper.state}'",
-                state=paper.state, allowed=allowed_paper_triggers(paper),
+                state=paper.state,
+                allowed=allowed_paper_triggers(paper),
             )
         existing = list(paper.consultations)
         if any(c.state != ConsultationState.planned for c in existing):
-            raise TransitionNotAllowed("The Beratungsfolge can no longer be changed: a step is already scheduled")
+            raise TransitionNotAllowed(
+                "The Beratungsfolge can no longer be changed: a step is already scheduled"
+            )
         profile = profile_of(session, paper.municipality_id)
-        bodies = list(session.scalars(
-            select(Body).where(Body.municipality_id == paper.municipality_id).order_by(Body.id)
-        ))
+        bodies = list(
+            session.scalars(
+                select(Body).where(Body.municipality_id == paper.municipality_id).order_by(Body.id)
+            )
+        )
         kind = PaperKind(paper.kind)
         if stages is None:
-            plan = default_plan(profile, kind, bodies, chosen=committees,
-                                financial_impact=paper.financial_impact, decided_by=decided_by)
+            plan = default_plan(
+                profile,
+                kind,
+                bodies,
+                chosen=committees,
+                financial_impact=paper.financial_impact,
+                decided_by=decided_by,
+            )
         else:
             by_key_ = {b.key: b for b in bodies}
             unknown = sorted({s.body for stage in stages for s in stage} - set(by_key_))
             if unknown:
                 raise PlanInvalid(f"Unknown bodies (Gremien): {', '.join(unknown)}", unknown=unknown)
-            plan = [[PlannedStep(by_key_[s.body], ConsultationRole(s.role)) for s in stage] for stage in stages]
+            plan = [
+                [PlannedStep(by_key_[s.body], ConsultationRole(s.role)) for s in stage] for stage in stages
+            ]
             check_plan(kind, plan)
         before = {"plan": [_step_view(c) for c in existing]}
         for old in existing:
@@ -342,23 +486,44 @@ def plan_consultations(sessions: Sessions, *, actor: str, paper_id: int, committ
         session.flush()
         for stage_no, stage in enumerate(plan, start=1):
             for position, step in enumerate(stage):
-                session.add(Consultation(
-                    paper_id=paper.id, body_id=step.body.id, stage=stage_no, position=position,
-                    role=step.role.value, authoritative=step.authoritative,
-                    state=CONSULTATION_MACHINE.initial.value, created_at=now, modified_at=now,
-                ))
+                session.add(
+                    Consultation(
+                        paper_id=paper.id,
+                        body_id=step.body.id,
+                        stage=stage_no,
+                        position=position,
+                        role=step.role.value,
+                        authoritative=step.authoritative,
+                        state=CONSULTATION_MACHINE.initial.value,
+                        created_at=now,
+                        modified_at=now,
+                    )
+                )
         paper.modified_at = now
         session.flush()
         session.refresh(paper, ["consultations"])
         after = {"plan": [_step_view(c) for c in paper.consultations]}
-        record_audit(session, actor=actor, action="paper.planned", entity=paper, now=now, before=before,
-                     after=after, paper_id=paper.id)
+        record_audit(
+            session,
+            actor=actor,
+            action="paper.planned",
+            entity=paper,
+            now=now,
+            before=before,
+            after=after,
+            paper_id=paper.id,
+        )
         emit(session, "BeratungsfolgePlanned", now, paper_id=paper.id)
     return paper
 
 
 def _step_view(step: Consultation) -> dict[str, Any]:
-    return {"stage": step.stage, "body_id": step.body_id, "role": step.role, "authoritative": step.authoritative}
+    return {
+        "stage": step.stage,
+        "body_id": step.body_id,
+        "role": step.role,
+        "authoritative": step.authoritative,
+    }
 
 
 def close_open_steps(paper: Paper, outcome: Outcome, now: dt.datetime) -> list[Consultation]:
@@ -373,8 +538,9 @@ def close_open_steps(paper: Paper, outcome: Outcome, now: dt.datetime) -> list[C
     return closed
 
 
-def withdraw_paper(sessions: Sessions, *, actor: str, paper_id: int, reason: str,
-                   now: dt.datetime | None = None) -> Paper:
+def withdraw_paper(
+    sessions: Sessions, *, actor: str, paper_id: int, reason: str, now: dt.datetime | None = None
+) -> Paper:
     """Withdraw a paper (Zurückziehung): final for every open step."""
     reason = _require_text(reason, "A reason")
 
@@ -382,13 +548,28 @@ def withdraw_paper(sessions: Sessions, *, actor: str, paper_id: int, reason: str
         paper.closing_reason = reason
         close_open_steps(paper, Outcome.withdrawn, now)
 
-    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="withdraw",
-                             action="paper.withdrawn", event="PaperWithdrawn", now=now, reason=reason,
-                             after_fire=close)
+    return _paper_transition(
+        sessions,
+        actor=actor,
+        paper_id=paper_id,
+        trigger="withdraw",
+        action="paper.withdrawn",
+        event="PaperWithdrawn",
+        now=now,
+        reason=reason,
+        after_fire=close,
+    )
 
 
-def settle_paper(sessions: Sessions, *, actor: str, paper_id: int, reason: str,
-                 superseded_by: int | None = None, now: dt.datetime | None = None) -> Paper:
+def settle_paper(
+    sessions: Sessions,
+    *,
+    actor: str,
+    paper_id: int,
+    reason: str,
+    superseded_by: int | None = None,
+    now: dt.datetime | None = None,
+) -> Paper:
     """Declare a paper settled (erledigt), e.g. superseded by another paper."""
     reason = _require_text(reason, "A reason")
 
@@ -396,11 +577,21 @@ def settle_paper(sessions: Sessions, *, actor: str, paper_id: int, reason: str,
         if superseded_by is not None:
             other = get(session, Paper, superseded_by)
             if other.id == paper.id or other.municipality_id != paper.municipality_id:
-                raise RuleViolation("A paper can only be superseded by another paper of the same municipality")
+                raise RuleViolation(
+                    "A paper can only be superseded by another paper of the same municipality"
+                )
             paper.superseded_by_id = other.id
         paper.closing_reason = reason
         close_open_steps(paper, Outcome.settled, now)
 
-    return _paper_transition(sessions, actor=actor, paper_id=paper_id, trigger="settle",
-                             action="paper.settled", event="PaperSettled", now=now, reason=reason,
-                             after_fire=close)
+    return _paper_transition(
+        sessions,
+        actor=actor,
+        paper_id=paper_id,
+        trigger="settle",
+        action="paper.settled",
+        event="PaperSettled",
+        now=now,
+        reason=reason,
+        after_fire=close,
+    )

@@ -54,8 +54,9 @@ class NoticeRules(_Strict):
     urgent: NoticeRule | None = None  # None: the period cannot be shortened
     second_session: NoticeRule | None = None  # after a failed quorum
     # Calendar days between dispatch and the reference event, per channel; conservative by default.
-    receipt_lag_days: dict[Channel, int] = Field(default_factory=lambda: {Channel.email: 1, Channel.post: 3,
-                                                                          Channel.portal: 0})
+    receipt_lag_days: dict[Channel, int] = Field(
+        default_factory=lambda: {Channel.email: 1, Channel.post: 3, Channel.portal: 0}
+    )
     channel: Channel = Channel.email
 
 

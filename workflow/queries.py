@@ -102,7 +102,9 @@ class PaperStatus:
             if not step.appearances:
                 rows.append((step.body, "", "", step.outcome_wording or ""))
             for appearance in step.appearances:
-                rows.append((step.body, appearance.date_text, appearance.agenda_number, appearance.result_text))
+                rows.append(
+                    (step.body, appearance.date_text, appearance.agenda_number, appearance.result_text)
+                )
         return rows
 
 
@@ -114,20 +116,32 @@ def _appearance(item: AgendaItem) -> Appearance:
         votes_text = vote_summary(decisive.yes, decisive.no, decisive.abstain)
         is_unanimous = unanimous(decisive.yes, decisive.no, decisive.abstain)
     return Appearance(
-        meeting_id=item.meeting_id, meeting_start=item.meeting.start, meeting_state=item.meeting.state,
-        agenda_item_id=item.id, agenda_number=item.number, public=item.public,
-        outcome=result.outcome if result else None, outcome_wording=result.outcome_wording if result else None,
-        votes=votes_text, unanimous=is_unanimous,
+        meeting_id=item.meeting_id,
+        meeting_start=item.meeting.start,
+        meeting_state=item.meeting.state,
+        agenda_item_id=item.id,
+        agenda_number=item.number,
+        public=item.public,
+        outcome=result.outcome if result else None,
+        outcome_wording=result.outcome_wording if result else None,
+        votes=votes_text,
+        unanimous=is_unanimous,
     )
 
 
 def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
     return StepStatus(
-        consultation_id=step.id, stage=step.stage, body=step.body.name,
-        role=CONSULTATION_ROLE_LABELS[ConsultationRole(step.role)], authoritative=step.authoritative,
-        state=step.state, state_label=CONSULTATION_STATE_LABELS[ConsultationState(step.state)],
-        outcome=step.outcome, outcome_wording=step.outcome_wording,
-        appearances=[_appearance(item) for item in items], allowed=CONSULTATION_MACHINE.allowed_triggers(step),
+        consultation_id=step.id,
+        stage=step.stage,
+        body=step.body.name,
+        role=CONSULTATION_ROLE_LABELS[ConsultationRole(step.role)],
+        authoritative=step.authoritative,
+        state=step.state,
+        state_label=CONSULTATION_STATE_LABELS[ConsultationState(step.state)],
+        outcome=step.outcome,
+        outcome_wording=step.outcome_wording,
+        appearances=[_appearance(item) for item in items],
+        allowed=CONSULTATION_MACHINE.allowed_triggers(step),
     )
 
 
@@ -136,13 +150,20 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
     paper = get(session, Paper, paper_id)
     items: dict[int, list[AgendaItem]] = {}
     for item in session.scalars(
-        select(AgendaItem).join(Meeting).join(Consultation, AgendaItem.consultation_id == Consultation.id)
-        .where(Consultation.paper_id == paper.id).order_by(Meeting.start, AgendaItem.id)
+        select(AgendaItem)
+        .join(Meeting)
+        .join(Consultation, AgendaItem.consultation_id == Consultation.id)
+        .where(Consultation.paper_id == paper.id)
+        .order_by(Meeting.start, AgendaItem.id)
     ):
         items.setdefault(item.consultation_id or 0, []).append(item)
     return PaperStatus(
-        paper_id=paper.id, reference=paper.reference, subject=paper.subject, state=paper.state,
-        state_label=PAPER_STATE_LABELS[PaperState(paper.state)], allowed=allowed_paper_triggers(paper),
+        paper_id=paper.id,
+        reference=paper.reference,
+        subject=paper.subject,
+        state=paper.state,
+        state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
+        allowed=allowed_paper_triggers(paper),
         steps=[_step_status(step, items.get(step.id, [])) for step in paper.consultations],
     )
 
@@ -150,11 +171,18 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
 def paper_history(session: Session, paper_id: int) -> list[AuditEvent]:
     """The audit trail of a paper as a timeline (oldest first), including its steps and results."""
     get(session, Paper, paper_id)
-    return list(session.scalars(
-        select(AuditEvent).where(or_(AuditEvent.paper_id == paper_id,
-                                     (AuditEvent.entity_type == "paper") & (AuditEvent.entity_id == paper_id)))
-        .order_by(AuditEvent.id)
-    ))
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                or_(
+                    AuditEvent.paper_id == paper_id,
+                    (AuditEvent.entity_type == "paper") & (AuditEvent.entity_id == paper_id),
+                )
+            )
+            .order_by(AuditEvent.id)
+        )
+    )
 
 
 def meeting_allowed_triggers(meeting: Meeting, now: dt.datetime | None = None) -> list[str]:
@@ -174,11 +202,21 @@ def allowed_triggers(session: Session, entity: str, id_: int, now: dt.datetime |
 
 def waiting_for(session: Session, body_id: int) -> list[Consultation]:
     """Steps of this body that wait for a meeting (planned, postponed, deferred, removed)."""
-    waiting: list[Any] = [ConsultationState.planned, ConsultationState.postponed, ConsultationState.deferred,
-                          ConsultationState.removed]
-    return list(session.scalars(
-        select(Consultation).join(Paper)
-        .where(Consultation.body_id == body_id, Consultation.state.in_(waiting),
-               Paper.state.in_([PaperState.submitted, PaperState.in_deliberation]))
-        .order_by(Paper.submitted_at, Consultation.id)
-    ))
+    waiting: list[Any] = [
+        ConsultationState.planned,
+        ConsultationState.postponed,
+        ConsultationState.deferred,
+        ConsultationState.removed,
+    ]
+    return list(
+        session.scalars(
+            select(Consultation)
+            .join(Paper)
+            .where(
+                Consultation.body_id == body_id,
+                Consultation.state.in_(waiting),
+                Paper.state.in_([PaperState.submitted, PaperState.in_deliberation]),
+            )
+            .order_by(Paper.submitted_at, Consultation.id)
+        )
+    )

@@ -88,13 +88,14 @@ EFFECTS: dict[Outcome, Effect] = {
 }
 
 #: Which roles may end with which outcomes (beyond the procedural ones every role may have).
-PROCEDURAL = frozenset({Outcome.postponed, Outcome.deferred, Outcome.removed, Outcome.referred,
-                        Outcome.withdrawn})
+PROCEDURAL = frozenset(
+    {Outcome.postponed, Outcome.deferred, Outcome.removed, Outcome.referred, Outcome.withdrawn}
+)
 ROLE_OUTCOMES: dict[ConsultationRole, frozenset[Outcome]] = {
     ConsultationRole.decision: DECIDING_OUTCOMES | PROCEDURAL,
-    ConsultationRole.preliminary: RECOMMENDING_OUTCOMES | {Outcome.noted} | PROCEDURAL,
-    ConsultationRole.hearing: {Outcome.statement, Outcome.noted} | PROCEDURAL,
-    ConsultationRole.notice: {Outcome.noted} | PROCEDURAL,
+    ConsultationRole.preliminary: RECOMMENDING_OUTCOMES | PROCEDURAL | {Outcome.noted},
+    ConsultationRole.hearing: PROCEDURAL | {Outcome.statement, Outcome.noted},
+    ConsultationRole.notice: PROCEDURAL | {Outcome.noted},
 }
 NEEDS_TEXT = frozenset({Outcome.adopted_amended, Outcome.recommended_amended})
 
@@ -121,8 +122,9 @@ class _Checked:
     referred_to: Body | None
 
 
-def _check(session: Session, meeting: Meeting, item: AgendaItem, step: Consultation, paper: Paper,
-           data: ResultInput) -> _Checked:
+def _check(
+    session: Session, meeting: Meeting, item: AgendaItem, step: Consultation, paper: Paper, data: ResultInput
+) -> _Checked:
     """Every rule a result must satisfy; raises a domain error naming the broken rule."""
     outcome = Outcome(data.outcome)
     if outcome not in RECORDABLE_OUTCOMES:
@@ -151,9 +153,11 @@ def _check(session: Session, meeting: Meeting, item: AgendaItem, step: Consultat
     elif data.referred_to:
         raise RuleViolation("A body to refer to is only given with the outcome 'referred'")
 
-    present = list(data.present) if data.present is not None else [
-        a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present
-    ]
+    present = (
+        list(data.present)
+        if data.present is not None
+        else [a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present]
+    )
     if not present:
         raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
     day = meeting.start.astimezone(BERLIN).date()
@@ -169,13 +173,21 @@ def _check(session: Session, meeting: Meeting, item: AgendaItem, step: Consultat
     if data.quorum_failed:
         needed = profile.quorum.minimum_present(step.body.statutory_members)
         if len(eligible) >= needed:
-            raise RuleViolation(f"The body was quorate ({len(eligible)} voting members present, {needed} needed)")
+            raise RuleViolation(
+                f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
+            )
     else:
-        check_quorum(profile.quorum, step.body.statutory_members, len(eligible),
-                     second_session=item.second_session or meeting.second_session)
+        check_quorum(
+            profile.quorum,
+            step.body.statutory_members,
+            len(eligible),
+            second_session=item.second_session or meeting.second_session,
+        )
     names = {p.id: p.name for p in session.scalars(select(Person).where(Person.id.in_(member_ids)))}
-    factions = {f.id: f.short_name for f in session.scalars(
-        select(Faction).where(Faction.municipality_id == paper.municipality_id))}
+    factions = {
+        f.id: f.short_name
+        for f in session.scalars(select(Faction).where(Faction.municipality_id == paper.municipality_id))
+    }
     tie_rule = TieRule(settings.tie_rule)
     check_votes(data.votes, eligible, recused, tie_rule, factions, names)
     check_outcome_against_votes(outcome, data.votes, tie_rule)
@@ -195,12 +207,23 @@ def _fill(result: ItemResult, data: ResultInput, checked: _Checked) -> None:
     result.present = [ItemPresence(person_id=pid) for pid in sorted(set(checked.present) - recused)]
     result.recusals = [Recusal(person_id=pid, reason=reason) for pid, reason in sorted(data.recused.items())]
     result.votes = [
-        Vote(position=position, subject=vote.subject, yes=vote.yes, no=vote.no, abstain=vote.abstain,
-             decisive=vote.decisive or (position == len(data.votes) - 1 and not any(v.decisive for v in data.votes)),
-             casting_vote=vote.casting_vote.value if vote.casting_vote else None,
-             faction_counts=[VoteFactionCount(faction_id=fc.faction_id, yes=fc.yes, no=fc.no, abstain=fc.abstain)
-                             for fc in vote.faction_counts],
-             named=[NamedVote(person_id=pid, choice=choice.value) for pid, choice in sorted(vote.named.items())])
+        Vote(
+            position=position,
+            subject=vote.subject,
+            yes=vote.yes,
+            no=vote.no,
+            abstain=vote.abstain,
+            decisive=vote.decisive
+            or (position == len(data.votes) - 1 and not any(v.decisive for v in data.votes)),
+            casting_vote=vote.casting_vote.value if vote.casting_vote else None,
+            faction_counts=[
+                VoteFactionCount(faction_id=fc.faction_id, yes=fc.yes, no=fc.no, abstain=fc.abstain)
+                for fc in vote.faction_counts
+            ],
+            named=[
+                NamedVote(person_id=pid, choice=choice.value) for pid, choice in sorted(vote.named.items())
+            ],
+        )
         for position, vote in enumerate(data.votes)
     ]
 
@@ -211,10 +234,16 @@ def result_snapshot(result: ItemResult) -> dict[str, Any]:
     data["present"] = [p.person_id for p in result.present]
     data["recused"] = {str(r.person_id): r.reason for r in result.recusals}
     data["votes"] = [
-        {"subject": v.subject, "yes": v.yes, "no": v.no, "abstain": v.abstain, "decisive": v.decisive,
-         "casting_vote": v.casting_vote,
-         "factions": {str(f.faction_id): [f.yes, f.no, f.abstain] for f in v.faction_counts},
-         "named": {str(n.person_id): n.choice for n in v.named}}
+        {
+            "subject": v.subject,
+            "yes": v.yes,
+            "no": v.no,
+            "abstain": v.abstain,
+            "decisive": v.decisive,
+            "casting_vote": v.casting_vote,
+            "factions": {str(f.faction_id): [f.yes, f.no, f.abstain] for f in v.faction_counts},
+            "named": {str(n.person_id): n.choice for n in v.named},
+        }
         for v in result.votes
     ]
     return data
@@ -233,23 +262,39 @@ def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation,
     return paper, step, meeting, item
 
 
-def _insert_referral(session: Session, paper: Paper, step: Consultation, body: Body, now: dt.datetime
-                     ) -> Consultation:
+def _insert_referral(
+    session: Session, paper: Paper, step: Consultation, body: Body, now: dt.datetime
+) -> Consultation:
     """'verwiesen an …': a new stage for the named body right after this one; later stages move back."""
     for other in paper.consultations:
         if other.stage > step.stage:
             other.stage += 1
             other.modified_at = now
-    new = Consultation(paper_id=paper.id, body_id=body.id, stage=step.stage + 1, position=0,
-                       role=ConsultationRole.preliminary.value, authoritative=False,
-                       state=CONSULTATION_MACHINE.initial.value, referred_from_id=step.id,
-                       created_at=now, modified_at=now)
+    new = Consultation(
+        paper_id=paper.id,
+        body_id=body.id,
+        stage=step.stage + 1,
+        position=0,
+        role=ConsultationRole.preliminary.value,
+        authoritative=False,
+        state=CONSULTATION_MACHINE.initial.value,
+        referred_from_id=step.id,
+        created_at=now,
+        modified_at=now,
+    )
     session.add(new)
     return new
 
 
-def _apply(session: Session, paper: Paper, step: Consultation, outcome: Outcome, data: ResultInput,
-           checked: _Checked, now: dt.datetime) -> list[str]:
+def _apply(
+    session: Session,
+    paper: Paper,
+    step: Consultation,
+    outcome: Outcome,
+    data: ResultInput,
+    checked: _Checked,
+    now: dt.datetime,
+) -> list[str]:
     """Apply the outcome's effect to the step, the paper and the rest of the Beratungsfolge."""
     effect = EFFECTS[outcome]
     events: list[str] = []
@@ -271,8 +316,11 @@ def _apply(session: Session, paper: Paper, step: Consultation, outcome: Outcome,
             events.append("PaperDecided")
         else:
             events.append("PaperWithdrawn")
-    elif effect.step_trigger == "conclude" and all_finished(paper.consultations) \
-            and PaperKind(paper.kind) not in DECIDED_KINDS:
+    elif (
+        effect.step_trigger == "conclude"
+        and all_finished(paper.consultations)
+        and PaperKind(paper.kind) not in DECIDED_KINDS
+    ):
         fire_paper(paper, "note")
         paper.decided_at = now
         events.append("PaperNoted")
@@ -280,8 +328,14 @@ def _apply(session: Session, paper: Paper, step: Consultation, outcome: Outcome,
     return events
 
 
-def record_result(sessions: Sessions, *, actor: str, agenda_item_id: int, result: ResultInput,
-                  now: dt.datetime | None = None) -> ItemResult:
+def record_result(
+    sessions: Sessions,
+    *,
+    actor: str,
+    agenda_item_id: int,
+    result: ResultInput,
+    now: dt.datetime | None = None,
+) -> ItemResult:
     """Record the result of an agenda item: attendance, votes, outcome; moves the Beratungsfolge on."""
     now = clock(now)
     with transaction(sessions) as session:
@@ -290,48 +344,93 @@ def record_result(sessions: Sessions, *, actor: str, agenda_item_id: int, result
             raise Conflict(
                 f"A result for TOP {item.number} was already recorded by {item.result.recorded_by}; "
                 "correct it with a reason instead",
-                agenda_item_id=item.id, revision=item.result.revision,
+                agenda_item_id=item.id,
+                revision=item.result.revision,
             )
         if step.agenda_item_id != item.id:
-            raise TransitionNotAllowed(f"TOP {item.number} is no longer where this paper's step stands "
-                                       f"(the step is '{step.state}')", state=step.state)
+            raise TransitionNotAllowed(
+                f"TOP {item.number} is no longer where this paper's step stands (the step is '{step.state}')",
+                state=step.state,
+            )
         if meeting.state == "invited":
             fire_meeting(meeting, "hold", now)
         elif meeting.state != "held":
-            raise TransitionNotAllowed(f"Results can only be recorded for a held meeting; it is '{meeting.state}'",
-                                       state=meeting.state)
+            raise TransitionNotAllowed(
+                f"Results can only be recorded for a held meeting; it is '{meeting.state}'",
+                state=meeting.state,
+            )
         if step.state != ConsultationState.invited:
-            raise TransitionNotAllowed(f"The step of {step.body.name} is '{step.state}'; no result can be recorded",
-                                       state=step.state)
+            raise TransitionNotAllowed(
+                f"The step of {step.body.name} is '{step.state}'; no result can be recorded", state=step.state
+            )
         blocking = earlier_unfinished(paper.consultations, step)
         if blocking:
             raise RuleViolation(
                 "The Beratungsfolge has not reached this body yet: "
-                + ", ".join(f"{b.body.name} ({b.state})" for b in blocking) + " must deliberate first",
+                + ", ".join(f"{b.body.name} ({b.state})" for b in blocking)
+                + " must deliberate first",
                 rule="stage_not_joined",
             )
         checked = _check(session, meeting, item, step, paper, result)
-        row = ItemResult(agenda_item_id=item.id, recorded_by=actor, recorded_at=now, revision=1,
-                         created_at=now, modified_at=now)
+        row = ItemResult(
+            agenda_item_id=item.id,
+            recorded_by=actor,
+            recorded_at=now,
+            revision=1,
+            created_at=now,
+            modified_at=now,
+        )
         _fill(row, result, checked)
         session.add(row)
         before_step = snapshot(step)
         events = _apply(session, paper, step, checked.outcome, result, checked, now)
         item.modified_at = meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="result.recorded", entity=row, now=now,
-                     after=result_snapshot(row), paper_id=paper.id, meeting_id=meeting.id)
-        record_audit(session, actor=actor, action="consultation.dealt_with", entity=step, now=now,
-                     before=before_step, paper_id=paper.id, meeting_id=meeting.id)
-        emit(session, "ResultRecorded", now, paper_id=paper.id, meeting_id=meeting.id, agenda_item_id=item.id,
-             consultation_id=step.id, outcome=checked.outcome.value)
+        record_audit(
+            session,
+            actor=actor,
+            action="result.recorded",
+            entity=row,
+            now=now,
+            after=result_snapshot(row),
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+        )
+        record_audit(
+            session,
+            actor=actor,
+            action="consultation.dealt_with",
+            entity=step,
+            now=now,
+            before=before_step,
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+        )
+        emit(
+            session,
+            "ResultRecorded",
+            now,
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+            agenda_item_id=item.id,
+            consultation_id=step.id,
+            outcome=checked.outcome.value,
+        )
         for event in events:
             emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
     return row
 
 
-def correct_result(sessions: Sessions, *, actor: str, agenda_item_id: int, result: ResultInput, reason: str,
-                   expected_revision: int | None = None, now: dt.datetime | None = None) -> ItemResult:
+def correct_result(
+    sessions: Sessions,
+    *,
+    actor: str,
+    agenda_item_id: int,
+    result: ResultInput,
+    reason: str,
+    expected_revision: int | None = None,
+    now: dt.datetime | None = None,
+) -> ItemResult:
     """Correct a recorded result; the reason is required and the earlier result stays in the history.
 
     A correction may change counts, attendance, recusals, wording and texts, and the outcome code only to
@@ -346,14 +445,16 @@ def correct_result(sessions: Sessions, *, actor: str, agenda_item_id: int, resul
         if row is None:
             raise RuleViolation(f"No result recorded for TOP {item.number} yet; record it first")
         if expected_revision is not None and row.revision != expected_revision:
-            raise Conflict(f"The result was corrected in the meantime (revision {row.revision})",
-                           revision=row.revision)
+            raise Conflict(
+                f"The result was corrected in the meantime (revision {row.revision})", revision=row.revision
+            )
         old, new = Outcome(row.outcome), Outcome(result.outcome)
         old_body = row.referred_to_body_id
         if EFFECTS.get(old) != EFFECTS.get(new):
             raise RuleViolation(
                 f"A correction cannot turn '{old.value}' into '{new.value}': the effect on the Beratungsfolge "
-                "differs. Withdraw or re-plan the paper instead.", rule="correction_changes_effect",
+                "differs. Withdraw or re-plan the paper instead.",
+                rule="correction_changes_effect",
             )
         checked = _check(session, meeting, item, step, paper, result)
         if old is Outcome.referred and checked.referred_to and checked.referred_to.id != old_body:
@@ -369,8 +470,25 @@ def correct_result(sessions: Sessions, *, actor: str, agenda_item_id: int, resul
             paper.resolution_text = step.resolution_text or paper.proposed_resolution
         paper.modified_at = item.modified_at = meeting.modified_at = now
         session.flush()
-        record_audit(session, actor=actor, action="result.corrected", entity=row, now=now, before=before,
-                     after=result_snapshot(row), reason=reason.strip(), paper_id=paper.id, meeting_id=meeting.id)
-        emit(session, "ResultCorrected", now, paper_id=paper.id, meeting_id=meeting.id, agenda_item_id=item.id,
-             revision=row.revision)
+        record_audit(
+            session,
+            actor=actor,
+            action="result.corrected",
+            entity=row,
+            now=now,
+            before=before,
+            after=result_snapshot(row),
+            reason=reason.strip(),
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+        )
+        emit(
+            session,
+            "ResultCorrected",
+            now,
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+            agenda_item_id=item.id,
+            revision=row.revision,
+        )
     return row

@@ -103,8 +103,11 @@ def voters(seats: Iterable[Seat], present: set[int], recused: set[int]) -> dict[
         if seat.person_id not in present or seat.person_id in recused:
             continue
         if seat.role is MembershipRole.substitute:
-            stands_in = seat.substitute_of_id is not None and seat.substitute_of_id in regular \
+            stands_in = (
+                seat.substitute_of_id is not None
+                and seat.substitute_of_id in regular
                 and seat.substitute_of_id not in present
+            )
             if stands_in:
                 result[seat.person_id] = seat.faction_id
         elif seat.voting_right:
@@ -112,8 +115,14 @@ def voters(seats: Iterable[Seat], present: set[int], recused: set[int]) -> dict[
     return result
 
 
-def check_quorum(rule: QuorumRule, statutory_members: int, voting_present: int, *, second_session: bool,
-                 legal_basis: str = "") -> None:
+def check_quorum(
+    rule: QuorumRule,
+    statutory_members: int,
+    voting_present: int,
+    *,
+    second_session: bool,
+    legal_basis: str = "",
+) -> None:
     if second_session and rule.second_session_always_quorate:
         return
     needed = rule.minimum_present(statutory_members)
@@ -123,12 +132,20 @@ def check_quorum(rule: QuorumRule, statutory_members: int, voting_present: int, 
             f"Not quorate (beschlussunfähig){basis}: {voting_present} voting members present, at least "
             f"{needed} needed (more than {rule.more_than_fraction} of {statutory_members} statutory members). "
             "Record the item as 'deferred' for lack of quorum instead.",
-            present=voting_present, needed=needed, statutory_members=statutory_members,
+            present=voting_present,
+            needed=needed,
+            statutory_members=statutory_members,
         )
 
 
-def check_votes(votes: Sequence[VoteInput], eligible: Mapping[int, int | None], recused: set[int],
-                tie_rule: TieRule, faction_names: Mapping[int, str], person_names: Mapping[int, str]) -> None:
+def check_votes(
+    votes: Sequence[VoteInput],
+    eligible: Mapping[int, int | None],
+    recused: set[int],
+    tie_rule: TieRule,
+    faction_names: Mapping[int, str],
+    person_names: Mapping[int, str],
+) -> None:
     """Counts consistent with attendance, recusals, named votes and faction counts."""
     if sum(1 for v in votes if v.decisive) > 1:
         raise VoteInconsistent("Only one vote of an item can be the decisive one")
@@ -142,13 +159,19 @@ def check_votes(votes: Sequence[VoteInput], eligible: Mapping[int, int | None], 
             raise VoteInconsistent(
                 f"{label}: {describe_counts(vote.yes, vote.no, vote.abstain)} > {n_voters} anwesende "
                 f"Stimmberechtigte",
-                rule="votes_exceed_present", votes=total, present=n_voters,
+                rule="votes_exceed_present",
+                votes=total,
+                present=n_voters,
             )
         if vote.casting_vote is not None:
             if tie_rule is not TieRule.chair_decides:
-                raise VoteInconsistent(f"{label}: this body has no casting vote of the chair; a tie is a rejection")
+                raise VoteInconsistent(
+                    f"{label}: this body has no casting vote of the chair; a tie is a rejection"
+                )
             if vote.yes != vote.no:
-                raise VoteInconsistent(f"{label}: a casting vote is only given on a tie ({vote.yes} : {vote.no})")
+                raise VoteInconsistent(
+                    f"{label}: a casting vote is only given on a tie ({vote.yes} : {vote.no})"
+                )
         counts = {VoteChoice.yes: vote.yes, VoteChoice.no: vote.no, VoteChoice.abstain: vote.abstain}
         named_per_choice = dict.fromkeys(VoteChoice, 0)
         for person_id, choice in vote.named.items():
@@ -183,7 +206,9 @@ def check_votes(votes: Sequence[VoteInput], eligible: Mapping[int, int | None], 
             sums[VoteChoice.abstain] += fc.abstain
         for choice, n in sums.items():
             if n > counts[choice]:
-                raise VoteInconsistent(f"{label}: factions add up to {n} '{choice.value}' but {counts[choice]} counted")
+                raise VoteInconsistent(
+                    f"{label}: factions add up to {n} '{choice.value}' but {counts[choice]} counted"
+                )
 
 
 def decisive_vote(votes: Sequence[VoteInput]) -> VoteInput | None:
@@ -240,7 +265,9 @@ def latest_dispatch(meeting_start: dt.datetime, rule: NoticeRule, receipt_lag_da
         case NoticeCounting.including_meeting_day:
             reference = _end_of_day(local_start.date() - dt.timedelta(days=rule.amount))
         case NoticeCounting.hours_before_start:
-            reference = (meeting_start.astimezone(dt.UTC) - dt.timedelta(hours=rule.amount)).astimezone(BERLIN)
+            reference = (meeting_start.astimezone(dt.UTC) - dt.timedelta(hours=rule.amount)).astimezone(
+                BERLIN
+            )
     # Aware arithmetic with the same zone is wall-clock arithmetic: calendar days, DST-correct.
     dispatch_local = reference - dt.timedelta(days=receipt_lag_days)
     dispatch_local = dispatch_local.replace(tzinfo=None).replace(tzinfo=BERLIN)
@@ -255,5 +282,6 @@ def check_dispatch(now: dt.datetime, deadline: dt.datetime, *, what: str) -> Non
     if now > deadline:
         raise NoticePeriodViolation(
             f"Ladungsfrist: {what} had to be sent by {format_berlin(deadline)}; it is now {format_berlin(now)}",
-            deadline=deadline.isoformat(), now=now.isoformat(),
+            deadline=deadline.isoformat(),
+            now=now.isoformat(),
         )

@@ -43,9 +43,12 @@ def get(session: Session, model: type[T], id_: int, *, lock: bool = False) -> T:
     """Load by primary key (locking the row ``FOR UPDATE`` when asked) or raise NotFound."""
     obj = session.get(model, id_, with_for_update=lock or None, populate_existing=lock)
     if obj is None:
-        table = model.__tablename__  # type: ignore[attr-defined]
-        raise NotFound(f"{table} {id_} not found ({GERMAN_NAMES.get(table, table)} {id_} gibt es nicht)",
-                       entity=table, id=id_)
+        table = str(model.__tablename__)
+        raise NotFound(
+            f"{table} {id_} not found ({GERMAN_NAMES.get(table, table)} {id_} gibt es nicht)",
+            entity=table,
+            id=id_,
+        )
     return obj
 
 
@@ -54,9 +57,12 @@ def by_key(session: Session, model: type[T], municipality_id: int, key: str) -> 
         select(model).where(model.municipality_id == municipality_id, model.key == key)  # type: ignore[attr-defined]
     ).one_or_none()
     if obj is None:
-        table = model.__tablename__  # type: ignore[attr-defined]
-        raise NotFound(f"{table} '{key}' not found ({GERMAN_NAMES.get(table, table)} '{key}' gibt es nicht)",
-                       entity=table, key=key)
+        table = str(model.__tablename__)
+        raise NotFound(
+            f"{table} '{key}' not found ({GERMAN_NAMES.get(table, table)} '{key}' gibt es nicht)",
+            entity=table,
+            key=key,
+        )
     return obj
 
 
@@ -89,5 +95,6 @@ def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
     memberships = session.scalars(select(Membership).where(Membership.body_id == body_id)).all()
     return [
         Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
-        for m in memberships if m.active_on(day)
+        for m in memberships
+        if m.active_on(day)
     ]

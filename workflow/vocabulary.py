@@ -162,9 +162,7 @@ OUTCOME_WORDING: dict[Outcome, str] = {
 #: Outcomes that decide the paper; only an authoritative step may end with them.
 DECIDING_OUTCOMES = frozenset({Outcome.adopted, Outcome.adopted_amended, Outcome.rejected})
 #: Outcomes of a recommending step.
-RECOMMENDING_OUTCOMES = frozenset(
-    {Outcome.recommended, Outcome.recommended_amended, Outcome.not_recommended}
-)
+RECOMMENDING_OUTCOMES = frozenset({Outcome.recommended, Outcome.recommended_amended, Outcome.not_recommended})
 #: Outcomes whose motion failed: the main vote must not carry.
 FAILED_MOTION_OUTCOMES = frozenset({Outcome.rejected, Outcome.not_recommended})
 #: Outcomes that need at least one recorded vote.

@@ -1,0 +1,1 @@
+"""The gremienlauf command line and demo: the composition root that wires workflow, api and workers."""
