@@ -1,0 +1,48 @@
+"""docker-compose.yml stays consistent with the code: every command exists, every setting is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from typer.testing import CliRunner
+
+from gremienlauf.cli import app
+from workflow.db import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _services() -> dict[str, Any]:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    services: dict[str, Any] = compose["services"]
+    return services
+
+
+def test_every_gremienlauf_command_in_compose_exists() -> None:
+    runner = CliRunner()
+    for name, service in _services().items():
+        if "build" not in service:
+            continue
+        words: list[str] = []
+        for word in service["command"]:
+            if word.startswith("-"):
+                break
+            words.append(word)
+        result = runner.invoke(app, [*words, "--help"])
+        assert result.exit_code == 0, f"service {name}: 'gremienlauf {' '.join(words)}' does not exist"
+
+
+def test_every_setting_in_compose_is_one_the_code_reads() -> None:
+    known = {f"GREMIENLAUF_{field.upper()}" for field in Settings.model_fields}
+    for name, service in _services().items():
+        for variable in service.get("environment", {}):
+            if variable.startswith("GREMIENLAUF_"):
+                assert variable in known, f"service {name} sets {variable}, which nothing reads"
+
+
+def test_the_image_copies_every_package_the_distribution_installs() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    for package in ("workflow", "gremienlauf", "api", "workers"):
+        assert f"COPY {package} ./{package}" in dockerfile
