@@ -43,7 +43,7 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DomainError as exc:
-            typer.secho(f"Fehler: {exc.message}", fg=typer.colors.RED, err=True)
+            typer.secho(f"Fehler: {exc.german}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             raise typer.Exit(130) from None

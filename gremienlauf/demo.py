@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow import meetings, papers, results
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.errors import DomainError
-from workflow.models import Body, Consultation, Meeting, Membership, Municipality, Paper, Person
+from workflow.models import Body, Consultation, Faction, Meeting, Membership, Municipality, Paper, Person
 from workflow.municipality import example_path
 from workflow.queries import paper_status
 from workflow.rules import BERLIN, FactionCount, VoteInput, describe_counts, format_berlin
@@ -96,6 +96,14 @@ class Town:
             if faction_id is not None:
                 seats.setdefault(faction_id, []).append(person_id)
         return seats
+
+    def faction_names(self) -> dict[int, str]:
+        with self._session() as s:
+            town_id = s.scalars(select(Municipality.id).where(Municipality.key == self.key)).one()
+            return {
+                f.id: f.short_name
+                for f in s.scalars(select(Faction).where(Faction.municipality_id == town_id))
+            }
 
     def person_name(self, person_id: int) -> str:
         with self._session() as s:
@@ -226,7 +234,7 @@ def print_table(sessions: Sessions, paper_id: int) -> None:
 
 
 def refused(action: str, exc: DomainError) -> None:
-    typer.echo(f"             ✗ {action} abgelehnt: {exc.message}")
+    typer.echo(f"             ✗ {action} abgelehnt: {exc.german}")
 
 
 # ----------------------------------------------------------------------------------------------- Wetzlar
@@ -445,6 +453,16 @@ def _wetzlar(sessions: Sessions) -> int:
             recused={recused_person: "§ 25 HGO: Vorstand eines geförderten Trägers"},
         ),
         body="Stadtverordnetenversammlung",
+    )
+    names = town.faction_names()
+    by_choice = {
+        label: ", ".join(names[c.faction_id] for c in counts if getattr(c, attr))
+        for label, attr in (("dafür", "yes"), ("dagegen", "no"), ("Enthaltung", "abstain"))
+    }
+    say(stvv.start, "Fraktionen – " + "; ".join(f"{k}: {v}" for k, v in by_choice.items() if v))
+    say(
+        stvv.start,
+        f"{town.person_name(named_person)} lässt die eigene Ja-Stimme in der Niederschrift vermerken (§ 61 HGO)",
     )
     say(stvv.start, f"{town.person_name(recused_person)} war befangen (§ 25 HGO) und hat den Raum verlassen")
     print_table(sessions, paper.id)

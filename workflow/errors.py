@@ -14,9 +14,11 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str, **details: Any) -> None:
+    def __init__(self, message: str, *, german: str | None = None, **details: Any) -> None:
         super().__init__(message)
         self.message = message
+        #: The same in German, for office staff (command line, documents); falls back to ``message``.
+        self.german = german or message
         self.details = details
 
     def __str__(self) -> str:

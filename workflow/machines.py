@@ -91,6 +91,13 @@ MEETING_TRANSITIONS: tuple[Transition, ...] = (
 )
 
 
+GUARD_LABELS = {
+    "has_required_cosigners": "keine Mitzeichnung vorgesehen",
+    "all_cosigned": "es fehlen noch Mitzeichnungen",
+    "has_started": "die Sitzung hat noch nicht begonnen",
+}
+
+
 class _Stateful:
     """Throw-away wrapper: exposes the row's stored string as an enum member to the machine."""
 
@@ -187,13 +194,20 @@ class StateMachine(Generic[S]):
             allowed = self.allowed_triggers(row, guards)
             failed_guard = self._failed_guard(row, trigger, guards)
             reason = f" (condition '{failed_guard}' not met)" if failed_guard else ""
+            grund = f" ({GUARD_LABELS.get(failed_guard, failed_guard)})" if failed_guard else ""
+            possible = ", ".join(self.label_of(t) for t in allowed) or "nichts"
             raise TransitionNotAllowed(
                 f"Cannot '{trigger}' {subject} in state '{row.state}' ({label}){reason}; "
                 f"allowed now: {', '.join(allowed) if allowed else 'none'}",
+                german=f"„{self.label_of(trigger)}“ ist im Zustand „{label}“ nicht möglich{grund}; "
+                f"möglich ist: {possible}",
                 state=row.state,
                 trigger=trigger,
                 allowed=allowed,
             )
+
+    def label_of(self, trigger: str) -> str:
+        return next((t.label for t in self.table if t.trigger == trigger and t.label), trigger)
 
     def _failed_guard(self, row: HasState, trigger: str, guards: dict[str, Callable[[], bool]]) -> str | None:
         for t in self.table:

@@ -320,6 +320,8 @@ def invite_meeting(
                 raise NoticePeriodViolation(
                     f"Ladungsfrist missed: the invitation had to be sent by {regular.describe()}. "
                     "If the chair shortened the period, mark the invitation as urgent (Dringlichkeit) with a reason.",
+                    german=f"Ladungsfrist versäumt: Die Einladung musste bis {regular.describe()} versandt werden. "
+                    "Hat der Vorsitz die Frist verkürzt, die Einladung als dringlich mit Begründung kennzeichnen.",
                     deadline=regular.latest_dispatch.isoformat(),
                 )
             if not urgent_reason or not urgent_reason.strip():

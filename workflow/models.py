@@ -368,6 +368,8 @@ class ItemResult(Timestamped, Base):
     resolution_text: Mapped[str | None] = mapped_column(Text)
     referred_to_body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"))
     quorum_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Yes votes for taking up an item added after the invitation (e.g. two thirds, § 58 Abs. 2 HGO).
+    late_item_approval: Mapped[int | None] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ gets, which the paper gets, and whether a new step is inserted.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ from workflow.models import (
     VoteFactionCount,
 )
 from workflow.papers import close_open_steps, fire_paper
+from workflow.profile import Profile
 from workflow.rules import (
     BERLIN,
     VoteInput,
@@ -112,6 +114,7 @@ class ResultInput:
     resolution_text: str | None = None
     referred_to: str | None = None  # body key, for 'referred'
     quorum_failed: bool = False  # with 'deferred': the body was not quorate
+    late_item_approval: int | None = None  # yes votes for taking up an item added after the invitation
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ def _check(
             len(eligible),
             second_session=item.second_session or meeting.second_session,
         )
+    _check_late_item(profile, step.body, item, data, len(eligible))
     names = {p.id: p.name for p in session.scalars(select(Person).where(Person.id.in_(member_ids)))}
     factions = {
         f.id: f.short_name
@@ -197,12 +201,42 @@ def _check(
     return _Checked(outcome, wording, present, referred_to)
 
 
+def _check_late_item(
+    profile: Profile, body: Body, item: AgendaItem, data: ResultInput, n_voters: int
+) -> None:
+    """An item added after the invitation may only be dealt with if the body agrees by the profile's majority
+    of the statutory members (Hessen § 58 Abs. 2 HGO, Niedersachsen § 59 Abs. 3 NKomVG: two thirds)."""
+    fraction = profile.late_item_fraction_of_statutory
+    if data.late_item_approval is not None and data.late_item_approval > n_voters:
+        raise VoteInconsistent(
+            f"{data.late_item_approval} votes for taking up the item > {n_voters} anwesende Stimmberechtigte"
+        )
+    if not item.late_addition or fraction is None or data.outcome in (Outcome.removed, Outcome.postponed):
+        return
+    needed = math.ceil(fraction * body.statutory_members)
+    if data.late_item_approval is None or data.late_item_approval < needed:
+        got = "no vote recorded" if data.late_item_approval is None else f"{data.late_item_approval} votes"
+        raise RuleViolation(
+            f"TOP {item.number} was added after the invitation: taking it up needs {needed} votes ({fraction} of "
+            f"{body.statutory_members} statutory members); {got}",
+            german=f"TOP {item.number} wurde nach der Einladung aufgenommen: Die Behandlung braucht die Zustimmung "
+            f"von {needed} Mitgliedern ({fraction} von {body.statutory_members}); "
+            + (
+                "keine Abstimmung erfasst"
+                if data.late_item_approval is None
+                else f"erfasst: {data.late_item_approval}"
+            ),
+            rule="late_item_needs_approval",
+        )
+
+
 def _fill(result: ItemResult, data: ResultInput, checked: _Checked) -> None:
     result.outcome = checked.outcome.value
     result.outcome_wording = checked.wording
     result.resolution_text = (data.resolution_text or "").strip() or None
     result.referred_to_body_id = checked.referred_to.id if checked.referred_to else None
     result.quorum_failed = data.quorum_failed
+    result.late_item_approval = data.late_item_approval
     recused = set(data.recused)
     result.present = [ItemPresence(person_id=pid) for pid in sorted(set(checked.present) - recused)]
     result.recusals = [Recusal(person_id=pid, reason=reason) for pid, reason in sorted(data.recused.items())]

@@ -132,6 +132,9 @@ def check_quorum(
             f"Not quorate (beschlussunfähig){basis}: {voting_present} voting members present, at least "
             f"{needed} needed (more than {rule.more_than_fraction} of {statutory_members} statutory members). "
             "Record the item as 'deferred' for lack of quorum instead.",
+            german=f"Beschlussunfähig{basis}: {voting_present} stimmberechtigte Mitglieder anwesend, nötig sind "
+            f"mindestens {needed} (mehr als {rule.more_than_fraction} von {statutory_members}). Den TOP stattdessen "
+            "mangels Beschlussfähigkeit zurückstellen.",
             present=voting_present,
             needed=needed,
             statutory_members=statutory_members,
@@ -159,6 +162,8 @@ def check_votes(
             raise VoteInconsistent(
                 f"{label}: {describe_counts(vote.yes, vote.no, vote.abstain)} > {n_voters} anwesende "
                 f"Stimmberechtigte",
+                german=f"Abstimmung {number} ({vote.subject}): {describe_counts(vote.yes, vote.no, vote.abstain)}"
+                f" > {n_voters} anwesende Stimmberechtigte",
                 rule="votes_exceed_present",
                 votes=total,
                 present=n_voters,
@@ -231,6 +236,7 @@ def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], ti
     if outcome in FAILED_MOTION_OUTCOMES and passed:
         raise VoteInconsistent(
             f"Outcome '{outcome.value}' ({wording}) contradicts the vote {counts}: the motion was carried",
+            german=f"„{wording}“ widerspricht der Abstimmung {counts}: die Mehrheit hat zugestimmt",
             rule="outcome_contradicts_votes",
         )
     if outcome not in FAILED_MOTION_OUTCOMES and not passed:
@@ -238,6 +244,7 @@ def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], ti
         raise VoteInconsistent(
             f"Outcome '{outcome.value}' ({wording}) contradicts the vote {counts}: the motion was not "
             f"carried{tie}",
+            german=f"„{wording}“ widerspricht der Abstimmung {counts}: keine Mehrheit{tie}",
             rule="outcome_contradicts_votes",
         )
 
@@ -282,6 +289,8 @@ def check_dispatch(now: dt.datetime, deadline: dt.datetime, *, what: str) -> Non
     if now > deadline:
         raise NoticePeriodViolation(
             f"Ladungsfrist: {what} had to be sent by {format_berlin(deadline)}; it is now {format_berlin(now)}",
+            german=f"Ladungsfrist: auch eine dringliche Einladung musste bis {format_berlin(deadline)} "
+            f"versandt werden; jetzt ist es {format_berlin(now)}",
             deadline=deadline.isoformat(),
             now=now.isoformat(),
         )

@@ -1,0 +1,28 @@
+"""late item approval
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22 02:12:50.948966
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("item_result", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("late_item_approval", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("item_result", schema=None) as batch_op:
+        batch_op.drop_column("late_item_approval")
