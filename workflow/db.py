@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from workflow.errors import Conflict, VersionConflict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+WRITE_TRANSACTION = "gremienlauf_write_transaction"  # execution option: this transaction will write
 
 
 class Settings(BaseSettings):
@@ -51,10 +52,11 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 
 
 def _make_sqlite_transactions_lock(engine: Engine) -> None:
-    """SQLite has no row locks: take the write lock at BEGIN (``BEGIN IMMEDIATE``).
+    """SQLite has no row locks: a use case takes the write lock at BEGIN (``BEGIN IMMEDIATE``).
 
     pysqlite's own transaction handling would begin lazily and let two writers read the same state; the
-    SQLAlchemy recipe for SQLite transactions is to switch it off and emit BEGIN ourselves.
+    SQLAlchemy recipe for SQLite transactions is to switch it off and emit BEGIN ourselves. Reads outside a
+    use case begin normally and do not block writers (WAL).
     """
 
     @event.listens_for(engine, "connect")
@@ -68,7 +70,8 @@ def _make_sqlite_transactions_lock(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -86,6 +89,7 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     session = sessions()
     try:
         with session.begin():
+            session.connection(execution_options={WRITE_TRANSACTION: True})
             yield session
     except StaleDataError as exc:
         raise VersionConflict(
