@@ -63,6 +63,15 @@ def _german(error: Any) -> str:
         return f"muss größer als {ctx.get('gt')} sein"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
+    if kind == "string_pattern_mismatch":
+        return f"ungültiges Format {error.get('input')!r} (erlaubt: Kleinbuchstaben, Ziffern, '-' und '_')"
+    if kind == "too_short":
+        minimum = ctx.get("min_length", 1)
+        return "darf nicht leer sein" if minimum == 1 else f"braucht mindestens {minimum} Einträge"
+    if kind in ("model_type", "dict_type") and not error["loc"]:
+        return "die Datei ist leer oder keine Zuordnung (Schlüssel: Wert)"
+    if kind == "model_type":
+        return "muss eine Zuordnung (Schlüssel: Wert) sein"
     return _GERMAN.get(kind, str(error["msg"]))
 
 
@@ -90,17 +99,50 @@ def parse_yaml(path: Path) -> tuple[Any, dict[Location, int]]:
         raise ConfigurationError(f"{path}: Datei nicht lesbar ({exc})", file=str(path)) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         where = f", Zeile {line}" if line else ""
+        detail = exc.problem or exc.context
+        if exc.context_mark and mark and exc.context_mark.line != mark.line:
+            # e.g. an unclosed '{': the problem shows on a later line, the cause is where it was opened.
+            detail = f"{detail}; {exc.context} in Zeile {exc.context_mark.line + 1}"
         raise ConfigurationError(
-            f"{path}{where}: kein gültiges YAML ({exc.problem or exc.context})", file=str(path), line=line
+            f"{path}{where}: kein gültiges YAML ({detail})", file=str(path), line=line
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{path}: kein gültiges YAML ({exc})", file=str(path)) from None
-    return data, _line_map(node)
+    lines = _line_map(node)
+    raise_for(path, lines, _structural_problems(node))
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as exc:  # pragma: no cover - caught above node by node
+        raise ConfigurationError(f"{path}: kein gültiges YAML ({exc})", file=str(path)) from None
+    return data, lines
+
+
+def _structural_problems(node: yaml.Node | None, path: Location = ()) -> list[tuple[Location, str]]:
+    """What PyYAML would accept silently (a key written twice) or crash on (an impossible date)."""
+    problems: list[tuple[Location, str]] = []
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                problems.append(((*path, key), "Schlüssel steht zweimal in derselben Zuordnung"))
+            seen.add(key)
+            problems.extend(_structural_problems(value_node, (*path, key)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems.extend(_structural_problems(item, (*path, index)))
+    elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+        try:
+            yaml.constructor.SafeConstructor().construct_yaml_timestamp(node)
+        except ValueError:
+            problems.append(
+                (path, f"ungültiges Datum {node.value!r} (erwartet JJJJ-MM-TT, z. B. 2021-04-01)")
+            )
+    return problems
 
 
 def raise_for(path: Path, lines: dict[Location, int], problems: list[tuple[Location, str]]) -> None:

@@ -155,12 +155,12 @@ class StateMachine(Generic[S]):
         self, row: HasState, guards: dict[str, Callable[[], bool]] | None = None
     ) -> list[str]:
         """Triggers that would succeed now: defined from the current state and with passing guards."""
-        guards = guards or {}
+        guards = self._complete(guards, row.state)
         allowed = []
         for t in self.table:
             if row.state not in t.source:
                 continue
-            if t.condition and not guards.get(t.condition, lambda: True)():
+            if t.condition and not guards[t.condition]():
                 continue
             if t.trigger not in allowed:
                 allowed.append(t.trigger)
@@ -175,12 +175,16 @@ class StateMachine(Generic[S]):
         what: str = "",
     ) -> None:
         """Fire ``trigger`` on ``row`` or raise TransitionNotAllowed naming the state and allowed triggers."""
-        guards = guards or {}
+        guards = self._complete(guards, row.state, trigger)
         label = self.labels[self.states(row.state)]
         subject = what or self.name
         if trigger not in self._machine.events:
+            allowed_now = self.allowed_triggers(row, guards)
             raise TransitionNotAllowed(
-                f"Unknown trigger '{trigger}' for {subject}; known triggers: {', '.join(self.triggers)}",
+                f"Unknown trigger '{trigger}' for {subject} in state '{row.state}' ({label}); "
+                f"allowed now: {', '.join(allowed_now) if allowed_now else 'none'}",
+                german=f"Unbekannte Aktion „{trigger}“ im Zustand „{label}“; möglich ist: "
+                + (", ".join(self.label_of(t) for t in allowed_now) or "nichts"),
                 state=row.state,
                 trigger=trigger,
                 allowed=self.allowed_triggers(row, guards),
@@ -206,13 +210,27 @@ class StateMachine(Generic[S]):
                 allowed=allowed,
             )
 
+    def _complete(
+        self, guards: dict[str, Callable[[], bool]] | None, state: str, trigger: str | None = None
+    ) -> dict[str, Callable[[], bool]]:
+        """The guards the transitions at hand need must be supplied: a forgotten guard must not pass."""
+        guards = guards or {}
+        needed = {
+            t.condition
+            for t in self.table
+            if t.condition and state in t.source and (trigger is None or t.trigger == trigger)
+        }
+        missing = sorted(needed - set(guards))
+        if missing:
+            raise ValueError(f"{self.name} machine: guards not supplied: {', '.join(missing)}")
+        return guards
+
     def label_of(self, trigger: str) -> str:
         return next((t.label for t in self.table if t.trigger == trigger and t.label), trigger)
 
     def _failed_guard(self, row: HasState, trigger: str, guards: dict[str, Callable[[], bool]]) -> str | None:
         for t in self.table:
-            passes = guards.get(t.condition or "", lambda: True)
-            if t.trigger == trigger and row.state in t.source and t.condition and not passes():
+            if t.trigger == trigger and row.state in t.source and t.condition and not guards[t.condition]():
                 return t.condition
         return None
 

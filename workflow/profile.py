@@ -7,6 +7,7 @@ municipality file picks one and may override the body-level settings per body.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -61,16 +62,18 @@ class NoticeRules(_Strict):
 
 
 class QuorumRule(_Strict):
-    """Beschlussfähigkeit: more than ``fraction`` of the statutory members present and entitled to vote."""
+    """Beschlussfähigkeit: more than ``more_than_fraction`` of the statutory members present and entitled to
+    vote, or, where ``at_least_fraction`` is set, at least that fraction (Hessen Magistrat, § 68 Abs. 1 HGO)."""
 
     more_than_fraction: Fraction = Fraction(1, 2)
+    at_least_fraction: Fraction | None = None
     second_session_always_quorate: bool = True
     legal_basis: str = ""
 
-    @field_validator("more_than_fraction", mode="before")
+    @field_validator("more_than_fraction", "at_least_fraction", mode="before")
     @classmethod
-    def _parse_fraction(cls, value: object) -> Fraction:
-        if isinstance(value, Fraction):
+    def _parse_fraction(cls, value: object) -> Fraction | None:
+        if value is None or isinstance(value, Fraction):
             return value
         if isinstance(value, int | float | str):
             fraction = Fraction(str(value))
@@ -80,8 +83,22 @@ class QuorumRule(_Strict):
         raise ValueError("must be a fraction such as 1/2")
 
     def minimum_present(self, statutory_members: int) -> int:
-        """Smallest head count that is *more than* the fraction of the statutory members."""
+        """Smallest head count that satisfies the rule for this statutory number of members."""
+        if self.at_least_fraction is not None:
+            return math.ceil(self.at_least_fraction * statutory_members)
         return int(self.more_than_fraction * statutory_members) + 1
+
+    def describe(self, statutory_members: int) -> tuple[str, str]:
+        """(English, German) wording of the rule, e.g. ('more than 1/2 of 59', 'mehr als 1/2 von 59')."""
+        if self.at_least_fraction is not None:
+            return (
+                f"at least {self.at_least_fraction} of {statutory_members}",
+                f"mindestens {self.at_least_fraction} von {statutory_members}",
+            )
+        return (
+            f"more than {self.more_than_fraction} of {statutory_members}",
+            f"mehr als {self.more_than_fraction} von {statutory_members}",
+        )
 
 
 class BodySettings(_Strict):
@@ -90,6 +107,7 @@ class BodySettings(_Strict):
     public: bool = True
     tie_rule: TieRule = TieRule.rejected
     notice: NoticeRules | None = None  # None: the profile's notice rules
+    quorum: QuorumRule | None = None  # None: the profile's quorum rule
     reminder_offsets_days: tuple[int, ...] = (7, 1)
 
 
@@ -97,6 +115,7 @@ class BodySettingsOverride(_Strict):
     public: bool | None = None
     tie_rule: TieRule | None = None
     notice: NoticeRules | None = None
+    quorum: QuorumRule | None = None
     reminder_offsets_days: tuple[int, ...] | None = None
 
 
@@ -152,10 +171,15 @@ class Profile(_Strict):
         base = self.body_kinds[kind].settings if kind in self.body_kinds else BodySettings()
         if override is None:
             return base
-        return base.model_copy(update=override.model_dump(exclude_none=True))
+        # Validate the merge (model_copy would keep nested overrides as plain dicts).
+        merged = base.model_dump() | override.model_dump(exclude_none=True)
+        return BodySettings.model_validate(merged)
 
     def notice_for(self, settings: BodySettings) -> NoticeRules:
         return settings.notice or self.notice
+
+    def quorum_for(self, settings: BodySettings) -> QuorumRule:
+        return settings.quorum or self.quorum
 
 
 def load_profile(name: str) -> Profile:

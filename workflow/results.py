@@ -55,6 +55,7 @@ from workflow.vocabulary import (
     AttendanceStatus,
     ConsultationRole,
     ConsultationState,
+    MembershipRole,
     Outcome,
     PaperKind,
     TieRule,
@@ -173,15 +174,16 @@ def _check(
     eligible = voters(body_seats, set(present), recused)
     profile = profile_of(session, paper.municipality_id)
     settings = body_settings(profile, step.body)
+    quorum = profile.quorum_for(settings)
     if data.quorum_failed:
-        needed = profile.quorum.minimum_present(step.body.statutory_members)
+        needed = quorum.minimum_present(step.body.statutory_members)
         if len(eligible) >= needed:
             raise RuleViolation(
                 f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
             )
     else:
         check_quorum(
-            profile.quorum,
+            quorum,
             step.body.statutory_members,
             len(eligible),
             second_session=item.second_session or meeting.second_session,
@@ -193,7 +195,10 @@ def _check(
         for f in session.scalars(select(Faction).where(Faction.municipality_id == paper.municipality_id))
     }
     tie_rule = TieRule(settings.tie_rule)
-    check_votes(data.votes, eligible, recused, tie_rule, factions, names)
+    chairs = {s.person_id for s in body_seats if s.role is MembershipRole.chair}
+    check_votes(
+        data.votes, eligible, recused, tie_rule, factions, names, chair_votes=bool(chairs & set(eligible))
+    )
     check_outcome_against_votes(outcome, data.votes, tie_rule)
     wording = (data.wording or "").strip() or (
         f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]

@@ -93,24 +93,23 @@ class Seat:
 def voters(seats: Iterable[Seat], present: set[int], recused: set[int]) -> dict[int, int | None]:
     """Members entitled to vote on this item: person id → faction id.
 
-    A regular member with voting right counts when present and not recused; a substitute counts when
-    present, not recused and the member they stand in for is absent.
+    A regular member with voting right counts when present and not recused; a substitute with voting right
+    counts when present, not recused and the member they stand in for is absent, and only one substitute
+    (the first listed) takes any one absent member's seat.
     """
     seats = list(seats)
     regular = {s.person_id for s in seats if s.role is not MembershipRole.substitute and s.voting_right}
     result: dict[int, int | None] = {}
+    seats_taken: set[int] = set()
     for seat in seats:
-        if seat.person_id not in present or seat.person_id in recused:
+        if seat.person_id not in present or seat.person_id in recused or not seat.voting_right:
             continue
         if seat.role is MembershipRole.substitute:
-            stands_in = (
-                seat.substitute_of_id is not None
-                and seat.substitute_of_id in regular
-                and seat.substitute_of_id not in present
-            )
-            if stands_in:
+            absent_member = seat.substitute_of_id
+            if absent_member in regular and absent_member not in present and absent_member not in seats_taken:
+                seats_taken.add(absent_member)
                 result[seat.person_id] = seat.faction_id
-        elif seat.voting_right:
+        else:
             result[seat.person_id] = seat.faction_id
     return result
 
@@ -130,10 +129,10 @@ def check_quorum(
         basis = f" ({rule.legal_basis})" if rule.legal_basis else ""
         raise QuorumNotMet(
             f"Not quorate (beschlussunfähig){basis}: {voting_present} voting members present, at least "
-            f"{needed} needed (more than {rule.more_than_fraction} of {statutory_members} statutory members). "
+            f"{needed} needed ({rule.describe(statutory_members)[0]} statutory members). "
             "Record the item as 'deferred' for lack of quorum instead.",
             german=f"Beschlussunfähig{basis}: {voting_present} stimmberechtigte Mitglieder anwesend, nötig sind "
-            f"mindestens {needed} (mehr als {rule.more_than_fraction} von {statutory_members}). Den TOP stattdessen "
+            f"mindestens {needed} ({rule.describe(statutory_members)[1]}). Den TOP stattdessen "
             "mangels Beschlussfähigkeit zurückstellen.",
             present=voting_present,
             needed=needed,
@@ -148,8 +147,14 @@ def check_votes(
     tie_rule: TieRule,
     faction_names: Mapping[int, str],
     person_names: Mapping[int, str],
+    *,
+    chair_votes: bool = True,
 ) -> None:
-    """Counts consistent with attendance, recusals, named votes and faction counts."""
+    """Counts consistent with attendance, recusals, named votes and faction counts.
+
+    ``chair_votes``: the chair is present and entitled to vote on this item (needed for a casting vote,
+    which is the chair's own vote deciding a tie).
+    """
     if sum(1 for v in votes if v.decisive) > 1:
         raise VoteInconsistent("Only one vote of an item can be the decisive one")
     n_voters = len(eligible)
@@ -173,9 +178,13 @@ def check_votes(
                 raise VoteInconsistent(
                     f"{label}: this body has no casting vote of the chair; a tie is a rejection"
                 )
-            if vote.yes != vote.no:
+            if vote.yes != vote.no or vote.yes == 0:
                 raise VoteInconsistent(
-                    f"{label}: a casting vote is only given on a tie ({vote.yes} : {vote.no})"
+                    f"{label}: a casting vote is only given on a tie of cast votes ({vote.yes} : {vote.no})"
+                )
+            if not chair_votes:
+                raise VoteInconsistent(
+                    f"{label}: the chair is absent or recused, so there is no casting vote; a tie is a rejection"
                 )
         counts = {VoteChoice.yes: vote.yes, VoteChoice.no: vote.no, VoteChoice.abstain: vote.abstain}
         named_per_choice = dict.fromkeys(VoteChoice, 0)
@@ -232,7 +241,7 @@ def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], ti
             raise VoteInconsistent(f"Outcome '{outcome.value}' ({wording}) needs a recorded vote")
         return
     passed = carried(vote.yes, vote.no, tie_rule, vote.casting_vote)
-    counts = f"{vote.yes} Ja / {vote.no} Nein / {vote.abstain} Enthaltungen"
+    counts = f"{vote.yes} Ja / {vote.no} Nein / {_plural(vote.abstain, 'Enthaltung', 'Enthaltungen')}"
     if outcome in FAILED_MOTION_OUTCOMES and passed:
         raise VoteInconsistent(
             f"Outcome '{outcome.value}' ({wording}) contradicts the vote {counts}: the motion was carried",
@@ -240,7 +249,13 @@ def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], ti
             rule="outcome_contradicts_votes",
         )
     if outcome not in FAILED_MOTION_OUTCOMES and not passed:
-        tie = " (Stimmengleichheit gilt als Ablehnung)" if vote.yes == vote.no else ""
+        tie = ""
+        if vote.yes == vote.no:
+            tie = (
+                " (Stimmengleichheit ohne Stichentscheid des Vorsitzes)"
+                if tie_rule is TieRule.chair_decides
+                else " (Stimmengleichheit gilt als Ablehnung)"
+            )
         raise VoteInconsistent(
             f"Outcome '{outcome.value}' ({wording}) contradicts the vote {counts}: the motion was not "
             f"carried{tie}",
@@ -275,10 +290,10 @@ def latest_dispatch(meeting_start: dt.datetime, rule: NoticeRule, receipt_lag_da
             reference = (meeting_start.astimezone(dt.UTC) - dt.timedelta(hours=rule.amount)).astimezone(
                 BERLIN
             )
-    # Aware arithmetic with the same zone is wall-clock arithmetic: calendar days, DST-correct.
-    dispatch_local = reference - dt.timedelta(days=receipt_lag_days)
-    dispatch_local = dispatch_local.replace(tzinfo=None).replace(tzinfo=BERLIN)
-    return dispatch_local.astimezone(dt.UTC)
+    # Calendar days on the wall clock; a wall time that does not exist (spring change) or exists twice
+    # (autumn change) is resolved to the earlier instant, so the deadline never moves later.
+    wall = (reference - dt.timedelta(days=receipt_lag_days)).replace(tzinfo=None)
+    return min(wall.replace(tzinfo=BERLIN, fold=fold).astimezone(dt.UTC) for fold in (0, 1))
 
 
 def format_berlin(moment: dt.datetime) -> str:
