@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -100,9 +100,16 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
             "The change conflicts with data recorded at the same time by someone else; reload and try again",
             detail=str(exc.orig),
         ) from exc
-    except OperationalError as exc:
-        if "locked" in str(exc.orig).lower():
-            raise Conflict("The database is busy; please try again", detail=str(exc.orig)) from exc
+    except DBAPIError as exc:
+        # PostgreSQL: deadlock_detected, serialization_failure, lock_not_available; SQLite: database locked.
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        sqlite_busy = isinstance(exc, OperationalError) and "database is locked" in str(exc.orig).lower()
+        if sqlstate in ("40P01", "40001", "55P03") or sqlite_busy:
+            raise Conflict(
+                "Someone else was changing the same records at the same moment; please try again",
+                german="Jemand anderes hat gleichzeitig dieselben Daten geändert; bitte noch einmal versuchen",
+                detail=str(exc.orig),
+            ) from exc
         raise
     finally:
         session.close()

@@ -19,10 +19,35 @@ from workflow.models import AgendaItem, Attendance, Body, Consultation, Meeting,
 from workflow.papers import fire_paper
 from workflow.profile import NoticeRule, Profile
 from workflow.rules import BERLIN, check_dispatch, format_berlin, latest_dispatch
-from workflow.store import body_settings, by_key, clock, get, municipality_by_key, notice_rules, profile_of
+from workflow.store import (
+    body_settings,
+    by_key,
+    clock,
+    get,
+    lock_all,
+    municipality_by_key,
+    notice_rules,
+    profile_of,
+)
 from workflow.vocabulary import AttendanceStatus, Channel, ConsultationState, PaperState
 
 Sessions = sessionmaker[Session]
+
+
+def _lock_meeting_with_its_papers(session: Session, meeting_id: int) -> Meeting:
+    """For use cases that change the steps on a meeting's agenda: lock their papers and steps, then the
+    meeting, in the same order as every other use case (paper → step → meeting)."""
+    step_ids = list(
+        session.scalars(
+            select(AgendaItem.consultation_id).where(
+                AgendaItem.meeting_id == meeting_id, AgendaItem.consultation_id.is_not(None)
+            )
+        )
+    )
+    paper_ids = session.scalars(select(Consultation.paper_id).where(Consultation.id.in_(step_ids))).all()
+    lock_all(session, Paper, paper_ids)
+    lock_all(session, Consultation, [i for i in step_ids if i is not None])
+    return get(session, Meeting, meeting_id, lock=True)
 
 
 def meeting_guards(meeting: Meeting, now: dt.datetime) -> dict[str, Callable[[], bool]]:
@@ -126,8 +151,10 @@ def schedule_consultation(
     """Put a step of a paper's Beratungsfolge on the agenda of a meeting of its body."""
     now = clock(now)
     with transaction(sessions) as session:
-        preview = get(session, Consultation, consultation_id)
-        paper = get(session, Paper, preview.paper_id, lock=True)
+        paper_id = session.scalar(select(Consultation.paper_id).where(Consultation.id == consultation_id))
+        if paper_id is None:
+            get(session, Consultation, consultation_id)  # raises NotFound
+        paper = get(session, Paper, paper_id, lock=True)  # type: ignore[arg-type]
         step = get(session, Consultation, consultation_id, lock=True)
         meeting = get(session, Meeting, meeting_id, lock=True)
         if paper.state not in (PaperState.submitted, PaperState.in_deliberation):
@@ -309,7 +336,7 @@ def invite_meeting(
     (and the shortened period, where the profile allows one, still holds)."""
     now = clock(now)
     with transaction(sessions) as session:
-        meeting = get(session, Meeting, meeting_id, lock=True)
+        meeting = _lock_meeting_with_its_papers(session, meeting_id)
         profile = profile_of(session, meeting.municipality_id)
         regular = _deadline(profile, meeting, channel, urgent=False)
         assert regular is not None
@@ -363,7 +390,7 @@ def cancel_meeting(
     if not reason or not reason.strip():
         raise RuleViolation("Cancelling a meeting needs a reason")
     with transaction(sessions) as session:
-        meeting = get(session, Meeting, meeting_id, lock=True)
+        meeting = _lock_meeting_with_its_papers(session, meeting_id)
         before = snapshot(meeting)
         fire_meeting(meeting, "cancel", now)
         meeting.cancelled_reason = reason.strip()
@@ -371,10 +398,23 @@ def cancel_meeting(
         for item in meeting.agenda_items:
             step = item.consultation
             if step is not None and step.agenda_item_id == item.id and step.state in ("scheduled", "invited"):
+                step_before = snapshot(step)
                 CONSULTATION_MACHINE.fire(step, "unschedule", what=f"step {step.id}")
                 step.meeting_id = step.agenda_item_id = None
                 step.modified_at = now
                 step.paper.modified_at = now
+                session.flush()
+                record_audit(
+                    session,
+                    actor=actor,
+                    action="consultation.unscheduled",
+                    entity=step,
+                    now=now,
+                    before=step_before,
+                    reason=meeting.cancelled_reason,
+                    paper_id=step.paper_id,
+                    meeting_id=meeting.id,
+                )
         meeting.modified_at = now
         session.flush()
         record_audit(

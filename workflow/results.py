@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import emit, record_audit, snapshot
-from workflow.beratungsfolge import DECIDED_KINDS, all_finished, earlier_unfinished
+from workflow.beratungsfolge import DECIDED_KINDS, OPEN_STEP_STATES, all_finished, earlier_unfinished
 from workflow.db import transaction
 from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed, VoteInconsistent
 from workflow.machines import CONSULTATION_MACHINE
@@ -289,14 +289,24 @@ def result_snapshot(result: ItemResult) -> dict[str, Any]:
 
 
 def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation, Meeting, AgendaItem]:
-    """Lock in the fixed order paper → step → meeting → item, so concurrent use cases cannot deadlock."""
-    preview = get(session, AgendaItem, agenda_item_id)
-    if preview.consultation_id is None:
-        raise RuleViolation(f"TOP {preview.number} has no paper; there is no result to record")
-    step_preview = get(session, Consultation, preview.consultation_id)
-    paper = get(session, Paper, step_preview.paper_id, lock=True)
-    step = get(session, Consultation, step_preview.id, lock=True)
-    meeting = get(session, Meeting, preview.meeting_id, lock=True)
+    """Lock in the fixed order paper → step → meeting → item, so concurrent use cases cannot deadlock.
+
+    The ids are read as plain columns first: a versioned object already in the session would make the
+    locking load fail on a concurrent change instead of showing it.
+    """
+    found = session.execute(
+        select(AgendaItem.number, AgendaItem.meeting_id, AgendaItem.consultation_id, Consultation.paper_id)
+        .outerjoin(Consultation, AgendaItem.consultation_id == Consultation.id)
+        .where(AgendaItem.id == agenda_item_id)
+    ).one_or_none()
+    if found is None:
+        get(session, AgendaItem, agenda_item_id)  # raises NotFound
+    number, meeting_id, step_id, paper_id = found  # type: ignore[misc]
+    if step_id is None:
+        raise RuleViolation(f"TOP {number} has no paper; there is no result to record")
+    paper = get(session, Paper, paper_id, lock=True)
+    step = get(session, Consultation, step_id, lock=True)
+    meeting = get(session, Meeting, meeting_id, lock=True)
     item = get(session, AgendaItem, agenda_item_id, lock=True)
     return paper, step, meeting, item
 
@@ -304,25 +314,56 @@ def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation,
 def _insert_referral(
     session: Session, paper: Paper, step: Consultation, body: Body, now: dt.datetime
 ) -> Consultation:
-    """'verwiesen an …': a new stage for the named body right after this one; later stages move back."""
+    """'verwiesen an …': a new stage for the named body right after this one; later stages move back.
+
+    When the deciding body refers the paper, it must come back to it: a new deciding step for the same body
+    follows the referral.
+    """
+    inserted = [(body, ConsultationRole.preliminary)]
+    if step.authoritative:
+        inserted.append((step.body, ConsultationRole(step.role)))
     for other in paper.consultations:
         if other.stage > step.stage:
-            other.stage += 1
+            other.stage += len(inserted)
             other.modified_at = now
-    new = Consultation(
-        paper_id=paper.id,
-        body_id=body.id,
-        stage=step.stage + 1,
-        position=0,
-        role=ConsultationRole.preliminary.value,
-        authoritative=False,
-        state=CONSULTATION_MACHINE.initial.value,
-        referred_from_id=step.id,
-        created_at=now,
-        modified_at=now,
-    )
-    session.add(new)
-    return new
+    new_steps = [
+        Consultation(
+            paper_id=paper.id,
+            body_id=new_body.id,
+            stage=step.stage + offset,
+            position=0,
+            role=role.value,
+            authoritative=role is ConsultationRole.decision,
+            state=CONSULTATION_MACHINE.initial.value,
+            referred_from_id=step.id,
+            resolution_text=step.resolution_text,
+            created_at=now,
+            modified_at=now,
+        )
+        for offset, (new_body, role) in enumerate(inserted, start=1)
+    ]
+    session.add_all(new_steps)
+    return new_steps[0]
+
+
+def _carry_result(
+    paper: Paper, step: Consultation, outcome: Outcome, data: ResultInput, checked: _Checked, now: dt.datetime
+) -> None:
+    """Write a result's outcome onto its step, and the texts it carries onto the later steps and the paper."""
+    step.outcome, step.outcome_wording = outcome.value, checked.wording
+    step.quorum_failed = data.quorum_failed
+    # A step keeps the text it carries (an earlier amended recommendation) unless the result gives one.
+    step.resolution_text = (data.resolution_text or "").strip() or step.resolution_text
+    step.modified_at = now
+    if outcome is Outcome.recommended_amended:  # the next steps deliberate the amended text
+        for later in paper.consultations:
+            if later.stage > step.stage and later.state in OPEN_STEP_STATES:
+                later.resolution_text = step.resolution_text
+                later.modified_at = now
+    if outcome in DECIDING_OUTCOMES:
+        paper.resolution_text = (
+            None if outcome is Outcome.rejected else step.resolution_text or paper.proposed_resolution
+        )
 
 
 def _apply(
@@ -338,10 +379,7 @@ def _apply(
     effect = EFFECTS[outcome]
     events: list[str] = []
     CONSULTATION_MACHINE.fire(step, effect.step_trigger, what=f"step {step.id} ({step.body.name})")
-    step.outcome, step.outcome_wording = outcome.value, checked.wording
-    step.resolution_text = (data.resolution_text or "").strip() or None
-    step.quorum_failed = data.quorum_failed
-    step.modified_at = now
+    _carry_result(paper, step, outcome, data, checked, now)
     if effect.inserts_referral and checked.referred_to is not None:
         _insert_referral(session, paper, step, checked.referred_to, now)
         session.flush()
@@ -351,7 +389,6 @@ def _apply(
         close_open_steps(paper, outcome if effect.closes_paper else Outcome.settled, now)
         if outcome in DECIDING_OUTCOMES:
             paper.decided_at = now
-            paper.resolution_text = step.resolution_text or paper.proposed_resolution
             events.append("PaperDecided")
         else:
             events.append("PaperWithdrawn")
@@ -502,11 +539,10 @@ def correct_result(
         _fill(row, result, checked)
         row.revision += 1
         row.modified_at = now
-        step.outcome, step.outcome_wording = new.value, checked.wording
-        step.resolution_text = (result.resolution_text or "").strip() or None
-        step.modified_at = now
-        if new in DECIDING_OUTCOMES:
-            paper.resolution_text = step.resolution_text or paper.proposed_resolution
+        if step.agenda_item_id == item.id:
+            # Only the step's latest appearance speaks for the step; an earlier one (e.g. a postponement
+            # before it was dealt with) is corrected in its result alone.
+            _carry_result(paper, step, new, result, checked, now)
         paper.modified_at = item.modified_at = meeting.modified_at = now
         session.flush()
         record_audit(

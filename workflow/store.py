@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TypeVar
 
@@ -50,6 +51,32 @@ def get(session: Session, model: type[T], id_: int, *, lock: bool = False) -> T:
             id=id_,
         )
     return obj
+
+
+def lock_all(session: Session, model: type[T], ids: Iterable[int]) -> dict[int, T]:
+    """Lock rows ``FOR UPDATE`` in id order (one statement), so two transactions never wait on each other
+    in a cycle. Use cases lock in the fixed order paper → consultation → meeting → agenda item."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    id_column = model.id  # type: ignore[attr-defined]
+    rows = session.scalars(
+        select(model)
+        .where(id_column.in_(wanted))
+        .order_by(id_column)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        table = str(model.__tablename__)
+        raise NotFound(
+            f"{table} {missing[0]} not found ({GERMAN_NAMES.get(table, table)} {missing[0]} gibt es nicht)",
+            entity=table,
+            id=missing[0],
+        )
+    return found
 
 
 def by_key(session: Session, model: type[T], municipality_id: int, key: str) -> T:
