@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -131,8 +130,3 @@ def diagram(
         )
         raise typer.Exit(1)
     typer.echo(MACHINES[machine].mermaid())
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-    sys.exit(0)
