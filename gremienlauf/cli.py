@@ -116,6 +116,94 @@ def municipality_import(file: Path, database_url: DatabaseOption = None) -> None
 
 
 @app.command()
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Adresse, an der der Server lauscht")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Die drei Beispielkommunen mit ihren Demo-Vorlagen laden")
+    ] = False,
+    database_url: DatabaseOption = None,
+    workers: Annotated[int, typer.Option(help="Anzahl der Prozesse (uvicorn --workers)")] = 1,
+) -> None:
+    """Die HTTP-API starten (uvicorn); interaktive Dokumentation unter /docs."""
+    import os
+
+    import uvicorn
+
+    from workflow.db import upgrade
+
+    if demo:
+        from gremienlauf.demo import DEMO_DATABASE, run_demo
+
+        url = database_url or f"sqlite:///{DEMO_DATABASE}"
+        run_demo(url if database_url else None)
+        from gremienlauf.demo_users import add_demo_users
+
+        add_demo_users(url)
+        database_url = url
+    else:
+        upgrade(database_url)
+    if database_url:
+        os.environ["GREMIENLAUF_DATABASE_URL"] = database_url
+    typer.echo(f"gremienlauf-API unter http://{host}:{port}/docs")
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers)
+
+
+user_app = typer.Typer(help="Benutzer verwalten.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+@friendly_errors
+def user_add(
+    municipality: Annotated[str, typer.Argument(help="Schlüssel der Kommune, z. B. wetzlar")],
+    username: Annotated[str, typer.Argument(help="Benutzername")],
+    role: Annotated[str, typer.Option(help="coordination, department, secretary, council_member, admin")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True, hide_input=True, confirmation_prompt=True, help="Passwort (mindestens 10 Zeichen)"
+        ),
+    ],
+    display_name: Annotated[str | None, typer.Option(help="Anzeigename")] = None,
+    department: Annotated[str | None, typer.Option(help="Fachamt (bei Rolle department)")] = None,
+    person: Annotated[str | None, typer.Option(help="Person (bei Rolle council_member)")] = None,
+    body: Annotated[
+        list[str] | None, typer.Option(help="Gremium (bei Rolle secretary; mehrfach möglich)")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Einen Benutzer anlegen."""
+    from workflow.access import Role, add_user
+    from workflow.db import make_engine, make_session_factory, upgrade
+
+    if role not in {r.value for r in Role}:
+        typer.secho(
+            f"Fehler: unbekannte Rolle '{role}' ({', '.join(r.value for r in Role)})",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1)
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    user = add_user(
+        make_session_factory(engine),
+        municipality=municipality,
+        username=username,
+        password=password,
+        role=Role(role),
+        display_name=display_name,
+        department=department,
+        person=person,
+        bodies=body or [],
+        actor="Kommandozeile",
+    )
+    engine.dispose()
+    typer.echo(f"Benutzer „{user.username}“ ({role}) angelegt.")
+
+
+@app.command()
 def diagram(
     machine: Annotated[str, typer.Argument(help="paper, consultation oder meeting")] = "paper",
 ) -> None:

@@ -203,6 +203,9 @@ class Paper(Timestamped, Base):
     resolution_text: Mapped[str | None] = mapped_column(Text)  # the adopted text, once decided
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("paper.id"))
     closing_reason: Mapped[str | None] = mapped_column(Text)  # withdrawal or settlement
+    # Stemmed words of subject, proposed resolution and justification: the search fallback on SQLite
+    # (PostgreSQL searches with its own German full-text index).
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -486,3 +489,52 @@ class OutboxMessage(Base):
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class User(Timestamped, Base):
+    """Someone who logs in: coordination office, department, secretary, council member or administrator."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(32))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))  # role department
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # role council_member
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    bodies: Mapped[list[Body]] = relationship(secondary="user_body", order_by="Body.id")  # secretary of
+
+
+class UserBody(Base):
+    __tablename__ = "user_body"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), primary_key=True)
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, so a database dump gives no one a login."""
+
+    __tablename__ = "api_token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST with an Idempotency-Key, returned again on a retry."""
+
+    __tablename__ = "idempotency_record"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first request runs
+    response: Mapped[Any | None] = mapped_column(JsonType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

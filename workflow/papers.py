@@ -32,6 +32,7 @@ from workflow.models import (
     ReferenceCounter,
 )
 from workflow.rules import BERLIN
+from workflow.search import refresh_search_text
 from workflow.store import by_key, clock, get, municipality_by_key, profile_of
 from workflow.vocabulary import (
     OUTCOME_WORDING,
@@ -161,6 +162,7 @@ def draft_paper(
                     modified_at=now,
                 )
             )
+        refresh_search_text(paper)
         session.add(paper)
         session.flush()
         record_audit(session, actor=actor, action="paper.drafted", entity=paper, now=now, paper_id=paper.id)
@@ -201,6 +203,7 @@ def update_draft(
         before = snapshot(paper)
         for field, value in changes.items():
             setattr(paper, field, value.strip() if field == "subject" else value)
+        refresh_search_text(paper)
         paper.modified_at = now
         session.flush()
         record_audit(

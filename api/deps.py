@@ -1,0 +1,65 @@
+"""Dependencies shared by the routes: the database, the caller, the municipality, path ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.access import Principal, principal_for_token
+from workflow.models import Municipality
+from workflow.store import municipality_by_key
+
+MAX_ID = 2_147_483_647  # PostgreSQL integer
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    return sessions
+
+
+Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
+
+
+def read_session(sessions: Sessions) -> Iterator[Session]:
+    """A session for reading; writes go through the use cases, which commit on their own."""
+    with sessions() as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(read_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
+
+
+def current_principal(
+    session: ReadSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The logged-in caller, or None for the public. A bad or expired token is a 401, not the public."""
+    if credentials is None:
+        return None
+    return principal_for_token(session, credentials.credentials)
+
+
+Caller = Annotated[Principal | None, Depends(current_principal)]
+
+MunicipalityKey = Annotated[
+    str,
+    Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="Key of the municipality", examples=["wetzlar"]),
+]
+
+
+def town_of(municipality: MunicipalityKey, session: ReadSession) -> Municipality:
+    return municipality_by_key(session, municipality)
+
+
+Town = Annotated[Municipality, Depends(town_of)]
+
+PaperId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the paper (Vorlage)", examples=[1])]
+MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the meeting (Sitzung)", examples=[1])]
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the agenda item (TOP)", examples=[1])]
+StepId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the step (Beratungsschritt)", examples=[1])]

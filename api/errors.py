@@ -1,0 +1,118 @@
+"""One JSON error shape for every failure: ``{"error": code, "message": …, "details": …}``.
+
+Domain errors map to HTTP here and only here; nothing reaches the client as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from workflow.access import Forbidden, Unauthenticated
+from workflow.errors import (
+    ConfigurationError,
+    Conflict,
+    DomainError,
+    NotFound,
+    RuleViolation,
+    TransitionNotAllowed,
+    VersionConflict,
+)
+
+log = logging.getLogger("gremienlauf.api")
+
+
+class PreconditionRequired(DomainError):
+    """An edit without ``If-Match`` (HTTP 428)."""
+
+    code = "precondition_required"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+
+
+#: Most specific first: VersionConflict is a Conflict, QuorumNotMet a RuleViolation, …
+STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (VersionConflict, 412),
+    (PreconditionRequired, 428),
+    (Conflict, 409),
+    (TransitionNotAllowed, 409),
+    (IdempotencyKeyReused, 422),
+    (RuleViolation, 422),
+    (ConfigurationError, 422),
+    (DomainError, 422),
+)
+
+
+def status_of(exc: DomainError) -> int:
+    return next(status for kind, status in STATUS_OF if isinstance(exc, kind))
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "details": jsonable_encoder(details or {})}
+
+
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    details = dict(exc.details)
+    if exc.german != exc.message:
+        details["german"] = exc.german
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    return JSONResponse(
+        error_body(exc.code, exc.message, details), status_code=status_of(exc), headers=headers
+    )
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "location": [str(part) for part in err.get("loc", ())],
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+        return domain_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _validation_details(exc)
+        first = details[0] if details else {"location": [], "message": "invalid request"}
+        where = ".".join(first["location"])
+        return JSONResponse(
+            error_body(
+                "validation_error", f"Invalid request: {where}: {first['message']}", {"errors": details}
+            ),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
+        return JSONResponse(
+            error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side; the error has been logged."),
+            status_code=500,
+        )

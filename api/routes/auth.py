@@ -1,0 +1,35 @@
+"""Login: a bearer token that expires."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api import schemas
+from api.deps import Caller, ReadSession, Sessions
+from workflow.access import Unauthenticated, login
+from workflow.models import Department, Municipality, User
+
+router = APIRouter(prefix="/api/v1", tags=["Anmeldung (auth)"])
+
+
+@router.post("/auth/token", response_model=schemas.TokenOut, summary="Log in; returns a bearer token")
+def create_token(data: schemas.LoginIn, sessions: Sessions) -> schemas.TokenOut:
+    token, expires, _user = login(sessions, username=data.username, password=data.password)
+    return schemas.TokenOut(access_token=token, expires_at=expires)
+
+
+@router.get("/me", response_model=schemas.MeOut, summary="Who am I")
+def me(session: ReadSession, who: Caller) -> schemas.MeOut:
+    if who is None:
+        raise Unauthenticated("Log in first", german="Bitte zuerst anmelden")
+    user = session.get_one(User, who.user_id)
+    town = session.get_one(Municipality, user.municipality_id)
+    department = session.get(Department, user.department_id) if user.department_id else None
+    return schemas.MeOut(
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        municipality=town.key,
+        department=department.key if department else None,
+        bodies=[b.key for b in user.bodies],
+    )

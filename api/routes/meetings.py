@@ -1,0 +1,400 @@
+"""Meetings (Sitzungen): create, agenda, invitation, cancellation, attendance, minutes; results per TOP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from api import schemas, views
+from api.deps import Caller, ItemId, MeetingId, ReadSession, Sessions, Town
+from api.idempotency import run_idempotent
+from api.routes.papers import Cursor, IdempotencyKey, Limit, decode_cursor, encode_cursor
+from workflow import meetings, results
+from workflow.access import (
+    Role,
+    can_see_non_public_of,
+    require_record_for,
+    require_role,
+    require_same_municipality,
+)
+from workflow.errors import NotFound, RuleViolation
+from workflow.models import AgendaItem, Body, Consultation, Faction, Meeting, MeetingBody, Paper
+from workflow.queries import waiting_for
+from workflow.rules import FactionCount, VoteInput
+from workflow.store import by_key, get
+from workflow.vocabulary import Channel, MeetingState, VoteChoice
+
+router = APIRouter(prefix="/api/v1/{municipality}", tags=["Sitzungen (meetings)"])
+
+
+def _meeting(session: ReadSession, town_id: int, meeting_id: int) -> Meeting:
+    meeting = get(session, Meeting, meeting_id)
+    if meeting.municipality_id != town_id:
+        raise NotFound(f"meeting {meeting_id} not found (Sitzung {meeting_id} gibt es nicht)")
+    return meeting
+
+
+def _meeting_body(session: ReadSession, meeting_id: int, who: Caller) -> dict[str, object]:
+    session.rollback()  # the use case committed in its own transaction; read what it left
+    return views.meeting_out(session, get(session, Meeting, meeting_id), who).model_dump(mode="json")
+
+
+def _meeting_response(session: ReadSession, meeting_id: int, who: Caller) -> JSONResponse:
+    return JSONResponse(_meeting_body(session, meeting_id, who))
+
+
+def _coordination(who: Caller, town: Town) -> str:
+    caller = require_role(who, Role.coordination)
+    require_same_municipality(caller, town.id)
+    return caller.actor
+
+
+@router.get("/meetings", response_model=schemas.Page[schemas.MeetingSummary], summary="List meetings")
+def list_meetings(
+    town: Town,
+    session: ReadSession,
+    body: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = None,
+    state: MeetingState | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> schemas.Page[schemas.MeetingSummary]:
+    """Newest first (by id, a stable keyset order)."""
+    query = select(Meeting).where(Meeting.municipality_id == town.id)
+    if body:
+        body_id = by_key(session, Body, town.id, body).id
+        query = query.where(
+            Meeting.id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body_id))
+        )
+    if state:
+        query = query.where(Meeting.state == state.value)
+    if date_from:
+        query = query.where(Meeting.start >= dt.datetime.combine(date_from, dt.time(), tzinfo=dt.UTC))
+    if date_to:
+        query = query.where(
+            Meeting.start < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        )
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(Meeting.id < after)
+    rows = list(session.scalars(query.order_by(Meeting.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return schemas.Page[schemas.MeetingSummary](
+        items=[views.meeting_summary(m) for m in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+    )
+
+
+@router.post("/meetings", status_code=201, response_model=schemas.MeetingOut, summary="Create a meeting")
+def create_meeting(
+    town: Town,
+    data: schemas.MeetingCreate,
+    request: Request,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    caller = require_role(who, Role.coordination)
+    require_same_municipality(caller, town.id)
+
+    def compute() -> tuple[int, object]:
+        meeting = meetings.create_meeting(
+            sessions,
+            actor=caller.actor,
+            municipality=town.key,
+            bodies=data.bodies,
+            start=data.start,
+            end=data.end,
+            location=data.location,
+            name=data.name,
+            second_session=data.second_session,
+        )
+        return 201, _meeting_body(session, meeting.id, who)
+
+    return run_idempotent(
+        sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
+    )
+
+
+@router.get("/meetings/{meeting_id}", response_model=schemas.MeetingOut, summary="A meeting with its agenda")
+def read_meeting(town: Town, meeting_id: MeetingId, session: ReadSession, who: Caller) -> schemas.MeetingOut:
+    return views.meeting_out(session, _meeting(session, town.id, meeting_id), who)
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda-items",
+    status_code=201,
+    response_model=schemas.MeetingOut,
+    summary="Put a paper's step, or a plain item, on the agenda",
+)
+def add_agenda_item(
+    town: Town,
+    meeting_id: MeetingId,
+    data: schemas.AgendaItemIn,
+    request: Request,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    meeting = _meeting(session, town.id, meeting_id)
+    caller = require_role(who, Role.coordination)
+    require_same_municipality(caller, town.id)
+    if (data.consultation_id is None) == (data.title is None):
+        raise RuleViolation("Give either consultation_id (a paper's step) or title (a plain item)")
+
+    def compute() -> tuple[int, object]:
+        if data.consultation_id is not None:
+            step = get(session, Consultation, data.consultation_id)
+            if get(session, Paper, step.paper_id).municipality_id != town.id:
+                raise NotFound(f"consultation {data.consultation_id} not found")
+            meetings.schedule_consultation(
+                sessions,
+                actor=caller.actor,
+                consultation_id=step.id,
+                meeting_id=meeting.id,
+                public=data.public,
+            )
+        else:
+            meetings.add_agenda_item(
+                sessions,
+                actor=caller.actor,
+                meeting_id=meeting.id,
+                title=data.title or "",
+                public=data.public,
+            )
+        return 201, _meeting_body(session, meeting.id, who)
+
+    return run_idempotent(
+        sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
+    )
+
+
+@router.get(
+    "/bodies/{body}/waiting",
+    response_model=list[schemas.WaitingStepOut],
+    summary="Papers waiting for a meeting of this body",
+)
+def waiting(town: Town, body: str, session: ReadSession, who: Caller) -> list[schemas.WaitingStepOut]:
+    require_same_municipality(require_role(who, Role.coordination), town.id)
+    body_row = by_key(session, Body, town.id, body)
+    out = []
+    for step in waiting_for(session, body_row.id):
+        paper = step.paper
+        out.append(
+            schemas.WaitingStepOut(
+                consultation_id=step.id,
+                paper_id=paper.id,
+                reference=paper.reference,
+                subject=paper.subject,
+                state=step.state,
+            )
+        )
+    return out
+
+
+@router.post(
+    "/meetings/{meeting_id}/invitation",
+    response_model=schemas.MeetingOut,
+    summary="Issue the invitation (refused after the notice deadline unless urgent with a reason)",
+)
+def invite(
+    town: Town,
+    meeting_id: MeetingId,
+    data: schemas.InvitationIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    meeting = _meeting(session, town.id, meeting_id)
+    meetings.invite_meeting(
+        sessions,
+        actor=_coordination(who, town),
+        meeting_id=meeting.id,
+        urgent=data.urgent,
+        urgent_reason=data.urgent_reason,
+        channel=Channel(data.channel) if data.channel else None,
+    )
+    return _meeting_response(session, meeting.id, who)
+
+
+@router.post("/meetings/{meeting_id}/cancellation", response_model=schemas.MeetingOut, summary="Cancel")
+def cancel(
+    town: Town,
+    meeting_id: MeetingId,
+    data: schemas.ReasonIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    meeting = _meeting(session, town.id, meeting_id)
+    meetings.cancel_meeting(
+        sessions, actor=_coordination(who, town), meeting_id=meeting.id, reason=data.reason
+    )
+    return _meeting_response(session, meeting.id, who)
+
+
+@router.put(
+    "/meetings/{meeting_id}/attendance", response_model=schemas.MeetingOut, summary="Record attendance"
+)
+def attendance(
+    town: Town,
+    meeting_id: MeetingId,
+    data: schemas.AttendanceIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    meeting = _meeting(session, town.id, meeting_id)
+    caller = require_record_for(who, meeting)
+    meetings.record_attendance(
+        sessions, actor=caller.actor, meeting_id=meeting.id, present=data.present, excused=data.excused
+    )
+    return _meeting_response(session, meeting.id, who)
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes-approval",
+    response_model=schemas.MeetingOut,
+    summary="The body approved the minutes (Niederschrift)",
+)
+def approve_minutes(
+    town: Town, meeting_id: MeetingId, sessions: Sessions, session: ReadSession, who: Caller
+) -> JSONResponse:
+    meeting = _meeting(session, town.id, meeting_id)
+    caller = require_record_for(who, meeting)
+    meetings.approve_minutes(sessions, actor=caller.actor, meeting_id=meeting.id)
+    return _meeting_response(session, meeting.id, who)
+
+
+# -------------------------------------------------------------------------------------------- results
+
+
+def _item(session: ReadSession, town_id: int, item_id: int) -> tuple[AgendaItem, Meeting]:
+    item = get(session, AgendaItem, item_id)
+    meeting = _meeting(session, town_id, item.meeting_id)
+    return item, meeting
+
+
+def _result_input(session: ReadSession, town_id: int, data: schemas.ResultIn) -> results.ResultInput:
+    factions = {
+        f.key: f.id for f in session.scalars(select(Faction).where(Faction.municipality_id == town_id))
+    }
+    votes = []
+    for vote in data.votes:
+        unknown = [f.faction for f in vote.factions if f.faction not in factions]
+        if unknown:
+            raise NotFound(f"faction '{unknown[0]}' not found (Fraktion '{unknown[0]}' gibt es nicht)")
+        votes.append(
+            VoteInput(
+                yes=vote.yes,
+                no=vote.no,
+                abstain=vote.abstain,
+                subject=vote.subject,
+                decisive=vote.decisive,
+                casting_vote=vote.casting_vote,
+                faction_counts=tuple(
+                    FactionCount(factions[f.faction], f.yes, f.no, f.abstain) for f in vote.factions
+                ),
+                named={int(person): VoteChoice(choice) for person, choice in vote.named.items()},
+            )
+        )
+    return results.ResultInput(
+        outcome=data.outcome,
+        votes=votes,
+        present=data.present,
+        recused={r.person_id: r.reason for r in data.recused},
+        wording=data.wording,
+        resolution_text=data.resolution_text,
+        referred_to=data.referred_to,
+        quorum_failed=data.quorum_failed,
+        late_item_approval=data.late_item_approval,
+    )
+
+
+def _result_body(session: ReadSession, town_id: int, item_id: int) -> dict[str, object]:
+    session.rollback()
+    item = get(session, AgendaItem, item_id)
+    if item.result is None:
+        raise NotFound(f"No result recorded for TOP {item.number} yet")
+    faction_keys = {
+        f.id: f.key for f in session.scalars(select(Faction).where(Faction.municipality_id == town_id))
+    }
+    return views.result_out(item.result, faction_keys).model_dump(mode="json")
+
+
+def _may_see_item(session: ReadSession, who: Caller, item: AgendaItem, meeting: Meeting) -> None:
+    if not item.public and not can_see_non_public_of(session, who, meeting):
+        raise NotFound(f"agenda item {item.id} not found")
+
+
+@router.get("/agenda-items/{item_id}/result", response_model=schemas.ResultOut, summary="The result of a TOP")
+def read_result(town: Town, item_id: ItemId, session: ReadSession, who: Caller) -> JSONResponse:
+    item, meeting = _item(session, town.id, item_id)
+    _may_see_item(session, who, item, meeting)
+    return JSONResponse(_result_body(session, town.id, item.id))
+
+
+@router.post(
+    "/agenda-items/{item_id}/result",
+    status_code=201,
+    response_model=schemas.ResultOut,
+    summary="Record the result: attendance, votes, outcome",
+)
+def record_result(
+    town: Town,
+    item_id: ItemId,
+    data: schemas.ResultIn,
+    request: Request,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    item, meeting = _item(session, town.id, item_id)
+    step_body = item.consultation.body_id if item.consultation else None
+    caller = require_record_for(who, meeting, step_body)
+    given = _result_input(session, town.id, data)
+
+    def compute() -> tuple[int, object]:
+        results.record_result(sessions, actor=caller.actor, agenda_item_id=item.id, result=given)
+        return 201, _result_body(session, town.id, item.id)
+
+    return run_idempotent(
+        sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
+    )
+
+
+@router.put(
+    "/agenda-items/{item_id}/result",
+    response_model=schemas.ResultOut,
+    summary="Correct a recorded result (reason required; the earlier one stays in the history)",
+)
+def correct_result(
+    town: Town,
+    item_id: ItemId,
+    data: schemas.CorrectionIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    item, meeting = _item(session, town.id, item_id)
+    step_body = item.consultation.body_id if item.consultation else None
+    caller = require_record_for(who, meeting, step_body)
+    given = _result_input(session, town.id, data)
+    results.correct_result(
+        sessions,
+        actor=caller.actor,
+        agenda_item_id=item.id,
+        result=given,
+        reason=data.reason,
+        expected_revision=data.expected_revision,
+    )
+    return JSONResponse(_result_body(session, town.id, item.id))

@@ -1,0 +1,398 @@
+"""Papers (Vorlagen): draft, edit, co-sign, submit, plan, withdraw; where they stand; their history."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from api import schemas, views
+from api.deps import Caller, PaperId, ReadSession, Sessions, Town
+from api.errors import PreconditionRequired
+from api.idempotency import run_idempotent
+from workflow import papers
+from workflow.access import (
+    DRAFT_STATES,
+    Forbidden,
+    Role,
+    member_body_ids,
+    require_cosign,
+    require_edit_draft,
+    require_read_paper,
+    require_role,
+    require_same_municipality,
+)
+from workflow.errors import NotFound, RuleViolation, VersionConflict
+from workflow.models import Body, Consultation, Department, Paper
+from workflow.queries import paper_history, paper_status
+from workflow.search import matches
+from workflow.store import by_key, get
+from workflow.vocabulary import PaperKind, PaperState
+
+router = APIRouter(prefix="/api/v1/{municipality}/papers", tags=["Vorlagen (papers)"])
+
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=200, description="Makes a retry safe")
+]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100, description='ETag, e.g. "v3"')]
+Cursor = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        value = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise RuleViolation("Invalid cursor; use the next_cursor of the previous page") from None
+    if not 0 < value <= 2_147_483_647:
+        raise RuleViolation("Invalid cursor; use the next_cursor of the previous page")
+    return value
+
+
+def _paper(session: ReadSession, town_id: int, paper_id: int, who: Caller) -> Paper:
+    paper = get(session, Paper, paper_id)
+    if paper.municipality_id != town_id:
+        raise NotFound(f"paper {paper_id} not found (Vorlage {paper_id} gibt es nicht)")
+    require_read_paper(session, who, paper)
+    return paper
+
+
+def _paper_response(session: ReadSession, paper_id: int, status: int = 200) -> JSONResponse:
+    """The paper as the use case left it: end the read transaction first (its snapshot predates the write)."""
+    session.rollback()
+    paper = get(session, Paper, paper_id)
+    body = views.paper_out(paper).model_dump(mode="json")
+    return JSONResponse(body, status_code=status, headers={"ETag": views.etag(paper.version)})
+
+
+@router.get("", response_model=schemas.Page[schemas.PaperSummary], summary="List and search papers")
+def list_papers(
+    town: Town,
+    session: ReadSession,
+    who: Caller,
+    state: Annotated[list[PaperState] | None, Query(max_length=10)] = None,
+    kind: PaperKind | None = None,
+    body: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = None,
+    department: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Full-text search (German stemming)")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> schemas.Page[schemas.PaperSummary]:
+    """Newest first, in a stable keyset order; filters combine. The public sees submitted public papers."""
+    query = select(Paper).where(Paper.municipality_id == town.id)
+    query = _visible(query, session, who, town.id)
+    if state:
+        query = query.where(Paper.state.in_([s.value for s in state]))
+    if kind:
+        query = query.where(Paper.kind == kind.value)
+    if department:
+        query = query.where(Paper.department_id == by_key(session, Department, town.id, department).id)
+    if body:
+        body_id = by_key(session, Body, town.id, body).id
+        query = query.where(
+            Paper.id.in_(select(Consultation.paper_id).where(Consultation.body_id == body_id))
+        )
+    if date_from:
+        query = query.where(Paper.paper_date >= date_from)
+    if date_to:
+        query = query.where(Paper.paper_date <= date_to)
+    if q and q.strip():
+        if "\x00" in q:
+            raise RuleViolation("The search text must not contain NUL characters")
+        query = query.where(matches(q, session.get_bind().dialect.name))
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(Paper.id < after)
+    rows = list(session.scalars(query.order_by(Paper.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return schemas.Page[schemas.PaperSummary](
+        items=[views.paper_summary(p) for p in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+    )
+
+
+def _visible(query, session: ReadSession, who: Caller, town_id: int):  # type: ignore[no-untyped-def]
+    """The same rule as ``workflow.access.can_read_paper``, as a WHERE clause for lists."""
+    published = Paper.state.not_in([s.value for s in DRAFT_STATES])
+    if who is None or who.municipality_id != town_id:
+        return query.where(Paper.public.is_(True), published)
+    if who.role in (Role.admin, Role.coordination):
+        return query
+    if who.role is Role.department:
+        return query.where(published | (Paper.department_id == who.department_id))
+    if who.role is Role.secretary:
+        return query.where(published)
+    bodies = member_body_ids(session, who.person_id)
+    of_my_bodies = Paper.id.in_(select(Consultation.paper_id).where(Consultation.body_id.in_(bodies)))
+    return query.where(published, Paper.public.is_(True) | of_my_bodies)
+
+
+@router.post("", status_code=201, response_model=schemas.PaperOut, summary="Draft a paper (Entwurf anlegen)")
+def create_paper(
+    town: Town,
+    data: schemas.PaperCreate,
+    request: Request,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A department drafts for itself; the coordination office for any department."""
+    caller = require_role(who, Role.department, Role.coordination)
+    require_same_municipality(caller, town.id)
+    if caller.role is Role.department:
+        own = session.get(Department, caller.department_id) if caller.department_id else None
+        if own is None or own.key != data.department:
+            raise Forbidden(
+                "A department drafts only its own papers", german="Ein Fachamt legt nur eigene Vorlagen an"
+            )
+
+    def compute() -> tuple[int, object]:
+        paper = papers.draft_paper(
+            sessions,
+            actor=caller.actor,
+            municipality=town.key,
+            kind=data.kind,
+            department=data.department,
+            subject=data.subject,
+            paper_date=data.paper_date,
+            proposed_resolution=data.proposed_resolution,
+            justification=data.justification,
+            file_reference=data.file_reference,
+            financial_impact=data.financial_impact,
+            public=data.public,
+            attachments=[papers.AttachmentInput(**a.model_dump()) for a in data.attachments],
+            cosigners=data.cosigners,
+            signatory=data.signatory,
+            signed_place=data.signed_place,
+        )
+        with sessions() as fresh:
+            return 201, views.paper_out(get(fresh, Paper, paper.id)).model_dump(mode="json")
+
+    response = run_idempotent(
+        sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
+    )
+    response.headers["ETag"] = views.etag(json.loads(bytes(response.body))["version"])
+    return response
+
+
+@router.get("/{paper_id}", response_model=schemas.PaperOut, summary="One paper, with its ETag")
+def read_paper(
+    town: Town, paper_id: PaperId, session: ReadSession, who: Caller, response: Response
+) -> schemas.PaperOut:
+    paper = _paper(session, town.id, paper_id, who)
+    response.headers["ETag"] = views.etag(paper.version)
+    return views.paper_out(paper)
+
+
+@router.patch("/{paper_id}", response_model=schemas.PaperOut, summary="Edit a draft (If-Match required)")
+def edit_paper(
+    town: Town,
+    paper_id: PaperId,
+    data: schemas.PaperPatch,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    """Only while the paper is a draft. Send the ETag of your copy in ``If-Match``: a stale copy gets 412."""
+    paper = _paper(session, town.id, paper_id, who)
+    caller = require_edit_draft(who, paper)
+    if if_match is None:
+        raise PreconditionRequired(
+            "Send the paper's ETag in If-Match to edit it",
+            german="Zum Bearbeiten das ETag der Vorlage in If-Match mitsenden",
+        )
+    expected = _version_of(if_match)
+    changes = data.model_dump(exclude_unset=True)
+    papers.update_draft(
+        sessions, actor=caller.actor, paper_id=paper.id, changes=changes, expected_version=expected
+    )
+    return _paper_response(session, paper.id)
+
+
+def _version_of(if_match: str) -> int:
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not tag.startswith("v") or not tag[1:].isdigit() or len(tag) > 12:
+        raise VersionConflict(f"If-Match {if_match!r} is not an ETag of this paper; reload it")
+    return int(tag[1:])
+
+
+def _transition(
+    session: ReadSession, town: Town, paper_id: int, who: Caller, *roles: Role
+) -> tuple[Paper, str]:
+    paper = _paper(session, town.id, paper_id, who)
+    caller = require_role(who, *roles)
+    require_same_municipality(caller, paper.municipality_id)
+    return paper, caller.actor
+
+
+@router.post(
+    "/{paper_id}/cosignature-request",
+    response_model=schemas.PaperOut,
+    summary="Send a draft for co-signing (Mitzeichnung)",
+)
+def request_cosignatures(
+    town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
+) -> JSONResponse:
+    paper = _paper(session, town.id, paper_id, who)
+    caller = require_edit_draft(who, paper)
+    papers.request_cosignatures(sessions, actor=caller.actor, paper_id=paper.id)
+    return _paper_response(session, paper.id)
+
+
+@router.post("/{paper_id}/cosignatures", response_model=schemas.PaperOut, summary="Co-sign (mitzeichnen)")
+def cosign(
+    town: Town,
+    paper_id: PaperId,
+    data: schemas.CosignIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    paper = _paper(session, town.id, paper_id, who)
+    department = by_key(session, Department, town.id, data.department)
+    caller = require_cosign(who, paper, department.id)
+    papers.cosign(
+        sessions, actor=caller.actor, paper_id=paper.id, department=data.department, comment=data.comment
+    )
+    return _paper_response(session, paper.id)
+
+
+@router.post(
+    "/{paper_id}/return-to-draft",
+    response_model=schemas.PaperOut,
+    summary="A co-signer refuses: back to draft",
+)
+def return_to_draft(
+    town: Town,
+    paper_id: PaperId,
+    data: schemas.ReasonIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    paper, actor = _transition(session, town, paper_id, who, Role.department, Role.coordination)
+    papers.return_to_draft(sessions, actor=actor, paper_id=paper.id, reason=data.reason)
+    return _paper_response(session, paper.id)
+
+
+@router.post(
+    "/{paper_id}/submission",
+    response_model=schemas.PaperOut,
+    summary="Submit (einreichen): assigns the Drucksachen-Nr.",
+)
+def submit(
+    town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
+) -> JSONResponse:
+    paper, actor = _transition(session, town, paper_id, who, Role.coordination)
+    papers.submit_paper(sessions, actor=actor, paper_id=paper.id)
+    return _paper_response(session, paper.id)
+
+
+@router.put(
+    "/{paper_id}/beratungsfolge",
+    response_model=schemas.PaperOut,
+    summary="Plan the Beratungsfolge (default from the profile, or explicit stages)",
+)
+def plan(
+    town: Town, paper_id: PaperId, data: schemas.PlanIn, sessions: Sessions, session: ReadSession, who: Caller
+) -> JSONResponse:
+    """Editable until one of its steps is on an agenda."""
+    paper = _paper(session, town.id, paper_id, who)
+    if PaperState(paper.state) in DRAFT_STATES:
+        caller = require_edit_draft(who, paper)
+    else:
+        caller = require_role(who, Role.coordination)
+    stages = (
+        None
+        if data.stages is None
+        else [[papers.StepInput(body=s.body, role=s.role) for s in stage] for stage in data.stages]
+    )
+    papers.plan_consultations(
+        sessions,
+        actor=caller.actor,
+        paper_id=paper.id,
+        committees=data.committees,
+        decided_by=data.decided_by,
+        stages=stages,
+    )
+    return _paper_response(session, paper.id)
+
+
+@router.post("/{paper_id}/withdrawal", response_model=schemas.PaperOut, summary="Withdraw (zurückziehen)")
+def withdraw(
+    town: Town,
+    paper_id: PaperId,
+    data: schemas.ReasonIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    paper = _paper(session, town.id, paper_id, who)
+    if PaperState(paper.state) in DRAFT_STATES:
+        caller = require_edit_draft(who, paper)
+    else:
+        caller = require_role(who, Role.coordination)
+    papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason)
+    return _paper_response(session, paper.id)
+
+
+@router.post("/{paper_id}/settlement", response_model=schemas.PaperOut, summary="Declare settled (erledigt)")
+def settle(
+    town: Town,
+    paper_id: PaperId,
+    data: schemas.SettleIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    paper, actor = _transition(session, town, paper_id, who, Role.coordination)
+    papers.settle_paper(
+        sessions, actor=actor, paper_id=paper.id, reason=data.reason, superseded_by=data.superseded_by
+    )
+    return _paper_response(session, paper.id)
+
+
+@router.get("/{paper_id}/transitions", response_model=list[str], summary="What can be done with it now")
+def transitions(town: Town, paper_id: PaperId, session: ReadSession, who: Caller) -> list[str]:
+    return papers.allowed_paper_triggers(_paper(session, town.id, paper_id, who))
+
+
+@router.get(
+    "/{paper_id}/status",
+    response_model=schemas.PaperStatusOut,
+    summary="Where does it stand: every step, its meeting, TOP and result",
+)
+def status(town: Town, paper_id: PaperId, session: ReadSession, who: Caller) -> schemas.PaperStatusOut:
+    paper = _paper(session, town.id, paper_id, who)
+    show_non_public = who is not None and who.municipality_id == town.id
+    return views.status_out(paper_status(session, paper.id), show_non_public=show_non_public)
+
+
+@router.get(
+    "/{paper_id}/history",
+    response_model=list[schemas.HistoryEventOut],
+    summary="The complete history (audit trail) as a timeline",
+)
+def history(
+    town: Town, paper_id: PaperId, session: ReadSession, who: Caller
+) -> list[schemas.HistoryEventOut]:
+    paper = _paper(session, town.id, paper_id, who)
+    caller = require_role(who, Role.coordination, Role.department, Role.secretary, Role.council_member)
+    require_same_municipality(caller, town.id)
+    return [schemas.HistoryEventOut.model_validate(e) for e in paper_history(session, paper.id)]

@@ -1,0 +1,185 @@
+"""From domain objects to response bodies."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from api import schemas
+from workflow.access import Principal, can_see_non_public_of
+from workflow.meetings import invitation_deadline
+from workflow.models import Body, Department, ItemResult, Meeting, Paper
+from workflow.papers import allowed_paper_triggers
+from workflow.queries import PaperStatus, meeting_allowed_triggers
+from workflow.rules import unanimous, vote_summary
+from workflow.vocabulary import PAPER_STATE_LABELS, PaperState
+
+
+def ref(obj: Body | Department) -> schemas.NamedRef:
+    return schemas.NamedRef(key=obj.key, name=obj.name)
+
+
+def paper_summary(paper: Paper) -> schemas.PaperSummary:
+    return schemas.PaperSummary(
+        id=paper.id,
+        reference=paper.reference,
+        kind=paper.kind,
+        state=paper.state,
+        subject=paper.subject,
+        department=ref(paper.department),
+        paper_date=paper.paper_date,
+        public=paper.public,
+        modified_at=paper.modified_at,
+    )
+
+
+def paper_out(paper: Paper) -> schemas.PaperOut:
+    summary = paper_summary(paper)
+    return schemas.PaperOut(
+        **summary.model_dump(),
+        version=paper.version,
+        state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
+        file_reference=paper.file_reference,
+        proposed_resolution=paper.proposed_resolution,
+        justification=paper.justification,
+        financial_impact=paper.financial_impact,
+        signed_place=paper.signed_place,
+        signed_on=paper.signed_on,
+        submitted_at=paper.submitted_at,
+        decided_at=paper.decided_at,
+        resolution_text=paper.resolution_text,
+        closing_reason=paper.closing_reason,
+        attachments=[schemas.AttachmentOut.model_validate(a) for a in paper.attachments],
+        cosignatures=[
+            schemas.CosignatureOut(
+                department=ref(c.department),
+                required=c.required,
+                signed_at=c.signed_at,
+                signed_by=c.signed_by,
+            )
+            for c in paper.cosignatures
+        ],
+        consultations=[
+            schemas.StepOut(
+                id=s.id,
+                stage=s.stage,
+                body=ref(s.body),
+                role=s.role,
+                authoritative=s.authoritative,
+                state=s.state,
+                meeting_id=s.meeting_id,
+                agenda_item_id=s.agenda_item_id,
+                outcome=s.outcome,
+                outcome_wording=s.outcome_wording,
+                resolution_text=s.resolution_text,
+            )
+            for s in paper.consultations
+        ],
+        allowed_transitions=allowed_paper_triggers(paper),
+        created_at=paper.created_at,
+    )
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def status_out(status: PaperStatus, *, show_non_public: bool) -> schemas.PaperStatusOut:
+    def step(s: object) -> schemas.StepStatusOut:
+        out = schemas.StepStatusOut.model_validate(s)
+        out.appearances = [
+            schemas.AppearanceOut.model_validate(a)
+            for a in getattr(s, "appearances", [])
+            if show_non_public or a.public
+        ]
+        return out
+
+    return schemas.PaperStatusOut(
+        paper_id=status.paper_id,
+        reference=status.reference,
+        subject=status.subject,
+        state=status.state,
+        state_label=status.state_label,
+        allowed=status.allowed,
+        current=[step(s) for s in status.current],
+        steps=[step(s) for s in status.steps],
+    )
+
+
+def meeting_summary(meeting: Meeting) -> schemas.MeetingSummary:
+    return schemas.MeetingSummary(
+        id=meeting.id,
+        name=meeting.name,
+        state=meeting.state,
+        start=meeting.start,
+        end=meeting.end,
+        location=meeting.location,
+        bodies=[ref(b) for b in meeting.bodies],
+    )
+
+
+def meeting_out(session: Session, meeting: Meeting, who: Principal | None) -> schemas.MeetingOut:
+    """The meeting with its agenda; the non-public part only for those who may see it."""
+    show_all = can_see_non_public_of(session, who, meeting)
+    items = [
+        schemas.AgendaItemOut(
+            id=i.id,
+            number=i.number,
+            order=i.order,
+            public=i.public,
+            title=i.title,
+            consultation_id=i.consultation_id,
+            late_addition=i.late_addition,
+            second_session=i.second_session,
+            has_result=i.result is not None,
+        )
+        for i in meeting.agenda_items
+        if show_all or i.public
+    ]
+    return schemas.MeetingOut(
+        **meeting_summary(meeting).model_dump(),
+        version=meeting.version,
+        second_session=meeting.second_session,
+        invitation_sent_at=meeting.invitation_sent_at,
+        invitation_deadline=invitation_deadline(session, meeting).latest_dispatch,
+        urgent=meeting.urgent,
+        urgent_reason=meeting.urgent_reason,
+        cancelled_reason=meeting.cancelled_reason,
+        agenda_items=items,
+        allowed_transitions=meeting_allowed_triggers(meeting),
+    )
+
+
+def result_out(result: ItemResult, faction_keys: dict[int, str]) -> schemas.ResultOut:
+    return schemas.ResultOut(
+        agenda_item_id=result.agenda_item_id,
+        outcome=result.outcome,
+        outcome_wording=result.outcome_wording,
+        resolution_text=result.resolution_text,
+        referred_to_body_id=result.referred_to_body_id,
+        quorum_failed=result.quorum_failed,
+        late_item_approval=result.late_item_approval,
+        revision=result.revision,
+        recorded_by=result.recorded_by,
+        recorded_at=result.recorded_at,
+        present=[p.person_id for p in result.present],
+        recused=[r.person_id for r in result.recusals],
+        votes=[
+            schemas.VoteOut(
+                position=v.position,
+                subject=v.subject,
+                yes=v.yes,
+                no=v.no,
+                abstain=v.abstain,
+                decisive=v.decisive,
+                casting_vote=v.casting_vote,
+                unanimous=unanimous(v.yes, v.no, v.abstain),
+                summary=vote_summary(v.yes, v.no, v.abstain),
+                factions={
+                    faction_keys.get(f.faction_id, str(f.faction_id)): [f.yes, f.no, f.abstain]
+                    for f in v.faction_counts
+                },
+                named={str(n.person_id): n.choice for n in v.named},
+            )
+            for v in result.votes
+        ],
+    )

@@ -1,0 +1,60 @@
+"""Demo logins for ``gremienlauf serve --demo``: one per role and municipality, all with one demo password."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import select
+
+from workflow.access import Role, add_user
+from workflow.db import make_engine, make_session_factory
+from workflow.models import Body, Membership, Municipality, Person, User
+
+DEMO_PASSWORD = "demo-passwort"  # for the demo database only; printed at start
+DEPARTMENTS = {"wetzlar": "kbs", "duisburg": "integration", "wilhelmshaven": "migration"}
+
+
+def add_demo_users(database_url: str) -> None:
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        towns = [(m.key, m.id) for m in session.scalars(select(Municipality).order_by(Municipality.id))]
+        existing = set(session.scalars(select(User.username)))
+    lines = []
+    for key, town_id in towns:
+        with sessions() as session:
+            bodies = [b.key for b in session.scalars(select(Body).where(Body.municipality_id == town_id))]
+            assembly = session.scalars(
+                select(Body).where(Body.municipality_id == town_id, Body.kind == "assembly")
+            )
+            assembly_id = assembly.one().id
+            member = session.scalars(
+                select(Person.key)
+                .join(Membership, Membership.person_id == Person.id)
+                .where(Membership.body_id == assembly_id)
+                .order_by(Membership.id)
+                .limit(1)
+            ).one()
+        accounts = [
+            (f"{key}-koordination", Role.coordination, {}),
+            (f"{key}-fachamt", Role.department, {"department": DEPARTMENTS.get(key, "")}),
+            (f"{key}-mitglied", Role.council_member, {"person": member}),
+            (f"{key}-admin", Role.admin, {}),
+            *[(f"{key}-schrift-{b}", Role.secretary, {"bodies": [b]}) for b in bodies],
+        ]
+        for username, role, extra in accounts:
+            if username in existing:
+                continue
+            add_user(
+                sessions,
+                municipality=key,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                actor="Demo",
+                **extra,
+            )  # type: ignore[arg-type]
+            lines.append(username)
+    engine.dispose()
+    typer.echo(
+        f"\n  Demo-Zugänge (Passwort „{DEMO_PASSWORD}“): {', '.join(lines[:6])} … ({len(lines)} insgesamt)"
+    )

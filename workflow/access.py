@@ -1,0 +1,313 @@
+"""Who may do what: users, their roles, logins and bearer tokens, and the permission rules.
+
+The rules are the domain's (a secretary records results only for the meetings of their bodies, a
+department edits only its own drafts, a council member reads the non-public papers of their bodies); the
+API only asks them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.audit import record_audit
+from workflow.db import transaction
+from workflow.errors import Conflict, DomainError, NotFound, RuleViolation
+from workflow.models import ApiToken, Body, Department, Meeting, Membership, Paper, Person, User
+from workflow.store import by_key, clock, municipality_by_key
+from workflow.vocabulary import PaperState
+
+
+class Role(enum.StrEnum):
+    coordination = "coordination"  # Koordinationsbüro / Sitzungsdienst
+    department = "department"  # Fachamt
+    secretary = "secretary"  # Schriftführung of named bodies
+    council_member = "council_member"  # Mandatsträger:in
+    admin = "admin"
+
+
+ROLE_LABELS = {
+    Role.coordination: "Koordinationsbüro / Sitzungsdienst",
+    Role.department: "Fachamt",
+    Role.secretary: "Schriftführung",
+    Role.council_member: "Mandatsträger:in",
+    Role.admin: "Administration",
+}
+
+STAFF = frozenset({Role.coordination, Role.department, Role.secretary, Role.admin})
+DRAFT_STATES = frozenset({PaperState.draft, PaperState.cosigning})
+TOKEN_LIFETIME = dt.timedelta(hours=8)
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller as the permission rules see them; ``None`` stands for the public."""
+
+    user_id: int
+    username: str
+    role: Role
+    municipality_id: int
+    department_id: int | None
+    person_id: int | None
+    body_ids: frozenset[int]  # bodies a secretary keeps the minutes of
+
+    @property
+    def actor(self) -> str:
+        return f"{self.username} ({ROLE_LABELS[self.role]})"
+
+
+def add_user(
+    sessions: sessionmaker[Session],
+    *,
+    municipality: str,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
+    department: str | None = None,
+    person: str | None = None,
+    bodies: Sequence[str] = (),
+    actor: str = "admin",
+    now: dt.datetime | None = None,
+) -> User:
+    """Create a user; department users name their department, council members their person, secretaries
+    their bodies."""
+    now = clock(now)
+    role = Role(role)
+    if len(password) < 10:
+        raise RuleViolation(
+            "The password must have at least 10 characters",
+            german="Das Passwort muss mindestens 10 Zeichen lang sein",
+        )
+    if not username.strip():
+        raise RuleViolation("The user name must not be empty", german="Der Benutzername darf nicht leer sein")
+    needs = {Role.department: department, Role.council_member: person}
+    if role in needs and not needs[role]:
+        raise RuleViolation(
+            f"A user with the role '{role.value}' needs a "
+            f"{'department' if role is Role.department else 'person'}"
+        )
+    if role is Role.secretary and not bodies:
+        raise RuleViolation("A secretary needs at least one body (Gremium)")
+    with transaction(sessions) as session:
+        town = municipality_by_key(session, municipality)
+        if session.scalar(select(User.id).where(User.username == username.strip())):
+            raise Conflict(
+                f"The user name '{username}' is taken",
+                german=f"Der Benutzername „{username}“ ist schon vergeben",
+            )
+        user = User(
+            municipality_id=town.id,
+            username=username.strip(),
+            display_name=display_name or username.strip(),
+            password_hash=hash_password(password),
+            role=role.value,
+            department_id=by_key(session, Department, town.id, department).id if department else None,
+            person_id=by_key(session, Person, town.id, person).id if person else None,
+            active=True,
+            created_at=now,
+            modified_at=now,
+        )
+        user.bodies = [by_key(session, Body, town.id, key) for key in bodies]
+        session.add(user)
+        session.flush()
+        record_audit(
+            session,
+            actor=actor,
+            action="user.added",
+            entity=user,
+            now=now,
+            after={"username": user.username, "role": user.role, "bodies": list(bodies)},
+        )
+    return user
+
+
+def login(
+    sessions: sessionmaker[Session], *, username: str, password: str, now: dt.datetime | None = None
+) -> tuple[str, dt.datetime, User]:
+    """Check the password and issue a bearer token that expires; the token itself is returned once."""
+    now = clock(now)
+    refused = Unauthenticated(
+        "Unknown user name or wrong password", german="Benutzername oder Passwort ist falsch"
+    )
+    with transaction(sessions) as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None or not user.active:
+            _hasher().hash(password)  # same work either way: no user enumeration by timing
+            raise refused
+        try:
+            _hasher().verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise refused from None
+        if _hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        token = secrets.token_urlsafe(32)
+        expires = now + TOKEN_LIFETIME
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
+        session.add(
+            ApiToken(token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=expires)
+        )
+    return token, expires, user
+
+
+def principal_for_token(session: Session, token: str, now: dt.datetime | None = None) -> Principal:
+    """The caller behind a bearer token, or Unauthenticated if it is unknown or expired."""
+    now = clock(now)
+    row = session.get(ApiToken, _token_hash(token))
+    if row is None or row.expires_at <= now:
+        raise Unauthenticated(
+            "The token is unknown or has expired; log in again",
+            german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
+        )
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt")
+    return principal_of(user)
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        municipality_id=user.municipality_id,
+        department_id=user.department_id,
+        person_id=user.person_id,
+        body_ids=frozenset(b.id for b in user.bodies),
+    )
+
+
+# ------------------------------------------------------------------------------- permission rules
+
+
+def member_body_ids(session: Session, person_id: int | None) -> frozenset[int]:
+    if person_id is None:
+        return frozenset()
+    return frozenset(session.scalars(select(Membership.body_id).where(Membership.person_id == person_id)))
+
+
+def _deny(message: str, german: str) -> Forbidden:
+    return Forbidden(message, german=german)
+
+
+def require_role(who: Principal | None, *roles: Role) -> Principal:
+    if who is None:
+        raise Unauthenticated("Log in first", german="Bitte zuerst anmelden")
+    if who.role not in roles and who.role is not Role.admin:
+        raise _deny(
+            f"The role '{who.role.value}' may not do this",
+            f"Die Rolle „{ROLE_LABELS[who.role]}“ darf das nicht",
+        )
+    return who
+
+
+def require_same_municipality(who: Principal, municipality_id: int) -> None:
+    if who.municipality_id != municipality_id:
+        raise _deny("This belongs to another municipality", "Das gehört zu einer anderen Kommune")
+
+
+def can_read_paper(session: Session, who: Principal | None, paper: Paper) -> bool:
+    """The public sees submitted public papers; staff of the municipality see everything but the drafts of
+    other departments; council members also see the non-public papers of their bodies."""
+    if who is not None and who.municipality_id == paper.municipality_id:
+        if who.role in (Role.admin, Role.coordination):
+            return True
+        if PaperState(paper.state) in DRAFT_STATES:
+            return who.role is Role.department and who.department_id in _involved_departments(paper)
+        if who.role in STAFF:
+            return True
+        if who.role is Role.council_member and not paper.public:
+            bodies = member_body_ids(session, who.person_id)
+            return any(step.body_id in bodies for step in paper.consultations)
+    return paper.public and PaperState(paper.state) not in DRAFT_STATES
+
+
+def _involved_departments(paper: Paper) -> set[int]:
+    return {paper.department_id} | {c.department_id for c in paper.cosignatures}
+
+
+def require_read_paper(session: Session, who: Principal | None, paper: Paper) -> None:
+    if not can_read_paper(session, who, paper):
+        # Not 403: the existence of a paper one may not see is not revealed.
+        raise NotFound(
+            f"paper {paper.id} not found (Vorlage {paper.id} gibt es nicht)", entity="paper", id=paper.id
+        )
+
+
+def require_edit_draft(who: Principal | None, paper: Paper) -> Principal:
+    """The coordination office edits any draft; a department only its own."""
+    who = require_role(who, Role.coordination, Role.department)
+    require_same_municipality(who, paper.municipality_id)
+    if who.role is Role.department and who.department_id != paper.department_id:
+        raise _deny("A department edits only its own drafts", "Ein Fachamt bearbeitet nur eigene Entwürfe")
+    return who
+
+
+def require_cosign(who: Principal | None, paper: Paper, department_id: int) -> Principal:
+    who = require_role(who, Role.department, Role.coordination)
+    require_same_municipality(who, paper.municipality_id)
+    if who.role is Role.department and who.department_id != department_id:
+        raise _deny("A department co-signs only for itself", "Ein Fachamt zeichnet nur für sich selbst mit")
+    return who
+
+
+def require_record_for(who: Principal | None, meeting: Meeting, body_id: int | None = None) -> Principal:
+    """A secretary records only for meetings of their bodies (and, in a joint meeting, their body's items)."""
+    who = require_role(who, Role.secretary)
+    require_same_municipality(who, meeting.municipality_id)
+    if who.role is Role.admin:
+        return who
+    relevant = {body_id} if body_id is not None else {b.id for b in meeting.bodies}
+    if not relevant & who.body_ids:
+        raise _deny(
+            "A secretary records only for the meetings of their own bodies",
+            "Die Schriftführung erfasst nur Sitzungen der eigenen Gremien",
+        )
+    return who
+
+
+def can_see_non_public_of(session: Session, who: Principal | None, meeting: Meeting) -> bool:
+    """Staff of the municipality, and council members of one of the meeting's bodies."""
+    if who is None or who.municipality_id != meeting.municipality_id:
+        return False
+    if who.role in STAFF:
+        return True
+    return bool(member_body_ids(session, who.person_id) & {b.id for b in meeting.bodies})
+
+
+def user_or_404(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user

@@ -1,0 +1,53 @@
+"""Full-text search over papers: PostgreSQL's German text search, and a stemmed fallback for SQLite."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+from sqlalchemy import ColumnElement, and_, false, func, literal
+from sqlalchemy.dialects.postgresql import REGCONFIG
+
+from workflow.models import Paper
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("german")
+
+
+def stems(text: str) -> list[str]:
+    """German Snowball stems of the words of ``text``, lower case, in order."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return [str(s) for s in _stemmer().stemWords(words)]
+
+
+def search_document(*texts: str) -> str:
+    """What the SQLite fallback searches: the distinct stems, space-separated with spaces at both ends."""
+    seen = dict.fromkeys(stem for text in texts for stem in stems(text or ""))
+    return " " + " ".join(seen) + " "
+
+
+def refresh_search_text(paper: Paper) -> None:
+    paper.search_text = search_document(paper.subject, paper.proposed_resolution, paper.justification)
+
+
+def _pg_document() -> ColumnElement[object]:
+    # Must match the expression of the index ix_paper_fulltext (migration 0003) to use it.
+    return func.to_tsvector(
+        literal("german").cast(REGCONFIG),
+        Paper.subject + " " + Paper.proposed_resolution + " " + Paper.justification,
+    )
+
+
+def matches(query: str, dialect: str) -> ColumnElement[bool]:
+    """A WHERE clause: the paper matches every word of ``query`` (German stemming on both sides)."""
+    if dialect == "postgresql":
+        return _pg_document().op("@@")(func.websearch_to_tsquery(literal("german").cast(REGCONFIG), query))
+    terms = [s for s in stems(query) if s]
+    if not terms:
+        return false()
+    return and_(*[Paper.search_text.contains(f" {term} ", autoescape=True) for term in terms])
