@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from fastapi import FastAPI
 
 from api import errors
 from api.routes import auth, meetings, papers
 from workflow.db import make_engine, make_session_factory
+from workflow.models import utcnow
 
 DESCRIPTION = """
 gremienlauf carries council papers (Beschlussvorlagen) through their Beratungsfolge.
@@ -17,8 +21,10 @@ helps, `details.german` says the same in German.
 """
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, *, clock: Callable[[], dt.datetime] = utcnow) -> FastAPI:
+    """The app on ``database_url`` (default: the setting); ``clock`` gives "now" to every use case."""
     app = FastAPI(title="gremienlauf", version="0.1.0", description=DESCRIPTION)
+    app.state.clock = clock
     engine = make_engine(database_url)
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -14,6 +15,15 @@ from workflow.models import Municipality
 from workflow.store import municipality_by_key
 
 MAX_ID = 2_147_483_647  # PostgreSQL integer
+
+
+def get_now(request: Request) -> dt.datetime:
+    """The current time from the app's clock (a fixed or simulated clock in tests and demos)."""
+    clock: Callable[[], dt.datetime] = request.app.state.clock
+    return clock()
+
+
+Now = Annotated[dt.datetime, Depends(get_now)]
 
 
 def get_sessions(request: Request) -> sessionmaker[Session]:
@@ -37,12 +47,13 @@ _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth
 
 def current_principal(
     session: ReadSession,
+    now: Now,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     """The logged-in caller, or None for the public. A bad or expired token is a 401, not the public."""
     if credentials is None:
         return None
-    return principal_for_token(session, credentials.credentials)
+    return principal_for_token(session, credentials.credentials, now)
 
 
 Caller = Annotated[Principal | None, Depends(current_principal)]

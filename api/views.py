@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
 from api import schemas
@@ -117,7 +119,9 @@ def meeting_summary(meeting: Meeting) -> schemas.MeetingSummary:
     )
 
 
-def meeting_out(session: Session, meeting: Meeting, who: Principal | None) -> schemas.MeetingOut:
+def meeting_out(
+    session: Session, meeting: Meeting, who: Principal | None, now: dt.datetime | None = None
+) -> schemas.MeetingOut:
     """The meeting with its agenda; the non-public part only for those who may see it."""
     show_all = can_see_non_public_of(session, who, meeting)
     items = [
@@ -145,7 +149,7 @@ def meeting_out(session: Session, meeting: Meeting, who: Principal | None) -> sc
         urgent_reason=meeting.urgent_reason,
         cancelled_reason=meeting.cancelled_reason,
         agenda_items=items,
-        allowed_transitions=meeting_allowed_triggers(meeting),
+        allowed_transitions=meeting_allowed_triggers(meeting, now),
     )
 
 

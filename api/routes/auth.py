@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api import schemas
-from api.deps import Caller, ReadSession, Sessions
+from api.deps import Caller, Now, ReadSession, Sessions
 from workflow.access import Unauthenticated, login
 from workflow.models import Department, Municipality, User
 
@@ -13,8 +13,8 @@ router = APIRouter(prefix="/api/v1", tags=["Anmeldung (auth)"])
 
 
 @router.post("/auth/token", response_model=schemas.TokenOut, summary="Log in; returns a bearer token")
-def create_token(data: schemas.LoginIn, sessions: Sessions) -> schemas.TokenOut:
-    token, expires, _user = login(sessions, username=data.username, password=data.password)
+def create_token(data: schemas.LoginIn, sessions: Sessions, now: Now) -> schemas.TokenOut:
+    token, expires, _user = login(sessions, username=data.username, password=data.password, now=now)
     return schemas.TokenOut(access_token=token, expires_at=expires)
 
 

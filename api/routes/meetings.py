@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from api import schemas, views
-from api.deps import Caller, ItemId, MeetingId, ReadSession, Sessions, Town
+from api.deps import Caller, ItemId, MeetingId, Now, ReadSession, Sessions, Town
 from api.idempotency import run_idempotent
 from api.routes.papers import Cursor, IdempotencyKey, Limit, decode_cursor, encode_cursor
 from workflow import meetings, results
@@ -38,13 +38,13 @@ def _meeting(session: ReadSession, town_id: int, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _meeting_body(session: ReadSession, meeting_id: int, who: Caller) -> dict[str, object]:
+def _meeting_body(session: ReadSession, meeting_id: int, who: Caller, now: dt.datetime) -> dict[str, object]:
     session.rollback()  # the use case committed in its own transaction; read what it left
-    return views.meeting_out(session, get(session, Meeting, meeting_id), who).model_dump(mode="json")
+    return views.meeting_out(session, get(session, Meeting, meeting_id), who, now).model_dump(mode="json")
 
 
-def _meeting_response(session: ReadSession, meeting_id: int, who: Caller) -> JSONResponse:
-    return JSONResponse(_meeting_body(session, meeting_id, who))
+def _meeting_response(session: ReadSession, meeting_id: int, who: Caller, now: dt.datetime) -> JSONResponse:
+    return JSONResponse(_meeting_body(session, meeting_id, who, now))
 
 
 def _coordination(who: Caller, town: Town) -> str:
@@ -93,6 +93,7 @@ def list_meetings(
 
 @router.post("/meetings", status_code=201, response_model=schemas.MeetingOut, summary="Create a meeting")
 def create_meeting(
+    now: Now,
     town: Town,
     data: schemas.MeetingCreate,
     request: Request,
@@ -115,8 +116,9 @@ def create_meeting(
             location=data.location,
             name=data.name,
             second_session=data.second_session,
+            now=now,
         )
-        return 201, _meeting_body(session, meeting.id, who)
+        return 201, _meeting_body(session, meeting.id, who, now)
 
     return run_idempotent(
         sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
@@ -124,8 +126,10 @@ def create_meeting(
 
 
 @router.get("/meetings/{meeting_id}", response_model=schemas.MeetingOut, summary="A meeting with its agenda")
-def read_meeting(town: Town, meeting_id: MeetingId, session: ReadSession, who: Caller) -> schemas.MeetingOut:
-    return views.meeting_out(session, _meeting(session, town.id, meeting_id), who)
+def read_meeting(
+    town: Town, meeting_id: MeetingId, session: ReadSession, who: Caller, now: Now
+) -> schemas.MeetingOut:
+    return views.meeting_out(session, _meeting(session, town.id, meeting_id), who, now)
 
 
 @router.post(
@@ -135,6 +139,7 @@ def read_meeting(town: Town, meeting_id: MeetingId, session: ReadSession, who: C
     summary="Put a paper's step, or a plain item, on the agenda",
 )
 def add_agenda_item(
+    now: Now,
     town: Town,
     meeting_id: MeetingId,
     data: schemas.AgendaItemIn,
@@ -161,6 +166,7 @@ def add_agenda_item(
                 consultation_id=step.id,
                 meeting_id=meeting.id,
                 public=data.public,
+                now=now,
             )
         else:
             meetings.add_agenda_item(
@@ -169,8 +175,9 @@ def add_agenda_item(
                 meeting_id=meeting.id,
                 title=data.title or "",
                 public=data.public,
+                now=now,
             )
-        return 201, _meeting_body(session, meeting.id, who)
+        return 201, _meeting_body(session, meeting.id, who, now)
 
     return run_idempotent(
         sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
@@ -206,6 +213,7 @@ def waiting(town: Town, body: str, session: ReadSession, who: Caller) -> list[sc
     summary="Issue the invitation (refused after the notice deadline unless urgent with a reason)",
 )
 def invite(
+    now: Now,
     town: Town,
     meeting_id: MeetingId,
     data: schemas.InvitationIn,
@@ -221,12 +229,14 @@ def invite(
         urgent=data.urgent,
         urgent_reason=data.urgent_reason,
         channel=Channel(data.channel) if data.channel else None,
+        now=now,
     )
-    return _meeting_response(session, meeting.id, who)
+    return _meeting_response(session, meeting.id, who, now)
 
 
 @router.post("/meetings/{meeting_id}/cancellation", response_model=schemas.MeetingOut, summary="Cancel")
 def cancel(
+    now: Now,
     town: Town,
     meeting_id: MeetingId,
     data: schemas.ReasonIn,
@@ -236,15 +246,16 @@ def cancel(
 ) -> JSONResponse:
     meeting = _meeting(session, town.id, meeting_id)
     meetings.cancel_meeting(
-        sessions, actor=_coordination(who, town), meeting_id=meeting.id, reason=data.reason
+        sessions, actor=_coordination(who, town), meeting_id=meeting.id, reason=data.reason, now=now
     )
-    return _meeting_response(session, meeting.id, who)
+    return _meeting_response(session, meeting.id, who, now)
 
 
 @router.put(
     "/meetings/{meeting_id}/attendance", response_model=schemas.MeetingOut, summary="Record attendance"
 )
 def attendance(
+    now: Now,
     town: Town,
     meeting_id: MeetingId,
     data: schemas.AttendanceIn,
@@ -255,9 +266,14 @@ def attendance(
     meeting = _meeting(session, town.id, meeting_id)
     caller = require_record_for(who, meeting)
     meetings.record_attendance(
-        sessions, actor=caller.actor, meeting_id=meeting.id, present=data.present, excused=data.excused
+        sessions,
+        actor=caller.actor,
+        meeting_id=meeting.id,
+        present=data.present,
+        excused=data.excused,
+        now=now,
     )
-    return _meeting_response(session, meeting.id, who)
+    return _meeting_response(session, meeting.id, who, now)
 
 
 @router.post(
@@ -266,12 +282,12 @@ def attendance(
     summary="The body approved the minutes (Niederschrift)",
 )
 def approve_minutes(
-    town: Town, meeting_id: MeetingId, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now, town: Town, meeting_id: MeetingId, sessions: Sessions, session: ReadSession, who: Caller
 ) -> JSONResponse:
     meeting = _meeting(session, town.id, meeting_id)
     caller = require_record_for(who, meeting)
-    meetings.approve_minutes(sessions, actor=caller.actor, meeting_id=meeting.id)
-    return _meeting_response(session, meeting.id, who)
+    meetings.approve_minutes(sessions, actor=caller.actor, meeting_id=meeting.id, now=now)
+    return _meeting_response(session, meeting.id, who, now)
 
 
 # -------------------------------------------------------------------------------------------- results
@@ -349,6 +365,7 @@ def read_result(town: Town, item_id: ItemId, session: ReadSession, who: Caller) 
     summary="Record the result: attendance, votes, outcome",
 )
 def record_result(
+    now: Now,
     town: Town,
     item_id: ItemId,
     data: schemas.ResultIn,
@@ -364,7 +381,7 @@ def record_result(
     given = _result_input(session, town.id, data)
 
     def compute() -> tuple[int, object]:
-        results.record_result(sessions, actor=caller.actor, agenda_item_id=item.id, result=given)
+        results.record_result(sessions, actor=caller.actor, agenda_item_id=item.id, result=given, now=now)
         return 201, _result_body(session, town.id, item.id)
 
     return run_idempotent(
@@ -378,6 +395,7 @@ def record_result(
     summary="Correct a recorded result (reason required; the earlier one stays in the history)",
 )
 def correct_result(
+    now: Now,
     town: Town,
     item_id: ItemId,
     data: schemas.CorrectionIn,
@@ -396,5 +414,6 @@ def correct_result(
         result=given,
         reason=data.reason,
         expected_revision=data.expected_revision,
+        now=now,
     )
     return JSONResponse(_result_body(session, town.id, item.id))

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from api import schemas, views
-from api.deps import Caller, PaperId, ReadSession, Sessions, Town
+from api.deps import Caller, Now, PaperId, ReadSession, Sessions, Town
 from api.errors import PreconditionRequired
 from api.idempotency import run_idempotent
 from workflow import papers
@@ -143,6 +143,7 @@ def _visible(query, session: ReadSession, who: Caller, town_id: int):  # type: i
 
 @router.post("", status_code=201, response_model=schemas.PaperOut, summary="Draft a paper (Entwurf anlegen)")
 def create_paper(
+    now: Now,
     town: Town,
     data: schemas.PaperCreate,
     request: Request,
@@ -179,6 +180,7 @@ def create_paper(
             cosigners=data.cosigners,
             signatory=data.signatory,
             signed_place=data.signed_place,
+            now=now,
         )
         with sessions() as fresh:
             return 201, views.paper_out(get(fresh, Paper, paper.id)).model_dump(mode="json")
@@ -201,6 +203,7 @@ def read_paper(
 
 @router.patch("/{paper_id}", response_model=schemas.PaperOut, summary="Edit a draft (If-Match required)")
 def edit_paper(
+    now: Now,
     town: Town,
     paper_id: PaperId,
     data: schemas.PaperPatch,
@@ -220,7 +223,7 @@ def edit_paper(
     expected = _version_of(if_match)
     changes = data.model_dump(exclude_unset=True)
     papers.update_draft(
-        sessions, actor=caller.actor, paper_id=paper.id, changes=changes, expected_version=expected
+        sessions, actor=caller.actor, paper_id=paper.id, changes=changes, expected_version=expected, now=now
     )
     return _paper_response(session, paper.id)
 
@@ -247,16 +250,17 @@ def _transition(
     summary="Send a draft for co-signing (Mitzeichnung)",
 )
 def request_cosignatures(
-    town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now, town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
 ) -> JSONResponse:
     paper = _paper(session, town.id, paper_id, who)
     caller = require_edit_draft(who, paper)
-    papers.request_cosignatures(sessions, actor=caller.actor, paper_id=paper.id)
+    papers.request_cosignatures(sessions, actor=caller.actor, paper_id=paper.id, now=now)
     return _paper_response(session, paper.id)
 
 
 @router.post("/{paper_id}/cosignatures", response_model=schemas.PaperOut, summary="Co-sign (mitzeichnen)")
 def cosign(
+    now: Now,
     town: Town,
     paper_id: PaperId,
     data: schemas.CosignIn,
@@ -268,7 +272,12 @@ def cosign(
     department = by_key(session, Department, town.id, data.department)
     caller = require_cosign(who, paper, department.id)
     papers.cosign(
-        sessions, actor=caller.actor, paper_id=paper.id, department=data.department, comment=data.comment
+        sessions,
+        actor=caller.actor,
+        paper_id=paper.id,
+        department=data.department,
+        comment=data.comment,
+        now=now,
     )
     return _paper_response(session, paper.id)
 
@@ -279,6 +288,7 @@ def cosign(
     summary="A co-signer refuses: back to draft",
 )
 def return_to_draft(
+    now: Now,
     town: Town,
     paper_id: PaperId,
     data: schemas.ReasonIn,
@@ -287,7 +297,7 @@ def return_to_draft(
     who: Caller,
 ) -> JSONResponse:
     paper, actor = _transition(session, town, paper_id, who, Role.department, Role.coordination)
-    papers.return_to_draft(sessions, actor=actor, paper_id=paper.id, reason=data.reason)
+    papers.return_to_draft(sessions, actor=actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
 
 
@@ -297,10 +307,10 @@ def return_to_draft(
     summary="Submit (einreichen): assigns the Drucksachen-Nr.",
 )
 def submit(
-    town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now, town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
 ) -> JSONResponse:
     paper, actor = _transition(session, town, paper_id, who, Role.coordination)
-    papers.submit_paper(sessions, actor=actor, paper_id=paper.id)
+    papers.submit_paper(sessions, actor=actor, paper_id=paper.id, now=now)
     return _paper_response(session, paper.id)
 
 
@@ -310,7 +320,13 @@ def submit(
     summary="Plan the Beratungsfolge (default from the profile, or explicit stages)",
 )
 def plan(
-    town: Town, paper_id: PaperId, data: schemas.PlanIn, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now,
+    town: Town,
+    paper_id: PaperId,
+    data: schemas.PlanIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
 ) -> JSONResponse:
     """Editable until one of its steps is on an agenda."""
     paper = _paper(session, town.id, paper_id, who)
@@ -330,12 +346,14 @@ def plan(
         committees=data.committees,
         decided_by=data.decided_by,
         stages=stages,
+        now=now,
     )
     return _paper_response(session, paper.id)
 
 
 @router.post("/{paper_id}/withdrawal", response_model=schemas.PaperOut, summary="Withdraw (zurückziehen)")
 def withdraw(
+    now: Now,
     town: Town,
     paper_id: PaperId,
     data: schemas.ReasonIn,
@@ -348,12 +366,13 @@ def withdraw(
         caller = require_edit_draft(who, paper)
     else:
         caller = require_role(who, Role.coordination)
-    papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason)
+    papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
 
 
 @router.post("/{paper_id}/settlement", response_model=schemas.PaperOut, summary="Declare settled (erledigt)")
 def settle(
+    now: Now,
     town: Town,
     paper_id: PaperId,
     data: schemas.SettleIn,
@@ -363,7 +382,12 @@ def settle(
 ) -> JSONResponse:
     paper, actor = _transition(session, town, paper_id, who, Role.coordination)
     papers.settle_paper(
-        sessions, actor=actor, paper_id=paper.id, reason=data.reason, superseded_by=data.superseded_by
+        sessions,
+        actor=actor,
+        paper_id=paper.id,
+        reason=data.reason,
+        superseded_by=data.superseded_by,
+        now=now,
     )
     return _paper_response(session, paper.id)
 
