@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from workflow import validate
 from workflow.models import AuditEvent, Base, OutboxMessage
 
 
@@ -42,6 +43,7 @@ def record_audit(
     meeting_id: int | None = None,
 ) -> AuditEvent:
     """Append one audit event. ``entity`` must have been flushed (it needs its id)."""
+    actor = validate.actor(actor)
     if inspect(entity).identity is None:
         session.flush()
     event = AuditEvent(

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
 from workflow.beratungsfolge import FINISHED_STEP_STATES
 from workflow.db import transaction
 from workflow.errors import NoticePeriodViolation, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
 from workflow.models import AgendaItem, Attendance, Body, Consultation, Meeting, Membership, Paper, Person
-from workflow.papers import fire_paper
+from workflow.papers import fire_paper_audited
 from workflow.profile import NoticeRule, Profile
 from workflow.rules import BERLIN, check_dispatch, format_berlin, latest_dispatch
 from workflow.store import (
@@ -61,9 +62,7 @@ def fire_meeting(meeting: Meeting, trigger: str, now: dt.datetime) -> None:
 
 
 def _aware(moment: dt.datetime, what: str) -> dt.datetime:
-    if moment.tzinfo is None:
-        raise RuleViolation(f"{what} needs a time zone (e.g. 2013-09-30T17:00:00+02:00)")
-    return moment.astimezone(dt.UTC)
+    return validate.aware(moment, what).astimezone(dt.UTC)
 
 
 def create_meeting(
@@ -205,8 +204,6 @@ def schedule_consultation(
         step.meeting_id, step.agenda_item_id, step.modified_at = meeting.id, item.id, now
         if meeting.state == "invited":
             CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
-        if paper.state == PaperState.submitted:
-            fire_paper(paper, "begin_deliberation")
         paper.modified_at = meeting.modified_at = now
         session.flush()
         record_audit(
@@ -219,6 +216,8 @@ def schedule_consultation(
             paper_id=paper.id,
             meeting_id=meeting.id,
         )
+        if paper.state == PaperState.submitted:
+            fire_paper_audited(session, paper, "begin_deliberation", actor=actor, now=now)
         emit(
             session,
             "ConsultationScheduled",
@@ -244,8 +243,7 @@ def add_agenda_item(
     """An agenda item without a paper (Eröffnung, Mitteilungen, Anfragen …); public by default only if every
     body of the meeting meets in public."""
     now = clock(now)
-    if not title.strip():
-        raise RuleViolation("An agenda item needs a title")
+    title = validate.text(title, "An agenda item's title", max_length=2000)
     with transaction(sessions) as session:
         meeting = get(session, Meeting, meeting_id, lock=True)
         if meeting.state not in ("planned", "invited"):
@@ -335,6 +333,7 @@ def invite_meeting(
     """Issue the invitation. After the notice deadline it is refused unless marked urgent with a reason
     (and the shortened period, where the profile allows one, still holds)."""
     now = clock(now)
+    channel = None if channel is None else validate.choice(Channel, channel, "channel")
     with transaction(sessions) as session:
         meeting = _lock_meeting_with_its_papers(session, meeting_id)
         profile = profile_of(session, meeting.municipality_id)
@@ -442,6 +441,7 @@ def record_attendance(
 ) -> Meeting:
     """Record who attended (by person id); everyone else of the bodies counts as absent."""
     now = clock(now)
+    present, excused = validate.idents(present, "person"), validate.idents(excused, "person")
     if set(present) & set(excused):
         raise RuleViolation("A person cannot be present and excused at once")
     with transaction(sessions) as session:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
 from workflow.beratungsfolge import PlannedStep, check_plan, default_plan, open_steps
 from workflow.db import transaction
@@ -56,16 +57,33 @@ class AttachmentInput:
 
 
 #: Fields of a draft that may be edited, with the check each value must pass.
+def _is_text(
+    value: Any, *, required: bool = False, optional: bool = False, max_length: int = 200_000
+) -> bool:
+    if optional and value is None:
+        return True
+    return (
+        isinstance(value, str)
+        and "\x00" not in value
+        and len(value) <= max_length
+        and (bool(value.strip()) or not required)
+    )
+
+
+def _is_day(value: Any, *, optional: bool = False) -> bool:
+    return (optional and value is None) or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))
+
+
 EDITABLE_FIELDS: dict[str, Callable[[Any], bool]] = {
-    "subject": lambda v: isinstance(v, str) and bool(v.strip()),
-    "proposed_resolution": lambda v: isinstance(v, str),
-    "justification": lambda v: isinstance(v, str),
-    "file_reference": lambda v: v is None or isinstance(v, str),
-    "paper_date": lambda v: isinstance(v, dt.date),
+    "subject": lambda v: _is_text(v, required=True, max_length=2000),
+    "proposed_resolution": lambda v: _is_text(v),
+    "justification": lambda v: _is_text(v),
+    "file_reference": lambda v: _is_text(v, optional=True, max_length=100),
+    "paper_date": lambda v: _is_day(v),
     "financial_impact": lambda v: isinstance(v, bool),
     "public": lambda v: isinstance(v, bool),
-    "signed_place": lambda v: v is None or isinstance(v, str),
-    "signed_on": lambda v: v is None or isinstance(v, dt.date),
+    "signed_place": lambda v: _is_text(v, optional=True, max_length=100),
+    "signed_on": lambda v: _is_day(v, optional=True),
 }
 
 
@@ -114,7 +132,15 @@ def draft_paper(
 ) -> Paper:
     """Create a paper in the state ``draft`` for the originating department."""
     now = clock(now)
-    subject = _require_text(subject, "The subject (Betreff)")
+    subject = validate.text(subject, "The subject (Betreff)", max_length=2000).strip()
+    kind = validate.choice(PaperKind, kind, "paper kind")
+    validate.day(paper_date, "The date of the paper")
+    validate.text(proposed_resolution, "The proposed resolution", required=False)
+    validate.text(justification, "The justification", required=False)
+    for attachment in attachments:
+        validate.text(attachment.title, "An attachment's title", max_length=300)
+        if attachment.size_bytes is not None:
+            validate.whole_number(attachment.size_bytes, "An attachment's size", high=10**12)
     with transaction(sessions) as session:
         town = municipality_by_key(session, municipality)
         dept = by_key(session, Department, town.id, department)
@@ -396,8 +422,8 @@ def set_reference_counter(
 ) -> None:
     """Continue the numbering of a previous system (e.g. when switching systems mid-year)."""
     now = clock(now)
-    if last_number < 0:
-        raise RuleViolation("The last number must not be negative")
+    validate.whole_number(year, "The year", low=1900, high=2200)
+    validate.whole_number(last_number, "The last number", high=9_999_999)
     with transaction(sessions) as session:
         town = municipality_by_key(session, municipality)
         counter = session.get(ReferenceCounter, (town.id, year), with_for_update=True)
@@ -480,7 +506,11 @@ def plan_consultations(
             if unknown:
                 raise PlanInvalid(f"Unknown bodies (Gremien): {', '.join(unknown)}", unknown=unknown)
             plan = [
-                [PlannedStep(by_key_[s.body], ConsultationRole(s.role)) for s in stage] for stage in stages
+                [
+                    PlannedStep(by_key_[s.body], validate.choice(ConsultationRole, s.role, "role"))
+                    for s in stage
+                ]
+                for stage in stages
             ]
             check_plan(kind, plan)
         before = {"plan": [_step_view(c) for c in existing]}
@@ -529,16 +559,58 @@ def _step_view(step: Consultation) -> dict[str, Any]:
     }
 
 
-def close_open_steps(paper: Paper, outcome: Outcome, now: dt.datetime) -> list[Consultation]:
-    """Close every open step of the paper (withdrawal, settlement, or a decision made elsewhere)."""
+def close_open_steps(
+    session: Session,
+    paper: Paper,
+    outcome: Outcome,
+    *,
+    actor: str,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> list[Consultation]:
+    """Close every open step of the paper (withdrawal, settlement, or a decision made elsewhere), each
+    with its own audit event."""
     closed = []
     for step in open_steps(paper.consultations):
+        before = snapshot(step)
         CONSULTATION_MACHINE.fire(step, "close", what=f"step {step.id}")
         step.outcome = outcome.value
         step.outcome_wording = OUTCOME_WORDING[outcome]
         step.modified_at = now
+        session.flush()
+        record_audit(
+            session,
+            actor=actor,
+            action="consultation.closed",
+            entity=step,
+            now=now,
+            before=before,
+            reason=reason or OUTCOME_WORDING[outcome],
+            paper_id=paper.id,
+            meeting_id=step.meeting_id,
+        )
         closed.append(step)
     return closed
+
+
+def fire_paper_audited(
+    session: Session, paper: Paper, trigger: str, *, actor: str, now: dt.datetime, reason: str | None = None
+) -> None:
+    """A paper transition inside another use case (e.g. adopted by a result), with its own audit event."""
+    before = snapshot(paper)
+    fire_paper(paper, trigger)
+    paper.modified_at = now
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action=f"paper.{trigger}",
+        entity=paper,
+        now=now,
+        before=before,
+        reason=reason,
+        paper_id=paper.id,
+    )
 
 
 def withdraw_paper(
@@ -547,9 +619,9 @@ def withdraw_paper(
     """Withdraw a paper (Zurückziehung): final for every open step."""
     reason = _require_text(reason, "A reason")
 
-    def close(_session: Session, paper: Paper, now: dt.datetime) -> None:
+    def close(session: Session, paper: Paper, now: dt.datetime) -> None:
         paper.closing_reason = reason
-        close_open_steps(paper, Outcome.withdrawn, now)
+        close_open_steps(session, paper, Outcome.withdrawn, actor=actor, now=now, reason=reason)
 
     return _paper_transition(
         sessions,
@@ -585,7 +657,7 @@ def settle_paper(
                 )
             paper.superseded_by_id = other.id
         paper.closing_reason = reason
-        close_open_steps(paper, Outcome.settled, now)
+        close_open_steps(session, paper, Outcome.settled, actor=actor, now=now, reason=reason)
 
     return _paper_transition(
         sessions,

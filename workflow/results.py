@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
 from workflow.beratungsfolge import DECIDED_KINDS, OPEN_STEP_STATES, all_finished, earlier_unfinished
 from workflow.db import transaction
@@ -36,7 +37,7 @@ from workflow.models import (
     Vote,
     VoteFactionCount,
 )
-from workflow.papers import close_open_steps, fire_paper
+from workflow.papers import close_open_steps, fire_paper_audited
 from workflow.profile import Profile
 from workflow.rules import (
     BERLIN,
@@ -59,6 +60,7 @@ from workflow.vocabulary import (
     Outcome,
     PaperKind,
     TieRule,
+    VoteChoice,
 )
 
 Sessions = sessionmaker[Session]
@@ -72,11 +74,12 @@ class Effect:
     paper_trigger: str | None = None
     inserts_referral: bool = False
     closes_paper: bool = False
+    carries_text: bool = False  # the next steps deliberate the amended text
 
 
 EFFECTS: dict[Outcome, Effect] = {
     Outcome.recommended: Effect("conclude"),
-    Outcome.recommended_amended: Effect("conclude"),
+    Outcome.recommended_amended: Effect("conclude", carries_text=True),
     Outcome.not_recommended: Effect("conclude"),  # still goes on to the deciding body
     Outcome.noted: Effect("conclude"),
     Outcome.statement: Effect("conclude"),
@@ -126,11 +129,59 @@ class _Checked:
     referred_to: Body | None
 
 
+def _validated(data: ResultInput) -> ResultInput:
+    """Types and ranges of everything a caller may pass; bad input is a RuleViolation, never a crash."""
+    validate.choice(Outcome, data.outcome, "outcome")
+    for vote in data.votes:
+        for what, value in (("Ja", vote.yes), ("Nein", vote.no), ("Enthaltungen", vote.abstain)):
+            validate.whole_number(value, f"The count '{what}'")
+        validate.text(vote.subject, "The subject of a vote", max_length=2000)
+        if vote.casting_vote is not None:
+            cast = validate.choice(VoteChoice, vote.casting_vote, "casting vote")
+            if cast is VoteChoice.abstain:
+                raise VoteInconsistent("A casting vote is yes or no")
+        for person, named_choice in vote.named.items():
+            validate.ident(person, "person")
+            validate.choice(VoteChoice, named_choice, "named vote")
+        for fc in vote.faction_counts:
+            validate.ident(fc.faction_id, "faction")
+            for value in (fc.yes, fc.no, fc.abstain):
+                validate.whole_number(value, "A faction's count")
+    if data.present is not None:
+        validate.idents(data.present, "person")
+    validate.idents(data.recused, "person")
+    for recusal_reason in data.recused.values():
+        if recusal_reason is not None:
+            validate.text(recusal_reason, "The reason of a recusal", required=False, max_length=2000)
+    for label, given in (
+        ("The wording", data.wording),
+        ("The resolution text", data.resolution_text),
+        ("The body referred to", data.referred_to),
+    ):
+        if given is not None:
+            validate.text(given, label, required=False)
+    if data.late_item_approval is not None:
+        validate.whole_number(data.late_item_approval, "The approval of a late item")
+    return data
+
+
+def _foreign(
+    session: Session, model: type[Person] | type[Faction], ids: set[int], municipality_id: int
+) -> set[int]:
+    """The ids that are not of this municipality."""
+    if not ids:
+        return set()
+    known = set(
+        session.scalars(select(model.id).where(model.id.in_(ids), model.municipality_id == municipality_id))
+    )
+    return ids - known
+
+
 def _check(
     session: Session, meeting: Meeting, item: AgendaItem, step: Consultation, paper: Paper, data: ResultInput
 ) -> _Checked:
     """Every rule a result must satisfy; raises a domain error naming the broken rule."""
-    outcome = Outcome(data.outcome)
+    outcome = Outcome(_validated(data).outcome)
     if outcome not in RECORDABLE_OUTCOMES:
         raise RuleViolation(f"The outcome '{outcome.value}' cannot be recorded at a meeting")
     role = ConsultationRole(step.role)
@@ -164,6 +215,22 @@ def _check(
     )
     if not present:
         raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
+    named = {p for vote in data.votes for p in vote.named}
+    unknown = _foreign(session, Person, set(present) | set(data.recused) | named, paper.municipality_id)
+    if unknown:
+        raise RuleViolation(f"Persons not of this municipality: {sorted(unknown)}", persons=sorted(unknown))
+    unknown = _foreign(
+        session,
+        Faction,
+        {fc.faction_id for v in data.votes for fc in v.faction_counts},
+        paper.municipality_id,
+    )
+    if unknown:
+        raise RuleViolation(f"Factions not of this municipality: {sorted(unknown)}", factions=sorted(unknown))
+    if outcome is Outcome.withdrawn:
+        if data.votes:
+            raise VoteInconsistent("A withdrawal (Zurückziehung) is declared, not voted on")
+        return _Checked(outcome, (data.wording or "").strip() or OUTCOME_WORDING[outcome], present, None)
     day = meeting.start.astimezone(BERLIN).date()
     body_seats = seats(session, step.body_id, day)
     member_ids = {s.person_id for s in body_seats}
@@ -314,36 +381,63 @@ def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation,
 def _insert_referral(
     session: Session, paper: Paper, step: Consultation, body: Body, now: dt.datetime
 ) -> Consultation:
-    """'verwiesen an …': a new stage for the named body right after this one; later stages move back.
-
-    When the deciding body refers the paper, it must come back to it: a new deciding step for the same body
-    follows the referral.
+    """'verwiesen an …': the named body deliberates in a new stage right after this one; later stages move
+    back. If that body already has an open step later in the plan, that step moves up instead of a second
+    one appearing. When the deciding body refers the paper, it comes back to it afterwards.
     """
-    inserted = [(body, ConsultationRole.preliminary)]
-    if step.authoritative:
-        inserted.append((step.body, ConsultationRole(step.role)))
-    for other in paper.consultations:
-        if other.stage > step.stage:
-            other.stage += len(inserted)
-            other.modified_at = now
-    new_steps = [
-        Consultation(
-            paper_id=paper.id,
-            body_id=new_body.id,
-            stage=step.stage + offset,
-            position=0,
-            role=role.value,
-            authoritative=role is ConsultationRole.decision,
-            state=CONSULTATION_MACHINE.initial.value,
-            referred_from_id=step.id,
-            resolution_text=step.resolution_text,
-            created_at=now,
-            modified_at=now,
-        )
-        for offset, (new_body, role) in enumerate(inserted, start=1)
+    waiting = [
+        s
+        for s in paper.consultations
+        if s.body_id == body.id and s.stage > step.stage and s.state in OPEN_STEP_STATES
     ]
-    session.add_all(new_steps)
-    return new_steps[0]
+    if any(s.authoritative for s in waiting):
+        raise RuleViolation(
+            f"{body.name} decides this paper anyway; refer it to a body that is not already its deciding step",
+            german=f"{body.name} entscheidet ohnehin über die Vorlage; eine Verweisung dorthin ist nicht möglich",
+        )
+    moved = waiting[0] if waiting else None
+    others = [s for s in paper.consultations if s is not moved]
+    if moved is not None and not any(s.stage == moved.stage for s in others):
+        for other in others:  # its stage empties: close the gap
+            if other.stage > moved.stage:
+                other.stage -= 1
+    returns = step.authoritative
+    for other in others:
+        if other.stage > step.stage:
+            other.stage += 2 if returns else 1
+            other.modified_at = now
+    if moved is not None:
+        moved.stage, moved.position, moved.referred_from_id, moved.modified_at = (
+            step.stage + 1,
+            0,
+            step.id,
+            now,
+        )
+        target = moved
+    else:
+        target = _new_step(paper, step, body, ConsultationRole.preliminary, step.stage + 1, now)
+        session.add(target)
+    if returns:
+        session.add(_new_step(paper, step, step.body, ConsultationRole(step.role), step.stage + 2, now))
+    return target
+
+
+def _new_step(
+    paper: Paper, origin: Consultation, body: Body, role: ConsultationRole, stage: int, now: dt.datetime
+) -> Consultation:
+    return Consultation(
+        paper_id=paper.id,
+        body_id=body.id,
+        stage=stage,
+        position=0,
+        role=role.value,
+        authoritative=role is ConsultationRole.decision,
+        state=CONSULTATION_MACHINE.initial.value,
+        referred_from_id=origin.id,
+        resolution_text=origin.resolution_text,
+        created_at=now,
+        modified_at=now,
+    )
 
 
 def _carry_result(
@@ -374,19 +468,36 @@ def _apply(
     data: ResultInput,
     checked: _Checked,
     now: dt.datetime,
+    actor: str,
 ) -> list[str]:
     """Apply the outcome's effect to the step, the paper and the rest of the Beratungsfolge."""
     effect = EFFECTS[outcome]
     events: list[str] = []
+    before_step = snapshot(step)
     CONSULTATION_MACHINE.fire(step, effect.step_trigger, what=f"step {step.id} ({step.body.name})")
     _carry_result(paper, step, outcome, data, checked, now)
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="consultation.dealt_with",
+        entity=step,
+        now=now,
+        before=before_step,
+        paper_id=paper.id,
+        meeting_id=step.meeting_id,
+    )
     if effect.inserts_referral and checked.referred_to is not None:
         _insert_referral(session, paper, step, checked.referred_to, now)
         session.flush()
         session.refresh(paper, ["consultations"])
     if effect.paper_trigger:
-        fire_paper(paper, effect.paper_trigger)
-        close_open_steps(paper, outcome if effect.closes_paper else Outcome.settled, now)
+        if effect.closes_paper:
+            paper.closing_reason = checked.wording
+        fire_paper_audited(session, paper, effect.paper_trigger, actor=actor, now=now, reason=checked.wording)
+        close_open_steps(
+            session, paper, outcome if effect.closes_paper else Outcome.settled, actor=actor, now=now
+        )
         if outcome in DECIDING_OUTCOMES:
             paper.decided_at = now
             events.append("PaperDecided")
@@ -397,7 +508,7 @@ def _apply(
         and all_finished(paper.consultations)
         and PaperKind(paper.kind) not in DECIDED_KINDS
     ):
-        fire_paper(paper, "note")
+        fire_paper_audited(session, paper, "note", actor=actor, now=now)
         paper.decided_at = now
         events.append("PaperNoted")
     paper.modified_at = now
@@ -458,8 +569,6 @@ def record_result(
         )
         _fill(row, result, checked)
         session.add(row)
-        before_step = snapshot(step)
-        events = _apply(session, paper, step, checked.outcome, result, checked, now)
         item.modified_at = meeting.modified_at = now
         session.flush()
         record_audit(
@@ -472,16 +581,7 @@ def record_result(
             paper_id=paper.id,
             meeting_id=meeting.id,
         )
-        record_audit(
-            session,
-            actor=actor,
-            action="consultation.dealt_with",
-            entity=step,
-            now=now,
-            before=before_step,
-            paper_id=paper.id,
-            meeting_id=meeting.id,
-        )
+        events = _apply(session, paper, step, checked.outcome, result, checked, now, actor)
         emit(
             session,
             "ResultRecorded",
@@ -520,6 +620,12 @@ def correct_result(
         row = item.result
         if row is None:
             raise RuleViolation(f"No result recorded for TOP {item.number} yet; record it first")
+        if meeting.state == "minutes_approved":
+            raise TransitionNotAllowed(
+                "The minutes of this meeting are approved; a result can no longer be corrected",
+                german="Die Niederschrift ist genehmigt; das Ergebnis kann nicht mehr berichtigt werden",
+                state=meeting.state,
+            )
         if expected_revision is not None and row.revision != expected_revision:
             raise Conflict(
                 f"The result was corrected in the meantime (revision {row.revision})", revision=row.revision

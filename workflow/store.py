@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflow import validate
 from workflow.errors import NotFound
 from workflow.models import Base, Body, Membership, Municipality, utcnow
 from workflow.profile import BodySettings, BodySettingsOverride, NoticeRules, Profile, load_profile
@@ -35,9 +36,7 @@ GERMAN_NAMES = {
 def clock(now: dt.datetime | None) -> dt.datetime:
     if now is None:
         return utcnow()
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    return now.astimezone(dt.UTC)
+    return validate.aware(now, "now").astimezone(dt.UTC)
 
 
 def get(session: Session, model: type[T], id_: int, *, lock: bool = False) -> T:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from tests.conftest import Database
 from tests.scenario import Scenario
 from workflow import meetings
-from workflow.errors import NoticePeriodViolation, QuorumNotMet, VoteInconsistent
+from workflow.errors import NoticePeriodViolation, QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.meetings import invitation_deadline
 from workflow.models import (
     AgendaItem,
@@ -136,7 +136,7 @@ def test_more_votes_than_voting_members_present_are_refused_naming_the_rule(db: 
 
     with pytest.raises(VoteInconsistent, match="> 11 anwesende"):
         sc.record(item.id, Outcome.recommended, VoteInput(6, 3, 3))
-    with pytest.raises(VoteInconsistent, match="negative"):
+    with pytest.raises(RuleViolation, match="The count 'Nein' must lie between 0 and 100000, not -1"):
         sc.record(item.id, Outcome.recommended, VoteInput(8, -1, 0))
     sc.record(item.id, Outcome.recommended, VoteInput(8, 2, 1))
     assert sc.steps(paper.id)["magistrat"].state == "dealt_with"
