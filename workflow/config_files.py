@@ -59,6 +59,8 @@ def _german(error: Any) -> str:
         return f"ungültiger Wert {error.get('input')!r}; erlaubt: {ctx.get('expected', '')}"
     if kind == "greater_than_equal":
         return f"muss mindestens {ctx.get('ge')} sein"
+    if kind == "less_than_equal":
+        return f"darf höchstens {ctx.get('le')} sein"
     if kind == "greater_than":
         return f"muss größer als {ctx.get('gt')} sein"
     if kind == "value_error":
@@ -164,7 +166,21 @@ def validate(path: Path, data: Any, lines: dict[Location, int], model: type[T]) 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise_for(path, lines, [(tuple(err["loc"]), _german(err)) for err in exc.errors()])
+        errors = exc.errors()
+        # A list whose items failed also reports itself as too short; only the items' errors are news.
+        failing_prefixes = {tuple(e["loc"][:-1]) for e in errors if len(e["loc"]) > 1}
+        errors = [
+            e
+            for e in errors
+            if not (
+                e["type"] == "too_short"
+                and any(
+                    p[: len(e["loc"])] == tuple(e["loc"]) and len(p) >= len(e["loc"])
+                    for p in failing_prefixes
+                )
+            )
+        ]
+        raise_for(path, lines, [(tuple(err["loc"]), _german(err)) for err in errors])
     raise AssertionError("unreachable")  # pragma: no cover
 
 

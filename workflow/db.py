@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflow.errors import Conflict, VersionConflict
+from workflow.errors import Conflict, RuleViolation, VersionConflict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_TRANSACTION = "gremienlauf_write_transaction"  # execution option: this transaction will write
@@ -96,9 +96,18 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
             "Someone else changed this record in the meantime; reload and try again", detail=str(exc)
         ) from exc
     except IntegrityError as exc:
-        raise Conflict(
-            "The change conflicts with data recorded at the same time by someone else; reload and try again",
-            detail=str(exc.orig),
+        # Only a unique constraint is a race another writer won; any other violation is bad input that
+        # slipped past the checks, and retrying it would not help.
+        unique = getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+        if unique:
+            raise Conflict(
+                "The change conflicts with data recorded at the same time by someone else; reload and try again",
+                german="Jemand anderes hat gleichzeitig dasselbe erfasst; bitte neu laden",
+                detail=str(exc.orig),
+            ) from exc
+        raise RuleViolation(
+            "The change refers to something that does not exist or leaves out a required value",
+            detail=str(exc.orig).splitlines()[0],
         ) from exc
     except DBAPIError as exc:
         # PostgreSQL: deadlock_detected, serialization_failure, lock_not_available; SQLite: database locked.

@@ -79,7 +79,7 @@ class BodySpec(_Strict):
     kind: BodyKind
     name: str
     short_name: str
-    statutory_members: int = Field(gt=0)
+    statutory_members: int = Field(gt=0, le=10_000)
     tags: tuple[str, ...] = ()
     settings: BodySettingsOverride = BodySettingsOverride()
     members: tuple[MemberSpec, ...] = ()
@@ -142,7 +142,9 @@ def _cross_check(spec: MunicipalityFile, profile: Profile) -> list[tuple[Locatio
                             f"'{member.substitute_of}' ist nicht Mitglied dieses Gremiums",
                         )
                     )
-            if member.since and member.until and member.until < member.since:
+            if member.substitute_of is not None and member.substitute_of == member.person:
+                problems.append(((*m_at, "substitute_of"), "niemand vertritt sich selbst"))
+            if member.until and member.until < (member.since or spec.term_start):
                 problems.append(((*m_at, "until"), "endet vor dem Beginn"))
             if member.role is not MembershipRole.substitute and member.voting_right and member.until is None:
                 voting_regular += 1

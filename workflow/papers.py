@@ -37,6 +37,7 @@ from workflow.search import refresh_search_text
 from workflow.store import by_key, clock, get, municipality_by_key, profile_of
 from workflow.vocabulary import (
     OUTCOME_WORDING,
+    BodyKind,
     ConsultationRole,
     ConsultationState,
     Outcome,
@@ -513,6 +514,15 @@ def plan_consultations(
                 for stage in stages
             ]
             check_plan(kind, plan)
+            for step in (s for stage in plan for s in stage if s.authoritative):
+                kind_spec = profile.body_kinds.get(BodyKind(step.body.kind))
+                if kind_spec is None or not kind_spec.may_decide:
+                    raise PlanInvalid(
+                        f"{step.body.name} decides only matters delegated to it; for a delegated matter plan "
+                        f"with decided_by='{step.body.key}'",
+                        german=f"{step.body.name} entscheidet nur übertragene Angelegenheiten; dafür "
+                        f"„entscheidet: {step.body.key}“ angeben",
+                    )
         before = {"plan": [_step_view(c) for c in existing]}
         for old in existing:
             session.delete(old)

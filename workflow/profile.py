@@ -41,13 +41,18 @@ class NoticeRule(_Strict):
     legal_basis: str = ""
 
     def describe(self) -> str:
+        event = {
+            NoticeReference.receipt: "Zugang",
+            NoticeReference.dispatch: "Absendung",
+            NoticeReference.posting: "Bereitstellung",
+        }[self.reference]
         match self.counting:
             case NoticeCounting.full_days_between:
-                return f"{self.amount} volle Tage zwischen Zugang und Sitzungstag"
+                return f"{self.amount} volle Tage zwischen {event} und Sitzungstag"
             case NoticeCounting.including_meeting_day:
-                return f"{self.amount} Tage einschließlich des Sitzungstags"
+                return f"{self.amount} Tage ab {event} einschließlich des Sitzungstags"
             case NoticeCounting.hours_before_start:
-                return f"{self.amount} Stunden vor Sitzungsbeginn"
+                return f"{self.amount} Stunden zwischen {event} und Sitzungsbeginn"
 
 
 class NoticeRules(_Strict):

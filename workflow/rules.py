@@ -268,7 +268,7 @@ def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], ti
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=BERLIN)
+    return dt.datetime.combine(day, dt.time(23, 59, 59, 999_999), tzinfo=BERLIN)
 
 
 def latest_dispatch(meeting_start: dt.datetime, rule: NoticeRule, receipt_lag_days: int) -> dt.datetime:

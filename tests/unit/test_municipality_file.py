@@ -476,3 +476,42 @@ def test_a_file_that_is_not_a_mapping_is_refused_in_german(tmp_path: Path, text:
     message = str(_error(path))
     assert message.startswith(str(path))
     assert "should" not in message
+
+
+def test_nobody_stands_in_for_themselves(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {
+            25: (
+                "      - {person: dirk, role: substitute, faction: spd, substitute_of: bernd}",
+                "      - {person: dirk, role: substitute, faction: spd, substitute_of: dirk}",
+            )
+        },
+    )
+    assert "Zeile 25, bodies[0].members[3].substitute_of: niemand vertritt sich selbst" in str(_error(path))
+
+
+def test_a_membership_cannot_end_before_the_term_starts(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        {
+            23: (
+                "      - {person: bernd, faction: spd}",
+                "      - {person: bernd, faction: spd, until: 2020-12-31}",
+            )
+        },
+    )
+    assert str(_error(path)) == f"{path}, Zeile 23, bodies[0].members[1].until: endet vor dem Beginn"
+
+
+def test_an_error_inside_a_list_is_reported_once_not_also_as_an_empty_list(tmp_path: Path) -> None:
+    path = _write(tmp_path, {16: ("    kind: executive", "    kind: boss")})
+    message = str(_error(path))
+    assert message.startswith(f"{path}, Zeile 16, bodies[0].kind: ungültiger Wert 'boss'")
+    assert "darf nicht leer sein" not in message
+    assert len(message.splitlines()) == 1
+
+
+def test_an_absurd_statutory_number_is_refused_before_it_reaches_the_database(tmp_path: Path) -> None:
+    path = _write(tmp_path, {19: ("    statutory_members: 3", "    statutory_members: 99999999999")})
+    assert str(_error(path)) == f"{path}, Zeile 19, bodies[0].statutory_members: darf höchstens 10000 sein"

@@ -183,11 +183,12 @@ def test_nrw_notice_counts_from_dispatch_with_no_receipt_lag(nrw: Profile) -> No
     assert nrw.notice.regular.reference is NoticeReference.dispatch
     assert set(nrw.notice.receipt_lag_days.values()) == {0}
     assert nrw.notice.urgent is not None
-    assert nrw.notice.urgent.describe() == "48 Stunden vor Sitzungsbeginn"
+    assert nrw.notice.urgent.describe() == "48 Stunden zwischen Absendung und Sitzungsbeginn"
+    assert nrw.notice.regular.describe() == "8 volle Tage zwischen Absendung und Sitzungstag"
 
 
 def test_niedersachsen_regular_notice_is_a_week_including_the_meeting_day(niedersachsen: Profile) -> None:
-    assert niedersachsen.notice.regular.describe() == "7 Tage einschließlich des Sitzungstags"
+    assert niedersachsen.notice.regular.describe() == "7 Tage ab Zugang einschließlich des Sitzungstags"
 
 
 def test_no_tie_is_decided_by_the_chair_outside_the_hessen_magistrat() -> None:

@@ -496,8 +496,10 @@ def _berlin(year: int, month: int, day: int, hour: int, minute: int = 0) -> dt.d
     return dt.datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
-def _utc(year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+def _utc(
+    year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0, micro: int = 0
+) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 def _assert_utc(moment: dt.datetime, expected: dt.datetime) -> None:
@@ -524,8 +526,8 @@ def test_hessen_three_full_days_before_a_meeting_in_winter_time() -> None:
     # Meeting Thursday 2026-03-19; 3 full days between receipt and meeting (16th, 17th, 18th): receipt by
     # Sunday 15th 23:59:59 CET; an e-mail (1 day lag) must leave by Saturday 14th 23:59:59 CET = 22:59:59 UTC.
     meeting = _berlin(2026, 3, 19, 18)
-    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 1), _utc(2026, 3, 14, 22, 59, 59))
-    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 0), _utc(2026, 3, 15, 22, 59, 59))
+    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 1), _utc(2026, 3, 14, 22, 59, 59, 999_999))
+    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 0), _utc(2026, 3, 15, 22, 59, 59, 999_999))
 
 
 def test_hessen_notice_counts_calendar_days_across_the_spring_change() -> None:
@@ -534,24 +536,30 @@ def test_hessen_notice_counts_calendar_days_across_the_spring_change() -> None:
     meeting = _berlin(2026, 4, 2, 18)
     by_portal = latest_dispatch(meeting, HESSEN.regular, 0)
     by_email = latest_dispatch(meeting, HESSEN.regular, 1)
-    _assert_utc(by_portal, _utc(2026, 3, 29, 21, 59, 59))
-    _assert_utc(by_email, _utc(2026, 3, 28, 22, 59, 59))
+    _assert_utc(by_portal, _utc(2026, 3, 29, 21, 59, 59, 999_999))
+    _assert_utc(by_email, _utc(2026, 3, 28, 22, 59, 59, 999_999))
     # Both are 23:59:59 on the wall clock, so the distance is 23 real hours, not 24.
-    assert by_portal.astimezone(BERLIN).time() == by_email.astimezone(BERLIN).time() == dt.time(23, 59, 59)
+    assert (
+        by_portal.astimezone(BERLIN).time()
+        == by_email.astimezone(BERLIN).time()
+        == dt.time(23, 59, 59, 999_999)
+    )
     assert by_portal - by_email == dt.timedelta(hours=23)
 
 
 def test_hessen_notice_by_post_counts_three_calendar_days_of_delivery() -> None:
     # Receipt by 2026-03-29 23:59:59 CEST; post (3 days) leaves by 2026-03-26 23:59:59 CET = 22:59:59 UTC.
-    _assert_utc(latest_dispatch(_berlin(2026, 4, 2, 18), HESSEN.regular, 3), _utc(2026, 3, 26, 22, 59, 59))
+    _assert_utc(
+        latest_dispatch(_berlin(2026, 4, 2, 18), HESSEN.regular, 3), _utc(2026, 3, 26, 22, 59, 59, 999_999)
+    )
 
 
 def test_hessen_notice_counts_calendar_days_across_the_autumn_change() -> None:
     # Meeting Thursday 2026-10-29 18:00 CET. Receipt by Sunday 2026-10-25 23:59:59 CET = 22:59:59 UTC;
     # e-mail one calendar day earlier: Saturday 24th 23:59:59 CEST (+02:00) = 21:59:59 UTC.
     meeting = _berlin(2026, 10, 29, 18)
-    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 0), _utc(2026, 10, 25, 22, 59, 59))
-    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 1), _utc(2026, 10, 24, 21, 59, 59))
+    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 0), _utc(2026, 10, 25, 22, 59, 59, 999_999))
+    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 1), _utc(2026, 10, 24, 21, 59, 59, 999_999))
 
 
 def test_hessen_urgent_invitation_must_arrive_by_the_day_before() -> None:
@@ -559,52 +567,57 @@ def test_hessen_urgent_invitation_must_arrive_by_the_day_before() -> None:
     # Meeting Monday 2026-03-30: receipt by Sunday 29th 23:59:59 CEST = 21:59:59 UTC; e-mail by Saturday
     # 28th 23:59:59 CET = 22:59:59 UTC.
     meeting = _berlin(2026, 3, 30, 18)
-    _assert_utc(latest_dispatch(meeting, HESSEN.urgent, 0), _utc(2026, 3, 29, 21, 59, 59))
-    _assert_utc(latest_dispatch(meeting, HESSEN.urgent, 1), _utc(2026, 3, 28, 22, 59, 59))
+    _assert_utc(latest_dispatch(meeting, HESSEN.urgent, 0), _utc(2026, 3, 29, 21, 59, 59, 999_999))
+    _assert_utc(latest_dispatch(meeting, HESSEN.urgent, 1), _utc(2026, 3, 28, 22, 59, 59, 999_999))
 
 
 def test_hessen_second_session_needs_one_full_day_between() -> None:
     assert HESSEN.second_session is not None
     # Meeting Tuesday 2026-10-27: one full day (26th) between; receipt by Sunday 25th 23:59:59 CET.
     _assert_utc(
-        latest_dispatch(_berlin(2026, 10, 27, 18), HESSEN.second_session, 0), _utc(2026, 10, 25, 22, 59, 59)
+        latest_dispatch(_berlin(2026, 10, 27, 18), HESSEN.second_session, 0),
+        _utc(2026, 10, 25, 22, 59, 59, 999_999),
     )
 
 
 def test_the_meeting_day_is_its_day_in_berlin_not_in_utc() -> None:
     # 2026-06-30 22:30 UTC is 2026-07-01 00:30 CEST: the meeting day is 1 July, so receipt by 27 June.
     meeting = _utc(2026, 6, 30, 22, 30)
-    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 0), _utc(2026, 6, 27, 21, 59, 59))
+    _assert_utc(latest_dispatch(meeting, HESSEN.regular, 0), _utc(2026, 6, 27, 21, 59, 59, 999_999))
 
 
 def test_nrw_eight_full_days_from_dispatch_means_posting_nine_days_before() -> None:
     # Meeting Tuesday 2026-04-07 17:00 CEST: the 8 full days between are 30 March .. 6 April, so the
     # invitation is dispatched by Sunday 2026-03-29 23:59:59 CEST = 21:59:59 UTC (9 days before).
-    _assert_utc(latest_dispatch(_berlin(2026, 4, 7, 17), NRW.regular, 0), _utc(2026, 3, 29, 21, 59, 59))
+    _assert_utc(
+        latest_dispatch(_berlin(2026, 4, 7, 17), NRW.regular, 0), _utc(2026, 3, 29, 21, 59, 59, 999_999)
+    )
     # One day earlier, the deadline falls on Saturday 28 March, still winter time.
-    _assert_utc(latest_dispatch(_berlin(2026, 4, 6, 17), NRW.regular, 0), _utc(2026, 3, 28, 22, 59, 59))
+    _assert_utc(
+        latest_dispatch(_berlin(2026, 4, 6, 17), NRW.regular, 0), _utc(2026, 3, 28, 22, 59, 59, 999_999)
+    )
 
 
 def test_hilden_nine_days_including_the_meeting_day() -> None:
     rule = NoticeRule(counting="including_meeting_day", amount=9)
     # Meeting Wednesday 2026-04-08: 31 March .. 8 April are 9 days, so receipt by Monday 30 March.
-    _assert_utc(latest_dispatch(_berlin(2026, 4, 8, 17), rule, 0), _utc(2026, 3, 30, 21, 59, 59))
+    _assert_utc(latest_dispatch(_berlin(2026, 4, 8, 17), rule, 0), _utc(2026, 3, 30, 21, 59, 59, 999_999))
 
 
 def test_niedersachsen_one_week_including_the_meeting_day_across_the_spring_change() -> None:
     # Meeting Tuesday 2026-04-07: receipt by Tuesday 31 March 23:59:59 CEST; post (3 days) leaves by
     # Saturday 28 March 23:59:59 CET = 22:59:59 UTC.
     meeting = _berlin(2026, 4, 7, 18)
-    _assert_utc(latest_dispatch(meeting, NDS.regular, 0), _utc(2026, 3, 31, 21, 59, 59))
-    _assert_utc(latest_dispatch(meeting, NDS.regular, 3), _utc(2026, 3, 28, 22, 59, 59))
+    _assert_utc(latest_dispatch(meeting, NDS.regular, 0), _utc(2026, 3, 31, 21, 59, 59, 999_999))
+    _assert_utc(latest_dispatch(meeting, NDS.regular, 3), _utc(2026, 3, 28, 22, 59, 59, 999_999))
 
 
 def test_niedersachsen_one_week_including_the_meeting_day_across_the_autumn_change() -> None:
     # Meeting Monday 2026-11-02: receipt by Monday 26 October 23:59:59 CET = 22:59:59 UTC; post by Friday
     # 23 October 23:59:59 CEST = 21:59:59 UTC.
     meeting = _berlin(2026, 11, 2, 18)
-    _assert_utc(latest_dispatch(meeting, NDS.regular, 0), _utc(2026, 10, 26, 22, 59, 59))
-    _assert_utc(latest_dispatch(meeting, NDS.regular, 3), _utc(2026, 10, 23, 21, 59, 59))
+    _assert_utc(latest_dispatch(meeting, NDS.regular, 0), _utc(2026, 10, 26, 22, 59, 59, 999_999))
+    _assert_utc(latest_dispatch(meeting, NDS.regular, 3), _utc(2026, 10, 23, 21, 59, 59, 999_999))
 
 
 def test_24_hours_before_a_meeting_just_after_the_spring_change_are_real_hours() -> None:
