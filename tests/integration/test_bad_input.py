@@ -227,3 +227,39 @@ def test_a_result_cannot_be_corrected_once_the_minutes_are_approved(db: Database
             result=results.ResultInput(Outcome.recommended, votes=[VoteInput(11, 0, 1)]),
             now=berlin("2013-10-31 10:00"),
         )
+
+
+def test_a_heard_body_gives_a_statement_and_the_paper_goes_on(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    paper = papers.draft_paper(
+        db.sessions,
+        actor="t",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject="Anhörung",
+        paper_date=dt.date(2013, 7, 1),
+    )
+    papers.plan_consultations(
+        db.sessions,
+        actor="t",
+        paper_id=paper.id,
+        stages=[
+            [papers.StepInput("kfp", ConsultationRole.hearing)],
+            [papers.StepInput("stvv", ConsultationRole.decision)],
+        ],
+    )
+    papers.submit_paper(db.sessions, actor="t", paper_id=paper.id, now=berlin("2013-09-10 10:00"))
+    meeting = sc.new_meeting("kfp", "2013-10-28 17:00")
+    item = sc.schedule(paper.id, "kfp", meeting.id)
+    sc.invite(meeting.id)
+    sc.attend(meeting.id)
+    with pytest.raises(RuleViolation, match="cannot end with 'recommended'"):
+        sc.record(item.id, Outcome.recommended, VoteInput(13, 0, 0))
+    sc.record(
+        item.id, Outcome.statement, VoteInput(10, 2, 1), resolution_text="Der Ausschuss begrüßt das Konzept."
+    )
+    steps = sc.steps(paper.id)
+    assert (steps["kfp"].state, steps["kfp"].outcome_wording) == ("dealt_with", "Stellungnahme abgegeben")
+    assert steps["stvv"].state == "planned"
+    assert sc.paper(paper.id).state == PaperState.in_deliberation
