@@ -22,6 +22,15 @@ from workflow.vocabulary import (
 
 FINISHED_STEP_STATES = frozenset({ConsultationState.dealt_with, ConsultationState.closed})
 OPEN_STEP_STATES = frozenset(ConsultationState) - FINISHED_STEP_STATES
+#: Steps that wait for a meeting of their body.
+WAITING_STATES = frozenset(
+    {
+        ConsultationState.planned,
+        ConsultationState.postponed,
+        ConsultationState.deferred,
+        ConsultationState.removed,
+    }
+)
 #: Paper kinds that must end in a decision (one authoritative step).
 DECIDED_KINDS = frozenset({PaperKind.beschlussvorlage, PaperKind.antrag, PaperKind.aenderungsantrag})
 

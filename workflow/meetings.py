@@ -12,11 +12,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
-from workflow.beratungsfolge import FINISHED_STEP_STATES
+from workflow.beratungsfolge import FINISHED_STEP_STATES, WAITING_STATES
 from workflow.db import transaction
 from workflow.errors import NoticePeriodViolation, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
-from workflow.models import AgendaItem, Attendance, Body, Consultation, Meeting, Membership, Paper, Person
+from workflow.models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    Consultation,
+    Meeting,
+    MeetingBody,
+    Membership,
+    Paper,
+    Person,
+)
 from workflow.papers import fire_paper_audited
 from workflow.profile import NoticeRule, Profile
 from workflow.rules import BERLIN, check_dispatch, format_berlin, latest_dispatch
@@ -156,79 +166,148 @@ def schedule_consultation(
         paper = get(session, Paper, paper_id, lock=True)  # type: ignore[arg-type]
         step = get(session, Consultation, consultation_id, lock=True)
         meeting = get(session, Meeting, meeting_id, lock=True)
-        if paper.state not in (PaperState.submitted, PaperState.in_deliberation):
-            raise TransitionNotAllowed(
-                f"Only a submitted paper can be put on an agenda; the paper is in state '{paper.state}'",
-                state=paper.state,
-            )
-        if step.body_id not in {b.id for b in meeting.bodies}:
-            raise RuleViolation(f"'{meeting.name}' is not a meeting of '{step.body.name}'")
-        if meeting.state not in ("planned", "invited"):
-            raise TransitionNotAllowed(
-                f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
-            )
-        for other in paper.consultations:
-            if other.meeting is None or other.id == step.id or other.state in FINISHED_STEP_STATES:
-                continue
-            if other.stage < step.stage and other.meeting.start >= meeting.start:
-                raise RuleViolation(
-                    f"{step.body.name} can only deliberate after {other.body.name} (an earlier stage), which "
-                    f"meets on {format_berlin(other.meeting.start)}"
-                )
-            if other.stage > step.stage and other.meeting.start <= meeting.start:
-                raise RuleViolation(
-                    f"{other.body.name} (a later stage) already meets on {format_berlin(other.meeting.start)}; "
-                    f"{step.body.name} must deliberate before that"
-                )
-        before = snapshot(step)
-        CONSULTATION_MACHINE.fire(step, "schedule", what=f"step {step.id} ({step.body.name})")
-        profile = profile_of(session, paper.municipality_id)
-        body_public = body_settings(profile, step.body).public
-        is_public = paper.public and body_public if public is None else (public and paper.public)
-        item = AgendaItem(
-            meeting_id=meeting.id,
-            number="",
-            order=_next_order(meeting),
-            public=is_public,
-            title=paper.subject,
-            consultation_id=step.id,
-            late_addition=meeting.state == "invited",
-            second_session=step.quorum_failed,
-            created_at=now,
-            modified_at=now,
-        )
-        session.add(item)
-        session.flush()
-        session.refresh(meeting, ["agenda_items"])
-        _renumber(session, meeting)
-        step.meeting_id, step.agenda_item_id, step.modified_at = meeting.id, item.id, now
-        if meeting.state == "invited":
-            CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
-        paper.modified_at = meeting.modified_at = now
-        session.flush()
-        record_audit(
-            session,
-            actor=actor,
-            action="consultation.scheduled",
-            entity=step,
-            now=now,
-            before=before,
-            paper_id=paper.id,
-            meeting_id=meeting.id,
-        )
-        if paper.state == PaperState.submitted:
-            fire_paper_audited(session, paper, "begin_deliberation", actor=actor, now=now)
-        emit(
-            session,
-            "ConsultationScheduled",
-            now,
-            paper_id=paper.id,
-            meeting_id=meeting.id,
-            consultation_id=step.id,
-            agenda_item_id=item.id,
-            late_addition=item.late_addition,
-        )
+        item = _schedule(session, paper, step, meeting, public=public, actor=actor, now=now)
     return ScheduleResult(step, item)
+
+
+def build_agenda(
+    sessions: Sessions, *, actor: str, meeting_id: int, now: dt.datetime | None = None
+) -> list[AgendaItem]:
+    """Put every step waiting for the meeting's bodies on its agenda at once, oldest submission first;
+    public items go to the public part, the others to the non-public part. One transaction: all or none."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        body_ids = list(
+            session.scalars(select(MeetingBody.body_id).where(MeetingBody.meeting_id == meeting_id))
+        )
+        if not body_ids:
+            get(session, Meeting, meeting_id)  # raises NotFound
+        waiting = [
+            (step_id, paper_id)
+            for step_id, paper_id in session.execute(
+                select(Consultation.id, Consultation.paper_id)
+                .join(Paper, Consultation.paper_id == Paper.id)
+                .where(
+                    Consultation.body_id.in_(body_ids),
+                    Consultation.state.in_([state.value for state in WAITING_STATES]),
+                    Paper.state.in_([PaperState.submitted.value, PaperState.in_deliberation.value]),
+                )
+                .order_by(Paper.submitted_at, Consultation.id)
+            )
+        ]
+        papers_by_id = lock_all(session, Paper, [paper_id for _, paper_id in waiting])
+        steps = lock_all(session, Consultation, [step_id for step_id, _ in waiting])
+        meeting = get(session, Meeting, meeting_id, lock=True)
+        items = []
+        for step_id, paper_id in waiting:
+            step = steps[step_id]
+            if _must_wait(papers_by_id[paper_id], step, meeting):
+                continue  # an earlier stage meets later than this meeting: not yet
+            items.append(
+                _schedule(session, papers_by_id[paper_id], step, meeting, public=None, actor=actor, now=now)
+            )
+        if not items:
+            raise RuleViolation(
+                "No paper is waiting for this meeting's bodies",
+                german="Für die Gremien dieser Sitzung wartet keine Vorlage",
+            )
+    return items
+
+
+def _must_wait(paper: Paper, step: Consultation, meeting: Meeting) -> bool:
+    """An earlier stage of the paper still open and not on an earlier meeting: the step must wait."""
+    return any(
+        other.stage < step.stage
+        and other.state not in FINISHED_STEP_STATES
+        and (other.meeting is None or other.meeting.start >= meeting.start)
+        for other in paper.consultations
+    )
+
+
+def _schedule(
+    session: Session,
+    paper: Paper,
+    step: Consultation,
+    meeting: Meeting,
+    *,
+    public: bool | None,
+    actor: str,
+    now: dt.datetime,
+) -> AgendaItem:
+    """Schedule one locked step on one locked meeting (the body of both use cases above)."""
+    if paper.state not in (PaperState.submitted, PaperState.in_deliberation):
+        raise TransitionNotAllowed(
+            f"Only a submitted paper can be put on an agenda; the paper is in state '{paper.state}'",
+            state=paper.state,
+        )
+    if step.body_id not in {b.id for b in meeting.bodies}:
+        raise RuleViolation(f"'{meeting.name}' is not a meeting of '{step.body.name}'")
+    if meeting.state not in ("planned", "invited"):
+        raise TransitionNotAllowed(
+            f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
+        )
+    for other in paper.consultations:
+        if other.meeting is None or other.id == step.id or other.state in FINISHED_STEP_STATES:
+            continue
+        if other.stage < step.stage and other.meeting.start >= meeting.start:
+            raise RuleViolation(
+                f"{step.body.name} can only deliberate after {other.body.name} (an earlier stage), which "
+                f"meets on {format_berlin(other.meeting.start)}"
+            )
+        if other.stage > step.stage and other.meeting.start <= meeting.start:
+            raise RuleViolation(
+                f"{other.body.name} (a later stage) already meets on {format_berlin(other.meeting.start)}; "
+                f"{step.body.name} must deliberate before that"
+            )
+    before = snapshot(step)
+    CONSULTATION_MACHINE.fire(step, "schedule", what=f"step {step.id} ({step.body.name})")
+    profile = profile_of(session, paper.municipality_id)
+    body_public = body_settings(profile, step.body).public
+    is_public = paper.public and body_public if public is None else (public and paper.public)
+    item = AgendaItem(
+        meeting_id=meeting.id,
+        number="",
+        order=_next_order(meeting),
+        public=is_public,
+        title=paper.subject,
+        consultation_id=step.id,
+        late_addition=meeting.state == "invited",
+        second_session=step.quorum_failed,
+        created_at=now,
+        modified_at=now,
+    )
+    session.add(item)
+    session.flush()
+    session.refresh(meeting, ["agenda_items"])
+    _renumber(session, meeting)
+    step.meeting_id, step.agenda_item_id, step.modified_at = meeting.id, item.id, now
+    if meeting.state == "invited":
+        CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
+    paper.modified_at = meeting.modified_at = now
+    session.flush()
+    record_audit(
+        session,
+        actor=actor,
+        action="consultation.scheduled",
+        entity=step,
+        now=now,
+        before=before,
+        paper_id=paper.id,
+        meeting_id=meeting.id,
+    )
+    if paper.state == PaperState.submitted:
+        fire_paper_audited(session, paper, "begin_deliberation", actor=actor, now=now)
+    emit(
+        session,
+        "ConsultationScheduled",
+        now,
+        paper_id=paper.id,
+        meeting_id=meeting.id,
+        consultation_id=step.id,
+        agenda_item_id=item.id,
+        late_addition=item.late_addition,
+    )
+    return item
 
 
 def add_agenda_item(

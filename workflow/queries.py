@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
 from workflow.meetings import meeting_guards
 from workflow.models import AgendaItem, AuditEvent, Consultation, Meeting, Paper
@@ -202,12 +202,7 @@ def allowed_triggers(session: Session, entity: str, id_: int, now: dt.datetime |
 
 def waiting_for(session: Session, body_id: int) -> list[Consultation]:
     """Steps of this body that wait for a meeting (planned, postponed, deferred, removed)."""
-    waiting: list[Any] = [
-        ConsultationState.planned,
-        ConsultationState.postponed,
-        ConsultationState.deferred,
-        ConsultationState.removed,
-    ]
+    waiting = [state.value for state in WAITING_STATES]
     return list(
         session.scalars(
             select(Consultation)

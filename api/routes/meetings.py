@@ -184,6 +184,20 @@ def add_agenda_item(
     )
 
 
+@router.post(
+    "/meetings/{meeting_id}/agenda",
+    response_model=schemas.MeetingOut,
+    summary="Build the agenda from every paper waiting for the meeting's bodies",
+)
+def build_agenda(
+    now: Now, town: Town, meeting_id: MeetingId, sessions: Sessions, session: ReadSession, who: Caller
+) -> JSONResponse:
+    """Oldest submission first; public items in the public part (Ö), the others in the non-public part (N)."""
+    meeting = _meeting(session, town.id, meeting_id)
+    meetings.build_agenda(sessions, actor=_coordination(who, town), meeting_id=meeting.id, now=now)
+    return _meeting_response(session, meeting.id, who, now)
+
+
 @router.get(
     "/bodies/{body}/waiting",
     response_model=list[schemas.WaitingStepOut],

@@ -263,3 +263,39 @@ def test_a_heard_body_gives_a_statement_and_the_paper_goes_on(db: Database) -> N
     assert (steps["kfp"].state, steps["kfp"].outcome_wording) == ("dealt_with", "Stellungnahme abgegeben")
     assert steps["stvv"].state == "planned"
     assert sc.paper(paper.id).state == PaperState.in_deliberation
+
+
+def test_the_agenda_is_built_from_every_paper_waiting_for_the_body(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    sc.submitted_paper(committees=["sjs"], subject="Erste", when="2013-09-02 10:00")
+    sc.submitted_paper(committees=["sjs"], subject="Zweite", when="2013-09-03 10:00")
+    sc.submitted_paper(committees=["sjs"], subject="Vertraulich", public=False, when="2013-09-04 10:00")
+    magistrat = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    items = meetings.build_agenda(
+        db.sessions, actor="t", meeting_id=magistrat.id, now=berlin("2013-09-10 10:00")
+    )
+    # The Magistrat meets in private: everything is in the non-public part, oldest submission first.
+    assert [(i.number, i.title) for i in items] == [
+        ("N 1", "Erste"),
+        ("N 2", "Zweite"),
+        ("N 3", "Vertraulich"),
+    ]
+    late = sc.submitted_paper(committees=["sjs"], subject="Noch ohne Magistrat", when="2013-09-11 10:00")
+    sjs = sc.new_meeting("sjs", "2013-10-28 17:00")
+    built = meetings.build_agenda(db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 10:00"))
+    # The three whose Magistrat step meets earlier come on; the public part first.
+    assert [(i.number, i.title) for i in built] == [
+        ("Ö 1", "Erste"),
+        ("Ö 2", "Zweite"),
+        ("N 1", "Vertraulich"),
+    ]
+    assert sc.steps(late.id)["sjs"].state == "planned"  # its earlier stage has no meeting yet
+    sc.schedule(late.id, "magistrat", magistrat.id, when="2013-09-12 11:00")
+    assert [
+        i.title
+        for i in meetings.build_agenda(
+            db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 12:00")
+        )
+    ] == ["Noch ohne Magistrat"]
+    with pytest.raises(RuleViolation, match="No paper is waiting"):
+        meetings.build_agenda(db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 13:00"))
