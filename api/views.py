@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -85,13 +86,17 @@ def etag(version: int) -> str:
     return f'"v{version}"'
 
 
-def status_out(status: PaperStatus, *, show_non_public: bool) -> schemas.PaperStatusOut:
+def status_out(
+    status: PaperStatus, *, may_see_non_public_of: Callable[[int], bool]
+) -> schemas.PaperStatusOut:
+    """Where the paper stands; a non-public agenda item only for those who may see that meeting's."""
+
     def step(s: object) -> schemas.StepStatusOut:
         out = schemas.StepStatusOut.model_validate(s)
         out.appearances = [
             schemas.AppearanceOut.model_validate(a)
             for a in getattr(s, "appearances", [])
-            if show_non_public or a.public
+            if a.public or may_see_non_public_of(a.meeting_id)
         ]
         return out
 

@@ -441,9 +441,22 @@ def invite_meeting(
         meeting.invitation_sent_at = now
         meeting.invitation_channel = (channel or regular.channel).value
         for item in meeting.agenda_items:
-            if item.consultation is not None and item.consultation.state == ConsultationState.scheduled:
-                CONSULTATION_MACHINE.fire(item.consultation, "invite", what=f"step {item.consultation.id}")
-                item.consultation.modified_at = now
+            step = item.consultation
+            if step is not None and step.state == ConsultationState.scheduled:
+                step_before = snapshot(step)
+                CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
+                step.modified_at = now
+                session.flush()
+                record_audit(
+                    session,
+                    actor=actor,
+                    action="consultation.invited",
+                    entity=step,
+                    now=now,
+                    before=step_before,
+                    paper_id=step.paper_id,
+                    meeting_id=meeting.id,
+                )
         meeting.modified_at = now
         session.flush()
         record_audit(

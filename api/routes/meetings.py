@@ -12,7 +12,15 @@ from sqlalchemy import select
 from api import schemas, views
 from api.deps import Caller, ItemId, MeetingId, Now, ReadSession, Sessions, Town
 from api.idempotency import run_idempotent
-from api.routes.papers import Cursor, IdempotencyKey, Limit, decode_cursor, encode_cursor
+from api.routes.papers import (
+    BodyKeyPath,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    SafeDateQuery,
+    decode_cursor,
+    encode_cursor,
+)
 from workflow import meetings, results
 from workflow.access import (
     Role,
@@ -24,7 +32,7 @@ from workflow.access import (
 from workflow.errors import NotFound, RuleViolation
 from workflow.models import AgendaItem, Body, Consultation, Faction, Meeting, MeetingBody, Paper
 from workflow.queries import waiting_for
-from workflow.rules import FactionCount, VoteInput
+from workflow.rules import BERLIN, FactionCount, VoteInput
 from workflow.store import by_key, get
 from workflow.vocabulary import Channel, MeetingState, VoteChoice
 
@@ -59,8 +67,8 @@ def list_meetings(
     session: ReadSession,
     body: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = None,
     state: MeetingState | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: SafeDateQuery = None,
+    date_to: SafeDateQuery = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> schemas.Page[schemas.MeetingSummary]:
@@ -73,11 +81,11 @@ def list_meetings(
         )
     if state:
         query = query.where(Meeting.state == state.value)
-    if date_from:
-        query = query.where(Meeting.start >= dt.datetime.combine(date_from, dt.time(), tzinfo=dt.UTC))
+    if date_from:  # days as they are in Berlin, where the meetings take place
+        query = query.where(Meeting.start >= dt.datetime.combine(date_from, dt.time(), tzinfo=BERLIN))
     if date_to:
         query = query.where(
-            Meeting.start < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+            Meeting.start < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=BERLIN)
         )
     after = decode_cursor(cursor)
     if after is not None:
@@ -203,7 +211,7 @@ def build_agenda(
     response_model=list[schemas.WaitingStepOut],
     summary="Papers waiting for a meeting of this body",
 )
-def waiting(town: Town, body: str, session: ReadSession, who: Caller) -> list[schemas.WaitingStepOut]:
+def waiting(town: Town, body: BodyKeyPath, session: ReadSession, who: Caller) -> list[schemas.WaitingStepOut]:
     require_same_municipality(require_role(who, Role.coordination), town.id)
     body_row = by_key(session, Body, town.id, body)
     out = []

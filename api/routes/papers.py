@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from workflow.access import (
     DRAFT_STATES,
     Forbidden,
     Role,
+    can_see_non_public_of,
     member_body_ids,
     require_cosign,
     require_edit_draft,
@@ -28,7 +29,7 @@ from workflow.access import (
     require_same_municipality,
 )
 from workflow.errors import NotFound, RuleViolation, VersionConflict
-from workflow.models import Body, Consultation, Department, Paper
+from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Paper
 from workflow.queries import paper_history, paper_status
 from workflow.search import matches
 from workflow.store import by_key, get
@@ -42,6 +43,8 @@ IdempotencyKey = Annotated[
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100, description='ETag, e.g. "v3"')]
 Cursor = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")]
 Limit = Annotated[int, Query(ge=1, le=200)]
+SafeDateQuery = Annotated[dt.date | None, Query(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))]
+BodyKeyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["stvv"])]
 
 
 def encode_cursor(value: int) -> str:
@@ -85,8 +88,8 @@ def list_papers(
     kind: PaperKind | None = None,
     body: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = None,
     department: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: SafeDateQuery = None,
+    date_to: SafeDateQuery = None,
     q: Annotated[str | None, Query(max_length=200, description="Full-text search (German stemming)")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -133,7 +136,10 @@ def _visible(query, session: ReadSession, who: Caller, town_id: int):  # type: i
     if who.role in (Role.admin, Role.coordination):
         return query
     if who.role is Role.department:
-        return query.where(published | (Paper.department_id == who.department_id))
+        cosigning = Paper.id.in_(
+            select(Cosignature.paper_id).where(Cosignature.department_id == who.department_id)
+        )
+        return query.where(published | (Paper.department_id == who.department_id) | cosigning)
     if who.role is Role.secretary:
         return query.where(published)
     bodies = member_body_ids(session, who.person_id)
@@ -334,6 +340,7 @@ def plan(
         caller = require_edit_draft(who, paper)
     else:
         caller = require_role(who, Role.coordination)
+        require_same_municipality(caller, town.id)
     stages = (
         None
         if data.stages is None
@@ -366,6 +373,7 @@ def withdraw(
         caller = require_edit_draft(who, paper)
     else:
         caller = require_role(who, Role.coordination)
+        require_same_municipality(caller, town.id)
     papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
 
@@ -404,8 +412,14 @@ def transitions(town: Town, paper_id: PaperId, session: ReadSession, who: Caller
 )
 def status(town: Town, paper_id: PaperId, session: ReadSession, who: Caller) -> schemas.PaperStatusOut:
     paper = _paper(session, town.id, paper_id, who)
-    show_non_public = who is not None and who.municipality_id == town.id
-    return views.status_out(paper_status(session, paper.id), show_non_public=show_non_public)
+    visible: dict[int, bool] = {}
+
+    def may_see(meeting_id: int) -> bool:
+        if meeting_id not in visible:
+            visible[meeting_id] = can_see_non_public_of(session, who, get(session, Meeting, meeting_id))
+        return visible[meeting_id]
+
+    return views.status_out(paper_status(session, paper.id), may_see_non_public_of=may_see)
 
 
 @router.get(
