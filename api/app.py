@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
 
 from api import errors
 from api.routes import auth, meetings, papers
+from api.schemas import ErrorOut
 from workflow.db import make_engine, make_session_factory
 from workflow.models import utcnow
 
@@ -21,15 +23,54 @@ helps, `details.german` says the same in German.
 """
 
 
-def create_app(database_url: str | None = None, *, clock: Callable[[], dt.datetime] = utcnow) -> FastAPI:
-    """The app on ``database_url`` (default: the setting); ``clock`` gives "now" to every use case."""
+def create_app(
+    database_url: str | None = None,
+    *,
+    clock: Callable[[], dt.datetime] = utcnow,
+    engine_options: dict[str, Any] | None = None,
+) -> FastAPI:
+    """The app on ``database_url`` (default: the setting); ``clock`` gives "now" to every use case;
+    ``engine_options`` go to SQLAlchemy (e.g. the pool size)."""
     app = FastAPI(title="gremienlauf", version="0.1.0", description=DESCRIPTION)
     app.state.clock = clock
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, **(engine_options or {}))
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     errors.install(app)
-    app.include_router(auth.router)
-    app.include_router(papers.router)
-    app.include_router(meetings.router)
+    for router in (auth.router, papers.router, meetings.router):
+        app.include_router(router, responses=ERROR_RESPONSES)
+    _document_optional_login(app)
     return app
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        400: "The request body is not valid JSON text",
+        401: "Not logged in, or the token has expired",
+        403: "Logged in, but this role may not do it",
+        404: "Not found, or not visible to the caller",
+        409: "Not allowed in the current state, or someone else was first",
+        412: "The If-Match ETag is stale",
+        422: "Invalid input, or a rule of the domain is broken",
+        428: "If-Match is required",
+        503: "The server is busy; try again",
+    }.items()
+}
+
+
+def _document_optional_login(app: FastAPI) -> None:
+    """The bearer token is optional (the public reads without one): say so in the OpenAPI schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    if operation.get("security") == [{"HTTPBearer": []}]:
+                        operation["security"] = [{}, {"HTTPBearer": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -42,6 +42,25 @@ def read_session(sessions: Sessions) -> Iterator[Session]:
 
 ReadSession = Annotated[Session, Depends(read_session)]
 
+
+def refresh(session: Session) -> None:
+    """Read what a use case just committed: end the read transaction (its snapshot predates the write)
+    and forget every object read so far."""
+    session.rollback()
+    session.expire_all()
+
+
+def release(session: Session) -> None:
+    """End the read transaction so its connection returns to the pool before a use case takes its own:
+    a request never holds two connections at once (under load that would exhaust the pool).
+
+    Commit, not rollback: nothing was written, and with ``expire_on_commit=False`` the objects already
+    read stay readable, where a rollback would expire them and the next attribute access would take the
+    connection back in the middle of the use case.
+    """
+    session.commit()
+
+
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
 
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.access import Forbidden, Unauthenticated
@@ -38,6 +39,10 @@ class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
 
 
+class InvalidIdempotencyKey(DomainError):
+    code = "invalid_idempotency_key"
+
+
 #: Most specific first: VersionConflict is a Conflict, QuorumNotMet a RuleViolation, …
 STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (Unauthenticated, 401),
@@ -48,6 +53,7 @@ STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (TransitionNotAllowed, 409),
     (IdempotencyKeyReused, 422),
+    (InvalidIdempotencyKey, 422),
     (RuleViolation, 422),
     (ConfigurationError, 422),
     (DomainError, 422),
@@ -107,6 +113,15 @@ def install(app: FastAPI) -> None:
             error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        # Every database connection stayed busy for the pool's whole timeout: overload, not a bug.
+        return JSONResponse(
+            error_body("busy", "The server is busy; please try again in a moment"),
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

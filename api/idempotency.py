@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.errors import IdempotencyKeyReused
+from api.errors import IdempotencyKeyReused, InvalidIdempotencyKey
 from workflow.access import Principal
 from workflow.db import transaction
 from workflow.errors import Conflict
@@ -47,7 +47,7 @@ def run_idempotent(
         status, body = compute()
         return JSONResponse(body, status_code=status, headers=headers)
     if not key.strip() or len(key) > 200:
-        raise IdempotencyKeyReused("The Idempotency-Key must have 1 to 200 characters")
+        raise InvalidIdempotencyKey("The Idempotency-Key must have 1 to 200 characters, not only spaces")
     fingerprint = _fingerprint(method, path, payload)
     stored = _reserve(sessions, who, key, method, path, fingerprint)
     if stored is not None:

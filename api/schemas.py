@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 
 from workflow.vocabulary import ConsultationRole, Outcome, PaperKind, VoteChoice
 
@@ -31,11 +41,25 @@ Text5000 = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_no
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=5000), AfterValidator(_no_nul)]
 Long = Annotated[str, StringConstraints(max_length=200_000), AfterValidator(_no_nul)]
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-SafeDate = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))]
+# Request values are taken as they are meant: true/false (not 0 or "yes"), whole numbers (not "3" or
+# 3.0), dates and times as ISO text (not Unix timestamps).
+Flag = StrictBool
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
+
+
+def _iso_text(value: object) -> object:
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        return value
+    raise ValueError("must be ISO text, e.g. 2013-10-28 or 2013-10-28T17:00:00+01:00")
+
+
+SafeDate = Annotated[
+    dt.date, BeforeValidator(_iso_text), Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))
+]
 SafeDateTime = Annotated[
     AwareDatetime,
+    BeforeValidator(_iso_text),
     AfterValidator(
         lambda v: (
             v
@@ -56,6 +80,14 @@ class Model(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorOut(BaseModel):
+    """Every error has this shape."""
+
+    error: str = Field(description="Stable code, e.g. version_conflict", examples=["version_conflict"])
+    message: str = Field(examples=["The paper was changed in the meantime (version 2, yours 1)"])
+    details: dict[str, Any] | list[Any] = Field(default_factory=dict)
 
 
 T = TypeVar("T")
@@ -103,8 +135,8 @@ class AttachmentIn(Model):
     title: Short
     file_name: Text300 | None = None
     media_type: Text100 | None = None
-    size_bytes: Annotated[int, Field(ge=0, le=10**12)] | None = None
-    public: bool = True
+    size_bytes: Annotated[StrictInt, Field(ge=0, le=MAX_ID)] | None = None
+    public: Flag = True
 
 
 class PaperCreate(Model):
@@ -115,8 +147,8 @@ class PaperCreate(Model):
     proposed_resolution: Long = ""
     justification: Long = ""
     file_reference: Text100 | None = Field(default=None, description="Aktenzeichen")
-    financial_impact: bool = False
-    public: bool = True
+    financial_impact: Flag = False
+    public: Flag = True
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=200)
     cosigners: list[Key] = Field(
         default_factory=list, max_length=50, description="Departments that must co-sign"
@@ -157,8 +189,8 @@ class PaperPatch(Model):
     justification: Long | None = None
     file_reference: Text100 | None = None
     paper_date: SafeDate | None = None
-    financial_impact: bool | None = None
-    public: bool | None = None
+    financial_impact: Flag | None = None
+    public: Flag | None = None
     signed_place: Text100 | None = None
     signed_on: SafeDate | None = None
 
@@ -330,7 +362,7 @@ class MeetingCreate(Model):
     end: SafeDateTime | None = None
     location: Text300 | None = None
     name: Text300 | None = None
-    second_session: bool = False
+    second_session: Flag = False
 
     model_config = ConfigDict(
         extra="forbid",
@@ -347,13 +379,13 @@ class AgendaItemIn(Model):
 
     consultation_id: Id | None = None
     title: Text2000 | None = None
-    public: bool | None = None
+    public: Flag | None = None
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"consultation_id": 2}]})
 
 
 class InvitationIn(Model):
-    urgent: bool = False
+    urgent: Flag = False
     urgent_reason: Text5000 | None = None
     channel: str | None = Field(default=None, pattern="^(email|post|portal)$")
 
@@ -422,7 +454,7 @@ class VoteIn(Model):
     yes: Count
     no: Count
     abstain: Count = 0
-    decisive: bool = False
+    decisive: Flag = False
     casting_vote: VoteChoice | None = None
     factions: list[FactionCountIn] = Field(default_factory=list, max_length=50)
     named: dict[Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$")], VoteChoice] = Field(
@@ -443,7 +475,7 @@ class ResultIn(Model):
     wording: Text2000 | None = None
     resolution_text: Long | None = None
     referred_to: Key | None = None
-    quorum_failed: bool = False
+    quorum_failed: Flag = False
     late_item_approval: Count | None = None
 
     model_config = ConfigDict(
@@ -456,7 +488,7 @@ class ResultIn(Model):
 
 class CorrectionIn(ResultIn):
     reason: Reason
-    expected_revision: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    expected_revision: Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None = None
 
 
 class VoteOut(Out):

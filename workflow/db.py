@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREMIENLAUF_", extra="ignore")
 
     database_url: str = "sqlite:///var/gremienlauf.sqlite3"
+    # Connections per process (PostgreSQL); a request holds at most one at a time.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
 
 
 def normalise_url(url: str) -> str:
@@ -48,6 +51,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _make_sqlite_transactions_lock(engine)
         return engine
+    if "poolclass" not in kwargs:
+        settings = Settings()
+        kwargs.setdefault("pool_size", settings.db_pool_size)
+        kwargs.setdefault("max_overflow", settings.db_max_overflow)
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

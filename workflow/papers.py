@@ -141,7 +141,7 @@ def draft_paper(
     for attachment in attachments:
         validate.text(attachment.title, "An attachment's title", max_length=300)
         if attachment.size_bytes is not None:
-            validate.whole_number(attachment.size_bytes, "An attachment's size", high=10**12)
+            validate.whole_number(attachment.size_bytes, "An attachment's size", high=validate.MAX_ID)
     with transaction(sessions) as session:
         town = municipality_by_key(session, municipality)
         dept = by_key(session, Department, town.id, department)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from api import schemas, views
-from api.deps import Caller, ItemId, MeetingId, Now, ReadSession, Sessions, Town
+from api.deps import Caller, ItemId, MeetingId, Now, ReadSession, Sessions, Town, refresh, release
 from api.idempotency import run_idempotent
 from api.routes.papers import (
     BodyKeyPath,
@@ -47,8 +47,10 @@ def _meeting(session: ReadSession, town_id: int, meeting_id: int) -> Meeting:
 
 
 def _meeting_body(session: ReadSession, meeting_id: int, who: Caller, now: dt.datetime) -> dict[str, object]:
-    session.rollback()  # the use case committed in its own transaction; read what it left
-    return views.meeting_out(session, get(session, Meeting, meeting_id), who, now).model_dump(mode="json")
+    refresh(session)  # the use case committed in its own transaction; read what it left
+    body = views.meeting_out(session, get(session, Meeting, meeting_id), who, now).model_dump(mode="json")
+    release(session)
+    return body
 
 
 def _meeting_response(session: ReadSession, meeting_id: int, who: Caller, now: dt.datetime) -> JSONResponse:
@@ -114,6 +116,7 @@ def create_meeting(
     require_same_municipality(caller, town.id)
 
     def compute() -> tuple[int, object]:
+        release(session)
         meeting = meetings.create_meeting(
             sessions,
             actor=caller.actor,
@@ -128,6 +131,7 @@ def create_meeting(
         )
         return 201, _meeting_body(session, meeting.id, who, now)
 
+    release(session)  # the idempotency record takes a connection of its own
     return run_idempotent(
         sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
     )
@@ -168,6 +172,7 @@ def add_agenda_item(
             step = get(session, Consultation, data.consultation_id)
             if get(session, Paper, step.paper_id).municipality_id != town.id:
                 raise NotFound(f"consultation {data.consultation_id} not found")
+            release(session)
             meetings.schedule_consultation(
                 sessions,
                 actor=caller.actor,
@@ -177,6 +182,7 @@ def add_agenda_item(
                 now=now,
             )
         else:
+            release(session)
             meetings.add_agenda_item(
                 sessions,
                 actor=caller.actor,
@@ -187,6 +193,7 @@ def add_agenda_item(
             )
         return 201, _meeting_body(session, meeting.id, who, now)
 
+    release(session)  # the idempotency record takes a connection of its own
     return run_idempotent(
         sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
     )
@@ -202,6 +209,7 @@ def build_agenda(
 ) -> JSONResponse:
     """Oldest submission first; public items in the public part (Ö), the others in the non-public part (N)."""
     meeting = _meeting(session, town.id, meeting_id)
+    release(session)
     meetings.build_agenda(sessions, actor=_coordination(who, town), meeting_id=meeting.id, now=now)
     return _meeting_response(session, meeting.id, who, now)
 
@@ -244,6 +252,7 @@ def invite(
     who: Caller,
 ) -> JSONResponse:
     meeting = _meeting(session, town.id, meeting_id)
+    release(session)
     meetings.invite_meeting(
         sessions,
         actor=_coordination(who, town),
@@ -267,6 +276,7 @@ def cancel(
     who: Caller,
 ) -> JSONResponse:
     meeting = _meeting(session, town.id, meeting_id)
+    release(session)
     meetings.cancel_meeting(
         sessions, actor=_coordination(who, town), meeting_id=meeting.id, reason=data.reason, now=now
     )
@@ -287,6 +297,7 @@ def attendance(
 ) -> JSONResponse:
     meeting = _meeting(session, town.id, meeting_id)
     caller = require_record_for(who, meeting)
+    release(session)
     meetings.record_attendance(
         sessions,
         actor=caller.actor,
@@ -308,6 +319,7 @@ def approve_minutes(
 ) -> JSONResponse:
     meeting = _meeting(session, town.id, meeting_id)
     caller = require_record_for(who, meeting)
+    release(session)
     meetings.approve_minutes(sessions, actor=caller.actor, meeting_id=meeting.id, now=now)
     return _meeting_response(session, meeting.id, who, now)
 
@@ -358,14 +370,16 @@ def _result_input(session: ReadSession, town_id: int, data: schemas.ResultIn) ->
 
 
 def _result_body(session: ReadSession, town_id: int, item_id: int) -> dict[str, object]:
-    session.rollback()
+    refresh(session)
     item = get(session, AgendaItem, item_id)
     if item.result is None:
         raise NotFound(f"No result recorded for TOP {item.number} yet")
     faction_keys = {
         f.id: f.key for f in session.scalars(select(Faction).where(Faction.municipality_id == town_id))
     }
-    return views.result_out(item.result, faction_keys).model_dump(mode="json")
+    body = views.result_out(item.result, faction_keys).model_dump(mode="json")
+    release(session)
+    return body
 
 
 def _may_see_item(session: ReadSession, who: Caller, item: AgendaItem, meeting: Meeting) -> None:
@@ -403,9 +417,11 @@ def record_result(
     given = _result_input(session, town.id, data)
 
     def compute() -> tuple[int, object]:
+        release(session)
         results.record_result(sessions, actor=caller.actor, agenda_item_id=item.id, result=given, now=now)
         return 201, _result_body(session, town.id, item.id)
 
+    release(session)  # the idempotency record takes a connection of its own
     return run_idempotent(
         sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
     )
@@ -429,6 +445,7 @@ def correct_result(
     step_body = item.consultation.body_id if item.consultation else None
     caller = require_record_for(who, meeting, step_body)
     given = _result_input(session, town.id, data)
+    release(session)
     results.correct_result(
         sessions,
         actor=caller.actor,

@@ -9,10 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from api import schemas, views
-from api.deps import Caller, Now, PaperId, ReadSession, Sessions, Town
+from api.deps import Caller, Now, PaperId, ReadSession, Sessions, Town, refresh, release
 from api.errors import PreconditionRequired
 from api.idempotency import run_idempotent
 from workflow import papers
@@ -43,7 +44,22 @@ IdempotencyKey = Annotated[
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=100, description='ETag, e.g. "v3"')]
 Cursor = Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z0-9_=-]+$")]
 Limit = Annotated[int, Query(ge=1, le=200)]
-SafeDateQuery = Annotated[dt.date | None, Query(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))]
+
+
+def _iso_date(value: object) -> object:
+    """Dates in the query are ISO dates (2013-10-28), not Unix timestamps."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    raise ValueError("must be a date like 2013-10-28")
+
+
+SafeDateQuery = Annotated[
+    dt.date | None,
+    BeforeValidator(_iso_date),
+    Query(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31), examples=["2013-10-28"]),
+]
 BodyKeyPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["stvv"])]
 
 
@@ -73,7 +89,7 @@ def _paper(session: ReadSession, town_id: int, paper_id: int, who: Caller) -> Pa
 
 def _paper_response(session: ReadSession, paper_id: int, status: int = 200) -> JSONResponse:
     """The paper as the use case left it: end the read transaction first (its snapshot predates the write)."""
-    session.rollback()
+    refresh(session)
     paper = get(session, Paper, paper_id)
     body = views.paper_out(paper).model_dump(mode="json")
     return JSONResponse(body, status_code=status, headers={"ETag": views.etag(paper.version)})
@@ -169,6 +185,7 @@ def create_paper(
             )
 
     def compute() -> tuple[int, object]:
+        release(session)
         paper = papers.draft_paper(
             sessions,
             actor=caller.actor,
@@ -191,6 +208,7 @@ def create_paper(
         with sessions() as fresh:
             return 201, views.paper_out(get(fresh, Paper, paper.id)).model_dump(mode="json")
 
+    release(session)  # the idempotency record takes a connection of its own
     response = run_idempotent(
         sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
     )
@@ -228,6 +246,7 @@ def edit_paper(
         )
     expected = _version_of(if_match)
     changes = data.model_dump(exclude_unset=True)
+    release(session)
     papers.update_draft(
         sessions, actor=caller.actor, paper_id=paper.id, changes=changes, expected_version=expected, now=now
     )
@@ -260,6 +279,7 @@ def request_cosignatures(
 ) -> JSONResponse:
     paper = _paper(session, town.id, paper_id, who)
     caller = require_edit_draft(who, paper)
+    release(session)
     papers.request_cosignatures(sessions, actor=caller.actor, paper_id=paper.id, now=now)
     return _paper_response(session, paper.id)
 
@@ -277,6 +297,7 @@ def cosign(
     paper = _paper(session, town.id, paper_id, who)
     department = by_key(session, Department, town.id, data.department)
     caller = require_cosign(who, paper, department.id)
+    release(session)
     papers.cosign(
         sessions,
         actor=caller.actor,
@@ -303,6 +324,7 @@ def return_to_draft(
     who: Caller,
 ) -> JSONResponse:
     paper, actor = _transition(session, town, paper_id, who, Role.department, Role.coordination)
+    release(session)
     papers.return_to_draft(sessions, actor=actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
 
@@ -316,6 +338,7 @@ def submit(
     now: Now, town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
 ) -> JSONResponse:
     paper, actor = _transition(session, town, paper_id, who, Role.coordination)
+    release(session)
     papers.submit_paper(sessions, actor=actor, paper_id=paper.id, now=now)
     return _paper_response(session, paper.id)
 
@@ -346,6 +369,7 @@ def plan(
         if data.stages is None
         else [[papers.StepInput(body=s.body, role=s.role) for s in stage] for stage in data.stages]
     )
+    release(session)
     papers.plan_consultations(
         sessions,
         actor=caller.actor,
@@ -374,6 +398,7 @@ def withdraw(
     else:
         caller = require_role(who, Role.coordination)
         require_same_municipality(caller, town.id)
+    release(session)
     papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
 
@@ -389,6 +414,7 @@ def settle(
     who: Caller,
 ) -> JSONResponse:
     paper, actor = _transition(session, town, paper_id, who, Role.coordination)
+    release(session)
     papers.settle_paper(
         sessions,
         actor=actor,
