@@ -270,7 +270,12 @@ def test_the_history_of_a_paper_is_its_complete_timeline_from_draft_to_decision(
     sc.deal_with(paper.id, "stvv", "2013-11-27 18:00", Outcome.adopted, VoteInput(40, 12, 7))
 
     events = history(db, paper.id)
-    per_step = ["consultation.scheduled", "consultation.invited", "result.recorded", "consultation.dealt_with"]
+    per_step = [
+        "consultation.scheduled",
+        "consultation.invited",
+        "result.recorded",
+        "consultation.dealt_with",
+    ]
     assert (
         [e.action for e in events]
         == [
