@@ -407,7 +407,7 @@ def test_an_invitation_after_the_deadline_is_refused_naming_the_deadline(db: Dat
     assert "had to be sent by 25.09.2013, 23:59 Uhr" in message
     assert "3 volle Tage zwischen Zugang und Sitzungstag, § 58 Abs. 1 Satz 2 HGO; Magistrat" in message
     assert "urgent" in message
-    assert refused.value.details["deadline"] == "2013-09-25T21:59:59+00:00"
+    assert refused.value.details["deadline"] == "2013-09-25T21:59:59.999999+00:00"
     unchanged = sc.meeting(meeting.id)
     assert (unchanged.state, unchanged.invitation_sent_at, unchanged.urgent) == ("planned", None, False)
 
@@ -471,9 +471,9 @@ def test_an_invitation_by_post_must_go_out_earlier_than_one_by_email(db: Databas
     ("meeting_start", "deadline"),
     [
         # Spring forward on 29.03.2026: receipt on Sunday 29.03. (CEST), e-mail sent by Saturday (CET).
-        ("2026-04-02 17:00", dt.datetime(2026, 3, 28, 22, 59, 59, tzinfo=dt.UTC)),
+        ("2026-04-02 17:00", dt.datetime(2026, 3, 28, 22, 59, 59, 999_999, tzinfo=dt.UTC)),
         # Fall back on 25.10.2026: receipt on Sunday 25.10. (CET), e-mail sent by Saturday (CEST).
-        ("2026-10-29 17:00", dt.datetime(2026, 10, 24, 21, 59, 59, tzinfo=dt.UTC)),
+        ("2026-10-29 17:00", dt.datetime(2026, 10, 24, 21, 59, 59, 999_999, tzinfo=dt.UTC)),
     ],
     ids=["spring-forward", "fall-back"],
 )
@@ -485,10 +485,12 @@ def test_the_hessen_deadline_counts_calendar_days_across_a_daylight_saving_chang
     with db.session() as s:
         computed = invitation_deadline(s, s.get_one(Meeting, meeting.id))
     assert computed.latest_dispatch == deadline
-    assert deadline.astimezone(BERLIN).time() == dt.time(23, 59, 59)  # the end of a Berlin calendar day
+    assert deadline.astimezone(BERLIN).time() == dt.time(
+        23, 59, 59, 999_999
+    )  # the end of a Berlin calendar day
 
     with pytest.raises(NoticePeriodViolation) as refused:
-        invite(db, meeting.id, deadline + dt.timedelta(seconds=1))
+        invite(db, meeting.id, deadline + dt.timedelta(microseconds=1))
     assert refused.value.details["deadline"] == deadline.isoformat()
     assert f"{deadline.astimezone(BERLIN):%d.%m.%Y}, 23:59 Uhr" in str(refused.value)
     assert invite(db, meeting.id, deadline).state == "invited"
