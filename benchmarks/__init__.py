@@ -1,0 +1,1 @@
+"""Speed benchmarks for the HTTP API (see benchmarks/README.md); not part of the test suite."""
