@@ -18,8 +18,7 @@ from api.routes.papers import (
     IdempotencyKey,
     Limit,
     SafeDateQuery,
-    decode_cursor,
-    encode_cursor,
+    keyset_page,
 )
 from workflow import meetings, results
 from workflow.access import (
@@ -89,15 +88,9 @@ def list_meetings(
         query = query.where(
             Meeting.start < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), tzinfo=BERLIN)
         )
-    after = decode_cursor(cursor)
-    if after is not None:
-        query = query.where(Meeting.id < after)
-    rows = list(session.scalars(query.order_by(Meeting.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = keyset_page(session, query, Meeting.id, cursor, limit)
     return schemas.Page[schemas.MeetingSummary](
-        items=[views.meeting_summary(m) for m in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+        items=[views.meeting_summary(m) for m in rows], next_cursor=next_cursor
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from api import schemas, views
 from api.deps import Caller, Now, PaperId, ReadSession, Sessions, Town, refresh, release
@@ -79,6 +80,23 @@ def decode_cursor(cursor: str | None) -> int | None:
     return value
 
 
+def keyset_page(
+    session: ReadSession,
+    query: Select[Any],
+    id_column: InstrumentedAttribute[int],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Any], str | None]:
+    """One page, newest id first, after the cursor; and the cursor of the next page (None on the last)."""
+    after = decode_cursor(cursor)
+    if after is not None:
+        query = query.where(id_column < after)
+    rows = list(session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(getattr(rows[-1], id_column.key)) if more and rows else None
+
+
 def _paper(session: ReadSession, town_id: int, paper_id: int, who: Caller) -> Paper:
     paper = get(session, Paper, paper_id)
     if paper.municipality_id != town_id:
@@ -132,15 +150,9 @@ def list_papers(
         if "\x00" in q:
             raise RuleViolation("The search text must not contain NUL characters")
         query = query.where(matches(q, session.get_bind().dialect.name))
-    after = decode_cursor(cursor)
-    if after is not None:
-        query = query.where(Paper.id < after)
-    rows = list(session.scalars(query.order_by(Paper.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = keyset_page(session, query, Paper.id, cursor, limit)
     return schemas.Page[schemas.PaperSummary](
-        items=[views.paper_summary(p) for p in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+        items=[views.paper_summary(p) for p in rows], next_cursor=next_cursor
     )
 
 
