@@ -6,8 +6,7 @@ import re
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, and_, false, func, literal
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy import ColumnElement, and_, false, func, literal_column
 
 from workflow.models import Paper
 
@@ -35,18 +34,21 @@ def refresh_search_text(paper: Paper) -> None:
     paper.search_text = search_document(paper.subject, paper.proposed_resolution, paper.justification)
 
 
+# A literal, not a bound parameter: only then does the expression match the index ix_paper_fulltext
+# (migration 0003), and PostgreSQL uses the index instead of computing to_tsvector row by row.
+GERMAN: ColumnElement[str] = literal_column("'german'::regconfig")
+
+
 def _pg_document() -> ColumnElement[object]:
-    # Must match the expression of the index ix_paper_fulltext (migration 0003) to use it.
     return func.to_tsvector(
-        literal("german").cast(REGCONFIG),
-        Paper.subject + " " + Paper.proposed_resolution + " " + Paper.justification,
+        GERMAN, Paper.subject + " " + Paper.proposed_resolution + " " + Paper.justification
     )
 
 
 def matches(query: str, dialect: str) -> ColumnElement[bool]:
     """A WHERE clause: the paper matches every word of ``query`` (German stemming on both sides)."""
     if dialect == "postgresql":
-        return _pg_document().op("@@")(func.websearch_to_tsquery(literal("german").cast(REGCONFIG), query))
+        return _pg_document().op("@@")(func.websearch_to_tsquery(GERMAN, query))
     terms = [s for s in stems(query) if s]
     if not terms:
         return false()

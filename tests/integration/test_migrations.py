@@ -60,3 +60,17 @@ def test_the_german_full_text_index_exists_on_postgresql(pg: Database) -> None:
         ).scalar_one()
     assert "to_tsvector('german'::regconfig" in definition
     assert "USING gin" in definition
+
+
+def test_the_search_uses_the_german_full_text_index(pg: Database) -> None:
+    from sqlalchemy import select
+
+    from workflow.models import Paper
+    from workflow.search import matches
+
+    query = select(Paper.id).where(matches("Städtepartnerschaft", "postgresql"))
+    with pg.engine.connect() as conn:
+        conn.execute(text("SET enable_seqscan = off"))  # a tiny test table: make the index the only way
+        compiled = query.compile(conn)  # with its parameters bound as the driver sends them
+        plan = "\n".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
+    assert "ix_paper_fulltext" in plan, plan
