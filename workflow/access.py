@@ -274,6 +274,16 @@ def require_edit_draft(who: Principal | None, paper: Paper) -> Principal:
     return who
 
 
+def require_manage_paper(who: Principal | None, paper: Paper) -> Principal:
+    """Planning or withdrawing: a draft by those who may edit it, a submitted paper by the coordination
+    office of its municipality."""
+    if PaperState(paper.state) in DRAFT_STATES:
+        return require_edit_draft(who, paper)
+    caller = require_role(who, Role.coordination)
+    require_same_municipality(caller, paper.municipality_id)
+    return caller
+
+
 def require_cosign(who: Principal | None, paper: Paper, department_id: int) -> Principal:
     who = require_role(who, Role.department, Role.coordination)
     require_same_municipality(who, paper.municipality_id)

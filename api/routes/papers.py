@@ -26,6 +26,7 @@ from workflow.access import (
     member_body_ids,
     require_cosign,
     require_edit_draft,
+    require_manage_paper,
     require_read_paper,
     require_role,
     require_same_municipality,
@@ -371,11 +372,7 @@ def plan(
 ) -> JSONResponse:
     """Editable until one of its steps is on an agenda."""
     paper = _paper(session, town.id, paper_id, who)
-    if PaperState(paper.state) in DRAFT_STATES:
-        caller = require_edit_draft(who, paper)
-    else:
-        caller = require_role(who, Role.coordination)
-        require_same_municipality(caller, town.id)
+    caller = require_manage_paper(who, paper)
     stages = (
         None
         if data.stages is None
@@ -405,11 +402,7 @@ def withdraw(
     who: Caller,
 ) -> JSONResponse:
     paper = _paper(session, town.id, paper_id, who)
-    if PaperState(paper.state) in DRAFT_STATES:
-        caller = require_edit_draft(who, paper)
-    else:
-        caller = require_role(who, Role.coordination)
-        require_same_municipality(caller, town.id)
+    caller = require_manage_paper(who, paper)
     release(session)
     papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
