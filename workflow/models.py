@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -538,3 +539,31 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)  # None while the first request runs
     response: Mapped[Any | None] = mapped_column(JsonType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class StoredFile(Timestamped, Base):
+    """A generated document (Vorlage, invitation, minutes, resolution extract) or its PDF derivative.
+
+    Each rendering is kept as its own row: ``output_key`` is deterministic (what was rendered, from which
+    event), so a task that runs twice finds its earlier output instead of writing a second copy. A PDF points to
+    its DOCX master through ``master_file_id``. ``public`` follows the subject (a non-public paper's or
+    agenda item's documents are never published).
+    """
+
+    __tablename__ = "stored_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # vorlage, invitation, minutes, resolution_extract
+    paper_id: Mapped[int | None] = mapped_column(ForeignKey("paper.id"), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meeting.id"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # 1, 2, … per subject and kind
+    output_key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))  # what a reader sees, e.g. "Beschlussvorlage 1562/13"
+    file_name: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    master_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"), index=True)
+    public: Mapped[bool] = mapped_column(Boolean)
