@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.audit import record_audit
 from workflow.db import transaction
 from workflow.errors import Conflict, DomainError, NotFound, RuleViolation
-from workflow.models import ApiToken, Body, Department, Meeting, Membership, Paper, Person, User
+from workflow.models import ApiToken, Body, Department, Meeting, Membership, Paper, Person, User, UserBody
 from workflow.store import by_key, clock, municipality_by_key
 from workflow.vocabulary import PaperState
 
@@ -182,21 +182,34 @@ def login(
 
 
 def principal_for_token(session: Session, token: str, now: dt.datetime | None = None) -> Principal:
-    """The caller behind a bearer token, or Unauthenticated if it is unknown or expired."""
+    """The caller behind a bearer token, or Unauthenticated if it is unknown or expired.
+
+    One round trip (token, user and the bodies the user is secretary of, outer-joined): every request
+    with a login pays for this, so it is kept to a single statement.
+    """
     now = clock(now)
-    row = session.get(ApiToken, _token_hash(token))
-    if row is None or row.expires_at <= now:
+    rows = session.execute(
+        select(ApiToken.expires_at, User, UserBody.body_id)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(UserBody, UserBody.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token))
+    ).all()
+    if not rows or rows[0][0] <= now:
         raise Unauthenticated(
             "The token is unknown or has expired; log in again",
             german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
         )
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    user: User = rows[0][1]
+    if not user.active:
         raise Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt")
-    return principal_of(user)
+    return _principal(user, frozenset(body_id for _, _, body_id in rows if body_id is not None))
 
 
 def principal_of(user: User) -> Principal:
+    return _principal(user, frozenset(b.id for b in user.bodies))
+
+
+def _principal(user: User, body_ids: frozenset[int]) -> Principal:
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -204,7 +217,7 @@ def principal_of(user: User) -> Principal:
         municipality_id=user.municipality_id,
         department_id=user.department_id,
         person_id=user.person_id,
-        body_ids=frozenset(b.id for b in user.bodies),
+        body_ids=body_ids,
     )
 
 

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     # Connections per process (PostgreSQL); a request holds at most one at a time.
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # Test each pooled connection before use (one extra round trip per checkout); it spares the first
+    # request after a database restart an error. Off, a dead connection fails one request and the pool
+    # is then renewed.
+    db_pool_pre_ping: bool = True
 
 
 def normalise_url(url: str) -> str:
@@ -55,7 +59,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         settings = Settings()
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_max_overflow)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=Settings().db_pool_pre_ping, **kwargs)
 
 
 def _make_sqlite_transactions_lock(engine: Engine) -> None:

@@ -124,7 +124,12 @@ class Person(Timestamped, Base):
 
     @property
     def name(self) -> str:
-        return " ".join(part for part in (self.title, self.given_name, self.family_name) if part)
+        return full_name(self.title, self.given_name, self.family_name)
+
+
+def full_name(title: str | None, given_name: str, family_name: str) -> str:
+    """'Dr. Erika Muster': how a person is named in messages and documents."""
+    return " ".join(part for part in (title, given_name, family_name) if part)
 
 
 class Body(Timestamped, Base):

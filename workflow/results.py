@@ -30,12 +30,14 @@ from workflow.models import (
     ItemPresence,
     ItemResult,
     Meeting,
+    Municipality,
     NamedVote,
     Paper,
     Person,
     Recusal,
     Vote,
     VoteFactionCount,
+    full_name,
 )
 from workflow.papers import close_open_steps, fire_paper_audited
 from workflow.profile import Profile
@@ -216,7 +218,20 @@ def _check(
     if not present:
         raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
     named = {p for vote in data.votes for p in vote.named}
-    unknown = _foreign(session, Person, set(present) | set(data.recused) | named, paper.municipality_id)
+    day = meeting.start.astimezone(BERLIN).date()
+    body_seats = seats(session, step.body_id, day)
+    member_ids = {s.person_id for s in body_seats}
+    given = set(present) | set(data.recused) | named
+    # One read for both: are the persons given of this municipality, and the members' names for messages.
+    people = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
+            ).where(Person.id.in_(given | member_ids))
+        )
+    }
+    unknown = {i for i in given if i not in people or people[i].municipality_id != paper.municipality_id}
     if unknown:
         raise RuleViolation(f"Persons not of this municipality: {sorted(unknown)}", persons=sorted(unknown))
     unknown = _foreign(
@@ -231,9 +246,6 @@ def _check(
         if data.votes:
             raise VoteInconsistent("A withdrawal (Zurückziehung) is declared, not voted on")
         return _Checked(outcome, (data.wording or "").strip() or OUTCOME_WORDING[outcome], present, None)
-    day = meeting.start.astimezone(BERLIN).date()
-    body_seats = seats(session, step.body_id, day)
-    member_ids = {s.person_id for s in body_seats}
     recused = set(data.recused)
     strangers = recused - member_ids
     if strangers:
@@ -256,11 +268,17 @@ def _check(
             second_session=item.second_session or meeting.second_session,
         )
     _check_late_item(profile, step.body, item, data, len(eligible))
-    names = {p.id: p.name for p in session.scalars(select(Person).where(Person.id.in_(member_ids)))}
-    factions = {
-        f.id: f.short_name
-        for f in session.scalars(select(Faction).where(Faction.municipality_id == paper.municipality_id))
+    names = {
+        i: full_name(people[i].title, people[i].given_name, people[i].family_name)
+        for i in member_ids
+        if i in people
     }
+    counted = {fc.faction_id for vote in data.votes for fc in vote.faction_counts}
+    factions = (  # only named in messages about faction counts: not read when there are none
+        {f.id: f.short_name for f in session.scalars(select(Faction).where(Faction.id.in_(counted)))}
+        if counted
+        else {}
+    )
     tie_rule = TieRule(settings.tie_rule)
     chairs = {s.person_id for s in body_seats if s.role is MembershipRole.chair}
     check_votes(
@@ -324,7 +342,7 @@ def _fill(result: ItemResult, data: ResultInput, checked: _Checked) -> None:
             casting_vote=vote.casting_vote.value if vote.casting_vote else None,
             faction_counts=[
                 VoteFactionCount(faction_id=fc.faction_id, yes=fc.yes, no=fc.no, abstain=fc.abstain)
-                for fc in vote.faction_counts
+                for fc in sorted(vote.faction_counts, key=lambda fc: fc.faction_id)
             ],
             named=[
                 NamedVote(person_id=pid, choice=choice.value) for pid, choice in sorted(vote.named.items())
@@ -361,14 +379,24 @@ def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation,
     The ids are read as plain columns first: a versioned object already in the session would make the
     locking load fail on a concurrent change instead of showing it.
     """
+    # The municipality comes along so that the rules find it in the session (its profile) without
+    # another round trip.
     found = session.execute(
-        select(AgendaItem.number, AgendaItem.meeting_id, AgendaItem.consultation_id, Consultation.paper_id)
+        select(
+            AgendaItem.number,
+            AgendaItem.meeting_id,
+            AgendaItem.consultation_id,
+            Consultation.paper_id,
+            Municipality,
+        )
         .outerjoin(Consultation, AgendaItem.consultation_id == Consultation.id)
+        .join(Meeting, AgendaItem.meeting_id == Meeting.id)
+        .join(Municipality, Meeting.municipality_id == Municipality.id)
         .where(AgendaItem.id == agenda_item_id)
     ).one_or_none()
     if found is None:
         get(session, AgendaItem, agenda_item_id)  # raises NotFound
-    number, meeting_id, step_id, paper_id = found  # type: ignore[misc]
+    number, meeting_id, step_id, paper_id, _ = found  # type: ignore[misc]
     if step_id is None:
         raise RuleViolation(f"TOP {number} has no paper; there is no result to record")
     paper = get(session, Paper, paper_id, lock=True)

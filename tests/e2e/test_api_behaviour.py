@@ -346,6 +346,28 @@ def test_a_retried_result_gets_the_first_answer_and_only_one_result_is_recorded(
     assert town.added_since(before) == once
 
 
+def test_the_answer_to_recording_a_result_is_what_reading_it_back_gives(shared: Api) -> None:
+    # The answer is built from memory, not read back: it must still say exactly what was stored.
+    api = shared
+    item = Town(api).held_item()
+    result = {
+        "outcome": "adopted",
+        "votes": [
+            {
+                "yes": 40,
+                "no": 12,
+                "abstain": 3,
+                "factions": [{"faction": "cdu", "no": 2}, {"faction": "spd", "yes": 3}],
+            }
+        ],
+    }
+    recorded = ok(api.post(f"/wetzlar/agenda-items/{item}/result", as_=SECRETARY, json=result), 201)
+    read_back = ok(api.get(f"/wetzlar/agenda-items/{item}/result", as_=SECRETARY))
+    assert recorded == read_back
+    assert list(recorded["votes"][0]["factions"]) == ["spd", "cdu"]  # stored order: by faction
+    assert recorded["votes"][0]["factions"]["cdu"] == [0, 2, 0]
+
+
 def test_the_same_key_with_another_body_or_on_another_path_gets_422(shared: Api) -> None:
     api = shared
     town = Town(api)
