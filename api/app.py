@@ -70,7 +70,34 @@ def _document_optional_login(app: FastAPI) -> None:
                 for operation in operations.values():
                     if operation.get("security") == [{"HTTPBearer": []}]:
                         operation["security"] = [{}, {"HTTPBearer": []}]
+                    _document_headers(operation)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+ETAG_HEADER = {
+    "description": 'Version of the paper, e.g. "v3"; send it back in If-Match to edit the draft',
+    "schema": {"type": "string"},
+}
+REPLAYED_HEADER = {
+    "description": "Present (true) when this is the stored first answer to a retry with the same Idempotency-Key",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+
+
+def _document_headers(operation: dict[str, Any]) -> None:
+    """Response headers the routes set themselves: the paper's ETag, and the replay mark of idempotent POSTs."""
+    idempotent = any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+    for status, response in operation.get("responses", {}).items():
+        if not status.startswith("2"):
+            continue
+        ref = response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+        headers = response.setdefault("headers", {})
+        if ref.endswith("/PaperOut"):
+            headers["ETag"] = ETAG_HEADER
+        if idempotent:
+            headers["Idempotent-Replayed"] = REPLAYED_HEADER
+        if not headers:
+            del response["headers"]
