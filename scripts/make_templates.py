@@ -248,11 +248,11 @@ def minutes() -> DocumentObject:
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if item.outcome %}")
     para(doc, "Ergebnis: {{ item.outcome }}", bold=True)
-    tag(doc, "{%p else %}")
+    tag(doc, "{%p elif item.has_paper %}")
     para(doc, "Ergebnis: noch nicht erfasst")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p if item.resolution %}")
-    para(doc, "Beschluss:", bold=True)
+    para(doc, "{{ item.resolution_label }}:", bold=True)
     tag(doc, "{%p for paragraph in item.resolution %}")
     para(doc, "{{ paragraph }}")
     tag(doc, "{%p endfor %}")
@@ -283,7 +283,7 @@ def resolution_extract() -> DocumentObject:
     tag(doc, "{%p endfor %}")
     para(doc, "Ergebnis: {{ item.outcome }}", bold=True)
     tag(doc, "{%p if item.resolution %}")
-    label(doc, "Beschluss:")
+    label(doc, "{{ item.resolution_label }}:")
     tag(doc, "{%p for paragraph in item.resolution %}")
     para(doc, "{{ paragraph }}")
     tag(doc, "{%p endfor %}")
@@ -331,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 differing.append(name)
         else:
             path.write_bytes(data)
-            print(f"geschrieben: {path.relative_to(ROOT)}")
+            print(f"geschrieben: {path}")
     if differing:
         print(
             "Diese Vorlagen weichen von scripts/make_templates.py ab: " + ", ".join(differing),

@@ -33,9 +33,11 @@ from workflow.queries import paper_status
 from workflow.rules import BERLIN, vote_summary
 from workflow.vocabulary import (
     PAPER_KIND_LABELS,
+    RECOMMENDING_OUTCOMES,
     VOTE_CHOICE_LABELS,
     AttendanceStatus,
     MembershipRole,
+    Outcome,
     PaperKind,
     PaperState,
     VoteChoice,
@@ -172,9 +174,11 @@ class ItemLine:
     public: bool
     reference: str
     note: str  # "nachträglich aufgenommen", "*" for a second session after a failed quorum
+    has_paper: bool  # a paper's step is dealt with here (an item like "Eröffnung" has no result)
     outcome: str
     votes: tuple[VoteLine, ...]
     recused: str
+    resolution_label: str  # "Beschluss" or, for a recommending body, "Beschlussempfehlung"
     resolution: tuple[str, ...]
 
 
@@ -189,13 +193,15 @@ def _vote_line(vote: Vote, factions: dict[int, str]) -> VoteLine:
     details: list[str] = []
     for count in vote.faction_counts:
         name = factions.get(count.faction_id, "")
-        details.append(f"{name}: {count.yes} Ja / {count.no} Nein / {count.abstain} Enthaltung(en)")
+        abstentions = "Enthaltung" if count.abstain == 1 else "Enthaltungen"
+        details.append(f"{name}: {count.yes} Ja / {count.no} Nein / {count.abstain} {abstentions}")
     by_choice: dict[str, list[str]] = {}
     for named in vote.named:
         by_choice.setdefault(named.choice, []).append(named.person.name)
     for choice in VoteChoice:
         if choice.value in by_choice:
-            details.append(f"{VOTE_CHOICE_LABELS[choice]}: {', '.join(by_choice[choice.value])}")
+            names = ", ".join(by_choice[choice.value])
+            details.append(f"Namentlich vermerkt, {VOTE_CHOICE_LABELS[choice]}: {names}")
     if vote.casting_vote:
         details.append(
             f"Bei Stimmengleichheit gab die Stimme des Vorsitzes den Ausschlag: "
@@ -225,9 +231,13 @@ def _item_line(session: Session, item: AgendaItem, factions: dict[int, str]) -> 
         public=item.public,
         reference=(paper.reference or "") if paper is not None else "",
         note=", ".join(notes),
+        has_paper=paper is not None,
         outcome=result.outcome_wording if result is not None else "",
         votes=tuple(_vote_line(v, factions) for v in result.votes) if result is not None else (),
         recused=", ".join(r.person.name for r in result.recusals) if result is not None else "",
+        resolution_label="Beschlussempfehlung"
+        if result is not None and Outcome(result.outcome) in RECOMMENDING_OUTCOMES
+        else "Beschluss",
         resolution=resolution,
     )
 
@@ -371,6 +381,8 @@ def _person_lines(session: Session, meeting: Meeting, rows: list[Attendance]) ->
                     note = ", ".join(p for p in (note, f"Vertretung für {stands_in.name}") if p)
         if not note and row.person.function:
             note = row.person.function
+        if row.status == AttendanceStatus.excused:
+            note = ", ".join(p for p in (note, "entschuldigt") if p)
         lines.append(PersonLine(row.person.name, note))
     return tuple(lines)
 
@@ -387,7 +399,18 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
     ]
     chair = _chair(session, meeting)
     present = [a for a in meeting.attendance if a.status == AttendanceStatus.present]
-    absent = [a for a in meeting.attendance if a.status != AttendanceStatus.present]
+    substitutes = {
+        m.person_id
+        for body in meeting.bodies
+        for m in body.memberships
+        if m.role == MembershipRole.substitute
+    }
+    # A substitute who was not needed is not "absent": only members are listed as missing.
+    absent = [
+        a
+        for a in meeting.attendance
+        if a.status != AttendanceStatus.present and a.person_id not in substitutes
+    ]
     return MinutesContext(
         municipality=town.name,
         meeting_name=meeting.name,
