@@ -34,6 +34,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 TEMPLATES_ENV = "GREMIENLAUF_TEMPLATES_DIR"
 PDF_TIMEOUT_SECONDS = 120
+PDF_KEY_SUFFIX = ":pdf"
+MAX_OUTPUT_KEY = 200 - len(PDF_KEY_SUFFIX)
 
 
 class DocumentKind(enum.StrEnum):
@@ -199,6 +201,9 @@ def generate_document(
     Never commits.
     """
     kind = DocumentKind(kind)
+    if not 0 < len(output_key) <= MAX_OUTPUT_KEY:
+        # stored_file.output_key holds 200 characters, and the PDF's key adds ":pdf".
+        raise ValueError(f"output_key must have 1 to {MAX_OUTPUT_KEY} characters, not {len(output_key)}")
     existing = _by_key(session, output_key)
     if existing is not None:
         return existing
@@ -293,7 +298,7 @@ def generate_pdf(
 
     Idempotent; None when soffice is not installed. Never commits.
     """
-    output_key = f"{master.output_key}:pdf"
+    output_key = f"{master.output_key}{PDF_KEY_SUFFIX}"
     existing = _by_key(session, output_key)
     if existing is not None:
         return existing
