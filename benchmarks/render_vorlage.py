@@ -47,6 +47,7 @@ from workers.documents.contexts import VorlageContext, vorlage_context
 from workers.documents.generate import DocumentKind, template_path
 from workers.documents.render import ENVIRONMENT, render
 from workflow.db import make_engine, make_session_factory, upgrade
+from workflow.models import Paper
 from workflow.municipality import example_path
 from workflow.setup import import_municipality
 
@@ -102,6 +103,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300, help="measured rounds (default 300)")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured rounds first (default 20)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--longer",
+        type=int,
+        default=1,
+        help="repeat the demo's Begründung this many times (7 is about the length of the real seed's)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="gl-bench-render-") as scratch:
@@ -115,6 +122,10 @@ def main() -> None:
         with contextlib.redirect_stdout(io.StringIO()):
             paper_id = demo._wetzlar(sessions)
         template = template_path(DocumentKind.VORLAGE)
+        if args.longer > 1:
+            with sessions() as session, session.begin():
+                paper = session.get_one(Paper, paper_id)
+                paper.justification = "\n\n".join([demo.WETZLAR_JUSTIFICATION] * args.longer)
         with sessions() as session:
             context = vorlage_context(session, paper_id)
         replacements = replacements_of(context)
@@ -154,6 +165,7 @@ def main() -> None:
     figures: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "rounds": args.rounds,
+        "longer": args.longer,
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
         "results": {},

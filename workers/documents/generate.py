@@ -54,9 +54,14 @@ TEMPLATE_FILES: dict[DocumentKind, str] = {
 
 
 def templates_dir() -> Path:
-    """Where the Word templates are: ``GREMIENLAUF_TEMPLATES_DIR``, else ``templates_docx/`` of the project."""
+    """Where the Word templates are: ``GREMIENLAUF_TEMPLATES_DIR``, else ``templates_docx/`` of the source
+    tree, else (an installed package, e.g. in the container image) ``templates_docx/`` of the working
+    directory."""
     configured = os.environ.get(TEMPLATES_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates_docx"
+    if configured:
+        return Path(configured)
+    source_tree = Path(__file__).resolve().parents[2] / "templates_docx"
+    return source_tree if source_tree.is_dir() else Path.cwd() / "templates_docx"
 
 
 def template_path(kind: DocumentKind) -> Path:
