@@ -171,7 +171,7 @@ def main() -> None:
         "results": {},
     }
     print(
-        f"Beschlussvorlage 1562/13, {args.rounds} rounds (+{args.warmup} warm-up), load {os.getloadavg()[0]:.2f}"
+        f"Beschlussvorlage 1562/13 (Begründung x{args.longer}), {args.rounds} rounds (+{args.warmup} warm-up), load {os.getloadavg()[0]:.2f}"
     )
     print(f"{'':16} {'median ms':>10} {'p95 ms':>8} {'bytes':>8}")
     for name, values in samples.items():
