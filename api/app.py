@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import auth, meetings, papers
+from api.routes import auth, documents, meetings, papers
 from api.schemas import ErrorOut
 from workflow.db import make_engine, make_session_factory
 from workflow.models import utcnow
@@ -37,7 +37,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     errors.install(app)
-    for router in (auth.router, papers.router, meetings.router):
+    for router in (auth.router, papers.router, meetings.router, documents.router):
         app.include_router(router, responses=ERROR_RESPONSES)
     _document_optional_login(app)
     return app
