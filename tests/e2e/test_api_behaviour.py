@@ -995,7 +995,10 @@ def test_hostile_input_never_gives_a_500(
 
 def test_the_openapi_schema_documents_the_etag_and_the_replay_headers(shared: Api) -> None:
     paths = shared.client.get("/openapi.json").json()["paths"]
-    papers, one_paper = paths["/api/v1/{municipality}/papers"], paths["/api/v1/{municipality}/papers/{paper_id}"]
+    papers, one_paper = (
+        paths["/api/v1/{municipality}/papers"],
+        paths["/api/v1/{municipality}/papers/{paper_id}"],
+    )
     assert set(papers["post"]["responses"]["201"]["headers"]) == {"ETag", "Idempotent-Replayed"}
     assert set(one_paper["get"]["responses"]["200"]["headers"]) == {"ETag"}
     assert set(one_paper["patch"]["responses"]["200"]["headers"]) == {"ETag"}
