@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Connections per process (PostgreSQL); a request holds at most one at a time.
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # The public base URL of this server: OParl ids are built from it (``gremienlauf serve`` sets it to the
+    # address it listens on unless it is given).
+    public_url: str = "http://127.0.0.1:8000"
 
 
 def normalise_url(url: str) -> str:
