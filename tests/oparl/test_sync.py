@@ -1,0 +1,162 @@
+"""Incremental sync: after a change, ``modified_since`` gives a client exactly the objects that changed."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Database
+from tests.oparl.conftest import BASE, oparl_client
+from tests.oparl.world import add_document
+from tests.scenario import Scenario, berlin
+from workflow.publication import depublish_paper
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome
+
+LISTS = (
+    "organizations",
+    "people",
+    "meetings",
+    "papers",
+    "agendaitems",
+    "consultations",
+    "files",
+    "memberships",
+    "locations",
+    "legislativeterms",
+)
+
+
+def everything(client: TestClient, town_id: int, query: str = "") -> dict[str, dict[str, Any]]:
+    """Every object of every list of the town (following ``next``), by id."""
+    found: dict[str, dict[str, Any]] = {}
+    for name in LISTS:
+        url: str | None = f"{BASE}/body/{town_id}/{name}?limit=50{query}"
+        while url:
+            page = client.get(url).json()
+            for obj in page["data"]:
+                assert obj["id"] not in found
+                found[obj["id"]] = obj
+            url = page["links"].get("next")
+    return found
+
+
+def _prepared(db: Database) -> tuple[Scenario, int, int]:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(committees=["sjs"], subject="Radweg an der Lahn", when="2014-01-10 10:00")
+    sc.deal_with(paper.id, "magistrat", "2014-01-20 09:00", Outcome.recommended, VoteInput(12, 0, 0))
+    meeting = sc.new_meeting("sjs", "2014-02-10 17:00")
+    item = sc.schedule(paper.id, "sjs", meeting.id)
+    sc.invite(meeting.id)
+    sc.attend(meeting.id)
+    return sc, paper.id, item.id
+
+
+def test_modified_since_after_a_result_returns_exactly_the_changed_objects(db: Database) -> None:
+    sc, paper_id, item_id = _prepared(db)
+    town_id = sc.town_id()
+    with oparl_client(db) as client:
+        before = everything(client, town_id)
+        sc.record(item_id, Outcome.recommended, VoteInput(9, 3, 1))
+        recorded_at = berlin("2014-02-10 17:30")
+        after = everything(client, town_id)
+        since = everything(client, town_id, "&modified_since=" + quote(recorded_at.isoformat()))
+    changed = {key for key in after if before.get(key) != after[key]}
+    assert {f"{BASE}/paper/{paper_id}", f"{BASE}/agendaitem/{item_id}"} <= changed
+    assert any(key.startswith(f"{BASE}/meeting/") for key in changed)
+    assert any(key.startswith(f"{BASE}/consultation/") for key in changed)
+    assert set(since) == changed
+    assert all(since[key] == after[key] for key in since)
+
+
+def test_a_new_document_raises_modified_of_its_paper_item_and_meeting(db: Database) -> None:
+    sc, paper_id, item_id = _prepared(db)
+    sc.record(item_id, Outcome.recommended, VoteInput(9, 3, 1))
+    town_id = sc.town_id()
+    with oparl_client(db) as client:
+        before = everything(client, town_id)
+        stamp = berlin("2014-02-12 08:00")
+        add_document(
+            db.sessions,
+            kind="resolution_extract",
+            name="Beschlussauszug Radweg",
+            paper_id=paper_id,
+            agenda_item_id=item_id,
+            now=stamp,
+        )
+        after = everything(client, town_id)
+        since = everything(client, town_id, "&modified_since=" + quote(stamp.isoformat()))
+    changed = {key for key in after if before.get(key) != after[key]}
+    meeting_id = sc.item(item_id).meeting_id
+    assert changed == set(since)
+    assert {
+        f"{BASE}/paper/{paper_id}",
+        f"{BASE}/agendaitem/{item_id}",
+        f"{BASE}/meeting/{meeting_id}",
+    } <= changed
+    assert sum(1 for key in changed if key.startswith(f"{BASE}/file/")) == 2  # the DOCX and its PDF
+    assert after[f"{BASE}/paper/{paper_id}"]["modified"] == "2014-02-12T08:00:00+01:00"
+
+
+def test_a_depublished_paper_is_answered_as_deleted_and_takes_its_steps_items_and_files_along(
+    db: Database,
+) -> None:
+    sc, paper_id, item_id = _prepared(db)
+    files = add_document(
+        db.sessions, kind="vorlage", name="Vorlage Radweg", paper_id=paper_id, now=berlin("2014-01-11 09:00")
+    )
+    town_id = sc.town_id()
+    with oparl_client(db) as client:
+        before = everything(client, town_id)
+        depublish_paper(
+            db.sessions,
+            actor="test",
+            paper_id=paper_id,
+            reason="Personenbezogene Daten",
+            now=berlin("2014-02-01 12:00"),
+        )
+        after = everything(client, town_id)
+        since = everything(client, town_id, "&modified_since=2014-02-01T12:00:00%2B01:00")
+        gone = [
+            f"{BASE}/paper/{paper_id}",
+            f"{BASE}/agendaitem/{item_id}",
+            *(f"{BASE}/file/{f}" for f in files),
+        ]
+        for url in gone:
+            assert url in before
+            assert url not in after
+            assert since[url]["deleted"] is True
+            answer = client.get(url)
+            assert answer.status_code == 200
+            assert answer.json() == since[url]
+        steps = [
+            key
+            for key in before
+            if key.startswith(f"{BASE}/consultation/") and before[key]["paper"] == gone[0]
+        ]
+        assert steps
+        assert all(since[step]["deleted"] for step in steps)
+        for f in files:
+            assert client.get(f"{BASE}/file/{f}/access").status_code == 404
+        meeting = client.get(before[gone[1]]["meeting"]).json()
+        assert gone[1] not in {i["id"] for i in meeting.get("agendaItem", [])}
+
+
+def test_modified_since_after_an_invitation_includes_the_paper_whose_step_was_invited(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(committees=["sjs"], subject="Radweg an der Lahn", when="2014-01-10 10:00")
+    sc.deal_with(paper.id, "magistrat", "2014-01-20 09:00", Outcome.recommended, VoteInput(12, 0, 0))
+    meeting = sc.new_meeting("sjs", "2014-02-10 17:00")
+    sc.schedule(paper.id, "sjs", meeting.id)
+    town_id = sc.town_id()
+    with oparl_client(db) as client:
+        before = everything(client, town_id)
+        sc.invite(meeting.id, days_before=10)
+        invited_at = berlin("2014-01-31 17:00")
+        after = everything(client, town_id)
+        since = everything(client, town_id, "&modified_since=" + quote(invited_at.isoformat()))
+    changed = {key for key in after if before.get(key) != after[key]}
+    assert f"{BASE}/paper/{paper.id}" in changed  # its embedded step is now 'invited'
+    assert set(since) == changed
