@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -62,7 +63,7 @@ def test_every_filter_selects_by_the_values_shown_and_is_carried_into_every_link
     whole, _ = walk(published, f"{BASE}/body/1/{name}")
     stamps = sorted({e["modified"] for e in whole} | {e["created"] for e in whole})
     middle = stamps[len(stamps) // 2]
-    for filters, keep in (
+    cases: list[tuple[dict[str, str], Callable[[dict[str, Any]], bool]]] = [
         ({"modified_since": middle}, lambda e: when(e["modified"]) >= when(middle)),
         ({"modified_until": middle}, lambda e: when(e["modified"]) <= when(middle)),
         ({"created_since": middle}, lambda e: when(e["created"]) >= when(middle)),
@@ -71,7 +72,8 @@ def test_every_filter_selects_by_the_values_shown_and_is_carried_into_every_link
             {"created_until": middle, "modified_since": stamps[0]},
             lambda e: when(e["created"]) <= when(middle),
         ),
-    ):
+    ]
+    for filters, keep in cases:
         query = "&".join(f"{k}={quote(v)}" for k, v in filters.items())
         found, pages = walk(published, f"{BASE}/body/1/{name}?limit=3&{query}")
         live = [e for e in found if not e.get("deleted")]
