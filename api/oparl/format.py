@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,7 @@ def type_url(name: str) -> str:
     return SCHEMA + name
 
 
+@lru_cache(maxsize=65_536)  # a page repeats the same stamps many times (steps created with their paper)
 def date_time(value: dt.datetime) -> str:
     """``2013-09-30T17:00:00+02:00``: Berlin offset, whole seconds, never ``Z`` nor fractions."""
     return value.astimezone(BERLIN).replace(microsecond=0).isoformat()
