@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from tests.conftest import Database
 from tests.oparl.conftest import BASE, oparl_client
 from tests.oparl.world import add_document
 from tests.scenario import Scenario, berlin
+from workflow.errors import RuleViolation
+from workflow.models import Depublication, OutboxMessage
 from workflow.publication import depublish_paper
 from workflow.rules import VoteInput
 from workflow.vocabulary import Outcome
@@ -160,3 +164,26 @@ def test_modified_since_after_an_invitation_includes_the_paper_whose_step_was_in
     changed = {key for key in after if before.get(key) != after[key]}
     assert f"{BASE}/paper/{paper.id}" in changed  # its embedded step is now 'invited'
     assert set(since) == changed
+
+
+def test_only_a_published_paper_can_be_depublished_and_only_with_a_reason(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    secret = sc.submitted_paper(
+        committees=["sjs"], public=False, subject="Vertraulich", when="2014-01-10 10:00"
+    )
+    public = sc.submitted_paper(committees=["sjs"], subject="Öffentlich", when="2014-01-10 10:00")
+    with pytest.raises(RuleViolation, match="not published"):
+        depublish_paper(db.sessions, actor="test", paper_id=secret.id, reason="Versehen")
+    with pytest.raises(RuleViolation, match="reason"):
+        depublish_paper(db.sessions, actor="test", paper_id=public.id, reason="  ")
+    depublish_paper(
+        db.sessions, actor="test", paper_id=public.id, reason="Versehen", now=berlin("2014-01-11 10:00")
+    )
+    with pytest.raises(RuleViolation, match="not published"):
+        depublish_paper(db.sessions, actor="test", paper_id=public.id, reason="noch einmal")
+    with db.session() as s:
+        events = s.scalars(
+            select(OutboxMessage.event_type).where(OutboxMessage.event_type == "PaperDepublished")
+        )
+        assert list(events) == ["PaperDepublished"]
+        assert s.scalar(select(func.count()).select_from(Depublication)) == 1 + len(sc.steps(public.id))
