@@ -40,6 +40,9 @@ class OparlEdge:
             await response(scope, receive, send)
             return
         started = False
+        head = method == "HEAD"
+        if head:  # answered like GET, without the body (Content-Length stays that of the GET)
+            scope = {**scope, "method": "GET"}
 
         async def send_with_cors(message: Message) -> None:
             nonlocal started
@@ -52,6 +55,8 @@ class OparlEdge:
                 ]
                 headers.append((b"access-control-allow-origin", b"*"))
                 message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and head:
+                message = {**message, "body": b""}
             await send(message)
 
         try:

@@ -55,6 +55,12 @@ def _parse_time(name: str, raw: str) -> dt.datetime:
             f"Der Parameter {name} braucht eine Zeitzone (z. B. +02:00)",
             f"{name}: a date-time with a UTC offset is required: {raw!r}",
         )
+    try:
+        value.astimezone(dt.UTC) + ONE_SECOND  # what the filters compute must stay within the calendar
+    except OverflowError:
+        raise OparlError(
+            400, f"Der Parameter {name} liegt außerhalb des Kalenders", f"{name}: out of range: {raw!r}"
+        ) from None
     return value
 
 

@@ -608,11 +608,7 @@ def _send_file(request: Request, object_id: str, disposition: str) -> Response:
         if _not_modified(request, etag, last_modified):
             return Response(status_code=304, headers=headers)
         headers["Content-Disposition"] = _content_disposition(disposition, row.file_name)
-        body = b"" if request.method == "HEAD" else row.content
-        response = Response(body, media_type=row.media_type, headers=headers)
-        if request.method == "HEAD":
-            response.headers["Content-Length"] = str(row.size_bytes)
-        return response
+        return Response(row.content, media_type=row.media_type, headers=headers)
 
 
 def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
@@ -632,19 +628,19 @@ def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bo
     return False
 
 
-@router.api_route("/file/{object_id}/access", methods=["GET", "HEAD"])
+@router.get("/file/{object_id}/access")
 def file_access(request: Request, object_id: str) -> Response:
     """The file itself, to be shown in the browser (no ``attachment``)."""
     return _send_file(request, object_id, "inline")
 
 
-@router.api_route("/file/{object_id}/download", methods=["GET", "HEAD"])
+@router.get("/file/{object_id}/download")
 def file_download(request: Request, object_id: str) -> Response:
     """The file itself, to be saved."""
     return _send_file(request, object_id, "attachment")
 
 
-@router.api_route("/{rest:path}", methods=["GET", "HEAD"])
+@router.get("/{rest:path}")
 def unknown(rest: str) -> OparlJSON:
     raise OparlError(
         404, "Diese Adresse gibt es in der OParl-Schnittstelle nicht", f"no such path: /oparl/v1/{rest}"

@@ -92,6 +92,8 @@ def test_non_public_files_cannot_be_read_at_all(published: Published) -> None:
         ("/body/1/papers?created_until=2014-13-01T00:00:00%2B01:00", 400),
         ("/body/1/papers?omit_internal=vielleicht", 400),
         ("/body/1/papers?after=abc", 400),
+        ("/body/1/papers?created_since=0001-01-01T00:00:00%2B01:00", 400),
+        ("/body/1/papers?modified_until=9999-12-31T23:59:59-01:00", 400),
         ("/body/1/papers?after=99999999999999999999", 400),
         ("/body/999/papers", 404),
         ("/body/abc", 404),
@@ -114,6 +116,17 @@ def test_bad_input_gets_the_error_object_with_a_proper_status(
     assert isinstance(body["message"], str)
     assert body["message"]
     assert answer.headers["access-control-allow-origin"] == "*"
+
+
+def test_head_answers_like_get_without_a_body(published: Published) -> None:
+    main = _paper(published)["mainFile"]
+    assert isinstance(main, dict)
+    for url in (f"{BASE}/system", main["accessUrl"], f"{BASE}/gibt-es-nicht"):
+        get, head = published.client.get(url), published.client.head(url)
+        assert head.status_code == get.status_code
+        assert head.content == b""
+        assert head.headers["content-length"] == get.headers["content-length"]
+        assert head.headers["access-control-allow-origin"] == "*"
 
 
 def test_writing_methods_are_refused_and_preflight_is_answered(published: Published) -> None:
