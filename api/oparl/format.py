@@ -55,6 +55,9 @@ class Urls:
     def faction(self, faction_id: int) -> str:
         return f"{self.root}/faction/{faction_id}"
 
+    def department(self, department_id: int) -> str:
+        return f"{self.root}/department/{department_id}"
+
     def person(self, person_id: int) -> str:
         return f"{self.root}/person/{person_id}"
 

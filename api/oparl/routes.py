@@ -26,6 +26,7 @@ from workflow.models import (
     AgendaItem,
     Body,
     Consultation,
+    Department,
     Depublication,
     Faction,
     Meeting,
@@ -159,15 +160,31 @@ def organizations(request: Request, body_id: str) -> OparlJSON:
         town = _town(session, body_id)
         publisher = Publisher(session, urls)
         members = _membership_ids_by_body(session, town.id)
-        entries = [
-            (f"0-{b.id:010d}", b.created_at, b.modified_at, publisher.organization(b, members.get(b.id, [])))
-            for b in session.scalars(select(Body).where(Body.municipality_id == town.id).order_by(Body.id))
-        ] + [
-            (f"1-{f.id:010d}", f.created_at, f.modified_at, publisher.faction(f))
-            for f in session.scalars(
-                select(Faction).where(Faction.municipality_id == town.id).order_by(Faction.id)
-            )
-        ]
+        entries = (
+            [
+                (
+                    f"0-{b.id:010d}",
+                    b.created_at,
+                    b.modified_at,
+                    publisher.organization(b, members.get(b.id, [])),
+                )
+                for b in session.scalars(
+                    select(Body).where(Body.municipality_id == town.id).order_by(Body.id)
+                )
+            ]
+            + [
+                (f"1-{f.id:010d}", f.created_at, f.modified_at, publisher.faction(f))
+                for f in session.scalars(
+                    select(Faction).where(Faction.municipality_id == town.id).order_by(Faction.id)
+                )
+            ]
+            + [
+                (f"2-{d.id:010d}", d.created_at, d.modified_at, publisher.department(d))
+                for d in session.scalars(
+                    select(Department).where(Department.municipality_id == town.id).order_by(Department.id)
+                )
+            ]
+        )
         return _answer(memory_page(urls, urls.body_list(town.id, "organizations"), query, entries))
 
 
@@ -429,6 +446,23 @@ def faction(request: Request, object_id: str) -> OparlJSON:
             what="Fraktion",
             object_type=None,
             serialize=lambda rows: [publisher.faction(f) for f in rows],
+        )
+
+
+@router.get("/department/{object_id}")
+def department(request: Request, object_id: str) -> OparlJSON:
+    urls = _urls(request)
+    with request.app.state.sessions() as session:
+        publisher = Publisher(session, urls)
+        return _one(
+            session,
+            urls,
+            object_id,
+            model=Department,
+            visible=None,
+            what="Fachamt",
+            object_type=None,
+            serialize=lambda rows: [publisher.department(d) for d in rows],
         )
 
 

@@ -20,6 +20,7 @@ from workflow.models import (
     AgendaItem,
     Body,
     Consultation,
+    Department,
     Depublication,
     Faction,
     ItemResult,
@@ -198,6 +199,21 @@ class Publisher:
                 "shortName": faction.short_name,
                 "organizationType": "Fraktion",
                 **stamps(faction.created_at, faction.modified_at),
+            }
+        )
+
+    def department(self, department: Department) -> dict[str, Any]:
+        """A Fachamt: the unit of the administration a paper comes from (``Paper.underDirectionOf``)."""
+        return _clean(
+            {
+                "id": self.urls.department(department.id),
+                "type": type_url("Organization"),
+                "body": self.urls.body(department.municipality_id),
+                "name": department.name,
+                "shortName": department.short_name,
+                "organizationType": "Verwaltung",
+                "classification": "Fachamt",
+                **stamps(department.created_at, department.modified_at),
             }
         )
 
@@ -653,6 +669,7 @@ class Publisher:
                         "reference": p.reference,
                         "date": date(p.paper_date),
                         "paperType": PAPER_KIND_LABELS[PaperKind(p.kind)],
+                        "underDirectionOf": [self.urls.department(p.department_id)],
                         "mainFile": serialized[main.id] if main else None,
                         "auxiliaryFile": [serialized[f.id] for f in files if main is None or f.id != main.id],
                         "consultation": steps_by_paper.get(p.id, []) if embed else None,

@@ -130,6 +130,9 @@ def test_the_meeting_shows_only_its_public_part_numbered_from_zero(published: Pu
 def test_the_beratungsfolge_maps_to_one_consultation_per_step(published: Published) -> None:
     papers = published.client.get(f"{BASE}/body/1/papers").json()["data"]
     paper = next(p for p in papers if p["reference"] == "1562/13")
+    department = published.client.get(paper["underDirectionOf"][0]).json()
+    assert department["name"].startswith("Koordinationsbüro")
+    assert department["classification"] == "Fachamt"
     steps = paper["consultation"]
     assert len(steps) >= 4
     assert [s["authoritative"] for s in steps].count(True) == 1
