@@ -9,7 +9,7 @@ Three parts:
   Beratungsfolge is public with its paper; a generated document is public when marked so and everything it
   belongs to is public.
 * **Parents follow their children**: when a row that a published object embeds is written (a step of a
-  paper, an agenda item or a result of a meeting, a document, a membership of a person), the parent's
+  paper, an agenda item or a result of a meeting, a document, a membership of a person or a body), the parent's
   ``modified_at`` is raised in the same flush. This is done with a plain UPDATE that only ever raises the
   value, so it does not bump the parent's optimistic-locking version (the parent's own data did not change,
   and an editor holding its ETag must not get a 412 for it).
@@ -181,8 +181,13 @@ def _after_file(_mapper: Mapper[Any], connection: Connection, target: StoredFile
 
 def _after_membership(_mapper: Mapper[Any], connection: Connection, target: Membership) -> None:
     stamp = _stamp(target)
-    if stamp is not None and target.person_id is not None:
+    if stamp is None:
+        return
+    # The person embeds its memberships; the body (OParl Organization) lists their URLs.
+    if target.person_id is not None:
         _raise_modified(connection, Person.__table__, Person.__table__.c.id == target.person_id, stamp)
+    if target.body_id is not None:
+        _raise_modified(connection, Body.__table__, Body.__table__.c.id == target.body_id, stamp)
 
 
 for _model, _listener in (

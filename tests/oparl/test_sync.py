@@ -14,7 +14,7 @@ from tests.oparl.conftest import BASE, oparl_client
 from tests.oparl.world import add_document
 from tests.scenario import Scenario, berlin
 from workflow.errors import RuleViolation
-from workflow.models import Depublication, OutboxMessage
+from workflow.models import Depublication, Membership, OutboxMessage
 from workflow.publication import depublish_paper
 from workflow.rules import VoteInput
 from workflow.vocabulary import Outcome
@@ -187,3 +187,29 @@ def test_only_a_published_paper_can_be_depublished_and_only_with_a_reason(db: Da
         )
         assert list(events) == ["PaperDepublished"]
         assert s.scalar(select(func.count()).select_from(Depublication)) == 1 + len(sc.steps(public.id))
+
+
+def test_a_new_membership_raises_modified_of_its_person_and_its_body(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    town_id = sc.town_id()
+    person_id, body_id = sc.person_id("baumann"), sc.body_id("kfp")
+    stamp = berlin("2014-03-01 10:00")
+    with oparl_client(db) as client:
+        before = everything(client, town_id)
+        with db.sessions.begin() as session:
+            session.add(
+                Membership(
+                    body_id=body_id,
+                    person_id=person_id,
+                    role="member",
+                    voting_right=True,
+                    start_date=stamp.date(),
+                    created_at=stamp,
+                    modified_at=stamp,
+                )
+            )
+        after = everything(client, town_id)
+        since = everything(client, town_id, "&modified_since=" + quote(stamp.isoformat()))
+    changed = {key for key in after if before.get(key) != after[key]}
+    assert {f"{BASE}/person/{person_id}", f"{BASE}/organization/{body_id}"} < changed
+    assert set(since) == changed
