@@ -154,3 +154,43 @@ def test_the_cancelled_meeting_says_so(published: Published) -> None:
     meeting = published.client.get(f"{BASE}/meeting/{published.world.cancelled_meeting}").json()
     assert meeting["cancelled"] is True
     assert meeting["meetingState"] == "abgesagt"
+
+
+def test_the_rule_checks_themselves_catch_the_mistakes_real_servers_make(published: Published) -> None:
+    checker = Crawl(published.client, None, BASE)
+    url = f"{BASE}/meeting/1"
+    checker.check_object(
+        url,
+        {
+            "id": f"{BASE}/meeting/2",  # not the URL it was fetched at
+            "type": "https://schema.oparl.org/1.1/Meeting",
+            "name": "",  # an empty string instead of leaving it out
+            "created": "2014-01-01T10:00:00+01:00",
+            "modified": "2014-01-01T10:00:00+01:00",
+            "agendaItem": [
+                {  # order counted from 1, no created/modified
+                    "id": f"{BASE}/agendaitem/1",
+                    "type": "https://schema.oparl.org/1.1/AgendaItem",
+                    "meeting": f"{BASE}/meeting/2",
+                    "order": 1,
+                }
+            ],
+        },
+        top=True,
+    )
+    checker.check_list(
+        f"{BASE}/body/1/papers",
+        {
+            "data": [
+                {"id": f"{BASE}/paper/9", "type": "https://schema.oparl.org/1.1/Paper", "deleted": True}
+            ],
+            "pagination": {},
+            "links": {},
+        },
+    )
+    problems = "\n".join(checker.problems)
+    assert "differs from the URL" in problems
+    assert "name: empty value" in problems
+    assert "orders [1]" in problems
+    assert "has no created" in problems
+    assert "deleted object" in problems
