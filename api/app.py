@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, oparl
 from api.routes import auth, documents, meetings, papers
 from api.schemas import ErrorOut
-from workflow.db import make_engine, make_session_factory
+from workflow.db import Settings, make_engine, make_session_factory
 from workflow.models import utcnow
 
 DESCRIPTION = """
@@ -28,9 +28,11 @@ def create_app(
     *,
     clock: Callable[[], dt.datetime] = utcnow,
     engine_options: dict[str, Any] | None = None,
+    public_url: str | None = None,
 ) -> FastAPI:
     """The app on ``database_url`` (default: the setting); ``clock`` gives "now" to every use case;
-    ``engine_options`` go to SQLAlchemy (e.g. the pool size)."""
+    ``engine_options`` go to SQLAlchemy (e.g. the pool size); ``public_url`` starts every OParl id
+    (default: the setting ``GREMIENLAUF_PUBLIC_URL``)."""
     app = FastAPI(title="gremienlauf", version="0.1.0", description=DESCRIPTION)
     app.state.clock = clock
     engine = make_engine(database_url, **(engine_options or {}))
@@ -39,6 +41,7 @@ def create_app(
     errors.install(app)
     for router in (auth.router, papers.router, meetings.router, documents.router):
         app.include_router(router, responses=ERROR_RESPONSES)
+    oparl.install(app, public_url or Settings().public_url)
     _document_optional_login(app)
     return app
 

@@ -146,6 +146,8 @@ def serve(
         upgrade(database_url)
     if database_url:
         os.environ["GREMIENLAUF_DATABASE_URL"] = database_url
+    # OParl ids are built from the public URL; without one set, it is the address served here.
+    os.environ.setdefault("GREMIENLAUF_PUBLIC_URL", f"http://{host}:{port}")
     typer.echo(f"gremienlauf-API unter http://{host}:{port}/docs")
     uvicorn.run("api.main:app", host=host, port=port, workers=workers)
 

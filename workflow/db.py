@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # request after a database restart an error. Off, a dead connection fails one request and the pool
     # is then renewed.
     db_pool_pre_ping: bool = True
+    # The public base URL of this server: OParl ids are built from it (``gremienlauf serve`` sets it to the
+    # address it listens on unless it is given).
+    public_url: str = "http://127.0.0.1:8000"
 
 
 def normalise_url(url: str) -> str:

@@ -124,17 +124,26 @@ def create_meeting(
     return meeting
 
 
-def _renumber(session: Session, meeting: Meeting) -> None:
-    """Public part first (Ö 1, Ö 2, …), then the non-public part (N 1, …); order runs from 0."""
+def _renumber(session: Session, meeting: Meeting, now: dt.datetime) -> None:
+    """Public part first (Ö 1, Ö 2, …), then the non-public part (N 1, …); order runs from 0.
+
+    An item whose number or order changes is stamped ``now`` (published copies must learn of it); the
+    others keep their ``modified_at``, which the column's onupdate would otherwise set to the wall clock.
+    """
     items = sorted(meeting.agenda_items, key=lambda i: (not i.public, i.order))
+    before = {item.id: (item.order, item.number, item.modified_at) for item in items}
     for index, item in enumerate(items):
         item.order = -1 - index  # step aside first: (meeting_id, order) is unique
+        item.modified_at = now
     session.flush()
     counters = {True: 0, False: 0}
     for index, item in enumerate(items):
         counters[item.public] += 1
         item.order = index
         item.number = f"{'Ö' if item.public else 'N'} {counters[item.public]}"
+        old_order, old_number, old_modified = before[item.id]
+        unchanged = (old_order, old_number) == (item.order, item.number)
+        item.modified_at = old_modified if unchanged else now
     session.flush()
 
 
@@ -279,7 +288,7 @@ def _schedule(
     session.add(item)
     session.flush()
     session.refresh(meeting, ["agenda_items"])
-    _renumber(session, meeting)
+    _renumber(session, meeting, now)
     step.meeting_id, step.agenda_item_id, step.modified_at = meeting.id, item.id, now
     if meeting.state == "invited":
         CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
@@ -345,7 +354,7 @@ def add_agenda_item(
         session.add(item)
         session.flush()
         session.refresh(meeting, ["agenda_items"])
-        _renumber(session, meeting)
+        _renumber(session, meeting, now)
         meeting.modified_at = now
         session.flush()
         record_audit(

@@ -572,3 +572,25 @@ class StoredFile(Timestamped, Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     master_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"), index=True)
     public: Mapped[bool] = mapped_column(Boolean)
+
+
+class Depublication(Base):
+    """An object that was published and no longer is (OParl answers it with ``deleted: true``).
+
+    Published objects are never removed from the record; when one is withdrawn from the public (a paper made
+    non-public, and with it its steps, agenda items and files), a row here keeps its original ``created`` and
+    the moment it left the public, so incremental OParl clients learn to delete their copy.
+    """
+
+    __tablename__ = "depublication"
+    __table_args__ = (
+        UniqueConstraint("object_type", "object_id"),
+        Index("ix_depublication_listing", "municipality_id", "object_type", "object_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    object_type: Mapped[str] = mapped_column(String(32))  # paper, consultation, agenda_item, file
+    object_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when the object itself was created
+    depublished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
