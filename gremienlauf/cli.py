@@ -172,6 +172,9 @@ def user_add(
     body: Annotated[
         list[str] | None, typer.Option(help="Gremium (bei Rolle secretary; mehrfach möglich)")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-Mail-Adresse für Erinnerungen (Koordination, Schriftführung)")
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Einen Benutzer anlegen."""
@@ -197,6 +200,7 @@ def user_add(
         department=department,
         person=person,
         bodies=body or [],
+        email=email,
         actor="Kommandozeile",
     )
     engine.dispose()
