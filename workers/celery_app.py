@@ -1,0 +1,103 @@
+"""The Celery app on Redis: the tasks that run jobs and reminders, the relay sweep and the reminder scan.
+
+Every task is idempotent (deterministic output keys, mails recorded per recipient), so it is acknowledged
+only after it ran (``acks_late``) and handed back when its worker process dies
+(``task_reject_on_worker_lost``): a killed worker's task is done again by another.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, Task
+from sqlalchemy.exc import DBAPIError
+
+from workers import jobs, relay, reminders
+from workers.delivery import MailBusy, MailNotDelivered
+from workers.runtime import context
+from workers.settings import WorkerSettings
+from workflow.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = (MailNotDelivered, Conflict, DBAPIError, OSError)
+
+
+def queue_name(settings: WorkerSettings) -> str:
+    return f"{settings.queue_prefix}.tasks"
+
+
+def create_celery(settings: WorkerSettings | None = None) -> Celery:
+    """The app for ``settings`` (default: from the environment). Needs ``GREMIENLAUF_REDIS_URL``."""
+    settings = settings or WorkerSettings()
+    if not settings.redis_url:
+        raise RuntimeError(
+            "GREMIENLAUF_REDIS_URL is not set; without Redis the in-process worker runs the tasks"
+        )
+    app = Celery("gremienlauf", broker=settings.redis_url, set_as_current=False)
+    queue = queue_name(settings)
+    app.conf.update(
+        task_default_queue=queue,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="Europe/Berlin",
+        beat_schedule={
+            "outbox-relay": {"task": "gremienlauf.relay_sweep", "schedule": settings.relay_interval},
+            "reminder-scan": {"task": "gremienlauf.scan_reminders", "schedule": settings.reminder_interval},
+        },
+    )
+
+    def backoff(task: Task, exc: BaseException) -> float:
+        if isinstance(exc, MailBusy):
+            return exc.retry_in
+        return float(min(settings.retry_backoff_max, settings.retry_backoff * 2**task.request.retries))
+
+    @app.task(name="gremienlauf.run_job", bind=True, max_retries=settings.max_retries)
+    def run_job(self: Task, outbox_id: int, job: str) -> None:
+        try:
+            jobs.run(context(), job, outbox_id)
+        except (MailBusy, *RETRYABLE) as exc:
+            log.warning("job %s of outbox %s: %s; retry", job, outbox_id, exc)
+            raise self.retry(exc=exc, countdown=backoff(self, exc)) from exc
+
+    @app.task(name="gremienlauf.send_reminder", bind=True, max_retries=settings.max_retries)
+    def send_reminder(self: Task, reminder_id: int) -> None:
+        try:
+            jobs.send_reminder(context(), reminder_id)
+        except (MailBusy, *RETRYABLE) as exc:
+            raise self.retry(exc=exc, countdown=backoff(self, exc)) from exc
+
+    @app.task(name="gremienlauf.relay_sweep")
+    def relay_sweep() -> int:
+        return relay.publish_pending(context().sessions, publisher(app))
+
+    @app.task(name="gremienlauf.scan_reminders")
+    def scan_reminders() -> int:
+        ctx = context()
+        ids = reminders.claim_due(
+            ctx.sessions, ctx.clock(), lambda rid: send_reminder.apply_async(args=[rid], retry=False)
+        )
+        return len(ids)
+
+    return app
+
+
+def publisher(app: Celery) -> relay.Publish:
+    """The relay's hand-over for ``app``: one ``run_job`` task per job of the event (used by the API process
+    right after commit and by the beat sweep)."""
+    run_job = app.tasks["gremienlauf.run_job"]
+
+    def publish(outbox_id: int, event_type: str, payload: dict[str, Any]) -> None:
+        for name in jobs.jobs_for(event_type, payload):
+            # No kombu retries: a broker that is down leaves the row pending at once, for the next sweep.
+            run_job.apply_async(args=[outbox_id, name], retry=False)
+
+    return publish
