@@ -8,7 +8,7 @@ the Celery worker and in the embedded in-process worker.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ from workers import ical, mail, people, reminders
 from workers.delivery import FolderTransport, SmtpTransport, deliver
 from workers.settings import WorkerSettings
 from workflow.db import transaction
-from workflow.models import AgendaItem, Meeting, OutboxMessage, Paper, Reminder, utcnow
-from workflow.rules import BERLIN, format_berlin
+from workflow.models import AgendaItem, Meeting, OutboxMessage, Paper, Reminder, Vote, utcnow
+from workflow.rules import BERLIN, format_berlin, vote_summary
 
 Sessions = sessionmaker[Session]
 
@@ -229,7 +229,7 @@ def result_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> Non
             body=item.consultation.body.name,
             meeting_start=meeting.start,
             item_number=item.number,
-            outcome_wording=result.outcome_wording,
+            outcome_wording=_with_votes(result.outcome_wording, result.votes),
             resolution_text=result.resolution_text,
         )
         recipient = people.Recipient(department.email, department.name)
@@ -248,6 +248,14 @@ def result_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> Non
         transport=ctx.transport,
         clock=ctx.clock,
     )
+
+
+def _with_votes(wording: str, votes: Sequence[Vote]) -> str:
+    """'Zustimmung empfohlen (9 Ja / 2 Nein / 2 Enthaltungen)', as the Beratungsfolge table prints it."""
+    decisive = next((v for v in votes if v.decisive), None)
+    if decisive is None:
+        return wording
+    return f"{wording} ({vote_summary(decisive.yes, decisive.no, decisive.abstain)})"
 
 
 # --------------------------------------------------------------------------- reminders
