@@ -13,7 +13,7 @@ from typing import Any
 from celery import Celery, Task
 from sqlalchemy.exc import DBAPIError
 
-from workers import jobs, relay, reminders
+from workers import jobs, relay, reminders, runtime
 from workers.delivery import MailBusy, MailNotDelivered
 from workers.runtime import context
 from workers.settings import WorkerSettings
@@ -28,8 +28,10 @@ def queue_name(settings: WorkerSettings) -> str:
     return f"{settings.queue_prefix}.tasks"
 
 
-def create_celery(settings: WorkerSettings | None = None) -> Celery:
+def create_celery(settings: WorkerSettings | None = None, database_url: str | None = None) -> Celery:
     """The app for ``settings`` (default: from the environment). Needs ``GREMIENLAUF_REDIS_URL``."""
+    if settings is not None:
+        runtime.configure(database_url=database_url, settings=settings)
     settings = settings or WorkerSettings()
     if not settings.redis_url:
         raise RuntimeError(

@@ -9,20 +9,28 @@ from pathlib import Path
 from workers.delivery import transport_for
 from workers.jobs import Context
 from workers.settings import WorkerSettings
-from workflow.db import make_engine, make_session_factory
+from workflow.db import Settings, make_engine, make_session_factory
 
 _contexts: dict[int, Context] = {}
+_defaults: dict[str, object] = {}
 
 
-def context(database_url: str | None = None, settings: WorkerSettings | None = None) -> Context:
+def configure(*, database_url: str | None = None, settings: WorkerSettings | None = None) -> None:
+    """What ``context()`` uses instead of the environment (``gremienlauf worker`` options, tests)."""
+    _defaults.update({"database_url": database_url, "settings": settings})
+    _contexts.clear()
+
+
+def context() -> Context:
+    """This process's job context (built on first use in each process)."""
     pid = os.getpid()
     ctx = _contexts.get(pid)
     if ctx is None:
-        settings = settings or WorkerSettings()
+        settings = _defaults.get("settings") or WorkerSettings()
+        assert isinstance(settings, WorkerSettings)
+        url = str(_defaults.get("database_url") or Settings().database_url)
         engine = (
-            make_engine(database_url, pool_size=2, max_overflow=2)
-            if _is_pg(database_url)
-            else make_engine(database_url)
+            make_engine(url, pool_size=2, max_overflow=2) if url.startswith("postgres") else make_engine(url)
         )
         ctx = Context(
             sessions=make_session_factory(engine),
@@ -34,9 +42,3 @@ def context(database_url: str | None = None, settings: WorkerSettings | None = N
         )
         _contexts[pid] = ctx
     return ctx
-
-
-def _is_pg(url: str | None) -> bool:
-    from workflow.db import Settings
-
-    return (url or Settings().database_url).startswith(("postgres", "postgresql"))
