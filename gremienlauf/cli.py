@@ -312,3 +312,7 @@ def diagram(
         )
         raise typer.Exit(1)
     typer.echo(MACHINES[machine].mermaid())
+
+
+if __name__ == "__main__":
+    app()

@@ -30,7 +30,7 @@ def queue_name(settings: WorkerSettings) -> str:
 
 def create_celery(settings: WorkerSettings | None = None, database_url: str | None = None) -> Celery:
     """The app for ``settings`` (default: from the environment). Needs ``GREMIENLAUF_REDIS_URL``."""
-    if settings is not None:
+    if settings is not None or database_url is not None:
         runtime.configure(database_url=database_url, settings=settings)
     settings = settings or WorkerSettings()
     if not settings.redis_url:
@@ -57,39 +57,54 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
         },
     )
 
-    def backoff(task: Task, exc: BaseException) -> float:
-        if isinstance(exc, MailBusy):
-            return exc.retry_in
-        return float(min(settings.retry_backoff_max, settings.retry_backoff * 2**task.request.retries))
-
-    @app.task(name="gremienlauf.run_job", bind=True, max_retries=settings.max_retries)
-    def run_job(self: Task, outbox_id: int, job: str) -> None:
-        try:
-            jobs.run(context(), job, outbox_id)
-        except (MailBusy, *RETRYABLE) as exc:
-            log.warning("job %s of outbox %s: %s; retry", job, outbox_id, exc)
-            raise self.retry(exc=exc, countdown=backoff(self, exc)) from exc
-
-    @app.task(name="gremienlauf.send_reminder", bind=True, max_retries=settings.max_retries)
-    def send_reminder(self: Task, reminder_id: int) -> None:
-        try:
-            jobs.send_reminder(context(), reminder_id)
-        except (MailBusy, *RETRYABLE) as exc:
-            raise self.retry(exc=exc, countdown=backoff(self, exc)) from exc
-
-    @app.task(name="gremienlauf.relay_sweep")
-    def relay_sweep() -> int:
-        return relay.publish_pending(context().sessions, publisher(app))
-
-    @app.task(name="gremienlauf.scan_reminders")
-    def scan_reminders() -> int:
-        ctx = context()
-        ids = reminders.claim_due(
-            ctx.sessions, ctx.clock(), lambda rid: send_reminder.apply_async(args=[rid], retry=False)
-        )
-        return len(ids)
-
+    options = {"bind": True, "max_retries": settings.max_retries}
+    app.task(name="gremienlauf.run_job", **options)(run_job)
+    app.task(name="gremienlauf.send_reminder", **options)(send_reminder)
+    app.task(name="gremienlauf.relay_sweep", bind=True)(relay_sweep)
+    app.task(name="gremienlauf.scan_reminders", bind=True)(scan_reminders)
     return app
+
+
+# The task bodies are module-level functions, registered on each app: Celery keeps one callable per task
+# name, so a function defined inside create_celery would be a *different* callable for every app.
+
+
+def _backoff(task: Task, exc: BaseException) -> float:
+    if isinstance(exc, MailBusy):
+        return exc.retry_in
+    settings = context().settings
+    return float(min(settings.retry_backoff_max, settings.retry_backoff * 2**task.request.retries))
+
+
+def run_job(self: Task, outbox_id: int, job: str) -> None:
+    """Run one job of one outbox event; retried with backoff when mail or the database fails."""
+    try:
+        jobs.run(context(), job, outbox_id)
+    except (MailBusy, *RETRYABLE) as exc:
+        log.warning("job %s of outbox %s: %s; retry", job, outbox_id, exc)
+        raise self.retry(exc=exc, countdown=_backoff(self, exc)) from exc
+
+
+def send_reminder(self: Task, reminder_id: int) -> None:
+    """Send one reminder the scan queued."""
+    try:
+        jobs.send_reminder(context(), reminder_id)
+    except (MailBusy, *RETRYABLE) as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self, exc)) from exc
+
+
+def relay_sweep(self: Task) -> int:
+    """Hand over whatever the outbox still holds (after a crash or a broker outage)."""
+    return relay.publish_pending(context().sessions, publisher(self.app))
+
+
+def scan_reminders(self: Task) -> int:
+    """Queue the due reminders (marked queued in the same transaction)."""
+    ctx = context()
+    send = self.app.tasks["gremienlauf.send_reminder"]
+    return len(
+        reminders.claim_due(ctx.sessions, ctx.clock(), lambda rid: send.apply_async(args=[rid], retry=False))
+    )
 
 
 def publisher(app: Celery) -> relay.Publish:
