@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import auth, feeds, meetings, papers
+from api.routes import auth, documents, feeds, meetings, papers
 from api.schemas import ErrorOut
 from workflow.db import make_engine, make_session_factory
 from workflow.models import utcnow
@@ -59,7 +59,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions
     errors.install(app)
-    for router in (auth.router, papers.router, meetings.router, feeds.router):
+    for router in (auth.router, papers.router, meetings.router, documents.router, feeds.router):
         app.include_router(router, responses=ERROR_RESPONSES)
     _document_optional_login(app)
     return app

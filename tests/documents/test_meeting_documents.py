@@ -1,0 +1,212 @@
+"""The invitation, the minutes and the resolution extract, read back field by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.conftest import Database
+from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
+from tests.scenario import Scenario
+from workers.documents import DocumentKind, generate_document
+from workers.documents.contexts import SECOND_SESSION_ITEMS_NOTICE, SECOND_SESSION_NOTICE
+from workflow import meetings
+from workflow.models import StoredFile
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome
+
+AGENDA_HEADER = ["TOP", "Gegenstand", "Drucksache", "Hinweis"]
+SUBJECT = "Integriertes Handlungskonzept zur Integration von Menschen mit Migrationshintergrund in der Stadt Wetzlar"
+
+
+def generate(db: Database, kind: DocumentKind, subject_id: int, key: str) -> StoredFile:
+    with db.session() as s:
+        row = generate_document(s, kind=kind, subject_id=subject_id, output_key=key, now=NOW)
+        s.commit()
+        return row
+
+
+def test_the_invitation_of_the_magistrat_lists_its_agenda_in_the_non_public_part_only(
+    wetzlar: Wetzlar,
+) -> None:
+    stored = generate(wetzlar.db, DocumentKind.INVITATION, wetzlar.meetings["magistrat"], "inv:mag")
+    doc = read_docx(stored.content)
+    paragraphs = texts(doc)
+    assert header_text(doc) == "Stadt Wetzlar"
+    assert paragraphs[:4] == [
+        "Einladung",
+        "Magistrat",
+        "Sitzung am Montag, 30.09.2013, um 09:00 Uhr",
+        "Ort: Neues Rathaus, Magistratssaal",
+    ]
+    public_part = paragraphs.index("Öffentlicher Teil")
+    assert paragraphs[public_part + 1] == "keine Tagesordnungspunkte"
+    assert "Nichtöffentlicher Teil" in paragraphs
+    assert rows(doc, 0) == [
+        AGENDA_HEADER,
+        ["N 1", "Eröffnung, Feststellung der Beschlussfähigkeit", "", ""],
+        ["N 2", SUBJECT, "1562/13", ""],
+    ]
+    assert "Wetzlar, den 20.09.2013" in paragraphs  # the day it was sent
+    assert paragraphs[-2:] == ["Wolfram Dette", "Vorsitz"]
+    assert "Entwurf – die Einladung ist noch nicht versandt" not in paragraphs
+    # Non-public agenda items are never published.
+    assert stored.public is False
+    assert stored.meeting_id == wetzlar.meetings["magistrat"]
+    assert stored.name == "Einladung Magistrat 30.09.2013"
+    assert stored.file_name == "Einladung Magistrat 30.09.2013.docx"
+
+
+def test_an_urgent_invitation_says_the_notice_period_was_shortened_and_why(wetzlar: Wetzlar) -> None:
+    stored = generate(wetzlar.db, DocumentKind.INVITATION, wetzlar.meetings["fwa"], "inv:fwa")
+    doc = read_docx(stored.content)
+    assert (
+        "Die Ladungsfrist ist wegen Dringlichkeit abgekürzt. "
+        "Grund: Haushaltsrelevanz; Beschluss der StVV im November erforderlich"
+    ) in texts(doc)
+    assert rows(doc, 0) == [AGENDA_HEADER, ["Ö 1", SUBJECT, "1562/13", ""]]
+    assert "Nichtöffentlicher Teil" not in texts(doc)
+    assert stored.public is True
+
+
+def test_an_invitation_before_it_is_sent_is_a_draft_and_not_public(db: Database) -> None:
+    run = Scenario(db.sessions)
+    meeting = run.new_meeting("sjs", "2013-10-28 17:00")
+    meetings.add_agenda_item(
+        db.sessions,
+        actor="test",
+        meeting_id=meeting.id,
+        title="Mitteilungen",
+        now=meeting.start - dt.timedelta(days=20),
+    )
+    stored = generate(db, DocumentKind.INVITATION, meeting.id, "inv:draft")
+    assert "Entwurf – die Einladung ist noch nicht versandt" in texts(read_docx(stored.content))
+    assert stored.public is False
+
+
+def test_a_second_session_after_a_failed_quorum_says_so_expressly(db: Database) -> None:
+    run = Scenario(db.sessions)
+    meeting = run.new_meeting("sjs", "2013-10-28 17:00", second_session=True)
+    paper = run.submitted_paper(committees=["sjs"])
+    run.schedule(paper.id, "sjs", meeting.id)
+    run.invite(meeting.id)
+    paragraphs = texts(read_docx(generate(db, DocumentKind.INVITATION, meeting.id, "inv:second").content))
+    assert SECOND_SESSION_NOTICE in paragraphs
+    assert SECOND_SESSION_ITEMS_NOTICE not in paragraphs
+
+
+def test_items_deferred_for_lack_of_quorum_are_marked_on_the_next_invitation(db: Database) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"])
+    run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
+    first = run.new_meeting("sjs", "2013-10-28 17:00")
+    item = run.schedule(paper.id, "sjs", first.id)
+    run.invite(first.id)
+    members = run.members("sjs")
+    run.attend(first.id, present=members[:2])
+    run.record(item.id, Outcome.deferred, quorum_failed=True)
+    second = run.new_meeting("sjs", "2013-11-11 17:00")
+    again = run.schedule(paper.id, "sjs", second.id)
+    run.invite(second.id)
+    doc = read_docx(generate(db, DocumentKind.INVITATION, second.id, "inv:items").content)
+    assert SECOND_SESSION_ITEMS_NOTICE in texts(doc)
+    assert rows(doc, 0)[1] == [run.item(again.id).number, "Testvorlage", run.paper(paper.id).reference, "*"]
+
+
+def test_the_minutes_record_attendance_votes_recusals_and_the_resolution(wetzlar: Wetzlar) -> None:
+    stored = generate(wetzlar.db, DocumentKind.MINUTES, wetzlar.meetings["stvv"], "min:stvv")
+    doc = read_docx(stored.content)
+    paragraphs = texts(doc)
+    assert paragraphs[:5] == [
+        "Niederschrift",
+        "über die Sitzung Stadtverordnetenversammlung am 27.11.2013",
+        "Gremium: Stadtverordnetenversammlung",
+        "Datum: 27.11.2013, Beginn: 18:00 Uhr",
+        "Ort: Stadthalle Wetzlar",
+    ]
+    assert "Entwurf – die Niederschrift ist noch nicht genehmigt" in paragraphs
+    present = paragraphs[paragraphs.index("Anwesend:") + 1 : paragraphs.index("Entschuldigt oder abwesend:")]
+    absent = paragraphs[
+        paragraphs.index("Entschuldigt oder abwesend:") + 1 : paragraphs.index("Öffentlicher Teil")
+    ]
+    assert "Martin Böhm (Vorsitz)" in present
+    assert not any("Vertretung für" in line for line in absent)  # substitutes not needed are not missing
+    assert len(absent) >= 3  # the demo leaves three members of the StVV away
+    assert not set(present) & set(absent)
+    top = paragraphs.index(f"TOP Ö 2: {SUBJECT}")
+    block = paragraphs[top : top + 15]
+    assert block[1] == "Drucksache 1562/13"
+    assert block[2].startswith("Befangen, nicht an Beratung und Abstimmung beteiligt: ")
+    assert block[3] == "Abstimmung (Beschlussvorschlag): 38 Ja / 10 Nein / 7 Enthaltungen"
+    assert "SPD: 19 Ja / 0 Nein / 0 Enthaltungen" in block
+    assert "Grüne: 0 Ja / 10 Nein / 0 Enthaltungen" in block
+    assert "Namentlich vermerkt, Ja: Martin Böhm" in block
+    result = block.index("Ergebnis: beschlossen")
+    assert block[result + 1 : result + 3] == ["Beschluss:", block[result + 2]]
+    assert block[result + 2].startswith("Die Integrationsarbeit der Stadt Wetzlar")
+    # The opening item has no paper and so no result line.
+    opening = paragraphs.index("TOP Ö 1: Eröffnung, Feststellung der Beschlussfähigkeit")
+    assert paragraphs[opening + 1] == f"TOP Ö 2: {SUBJECT}"
+    assert rows(doc, 0) == [["Martin Böhm", ""], ["Vorsitz", "Schriftführung"]]
+    assert stored.public is True
+
+
+def test_a_joint_committee_meeting_prints_a_recommendation_per_committee(wetzlar: Wetzlar) -> None:
+    paragraphs = texts(
+        read_docx(generate(wetzlar.db, DocumentKind.MINUTES, wetzlar.meetings["sjs"], "min:j").content)
+    )
+    assert (
+        paragraphs[2]
+        == "Gremium: Sozial-, Jugend- und Sportausschuss und Kultur-, Freizeit- und Partnerschaftsausschuss"
+    )
+    assert paragraphs.count("Ergebnis: Zustimmung empfohlen") == 2
+    assert paragraphs.count("Beschlussempfehlung:") == 2
+    assert "Abstimmung (Beschlussvorschlag): 9 Ja / 2 Nein / 1 Enthaltung" in paragraphs
+    assert "Abstimmung (Beschlussvorschlag): einstimmig" in paragraphs
+
+
+def test_approved_minutes_are_no_longer_a_draft(db: Database) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"])
+    run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
+    item = run.deal_with(paper.id, "sjs", "2013-10-28 17:00", Outcome.recommended, VoteInput(5, 1, 0))
+    meeting_id = run.item(item.id).meeting_id
+    draft = texts(read_docx(generate(db, DocumentKind.MINUTES, meeting_id, "min:1").content))
+    meetings.approve_minutes(db.sessions, actor="test", meeting_id=meeting_id, now=NOW)
+    approved = generate(db, DocumentKind.MINUTES, meeting_id, "min:2")
+    assert "Entwurf – die Niederschrift ist noch nicht genehmigt" in draft
+    assert "Entwurf – die Niederschrift ist noch nicht genehmigt" not in texts(read_docx(approved.content))
+    assert approved.version == 2
+
+
+def test_the_resolution_extract_goes_to_the_department_with_the_resolution(wetzlar: Wetzlar) -> None:
+    stored = generate(wetzlar.db, DocumentKind.RESOLUTION_EXTRACT, wetzlar.items["stvv"], "ext:stvv")
+    paragraphs = texts(read_docx(stored.content))
+    assert paragraphs[:4] == [
+        "Beschlussauszug",
+        "aus der Niederschrift über die Sitzung Stadtverordnetenversammlung am 27.11.2013",
+        "Gremium: Stadtverordnetenversammlung, Sitzung vom 27.11.2013",
+        "An: Koordinationsbüro für Sozialplanung, Jugendförderung und Projektmanagement",
+    ]
+    assert paragraphs[4:8] == [
+        f"TOP Ö 2: {SUBJECT}",
+        f"Drucksache 1562/13: {SUBJECT}",
+        "Abstimmung (Beschlussvorschlag): 38 Ja / 10 Nein / 7 Enthaltungen",
+        "Ergebnis: beschlossen",
+    ]
+    assert paragraphs[8] == "Beschluss:"
+    assert paragraphs[9].startswith("Die Integrationsarbeit der Stadt Wetzlar")
+    assert "Wetzlar, den 02.12.2013" in paragraphs
+    assert (stored.agenda_item_id, stored.meeting_id, stored.paper_id) == (
+        wetzlar.items["stvv"],
+        wetzlar.meetings["stvv"],
+        wetzlar.paper_id,
+    )
+    assert stored.name == "Beschlussauszug 1562/13 Stadtverordnetenversammlung 27.11.2013 TOP Ö 2"
+    assert stored.file_name == "Beschlussauszug 1562-13 Stadtverordnetenversammlung 27.11.2013 TOP Ö 2.docx"
+    assert stored.public is True
+
+
+def test_the_extract_of_a_non_public_item_is_not_public(wetzlar: Wetzlar) -> None:
+    stored = generate(wetzlar.db, DocumentKind.RESOLUTION_EXTRACT, wetzlar.items["magistrat"], "ext:mag")
+    assert texts(read_docx(stored.content))[4] == f"TOP N 2: {SUBJECT}"
+    assert stored.public is False

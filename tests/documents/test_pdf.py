@@ -1,0 +1,76 @@
+"""The PDF derivative from LibreOffice headless: real soffice where it is installed (CI installs it)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+from tests.documents.conftest import NOW, Wetzlar
+from workers.documents import DocumentKind, generate_document, generate_pdf
+from workers.documents.generate import PDF, PdfConversionError, docx_to_pdf, soffice_path
+
+needs_soffice = pytest.mark.skipif(
+    soffice_path() is None and not IN_CI,
+    reason="LibreOffice (soffice) is not installed; scripts/ensure-libreoffice.sh installs it (CI does)",
+)
+
+
+@needs_soffice
+def test_the_vorlage_becomes_a_pdf_linked_to_its_master_and_a_second_call_reuses_it(
+    wetzlar: Wetzlar, tmp_path: Path
+) -> None:
+    assert soffice_path() is not None, (
+        "CI=true: LibreOffice must be installed (scripts/ensure-libreoffice.sh)"
+    )
+    with wetzlar.db.session() as s:
+        master = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="pdf:master", now=NOW
+        )
+        pdf = generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile")
+        s.commit()
+        assert pdf is not None
+        again = generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "other-profile")
+    assert again is not None
+    assert again.id == pdf.id
+    assert pdf.content.startswith(b"%PDF-")
+    assert re.search(rb"/Type\s*/Pages\b.*?/Count\s+(\d+)", pdf.content, re.S)
+    # The document's title travels into the PDF's metadata (UTF-16BE, hex): it is this document.
+    assert "Beschlussvorlage".encode("utf-16-be").hex().upper().encode() in pdf.content
+    assert pdf.output_key == "pdf:master:pdf"
+    assert pdf.master_file_id == master.id
+    assert (pdf.kind, pdf.version, pdf.paper_id, pdf.public) == (
+        master.kind,
+        master.version,
+        master.paper_id,
+        True,
+    )
+    assert pdf.media_type == PDF
+    assert pdf.file_name == "Beschlussvorlage 1562-13.pdf"
+    assert pdf.size_bytes == len(pdf.content)
+
+
+def test_a_soffice_that_exits_0_without_writing_the_pdf_is_an_error(tmp_path: Path) -> None:
+    # What a second soffice on a shared profile does: hand the job to the running instance and exit 0.
+    quitter = tmp_path / "soffice"
+    quitter.write_text("#!/bin/sh\nexit 0\n")
+    quitter.chmod(0o755)
+    with pytest.raises(PdfConversionError, match="LibreOffice gave no PDF"):
+        docx_to_pdf(b"PK", profile_dir=tmp_path / "profile", soffice=str(quitter))
+
+
+def test_without_libreoffice_there_is_no_pdf_and_no_error(
+    wetzlar: Wetzlar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH on which no soffice can be found
+    assert soffice_path() is None
+    with wetzlar.db.session() as s:
+        master = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="nopdf:master", now=NOW
+        )
+        assert generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile") is None
+        s.rollback()
+    assert os.environ["PATH"] == str(tmp_path)

@@ -1,0 +1,124 @@
+"""The Word templates: reproducible from scripts/make_templates.py, rendered like docxtpl renders them,
+autoescaped, and a broken or misspelt tag is a clear error."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import io
+import os
+import re
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from docx import Document
+from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+
+from tests.documents.conftest import NOW, Wetzlar, read_docx, rows, texts
+from workers.documents import DocumentKind
+from workers.documents.contexts import invitation_context, minutes_context, vorlage_context
+from workers.documents.generate import TEMPLATE_FILES, template_path
+from workers.documents.render import ENVIRONMENT, TemplateError, render
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def make_templates() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_templates", ROOT / "scripts" / "make_templates.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_committed_templates_are_what_the_script_builds() -> None:
+    assert make_templates().main(["--check"]) == 0
+    assert sorted(p.name for p in (ROOT / "templates_docx").glob("*.docx")) == sorted(TEMPLATE_FILES.values())
+
+
+def test_the_check_notices_a_template_edited_by_hand(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = make_templates()
+    monkeypatch.setattr(module, "TEMPLATES", tmp_path)
+    assert module.main([]) == 0
+    doc = Document(str(tmp_path / "einladung.docx"))
+    doc.add_paragraph("Ein Absatz aus Word")
+    doc.save(str(tmp_path / "einladung.docx"))
+    assert module.main(["--check"]) == 1
+
+
+def test_no_template_uses_word_smart_quotes_inside_a_tag() -> None:
+    for name in TEMPLATE_FILES.values():
+        xml = DocxTemplate(str(ROOT / "templates_docx" / name)).get_docx().element.xml
+        for tag in re.findall(r"\{[{%].*?[}%]\}", xml):
+            assert not set(tag) & set("“”„‘’‚"), (name, tag)
+
+
+def _docxtpl_texts(path: Path, context: object) -> tuple[list[str], list[list[list[str]]]]:
+    """What docxtpl's own render() makes of the same template and context, read back."""
+    template = DocxTemplate(str(path))
+    namespace = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}  # type: ignore[arg-type]
+    template.render(namespace, jinja_env=ENVIRONMENT)
+    out = io.BytesIO()
+    template.save(out)
+    doc = read_docx(out.getvalue())
+    return texts(doc), [rows(doc, i) for i in range(len(doc.tables))]
+
+
+def test_the_compiled_renderer_gives_what_docxtpl_itself_gives(wetzlar: Wetzlar) -> None:
+    with wetzlar.db.session() as s:
+        cases = [
+            (DocumentKind.VORLAGE, vorlage_context(s, wetzlar.paper_id)),
+            (DocumentKind.INVITATION, invitation_context(s, wetzlar.meetings["magistrat"], NOW)),
+            (DocumentKind.MINUTES, minutes_context(s, wetzlar.meetings["stvv"])),
+        ]
+    for kind, context in cases:
+        ours = read_docx(render(template_path(kind), context))
+        ours_texts = (texts(ours), [rows(ours, i) for i in range(len(ours.tables))])
+        assert ours_texts == _docxtpl_texts(template_path(kind), context), kind
+
+
+def _template(tmp_path: Path, *lines: str) -> Path:
+    doc = Document()
+    for line in lines:
+        doc.add_paragraph(line)
+    path = tmp_path / "vorlage.docx"
+    doc.save(str(path))
+    return path
+
+
+def test_jinja_autoescapes_so_markup_in_data_stays_text(tmp_path: Path) -> None:
+    path = _template(tmp_path, "Betreff: {{ subject }}")
+    doc = read_docx(render(path, {"subject": "</w:t></w:r><w:r><w:t>eingeschleust & <b>"}))
+    assert texts(doc) == ["Betreff: </w:t></w:r><w:r><w:t>eingeschleust & <b>"]
+
+
+def test_a_misspelt_placeholder_is_an_error_naming_the_template(tmp_path: Path) -> None:
+    path = _template(tmp_path, "{{ subjekt }}")
+    with pytest.raises(TemplateError, match=r"vorlage\.docx: 'subjekt' is undefined"):
+        render(path, {"subject": "x"})
+
+
+def test_a_tag_broken_in_word_is_an_error_naming_the_template(tmp_path: Path) -> None:
+    path = _template(tmp_path, "{%p if draft %}", "Entwurf")  # the endif went missing
+    with pytest.raises(TemplateError, match=r"vorlage\.docx: broken Jinja tag"):
+        render(path, {"draft": True})
+
+
+def test_a_file_that_is_not_a_docx_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "vorlage.docx"
+    path.write_bytes(b"not a zip")
+    with pytest.raises(TemplateError, match=r"not a readable \.docx"):
+        render(path, {})
+
+
+def test_a_template_saved_again_by_the_office_is_used_from_then_on(tmp_path: Path) -> None:
+    path = _template(tmp_path, "Alt: {{ subject }}")
+    assert texts(read_docx(render(path, {"subject": "x"}))) == ["Alt: x"]
+    replacement = _template(tmp_path / "..", "Neu: {{ subject }}")  # built elsewhere, then saved over it
+    os.replace(replacement, path)
+    later = time.time() + 5
+    os.utime(path, (later, later))
+    assert texts(read_docx(render(path, {"subject": "x"}))) == ["Neu: x"]

@@ -1,0 +1,219 @@
+"""The Beschlussvorlage: the Wetzlar seed's layout, filled from the database, read back field by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from gremienlauf import demo
+from tests.conftest import Database
+from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
+from tests.scenario import Scenario, berlin
+from workers.documents import DocumentKind, generate_document
+from workers.documents.generate import DOCX
+from workflow import papers
+from workflow.models import StoredFile
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome, PaperKind
+
+WETZLAR_BERATUNGSFOLGE = [
+    ["Gremium", "Sitzungsdatum", "TOP", "Abst. Ergebnis"],
+    ["Magistrat", "30.09.2013", "N 2", "Zustimmung empfohlen (einstimmig)"],
+    [
+        "Sozial-, Jugend- und Sportausschuss",
+        "28.10.2013",
+        "Ö 2",
+        "Zustimmung empfohlen (9 Ja / 2 Nein / 1 Enthaltung)",
+    ],
+    [
+        "Kultur-, Freizeit- und Partnerschaftsausschuss",
+        "28.10.2013",
+        "Ö 3",
+        "Zustimmung empfohlen (einstimmig)",
+    ],
+    [
+        "Finanz- und Wirtschaftsausschuss",
+        "12.11.2013",
+        "Ö 1",
+        "Zustimmung empfohlen (8 Ja / 3 Nein / 2 Enthaltungen)",
+    ],
+    ["Stadtverordnetenversammlung", "27.11.2013", "Ö 2", "beschlossen (38 Ja / 10 Nein / 7 Enthaltungen)"],
+]
+
+
+def test_wetzlar_vorlage_has_the_seed_header_beratungsfolge_and_blocks(wetzlar: Wetzlar) -> None:
+    with wetzlar.db.session() as s:
+        stored = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="vorlage:seed", now=NOW
+        )
+        s.commit()
+    doc = read_docx(stored.content)
+    paragraphs = texts(doc)
+    assert header_text(doc) == "Stadt Wetzlar"
+    assert paragraphs[0] == "BESCHLUSSVORLAGE"
+    assert rows(doc, 0) == [
+        ["Fachamt/Antragsteller/in", "Datum", "Drucksachen-Nr.: - AZ:"],
+        [
+            "Koordinationsbüro für Sozialplanung, Jugendförderung und Projektmanagement",
+            "12.07.2013",
+            "1562/13 - I/351",
+        ],
+    ]
+    assert rows(doc, 1) == WETZLAR_BERATUNGSFOLGE
+    # The blocks of the seed, in its order: Betreff, Anlage/n, Beschluss, place and signature, Begründung.
+    betreff = paragraphs.index("Betreff:")
+    assert paragraphs[betreff + 1].startswith(
+        "Integriertes Handlungskonzept zur Integration von Menschen mit"
+    )
+    assert doc.paragraphs[betreff + 1].runs[0].bold
+    assert paragraphs[paragraphs.index("Anlage/n:") + 1] == "Handlungskonzept"
+    beschluss = paragraphs.index("Beschluss:")
+    assert paragraphs[beschluss + 1 : beschluss + 3] == [demo.WETZLAR_RESOLUTION, ""]
+    assert paragraphs[paragraphs.index("Betreff:") + 1] == demo.WETZLAR_SUBJECT
+    signed = paragraphs.index("Wetzlar, den 10.09.2013")
+    assert paragraphs[signed + 2 : signed + 4] == ["Wolfram Dette", "Oberbürgermeister"]
+    begruendung = paragraphs.index("Begründung:")
+    assert betreff < paragraphs.index("Anlage/n:") < beschluss < signed < begruendung
+    # The justification keeps its paragraphs, and nothing follows it.
+    assert paragraphs[begruendung + 1 :] == demo.WETZLAR_JUSTIFICATION.split("\n\n")
+    assert "Entwurf – noch nicht eingereicht" not in paragraphs
+    assert "Nicht öffentlich" not in paragraphs
+    assert stored.file_name == "Beschlussvorlage 1562-13.docx"
+    assert stored.name == "Beschlussvorlage 1562/13"
+    assert stored.media_type == DOCX
+    assert stored.public is True
+    assert stored.paper_id == wetzlar.paper_id
+    assert stored.meeting_id is None
+
+
+def test_the_same_output_key_returns_the_stored_row_unchanged(wetzlar: Wetzlar) -> None:
+    with wetzlar.db.session() as s:
+        first = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="vorlage:twice", now=NOW
+        )
+        s.commit()
+        again = generate_document(
+            s,
+            kind=DocumentKind.VORLAGE,
+            subject_id=wetzlar.paper_id,
+            output_key="vorlage:twice",
+            now=NOW + dt.timedelta(days=1),
+        )
+        s.commit()
+        count = len(s.scalars(select(StoredFile).where(StoredFile.output_key == "vorlage:twice")).all())
+    assert again.id == first.id
+    assert again.created_at == first.created_at
+    assert count == 1
+
+
+def test_the_beratungsfolge_table_fills_as_results_arrive_and_each_rendering_is_a_new_version(
+    db: Database,
+) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"], subject="Spielplatz Am Stoppelberg")
+
+    def vorlage(key: str) -> StoredFile:
+        with db.session() as s:
+            row = generate_document(
+                s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key=key, now=NOW
+            )
+            s.commit()
+            return row
+
+    before = vorlage("before")
+    table = rows(read_docx(before.content), 1)
+    assert [r[0] for r in table[1:]] == [
+        "Magistrat",
+        "Sozial-, Jugend- und Sportausschuss",
+        "Stadtverordnetenversammlung",
+    ]
+    assert all(r[1:] == ["", "", ""] for r in table[1:])
+
+    item = run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
+    after = vorlage("after")
+    table = rows(read_docx(after.content), 1)
+    assert table[1] == [
+        "Magistrat",
+        "30.09.2013",
+        run.item(item.id).number,
+        "Zustimmung empfohlen (einstimmig)",
+    ]
+    assert table[2][1:] == ["", "", ""]
+    assert (before.version, after.version) == (1, 2)
+    assert before.sha256 != after.sha256
+    assert after.size_bytes == len(after.content)
+
+
+def test_rendering_the_same_data_twice_gives_the_same_bytes(wetzlar: Wetzlar) -> None:
+    with wetzlar.db.session() as s:
+        one = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="same:1", now=NOW
+        )
+        two = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="same:2", now=NOW
+        )
+        s.rollback()
+    assert one.sha256 == two.sha256
+    assert one.content == two.content
+
+
+USER_SUBJECT = "Kita „Sonnenschein“ & Jugendhaus <Nord> – \"Dach\" 'neu' – Äpfel, Öl, Übermut, Straße"
+USER_RESOLUTION = (
+    "Erste Zeile & mehr\nZweite Zeile <b>nicht fett</b>\n\nZweiter Absatz: 5 > 3 \u0007\u000b\u0000"
+)
+USER_JUSTIFICATION = (
+    "Satz mit ]]> und &amp; und {{ keine_variable }} und {% if %}.\r\n\r\nNoch ein Absatz\tmit Tab."
+)
+
+
+def test_user_text_with_ampersands_brackets_quotes_umlauts_and_newlines_comes_out_intact(
+    db: Database,
+) -> None:
+    paper = papers.draft_paper(
+        db.sessions,
+        actor="test",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject=USER_SUBJECT,
+        paper_date=dt.date(2013, 7, 12),
+        file_reference="I/351 & <2>",
+        proposed_resolution=USER_RESOLUTION.replace("\u0000", ""),  # NUL is refused at input already
+        justification=USER_JUSTIFICATION,
+        attachments=[papers.AttachmentInput(title="Plan „A“ & <B>")],
+        public=False,
+        now=berlin("2013-07-12 10:00"),
+    )
+    with db.session() as s:
+        stored = generate_document(s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="k", now=NOW)
+        s.commit()
+    doc = read_docx(stored.content)
+    paragraphs = texts(doc)
+    assert paragraphs[paragraphs.index("Betreff:") + 1] == USER_SUBJECT
+    assert paragraphs[paragraphs.index("Anlage/n:") + 1] == "Plan „A“ & <B>"
+    beschluss = paragraphs.index("Beschluss:")
+    # A single line break stays a line break inside the paragraph; an empty line starts a new paragraph;
+    # control characters XML cannot carry are dropped.
+    assert paragraphs[beschluss + 1] == "Erste Zeile & mehr\nZweite Zeile <b>nicht fett</b>"
+    assert paragraphs[beschluss + 2] == "Zweiter Absatz: 5 > 3 "
+    begruendung = paragraphs.index("Begründung:")
+    assert paragraphs[begruendung + 1] == "Satz mit ]]> und &amp; und {{ keine_variable }} und {% if %}."
+    assert paragraphs[begruendung + 2] == "Noch ein Absatz\tmit Tab."
+    assert rows(doc, 0)[1][2] == "I/351 & <2>"  # no reference yet: a draft has no Drucksachen-Nr.
+    # A draft of a non-public paper says so, and its document is not public.
+    assert "Entwurf – noch nicht eingereicht" in paragraphs
+    assert "Nicht öffentlich" in paragraphs
+    assert stored.public is False
+    assert stored.name == f"Beschlussvorlage (Entwurf {paper.id})"
+    assert stored.file_name == f"Beschlussvorlage (Entwurf {paper.id}).docx"
+
+
+def test_a_public_paper_in_draft_is_not_published_until_submitted(db: Database) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper()
+    with db.session() as s:
+        stored = generate_document(s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="p", now=NOW)
+        s.commit()
+    assert stored.public is True
+    assert stored.file_name == f"Beschlussvorlage {run.paper(paper.id).reference.replace('/', '-')}.docx"  # type: ignore[union-attr]

@@ -1,0 +1,10 @@
+"""Word documents from the templates in templates_docx/: the Beschlussvorlage, the invitation, the minutes
+and the resolution extract, stored as StoredFile rows with their PDF derivatives (issue 5).
+
+The Celery tasks call these three functions; everything else here is pure rendering and reading.
+"""
+
+from workers.documents.events import documents_for_event
+from workers.documents.generate import DocumentKind, PdfConversionError, generate_document, generate_pdf
+
+__all__ = ["DocumentKind", "PdfConversionError", "documents_for_event", "generate_document", "generate_pdf"]

@@ -1,0 +1,469 @@
+"""What each document shows, read from the database into plain frozen dataclasses.
+
+The templates see only these objects (their field names are the placeholders the office can use, listed in
+docs/documents.md). Dates and times are printed in Europe/Berlin, the German way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workers.documents.render import clean_text
+from workflow.errors import NotFound
+from workflow.models import (
+    AgendaItem,
+    Attendance,
+    Department,
+    Faction,
+    ItemResult,
+    Meeting,
+    Membership,
+    Municipality,
+    Paper,
+    Person,
+    Vote,
+)
+from workflow.queries import paper_status
+from workflow.rules import BERLIN, vote_summary
+from workflow.vocabulary import (
+    PAPER_KIND_LABELS,
+    RECOMMENDING_OUTCOMES,
+    VOTE_CHOICE_LABELS,
+    AttendanceStatus,
+    MembershipRole,
+    Outcome,
+    PaperKind,
+    PaperState,
+    VoteChoice,
+)
+
+T = TypeVar("T")
+WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+DRAFT_STATES = frozenset({PaperState.draft, PaperState.cosigning})
+
+
+def german_date(day: dt.date | dt.datetime | None) -> str:
+    if day is None:
+        return ""
+    if isinstance(day, dt.datetime):
+        day = day.astimezone(BERLIN).date()
+    return f"{day:%d.%m.%Y}"
+
+
+def german_time(moment: dt.datetime | None) -> str:
+    return "" if moment is None else f"{moment.astimezone(BERLIN):%H:%M}"
+
+
+def paragraphs(text: str | None) -> tuple[str, ...]:
+    """Paragraphs of user text (separated by an empty line); single line breaks stay inside a paragraph."""
+    if not text:
+        return ()
+    parts = re.split(r"\n[ \t]*\n", clean_text(text).strip("\n"))
+    return tuple(part.strip("\n") for part in parts if part.strip())
+
+
+def _get(session: Session, model: type[T], id_: int, what: str) -> T:
+    row = session.get(model, id_)
+    if row is None:
+        raise NotFound(f"{what} {id_} not found", entity=what, id=id_)
+    return row
+
+
+def _municipality(session: Session, municipality_id: int) -> Municipality:
+    return _get(session, Municipality, municipality_id, "municipality")
+
+
+# ------------------------------------------------------------------------------------------------ Vorlage
+
+
+@dataclass(frozen=True)
+class BeratungsfolgeRow:
+    """One line of the Beratungsfolge table: Gremium, Sitzungsdatum, TOP, Abst. Ergebnis."""
+
+    body: str
+    date: str
+    item: str
+    result: str
+
+
+@dataclass(frozen=True)
+class VorlageContext:
+    municipality: str
+    title: str  # "BESCHLUSSVORLAGE"
+    kind: str  # "Beschlussvorlage"
+    draft: bool
+    public: bool
+    department: str
+    paper_date: str
+    reference: str
+    file_reference: str
+    reference_line: str  # "1562/13 - I/351", as in the Wetzlar header
+    consultations: tuple[BeratungsfolgeRow, ...]
+    subject: str
+    attachments: tuple[str, ...]
+    resolution: tuple[str, ...]  # the proposed resolution, paragraph by paragraph
+    signed: bool
+    signed_place: str
+    signed_on: str
+    signatory: str
+    signatory_function: str
+    justification: tuple[str, ...]
+
+
+def vorlage_context(session: Session, paper_id: int) -> VorlageContext:
+    """The Beschlussvorlage in the Wetzlar layout; its Beratungsfolge table filled as far as results go."""
+    paper = _get(session, Paper, paper_id, "paper")
+    town = _municipality(session, paper.municipality_id)
+    department = _get(session, Department, paper.department_id, "department")
+    status = paper_status(session, paper.id)
+    signatory = paper.signatory
+    kind = PAPER_KIND_LABELS[PaperKind(paper.kind)]
+    reference = paper.reference or ""
+    file_reference = paper.file_reference or ""
+    return VorlageContext(
+        municipality=town.name,
+        title=kind.upper(),
+        kind=kind,
+        draft=PaperState(paper.state) in DRAFT_STATES,
+        public=paper.public,
+        department=department.name,
+        paper_date=german_date(paper.paper_date),
+        reference=reference,
+        file_reference=file_reference,
+        reference_line=" - ".join(part for part in (reference, file_reference) if part),
+        consultations=tuple(
+            BeratungsfolgeRow(body, date, item, result) for body, date, item, result in status.table()
+        ),
+        subject=paper.subject,
+        attachments=tuple(a.title for a in paper.attachments),
+        resolution=paragraphs(paper.proposed_resolution),
+        signed=signatory is not None or paper.signed_on is not None,
+        signed_place=paper.signed_place or town.short_name,
+        signed_on=german_date(paper.signed_on),
+        signatory=signatory.name if signatory else "",
+        signatory_function=(signatory.function or "") if signatory else "",
+        justification=paragraphs(paper.justification),
+    )
+
+
+# ------------------------------------------------------------------------------------------ agenda items
+
+
+@dataclass(frozen=True)
+class VoteLine:
+    """One vote of an item as the minutes print it."""
+
+    subject: str
+    summary: str  # "einstimmig", "12 Ja / 5 Nein / 3 Enthaltungen"
+    details: tuple[str, ...]  # per faction, named votes, casting vote
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """A TOP on an invitation or in the minutes."""
+
+    id: int
+    number: str
+    title: str
+    public: bool
+    reference: str
+    note: str  # "nachträglich aufgenommen", "*" for a second session after a failed quorum
+    has_paper: bool  # a paper's step is dealt with here (an item like "Eröffnung" has no result)
+    outcome: str
+    votes: tuple[VoteLine, ...]
+    recused: str
+    resolution_label: str  # "Beschluss" or, for a recommending body, "Beschlussempfehlung"
+    resolution: tuple[str, ...]
+
+
+def _faction_names(session: Session, municipality_id: int) -> dict[int, str]:
+    return {
+        f.id: f.short_name
+        for f in session.scalars(select(Faction).where(Faction.municipality_id == municipality_id))
+    }
+
+
+def _vote_line(vote: Vote, factions: dict[int, str]) -> VoteLine:
+    details: list[str] = []
+    for count in vote.faction_counts:
+        name = factions.get(count.faction_id, "")
+        abstentions = "Enthaltung" if count.abstain == 1 else "Enthaltungen"
+        details.append(f"{name}: {count.yes} Ja / {count.no} Nein / {count.abstain} {abstentions}")
+    by_choice: dict[str, list[str]] = {}
+    for named in vote.named:
+        by_choice.setdefault(named.choice, []).append(named.person.name)
+    for choice in VoteChoice:
+        if choice.value in by_choice:
+            names = ", ".join(by_choice[choice.value])
+            details.append(f"Namentlich vermerkt, {VOTE_CHOICE_LABELS[choice]}: {names}")
+    if vote.casting_vote:
+        details.append(
+            f"Bei Stimmengleichheit gab die Stimme des Vorsitzes den Ausschlag: "
+            f"{VOTE_CHOICE_LABELS[VoteChoice(vote.casting_vote)]}"
+        )
+    return VoteLine(vote.subject, vote_summary(vote.yes, vote.no, vote.abstain), tuple(details))
+
+
+def _item_line(session: Session, item: AgendaItem, factions: dict[int, str]) -> ItemLine:
+    step = item.consultation
+    paper = step.paper if step is not None else None
+    result: ItemResult | None = item.result
+    notes = []
+    if item.second_session:
+        notes.append("*")
+    if item.late_addition:
+        notes.append("nachträglich aufgenommen")
+    resolution: tuple[str, ...] = ()
+    if result is not None:
+        resolution = paragraphs(result.resolution_text)
+        if not resolution and paper is not None and result.outcome in ("adopted", "recommended"):
+            resolution = paragraphs(paper.proposed_resolution)  # adopted as proposed
+    return ItemLine(
+        id=item.id,
+        number=item.number,
+        title=item.title,
+        public=item.public,
+        reference=(paper.reference or "") if paper is not None else "",
+        note=", ".join(notes),
+        has_paper=paper is not None,
+        outcome=result.outcome_wording if result is not None else "",
+        votes=tuple(_vote_line(v, factions) for v in result.votes) if result is not None else (),
+        recused=", ".join(r.person.name for r in result.recusals) if result is not None else "",
+        resolution_label="Beschlussempfehlung"
+        if result is not None and Outcome(result.outcome) in RECOMMENDING_OUTCOMES
+        else "Beschluss",
+        resolution=resolution,
+    )
+
+
+def _body_names(meeting: Meeting) -> str:
+    return " und ".join(b.name for b in meeting.bodies)
+
+
+def _chair(session: Session, meeting: Meeting) -> Person | None:
+    day = meeting.start.astimezone(BERLIN).date()
+    for body in meeting.bodies:
+        for membership in body.memberships:
+            if membership.role == MembershipRole.chair and membership.active_on(day):
+                return membership.person
+    return None
+
+
+# --------------------------------------------------------------------------------------------- invitation
+
+SECOND_SESSION_NOTICE = (
+    "Dies ist die zweite Sitzung zu denselben Gegenständen, nachdem die vorige Sitzung wegen "
+    "Beschlussunfähigkeit nicht beschließen konnte. In dieser Sitzung ist das Gremium ohne Rücksicht auf "
+    "die Zahl der anwesenden Mitglieder beschlussfähig; darauf wird hiermit ausdrücklich hingewiesen."
+)
+SECOND_SESSION_ITEMS_NOTICE = (
+    "Die mit * gekennzeichneten Tagesordnungspunkte wurden in der vorigen Sitzung wegen "
+    "Beschlussunfähigkeit zurückgestellt. Für diese Punkte ist das Gremium in dieser zweiten Sitzung ohne "
+    "Rücksicht auf die Zahl der anwesenden Mitglieder beschlussfähig; darauf wird hiermit ausdrücklich "
+    "hingewiesen."
+)
+
+
+@dataclass(frozen=True)
+class InvitationContext:
+    municipality: str
+    meeting_name: str
+    bodies: str
+    weekday: str
+    date: str
+    time: str
+    location: str
+    draft: bool  # not sent yet
+    cancelled: bool
+    cancelled_reason: str
+    urgent: bool
+    urgent_reason: str
+    second_session_notice: str
+    public_items: tuple[ItemLine, ...]
+    non_public_items: tuple[ItemLine, ...]
+    place: str
+    issued_on: str
+    chair: str
+
+
+def invitation_context(session: Session, meeting_id: int, now: dt.datetime) -> InvitationContext:
+    """The invitation with its agenda, public part and non-public part."""
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    town = _municipality(session, meeting.municipality_id)
+    factions = _faction_names(session, meeting.municipality_id)
+    items = [_item_line(session, item, factions) for item in meeting.agenda_items]
+    notice = ""
+    if meeting.second_session:
+        notice = SECOND_SESSION_NOTICE
+    elif any(item.second_session for item in meeting.agenda_items):
+        notice = SECOND_SESSION_ITEMS_NOTICE
+    start = meeting.start.astimezone(BERLIN)
+    chair = _chair(session, meeting)
+    return InvitationContext(
+        municipality=town.name,
+        meeting_name=meeting.name,
+        bodies=_body_names(meeting),
+        weekday=WEEKDAYS[start.weekday()],
+        date=german_date(start),
+        time=german_time(start),
+        location=meeting.location or "",
+        draft=meeting.invitation_sent_at is None,
+        cancelled=meeting.state == "cancelled",
+        cancelled_reason=meeting.cancelled_reason or "",
+        urgent=meeting.urgent,
+        urgent_reason=meeting.urgent_reason or "",
+        second_session_notice=notice,
+        public_items=tuple(i for i in items if i.public),
+        non_public_items=tuple(i for i in items if not i.public),
+        place=town.short_name,
+        issued_on=german_date(meeting.invitation_sent_at or now),
+        chair=chair.name if chair else "",
+    )
+
+
+# ------------------------------------------------------------------------------------------------ minutes
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    name: str
+    note: str  # faction, function or "Vertretung für …"
+
+
+@dataclass(frozen=True)
+class MinutesPart:
+    title: str  # "Öffentlicher Teil" / "Nichtöffentlicher Teil"
+    items: tuple[ItemLine, ...]
+
+
+@dataclass(frozen=True)
+class MinutesContext:
+    municipality: str
+    meeting_name: str
+    bodies: str
+    date: str
+    start_time: str
+    end_time: str
+    location: str
+    approved: bool
+    present: tuple[PersonLine, ...]
+    absent: tuple[PersonLine, ...]
+    parts: tuple[MinutesPart, ...]
+    chair: str
+
+
+def _person_lines(session: Session, meeting: Meeting, rows: list[Attendance]) -> tuple[PersonLine, ...]:
+    body_ids = [b.id for b in meeting.bodies]
+    memberships: dict[int, Membership] = {}
+    if body_ids:
+        for m in session.scalars(
+            select(Membership).where(Membership.body_id.in_(body_ids)).order_by(Membership.id)
+        ):
+            memberships.setdefault(m.person_id, m)
+    lines = []
+    for row in rows:
+        membership = memberships.get(row.person_id)
+        note = ""
+        if membership is not None:
+            if membership.role == MembershipRole.chair:
+                note = "Vorsitz"
+            elif membership.faction is not None:
+                note = membership.faction.short_name
+            if membership.substitute_of_id is not None:
+                stands_in = session.get(Person, membership.substitute_of_id)
+                if stands_in is not None:
+                    note = ", ".join(p for p in (note, f"Vertretung für {stands_in.name}") if p)
+        if not note and row.person.function:
+            note = row.person.function
+        if row.status == AttendanceStatus.excused:
+            note = ", ".join(p for p in (note, "entschuldigt") if p)
+        lines.append(PersonLine(row.person.name, note))
+    return tuple(lines)
+
+
+def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
+    """The minutes: attendance, and per item the outcome, the votes and the resolution text."""
+    meeting = _get(session, Meeting, meeting_id, "meeting")
+    town = _municipality(session, meeting.municipality_id)
+    factions = _faction_names(session, meeting.municipality_id)
+    items = [_item_line(session, item, factions) for item in meeting.agenda_items]
+    parts = [
+        MinutesPart(title, tuple(i for i in items if i.public is public))
+        for title, public in (("Öffentlicher Teil", True), ("Nichtöffentlicher Teil", False))
+    ]
+    chair = _chair(session, meeting)
+    present = [a for a in meeting.attendance if a.status == AttendanceStatus.present]
+    substitutes = {
+        m.person_id
+        for body in meeting.bodies
+        for m in body.memberships
+        if m.role == MembershipRole.substitute
+    }
+    # A substitute who was not needed is not "absent": only members are listed as missing.
+    absent = [
+        a
+        for a in meeting.attendance
+        if a.status != AttendanceStatus.present and a.person_id not in substitutes
+    ]
+    return MinutesContext(
+        municipality=town.name,
+        meeting_name=meeting.name,
+        bodies=_body_names(meeting),
+        date=german_date(meeting.start),
+        start_time=german_time(meeting.start),
+        end_time=german_time(meeting.end),
+        location=meeting.location or "",
+        approved=meeting.state == "minutes_approved",
+        present=_person_lines(session, meeting, present),
+        absent=_person_lines(session, meeting, absent),
+        parts=tuple(p for p in parts if p.items),
+        chair=chair.name if chair else "",
+    )
+
+
+# ------------------------------------------------------------------------------------- resolution extract
+
+
+@dataclass(frozen=True)
+class ExtractContext:
+    municipality: str
+    meeting_name: str
+    bodies: str
+    date: str
+    department: str
+    item: ItemLine
+    subject: str
+    place: str
+    issued_on: str
+
+
+def extract_context(session: Session, agenda_item_id: int, now: dt.datetime) -> ExtractContext:
+    """The Beschlussauszug of one item, for the department that carries the resolution out."""
+    item = _get(session, AgendaItem, agenda_item_id, "agenda item")
+    meeting = item.meeting
+    town = _municipality(session, meeting.municipality_id)
+    line = _item_line(session, item, _faction_names(session, meeting.municipality_id))
+    step = item.consultation
+    department = ""
+    subject = item.title
+    if step is not None:
+        paper = step.paper
+        department = _get(session, Department, paper.department_id, "department").name
+        subject = paper.subject
+    return ExtractContext(
+        municipality=town.name,
+        meeting_name=meeting.name,
+        bodies=_body_names(meeting),
+        date=german_date(meeting.start),
+        department=department,
+        item=line,
+        subject=subject,
+        place=town.short_name,
+        issued_on=german_date(now),
+    )

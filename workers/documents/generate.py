@@ -1,0 +1,324 @@
+"""Generate a document for a subject, store it as a StoredFile, and make its PDF derivative.
+
+Both functions are idempotent on ``output_key`` (a redelivered task finds its earlier output) and never
+commit: the caller's transaction does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workers.documents import contexts
+from workers.documents.render import render
+from workflow.errors import NotFound
+from workflow.models import AgendaItem, Meeting, Paper, StoredFile
+from workflow.rules import BERLIN
+from workflow.vocabulary import PAPER_KIND_LABELS, PaperKind, PaperState
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+TEMPLATES_ENV = "GREMIENLAUF_TEMPLATES_DIR"
+PDF_TIMEOUT_SECONDS = 120
+
+
+class DocumentKind(enum.StrEnum):
+    VORLAGE = "vorlage"  # subject: paper id
+    INVITATION = "invitation"  # subject: meeting id
+    MINUTES = "minutes"  # subject: meeting id
+    RESOLUTION_EXTRACT = "resolution_extract"  # subject: agenda item id
+
+
+TEMPLATE_FILES: dict[DocumentKind, str] = {
+    DocumentKind.VORLAGE: "beschlussvorlage.docx",
+    DocumentKind.INVITATION: "einladung.docx",
+    DocumentKind.MINUTES: "niederschrift.docx",
+    DocumentKind.RESOLUTION_EXTRACT: "beschlussauszug.docx",
+}
+
+
+def templates_dir() -> Path:
+    """Where the Word templates are: ``GREMIENLAUF_TEMPLATES_DIR``, else ``templates_docx/`` of the project."""
+    configured = os.environ.get(TEMPLATES_ENV)
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates_docx"
+
+
+def template_path(kind: DocumentKind) -> Path:
+    return templates_dir() / TEMPLATE_FILES[kind]
+
+
+# ------------------------------------------------------------------------------------------ the subject
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a document is about, as the stored_file row records it."""
+
+    municipality_id: int
+    paper_id: int | None
+    meeting_id: int | None
+    agenda_item_id: int | None
+    public: bool
+    name: str  # German, e.g. "Beschlussvorlage 1562/13"
+
+
+def _day(moment: dt.datetime) -> str:
+    return f"{moment.astimezone(BERLIN):%d.%m.%Y}"
+
+
+def _bodies(meeting: Meeting) -> str:
+    return ", ".join(b.name for b in meeting.bodies)
+
+
+def _all_public(meeting: Meeting) -> bool:
+    # An agenda with a non-public item is not published as a whole (its titles may be confidential).
+    return all(item.public for item in meeting.agenda_items)
+
+
+def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
+    if kind is DocumentKind.VORLAGE:
+        paper = session.get(Paper, subject_id)
+        if paper is None:
+            raise NotFound(f"paper {subject_id} not found", entity="paper", id=subject_id)
+        label = PAPER_KIND_LABELS[PaperKind(paper.kind)]
+        in_draft = PaperState(paper.state) in contexts.DRAFT_STATES
+        return Subject(
+            paper.municipality_id,
+            paper.id,
+            None,
+            None,
+            paper.public and not in_draft,
+            f"{label} {paper.reference}" if paper.reference else f"{label} (Entwurf {paper.id})",
+        )
+    if kind in (DocumentKind.INVITATION, DocumentKind.MINUTES):
+        meeting = session.get(Meeting, subject_id)
+        if meeting is None:
+            raise NotFound(f"meeting {subject_id} not found", entity="meeting", id=subject_id)
+        what = "Einladung" if kind is DocumentKind.INVITATION else "Niederschrift"
+        public = _all_public(meeting)
+        if kind is DocumentKind.INVITATION:
+            public = public and meeting.invitation_sent_at is not None
+        return Subject(
+            meeting.municipality_id,
+            None,
+            meeting.id,
+            None,
+            public,
+            f"{what} {_bodies(meeting)} {_day(meeting.start)}",
+        )
+    item = session.get(AgendaItem, subject_id)
+    if item is None:
+        raise NotFound(f"agenda item {subject_id} not found", entity="agenda item", id=subject_id)
+    paper = item.consultation.paper if item.consultation is not None else None
+    reference = f" {paper.reference}" if paper is not None and paper.reference else ""
+    return Subject(
+        item.meeting.municipality_id,
+        paper.id if paper is not None else None,
+        item.meeting_id,
+        item.id,
+        item.public and (paper is None or paper.public),
+        f"Beschlussauszug{reference} {_bodies(item.meeting)} {_day(item.meeting.start)} TOP {item.number}",
+    )
+
+
+def file_name(name: str, extension: str) -> str:
+    """A file name every system accepts: no slashes, colons or other reserved characters."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", name).strip(" .-") or "Dokument"
+    return f"{safe[:200]}.{extension}"
+
+
+def _context(session: Session, kind: DocumentKind, subject_id: int, now: dt.datetime) -> Any:
+    builders: dict[DocumentKind, Callable[[], Any]] = {
+        DocumentKind.VORLAGE: lambda: contexts.vorlage_context(session, subject_id),
+        DocumentKind.INVITATION: lambda: contexts.invitation_context(session, subject_id, now),
+        DocumentKind.MINUTES: lambda: contexts.minutes_context(session, subject_id),
+        DocumentKind.RESOLUTION_EXTRACT: lambda: contexts.extract_context(session, subject_id, now),
+    }
+    return builders[kind]()
+
+
+def _by_key(session: Session, output_key: str) -> StoredFile | None:
+    return session.scalars(select(StoredFile).where(StoredFile.output_key == output_key)).one_or_none()
+
+
+def _subject_column(kind: DocumentKind) -> Any:
+    return {
+        DocumentKind.VORLAGE: StoredFile.paper_id,
+        DocumentKind.INVITATION: StoredFile.meeting_id,
+        DocumentKind.MINUTES: StoredFile.meeting_id,
+        DocumentKind.RESOLUTION_EXTRACT: StoredFile.agenda_item_id,
+    }[kind]
+
+
+def _lock_subject(session: Session, kind: DocumentKind, subject_id: int) -> None:
+    """Serialise version numbers per subject: two workers rendering the same paper take turns here."""
+    model: Any = {
+        DocumentKind.VORLAGE: Paper,
+        DocumentKind.INVITATION: Meeting,
+        DocumentKind.MINUTES: Meeting,
+        DocumentKind.RESOLUTION_EXTRACT: AgendaItem,
+    }[kind]
+    session.execute(select(model.id).where(model.id == subject_id).with_for_update())
+
+
+def _insert(session: Session, row: StoredFile) -> StoredFile:
+    """Add the row; if another worker stored the same output_key first, return theirs instead."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = _by_key(session, row.output_key)
+        if existing is None:
+            raise
+        return existing
+    return row
+
+
+def generate_document(
+    session: Session, *, kind: DocumentKind, subject_id: int, output_key: str, now: dt.datetime
+) -> StoredFile:
+    """Render the DOCX for the subject from the database and store it as a StoredFile under output_key.
+
+    Idempotent: if a row with output_key exists, it is returned unchanged. Assigns the next version per
+    subject and kind, sha256, size, media type, a German file name and name, and ``public`` from the subject.
+    Never commits.
+    """
+    kind = DocumentKind(kind)
+    existing = _by_key(session, output_key)
+    if existing is not None:
+        return existing
+    subject = _subject(session, kind, subject_id)
+    content = render(template_path(kind), _context(session, kind, subject_id, now))
+    _lock_subject(session, kind, subject_id)
+    latest = session.scalar(
+        select(func.max(StoredFile.version)).where(
+            StoredFile.kind == kind.value,
+            _subject_column(kind) == subject_id,
+            StoredFile.master_file_id.is_(None),
+        )
+    )
+    row = StoredFile(
+        municipality_id=subject.municipality_id,
+        kind=kind.value,
+        paper_id=subject.paper_id,
+        meeting_id=subject.meeting_id,
+        agenda_item_id=subject.agenda_item_id,
+        version=(latest or 0) + 1,
+        output_key=output_key,
+        name=subject.name,
+        file_name=file_name(subject.name, "docx"),
+        media_type=DOCX,
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        master_file_id=None,
+        public=subject.public,
+        created_at=now,
+        modified_at=now,
+    )
+    return _insert(session, row)
+
+
+# ------------------------------------------------------------------------------------------------- PDF
+
+
+class PdfConversionError(RuntimeError):
+    """LibreOffice ran but gave no PDF (it may exit 0 without writing one)."""
+
+
+def soffice_path() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def docx_to_pdf(content: bytes, *, profile_dir: Path, soffice: str | None = None) -> bytes:
+    """Convert DOCX bytes to PDF with LibreOffice headless, using its own user profile in ``profile_dir``.
+
+    One profile per worker: with a shared profile, a second soffice hands its job to the running instance
+    and exits 0 before the PDF exists.
+    """
+    soffice = soffice or soffice_path()
+    if soffice is None:
+        raise PdfConversionError("LibreOffice (soffice) is not installed")
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gremienlauf-pdf-") as work:
+        source = Path(work) / "dokument.docx"
+        source.write_bytes(content)
+        try:
+            completed = subprocess.run(
+                [
+                    soffice,
+                    f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
+                    "--headless",
+                    "--norestore",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    work,
+                    str(source),
+                ],
+                capture_output=True,
+                timeout=PDF_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise PdfConversionError(f"LibreOffice took longer than {PDF_TIMEOUT_SECONDS} s") from exc
+        target = Path(work) / "dokument.pdf"
+        if completed.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+            raise PdfConversionError(
+                f"LibreOffice gave no PDF (exit code {completed.returncode}): "
+                f"{completed.stderr.decode(errors='replace').strip()[:500]}"
+            )
+        return target.read_bytes()
+
+
+def generate_pdf(
+    session: Session, *, master: StoredFile, now: dt.datetime, profile_dir: Path
+) -> StoredFile | None:
+    """The PDF derivative of a DOCX master via LibreOffice headless; output_key = master's + ":pdf".
+
+    Idempotent; None when soffice is not installed. Never commits.
+    """
+    output_key = f"{master.output_key}:pdf"
+    existing = _by_key(session, output_key)
+    if existing is not None:
+        return existing
+    soffice = soffice_path()
+    if soffice is None:
+        return None
+    content = docx_to_pdf(master.content, profile_dir=profile_dir, soffice=soffice)
+    name = master.file_name.rsplit(".", 1)[0]
+    row = StoredFile(
+        municipality_id=master.municipality_id,
+        kind=master.kind,
+        paper_id=master.paper_id,
+        meeting_id=master.meeting_id,
+        agenda_item_id=master.agenda_item_id,
+        version=master.version,
+        output_key=output_key,
+        name=master.name,
+        file_name=file_name(name, "pdf"),
+        media_type=PDF,
+        size_bytes=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        content=content,
+        master_file_id=master.id,
+        public=master.public,
+        created_at=now,
+        modified_at=now,
+    )
+    return _insert(session, row)

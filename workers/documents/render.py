@@ -1,0 +1,134 @@
+"""Fill a Word template (docxtpl: Jinja inside Word) with a context and give back the .docx bytes.
+
+A template is compiled once per file (docxtpl's own clean-up of Word's XML, then one Jinja template per
+part that holds tags) and kept while the file is unchanged; each rendering then only runs Jinja, turns
+line breaks into Word line breaks (docxtpl's ``resolve_listing``) and writes the zip. The other parts of
+the package are copied as they are, with the template's zip entry dates, so the same data gives the same
+bytes (and the same sha256).
+
+Jinja always autoescapes here: an unescaped ``&`` or ``<`` in a Betreff would silently corrupt the .docx.
+Characters that XML 1.0 forbids (control characters a paste from another program can bring) are dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import threading
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+from markupsafe import Markup
+
+# Parts of a .docx in which the office may write Jinja tags.
+_RENDERED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+# XML 1.0 forbids these; \t and \n stay (docxtpl turns them into a Word tab and line break).
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_TAG = re.compile(r"\{[{%#]")
+
+
+class TemplateError(Exception):
+    """A template cannot be read or compiled (e.g. a Jinja tag the office broke while editing)."""
+
+
+def clean_text(value: str) -> str:
+    """User text as it may go into a .docx: Windows/Mac line ends become \\n, illegal characters go."""
+    return _XML_ILLEGAL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _finalize(value: Any) -> Any:
+    # Runs on every {{ … }} before escaping: None prints as nothing, text is cleaned.
+    if value is None:
+        return ""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return clean_text(value)
+    return value
+
+
+ENVIRONMENT = jinja2.Environment(
+    autoescape=True,
+    finalize=_finalize,
+    undefined=jinja2.StrictUndefined,  # a misspelt placeholder fails loudly instead of printing nothing
+    keep_trailing_newline=True,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Compiled:
+    stamp: tuple[int, int]  # (mtime_ns, size) of the template file when it was compiled
+    members: list[tuple[zipfile.ZipInfo, bytes]]
+    templates: dict[str, jinja2.Template]
+
+
+_cache: dict[Path, _Compiled] = {}
+_cache_lock = threading.Lock()
+
+
+def _compile(path: Path) -> _Compiled:
+    stat = path.stat()
+    helper = DocxTemplate(str(path))
+    members: list[tuple[zipfile.ZipInfo, bytes]] = []
+    templates: dict[str, jinja2.Template] = {}
+    try:
+        with zipfile.ZipFile(path) as package:
+            for info in package.infolist():
+                data = package.read(info)
+                members.append((info, data))
+                if _RENDERED_PART.match(info.filename):
+                    xml = data.decode("utf-8")
+                    if _TAG.search(xml):
+                        # The same preparation docxtpl does before Jinja sees the XML.
+                        patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", helper.patch_xml(xml))
+                        templates[info.filename] = ENVIRONMENT.from_string(patched)
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{path.name} is not a readable .docx file: {exc}") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{path.name}: broken Jinja tag (line {exc.lineno}): {exc.message}") from exc
+    if not templates:
+        raise TemplateError(f"{path.name} contains no placeholders")
+    return _Compiled((stat.st_mtime_ns, stat.st_size), members, templates)
+
+
+def compiled(path: Path) -> _Compiled:
+    """The compiled template, recompiled when the office saved a new version of the file."""
+    path = path.resolve()
+    stat = path.stat()
+    with _cache_lock:
+        entry = _cache.get(path)
+        if entry is None or entry.stamp != (stat.st_mtime_ns, stat.st_size):
+            entry = _cache[path] = _compile(path)
+    return entry
+
+
+def _namespace(context: Any) -> Mapping[str, Any]:
+    if dataclasses.is_dataclass(context) and not isinstance(context, type):
+        return {field.name: getattr(context, field.name) for field in dataclasses.fields(context)}
+    if isinstance(context, Mapping):
+        return context
+    raise TypeError(f"a context must be a dataclass instance or a mapping, not {type(context).__name__}")
+
+
+def render(template_path: Path, context: Any) -> bytes:
+    """The .docx bytes of ``template_path`` filled with ``context`` (a dataclass or a mapping)."""
+    template = compiled(template_path)
+    namespace = _namespace(context)
+    helper = DocxTemplate(str(template_path))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for info, data in template.members:
+            jinja_template = template.templates.get(info.filename)
+            if jinja_template is not None:
+                try:
+                    xml = jinja_template.render(namespace)
+                except jinja2.UndefinedError as exc:
+                    raise TemplateError(f"{template_path.name}: {exc.message}") from exc
+                xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+                xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+                data = helper.resolve_listing(xml).encode("utf-8")
+            package.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
