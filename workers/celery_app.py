@@ -51,6 +51,7 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
         task_serializer="json",
         accept_content=["json"],
         timezone="Europe/Berlin",
+        gremienlauf_pdf=settings.pdf_enabled,
         beat_schedule={
             "outbox-relay": {"task": "gremienlauf.relay_sweep", "schedule": settings.relay_interval},
             "reminder-scan": {"task": "gremienlauf.scan_reminders", "schedule": settings.reminder_interval},
@@ -111,9 +112,10 @@ def publisher(app: Celery) -> relay.Publish:
     """The relay's hand-over for ``app``: one ``run_job`` task per job of the event (used by the API process
     right after commit and by the beat sweep)."""
     run_job = app.tasks["gremienlauf.run_job"]
+    pdf = bool(app.conf.get("gremienlauf_pdf", True))
 
     def publish(outbox_id: int, event_type: str, payload: dict[str, Any]) -> None:
-        for name in jobs.jobs_for(event_type, payload):
+        for name in jobs.jobs_for(event_type, payload, pdf=pdf):
             # No kombu retries: a broker that is down leaves the row pending at once, for the next sweep.
             run_job.apply_async(args=[outbox_id, name], retry=False)
 

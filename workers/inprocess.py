@@ -38,7 +38,7 @@ def drain_once(ctx: Context, *, limit: int = 200) -> int:
         if not _due_for_attempt(ctx, outbox_id, attempts or 0):
             break
         error: str | None = None
-        for name in jobs.jobs_for(event_type, payload):
+        for name in jobs.jobs_for(event_type, payload, pdf=ctx.settings.pdf_enabled):
             try:
                 jobs.JOBS[name](ctx, outbox_id, payload)
             except MailBusy as exc:

@@ -65,11 +65,11 @@ def job(name: str) -> Callable[[Job], Job]:
     return register
 
 
-def jobs_for(event_type: str, payload: Mapping[str, Any]) -> list[str]:
+def jobs_for(event_type: str, payload: Mapping[str, Any], *, pdf: bool = True) -> list[str]:
     names = list(EVENT_JOBS.get(event_type, ()))
     for extra in DYNAMIC:
         names.extend(n for n in extra(event_type, payload) if n not in names)
-    return names
+    return names if pdf else [n for n in names if n != "pdfs"]
 
 
 def run(ctx: Context, name: str, outbox_id: int) -> None:
@@ -350,3 +350,7 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
         if row.state not in ("sent", "cancelled"):
             row.state = "sent" if built else "cancelled"
             row.sent_at = ctx.clock() if built else None
+
+
+# The document jobs register themselves in the tables above (they need the tables, hence at the end).
+from workers import document_jobs  # noqa: E402, F401

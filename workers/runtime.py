@@ -4,7 +4,6 @@ profile. Created lazily after a fork (a prefork child must not share its parent'
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from workers.delivery import transport_for
 from workers.jobs import Context
@@ -36,9 +35,6 @@ def context() -> Context:
             sessions=make_session_factory(engine),
             settings=settings,
             transport=transport_for(settings),
-            # LibreOffice hands a conversion to a running instance with the same profile and exits before
-            # the PDF exists: one profile per worker process.
-            profile_dir=Path(settings.pdf_profile_root).resolve() / f"worker-{pid}",
         )
         _contexts[pid] = ctx
     return ctx

@@ -50,7 +50,9 @@ class WorkerSettings(BaseSettings):
     relay_interval: float = 5.0
     reminder_interval: float = 60.0
 
-    # Where LibreOffice keeps one profile per worker process (PDF conversion).
+    # PDF derivatives of the Word documents by LibreOffice (when installed); where it keeps one profile per
+    # worker process.
+    pdf_enabled: bool = True
     pdf_profile_root: str = "var/libreoffice"
     # Public address of the API, used for links in mails and feed URLs.
     public_url: str = "http://localhost:8000"

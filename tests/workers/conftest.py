@@ -109,6 +109,8 @@ def worker_settings(smtp_port: int, **overrides: Any) -> WorkerSettings:
         "queue_prefix": f"gl-test-{uuid.uuid4().hex[:10]}",
         "redis_url": REDIS_URL,
         "visibility_timeout": 5,
+        # LibreOffice takes seconds per document: only the tests about PDFs convert.
+        "pdf_enabled": False,
     }
     values.update(overrides)
     return WorkerSettings(**values)

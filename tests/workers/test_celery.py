@@ -256,7 +256,7 @@ def test_redis_down_while_a_secretary_records_a_result_loses_nothing(
 
         _wait(lambda: any(r.attempts >= 2 for r in pending()), timeout=30, what="failed hand-overs")
         rows = pending()
-        assert [r.event_type for r in rows][0] == "ResultRecorded"
+        assert next(r.event_type for r in rows) == "ResultRecorded"
         assert all(r.last_error for r in rows if r.attempts)
         with pg.session() as s:
             from workflow.models import ItemResult

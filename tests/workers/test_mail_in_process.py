@@ -25,7 +25,9 @@ def _calendar(message: object) -> Calendar:
     assert isinstance(message, EmailMessage)
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            return Calendar.from_ical(part.get_payload(decode=True))
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return Calendar.from_ical(payload)
     raise AssertionError("no text/calendar part")
 
 
@@ -40,7 +42,7 @@ def _invited_committee(db: Database) -> tuple[Scenario, int, int]:
 
 
 def test_invitation_mail_reaches_every_voting_member_and_substitute(db: Database, smtp: SmtpSink) -> None:
-    sc, meeting_id, _ = _invited_committee(db)
+    _sc, meeting_id, _ = _invited_committee(db)
     ctx = make_context(db, worker_settings(smtp.port))
     drain(ctx)
 
@@ -52,20 +54,21 @@ def test_invitation_mail_reaches_every_voting_member_and_substitute(db: Database
     message = invited[0].message
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     assert "Städtepartnerschaft mit Schladming – Zuschuss" in text.get_content()
     assert "Montag, 28.10.2013, 17:00 Uhr" in text.get_content()
     assert "Tagesordnung" in html.get_content()
     event = _calendar(message).walk("VEVENT")[0]
     assert _calendar(message)["METHOD"] == "REQUEST"
     assert str(event["UID"]) == f"sitzung-{meeting_id}@gremienlauf.example"
-    assert int(event["SEQUENCE"]) == 0
+    assert event.decoded("SEQUENCE") == 0
     assert event.decoded("DTSTART") == berlin("2013-10-28 17:00")
     assert str(event["DTSTART"].params["TZID"]) == "Europe/Berlin"
 
 
 def test_running_the_jobs_again_sends_no_mail_twice(db: Database, smtp: SmtpSink) -> None:
-    _, meeting_id, _ = _invited_committee(db)
+    _, _meeting_id, _ = _invited_committee(db)
     ctx = make_context(db, worker_settings(smtp.port))
     drain(ctx)
     first = len(smtp.messages)
@@ -84,7 +87,7 @@ def test_running_the_jobs_again_sends_no_mail_twice(db: Database, smtp: SmtpSink
 def test_an_agenda_change_after_the_invitation_sends_the_invitation_again_with_a_higher_sequence(
     db: Database, smtp: SmtpSink
 ) -> None:
-    sc, meeting_id, _ = _invited_committee(db)
+    _sc, meeting_id, _ = _invited_committee(db)
     ctx = make_context(db, worker_settings(smtp.port))
     drain(ctx)
     before = len(smtp.messages)
@@ -98,7 +101,7 @@ def test_an_agenda_change_after_the_invitation_sends_the_invitation_again_with_a
     assert {r for m in updates for r in m.recipients} == expected_invitees(db, meeting_id)
     event = _calendar(updates[0].message).walk("VEVENT")[0]
     assert str(event["UID"]) == f"sitzung-{meeting_id}@gremienlauf.example"
-    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("SEQUENCE") == 1
     assert "Anfragen" in updates[0].message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
 
 
@@ -120,7 +123,7 @@ def test_a_cancelled_meeting_sends_a_cancellation_to_everyone_invited(db: Databa
     assert all(str(m.message["Subject"]).startswith("Absage:") for m in cancellations)
     calendar = _calendar(cancellations[0].message)
     event = calendar.walk("VEVENT")[0]
-    assert (calendar["METHOD"], event["STATUS"], int(event["SEQUENCE"])) == ("CANCEL", "CANCELLED", 1)
+    assert (calendar["METHOD"], event["STATUS"], event.decoded("SEQUENCE")) == ("CANCEL", "CANCELLED", 1)
     assert "Beschlussunfähigkeit absehbar" in cancellations[0].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
@@ -148,7 +151,8 @@ def test_html_of_a_mail_escapes_what_users_typed(db: Database, smtp: SmtpSink) -
     drain(make_context(db, worker_settings(smtp.port)))
     html = smtp.messages[0].message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "<script>" not in html
-    assert "&lt;script&gt;" in html and "&amp; Co." in html
+    assert "&lt;script&gt;" in html
+    assert "&amp; Co." in html
 
 
 def test_mails_go_to_files_in_a_folder_without_an_smtp_server(db: Database, tmp_path: object) -> None:
@@ -164,3 +168,72 @@ def test_mails_go_to_files_in_a_folder_without_an_smtp_server(db: Database, tmp_
     drain(ctx)
     assert len(sorted(folder.glob("*.eml"))) == len(files)
     assert dt  # imported for type use
+
+
+def test_the_result_mail_carries_the_resolution_extract_and_documents_are_stored_once(
+    db: Database, smtp: SmtpSink
+) -> None:
+    from workflow.models import StoredFile
+
+    sc, meeting_id, item_id = _invited_committee(db)
+    sc.attend(meeting_id)
+    sc.record(item_id, Outcome.recommended, VoteInput(9, 2, 2))
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    result = [m for m in smtp.to("koordinationsbuero@wetzlar.example") if "Ergebnis" in str(m["Subject"])][-1]
+    attached = [p for p in result.iter_attachments() if str(p.get_filename()).endswith(".docx")]
+    assert len(attached) == 1
+    with db.session() as s:
+        extract = s.scalars(
+            select(StoredFile).where(
+                StoredFile.kind == "resolution_extract",
+                StoredFile.agenda_item_id == item_id,
+                StoredFile.master_file_id.is_(None),
+            )
+        ).one()
+        assert attached[0].get_payload(decode=True) == extract.content
+        assert extract.output_key.startswith(f"resolution_extract:{item_id}:outbox:")
+        keys = set(s.scalars(select(StoredFile.output_key)))
+        assert any(k.startswith(f"invitation:{meeting_id}:outbox:") for k in keys)
+        count = s.scalar(select(func.count()).select_from(StoredFile))
+    with db.sessions.begin() as s:  # every event handed over again: nothing new is stored or sent
+        for row in s.scalars(select(OutboxMessage)):
+            row.published_at = None
+    sent = len(smtp.messages)
+    drain(ctx)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(StoredFile)) == count
+    assert len(smtp.messages) == sent
+
+
+def test_the_invitation_gets_its_pdf_from_libreoffice_with_the_workers_own_profile(
+    db: Database, smtp: SmtpSink, tmp_path: object
+) -> None:
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    from workflow.models import StoredFile
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    if db.kind != "postgresql":
+        pytest.skip("one backend is enough for LibreOffice")
+    _, meeting_id, _ = _invited_committee(db)
+    with db.sessions.begin() as s:  # only the invitation's event: a PDF takes seconds
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.event_type != "MeetingInvited")):
+            row.published_at = row.created_at
+    profiles = Path(str(tmp_path)) / "lo"
+    ctx = make_context(db, worker_settings(smtp.port, pdf_enabled=True, pdf_profile_root=str(profiles)))
+    drain(ctx, timeout=120)
+    with db.session() as s:
+        pdf = s.scalars(
+            select(StoredFile).where(
+                StoredFile.meeting_id == meeting_id, StoredFile.media_type == "application/pdf"
+            )
+        ).one()
+        assert pdf.content.startswith(b"%PDF")
+        assert pdf.output_key.startswith(f"invitation:{meeting_id}:outbox:")
+        assert pdf.output_key.endswith(":pdf")
+    assert [p.name.startswith("worker-") for p in profiles.iterdir()] == [True]
