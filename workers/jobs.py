@@ -128,8 +128,10 @@ def _organizer(settings: WorkerSettings) -> str:
 def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
     with ctx.sessions() as session:
         meeting = session.get_one(Meeting, meeting_id)
-        if meeting.state != "invited":
-            return  # not (or no longer) invited: a later event says what happened
+        if meeting.invitation_sent_at is None or meeting.state == "cancelled":
+            # Not invited, or cancelled meanwhile (the cancellation mail says so). A meeting held before a
+            # delayed worker got here still gets its invitation mailed: nothing the office issued is lost.
+            return
         entry, info = meeting_entry(meeting, ctx.settings), meeting_info(meeting)
         recipients = people.invitees(session, meeting)
         # The key holds the SEQUENCE: two changes that end in the same state send one update.
@@ -169,6 +171,11 @@ def invitation_update_mail(ctx: Context, outbox_id: int, payload: Mapping[str, A
     """An agenda change after the invitation: the changed invitation with the raised SEQUENCE."""
     if "late_addition" in payload and not payload["late_addition"]:
         return  # scheduled before the invitation: the invitation itself carries it
+    with ctx.sessions() as session:
+        changed_at = session.get_one(OutboxMessage, outbox_id).created_at
+        invited_at = session.get_one(Meeting, int(payload["meeting_id"])).invitation_sent_at
+    if invited_at is None or changed_at <= invited_at:
+        return  # a change before the invitation: the invitation itself carries it
     _send_invitations(ctx, int(payload["meeting_id"]), changed=True)
 
 
@@ -306,7 +313,7 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
                         key=key,
                         recipient=r.email,
                         name=r.name,
-                        subject=f"Erinnerung: {meeting.name} am {meeting.start.astimezone(BERLIN):%d.%m.%Y}",
+                        subject=f"Erinnerung: {mail.titled(meeting.name, meeting.start)}",
                         paragraphs=[
                             f"wir erinnern an die {meeting.name} am {mail.german_datetime(meeting.start)}, "
                             f"Ort: {meeting.location or 'wird noch mitgeteilt'}.",

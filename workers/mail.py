@@ -181,12 +181,22 @@ def invitation_mail(
         key=key,
         recipient=recipient,
         recipient_name=name,
-        subject=f"{prefix}: {meeting.name} am {meeting.start.astimezone(BERLIN):%d.%m.%Y}",
+        subject=f"{prefix}: {_titled(meeting)}",
         text=_INVITATION_TEXT.render(context),
         html=_INVITATION_HTML.render(context),
         calendar=calendar,
         calendar_method="REQUEST",
     )
+
+
+def titled(name: str, start: dt.datetime) -> str:
+    """A meeting's name with its date (most names already carry it: "Sitzung … am 28.10.2013")."""
+    day = f"{start.astimezone(BERLIN):%d.%m.%Y}"
+    return name if day in name else f"{name} am {day}"
+
+
+def _titled(meeting: MeetingInfo) -> str:
+    return titled(meeting.name, meeting.start)
 
 
 _SIMPLE_HTML = _ENV.from_string("""\
@@ -240,7 +250,7 @@ def cancellation_mail(*, key: str, recipient: str, name: str, meeting: MeetingIn
         key=key,
         recipient=recipient,
         name=name,
-        subject=f"Absage: {meeting.name} am {meeting.start.astimezone(BERLIN):%d.%m.%Y}",
+        subject=f"Absage: {_titled(meeting)}",
         paragraphs=paragraphs,
         calendar=calendar,
         calendar_method="CANCEL",

@@ -71,11 +71,12 @@ def _wait(condition: object, timeout: float = 60.0, what: str = "condition") -> 
 
 
 def _invitations_to(sink: SmtpSink) -> list[str]:
+    """Who got the committee's invitation (the Magistrat's earlier meeting has its own)."""
     with sink.lock:
         return sorted(
             r
             for m in sink.messages
-            if str(m.message["Subject"]).startswith("Einladung:")
+            if str(m.message["Subject"]).startswith("Einladung: Sitzung Sozial")
             for r in m.recipients
         )
 
