@@ -237,3 +237,74 @@ def test_the_invitation_gets_its_pdf_from_libreoffice_with_the_workers_own_profi
         assert pdf.output_key.startswith(f"invitation:{meeting_id}:outbox:")
         assert pdf.output_key.endswith(":pdf")
     assert [p.name.startswith("worker-") for p in profiles.iterdir()] == [True]
+
+
+def test_an_agenda_change_before_the_invitation_sends_no_changed_invitation(
+    db: Database, smtp: SmtpSink
+) -> None:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper()
+    meeting = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    sc.schedule(paper.id, "magistrat", meeting.id)
+    meetings.add_agenda_item(
+        db.sessions, actor="test", meeting_id=meeting.id, title="Mitteilungen", now=berlin("2013-09-10 10:00")
+    )
+    sc.invite(meeting.id)
+    drain(make_context(db, worker_settings(smtp.port)))
+    subjects = set(smtp.subjects())
+    assert subjects == {"Einladung: Sitzung Magistrat am 30.09.2013"}
+    assert len(smtp.messages) == len(expected_invitees(db, meeting.id))
+
+
+def test_mail_goes_through_an_smtp_server_that_requires_a_login(db: Database) -> None:
+    import pytest
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.workers.conftest import free_port
+    from workers.delivery import MailNotDelivered
+    from workers.jobs import JOBS
+
+    def authenticate(
+        server: object, session: object, envelope: object, mechanism: str, auth: object
+    ) -> AuthResult:
+        login, password = (
+            value.decode() if isinstance(value, bytes) else str(value)
+            for value in (getattr(auth, "login", ""), getattr(auth, "password", ""))
+        )
+        ok = (login, password) == ("sitzungsdienst", "geheim")
+        return AuthResult(success=ok)
+
+    sink = SmtpSink(free_port())
+    sink.controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=sink.port,
+        authenticator=authenticate,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    sink.controller.start()
+    try:
+        _, meeting_id, _ = _invited_committee(db)
+        with db.session() as s:
+            outbox_id = s.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.event_type == "MeetingInvited")
+                .order_by(OutboxMessage.id.desc())
+            ).first()
+        assert outbox_id is not None
+        wrong = make_context(
+            db, worker_settings(sink.port, smtp_user="sitzungsdienst", smtp_password="falsch", smtp_timeout=2)
+        )
+        with pytest.raises(MailNotDelivered) as refused:
+            JOBS["invitation_mail"](wrong, outbox_id, {"meeting_id": meeting_id})
+        assert "not delivered" in str(refused.value)
+        assert sink.messages == []
+        right = make_context(
+            db, worker_settings(sink.port, smtp_user="sitzungsdienst", smtp_password="geheim")
+        )
+        JOBS["invitation_mail"](right, outbox_id, {"meeting_id": meeting_id})
+        assert {r for m in sink.messages for r in m.recipients} == expected_invitees(db, meeting_id)
+    finally:
+        sink.stop()
