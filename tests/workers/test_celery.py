@@ -89,7 +89,7 @@ def test_a_celery_worker_on_redis_delivers_the_invitation_once_to_each_member(
     app = create_celery(settings, pg.url)
     try:
         with thread_worker(app):
-            assert relay.publish_pending(pg.sessions, publisher(app)) > 0
+            app.send_task("gremienlauf.relay_sweep")  # what beat sends every few seconds
             invitees = sorted(expected_invitees(pg, meeting_id))
             _wait(lambda: _invitations_to(smtp) == invitees, what="the invitations")
             # The relay sweep runs again (as beat does): nothing is handed over twice.
@@ -279,3 +279,64 @@ def test_redis_down_while_a_secretary_records_a_result_loses_nothing(
         assert [m.recipients for m in smtp.messages if "Ergebnis" in str(m.message["Subject"])] == [
             ["koordinationsbuero@wetzlar.example"]
         ]
+
+
+def test_beats_reminder_scan_on_the_real_worker_sends_a_due_reminder_once(
+    pg: Database, smtp: SmtpSink, redis_url: str
+) -> None:
+    import datetime as dt
+
+    from workflow import meetings as meeting_cases
+    from workflow.models import Reminder, utcnow
+
+    now = utcnow()
+    meeting = meeting_cases.create_meeting(
+        pg.sessions,
+        actor="test",
+        municipality="wetzlar",
+        bodies=["magistrat"],
+        start=now + dt.timedelta(days=8),
+        location="Rathaus",
+        now=now,
+    )
+    meeting_cases.add_agenda_item(
+        pg.sessions, actor="test", meeting_id=meeting.id, title="Mitteilungen", now=now
+    )
+    meeting_cases.invite_meeting(pg.sessions, actor="test", meeting_id=meeting.id, now=now)
+    with pg.sessions.begin() as s:  # the events are not the point here; a reminder that fell due is
+        for row in s.scalars(select(OutboxMessage)):
+            row.published_at = row.created_at
+        s.add(
+            Reminder(
+                meeting_id=meeting.id,
+                kind="meeting",
+                offset_key="7d",
+                due_at=now - dt.timedelta(minutes=1),
+                state="pending",
+                created_at=now,
+            )
+        )
+    settings = worker_settings(smtp.port, redis_url=redis_url)
+    app = create_celery(settings, pg.url)
+    invitees = sorted(expected_invitees(pg, meeting.id))
+    try:
+        with thread_worker(app):
+            for _ in range(3):  # three scans, two of them at the same moment
+                app.send_task("gremienlauf.scan_reminders")
+
+            def reminded() -> list[str]:
+                with smtp.lock:
+                    return sorted(
+                        r
+                        for m in smtp.messages
+                        if str(m.message["Subject"]).startswith("Erinnerung:")
+                        for r in m.recipients
+                    )
+
+            _wait(lambda: reminded() == invitees, what="the reminder")
+            time.sleep(1.5)
+        assert reminded() == invitees
+        with pg.session() as s:
+            assert s.scalars(select(Reminder.state)).all() == ["sent"]
+    finally:
+        _cleanup(app, settings)
