@@ -210,3 +210,52 @@ def test_the_extract_of_a_non_public_item_is_not_public(wetzlar: Wetzlar) -> Non
     stored = generate(wetzlar.db, DocumentKind.RESOLUTION_EXTRACT, wetzlar.items["magistrat"], "ext:mag")
     assert texts(read_docx(stored.content))[4] == f"TOP N 2: {SUBJECT}"
     assert stored.public is False
+
+
+TRICKY = "Änderung: „A“ & <B> \"C\" 'D'\nzweite Zeile\n\nZweiter Absatz > erster"
+
+
+def test_user_text_in_agenda_titles_reasons_and_resolutions_comes_out_intact(db: Database) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"], subject="Straße & Brücke <Süd>")
+    meeting = run.new_meeting("magistrat", "2013-09-30 09:00")
+    meetings.add_agenda_item(
+        db.sessions,
+        actor="test",
+        meeting_id=meeting.id,
+        title="Mitteilungen & Anfragen <kurz>",
+        now=NOW - dt.timedelta(days=90),
+    )
+    item = run.schedule(paper.id, "magistrat", meeting.id)
+    meetings.invite_meeting(
+        db.sessions,
+        actor="test",
+        meeting_id=meeting.id,
+        urgent=True,
+        urgent_reason="Frist & Haushalt <2014>",
+        now=meeting.start - dt.timedelta(days=2),
+    )
+    run.attend(meeting.id)
+    run.record(item.id, Outcome.recommended_amended, VoteInput(7, 0, 0), resolution_text=TRICKY)
+
+    invitation = read_docx(generate(db, DocumentKind.INVITATION, meeting.id, "inv").content)
+    assert "Die Ladungsfrist ist wegen Dringlichkeit abgekürzt. Grund: Frist & Haushalt <2014>" in texts(
+        invitation
+    )
+    titles = [row[1] for row in rows(invitation, 0)[1:]]
+    assert titles == ["Mitteilungen & Anfragen <kurz>", "Straße & Brücke <Süd>"]
+
+    minutes = texts(read_docx(generate(db, DocumentKind.MINUTES, meeting.id, "min").content))
+    label = minutes.index("Beschlussempfehlung:")
+    assert minutes[label + 1 : label + 3] == [
+        "Änderung: „A“ & <B> \"C\" 'D'\nzweite Zeile",
+        "Zweiter Absatz > erster",
+    ]
+
+    extract = texts(read_docx(generate(db, DocumentKind.RESOLUTION_EXTRACT, item.id, "ext").content))
+    assert "Ergebnis: mit Änderungen empfohlen" in extract
+    label = extract.index("Beschlussempfehlung:")
+    assert extract[label + 1 : label + 3] == [
+        "Änderung: „A“ & <B> \"C\" 'D'\nzweite Zeile",
+        "Zweiter Absatz > erster",
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,27 @@ def test_without_libreoffice_there_is_no_pdf_and_no_error(
         assert generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile") is None
         s.rollback()
     assert os.environ["PATH"] == str(tmp_path)
+
+
+@needs_soffice
+def test_two_workers_convert_at_once_each_with_its_own_profile(wetzlar: Wetzlar, tmp_path: Path) -> None:
+    assert soffice_path() is not None, (
+        "CI=true: LibreOffice must be installed (scripts/ensure-libreoffice.sh)"
+    )
+    with wetzlar.db.session() as s:
+        docx = generate_document(
+            s, kind=DocumentKind.MINUTES, subject_id=wetzlar.meetings["stvv"], output_key="pdf:two", now=NOW
+        ).content
+        s.rollback()
+    pdfs: dict[int, bytes] = {}
+
+    def convert(worker: int) -> None:
+        pdfs[worker] = docx_to_pdf(docx, profile_dir=tmp_path / f"profile-{worker}")
+
+    threads = [threading.Thread(target=convert, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert sorted(pdfs) == [1, 2]
+    assert all(pdf.startswith(b"%PDF-") for pdf in pdfs.values())

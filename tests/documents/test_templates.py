@@ -18,7 +18,7 @@ from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 
 from tests.documents.conftest import NOW, Wetzlar, read_docx, rows, texts
 from workers.documents import DocumentKind
-from workers.documents.contexts import invitation_context, minutes_context, vorlage_context
+from workers.documents.contexts import VorlageContext, invitation_context, minutes_context, vorlage_context
 from workers.documents.generate import TEMPLATE_FILES, template_path
 from workers.documents.render import ENVIRONMENT, TemplateError, render
 
@@ -122,3 +122,44 @@ def test_a_template_saved_again_by_the_office_is_used_from_then_on(tmp_path: Pat
     later = time.time() + 5
     os.utime(path, (later, later))
     assert texts(read_docx(render(path, {"subject": "x"}))) == ["Neu: x"]
+
+
+def test_the_templates_directory_can_be_set_for_the_office(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = make_templates()
+    monkeypatch.setattr(module, "TEMPLATES", tmp_path)
+    module.main([])
+    edited = Document(str(tmp_path / "beschlussvorlage.docx"))
+    edited.paragraphs[0].runs[0].text = "Vorlage der {{ municipality }}: {{ title }}"
+    edited.save(str(tmp_path / "beschlussvorlage.docx"))
+    monkeypatch.setenv("GREMIENLAUF_TEMPLATES_DIR", str(tmp_path))
+    assert template_path(DocumentKind.VORLAGE) == tmp_path / "beschlussvorlage.docx"
+    context = {f.name: getattr(SAMPLE, f.name) for f in dataclasses.fields(SAMPLE)}
+    assert texts(read_docx(render(template_path(DocumentKind.VORLAGE), context)))[0] == (
+        "Vorlage der Stadt Musterstadt: BESCHLUSSVORLAGE"
+    )
+
+
+SAMPLE = VorlageContext(
+    municipality="Stadt Musterstadt",
+    title="BESCHLUSSVORLAGE",
+    kind="Beschlussvorlage",
+    draft=False,
+    public=True,
+    department="Amt",
+    paper_date="01.02.2013",
+    reference="1/13",
+    file_reference="",
+    reference_line="1/13",
+    consultations=(),
+    subject="Betreff",
+    attachments=(),
+    resolution=("Beschluss",),
+    signed=False,
+    signed_place="",
+    signed_on="",
+    signatory="",
+    signatory_function="",
+    justification=(),
+)

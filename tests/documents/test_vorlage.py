@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
+import pytest
 from sqlalchemy import select
 
 from gremienlauf import demo
@@ -217,3 +220,47 @@ def test_a_public_paper_in_draft_is_not_published_until_submitted(db: Database) 
         s.commit()
     assert stored.public is True
     assert stored.file_name == f"Beschlussvorlage {run.paper(paper.id).reference.replace('/', '-')}.docx"  # type: ignore[union-attr]
+
+
+def test_an_output_key_too_long_for_its_pdf_key_is_refused(db: Database) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper()
+    with db.session() as s, pytest.raises(ValueError, match="output_key must have 1 to 196 characters"):
+        generate_document(s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="k" * 197, now=NOW)
+
+
+@pytest.mark.postgres
+def test_two_workers_on_one_paper_take_turns_and_a_redelivered_task_gets_the_first_row(pg: Database) -> None:
+    """Worker A renders and holds its transaction open; B, with the same output_key, waits for A's commit and
+    then returns A's row; C, with another key, waits too and takes the next version."""
+    run = Scenario(pg.sessions)
+    paper = run.submitted_paper()
+    results: dict[str, tuple[int, int]] = {}
+
+    def worker(name: str, key: str) -> None:
+        with pg.session() as s:
+            row = generate_document(
+                s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key=key, now=NOW
+            )
+            s.commit()
+            results[name] = (row.id, row.version)
+
+    with pg.session() as a:
+        first = generate_document(
+            a, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="same", now=NOW
+        )
+        others = [
+            threading.Thread(target=worker, args=("B", "same")),
+            threading.Thread(target=worker, args=("C", "other")),
+        ]
+        for thread in others:
+            thread.start()
+        time.sleep(0.5)
+        assert results == {}  # both wait for A: the paper row is locked until A commits
+        a.commit()
+        for thread in others:
+            thread.join(timeout=30)
+    assert results["B"] == (first.id, 1)
+    assert results["C"][1] == 2
+    with pg.session() as s:
+        assert len(s.scalars(select(StoredFile).where(StoredFile.paper_id == paper.id)).all()) == 2

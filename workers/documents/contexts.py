@@ -210,7 +210,7 @@ def _vote_line(vote: Vote, factions: dict[int, str]) -> VoteLine:
     return VoteLine(vote.subject, vote_summary(vote.yes, vote.no, vote.abstain), tuple(details))
 
 
-def _item_line(session: Session, item: AgendaItem, factions: dict[int, str]) -> ItemLine:
+def _item_line(item: AgendaItem, factions: dict[int, str]) -> ItemLine:
     step = item.consultation
     paper = step.paper if step is not None else None
     result: ItemResult | None = item.result
@@ -297,7 +297,7 @@ def invitation_context(session: Session, meeting_id: int, now: dt.datetime) -> I
     meeting = _get(session, Meeting, meeting_id, "meeting")
     town = _municipality(session, meeting.municipality_id)
     factions = _faction_names(session, meeting.municipality_id)
-    items = [_item_line(session, item, factions) for item in meeting.agenda_items]
+    items = [_item_line(item, factions) for item in meeting.agenda_items]
     notice = ""
     if meeting.second_session:
         notice = SECOND_SESSION_NOTICE
@@ -392,7 +392,7 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
     meeting = _get(session, Meeting, meeting_id, "meeting")
     town = _municipality(session, meeting.municipality_id)
     factions = _faction_names(session, meeting.municipality_id)
-    items = [_item_line(session, item, factions) for item in meeting.agenda_items]
+    items = [_item_line(item, factions) for item in meeting.agenda_items]
     parts = [
         MinutesPart(title, tuple(i for i in items if i.public is public))
         for title, public in (("Öffentlicher Teil", True), ("Nichtöffentlicher Teil", False))
@@ -448,7 +448,7 @@ def extract_context(session: Session, agenda_item_id: int, now: dt.datetime) -> 
     item = _get(session, AgendaItem, agenda_item_id, "agenda item")
     meeting = item.meeting
     town = _municipality(session, meeting.municipality_id)
-    line = _item_line(session, item, _faction_names(session, meeting.municipality_id))
+    line = _item_line(item, _faction_names(session, meeting.municipality_id))
     step = item.consultation
     department = ""
     subject = item.title

@@ -34,6 +34,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 TEMPLATES_ENV = "GREMIENLAUF_TEMPLATES_DIR"
 PDF_TIMEOUT_SECONDS = 120
+PDF_KEY_SUFFIX = ":pdf"
+MAX_OUTPUT_KEY = 200 - len(PDF_KEY_SUFFIX)
 
 
 class DocumentKind(enum.StrEnum):
@@ -52,9 +54,14 @@ TEMPLATE_FILES: dict[DocumentKind, str] = {
 
 
 def templates_dir() -> Path:
-    """Where the Word templates are: ``GREMIENLAUF_TEMPLATES_DIR``, else ``templates_docx/`` of the project."""
+    """Where the Word templates are: ``GREMIENLAUF_TEMPLATES_DIR``, else ``templates_docx/`` of the source
+    tree, else (an installed package, e.g. in the container image) ``templates_docx/`` of the working
+    directory."""
     configured = os.environ.get(TEMPLATES_ENV)
-    return Path(configured) if configured else Path(__file__).resolve().parents[2] / "templates_docx"
+    if configured:
+        return Path(configured)
+    source_tree = Path(__file__).resolve().parents[2] / "templates_docx"
+    return source_tree if source_tree.is_dir() else Path.cwd() / "templates_docx"
 
 
 def template_path(kind: DocumentKind) -> Path:
@@ -199,6 +206,9 @@ def generate_document(
     Never commits.
     """
     kind = DocumentKind(kind)
+    if not 0 < len(output_key) <= MAX_OUTPUT_KEY:
+        # stored_file.output_key holds 200 characters, and the PDF's key adds ":pdf".
+        raise ValueError(f"output_key must have 1 to {MAX_OUTPUT_KEY} characters, not {len(output_key)}")
     existing = _by_key(session, output_key)
     if existing is not None:
         return existing
@@ -293,7 +303,7 @@ def generate_pdf(
 
     Idempotent; None when soffice is not installed. Never commits.
     """
-    output_key = f"{master.output_key}:pdf"
+    output_key = f"{master.output_key}{PDF_KEY_SUFFIX}"
     existing = _by_key(session, output_key)
     if existing is not None:
         return existing
