@@ -223,33 +223,38 @@ def main() -> None:
         try:
             while time.monotonic() < deadline and (documents_done is None or mails_done is None):
                 with sessions() as s:
-                    masters = (
-                        s.scalar(
-                            select(func.count())
-                            .select_from(StoredFile)
-                            .where(StoredFile.master_file_id.is_(None))
+                    rows = s.execute(
+                        select(
+                            StoredFile.id,
+                            StoredFile.kind,
+                            StoredFile.paper_id,
+                            StoredFile.meeting_id,
+                            StoredFile.agenda_item_id,
+                            StoredFile.version,
+                            StoredFile.master_file_id,
                         )
-                        or 0
-                    )
-                    pdfs = (
-                        s.scalar(
-                            select(func.count())
-                            .select_from(StoredFile)
-                            .where(StoredFile.master_file_id.is_not(None))
-                        )
-                        or 0
-                    )
+                    ).all()
                     sent = (
                         s.scalar(
                             select(func.count()).select_from(MailDelivery).where(MailDelivery.state == "sent")
                         )
                         or 0
                     )
+                masters = [r for r in rows if r.master_file_id is None]
+                with_pdf = {r.master_file_id for r in rows if r.master_file_id is not None}
+                newest: dict[tuple[Any, ...], Any] = {}
+                for r in masters:
+                    key = (r.kind, r.paper_id, r.meeting_id, r.agenda_item_id)
+                    if key not in newest or newest[key].version < r.version:
+                        newest[key] = r
+                # With --pdf: the newest version of every document has its PDF (a version superseded before
+                # its PDF was made keeps only its DOCX, see workers/document_jobs.py).
+                pdfs_missing = sum(1 for r in newest.values() if r.id not in with_pdf)
                 now = time.monotonic()
                 if (
                     documents_done is None
-                    and masters >= expected_documents
-                    and (not args.pdf or pdfs >= expected_documents)
+                    and len(masters) >= expected_documents
+                    and (not args.pdf or pdfs_missing == 0)
                 ):
                     documents_done = now - t0
                 if mails_done is None and sent >= expected_mails and sink.count >= expected_mails:
@@ -260,7 +265,9 @@ def main() -> None:
             worker.wait(30)
             controller.stop()
             with app.connection_for_write() as conn:
-                conn.default_channel.client.delete(f"{settings.queue_prefix}.tasks")
+                conn.default_channel.client.delete(
+                    f"{settings.queue_prefix}.tasks", f"{settings.queue_prefix}.pdf"
+                )
             engine.dispose()
         total = max(documents_done or float("inf"), mails_done or float("inf"))
         figures = {
@@ -271,7 +278,8 @@ def main() -> None:
             "events": len(events),
             "mails": expected_mails,
             "mails_delivered": sink.count,
-            "documents": expected_documents * (2 if args.pdf else 1),
+            "documents": expected_documents,
+            "pdfs": len(with_pdf),
             "handed_over_s": round(handed_over, 2),
             "mails_done_s": None if mails_done is None else round(mails_done, 2),
             "documents_done_s": None if documents_done is None else round(documents_done, 2),

@@ -228,12 +228,23 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="Anzahl paralleler Arbeitsprozesse")] = 2,
     pool: Annotated[str, typer.Option(help="prefork (Prozesse), threads oder solo")] = "prefork",
     loglevel: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+    queues: Annotated[
+        str, typer.Option(help="alle, aufgaben (Mails, Word-Dokumente, Erinnerungen) oder pdf (LibreOffice)")
+    ] = "alle",
     database_url: DatabaseOption = None,
 ) -> None:
     """Celery-Worker starten: Dokumente, Einladungen, Ergebnis-Mails und Erinnerungen (Redis als Broker)."""
-    from workers.celery_app import create_celery, queue_name
+    from workers.celery_app import create_celery, pdf_queue_name, queue_name
 
     settings = _worker_settings()
+    chosen = {
+        "alle": [queue_name(settings), pdf_queue_name(settings)],
+        "aufgaben": [queue_name(settings)],
+        "pdf": [pdf_queue_name(settings)],
+    }.get(queues)
+    if chosen is None:
+        typer.secho("Fehler: --queues ist alle, aufgaben oder pdf", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
     celery = create_celery(settings, database_url)
     celery.worker_main(
         [
@@ -241,7 +252,7 @@ def worker(
             f"--concurrency={concurrency}",
             f"--pool={pool}",
             f"--loglevel={loglevel}",
-            f"--queues={queue_name(settings)}",
+            f"--queues={','.join(chosen)}",
             "--without-gossip",
             "--without-mingle",
         ]

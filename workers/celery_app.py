@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from celery import Celery, Task
+from kombu.entity import Queue
 from sqlalchemy.exc import DBAPIError
 
 from workers import jobs, relay, reminders, runtime
@@ -28,6 +29,11 @@ def queue_name(settings: WorkerSettings) -> str:
     return f"{settings.queue_prefix}.tasks"
 
 
+def pdf_queue_name(settings: WorkerSettings) -> str:
+    """PDF conversions wait in their own queue, so mails and Word documents never queue behind them."""
+    return f"{settings.queue_prefix}.pdf"
+
+
 def create_celery(settings: WorkerSettings | None = None, database_url: str | None = None) -> Celery:
     """The app for ``settings`` (default: from the environment). Needs ``GREMIENLAUF_REDIS_URL``."""
     if settings is not None or database_url is not None:
@@ -41,6 +47,8 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
     queue = queue_name(settings)
     app.conf.update(
         task_default_queue=queue,
+        # A worker started without --queues consumes both.
+        task_queues=(Queue(queue), Queue(pdf_queue_name(settings))),
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
@@ -52,6 +60,7 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
         accept_content=["json"],
         timezone="Europe/Berlin",
         gremienlauf_pdf=settings.pdf_enabled,
+        gremienlauf_pdf_queue=pdf_queue_name(settings),
         beat_schedule={
             "outbox-relay": {"task": "gremienlauf.relay_sweep", "schedule": settings.relay_interval},
             "reminder-scan": {"task": "gremienlauf.scan_reminders", "schedule": settings.reminder_interval},
@@ -113,10 +122,12 @@ def publisher(app: Celery) -> relay.Publish:
     right after commit and by the beat sweep)."""
     run_job = app.tasks["gremienlauf.run_job"]
     pdf = bool(app.conf.get("gremienlauf_pdf", True))
+    pdf_queue = app.conf.get("gremienlauf_pdf_queue")
 
     def publish(outbox_id: int, event_type: str, payload: dict[str, Any]) -> None:
         for name in jobs.jobs_for(event_type, payload, pdf=pdf):
             # No kombu retries: a broker that is down leaves the row pending at once, for the next sweep.
-            run_job.apply_async(args=[outbox_id, name], retry=False)
+            queue = pdf_queue if name == "pdfs" else None
+            run_job.apply_async(args=[outbox_id, name], retry=False, queue=queue)
 
     return publish

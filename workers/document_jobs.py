@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workers import jobs
 from workers.documents import DocumentKind, documents_for_event, generate_document, generate_pdf
@@ -74,9 +75,35 @@ def pdfs(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
                 now=ctx.clock(),
             )
         with transaction(ctx.sessions) as session:
-            generate_pdf(
-                session, master=session.get_one(StoredFile, master.id), now=ctx.clock(), profile_dir=profile
-            )
+            current = session.get_one(StoredFile, master.id)
+            if _superseded(session, current):
+                continue  # a newer version of this document exists already; its own job makes its PDF
+            generate_pdf(session, master=current, now=ctx.clock(), profile_dir=profile)
+
+
+def _superseded(session: Session, master: StoredFile) -> bool:
+    """Whether a newer version of the same document (kind and subject) is stored already.
+
+    LibreOffice takes seconds per document: a version that was superseded before its PDF was made keeps
+    only its DOCX (the minutes, re-rendered after every result of a meeting, would otherwise be converted
+    once per result)."""
+
+    def same(column: Any, value: int | None) -> Any:
+        return column.is_(None) if value is None else column == value
+
+    newer = session.scalar(
+        select(StoredFile.id)
+        .where(
+            StoredFile.kind == master.kind,
+            same(StoredFile.paper_id, master.paper_id),
+            same(StoredFile.meeting_id, master.meeting_id),
+            same(StoredFile.agenda_item_id, master.agenda_item_id),
+            StoredFile.master_file_id.is_(None),
+            StoredFile.version > master.version,
+        )
+        .limit(1)
+    )
+    return newer is not None
 
 
 def resolution_extract(ctx: Context, outbox_id: int, item_id: int) -> list[Attachment]:

@@ -53,7 +53,7 @@ def thread_worker(app: Celery) -> Iterator[None]:
 
 def _cleanup(app: Celery, settings: WorkerSettings) -> None:
     with app.connection_for_write() as conn:
-        conn.default_channel.client.delete(f"{settings.queue_prefix}.tasks")
+        conn.default_channel.client.delete(f"{settings.queue_prefix}.tasks", f"{settings.queue_prefix}.pdf")
 
 
 def _sent(pg: Database, prefix: str) -> dict[str, str]:

@@ -308,3 +308,25 @@ def test_mail_goes_through_an_smtp_server_that_requires_a_login(db: Database) ->
         assert {r for m in sink.messages for r in m.recipients} == expected_invitees(db, meeting_id)
     finally:
         sink.stop()
+
+
+def test_only_the_newest_version_of_a_document_waits_for_its_pdf(db: Database, smtp: SmtpSink) -> None:
+    from workers.document_jobs import _superseded
+    from workflow.models import StoredFile
+
+    sc, meeting_id, item_id = _invited_committee(db)
+    sc.attend(meeting_id)
+    sc.record(item_id, Outcome.recommended, VoteInput(9, 2, 2))
+    drain(make_context(db, worker_settings(smtp.port)))
+    with db.session() as s:
+        minutes = s.scalars(
+            select(StoredFile)
+            .where(
+                StoredFile.kind == "minutes",
+                StoredFile.meeting_id == meeting_id,
+                StoredFile.master_file_id.is_(None),
+            )
+            .order_by(StoredFile.version)
+        ).all()
+        assert len(minutes) >= 2  # after the attendance and after the result
+        assert [_superseded(s, m) for m in minutes] == [True] * (len(minutes) - 1) + [False]
