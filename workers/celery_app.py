@@ -55,7 +55,12 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            # Queues in the order given (tasks before pdf): a worker converts a PDF only when no mail,
+            # Word document or reminder is waiting.
+            "queue_order_strategy": "priority",
+        },
         task_serializer="json",
         accept_content=["json"],
         timezone="Europe/Berlin",
