@@ -754,7 +754,17 @@ def _documents_and_mails(sessions: sessionmaker[Session]) -> None:
     # LibreOffice takes seconds per PDF; the demo makes them only when asked to (GREMIENLAUF_PDF_ENABLED=true).
     settings = WorkerSettings(pdf_enabled=os.environ.get("GREMIENLAUF_PDF_ENABLED", "").lower() == "true")
     typer.echo("\n  Hintergrundaufgaben: Dokumente und E-Mails werden erzeugt …")
-    drain(Context(sessions=sessions, settings=settings, transport=transport_for(settings)), timeout=600)
+    drain(Context(sessions=sessions, settings=settings, transport=transport_for(settings)), timeout=120)
+    from workers.relay import pending_count
+
+    left = pending_count(sessions)
+    if left:
+        # An SMTP server that is down: the events stay in the database and are done by the next worker.
+        typer.secho(
+            f"  Noch offen: {left} Ereignisse (E-Mail-Server nicht erreichbar?). Sie bleiben in der Datenbank "
+            "und werden von „gremienlauf serve“ oder einem Worker nachgeholt.",
+            fg=typer.colors.YELLOW,
+        )
     shutil.rmtree(DEMO_DOCUMENTS, ignore_errors=True)
     with sessions() as s:
         files = s.scalars(select(StoredFile).order_by(StoredFile.id)).all()
