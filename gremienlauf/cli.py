@@ -273,9 +273,8 @@ def beat(
 
     settings = _worker_settings()
     schedule.parent.mkdir(parents=True, exist_ok=True)
-    create_celery(settings, database_url).worker_main(
-        ["beat", f"--schedule={schedule}", f"--loglevel={loglevel}"]
-    )
+    # worker_main only starts workers; beat is started as the celery command line would.
+    create_celery(settings, database_url).start(["beat", f"--schedule={schedule}", f"--loglevel={loglevel}"])
 
 
 feed_app = typer.Typer(help="Kalender-Abos (iCalendar) verwalten.", no_args_is_help=True)

@@ -6,6 +6,7 @@ killed in the middle of a task, Redis down while a secretary records a result.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -340,3 +341,32 @@ def test_beats_reminder_scan_on_the_real_worker_sends_a_due_reminder_once(
             assert s.scalars(select(Reminder.state)).all() == ["sent"]
     finally:
         _cleanup(app, settings)
+
+
+def test_gremienlauf_beat_sends_the_relay_sweep_and_the_reminder_scan_to_the_queue(
+    tmp_path: Path, redis_url: str
+) -> None:
+    import redis
+
+    settings = worker_settings(0, redis_url=redis_url, relay_interval=0.5, reminder_interval=0.5)
+    env = {
+        **os.environ,
+        **{f"GREMIENLAUF_{k.upper()}": str(v) for k, v in settings.model_dump().items() if v is not None},
+    }
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "gremienlauf.cli", "beat", "--schedule", str(tmp_path / "beat")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = redis.Redis.from_url(redis_url)
+    queue = f"{settings.queue_prefix}.tasks"
+    try:
+        _wait(lambda: client.llen(queue) >= 4, timeout=30, what="beat's tasks")
+        names = {json.loads(m)["headers"]["task"] for m in client.lrange(queue, 0, -1)}
+        assert names == {"gremienlauf.relay_sweep", "gremienlauf.scan_reminders"}
+    finally:
+        beat.terminate()
+        beat.wait(timeout=20)
+        client.delete(queue)
