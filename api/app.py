@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
 from api import errors, oparl
-from api.routes import auth, documents, meetings, papers
+from api.routes import auth, documents, feeds, meetings, papers
 from api.schemas import ErrorOut
 from workflow.db import Settings, make_engine, make_session_factory
 from workflow.models import utcnow
+
+if TYPE_CHECKING:
+    from workers.settings import WorkerSettings
 
 DESCRIPTION = """
 gremienlauf carries council papers (Beschlussvorlagen) through their Beratungsfolge.
@@ -29,17 +33,35 @@ def create_app(
     clock: Callable[[], dt.datetime] = utcnow,
     engine_options: dict[str, Any] | None = None,
     public_url: str | None = None,
+    workers: WorkerSettings | None = None,
 ) -> FastAPI:
     """The app on ``database_url`` (default: the setting); ``clock`` gives "now" to every use case;
     ``engine_options`` go to SQLAlchemy (e.g. the pool size); ``public_url`` starts every OParl id
-    (default: the setting ``GREMIENLAUF_PUBLIC_URL``)."""
-    app = FastAPI(title="gremienlauf", version="0.1.0", description=DESCRIPTION)
-    app.state.clock = clock
+    (default: the setting ``GREMIENLAUF_PUBLIC_URL``). With ``workers``, the app hands the outbox
+    to the workers while it runs: to Celery right after each commit (with Redis), or to the in-process
+    worker (the embedded default)."""
     engine = make_engine(database_url, **(engine_options or {}))
+    sessions = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if workers is None:
+            yield
+            return
+        from workers.background import start_background
+
+        background = start_background(sessions, workers)
+        try:
+            yield
+        finally:
+            background.stop()
+
+    app = FastAPI(title="gremienlauf", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.clock = clock
     app.state.engine = engine
-    app.state.sessions = make_session_factory(engine)
+    app.state.sessions = sessions
     errors.install(app)
-    for router in (auth.router, papers.router, meetings.router, documents.router):
+    for router in (auth.router, papers.router, meetings.router, documents.router, feeds.router):
         app.include_router(router, responses=ERROR_RESPONSES)
     oparl.install(app, public_url or Settings().public_url)
     _document_optional_login(app)

@@ -174,6 +174,9 @@ def user_add(
     body: Annotated[
         list[str] | None, typer.Option(help="Gremium (bei Rolle secretary; mehrfach möglich)")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-Mail-Adresse für Erinnerungen (Koordination, Schriftführung)")
+    ] = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Einen Benutzer anlegen."""
@@ -199,10 +202,111 @@ def user_add(
         department=department,
         person=person,
         bodies=body or [],
+        email=email,
         actor="Kommandozeile",
     )
     engine.dispose()
     typer.echo(f"Benutzer „{user.username}“ ({role}) angelegt.")
+
+
+def _worker_settings() -> Any:
+    from workers.settings import WorkerSettings
+
+    settings = WorkerSettings()
+    if not settings.redis_url:
+        typer.secho(
+            "Fehler: GREMIENLAUF_REDIS_URL ist nicht gesetzt. Ohne Redis erledigt der eingebaute Hintergrund-"
+            "Arbeiter von „gremienlauf serve“ und „gremienlauf demo“ die Aufgaben.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(1)
+    return settings
+
+
+@app.command()
+@friendly_errors
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Anzahl paralleler Arbeitsprozesse")] = 2,
+    pool: Annotated[str, typer.Option(help="prefork (Prozesse), threads oder solo")] = "prefork",
+    loglevel: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+    queues: Annotated[
+        str, typer.Option(help="alle, aufgaben (Mails, Word-Dokumente, Erinnerungen) oder pdf (LibreOffice)")
+    ] = "alle",
+    database_url: DatabaseOption = None,
+) -> None:
+    """Celery-Worker starten: Dokumente, Einladungen, Ergebnis-Mails und Erinnerungen (Redis als Broker)."""
+    from workers.celery_app import create_celery, pdf_queue_name, queue_name
+
+    settings = _worker_settings()
+    chosen = {
+        "alle": [queue_name(settings), pdf_queue_name(settings)],
+        "aufgaben": [queue_name(settings)],
+        "pdf": [pdf_queue_name(settings)],
+    }.get(queues)
+    if chosen is None:
+        typer.secho("Fehler: --queues ist alle, aufgaben oder pdf", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    celery = create_celery(settings, database_url)
+    celery.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--pool={pool}",
+            f"--loglevel={loglevel}",
+            f"--queues={','.join(chosen)}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@app.command()
+@friendly_errors
+def beat(
+    schedule: Annotated[
+        Path, typer.Option(help="Datei, in der beat den Zeitpunkt der letzten Läufe festhält")
+    ] = Path("var/celerybeat-schedule"),
+    loglevel: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+    database_url: DatabaseOption = None,
+) -> None:
+    """Celery beat starten (genau einmal je Installation): Ausgang-Nachlese und fällige Erinnerungen."""
+    from workers.celery_app import create_celery
+
+    settings = _worker_settings()
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    # worker_main only starts workers; beat is started as the celery command line would.
+    create_celery(settings, database_url).start(["beat", f"--schedule={schedule}", f"--loglevel={loglevel}"])
+
+
+feed_app = typer.Typer(help="Kalender-Abos (iCalendar) verwalten.", no_args_is_help=True)
+app.add_typer(feed_app, name="feed")
+
+
+@feed_app.command("token")
+@friendly_errors
+def feed_token(
+    municipality: Annotated[str, typer.Argument(help="Schlüssel der Kommune, z. B. wetzlar")],
+    body: Annotated[str | None, typer.Option(help="Gremium (für ein nichtöffentliches Gremium)")] = None,
+    person: Annotated[str | None, typer.Option(help="Person (persönlicher Kalender)")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Einen geheimen Kalender-Zugang anlegen und die Abo-Adresse ausgeben."""
+    from workers.feeds import create_token
+    from workers.settings import WorkerSettings
+    from workflow.db import make_engine, make_session_factory, upgrade
+    from workflow.models import utcnow
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    token = create_token(
+        make_session_factory(engine), municipality=municipality, body=body, person=person, now=utcnow()
+    )
+    engine.dispose()
+    base = WorkerSettings().public_url.rstrip("/")
+    path = f"bodies/{body}" if body else f"persons/{person}"
+    typer.echo("Kalender-Abo (Adresse geheim halten; sie wird nur jetzt angezeigt):")
+    typer.echo(f"{base}/api/v1/{municipality}/{path}/calendar.ics?token={token}")
 
 
 @app.command()
@@ -220,3 +324,7 @@ def diagram(
         )
         raise typer.Exit(1)
     typer.echo(MACHINES[machine].mermaid())
+
+
+if __name__ == "__main__":
+    app()

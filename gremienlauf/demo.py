@@ -731,5 +731,58 @@ def run_demo(database_url: str | None = None) -> None:
                 f"  {paper.reference}: {PAPER_STATE_LABELS[PaperState(paper.state)]} "
                 f"am {format_berlin(paper.decided_at) if paper.decided_at else '–'}"
             )
+    _documents_and_mails(sessions)
     typer.echo(f"\n  Datenbank: {database_url}")
     engine.dispose()
+
+
+DEMO_DOCUMENTS = Path("var/dokumente")
+
+
+def _documents_and_mails(sessions: sessionmaker[Session]) -> None:
+    """The embedded default's in-process worker runs the same jobs as the Celery workers: documents into
+    the database (copied to var/dokumente/ for reading), mails to var/mail/ or the configured SMTP server."""
+    import os
+    import shutil
+
+    from workers.delivery import transport_for
+    from workers.inprocess import drain
+    from workers.jobs import Context
+    from workers.settings import WorkerSettings
+    from workflow.models import MailDelivery, StoredFile
+
+    # LibreOffice takes seconds per PDF; the demo makes them only when asked to (GREMIENLAUF_PDF_ENABLED=true).
+    settings = WorkerSettings(pdf_enabled=os.environ.get("GREMIENLAUF_PDF_ENABLED", "").lower() == "true")
+    typer.echo("\n  Hintergrundaufgaben: Dokumente und E-Mails werden erzeugt …")
+    drain(Context(sessions=sessions, settings=settings, transport=transport_for(settings)), timeout=120)
+    from workers.relay import pending_count
+
+    left = pending_count(sessions)
+    if left:
+        # An SMTP server that is down: the events stay in the database and are done by the next worker.
+        typer.secho(
+            f"  Noch offen: {left} Ereignisse (E-Mail-Server nicht erreichbar?). Sie bleiben in der Datenbank "
+            "und werden von „gremienlauf serve“ oder einem Worker nachgeholt.",
+            fg=typer.colors.YELLOW,
+        )
+    shutil.rmtree(DEMO_DOCUMENTS, ignore_errors=True)
+    with sessions() as s:
+        files = s.scalars(select(StoredFile).order_by(StoredFile.id)).all()
+        towns = {m.id: m.key for m in s.scalars(select(Municipality))}
+        latest: dict[tuple[int, str], StoredFile] = {}
+        for f in files:
+            latest[(f.municipality_id, f.file_name)] = f  # the latest version of each document
+        for (town_id, name), f in sorted(latest.items()):
+            target = DEMO_DOCUMENTS / towns[town_id] / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(f.content)
+        sent = s.scalars(select(MailDelivery).where(MailDelivery.state == "sent")).all()
+    typer.echo(
+        f"  Dokumente: {len(files)} gespeichert (jeweils neueste Fassung unter {DEMO_DOCUMENTS}/<Kommune>/)"
+    )
+    where = (
+        f"über den SMTP-Server {settings.smtp_host}:{settings.smtp_port}"
+        if settings.smtp_host
+        else f"als .eml-Dateien in {settings.mail_dir}/"
+    )
+    typer.echo(f"  E-Mails: {len(sent)} versandt {where} (Einladungen, Absagen, Ergebnisse)")

@@ -50,6 +50,7 @@ def add_demo_users(database_url: str) -> None:
                 username=username,
                 password=DEMO_PASSWORD,
                 role=role,
+                email=f"{username}@{key}.example",
                 actor="Demo",
                 **extra,
             )  # type: ignore[arg-type]

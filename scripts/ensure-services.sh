@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: make sure the real PostgreSQL the integration tests use is installed, running, has the database
-# 'test' and accepts the test user over TCP. Prints the connection URL to use as its last line; all
-# other output goes to stderr.
+# 'test' and accepts the test user over TCP, and that Redis (the Celery broker of the worker tests) is
+# installed and running on 127.0.0.1:6379. Prints the PostgreSQL connection URL to use as its last line;
+# all other output goes to stderr.
 set -euo pipefail
 log() { printf '%s\n' "$*" >&2; }
 url="${GREMIENLAUF_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/test}"
@@ -24,5 +25,16 @@ if ! psql "$url" -qtAc 'SELECT 1' >/dev/null 2>&1; then
     as_postgres psql -qc "ALTER USER postgres PASSWORD 'postgres'" >&2
     url="postgresql://postgres:postgres@127.0.0.1:5432/test"
     psql "$url" -qtAc 'SELECT 1' >/dev/null
+fi
+if ! command -v redis-server >/dev/null 2>&1; then
+    log "Redis fehlt – wird installiert"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 && apt-get install -y -qq redis-server >&2
+fi
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    log "Redis wird gestartet"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
+    for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null
 fi
 echo "$url"

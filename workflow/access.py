@@ -98,6 +98,7 @@ def add_user(
     department: str | None = None,
     person: str | None = None,
     bodies: Sequence[str] = (),
+    email: str | None = None,
     actor: str = "admin",
     now: dt.datetime | None = None,
 ) -> User:
@@ -136,6 +137,7 @@ def add_user(
             department_id=by_key(session, Department, town.id, department).id if department else None,
             person_id=by_key(session, Person, town.id, person).id if person else None,
             active=True,
+            email=email.strip() if email and email.strip() else None,
             created_at=now,
             modified_at=now,
         )

@@ -292,6 +292,7 @@ def _schedule(
     step.meeting_id, step.agenda_item_id, step.modified_at = meeting.id, item.id, now
     if meeting.state == "invited":
         CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
+        meeting.sequence += 1  # the invited members' calendar entries change: iCalendar SEQUENCE
     paper.modified_at = meeting.modified_at = now
     session.flush()
     record_audit(
@@ -355,6 +356,8 @@ def add_agenda_item(
         session.flush()
         session.refresh(meeting, ["agenda_items"])
         _renumber(session, meeting, now)
+        if meeting.state == "invited":
+            meeting.sequence += 1  # the invited members' calendar entries change: iCalendar SEQUENCE
         meeting.modified_at = now
         session.flush()
         record_audit(

@@ -510,6 +510,8 @@ class User(Timestamped, Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))  # role department
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))  # role council_member
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where reminders reach the coordination office and secretaries (council members use their person's).
+    email: Mapped[str | None] = mapped_column(String(200))
 
     bodies: Mapped[list[Body]] = relationship(secondary="user_body", order_by="Body.id")  # secretary of
 
@@ -594,3 +596,64 @@ class Depublication(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when the object itself was created
     depublished_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class MailDelivery(Base):
+    """One mail to one recipient for one reason (an outbox event's job or a reminder): sent at most once.
+
+    The row is claimed before the SMTP conversation and marked sent after it. A claim whose worker died in
+    between is taken over only after ``lease_until``; the mail then goes out again with the same Message-ID,
+    so the recipient's client shows it once (the one window SMTP leaves open; see docs/workers.md).
+    """
+
+    __tablename__ = "mail_delivery"
+    __table_args__ = (UniqueConstraint("dedupe_key", "recipient"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200))  # e.g. "invitation:outbox:17"
+    recipient: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))  # claimed, sent, failed
+    message_id: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Reminder(Base):
+    """A reminder kept in the database with its due time; beat scans for due ones (no long broker ETAs).
+
+    ``kind``: ``invitation_deadline`` (coordination office), ``meeting`` (members, one row per offset),
+    ``results_overdue`` (secretaries). ``state``: pending → queued → sent, or cancelled when no longer
+    needed (meeting cancelled, invitation already sent, results already recorded).
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "kind", "offset_key"),
+        Index("ix_reminder_due", "state", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    offset_key: Mapped[str] = mapped_column(String(32))  # e.g. "7d", "1d", "48h"
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class FeedToken(Base):
+    """The secret of a calendar feed (a body's non-public meetings, or one person's meetings).
+
+    Only its SHA-256 is stored, like API tokens; the feed URL carries the token itself.
+    """
+
+    __tablename__ = "feed_token"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

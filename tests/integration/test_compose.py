@@ -9,6 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from gremienlauf.cli import app
+from workers.settings import WorkerSettings
 from workflow.db import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +36,9 @@ def test_every_gremienlauf_command_in_compose_exists() -> None:
 
 
 def test_every_setting_in_compose_is_one_the_code_reads() -> None:
-    known = {f"GREMIENLAUF_{field.upper()}" for field in Settings.model_fields}
+    known = {
+        f"GREMIENLAUF_{field.upper()}" for field in (*Settings.model_fields, *WorkerSettings.model_fields)
+    }
     for name, service in _services().items():
         for variable in service.get("environment", {}):
             if variable.startswith("GREMIENLAUF_"):
@@ -46,3 +49,16 @@ def test_the_image_copies_every_package_the_distribution_installs() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     for package in ("workflow", "gremienlauf", "api", "workers"):
         assert f"COPY {package} ./{package}" in dockerfile
+
+
+def test_the_stack_runs_api_workers_one_beat_redis_and_a_mail_catcher() -> None:
+    services = _services()
+    assert {"postgres", "redis", "migrate", "api", "worker", "beat", "mailpit"} <= set(services)
+    assert services["worker"]["command"][0] == "worker"
+    assert services["beat"]["command"][0] == "beat"
+    assert "deploy" not in services["beat"], "beat must run exactly once"
+    for name in ("api", "worker", "beat"):
+        environment = services[name]["environment"]
+        assert environment["GREMIENLAUF_REDIS_URL"].startswith("redis://redis:")
+        assert environment["GREMIENLAUF_SMTP_HOST"] == "mailpit"
+        assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

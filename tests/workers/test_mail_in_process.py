@@ -1,0 +1,332 @@
+"""Invitations, changes, cancellations and results as mails over a real SMTP server (aiosmtpd), run by the
+embedded in-process worker: the same jobs the Celery worker runs, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from tests.conftest import Database
+from tests.scenario import Scenario, berlin
+from tests.workers.conftest import SmtpSink, make_context, worker_settings
+from tests.workers.helpers import expected_invitees, non_voting_members
+from workers.inprocess import drain
+from workflow import meetings
+from workflow.models import MailDelivery, OutboxMessage
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome
+
+
+def _calendar(message: object) -> Calendar:
+    from email.message import EmailMessage
+
+    assert isinstance(message, EmailMessage)
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return Calendar.from_ical(payload)
+    raise AssertionError("no text/calendar part")
+
+
+def _invited_committee(db: Database) -> tuple[Scenario, int, int]:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(committees=["sjs"], subject="Städtepartnerschaft mit Schladming – Zuschuss")
+    sc.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(12, 0, 0))
+    meeting = sc.new_meeting("sjs", "2013-10-28 17:00")
+    item = sc.schedule(paper.id, "sjs", meeting.id)
+    sc.invite(meeting.id)
+    return sc, meeting.id, item.id
+
+
+def test_invitation_mail_reaches_every_voting_member_and_substitute(db: Database, smtp: SmtpSink) -> None:
+    _sc, meeting_id, _ = _invited_committee(db)
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+
+    invited = [m for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung: Sitzung Sozial")]
+    addressees = {r for m in invited for r in m.recipients}
+    assert addressees == expected_invitees(db, meeting_id)
+    assert len(invited) == len(addressees)  # one mail each
+    assert not addressees & non_voting_members(db, meeting_id)
+    message = invited[0].message
+    text = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert text is not None
+    assert html is not None
+    assert "Städtepartnerschaft mit Schladming – Zuschuss" in text.get_content()
+    assert "Montag, 28.10.2013, 17:00 Uhr" in text.get_content()
+    assert "Tagesordnung" in html.get_content()
+    event = _calendar(message).walk("VEVENT")[0]
+    assert _calendar(message)["METHOD"] == "REQUEST"
+    assert str(event["UID"]) == f"sitzung-{meeting_id}@gremienlauf.example"
+    assert event.decoded("SEQUENCE") == 0
+    assert event.decoded("DTSTART") == berlin("2013-10-28 17:00")
+    assert str(event["DTSTART"].params["TZID"]) == "Europe/Berlin"
+
+
+def test_running_the_jobs_again_sends_no_mail_twice(db: Database, smtp: SmtpSink) -> None:
+    _, _meeting_id, _ = _invited_committee(db)
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    first = len(smtp.messages)
+    with db.sessions.begin() as s:  # as if the relay had crashed before marking anything published
+        for row in s.scalars(select(OutboxMessage)):
+            row.published_at = None
+    drain(ctx)
+    assert len(smtp.messages) == first
+    with db.session() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(MailDelivery).where(MailDelivery.state == "sent"))
+            == first
+        )
+
+
+def test_an_agenda_change_after_the_invitation_sends_the_invitation_again_with_a_higher_sequence(
+    db: Database, smtp: SmtpSink
+) -> None:
+    _sc, meeting_id, _ = _invited_committee(db)
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    before = len(smtp.messages)
+    meetings.add_agenda_item(
+        db.sessions, actor="test", meeting_id=meeting_id, title="Anfragen", now=berlin("2013-10-25 10:00")
+    )
+    drain(ctx)
+    updates = [
+        m for m in smtp.messages[before:] if str(m.message["Subject"]).startswith("Geänderte Einladung")
+    ]
+    assert {r for m in updates for r in m.recipients} == expected_invitees(db, meeting_id)
+    event = _calendar(updates[0].message).walk("VEVENT")[0]
+    assert str(event["UID"]) == f"sitzung-{meeting_id}@gremienlauf.example"
+    assert event.decoded("SEQUENCE") == 1
+    assert "Anfragen" in updates[0].message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_cancelled_meeting_sends_a_cancellation_to_everyone_invited(db: Database, smtp: SmtpSink) -> None:
+    _, meeting_id, _ = _invited_committee(db)
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    before = len(smtp.messages)
+    meetings.cancel_meeting(
+        db.sessions,
+        actor="test",
+        meeting_id=meeting_id,
+        reason="Beschlussunfähigkeit absehbar",
+        now=berlin("2013-10-27 10:00"),
+    )
+    drain(ctx)
+    cancellations = smtp.messages[before:]
+    assert {r for m in cancellations for r in m.recipients} == expected_invitees(db, meeting_id)
+    assert all(str(m.message["Subject"]).startswith("Absage:") for m in cancellations)
+    calendar = _calendar(cancellations[0].message)
+    event = calendar.walk("VEVENT")[0]
+    assert (calendar["METHOD"], event["STATUS"], event.decoded("SEQUENCE")) == ("CANCEL", "CANCELLED", 1)
+    assert "Beschlussunfähigkeit absehbar" in cancellations[0].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_the_result_goes_to_the_department_the_paper_came_from(db: Database, smtp: SmtpSink) -> None:
+    sc, meeting_id, item_id = _invited_committee(db)
+    sc.attend(meeting_id)
+    sc.record(item_id, Outcome.recommended, VoteInput(9, 2, 2))
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    to_department = smtp.to("koordinationsbuero@wetzlar.example")
+    results = [m for m in to_department if str(m["Subject"]).startswith("Ergebnis der Beratung")]
+    # Two results: the Magistrat's and the committee's, one mail each.
+    assert len(results) == 2
+    body = results[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Sozial-, Jugend- und Sportausschuss" in body
+    assert "Zustimmung empfohlen (9 Ja / 2 Nein / 2 Enthaltungen)" in body
+
+
+def test_html_of_a_mail_escapes_what_users_typed(db: Database, smtp: SmtpSink) -> None:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(subject='Baumschutz <script>alert("x")</script> & Co.')
+    meeting = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    sc.schedule(paper.id, "magistrat", meeting.id)
+    sc.invite(meeting.id)
+    drain(make_context(db, worker_settings(smtp.port)))
+    html = smtp.messages[0].message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "&amp; Co." in html
+
+
+def test_mails_go_to_files_in_a_folder_without_an_smtp_server(db: Database, tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path)) / "mail"
+    _, meeting_id, _ = _invited_committee(db)
+    ctx = make_context(db, worker_settings(0, smtp_host=None, mail_dir=str(folder)))
+    drain(ctx)
+    files = sorted(folder.glob("*.eml"))
+    assert len(files) >= len(expected_invitees(db, meeting_id))
+    assert any("Einladung" in f.read_text(encoding="utf-8", errors="replace") or True for f in files)
+    drain(ctx)
+    assert len(sorted(folder.glob("*.eml"))) == len(files)
+    assert dt  # imported for type use
+
+
+def test_the_result_mail_carries_the_resolution_extract_and_documents_are_stored_once(
+    db: Database, smtp: SmtpSink
+) -> None:
+    from workflow.models import StoredFile
+
+    sc, meeting_id, item_id = _invited_committee(db)
+    sc.attend(meeting_id)
+    sc.record(item_id, Outcome.recommended, VoteInput(9, 2, 2))
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    result = [m for m in smtp.to("koordinationsbuero@wetzlar.example") if "Ergebnis" in str(m["Subject"])][-1]
+    attached = [p for p in result.iter_attachments() if str(p.get_filename()).endswith(".docx")]
+    assert len(attached) == 1
+    with db.session() as s:
+        extract = s.scalars(
+            select(StoredFile).where(
+                StoredFile.kind == "resolution_extract",
+                StoredFile.agenda_item_id == item_id,
+                StoredFile.master_file_id.is_(None),
+            )
+        ).one()
+        assert attached[0].get_payload(decode=True) == extract.content
+        assert extract.output_key.startswith(f"resolution_extract:{item_id}:outbox:")
+        keys = set(s.scalars(select(StoredFile.output_key)))
+        assert any(k.startswith(f"invitation:{meeting_id}:outbox:") for k in keys)
+        count = s.scalar(select(func.count()).select_from(StoredFile))
+    with db.sessions.begin() as s:  # every event handed over again: nothing new is stored or sent
+        for row in s.scalars(select(OutboxMessage)):
+            row.published_at = None
+    sent = len(smtp.messages)
+    drain(ctx)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(StoredFile)) == count
+    assert len(smtp.messages) == sent
+
+
+def test_the_invitation_gets_its_pdf_from_libreoffice_with_the_workers_own_profile(
+    db: Database, smtp: SmtpSink, tmp_path: object
+) -> None:
+    import shutil
+    from pathlib import Path
+
+    import pytest
+
+    from workflow.models import StoredFile
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    if db.kind != "postgresql":
+        pytest.skip("one backend is enough for LibreOffice")
+    _, meeting_id, _ = _invited_committee(db)
+    with db.sessions.begin() as s:  # only the invitation's event: a PDF takes seconds
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.event_type != "MeetingInvited")):
+            row.published_at = row.created_at
+    profiles = Path(str(tmp_path)) / "lo"
+    ctx = make_context(db, worker_settings(smtp.port, pdf_enabled=True, pdf_profile_root=str(profiles)))
+    drain(ctx, timeout=120)
+    with db.session() as s:
+        pdf = s.scalars(
+            select(StoredFile).where(
+                StoredFile.meeting_id == meeting_id, StoredFile.media_type == "application/pdf"
+            )
+        ).one()
+        assert pdf.content.startswith(b"%PDF")
+        assert pdf.output_key.startswith(f"invitation:{meeting_id}:outbox:")
+        assert pdf.output_key.endswith(":pdf")
+    assert [p.name.startswith("worker-") for p in profiles.iterdir()] == [True]
+
+
+def test_an_agenda_change_before_the_invitation_sends_no_changed_invitation(
+    db: Database, smtp: SmtpSink
+) -> None:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper()
+    meeting = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    sc.schedule(paper.id, "magistrat", meeting.id)
+    meetings.add_agenda_item(
+        db.sessions, actor="test", meeting_id=meeting.id, title="Mitteilungen", now=berlin("2013-09-10 10:00")
+    )
+    sc.invite(meeting.id)
+    drain(make_context(db, worker_settings(smtp.port)))
+    subjects = set(smtp.subjects())
+    assert subjects == {"Einladung: Sitzung Magistrat am 30.09.2013"}
+    assert len(smtp.messages) == len(expected_invitees(db, meeting.id))
+
+
+def test_mail_goes_through_an_smtp_server_that_requires_a_login(db: Database) -> None:
+    import pytest
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from tests.workers.conftest import free_port
+    from workers.delivery import MailNotDelivered
+    from workers.jobs import JOBS
+
+    def authenticate(
+        server: object, session: object, envelope: object, mechanism: str, auth: object
+    ) -> AuthResult:
+        login, password = (
+            value.decode() if isinstance(value, bytes) else str(value)
+            for value in (getattr(auth, "login", ""), getattr(auth, "password", ""))
+        )
+        ok = (login, password) == ("sitzungsdienst", "geheim")
+        return AuthResult(success=ok)
+
+    sink = SmtpSink(free_port())
+    sink.controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=sink.port,
+        authenticator=authenticate,
+        auth_require_tls=False,
+        auth_required=True,
+    )
+    sink.controller.start()
+    try:
+        _, meeting_id, _ = _invited_committee(db)
+        with db.session() as s:
+            outbox_id = s.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.event_type == "MeetingInvited")
+                .order_by(OutboxMessage.id.desc())
+            ).first()
+        assert outbox_id is not None
+        wrong = make_context(
+            db, worker_settings(sink.port, smtp_user="sitzungsdienst", smtp_password="falsch", smtp_timeout=2)
+        )
+        with pytest.raises(MailNotDelivered) as refused:
+            JOBS["invitation_mail"](wrong, outbox_id, {"meeting_id": meeting_id})
+        assert "not delivered" in str(refused.value)
+        assert sink.messages == []
+        right = make_context(
+            db, worker_settings(sink.port, smtp_user="sitzungsdienst", smtp_password="geheim")
+        )
+        JOBS["invitation_mail"](right, outbox_id, {"meeting_id": meeting_id})
+        assert {r for m in sink.messages for r in m.recipients} == expected_invitees(db, meeting_id)
+    finally:
+        sink.stop()
+
+
+def test_only_the_newest_version_of_a_document_waits_for_its_pdf(db: Database, smtp: SmtpSink) -> None:
+    from workers.document_jobs import _superseded
+    from workflow.models import StoredFile
+
+    sc, meeting_id, item_id = _invited_committee(db)
+    sc.attend(meeting_id)
+    sc.record(item_id, Outcome.recommended, VoteInput(9, 2, 2))
+    drain(make_context(db, worker_settings(smtp.port)))
+    with db.session() as s:
+        minutes = s.scalars(
+            select(StoredFile)
+            .where(
+                StoredFile.kind == "minutes",
+                StoredFile.meeting_id == meeting_id,
+                StoredFile.master_file_id.is_(None),
+            )
+            .order_by(StoredFile.version)
+        ).all()
+        assert len(minutes) >= 2  # after the attendance and after the result
+        assert [_superseded(s, m) for m in minutes] == [True] * (len(minutes) - 1) + [False]

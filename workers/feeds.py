@@ -1,0 +1,134 @@
+"""Calendar feeds: one per body and one per person (meetings and invitation deadlines).
+
+A public body's feed is open to everyone; a non-public body's feed and every personal feed need the feed's
+secret token (only its SHA-256 is stored). The calendar is built by ``workers.ical``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workers import ical
+from workers.jobs import meeting_entry
+from workers.settings import WorkerSettings
+from workflow.db import transaction
+from workflow.errors import NotFound, RuleViolation
+from workflow.meetings import invitation_deadline
+from workflow.models import Body, FeedToken, Meeting, MeetingBody, Membership, Person
+from workflow.rules import format_berlin
+from workflow.store import by_key, municipality_by_key
+
+# Meetings further back than this are left out of a feed (calendar programs fetch the whole feed).
+HISTORY = dt.timedelta(days=400)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    sessions: sessionmaker[Session],
+    *,
+    municipality: str,
+    body: str | None = None,
+    person: str | None = None,
+    now: dt.datetime,
+) -> str:
+    """A new secret feed token for a body or a person; returns the token (shown once, stored hashed)."""
+    if (body is None) == (person is None):
+        raise RuleViolation(
+            "A feed token is for one body or one person",
+            german="Ein Kalender-Zugang gilt für ein Gremium oder eine Person",
+        )
+    token = secrets.token_urlsafe(24)
+    with transaction(sessions) as session:
+        town = municipality_by_key(session, municipality)
+        row = FeedToken(token_hash=_hash(token), created_at=now)
+        if body is not None:
+            row.body_id = by_key(session, Body, town.id, body).id
+        else:
+            row.person_id = by_key(session, Person, town.id, person or "").id
+        session.add(row)
+    return token
+
+
+def _token_valid(
+    session: Session, token: str | None, *, body_id: int | None = None, person_id: int | None = None
+) -> bool:
+    if not token:
+        return False
+    row = session.get(FeedToken, _hash(token))
+    if row is None or row.revoked_at is not None:
+        return False
+    return (body_id is not None and row.body_id == body_id) or (
+        person_id is not None and row.person_id == person_id
+    )
+
+
+def _build(
+    session: Session, name: str, meetings: list[Meeting], settings: WorkerSettings, now: dt.datetime
+) -> bytes:
+    entries = [meeting_entry(m, settings) for m in meetings]
+    deadlines = []
+    for m in meetings:
+        if m.state == "planned":
+            at = invitation_deadline(session, m).latest_dispatch
+            deadlines.append(
+                ical.DeadlineEntry(m.id, f"Ladungsfrist: {m.name} (bis {format_berlin(at)})", at)
+            )
+    return ical.feed(name, entries, deadlines, stamp=now)
+
+
+def body_feed(
+    session: Session,
+    *,
+    municipality: str,
+    body: str,
+    token: str | None,
+    settings: WorkerSettings,
+    now: dt.datetime,
+) -> bytes:
+    town = municipality_by_key(session, municipality)
+    row = by_key(session, Body, town.id, body)
+    if not row.public and not _token_valid(session, token, body_id=row.id):
+        # Not "forbidden": a non-public body's feed does not exist for someone without its token.
+        raise NotFound(f"No calendar feed for body '{body}'", german="Kein Kalender für dieses Gremium")
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .join(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+            .where(MeetingBody.body_id == row.id, Meeting.start >= now - HISTORY)
+            .order_by(Meeting.start)
+        )
+    )
+    return _build(session, f"{row.name} – {town.short_name}", meetings, settings, now)
+
+
+def person_feed(
+    session: Session,
+    *,
+    municipality: str,
+    person: str,
+    token: str | None,
+    settings: WorkerSettings,
+    now: dt.datetime,
+) -> bytes:
+    town = municipality_by_key(session, municipality)
+    row = by_key(session, Person, town.id, person)
+    if not _token_valid(session, token, person_id=row.id):
+        raise NotFound(f"No calendar feed for person '{person}'", german="Kein Kalender für diese Person")
+    body_ids = select(Membership.body_id).where(Membership.person_id == row.id)
+    meetings = list(
+        session.scalars(
+            select(Meeting)
+            .join(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+            .where(MeetingBody.body_id.in_(body_ids), Meeting.start >= now - HISTORY)
+            .order_by(Meeting.start)
+            .distinct()
+        )
+    )
+    return _build(session, f"Sitzungen {row.name}", meetings, settings, now)

@@ -1,0 +1,363 @@
+"""What the workers do for each outbox event: a dict from event type to jobs, and the jobs themselves.
+
+A job takes ids, reloads state, builds its output with pure functions and writes under a deterministic
+key, so it may run twice (a redelivered task) without doing anything twice. The same job functions run in
+the Celery worker and in the embedded in-process worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from workers import ical, mail, people, reminders
+from workers.delivery import FolderTransport, SmtpTransport, deliver
+from workers.settings import WorkerSettings
+from workflow.db import transaction
+from workflow.models import AgendaItem, Meeting, OutboxMessage, Paper, Reminder, Vote, utcnow
+from workflow.rules import BERLIN, format_berlin, vote_summary
+
+Sessions = sessionmaker[Session]
+
+
+@dataclass
+class Context:
+    """What a job needs: the database, the settings, where mail goes, the clock and the PDF profile."""
+
+    sessions: Sessions
+    settings: WorkerSettings
+    transport: SmtpTransport | FolderTransport
+    clock: Callable[[], dt.datetime] = utcnow
+    profile_dir: Path | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Job = Callable[[Context, int, Mapping[str, Any]], None]
+
+# Event type → jobs. Document jobs are added by workers.document_jobs (the documents the event needs).
+EVENT_JOBS: dict[str, tuple[str, ...]] = {
+    "MeetingCreated": ("reminders",),
+    "MeetingInvited": ("invitation_mail", "reminders"),
+    "AgendaChanged": ("invitation_update_mail",),
+    "ConsultationScheduled": ("invitation_update_mail",),
+    "MeetingCancelled": ("cancellation_mail", "reminders"),
+    "AttendanceRecorded": ("reminders",),
+    "MinutesApproved": ("reminders",),
+    "ResultRecorded": ("result_mail",),
+    "ResultCorrected": ("result_mail",),
+}
+
+JOBS: dict[str, Job] = {}
+# Extra jobs an event needs, decided from its payload (documents): event → job names.
+DYNAMIC: list[Callable[[str, Mapping[str, Any]], list[str]]] = []
+
+
+def job(name: str) -> Callable[[Job], Job]:
+    def register(func: Job) -> Job:
+        JOBS[name] = func
+        return func
+
+    return register
+
+
+def jobs_for(event_type: str, payload: Mapping[str, Any], *, pdf: bool = True) -> list[str]:
+    names = list(EVENT_JOBS.get(event_type, ()))
+    for extra in DYNAMIC:
+        names.extend(n for n in extra(event_type, payload) if n not in names)
+    return names if pdf else [n for n in names if n != "pdfs"]
+
+
+def run(ctx: Context, name: str, outbox_id: int) -> None:
+    """Run one job for one outbox event (the task body in every mode)."""
+    with ctx.sessions() as session:
+        message = session.get_one(OutboxMessage, outbox_id)
+        payload = dict(message.payload)
+    JOBS[name](ctx, outbox_id, payload)
+
+
+# --------------------------------------------------------------------------- meeting mails
+
+
+def meeting_entry(meeting: Meeting, settings: WorkerSettings) -> ical.MeetingEntry:
+    lines = [f"TOP {i.number}: {i.title}" for i in meeting.agenda_items if i.public]
+    return ical.MeetingEntry(
+        meeting_id=meeting.id,
+        summary=meeting.name,
+        start=meeting.start,
+        end=meeting.end,
+        location=meeting.location,
+        sequence=meeting.sequence,
+        cancelled=meeting.state == "cancelled",
+        description="\n".join(lines),
+        url=f"{settings.public_url.rstrip('/')}/api/v1/meetings/{meeting.id}",
+    )
+
+
+def meeting_info(meeting: Meeting) -> mail.MeetingInfo:
+    agenda = [
+        mail.AgendaLine(
+            number=i.number,
+            title=i.title,
+            reference=i.consultation.paper.reference if i.consultation is not None else None,
+            public=i.public,
+        )
+        for i in meeting.agenda_items
+    ]
+    return mail.MeetingInfo(
+        name=meeting.name,
+        bodies=", ".join(b.name for b in meeting.bodies),
+        start=meeting.start,
+        location=meeting.location,
+        urgent_reason=meeting.urgent_reason if meeting.urgent else None,
+        cancelled_reason=meeting.cancelled_reason,
+        agenda=agenda,
+    )
+
+
+def _organizer(settings: WorkerSettings) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(settings.mail_sender)[1]
+
+
+def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
+    with ctx.sessions() as session:
+        meeting = session.get_one(Meeting, meeting_id)
+        if meeting.invitation_sent_at is None or meeting.state == "cancelled":
+            # Not invited, or cancelled meanwhile (the cancellation mail says so). A meeting held before a
+            # delayed worker got here still gets its invitation mailed: nothing the office issued is lost.
+            return
+        entry, info = meeting_entry(meeting, ctx.settings), meeting_info(meeting)
+        recipients = people.invitees(session, meeting)
+        # The key holds the SEQUENCE: two changes that end in the same state send one update.
+        key = f"invitation:{meeting.id}:{meeting.sequence}"
+    stamp = ctx.clock()
+    mails = [
+        mail.invitation_mail(
+            key=key,
+            recipient=r.email,
+            name=r.name,
+            meeting=info,
+            changed=changed,
+            calendar=ical.invitation(
+                entry, organizer=_organizer(ctx.settings), attendee=r.email, attendee_name=r.name, stamp=stamp
+            ),
+        )
+        for r in recipients
+    ]
+    deliver(
+        ctx.sessions,
+        dedupe_key=key,
+        mails=mails,
+        settings=ctx.settings,
+        transport=ctx.transport,
+        clock=ctx.clock,
+    )
+
+
+@job("invitation_mail")
+def invitation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
+    """The invitation with agenda and .ics to every voting member and substitute of the meeting's bodies."""
+    _send_invitations(ctx, int(payload["meeting_id"]), changed=False)
+
+
+@job("invitation_update_mail")
+def invitation_update_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
+    """An agenda change after the invitation: the changed invitation with the raised SEQUENCE."""
+    if "late_addition" in payload and not payload["late_addition"]:
+        return  # scheduled before the invitation: the invitation itself carries it
+    with ctx.sessions() as session:
+        changed_at = session.get_one(OutboxMessage, outbox_id).created_at
+        invited_at = session.get_one(Meeting, int(payload["meeting_id"])).invitation_sent_at
+    if invited_at is None or changed_at <= invited_at:
+        return  # a change before the invitation: the invitation itself carries it
+    _send_invitations(ctx, int(payload["meeting_id"]), changed=True)
+
+
+@job("cancellation_mail")
+def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
+    """METHOD:CANCEL to everyone who was invited (a meeting cancelled before its invitation sends nothing)."""
+    with ctx.sessions() as session:
+        meeting = session.get_one(Meeting, int(payload["meeting_id"]))
+        if meeting.invitation_sent_at is None:
+            return
+        entry, info = meeting_entry(meeting, ctx.settings), meeting_info(meeting)
+        recipients = people.invitees(session, meeting)
+        key = f"cancellation:{meeting.id}"
+    stamp = ctx.clock()
+    mails = [
+        mail.cancellation_mail(
+            key=key,
+            recipient=r.email,
+            name=r.name,
+            meeting=info,
+            calendar=ical.invitation(
+                entry, organizer=_organizer(ctx.settings), attendee=r.email, attendee_name=r.name, stamp=stamp
+            ),
+        )
+        for r in recipients
+    ]
+    deliver(
+        ctx.sessions,
+        dedupe_key=key,
+        mails=mails,
+        settings=ctx.settings,
+        transport=ctx.transport,
+        clock=ctx.clock,
+    )
+
+
+# Attachments for the result mail (the resolution extract), provided by workers.document_jobs.
+RESULT_ATTACHMENTS: list[Callable[[Context, int, int], list[mail.Attachment]]] = []
+
+
+@job("result_mail")
+def result_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
+    """The result (and the resolution extract) to the department the paper came from."""
+    item_id = int(payload["agenda_item_id"])
+    with ctx.sessions() as session:
+        item = session.get_one(AgendaItem, item_id)
+        result = item.result
+        if result is None or item.consultation is None:
+            return
+        paper: Paper = item.consultation.paper
+        department = paper.department
+        if not department.email:
+            return
+        meeting = item.meeting
+        info = mail.ResultInfo(
+            reference=paper.reference,
+            subject=paper.subject,
+            body=item.consultation.body.name,
+            meeting_start=meeting.start,
+            item_number=item.number,
+            outcome_wording=_with_votes(result.outcome_wording, result.votes),
+            resolution_text=result.resolution_text,
+        )
+        recipient = people.Recipient(department.email, department.name)
+    attachments: list[mail.Attachment] = []
+    for provide in RESULT_ATTACHMENTS:
+        attachments.extend(provide(ctx, outbox_id, item_id))
+    key = f"result:outbox:{outbox_id}"
+    message = mail.result_mail(
+        key=key, recipient=recipient.email, name=recipient.name, result=info, attachments=attachments
+    )
+    deliver(
+        ctx.sessions,
+        dedupe_key=key,
+        mails=[message],
+        settings=ctx.settings,
+        transport=ctx.transport,
+        clock=ctx.clock,
+    )
+
+
+def _with_votes(wording: str, votes: Sequence[Vote]) -> str:
+    """'Zustimmung empfohlen (9 Ja / 2 Nein / 2 Enthaltungen)', as the Beratungsfolge table prints it."""
+    decisive = next((v for v in votes if v.decisive), None)
+    if decisive is None:
+        return wording
+    return f"{wording} ({vote_summary(decisive.yes, decisive.no, decisive.abstain)})"
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+@job("reminders")
+def plan_reminders(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
+    """(Re)plan the reminders of the event's meeting."""
+    with transaction(ctx.sessions) as session:
+        meeting = session.get_one(Meeting, int(payload["meeting_id"]), with_for_update=True)
+        reminders.plan(session, meeting, ctx.settings, ctx.clock())
+
+
+def send_reminder(ctx: Context, reminder_id: int) -> None:
+    """Send one due reminder if it is still needed, then mark it sent (or cancelled)."""
+    with ctx.sessions() as session:
+        reminder = session.get_one(Reminder, reminder_id)
+        if reminder.state in ("sent", "cancelled"):
+            return
+        meeting = session.get_one(Meeting, reminder.meeting_id)
+        key = f"reminder:{reminder.id}"
+        when = format_berlin(meeting.start)
+        built: list[mail.Mail] = []
+        if reminder.kind == reminders.INVITATION_DEADLINE and meeting.state == "planned":
+            from workflow.meetings import invitation_deadline
+
+            deadline = invitation_deadline(session, meeting)
+            for r in people.coordination_office(session, meeting.municipality_id):
+                built.append(
+                    mail.reminder_mail(
+                        key=key,
+                        recipient=r.email,
+                        name=r.name,
+                        subject=f"Erinnerung: Ladungsfrist für {meeting.name} endet am "
+                        f"{deadline.latest_dispatch.astimezone(BERLIN):%d.%m.%Y}",
+                        paragraphs=[
+                            f"die Einladung zur {meeting.name} ({when}) ist noch nicht versandt.",
+                            f"Sie muss spätestens bis {format_berlin(deadline.latest_dispatch)} hinausgehen "
+                            f"({deadline.rule.describe()}).",
+                        ],
+                    )
+                )
+        elif reminder.kind == reminders.MEETING and meeting.state == "invited":
+            info = meeting_info(meeting)
+            for r in people.invitees(session, meeting):
+                built.append(
+                    mail.reminder_mail(
+                        key=key,
+                        recipient=r.email,
+                        name=r.name,
+                        subject=f"Erinnerung: {mail.titled(meeting.name, meeting.start)}",
+                        paragraphs=[
+                            f"wir erinnern an die {meeting.name} am {mail.german_datetime(meeting.start)}, "
+                            f"Ort: {meeting.location or 'wird noch mitgeteilt'}.",
+                            f"Die Tagesordnung hat {len(info.agenda)} Punkte.",
+                        ],
+                    )
+                )
+        elif reminder.kind == reminders.RESULTS_OVERDUE and meeting.state in ("invited", "held"):
+            missing = [
+                i.number
+                for i in meeting.agenda_items
+                if i.consultation is not None and i.result is None and i.consultation.agenda_item_id == i.id
+            ]
+            if missing:
+                for r in people.secretaries(session, meeting):
+                    built.append(
+                        mail.reminder_mail(
+                            key=key,
+                            recipient=r.email,
+                            name=r.name,
+                            subject=f"Erinnerung: Ergebnisse der {meeting.name} fehlen",
+                            paragraphs=[
+                                f"für die {meeting.name} vom {when} sind noch keine Ergebnisse erfasst "
+                                f"(TOP {', '.join(missing)}).",
+                                "Bitte tragen Sie die Ergebnisse ein, damit die Fachämter ihre "
+                                "Beschlussauszüge erhalten.",
+                            ],
+                        )
+                    )
+    if built:
+        deliver(
+            ctx.sessions,
+            dedupe_key=key,
+            mails=built,
+            settings=ctx.settings,
+            transport=ctx.transport,
+            clock=ctx.clock,
+        )
+    with transaction(ctx.sessions) as session:
+        row = session.get_one(Reminder, reminder_id, with_for_update=True)
+        if row.state not in ("sent", "cancelled"):
+            row.state = "sent" if built else "cancelled"
+            row.sent_at = ctx.clock() if built else None
+
+
+# The document jobs register themselves in the tables above (they need the tables, hence at the end).
+from workers import document_jobs  # noqa: E402, F401
