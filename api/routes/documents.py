@@ -22,6 +22,7 @@ from workflow.access import Principal, can_read_paper, can_see_non_public_of
 from workflow.errors import NotFound
 from workflow.models import Meeting, Paper, StoredFile
 from workflow.store import get
+from workflow.vocabulary import DOCUMENT_KIND_LABELS, DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Dokumente (documents)"])
 
@@ -33,14 +34,6 @@ IfNoneMatch = Annotated[
     Header(alias="If-None-Match", max_length=2000, description='ETags already held, e.g. "3f2a…"'),
 ]
 
-KIND_LABELS = {
-    "vorlage": "Beschlussvorlage",
-    "invitation": "Einladung",
-    "minutes": "Niederschrift",
-    "resolution_extract": "Beschlussauszug",
-}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF = "application/pdf"
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
@@ -71,7 +64,7 @@ def _out(town_key: str, row: StoredFile) -> DocumentOut:
     return DocumentOut(
         id=row.id,
         kind=row.kind,
-        kind_label=KIND_LABELS.get(row.kind, row.kind),
+        kind_label=DOCUMENT_KIND_LABELS.get(row.kind, row.kind),
         name=row.name,
         file_name=row.file_name,
         media_type=row.media_type,
@@ -178,7 +171,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     response_class=Response,
     summary="Download a document (DOCX or PDF); ETag is its sha256, If-None-Match gives 304",
     responses={
-        200: {"description": "The file", "content": {DOCX: BINARY, PDF: BINARY}},
+        200: {"description": "The file", "content": {DOCX_MEDIA_TYPE: BINARY, PDF_MEDIA_TYPE: BINARY}},
         304: {"description": "Not modified: the ETag in If-None-Match is this file's"},
     },
 )

@@ -14,7 +14,7 @@ from tests.documents.conftest import NOW, Wetzlar, read_docx, texts
 from tests.e2e.conftest import Api, FakeClock, add_logins, cheap_password_hashing, running_api
 from tests.scenario import Scenario
 from workers.documents import DocumentKind, generate_document
-from workers.documents.generate import DOCX
+from workflow.vocabulary import DOCX_MEDIA_TYPE
 
 ERROR_KEYS = {"error", "message", "details"}
 
@@ -67,7 +67,7 @@ def test_the_public_lists_a_papers_documents_and_downloads_the_vorlage(world: Wo
 
     response = content(world, world.vorlage)
     assert response.status_code == 200
-    assert response.headers["content-type"] == DOCX
+    assert response.headers["content-type"] == DOCX_MEDIA_TYPE
     assert hashlib.sha256(response.content).hexdigest() == entry["sha256"]
     assert len(response.content) == entry["size_bytes"]
     assert response.headers["etag"] == f'"{entry["sha256"]}"'

@@ -12,7 +12,8 @@ import pytest
 from tests.conftest import IN_CI
 from tests.documents.conftest import NOW, Wetzlar
 from workers.documents import DocumentKind, generate_document, generate_pdf
-from workers.documents.generate import PDF, PdfConversionError, docx_to_pdf, soffice_path
+from workers.documents.generate import PdfConversionError, docx_to_pdf, soffice_path
+from workflow.vocabulary import PDF_MEDIA_TYPE
 
 needs_soffice = pytest.mark.skipif(
     soffice_path() is None and not IN_CI,
@@ -49,7 +50,7 @@ def test_the_vorlage_becomes_a_pdf_linked_to_its_master_and_a_second_call_reuses
         master.paper_id,
         True,
     )
-    assert pdf.media_type == PDF
+    assert pdf.media_type == PDF_MEDIA_TYPE
     assert pdf.file_name == "Beschlussvorlage 1562-13.pdf"
     assert pdf.size_bytes == len(pdf.content)
 

@@ -14,11 +14,10 @@ from tests.conftest import Database
 from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
 from tests.scenario import Scenario, berlin
 from workers.documents import DocumentKind, generate_document
-from workers.documents.generate import DOCX
 from workflow import papers
 from workflow.models import StoredFile
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome, PaperKind
+from workflow.vocabulary import DOCX_MEDIA_TYPE, Outcome, PaperKind
 
 WETZLAR_BERATUNGSFOLGE = [
     ["Gremium", "Sitzungsdatum", "TOP", "Abst. Ergebnis"],
@@ -84,7 +83,7 @@ def test_wetzlar_vorlage_has_the_seed_header_beratungsfolge_and_blocks(wetzlar: 
     assert "Nicht öffentlich" not in paragraphs
     assert stored.file_name == "Beschlussvorlage 1562-13.docx"
     assert stored.name == "Beschlussvorlage 1562/13"
-    assert stored.media_type == DOCX
+    assert stored.media_type == DOCX_MEDIA_TYPE
     assert stored.public is True
     assert stored.paper_id == wetzlar.paper_id
     assert stored.meeting_id is None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workers.documents.render import clean_text
+from workflow.access import DRAFT_STATES
 from workflow.errors import NotFound
 from workflow.models import (
     AgendaItem,
@@ -45,7 +46,6 @@ from workflow.vocabulary import (
 
 T = TypeVar("T")
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
-DRAFT_STATES = frozenset({PaperState.draft, PaperState.cosigning})
 
 
 def german_date(day: dt.date | dt.datetime | None) -> str:

@@ -25,13 +25,19 @@ from sqlalchemy.orm import Session
 
 from workers.documents import contexts
 from workers.documents.render import render
+from workflow.access import DRAFT_STATES
 from workflow.errors import NotFound
 from workflow.models import AgendaItem, Meeting, Paper, StoredFile
 from workflow.rules import BERLIN
-from workflow.vocabulary import PAPER_KIND_LABELS, PaperKind, PaperState
+from workflow.vocabulary import (
+    DOCUMENT_KIND_LABELS,
+    DOCX_MEDIA_TYPE,
+    PAPER_KIND_LABELS,
+    PDF_MEDIA_TYPE,
+    PaperKind,
+    PaperState,
+)
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF = "application/pdf"
 TEMPLATES_ENV = "GREMIENLAUF_TEMPLATES_DIR"
 PDF_TIMEOUT_SECONDS = 120
 PDF_KEY_SUFFIX = ":pdf"
@@ -102,7 +108,7 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
         if paper is None:
             raise NotFound(f"paper {subject_id} not found", entity="paper", id=subject_id)
         label = PAPER_KIND_LABELS[PaperKind(paper.kind)]
-        in_draft = PaperState(paper.state) in contexts.DRAFT_STATES
+        in_draft = PaperState(paper.state) in DRAFT_STATES
         return Subject(
             paper.municipality_id,
             paper.id,
@@ -115,7 +121,7 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
         meeting = session.get(Meeting, subject_id)
         if meeting is None:
             raise NotFound(f"meeting {subject_id} not found", entity="meeting", id=subject_id)
-        what = "Einladung" if kind is DocumentKind.INVITATION else "Niederschrift"
+        what = DOCUMENT_KIND_LABELS[kind.value]
         public = _all_public(meeting)
         if kind is DocumentKind.INVITATION:
             public = public and meeting.invitation_sent_at is not None
@@ -138,7 +144,7 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
         item.meeting_id,
         item.id,
         item.public and (paper is None or paper.public),
-        f"Beschlussauszug{reference} {_bodies(item.meeting)} {_day(item.meeting.start)} TOP {item.number}",
+        f"{DOCUMENT_KIND_LABELS[kind.value]}{reference} {_bodies(item.meeting)} {_day(item.meeting.start)} TOP {item.number}",
     )
 
 
@@ -232,7 +238,7 @@ def generate_document(
         output_key=output_key,
         name=subject.name,
         file_name=file_name(subject.name, "docx"),
-        media_type=DOCX,
+        media_type=DOCX_MEDIA_TYPE,
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
@@ -322,7 +328,7 @@ def generate_pdf(
         output_key=output_key,
         name=master.name,
         file_name=file_name(name, "pdf"),
-        media_type=PDF,
+        media_type=PDF_MEDIA_TYPE,
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
