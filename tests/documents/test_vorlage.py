@@ -21,7 +21,8 @@ from workflow.vocabulary import DOCX_MEDIA_TYPE, Outcome, PaperKind
 
 WETZLAR_BERATUNGSFOLGE = [
     ["Gremium", "Sitzungsdatum", "TOP", "Abst. Ergebnis"],
-    ["Magistrat", "30.09.2013", "N 2", "Zustimmung empfohlen (einstimmig)"],
+    # The Magistrat dealt with it in a non-public item: the published Vorlage keeps body and date only.
+    ["Magistrat", "30.09.2013", "", ""],
     [
         "Sozial-, Jugend- und Sportausschuss",
         "28.10.2013",
@@ -113,7 +114,8 @@ def test_the_beratungsfolge_table_fills_as_results_arrive_and_each_rendering_is_
     db: Database,
 ) -> None:
     run = Scenario(db.sessions)
-    paper = run.submitted_paper(committees=["sjs"], subject="Spielplatz Am Stoppelberg")
+    # Non-public: its Vorlage is internal and shows the Magistrat's non-public TOP and result too.
+    paper = run.submitted_paper(committees=["sjs"], subject="Spielplatz Am Stoppelberg", public=False)
 
     def vorlage(key: str) -> StoredFile:
         with db.session() as s:
@@ -145,6 +147,33 @@ def test_the_beratungsfolge_table_fills_as_results_arrive_and_each_rendering_is_
     assert (before.version, after.version) == (1, 2)
     assert before.sha256 != after.sha256
     assert after.size_bytes == len(after.content)
+
+
+def test_a_public_vorlage_hides_top_and_result_of_a_non_public_item_and_shows_those_of_a_public_one(
+    db: Database,
+) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"], subject="Bolzplatz")
+    magistrat = run.deal_with(
+        paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0)
+    )
+    sjs = run.deal_with(paper.id, "sjs", "2013-10-28 17:00", Outcome.recommended, VoteInput(5, 1, 0))
+    assert not run.item(magistrat.id).public
+    assert run.item(sjs.id).public
+    with db.session() as s:
+        stored = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="pub", now=NOW
+        )
+        s.commit()
+    table = rows(read_docx(stored.content), 1)
+    assert table[1] == ["Magistrat", "30.09.2013", "", ""]
+    assert table[2] == [
+        "Sozial-, Jugend- und Sportausschuss",
+        "28.10.2013",
+        run.item(sjs.id).number,
+        "Zustimmung empfohlen (5 Ja / 1 Nein / 0 Enthaltungen)",
+    ]
+    assert stored.public is True
 
 
 def test_rendering_the_same_data_twice_gives_the_same_bytes(wetzlar: Wetzlar) -> None:

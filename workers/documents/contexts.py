@@ -30,7 +30,7 @@ from workflow.models import (
     Person,
     Vote,
 )
-from workflow.queries import paper_status
+from workflow.queries import PaperStatus, paper_status
 from workflow.rules import BERLIN, vote_summary
 from workflow.vocabulary import (
     PAPER_KIND_LABELS,
@@ -116,6 +116,27 @@ class VorlageContext:
     justification: tuple[str, ...]
 
 
+def _beratungsfolge(status: PaperStatus, *, public_form: bool) -> tuple[BeratungsfolgeRow, ...]:
+    """The table as ``PaperStatus.table()`` prints it; in the public form (the Vorlage of a public paper,
+    which is published) an appearance on a non-public agenda item keeps Gremium and Sitzungsdatum but not its
+    TOP and result, as the API hides them from the public."""
+    rows: list[BeratungsfolgeRow] = []
+    for step in status.steps:
+        if not step.appearances:
+            rows.append(BeratungsfolgeRow(step.body, "", "", step.outcome_wording or ""))
+        for appearance in step.appearances:
+            shown = appearance.public or not public_form
+            rows.append(
+                BeratungsfolgeRow(
+                    step.body,
+                    appearance.date_text,
+                    appearance.agenda_number if shown else "",
+                    appearance.result_text if shown else "",
+                )
+            )
+    return tuple(rows)
+
+
 def vorlage_context(session: Session, paper_id: int) -> VorlageContext:
     """The Beschlussvorlage in the Wetzlar layout; its Beratungsfolge table filled as far as results go."""
     paper = _get(session, Paper, paper_id, "paper")
@@ -137,9 +158,7 @@ def vorlage_context(session: Session, paper_id: int) -> VorlageContext:
         reference=reference,
         file_reference=file_reference,
         reference_line=" - ".join(part for part in (reference, file_reference) if part),
-        consultations=tuple(
-            BeratungsfolgeRow(body, date, item, result) for body, date, item, result in status.table()
-        ),
+        consultations=_beratungsfolge(status, public_form=paper.public),
         subject=paper.subject,
         attachments=tuple(a.title for a in paper.attachments),
         resolution=paragraphs(paper.proposed_resolution),
