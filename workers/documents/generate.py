@@ -87,6 +87,7 @@ class Subject:
     agenda_item_id: int | None
     public: bool
     name: str  # German, e.g. "Beschlussvorlage 1562/13"
+    draft: bool = False  # a Vorlage rendered while its paper is a draft
 
 
 def _day(moment: dt.datetime) -> str:
@@ -116,6 +117,7 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
             None,
             paper.public and not in_draft,
             f"{label} {paper.reference}" if paper.reference else f"{label} (Entwurf {paper.id})",
+            draft=in_draft,
         )
     if kind in (DocumentKind.INVITATION, DocumentKind.MINUTES):
         meeting = session.get(Meeting, subject_id)
@@ -244,6 +246,7 @@ def generate_document(
         content=content,
         master_file_id=None,
         public=subject.public,
+        draft=subject.draft,
         created_at=now,
         modified_at=now,
     )
@@ -334,6 +337,7 @@ def generate_pdf(
         content=content,
         master_file_id=master.id,
         public=master.public,
+        draft=master.draft,
         created_at=now,
         modified_at=now,
     )
