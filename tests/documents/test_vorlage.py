@@ -15,7 +15,7 @@ from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows,
 from tests.scenario import Scenario, berlin
 from workers.documents import DocumentKind, generate_document
 from workflow import papers
-from workflow.models import StoredFile
+from workflow.models import Paper, StoredFile
 from workflow.rules import VoteInput
 from workflow.vocabulary import DOCX_MEDIA_TYPE, Outcome, PaperKind
 
@@ -292,3 +292,37 @@ def test_two_workers_on_one_paper_take_turns_and_a_redelivered_task_gets_the_fir
     assert results["C"][1] == 2
     with pg.session() as s:
         assert len(s.scalars(select(StoredFile).where(StoredFile.paper_id == paper.id)).all()) == 2
+
+
+@pytest.mark.postgres
+def test_a_worker_waiting_for_the_lock_renders_what_the_holder_committed_not_what_it_saw_before(
+    pg: Database,
+) -> None:
+    """A renders version 1 and changes the subject in the same open transaction; B starts meanwhile and
+    must, once A commits, render version 2 from the committed subject (not from what it could read before)."""
+    run = Scenario(pg.sessions)
+    paper = run.submitted_paper(subject="Alter Betreff")
+    results: dict[str, StoredFile] = {}
+
+    def worker() -> None:
+        with pg.session() as s:
+            results["B"] = generate_document(
+                s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="b", now=NOW
+            )
+            s.commit()
+
+    with pg.session() as a:
+        generate_document(a, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="a", now=NOW)
+        row = a.get(Paper, paper.id)
+        assert row is not None
+        row.subject = "Neuer Betreff"
+        a.flush()
+        other = threading.Thread(target=worker)
+        other.start()
+        time.sleep(0.5)
+        assert results == {}
+        a.commit()
+        other.join(timeout=30)
+    paragraphs = texts(read_docx(results["B"].content))
+    assert results["B"].version == 2
+    assert paragraphs[paragraphs.index("Betreff:") + 1] == "Neuer Betreff"

@@ -220,9 +220,14 @@ def generate_document(
     existing = _by_key(session, output_key)
     if existing is not None:
         return existing
+    # Lock first, then read: a worker that read the subject before another's commit would otherwise store
+    # the next version with the older content. Whoever held the lock may have stored this very key.
+    _lock_subject(session, kind, subject_id)
+    existing = _by_key(session, output_key)
+    if existing is not None:
+        return existing
     subject = _subject(session, kind, subject_id)
     content = render(template_path(kind), _context(session, kind, subject_id, now))
-    _lock_subject(session, kind, subject_id)
     latest = session.scalar(
         select(func.max(StoredFile.version)).where(
             StoredFile.kind == kind.value,
