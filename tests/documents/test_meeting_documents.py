@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gremienlauf import demo
 from tests.conftest import Database
 from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
 from tests.scenario import Scenario
@@ -141,13 +142,13 @@ def test_the_minutes_record_attendance_votes_recusals_and_the_resolution(wetzlar
     assert "Grüne: 0 Ja / 10 Nein / 0 Enthaltungen" in block
     assert "Namentlich vermerkt, Ja: Martin Böhm" in block
     result = block.index("Ergebnis: beschlossen")
-    assert block[result + 1 : result + 3] == ["Beschluss:", block[result + 2]]
-    assert block[result + 2].startswith("Die Integrationsarbeit der Stadt Wetzlar")
+    # Adopted as proposed: the proposed resolution is the resolution.
+    assert block[result + 1 : result + 3] == ["Beschluss:", demo.WETZLAR_RESOLUTION]
     # The opening item has no paper and so no result line.
     opening = paragraphs.index("TOP Ö 1: Eröffnung, Feststellung der Beschlussfähigkeit")
     assert paragraphs[opening + 1] == f"TOP Ö 2: {SUBJECT}"
     assert rows(doc, 0) == [["Martin Böhm", ""], ["Vorsitz", "Schriftführung"]]
-    assert stored.public is True
+    assert stored.public is False  # not approved yet: the draft minutes are internal
 
 
 def test_a_joint_committee_meeting_prints_a_recommendation_per_committee(wetzlar: Wetzlar) -> None:
@@ -170,12 +171,17 @@ def test_approved_minutes_are_no_longer_a_draft(db: Database) -> None:
     run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
     item = run.deal_with(paper.id, "sjs", "2013-10-28 17:00", Outcome.recommended, VoteInput(5, 1, 0))
     meeting_id = run.item(item.id).meeting_id
-    draft = texts(read_docx(generate(db, DocumentKind.MINUTES, meeting_id, "min:1").content))
+    draft_row = generate(db, DocumentKind.MINUTES, meeting_id, "min:1")
+    draft = texts(read_docx(draft_row.content))
     meetings.approve_minutes(db.sessions, actor="test", meeting_id=meeting_id, now=NOW)
     approved = generate(db, DocumentKind.MINUTES, meeting_id, "min:2")
     assert "Entwurf – die Niederschrift ist noch nicht genehmigt" in draft
     assert "Entwurf – die Niederschrift ist noch nicht genehmigt" not in texts(read_docx(approved.content))
     assert approved.version == 2
+    # Published only once approved (every item of this meeting is public).
+    assert run.item(item.id).public
+    assert draft_row.public is False
+    assert approved.public is True
 
 
 def test_the_resolution_extract_goes_to_the_department_with_the_resolution(wetzlar: Wetzlar) -> None:

@@ -34,6 +34,7 @@ from workflow.vocabulary import (
     DOCX_MEDIA_TYPE,
     PAPER_KIND_LABELS,
     PDF_MEDIA_TYPE,
+    MeetingState,
     PaperKind,
     PaperState,
 )
@@ -127,6 +128,9 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
         public = _all_public(meeting)
         if kind is DocumentKind.INVITATION:
             public = public and meeting.invitation_sent_at is not None
+        else:
+            # Minutes are published once approved; the draft is internal.
+            public = public and MeetingState(meeting.state) is MeetingState.minutes_approved
         return Subject(
             meeting.municipality_id,
             None,
