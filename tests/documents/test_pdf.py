@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,30 @@ def test_a_soffice_that_exits_0_without_writing_the_pdf_is_an_error(tmp_path: Pa
     quitter.chmod(0o755)
     with pytest.raises(PdfConversionError, match="LibreOffice gave no PDF"):
         docx_to_pdf(b"PK", profile_dir=tmp_path / "profile", soffice=str(quitter))
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_timeout_kills_soffice_and_every_process_it_started(tmp_path: Path) -> None:
+    # Like the soffice wrapper that starts soffice.bin: a child that would outlive a killed wrapper.
+    child_pid = tmp_path / "child.pid"
+    hanging = tmp_path / "soffice"
+    hanging.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {child_pid}\nsleep 300\n")
+    hanging.chmod(0o755)
+    with pytest.raises(PdfConversionError, match="LibreOffice took longer than 1 s"):
+        docx_to_pdf(b"PK", profile_dir=tmp_path / "profile", soffice=str(hanging), timeout=1)
+    pid = int(child_pid.read_text())
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
 
 
 def test_without_libreoffice_there_is_no_pdf_and_no_error(

@@ -6,12 +6,14 @@ commit: the caller's transaction does.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -273,7 +275,20 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def docx_to_pdf(content: bytes, *, profile_dir: Path, soffice: str | None = None) -> bytes:
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the process and everything it started (its process group), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+def docx_to_pdf(
+    content: bytes,
+    *,
+    profile_dir: Path,
+    soffice: str | None = None,
+    timeout: float = PDF_TIMEOUT_SECONDS,
+) -> bytes:
     """Convert DOCX bytes to PDF with LibreOffice headless, using its own user profile in ``profile_dir``.
 
     One profile per worker: with a shared profile, a second soffice hands its job to the running instance
@@ -286,30 +301,35 @@ def docx_to_pdf(content: bytes, *, profile_dir: Path, soffice: str | None = None
     with tempfile.TemporaryDirectory(prefix="gremienlauf-pdf-") as work:
         source = Path(work) / "dokument.docx"
         source.write_bytes(content)
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            work,
+            str(source),
+        ]
+        # Its own session and process group: the soffice wrapper starts soffice.bin as a child, and on a
+        # timeout the whole group must go, not only the wrapper.
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
         try:
-            completed = subprocess.run(
-                [
-                    soffice,
-                    f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
-                    "--headless",
-                    "--norestore",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    work,
-                    str(source),
-                ],
-                capture_output=True,
-                timeout=PDF_TIMEOUT_SECONDS,
-                check=False,
-            )
+            _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            raise PdfConversionError(f"LibreOffice took longer than {PDF_TIMEOUT_SECONDS} s") from exc
+            _kill_group(process)
+            raise PdfConversionError(f"LibreOffice took longer than {timeout} s") from exc
+        except BaseException:
+            _kill_group(process)
+            raise
         target = Path(work) / "dokument.pdf"
-        if completed.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+        if process.returncode != 0 or not target.exists() or target.stat().st_size == 0:
             raise PdfConversionError(
-                f"LibreOffice gave no PDF (exit code {completed.returncode}): "
-                f"{completed.stderr.decode(errors='replace').strip()[:500]}"
+                f"LibreOffice gave no PDF (exit code {process.returncode}): "
+                f"{stderr.decode(errors='replace').strip()[:500]}"
             )
         return target.read_bytes()
 
