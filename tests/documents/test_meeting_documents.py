@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from gremienlauf import demo
 from tests.conftest import Database
 from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
@@ -11,9 +13,9 @@ from tests.scenario import Scenario
 from workers.documents import DocumentKind, generate_document
 from workers.documents.contexts import SECOND_SESSION_ITEMS_NOTICE, SECOND_SESSION_NOTICE
 from workflow import meetings
-from workflow.models import StoredFile
+from workflow.models import Faction, Membership, Person, StoredFile
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome
+from workflow.vocabulary import MembershipRole, Outcome
 
 AGENDA_HEADER = ["TOP", "Gegenstand", "Drucksache", "Hinweis"]
 SUBJECT = "Integriertes Handlungskonzept zur Integration von Menschen mit Migrationshintergrund in der Stadt Wetzlar"
@@ -265,3 +267,71 @@ def test_user_text_in_agenda_titles_reasons_and_resolutions_comes_out_intact(db:
         "Änderung: „A“ & <B> \"C\" 'D'\nzweite Zeile",
         "Zweiter Absatz > erster",
     ]
+
+
+def test_attendance_notes_follow_the_memberships_active_on_the_meeting_day(db: Database) -> None:
+    """One member changed faction before the meeting, another was a substitute until then and is a member
+    now: the minutes print today's faction, and list the absent new member as absent."""
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"])
+    run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
+    switcher = run.members("sjs")[-1]
+    former_substitute = run.substitutes("sjs")[0][0]
+    with db.session() as s:
+        old = s.scalars(
+            select(Membership).where(
+                Membership.person_id == switcher, Membership.body_id == run.body_id("sjs")
+            )
+        ).one()
+        new_faction = s.scalars(
+            select(Faction)
+            .where(Faction.municipality_id == s.get_one(Person, switcher).municipality_id)
+            .where(Faction.id != old.faction_id)
+            .order_by(Faction.id)
+        ).first()
+        assert new_faction is not None
+        substitute = s.scalars(
+            select(Membership).where(
+                Membership.person_id == former_substitute, Membership.body_id == run.body_id("sjs")
+            )
+        ).one()
+        for ended in (old, substitute):
+            ended.end_date = dt.date(2013, 9, 30)
+        s.add_all(
+            [
+                Membership(
+                    body_id=old.body_id,
+                    person_id=switcher,
+                    role=old.role,
+                    voting_right=True,
+                    faction_id=new_faction.id,
+                    start_date=dt.date(2013, 10, 1),
+                ),
+                Membership(
+                    body_id=substitute.body_id,
+                    person_id=former_substitute,
+                    role=MembershipRole.member.value,
+                    voting_right=True,
+                    faction_id=substitute.faction_id,
+                    start_date=dt.date(2013, 10, 1),
+                ),
+            ]
+        )
+        s.commit()
+        new_faction_name = new_faction.short_name
+        substitute_name = s.get_one(Person, former_substitute).name
+        switcher_name = s.get_one(Person, switcher).name
+    meeting = run.new_meeting("sjs", "2013-10-28 17:00")
+    item = run.schedule(paper.id, "sjs", meeting.id)
+    run.invite(meeting.id)
+    run.attend(meeting.id, present=[p for p in run.members("sjs") if p != former_substitute])
+    run.record(item.id, Outcome.recommended, VoteInput(5, 1, 0))
+    paragraphs = texts(read_docx(generate(db, DocumentKind.MINUTES, meeting.id, "min:dates").content))
+    present = paragraphs[paragraphs.index("Anwesend:") + 1 : paragraphs.index("Entschuldigt oder abwesend:")]
+    absent = paragraphs[
+        paragraphs.index("Entschuldigt oder abwesend:") + 1 : paragraphs.index("Öffentlicher Teil")
+    ]
+    assert f"{switcher_name} ({new_faction_name})" in present
+    mine = [line for line in absent if line == substitute_name or line.startswith(f"{substitute_name} (")]
+    assert len(mine) == 1, absent
+    assert "Vertretung für" not in mine[0]

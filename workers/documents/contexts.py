@@ -377,14 +377,20 @@ class MinutesContext:
     chair: str
 
 
-def _person_lines(session: Session, meeting: Meeting, rows: list[Attendance]) -> tuple[PersonLine, ...]:
-    body_ids = [b.id for b in meeting.bodies]
+def _memberships_on_the_day(meeting: Meeting) -> dict[int, Membership]:
+    """Per person the membership in the meeting's bodies active on the meeting day (a person who changed
+    faction or role has several); the first body's and, within a body, the oldest active one first."""
+    day = meeting.start.astimezone(BERLIN).date()
     memberships: dict[int, Membership] = {}
-    if body_ids:
-        for m in session.scalars(
-            select(Membership).where(Membership.body_id.in_(body_ids)).order_by(Membership.id)
-        ):
-            memberships.setdefault(m.person_id, m)
+    for body in meeting.bodies:
+        for m in sorted(body.memberships, key=lambda m: m.id):
+            if m.active_on(day):
+                memberships.setdefault(m.person_id, m)
+    return memberships
+
+
+def _person_lines(session: Session, meeting: Meeting, rows: list[Attendance]) -> tuple[PersonLine, ...]:
+    memberships = _memberships_on_the_day(meeting)
     lines = []
     for row in rows:
         membership = memberships.get(row.person_id)
@@ -418,12 +424,10 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
     ]
     chair = _chair(session, meeting)
     present = [a for a in meeting.attendance if a.status == AttendanceStatus.present]
-    substitutes = {
-        m.person_id
-        for body in meeting.bodies
-        for m in body.memberships
-        if m.role == MembershipRole.substitute
-    }
+    day = meeting.start.astimezone(BERLIN).date()
+    active = [m for body in meeting.bodies for m in body.memberships if m.active_on(day)]
+    regular = {m.person_id for m in active if m.role != MembershipRole.substitute}
+    substitutes = {m.person_id for m in active if m.role == MembershipRole.substitute} - regular
     # A substitute who was not needed is not "absent": only members are listed as missing.
     absent = [
         a
