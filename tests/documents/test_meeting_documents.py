@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from gremienlauf import demo
@@ -11,7 +12,7 @@ from tests.conftest import Database
 from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
 from tests.scenario import Scenario
 from workers.documents import DocumentKind, generate_document
-from workers.documents.contexts import SECOND_SESSION_ITEMS_NOTICE, SECOND_SESSION_NOTICE
+from workers.documents.contexts import SECOND_SESSION_ITEMS_NOTICE, SECOND_SESSION_NOTICE, body_genitive
 from workflow import meetings
 from workflow.models import Faction, Membership, Person, StoredFile
 from workflow.rules import VoteInput
@@ -121,7 +122,7 @@ def test_the_minutes_record_attendance_votes_recusals_and_the_resolution(wetzlar
     paragraphs = texts(doc)
     assert paragraphs[:5] == [
         "Niederschrift",
-        "über die Sitzung Stadtverordnetenversammlung am 27.11.2013",
+        "über die Sitzung der Stadtverordnetenversammlung am 27.11.2013",
         "Gremium: Stadtverordnetenversammlung",
         "Datum: 27.11.2013, Beginn: 18:00 Uhr",
         "Ort: Stadthalle Wetzlar",
@@ -157,6 +158,10 @@ def test_a_joint_committee_meeting_prints_a_recommendation_per_committee(wetzlar
     paragraphs = texts(
         read_docx(generate(wetzlar.db, DocumentKind.MINUTES, wetzlar.meetings["sjs"], "min:j").content)
     )
+    assert paragraphs[1] == (
+        "über die gemeinsame Sitzung des Sozial-, Jugend- und Sportausschusses und des Kultur-, Freizeit- "
+        "und Partnerschaftsausschusses am 28.10.2013"
+    )
     assert (
         paragraphs[2]
         == "Gremium: Sozial-, Jugend- und Sportausschuss und Kultur-, Freizeit- und Partnerschaftsausschuss"
@@ -191,8 +196,8 @@ def test_the_resolution_extract_goes_to_the_department_with_the_resolution(wetzl
     paragraphs = texts(read_docx(stored.content))
     assert paragraphs[:4] == [
         "Beschlussauszug",
-        "aus der Niederschrift über die Sitzung Stadtverordnetenversammlung am 27.11.2013",
-        "Gremium: Stadtverordnetenversammlung, Sitzung vom 27.11.2013",
+        "aus der Niederschrift über die Sitzung der Stadtverordnetenversammlung am 27.11.2013",
+        "Gremium: Stadtverordnetenversammlung",
         "An: Koordinationsbüro für Sozialplanung, Jugendförderung und Projektmanagement",
     ]
     assert paragraphs[4:8] == [
@@ -335,3 +340,42 @@ def test_attendance_notes_follow_the_memberships_active_on_the_meeting_day(db: D
     mine = [line for line in absent if line == substitute_name or line.startswith(f"{substitute_name} (")]
     assert len(mine) == 1, absent
     assert "Vertretung für" not in mine[0]
+
+
+def test_a_cancelled_invitation_does_not_invite(db: Database) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"])
+    meeting = run.new_meeting("magistrat", "2013-09-30 09:00")
+    run.schedule(paper.id, "magistrat", meeting.id)
+    run.invite(meeting.id)
+    meetings.cancel_meeting(
+        db.sessions, actor="test", meeting_id=meeting.id, reason="Erkrankung des Vorsitzes", now=NOW
+    )
+    paragraphs = texts(read_docx(generate(db, DocumentKind.INVITATION, meeting.id, "inv:cancel").content))
+    assert "Die Sitzung ist abgesagt. Erkrankung des Vorsitzes" in paragraphs
+    assert "zu der oben genannten Sitzung lade ich Sie ein." not in paragraphs
+    assert "die oben genannte Sitzung findet nicht statt." in paragraphs
+
+
+@pytest.mark.parametrize(
+    ("name", "genitive"),
+    [
+        ("Stadtverordnetenversammlung", "der Stadtverordnetenversammlung"),
+        ("Magistrat", "des Magistrats"),
+        ("Sozial-, Jugend- und Sportausschuss", "des Sozial-, Jugend- und Sportausschusses"),
+        ("Haupt- und Finanzausschuss", "des Haupt- und Finanzausschusses"),
+        (
+            "Ausschuss für Soziales, Integration und Gesundheit",
+            "des Ausschusses für Soziales, Integration und Gesundheit",
+        ),
+        ("Rat der Stadt Duisburg", "des Rats der Stadt Duisburg"),
+        ("Verwaltungsausschuss", "des Verwaltungsausschusses"),
+        ("Ortsbeirat Nauborn", "des Ortsbeirats Nauborn"),
+        ("Bezirksvertretung Mitte", "der Bezirksvertretung Mitte"),
+        ("Jury", None),
+    ],
+)
+def test_the_minutes_name_each_body_with_its_german_article_and_genitive(
+    name: str, genitive: str | None
+) -> None:
+    assert body_genitive(name) == genitive

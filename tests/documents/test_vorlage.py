@@ -326,3 +326,25 @@ def test_a_worker_waiting_for_the_lock_renders_what_the_holder_committed_not_wha
     paragraphs = texts(read_docx(results["B"].content))
     assert results["B"].version == 2
     assert paragraphs[paragraphs.index("Betreff:") + 1] == "Neuer Betreff"
+
+
+def test_a_signatory_without_a_signing_date_gives_the_place_without_a_dangling_den(db: Database) -> None:
+    paper = papers.draft_paper(
+        db.sessions,
+        actor="test",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject="Noch nicht gezeichnet",
+        paper_date=dt.date(2013, 7, 12),
+        signatory="dette",
+        public=True,
+        now=berlin("2013-07-12 10:00"),
+    )
+    with db.session() as s:
+        stored = generate_document(s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="s", now=NOW)
+        s.commit()
+    paragraphs = texts(read_docx(stored.content))
+    signed = paragraphs.index("Wetzlar")
+    assert paragraphs[signed + 2 : signed + 4] == ["Wolfram Dette", "Oberbürgermeister"]
+    assert not any(p.endswith(", den ") or p.endswith(", den") for p in paragraphs)

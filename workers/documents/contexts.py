@@ -265,6 +265,41 @@ def _body_names(meeting: Meeting) -> str:
     return " und ".join(b.name for b in meeting.bodies)
 
 
+# The head noun of a body's name decides its article and genitive ("des Ausschusses", "des Magistrats",
+# "der Stadtverordnetenversammlung"); the suffixes of German body names.
+_MASCULINE_ES = ("ausschuss",)
+_MASCULINE_S = ("rat", "beirat", "magistrat", "vorstand", "kreistag", "tag")
+_FEMININE = ("versammlung", "vertretung", "kommission", "konferenz", "runde", "vollversammlung")
+
+
+def body_genitive(name: str) -> str | None:
+    """ "der Stadtverordnetenversammlung", "des Sozial-, Jugend- und Sportausschusses", "des Rats der Stadt
+    Duisburg"; None when the head noun is not known (then no article is guessed)."""
+    words = name.split(" ")
+    for index, word in enumerate(words):
+        lower = word.lower()
+        if lower.endswith(_MASCULINE_ES):
+            words[index] = f"{word}es"
+            return "des " + " ".join(words)
+        if lower.endswith(_MASCULINE_S):
+            words[index] = f"{word}s"
+            return "des " + " ".join(words)
+        if lower.endswith(_FEMININE):
+            return "der " + name
+    return None
+
+
+def meeting_title(meeting: Meeting) -> str:
+    """What the minutes are about, in the accusative after "über": "die Sitzung der
+    Stadtverordnetenversammlung am 27.11.2013", "die gemeinsame Sitzung des … und des … am …"."""
+    day = german_date(meeting.start)
+    genitives = [body_genitive(b.name) for b in meeting.bodies]
+    if not genitives or None in genitives:
+        return f"die Sitzung „{_body_names(meeting)}“ am {day}"
+    joint = "gemeinsame " if len(genitives) > 1 else ""
+    return f"die {joint}Sitzung {' und '.join(g for g in genitives if g)} am {day}"
+
+
 def _chair(session: Session, meeting: Meeting) -> Person | None:
     day = meeting.start.astimezone(BERLIN).date()
     for body in meeting.bodies:
@@ -365,6 +400,7 @@ class MinutesPart:
 class MinutesContext:
     municipality: str
     meeting_name: str
+    meeting_title: str  # "die Sitzung der Stadtverordnetenversammlung am 27.11.2013"
     bodies: str
     date: str
     start_time: str
@@ -437,6 +473,7 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
     return MinutesContext(
         municipality=town.name,
         meeting_name=meeting.name,
+        meeting_title=meeting_title(meeting),
         bodies=_body_names(meeting),
         date=german_date(meeting.start),
         start_time=german_time(meeting.start),
@@ -457,6 +494,7 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
 class ExtractContext:
     municipality: str
     meeting_name: str
+    meeting_title: str  # "die Sitzung der Stadtverordnetenversammlung am 27.11.2013"
     bodies: str
     date: str
     department: str
@@ -482,6 +520,7 @@ def extract_context(session: Session, agenda_item_id: int, now: dt.datetime) -> 
     return ExtractContext(
         municipality=town.name,
         meeting_name=meeting.name,
+        meeting_title=meeting_title(meeting),
         bodies=_body_names(meeting),
         date=german_date(meeting.start),
         department=department,
