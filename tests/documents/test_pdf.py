@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import IN_CI
 from tests.documents.conftest import NOW, Wetzlar
-from workers.documents import DocumentKind, generate_document, generate_pdf
+from workers.documents import DocumentKind, UncommittedMasterError, generate_document, generate_pdf
 from workers.documents.generate import PdfConversionError, docx_to_pdf, soffice_path
+from workflow.models import StoredFile
 from workflow.vocabulary import PDF_MEDIA_TYPE
 
 needs_soffice = pytest.mark.skipif(
@@ -33,6 +35,7 @@ def test_the_vorlage_becomes_a_pdf_linked_to_its_master_and_a_second_call_reuses
         master = generate_document(
             s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="pdf:master", now=NOW
         )
+        s.commit()
         pdf = generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile")
         s.commit()
         assert pdf is not None
@@ -63,6 +66,19 @@ def test_a_soffice_that_exits_0_without_writing_the_pdf_is_an_error(tmp_path: Pa
     quitter.chmod(0o755)
     with pytest.raises(PdfConversionError, match="LibreOffice gave no PDF"):
         docx_to_pdf(b"PK", profile_dir=tmp_path / "profile", soffice=str(quitter))
+
+
+def test_a_master_not_yet_committed_is_refused_so_the_conversion_never_holds_the_subject_locked(
+    wetzlar: Wetzlar, tmp_path: Path
+) -> None:
+    with wetzlar.db.session() as s:
+        master = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="pdf:locked", now=NOW
+        )
+        with pytest.raises(UncommittedMasterError, match="not committed yet"):
+            generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile")
+        s.rollback()
+        assert s.scalars(select(StoredFile).where(StoredFile.output_key.like("pdf:locked%"))).all() == []
 
 
 def _running(pid: int) -> bool:
@@ -98,6 +114,7 @@ def test_without_libreoffice_there_is_no_pdf_and_no_error(
         master = generate_document(
             s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="nopdf:master", now=NOW
         )
+        s.commit()
         assert generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile") is None
         s.rollback()
     assert os.environ["PATH"] == str(tmp_path)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -196,6 +196,24 @@ def _lock_subject(session: Session, kind: DocumentKind, subject_id: int) -> None
     session.execute(select(model.id).where(model.id == subject_id).with_for_update())
 
 
+_UNCOMMITTED = "gremienlauf.documents.uncommitted_masters"
+
+
+def _remember_uncommitted(session: Session, row: StoredFile) -> None:
+    """Note a master stored in the session's open transaction (forgotten at its commit or rollback), so
+    that generate_pdf can refuse to convert it while the subject row is still locked."""
+    ids: set[int] | None = session.info.get(_UNCOMMITTED)
+    if ids is None:
+        ids = session.info[_UNCOMMITTED] = set()
+
+        def forget(finished: Session) -> None:
+            finished.info[_UNCOMMITTED].clear()
+
+        event.listen(session, "after_commit", forget)
+        event.listen(session, "after_rollback", forget)
+    ids.add(row.id)
+
+
 def _insert(session: Session, row: StoredFile) -> StoredFile:
     """Add the row; if another worker stored the same output_key first, return theirs instead."""
     try:
@@ -218,6 +236,10 @@ def generate_document(
     Idempotent: if a row with output_key exists, it is returned unchanged. Assigns the next version per
     subject and kind, sha256, size, media type, a German file name and name, and ``public`` from the subject.
     Never commits.
+
+    It locks the subject's row (paper, meeting or agenda item; SELECT … FOR UPDATE on PostgreSQL) until the
+    caller's transaction ends: commit before making the PDF (``generate_pdf`` refuses a master that is not
+    committed yet, so a conversion of up to two minutes never holds the paper locked).
     """
     kind = DocumentKind(kind)
     if not 0 < len(output_key) <= MAX_OUTPUT_KEY:
@@ -261,10 +283,17 @@ def generate_document(
         created_at=now,
         modified_at=now,
     )
-    return _insert(session, row)
+    stored = _insert(session, row)
+    if stored is row:
+        _remember_uncommitted(session, stored)
+    return stored
 
 
 # ------------------------------------------------------------------------------------------------- PDF
+
+
+class UncommittedMasterError(RuntimeError):
+    """generate_pdf was given a master that is not committed yet (its subject is still locked)."""
 
 
 class PdfConversionError(RuntimeError):
@@ -340,7 +369,17 @@ def generate_pdf(
     """The PDF derivative of a DOCX master via LibreOffice headless; output_key = master's + ":pdf".
 
     Idempotent; None when soffice is not installed. Never commits.
+
+    The master must be committed: ``generate_document`` keeps the subject's row locked until its transaction
+    ends, and a conversion inside that transaction would hold the lock (and every worker and user waiting
+    for the paper) for as long as LibreOffice takes. A master still pending or stored in this session's open
+    transaction raises ``UncommittedMasterError``; commit, then call this in a new transaction.
     """
+    if master in session.new or master.id in session.info.get(_UNCOMMITTED, ()):
+        raise UncommittedMasterError(
+            f"the DOCX master {master.output_key!r} is not committed yet: commit the transaction that "
+            "generated it (it locks the subject) before converting it to PDF"
+        )
     output_key = f"{master.output_key}{PDF_KEY_SUFFIX}"
     existing = _by_key(session, output_key)
     if existing is not None:
