@@ -100,7 +100,7 @@ def test_no_template_uses_word_smart_quotes_inside_a_tag() -> None:
             assert not set(tag) & set("“”„‘’‚"), (name, tag)
 
 
-def _docxtpl_texts(path: Path, context: object) -> tuple[list[str], list[list[list[str]]]]:
+def _docxtpl_texts(path: Path, context: object) -> tuple[list[str], list[list[list[str]]], str]:
     """What docxtpl's own render() makes of the same template and context, read back."""
     template = DocxTemplate(str(path))
     namespace = {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}  # type: ignore[arg-type]
@@ -108,20 +108,30 @@ def _docxtpl_texts(path: Path, context: object) -> tuple[list[str], list[list[li
     out = io.BytesIO()
     template.save(out)
     doc = read_docx(out.getvalue())
-    return texts(doc), [rows(doc, i) for i in range(len(doc.tables))]
+    return texts(doc), [rows(doc, i) for i in range(len(doc.tables))], header_text(doc)
 
 
 def test_the_compiled_renderer_gives_what_docxtpl_itself_gives(wetzlar: Wetzlar) -> None:
+    """All four templates, body, tables and page header."""
     with wetzlar.db.session() as s:
-        cases = [
-            (DocumentKind.VORLAGE, vorlage_context(s, wetzlar.paper_id)),
-            (DocumentKind.INVITATION, invitation_context(s, wetzlar.meetings["magistrat"], NOW)),
-            (DocumentKind.MINUTES, minutes_context(s, wetzlar.meetings["stvv"])),
-        ]
-    for kind, context in cases:
+        cases = _contexts(s, wetzlar)
+    assert set(cases) == set(DocumentKind)
+    for kind, context in cases.items():
         ours = read_docx(render(template_path(kind), context))
-        ours_texts = (texts(ours), [rows(ours, i) for i in range(len(ours.tables))])
+        ours_texts = (texts(ours), [rows(ours, i) for i in range(len(ours.tables))], header_text(ours))
         assert ours_texts == _docxtpl_texts(template_path(kind), context), kind
+        assert ours_texts[2] == "Stadt Wetzlar", kind
+
+
+@pytest.mark.parametrize(
+    "tag", ["{%tc for c in cols %}", "{% colspan 2 %}", "{% cellbg 'FF0000' %}", "{% vm %}", "{% hm %}"]
+)
+def test_docxtpl_table_tags_the_renderer_does_not_support_are_refused_by_name(
+    tmp_path: Path, tag: str
+) -> None:
+    path = _template(tmp_path, "{{ subject }}", tag)
+    with pytest.raises(TemplateError, match=r"vorlage\.docx: the docxtpl tag .* is not supported here"):
+        render(path, {"subject": "x"})
 
 
 def _template(tmp_path: Path, *lines: str) -> Path:
