@@ -241,13 +241,46 @@ def test_user_text_with_ampersands_brackets_quotes_umlauts_and_newlines_comes_ou
 
 
 def test_a_public_paper_in_draft_is_not_published_until_submitted(db: Database) -> None:
-    run = Scenario(db.sessions)
-    paper = run.submitted_paper()
-    with db.session() as s:
-        stored = generate_document(s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="p", now=NOW)
-        s.commit()
-    assert stored.public is True
-    assert stored.file_name == f"Beschlussvorlage {run.paper(paper.id).reference.replace('/', '-')}.docx"  # type: ignore[union-attr]
+    paper = papers.draft_paper(
+        db.sessions,
+        actor="test",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject="Öffentlich, sobald eingereicht",
+        paper_date=dt.date(2013, 9, 10),
+        proposed_resolution="Der Beschlussvorschlag.",
+        public=True,
+        now=berlin("2013-09-10 10:00"),
+    )
+
+    def vorlage(key: str) -> StoredFile:
+        with db.session() as s:
+            row = generate_document(
+                s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key=key, now=NOW
+            )
+            s.commit()
+            return row
+
+    draft = vorlage("p:draft")
+    assert (draft.public, draft.draft) == (False, True)
+    assert "Entwurf – noch nicht eingereicht" in texts(read_docx(draft.content))
+    papers.plan_consultations(
+        db.sessions,
+        actor="test",
+        paper_id=paper.id,
+        committees=(),
+        decided_by=None,
+        now=berlin("2013-09-10 11:00"),
+    )
+    submitted = papers.submit_paper(
+        db.sessions, actor="test", paper_id=paper.id, now=berlin("2013-09-10 11:00")
+    )
+    published = vorlage("p:submitted")
+    assert (published.public, published.draft, published.version) == (True, False, 2)
+    assert "Entwurf – noch nicht eingereicht" not in texts(read_docx(published.content))
+    assert submitted.reference is not None
+    assert published.file_name == f"Beschlussvorlage {submitted.reference.replace('/', '-')}.docx"
 
 
 def test_an_output_key_too_long_for_its_pdf_key_is_refused(db: Database) -> None:
