@@ -339,6 +339,8 @@ def test_a_worker_waiting_for_the_lock_renders_what_the_holder_committed_not_wha
 
     def worker() -> None:
         with pg.session() as s:
+            seen = s.get_one(Paper, paper.id)  # loaded before the lock, and kept in the session
+            assert seen.subject == "Alter Betreff"
             results["B"] = generate_document(
                 s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="b", now=NOW
             )

@@ -250,7 +250,13 @@ def generate_document(
         return existing
     # Lock first, then read: a worker that read the subject before another's commit would otherwise store
     # the next version with the older content. Whoever held the lock may have stored this very key.
+    session.flush()
     _lock_subject(session, kind, subject_id)
+    # What this session loaded before the lock may be older than what the lock holder committed: read the
+    # domain rows again (stored files never change, and the caller may still hold ones returned earlier).
+    for loaded in list(session.identity_map.values()):
+        if not isinstance(loaded, StoredFile):
+            session.expire(loaded)
     existing = _by_key(session, output_key)
     if existing is not None:
         return existing
