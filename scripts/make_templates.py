@@ -143,7 +143,7 @@ def vorlage() -> DocumentObject:
     paragraph_loop(doc, "resolution")
     tag(doc, "{%p if signed %}")
     para(doc)
-    para(doc, "{{ signed_place }}, den {{ signed_on }}")
+    para(doc, "{{ signed_place }}{% if signed_on %}, den {{ signed_on }}{% endif %}")
     para(doc)
     para(doc, "{{ signatory }}")
     para(doc, "{{ signatory_function }}")
@@ -178,7 +178,11 @@ def invitation() -> DocumentObject:
     tag(doc, "{%p endif %}")
     para(doc)
     para(doc, "Sehr geehrte Damen und Herren,")
+    tag(doc, "{%p if cancelled %}")
+    para(doc, "die oben genannte Sitzung findet nicht statt.")
+    tag(doc, "{%p else %}")
     para(doc, "zu der oben genannten Sitzung lade ich Sie ein.")
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p if urgent %}")
     para(doc, "Die Ladungsfrist ist wegen Dringlichkeit abgekürzt. Grund: {{ urgent_reason }}", bold=True)
     tag(doc, "{%p endif %}")
@@ -209,7 +213,7 @@ def minutes() -> DocumentObject:
     """The minutes: attendance, per item outcome, votes and resolution text, signatures."""
     doc = new_document("Niederschrift")
     para(doc, "Niederschrift", bold=True, size=16)
-    para(doc, "über die {{ meeting_name }}", bold=True)
+    para(doc, "über {{ meeting_title }}", bold=True)
     para(doc, "Gremium: {{ bodies }}")
     para(
         doc,
@@ -269,8 +273,8 @@ def resolution_extract() -> DocumentObject:
     """The Beschlussauszug of one agenda item, for the department that carries it out."""
     doc = new_document("Beschlussauszug")
     para(doc, "Beschlussauszug", bold=True, size=16)
-    para(doc, "aus der Niederschrift über die {{ meeting_name }}")
-    para(doc, "Gremium: {{ bodies }}, Sitzung vom {{ date }}")
+    para(doc, "aus der Niederschrift über {{ meeting_title }}")
+    para(doc, "Gremium: {{ bodies }}")
     tag(doc, "{%p if department %}")
     para(doc, "An: {{ department }}")
     tag(doc, "{%p endif %}")

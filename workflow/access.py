@@ -259,13 +259,23 @@ def can_read_paper(session: Session, who: Principal | None, paper: Paper) -> boo
         if who.role in (Role.admin, Role.coordination):
             return True
         if PaperState(paper.state) in DRAFT_STATES:
-            return who.role is Role.department and who.department_id in _involved_departments(paper)
+            return can_read_draft(who, paper)
         if who.role in STAFF:
             return True
         if who.role is Role.council_member and not paper.public:
             bodies = member_body_ids(session, who.person_id)
             return any(step.body_id in bodies for step in paper.consultations)
     return paper.public and PaperState(paper.state) not in DRAFT_STATES
+
+
+def can_read_draft(who: Principal | None, paper: Paper) -> bool:
+    """A draft (and what was rendered from it, even after submission): the coordination office, the admin and
+    the departments involved (the author's and the co-signing ones) of its municipality."""
+    if who is None or who.municipality_id != paper.municipality_id:
+        return False
+    if who.role in (Role.admin, Role.coordination):
+        return True
+    return who.role is Role.department and who.department_id in _involved_departments(paper)
 
 
 def _involved_departments(paper: Paper) -> set[int]:

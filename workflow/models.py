@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -574,6 +575,8 @@ class StoredFile(Timestamped, Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     master_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"), index=True)
     public: Mapped[bool] = mapped_column(Boolean)
+    # Rendered while its paper was a draft: only for those who may read the draft, even after submission.
+    draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Depublication(Base):

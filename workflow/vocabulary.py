@@ -185,6 +185,17 @@ VOTE_CHOICE_LABELS: dict[VoteChoice, str] = {
     VoteChoice.abstain: "Enthaltung",
 }
 
+# Generated documents (stored_file.kind) and their media types: one definition for the workers that render
+# them and the API that serves them.
+DOCUMENT_KIND_LABELS: dict[str, str] = {
+    "vorlage": "Beschlussvorlage",
+    "invitation": "Einladung",
+    "minutes": "Niederschrift",
+    "resolution_extract": "Beschlussauszug",
+}
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MEDIA_TYPE = "application/pdf"
+
 
 class MembershipRole(enum.StrEnum):
     chair = "chair"  # Vorsitz

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, defer
 
 from api.deps import MAX_ID, Caller, MeetingId, PaperId, ReadSession, Town
-from workflow.access import Principal, can_read_paper, can_see_non_public_of
+from workflow.access import Principal, can_read_draft, can_read_paper, can_see_non_public_of
 from workflow.errors import NotFound
 from workflow.models import Meeting, Paper, StoredFile
 from workflow.store import get
+from workflow.vocabulary import DOCUMENT_KIND_LABELS, DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Dokumente (documents)"])
 
@@ -33,14 +34,6 @@ IfNoneMatch = Annotated[
     Header(alias="If-None-Match", max_length=2000, description='ETags already held, e.g. "3f2a…"'),
 ]
 
-KIND_LABELS = {
-    "vorlage": "Beschlussvorlage",
-    "invitation": "Einladung",
-    "minutes": "Niederschrift",
-    "resolution_extract": "Beschlussauszug",
-}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF = "application/pdf"
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
@@ -59,6 +52,7 @@ class DocumentOut(BaseModel):
     size_bytes: int
     sha256: str
     public: bool
+    draft: bool = Field(description="Rendered while the paper was a draft (Entwurf)")
     created: dt.datetime
     paper_id: int | None
     meeting_id: int | None
@@ -71,7 +65,7 @@ def _out(town_key: str, row: StoredFile) -> DocumentOut:
     return DocumentOut(
         id=row.id,
         kind=row.kind,
-        kind_label=KIND_LABELS.get(row.kind, row.kind),
+        kind_label=DOCUMENT_KIND_LABELS.get(row.kind, row.kind),
         name=row.name,
         file_name=row.file_name,
         media_type=row.media_type,
@@ -79,6 +73,7 @@ def _out(town_key: str, row: StoredFile) -> DocumentOut:
         size_bytes=row.size_bytes,
         sha256=row.sha256,
         public=row.public,
+        draft=row.draft,
         created=row.created_at,
         paper_id=row.paper_id,
         meeting_id=row.meeting_id,
@@ -89,11 +84,15 @@ def _out(town_key: str, row: StoredFile) -> DocumentOut:
 
 
 def may_see(session: ReadSession, who: Principal | None, row: StoredFile) -> bool:
-    """The subject's rules: its paper must be readable, and a non-public document needs a caller of the
+    """The subject's rules: its paper must be readable, a draft rendering needs a reader of the draft, and a
+    non-public document needs a caller of the
     municipality who may see the non-public part of its meeting (or read its non-public paper)."""
     paper = session.get(Paper, row.paper_id) if row.paper_id is not None else None
     if paper is not None and not can_read_paper(session, who, paper):
         return False
+    if row.draft:
+        # Rendered from the draft: for the draft's readers only, even once the paper is submitted.
+        return paper is not None and can_read_draft(who, paper)
     if row.public:
         return True
     if who is None or who.municipality_id != row.municipality_id:
@@ -178,7 +177,7 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     response_class=Response,
     summary="Download a document (DOCX or PDF); ETag is its sha256, If-None-Match gives 304",
     responses={
-        200: {"description": "The file", "content": {DOCX: BINARY, PDF: BINARY}},
+        200: {"description": "The file", "content": {DOCX_MEDIA_TYPE: BINARY, PDF_MEDIA_TYPE: BINARY}},
         304: {"description": "Not modified: the ETag in If-None-Match is this file's"},
     },
 )

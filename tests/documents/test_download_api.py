@@ -3,6 +3,7 @@ and the subject's permissions (non-public documents only for those who may read 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.documents.conftest import NOW, Wetzlar, read_docx, texts
+from tests.documents.conftest import NOW, Wetzlar, read_docx, rows, texts
 from tests.e2e.conftest import Api, FakeClock, add_logins, cheap_password_hashing, running_api
-from tests.scenario import Scenario
+from tests.scenario import Scenario, berlin
 from workers.documents import DocumentKind, generate_document
-from workers.documents.generate import DOCX
+from workflow import papers
+from workflow.vocabulary import DOCX_MEDIA_TYPE, PaperKind
 
 ERROR_KEYS = {"error", "message", "details"}
 
@@ -26,15 +28,46 @@ class World:
     vorlage: int  # the public Vorlage 1562/13
     invitation: int  # the Magistrat's invitation (non-public agenda)
     extract: int  # the StVV's resolution extract
-    hidden_paper: int  # a non-public paper of the Magistrat
+    hidden_paper: int  # a non-public paper the Magistrat decides alone
     hidden_vorlage: int
+    drafted_paper: int  # a public paper, submitted after a Vorlage was rendered from its draft
+    draft_vorlage: int  # rendered from the draft
+    submitted_vorlage: int  # rendered after submission
 
 
 @pytest.fixture(scope="module")
 def world(wetzlar: Wetzlar) -> Iterator[World]:
     db = wetzlar.db
     add_logins(db.url)
-    hidden = Scenario(db.sessions).submitted_paper(public=False, subject="Grundstücksangelegenheit „Am Hang“")
+    hidden = Scenario(db.sessions).submitted_paper(
+        public=False, decided_by="magistrat", subject="Grundstücksangelegenheit „Am Hang“"
+    )
+    draft = papers.draft_paper(
+        db.sessions,
+        actor="test",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject="Entwurf mit vorläufigem Text",
+        paper_date=dt.date(2013, 7, 12),
+        proposed_resolution="Vorläufiger Beschlussvorschlag.",
+        public=True,
+        now=berlin("2013-07-12 10:00"),
+    )
+    with db.session() as s:
+        draft_vorlage = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=draft.id, output_key="api:draft", now=NOW
+        ).id
+        s.commit()
+    papers.plan_consultations(
+        db.sessions,
+        actor="test",
+        paper_id=draft.id,
+        committees=(),
+        decided_by=None,
+        now=berlin("2013-07-13 10:00"),
+    )
+    papers.submit_paper(db.sessions, actor="test", paper_id=draft.id, now=berlin("2013-07-13 10:00"))
     ids: list[int] = []
     with db.session() as s:
         for kind, subject, key in (
@@ -42,11 +75,12 @@ def world(wetzlar: Wetzlar) -> Iterator[World]:
             (DocumentKind.INVITATION, wetzlar.meetings["magistrat"], "api:invitation"),
             (DocumentKind.RESOLUTION_EXTRACT, wetzlar.items["stvv"], "api:extract"),
             (DocumentKind.VORLAGE, hidden.id, "api:hidden"),
+            (DocumentKind.VORLAGE, draft.id, "api:submitted"),
         ):
             ids.append(generate_document(s, kind=kind, subject_id=subject, output_key=key, now=NOW).id)
         s.commit()
     with cheap_password_hashing(), running_api(db, FakeClock(NOW)) as api:
-        yield World(api, wetzlar, ids[0], ids[1], ids[2], hidden.id, ids[3])
+        yield World(api, wetzlar, ids[0], ids[1], ids[2], hidden.id, ids[3], draft.id, draft_vorlage, ids[4])
 
 
 def content(world: World, document_id: int, as_: str | None = None, **kwargs: Any) -> Any:
@@ -67,7 +101,7 @@ def test_the_public_lists_a_papers_documents_and_downloads_the_vorlage(world: Wo
 
     response = content(world, world.vorlage)
     assert response.status_code == 200
-    assert response.headers["content-type"] == DOCX
+    assert response.headers["content-type"] == DOCX_MEDIA_TYPE
     assert hashlib.sha256(response.content).hexdigest() == entry["sha256"]
     assert len(response.content) == entry["size_bytes"]
     assert response.headers["etag"] == f'"{entry["sha256"]}"'
@@ -126,6 +160,45 @@ def test_a_non_public_paper_and_its_documents_do_not_exist_for_the_public(world:
     member = world.api.get(f"/wetzlar/documents/{world.hidden_vorlage}", as_="wetzlar-mitglied-magistrat")
     assert member.status_code == 200
     assert member.json()["public"] is False
+
+
+def test_a_vorlage_rendered_from_the_draft_stays_with_the_drafts_readers_after_submission(
+    world: World,
+) -> None:
+    for caller in (None, "wetzlar-mitglied", "wetzlar-schrift-stvv-2", "wetzlar-mitglied-magistrat"):
+        assert content(world, world.draft_vorlage, as_=caller).status_code == 404, caller
+        assert world.api.get(f"/wetzlar/documents/{world.draft_vorlage}", as_=caller).status_code == 404
+        listing = world.api.get(f"/wetzlar/papers/{world.drafted_paper}/documents", as_=caller)
+        assert [d["id"] for d in listing.json()] == [world.submitted_vorlage], caller
+        assert content(world, world.submitted_vorlage, as_=caller).status_code == 200, caller
+    for caller in ("wetzlar-fachamt", "wetzlar-koordination", "wetzlar-admin"):
+        response = content(world, world.draft_vorlage, as_=caller)
+        assert response.status_code == 200, caller
+        assert "Entwurf – noch nicht eingereicht" in texts(read_docx(response.content))
+        listing = world.api.get(f"/wetzlar/papers/{world.drafted_paper}/documents", as_=caller).json()
+        assert [(d["id"], d["draft"]) for d in listing] == [
+            (world.draft_vorlage, True),
+            (world.submitted_vorlage, False),
+        ], caller
+
+
+def test_a_council_member_of_another_body_does_not_see_a_non_public_paper_of_the_magistrat(
+    world: World,
+) -> None:
+    assert content(world, world.hidden_vorlage, as_="wetzlar-mitglied").status_code == 404
+    assert (
+        world.api.get(f"/wetzlar/papers/{world.hidden_paper}/documents", as_="wetzlar-mitglied").status_code
+        == 404
+    )
+    assert content(world, world.hidden_vorlage, as_="wetzlar-mitglied-magistrat").status_code == 200
+
+
+def test_the_public_download_of_the_vorlage_does_not_show_the_magistrats_non_public_top_and_result(
+    world: World,
+) -> None:
+    table = rows(read_docx(content(world, world.vorlage).content), 1)
+    assert table[1] == ["Magistrat", "30.09.2013", "", ""]
+    assert not any("N 2" in cell for row in table for cell in row)
 
 
 def test_unknown_documents_and_other_municipalities_answer_404_in_the_error_shape(world: World) -> None:

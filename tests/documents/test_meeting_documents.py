@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from sqlalchemy import select
+
+from gremienlauf import demo
 from tests.conftest import Database
 from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
 from tests.scenario import Scenario
 from workers.documents import DocumentKind, generate_document
-from workers.documents.contexts import SECOND_SESSION_ITEMS_NOTICE, SECOND_SESSION_NOTICE
+from workers.documents.contexts import SECOND_SESSION_ITEMS_NOTICE, SECOND_SESSION_NOTICE, body_genitive
 from workflow import meetings
-from workflow.models import StoredFile
+from workflow.models import Faction, Membership, Person, StoredFile
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome
+from workflow.vocabulary import MembershipRole, Outcome
 
 AGENDA_HEADER = ["TOP", "Gegenstand", "Drucksache", "Hinweis"]
 SUBJECT = "Integriertes Handlungskonzept zur Integration von Menschen mit Migrationshintergrund in der Stadt Wetzlar"
@@ -118,7 +122,7 @@ def test_the_minutes_record_attendance_votes_recusals_and_the_resolution(wetzlar
     paragraphs = texts(doc)
     assert paragraphs[:5] == [
         "Niederschrift",
-        "über die Sitzung Stadtverordnetenversammlung am 27.11.2013",
+        "über die Sitzung der Stadtverordnetenversammlung am 27.11.2013",
         "Gremium: Stadtverordnetenversammlung",
         "Datum: 27.11.2013, Beginn: 18:00 Uhr",
         "Ort: Stadthalle Wetzlar",
@@ -141,18 +145,22 @@ def test_the_minutes_record_attendance_votes_recusals_and_the_resolution(wetzlar
     assert "Grüne: 0 Ja / 10 Nein / 0 Enthaltungen" in block
     assert "Namentlich vermerkt, Ja: Martin Böhm" in block
     result = block.index("Ergebnis: beschlossen")
-    assert block[result + 1 : result + 3] == ["Beschluss:", block[result + 2]]
-    assert block[result + 2].startswith("Die Integrationsarbeit der Stadt Wetzlar")
+    # Adopted as proposed: the proposed resolution is the resolution.
+    assert block[result + 1 : result + 3] == ["Beschluss:", demo.WETZLAR_RESOLUTION]
     # The opening item has no paper and so no result line.
     opening = paragraphs.index("TOP Ö 1: Eröffnung, Feststellung der Beschlussfähigkeit")
     assert paragraphs[opening + 1] == f"TOP Ö 2: {SUBJECT}"
     assert rows(doc, 0) == [["Martin Böhm", ""], ["Vorsitz", "Schriftführung"]]
-    assert stored.public is True
+    assert stored.public is False  # not approved yet: the draft minutes are internal
 
 
 def test_a_joint_committee_meeting_prints_a_recommendation_per_committee(wetzlar: Wetzlar) -> None:
     paragraphs = texts(
         read_docx(generate(wetzlar.db, DocumentKind.MINUTES, wetzlar.meetings["sjs"], "min:j").content)
+    )
+    assert paragraphs[1] == (
+        "über die gemeinsame Sitzung des Sozial-, Jugend- und Sportausschusses und des Kultur-, Freizeit- "
+        "und Partnerschaftsausschusses am 28.10.2013"
     )
     assert (
         paragraphs[2]
@@ -170,12 +178,17 @@ def test_approved_minutes_are_no_longer_a_draft(db: Database) -> None:
     run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
     item = run.deal_with(paper.id, "sjs", "2013-10-28 17:00", Outcome.recommended, VoteInput(5, 1, 0))
     meeting_id = run.item(item.id).meeting_id
-    draft = texts(read_docx(generate(db, DocumentKind.MINUTES, meeting_id, "min:1").content))
+    draft_row = generate(db, DocumentKind.MINUTES, meeting_id, "min:1")
+    draft = texts(read_docx(draft_row.content))
     meetings.approve_minutes(db.sessions, actor="test", meeting_id=meeting_id, now=NOW)
     approved = generate(db, DocumentKind.MINUTES, meeting_id, "min:2")
     assert "Entwurf – die Niederschrift ist noch nicht genehmigt" in draft
     assert "Entwurf – die Niederschrift ist noch nicht genehmigt" not in texts(read_docx(approved.content))
     assert approved.version == 2
+    # Published only once approved (every item of this meeting is public).
+    assert run.item(item.id).public
+    assert draft_row.public is False
+    assert approved.public is True
 
 
 def test_the_resolution_extract_goes_to_the_department_with_the_resolution(wetzlar: Wetzlar) -> None:
@@ -183,8 +196,8 @@ def test_the_resolution_extract_goes_to_the_department_with_the_resolution(wetzl
     paragraphs = texts(read_docx(stored.content))
     assert paragraphs[:4] == [
         "Beschlussauszug",
-        "aus der Niederschrift über die Sitzung Stadtverordnetenversammlung am 27.11.2013",
-        "Gremium: Stadtverordnetenversammlung, Sitzung vom 27.11.2013",
+        "aus der Niederschrift über die Sitzung der Stadtverordnetenversammlung am 27.11.2013",
+        "Gremium: Stadtverordnetenversammlung",
         "An: Koordinationsbüro für Sozialplanung, Jugendförderung und Projektmanagement",
     ]
     assert paragraphs[4:8] == [
@@ -259,3 +272,110 @@ def test_user_text_in_agenda_titles_reasons_and_resolutions_comes_out_intact(db:
         "Änderung: „A“ & <B> \"C\" 'D'\nzweite Zeile",
         "Zweiter Absatz > erster",
     ]
+
+
+def test_attendance_notes_follow_the_memberships_active_on_the_meeting_day(db: Database) -> None:
+    """One member changed faction before the meeting, another was a substitute until then and is a member
+    now: the minutes print today's faction, and list the absent new member as absent."""
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"])
+    run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
+    switcher = run.members("sjs")[-1]
+    former_substitute = run.substitutes("sjs")[0][0]
+    with db.session() as s:
+        old = s.scalars(
+            select(Membership).where(
+                Membership.person_id == switcher, Membership.body_id == run.body_id("sjs")
+            )
+        ).one()
+        new_faction = s.scalars(
+            select(Faction)
+            .where(Faction.municipality_id == s.get_one(Person, switcher).municipality_id)
+            .where(Faction.id != old.faction_id)
+            .order_by(Faction.id)
+        ).first()
+        assert new_faction is not None
+        substitute = s.scalars(
+            select(Membership).where(
+                Membership.person_id == former_substitute, Membership.body_id == run.body_id("sjs")
+            )
+        ).one()
+        for ended in (old, substitute):
+            ended.end_date = dt.date(2013, 9, 30)
+        s.add_all(
+            [
+                Membership(
+                    body_id=old.body_id,
+                    person_id=switcher,
+                    role=old.role,
+                    voting_right=True,
+                    faction_id=new_faction.id,
+                    start_date=dt.date(2013, 10, 1),
+                ),
+                Membership(
+                    body_id=substitute.body_id,
+                    person_id=former_substitute,
+                    role=MembershipRole.member.value,
+                    voting_right=True,
+                    faction_id=substitute.faction_id,
+                    start_date=dt.date(2013, 10, 1),
+                ),
+            ]
+        )
+        s.commit()
+        new_faction_name = new_faction.short_name
+        substitute_name = s.get_one(Person, former_substitute).name
+        switcher_name = s.get_one(Person, switcher).name
+    meeting = run.new_meeting("sjs", "2013-10-28 17:00")
+    item = run.schedule(paper.id, "sjs", meeting.id)
+    run.invite(meeting.id)
+    run.attend(meeting.id, present=[p for p in run.members("sjs") if p != former_substitute])
+    run.record(item.id, Outcome.recommended, VoteInput(5, 1, 0))
+    paragraphs = texts(read_docx(generate(db, DocumentKind.MINUTES, meeting.id, "min:dates").content))
+    present = paragraphs[paragraphs.index("Anwesend:") + 1 : paragraphs.index("Entschuldigt oder abwesend:")]
+    absent = paragraphs[
+        paragraphs.index("Entschuldigt oder abwesend:") + 1 : paragraphs.index("Öffentlicher Teil")
+    ]
+    assert f"{switcher_name} ({new_faction_name})" in present
+    mine = [line for line in absent if line == substitute_name or line.startswith(f"{substitute_name} (")]
+    assert len(mine) == 1, absent
+    assert "Vertretung für" not in mine[0]
+
+
+def test_a_cancelled_invitation_does_not_invite(db: Database) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"])
+    meeting = run.new_meeting("magistrat", "2013-09-30 09:00")
+    run.schedule(paper.id, "magistrat", meeting.id)
+    run.invite(meeting.id)
+    meetings.cancel_meeting(
+        db.sessions, actor="test", meeting_id=meeting.id, reason="Erkrankung des Vorsitzes", now=NOW
+    )
+    paragraphs = texts(read_docx(generate(db, DocumentKind.INVITATION, meeting.id, "inv:cancel").content))
+    assert "Die Sitzung ist abgesagt. Erkrankung des Vorsitzes" in paragraphs
+    assert "zu der oben genannten Sitzung lade ich Sie ein." not in paragraphs
+    assert "die oben genannte Sitzung findet nicht statt." in paragraphs
+
+
+@pytest.mark.parametrize(
+    ("name", "genitive"),
+    [
+        ("Stadtverordnetenversammlung", "der Stadtverordnetenversammlung"),
+        ("Magistrat", "des Magistrats"),
+        ("Sozial-, Jugend- und Sportausschuss", "des Sozial-, Jugend- und Sportausschusses"),
+        ("Haupt- und Finanzausschuss", "des Haupt- und Finanzausschusses"),
+        (
+            "Ausschuss für Soziales, Integration und Gesundheit",
+            "des Ausschusses für Soziales, Integration und Gesundheit",
+        ),
+        ("Rat der Stadt Duisburg", "des Rats der Stadt Duisburg"),
+        ("Verwaltungsausschuss", "des Verwaltungsausschusses"),
+        ("Ortsbeirat Nauborn", "des Ortsbeirats Nauborn"),
+        ("Bezirksvertretung Mitte", "der Bezirksvertretung Mitte"),
+        ("Jury", None),
+    ],
+)
+def test_the_minutes_name_each_body_with_its_german_article_and_genitive(
+    name: str, genitive: str | None
+) -> None:
+    assert body_genitive(name) == genitive

@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import IN_CI
 from tests.documents.conftest import NOW, Wetzlar
-from workers.documents import DocumentKind, generate_document, generate_pdf
-from workers.documents.generate import PDF, PdfConversionError, docx_to_pdf, soffice_path
+from workers.documents import DocumentKind, UncommittedMasterError, generate_document, generate_pdf
+from workers.documents.generate import PdfConversionError, docx_to_pdf, soffice_path
+from workflow.models import StoredFile
+from workflow.vocabulary import PDF_MEDIA_TYPE
 
 needs_soffice = pytest.mark.skipif(
     soffice_path() is None and not IN_CI,
@@ -31,6 +35,7 @@ def test_the_vorlage_becomes_a_pdf_linked_to_its_master_and_a_second_call_reuses
         master = generate_document(
             s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="pdf:master", now=NOW
         )
+        s.commit()
         pdf = generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile")
         s.commit()
         assert pdf is not None
@@ -49,7 +54,7 @@ def test_the_vorlage_becomes_a_pdf_linked_to_its_master_and_a_second_call_reuses
         master.paper_id,
         True,
     )
-    assert pdf.media_type == PDF
+    assert pdf.media_type == PDF_MEDIA_TYPE
     assert pdf.file_name == "Beschlussvorlage 1562-13.pdf"
     assert pdf.size_bytes == len(pdf.content)
 
@@ -63,6 +68,43 @@ def test_a_soffice_that_exits_0_without_writing_the_pdf_is_an_error(tmp_path: Pa
         docx_to_pdf(b"PK", profile_dir=tmp_path / "profile", soffice=str(quitter))
 
 
+def test_a_master_not_yet_committed_is_refused_so_the_conversion_never_holds_the_subject_locked(
+    wetzlar: Wetzlar, tmp_path: Path
+) -> None:
+    with wetzlar.db.session() as s:
+        master = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="pdf:locked", now=NOW
+        )
+        with pytest.raises(UncommittedMasterError, match="not committed yet"):
+            generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile")
+        s.rollback()
+        assert s.scalars(select(StoredFile).where(StoredFile.output_key.like("pdf:locked%"))).all() == []
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_timeout_kills_soffice_and_every_process_it_started(tmp_path: Path) -> None:
+    # Like the soffice wrapper that starts soffice.bin: a child that would outlive a killed wrapper.
+    child_pid = tmp_path / "child.pid"
+    hanging = tmp_path / "soffice"
+    hanging.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {child_pid}\nsleep 300\n")
+    hanging.chmod(0o755)
+    with pytest.raises(PdfConversionError, match="LibreOffice took longer than 1 s"):
+        docx_to_pdf(b"PK", profile_dir=tmp_path / "profile", soffice=str(hanging), timeout=1)
+    pid = int(child_pid.read_text())
+    deadline = time.monotonic() + 10
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid)
+
+
 def test_without_libreoffice_there_is_no_pdf_and_no_error(
     wetzlar: Wetzlar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -72,6 +114,7 @@ def test_without_libreoffice_there_is_no_pdf_and_no_error(
         master = generate_document(
             s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="nopdf:master", now=NOW
         )
+        s.commit()
         assert generate_pdf(s, master=master, now=NOW, profile_dir=tmp_path / "profile") is None
         s.rollback()
     assert os.environ["PATH"] == str(tmp_path)

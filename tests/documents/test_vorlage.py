@@ -14,15 +14,15 @@ from tests.conftest import Database
 from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
 from tests.scenario import Scenario, berlin
 from workers.documents import DocumentKind, generate_document
-from workers.documents.generate import DOCX
 from workflow import papers
-from workflow.models import StoredFile
+from workflow.models import Paper, StoredFile
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome, PaperKind
+from workflow.vocabulary import DOCX_MEDIA_TYPE, Outcome, PaperKind
 
 WETZLAR_BERATUNGSFOLGE = [
     ["Gremium", "Sitzungsdatum", "TOP", "Abst. Ergebnis"],
-    ["Magistrat", "30.09.2013", "N 2", "Zustimmung empfohlen (einstimmig)"],
+    # The Magistrat dealt with it in a non-public item: the published Vorlage keeps body and date only.
+    ["Magistrat", "30.09.2013", "", ""],
     [
         "Sozial-, Jugend- und Sportausschuss",
         "28.10.2013",
@@ -84,7 +84,7 @@ def test_wetzlar_vorlage_has_the_seed_header_beratungsfolge_and_blocks(wetzlar: 
     assert "Nicht öffentlich" not in paragraphs
     assert stored.file_name == "Beschlussvorlage 1562-13.docx"
     assert stored.name == "Beschlussvorlage 1562/13"
-    assert stored.media_type == DOCX
+    assert stored.media_type == DOCX_MEDIA_TYPE
     assert stored.public is True
     assert stored.paper_id == wetzlar.paper_id
     assert stored.meeting_id is None
@@ -114,7 +114,8 @@ def test_the_beratungsfolge_table_fills_as_results_arrive_and_each_rendering_is_
     db: Database,
 ) -> None:
     run = Scenario(db.sessions)
-    paper = run.submitted_paper(committees=["sjs"], subject="Spielplatz Am Stoppelberg")
+    # Non-public: its Vorlage is internal and shows the Magistrat's non-public TOP and result too.
+    paper = run.submitted_paper(committees=["sjs"], subject="Spielplatz Am Stoppelberg", public=False)
 
     def vorlage(key: str) -> StoredFile:
         with db.session() as s:
@@ -146,6 +147,33 @@ def test_the_beratungsfolge_table_fills_as_results_arrive_and_each_rendering_is_
     assert (before.version, after.version) == (1, 2)
     assert before.sha256 != after.sha256
     assert after.size_bytes == len(after.content)
+
+
+def test_a_public_vorlage_hides_top_and_result_of_a_non_public_item_and_shows_those_of_a_public_one(
+    db: Database,
+) -> None:
+    run = Scenario(db.sessions)
+    paper = run.submitted_paper(committees=["sjs"], subject="Bolzplatz")
+    magistrat = run.deal_with(
+        paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0)
+    )
+    sjs = run.deal_with(paper.id, "sjs", "2013-10-28 17:00", Outcome.recommended, VoteInput(5, 1, 0))
+    assert not run.item(magistrat.id).public
+    assert run.item(sjs.id).public
+    with db.session() as s:
+        stored = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="pub", now=NOW
+        )
+        s.commit()
+    table = rows(read_docx(stored.content), 1)
+    assert table[1] == ["Magistrat", "30.09.2013", "", ""]
+    assert table[2] == [
+        "Sozial-, Jugend- und Sportausschuss",
+        "28.10.2013",
+        run.item(sjs.id).number,
+        "Zustimmung empfohlen (5 Ja / 1 Nein / 0 Enthaltungen)",
+    ]
+    assert stored.public is True
 
 
 def test_rendering_the_same_data_twice_gives_the_same_bytes(wetzlar: Wetzlar) -> None:
@@ -213,13 +241,46 @@ def test_user_text_with_ampersands_brackets_quotes_umlauts_and_newlines_comes_ou
 
 
 def test_a_public_paper_in_draft_is_not_published_until_submitted(db: Database) -> None:
-    run = Scenario(db.sessions)
-    paper = run.submitted_paper()
-    with db.session() as s:
-        stored = generate_document(s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="p", now=NOW)
-        s.commit()
-    assert stored.public is True
-    assert stored.file_name == f"Beschlussvorlage {run.paper(paper.id).reference.replace('/', '-')}.docx"  # type: ignore[union-attr]
+    paper = papers.draft_paper(
+        db.sessions,
+        actor="test",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject="Öffentlich, sobald eingereicht",
+        paper_date=dt.date(2013, 9, 10),
+        proposed_resolution="Der Beschlussvorschlag.",
+        public=True,
+        now=berlin("2013-09-10 10:00"),
+    )
+
+    def vorlage(key: str) -> StoredFile:
+        with db.session() as s:
+            row = generate_document(
+                s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key=key, now=NOW
+            )
+            s.commit()
+            return row
+
+    draft = vorlage("p:draft")
+    assert (draft.public, draft.draft) == (False, True)
+    assert "Entwurf – noch nicht eingereicht" in texts(read_docx(draft.content))
+    papers.plan_consultations(
+        db.sessions,
+        actor="test",
+        paper_id=paper.id,
+        committees=(),
+        decided_by=None,
+        now=berlin("2013-09-10 11:00"),
+    )
+    submitted = papers.submit_paper(
+        db.sessions, actor="test", paper_id=paper.id, now=berlin("2013-09-10 11:00")
+    )
+    published = vorlage("p:submitted")
+    assert (published.public, published.draft, published.version) == (True, False, 2)
+    assert "Entwurf – noch nicht eingereicht" not in texts(read_docx(published.content))
+    assert submitted.reference is not None
+    assert published.file_name == f"Beschlussvorlage {submitted.reference.replace('/', '-')}.docx"
 
 
 def test_an_output_key_too_long_for_its_pdf_key_is_refused(db: Database) -> None:
@@ -264,3 +325,61 @@ def test_two_workers_on_one_paper_take_turns_and_a_redelivered_task_gets_the_fir
     assert results["C"][1] == 2
     with pg.session() as s:
         assert len(s.scalars(select(StoredFile).where(StoredFile.paper_id == paper.id)).all()) == 2
+
+
+@pytest.mark.postgres
+def test_a_worker_waiting_for_the_lock_renders_what_the_holder_committed_not_what_it_saw_before(
+    pg: Database,
+) -> None:
+    """A renders version 1 and changes the subject in the same open transaction; B starts meanwhile and
+    must, once A commits, render version 2 from the committed subject (not from what it could read before)."""
+    run = Scenario(pg.sessions)
+    paper = run.submitted_paper(subject="Alter Betreff")
+    results: dict[str, StoredFile] = {}
+
+    def worker() -> None:
+        with pg.session() as s:
+            seen = s.get_one(Paper, paper.id)  # loaded before the lock, and kept in the session
+            assert seen.subject == "Alter Betreff"
+            results["B"] = generate_document(
+                s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="b", now=NOW
+            )
+            s.commit()
+
+    with pg.session() as a:
+        generate_document(a, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="a", now=NOW)
+        row = a.get(Paper, paper.id)
+        assert row is not None
+        row.subject = "Neuer Betreff"
+        a.flush()
+        other = threading.Thread(target=worker)
+        other.start()
+        time.sleep(0.5)
+        assert results == {}
+        a.commit()
+        other.join(timeout=30)
+    paragraphs = texts(read_docx(results["B"].content))
+    assert results["B"].version == 2
+    assert paragraphs[paragraphs.index("Betreff:") + 1] == "Neuer Betreff"
+
+
+def test_a_signatory_without_a_signing_date_gives_the_place_without_a_dangling_den(db: Database) -> None:
+    paper = papers.draft_paper(
+        db.sessions,
+        actor="test",
+        municipality="wetzlar",
+        kind=PaperKind.beschlussvorlage,
+        department="kbs",
+        subject="Noch nicht gezeichnet",
+        paper_date=dt.date(2013, 7, 12),
+        signatory="dette",
+        public=True,
+        now=berlin("2013-07-12 10:00"),
+    )
+    with db.session() as s:
+        stored = generate_document(s, kind=DocumentKind.VORLAGE, subject_id=paper.id, output_key="s", now=NOW)
+        s.commit()
+    paragraphs = texts(read_docx(stored.content))
+    signed = paragraphs.index("Wetzlar")
+    assert paragraphs[signed + 2 : signed + 4] == ["Wolfram Dette", "Oberbürgermeister"]
+    assert not any(p.endswith(", den ") or p.endswith(", den") for p in paragraphs)

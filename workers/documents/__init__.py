@@ -5,6 +5,19 @@ The Celery tasks call these three functions; everything else here is pure render
 """
 
 from workers.documents.events import documents_for_event
-from workers.documents.generate import DocumentKind, PdfConversionError, generate_document, generate_pdf
+from workers.documents.generate import (
+    DocumentKind,
+    PdfConversionError,
+    UncommittedMasterError,
+    generate_document,
+    generate_pdf,
+)
 
-__all__ = ["DocumentKind", "PdfConversionError", "documents_for_event", "generate_document", "generate_pdf"]
+__all__ = [
+    "DocumentKind",
+    "PdfConversionError",
+    "UncommittedMasterError",
+    "documents_for_event",
+    "generate_document",
+    "generate_pdf",
+]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workers.documents.render import clean_text
+from workflow.access import DRAFT_STATES
 from workflow.errors import NotFound
 from workflow.models import (
     AgendaItem,
@@ -29,7 +30,7 @@ from workflow.models import (
     Person,
     Vote,
 )
-from workflow.queries import paper_status
+from workflow.queries import PaperStatus, paper_status
 from workflow.rules import BERLIN, vote_summary
 from workflow.vocabulary import (
     PAPER_KIND_LABELS,
@@ -45,7 +46,6 @@ from workflow.vocabulary import (
 
 T = TypeVar("T")
 WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
-DRAFT_STATES = frozenset({PaperState.draft, PaperState.cosigning})
 
 
 def german_date(day: dt.date | dt.datetime | None) -> str:
@@ -116,6 +116,27 @@ class VorlageContext:
     justification: tuple[str, ...]
 
 
+def _beratungsfolge(status: PaperStatus, *, public_form: bool) -> tuple[BeratungsfolgeRow, ...]:
+    """The table as ``PaperStatus.table()`` prints it; in the public form (the Vorlage of a public paper,
+    which is published) an appearance on a non-public agenda item keeps Gremium and Sitzungsdatum but not its
+    TOP and result, as the API hides them from the public."""
+    rows: list[BeratungsfolgeRow] = []
+    for step in status.steps:
+        if not step.appearances:
+            rows.append(BeratungsfolgeRow(step.body, "", "", step.outcome_wording or ""))
+        for appearance in step.appearances:
+            shown = appearance.public or not public_form
+            rows.append(
+                BeratungsfolgeRow(
+                    step.body,
+                    appearance.date_text,
+                    appearance.agenda_number if shown else "",
+                    appearance.result_text if shown else "",
+                )
+            )
+    return tuple(rows)
+
+
 def vorlage_context(session: Session, paper_id: int) -> VorlageContext:
     """The Beschlussvorlage in the Wetzlar layout; its Beratungsfolge table filled as far as results go."""
     paper = _get(session, Paper, paper_id, "paper")
@@ -137,9 +158,7 @@ def vorlage_context(session: Session, paper_id: int) -> VorlageContext:
         reference=reference,
         file_reference=file_reference,
         reference_line=" - ".join(part for part in (reference, file_reference) if part),
-        consultations=tuple(
-            BeratungsfolgeRow(body, date, item, result) for body, date, item, result in status.table()
-        ),
+        consultations=_beratungsfolge(status, public_form=paper.public),
         subject=paper.subject,
         attachments=tuple(a.title for a in paper.attachments),
         resolution=paragraphs(paper.proposed_resolution),
@@ -246,6 +265,41 @@ def _body_names(meeting: Meeting) -> str:
     return " und ".join(b.name for b in meeting.bodies)
 
 
+# The head noun of a body's name decides its article and genitive ("des Ausschusses", "des Magistrats",
+# "der Stadtverordnetenversammlung"); the suffixes of German body names.
+_MASCULINE_ES = ("ausschuss",)
+_MASCULINE_S = ("rat", "beirat", "magistrat", "vorstand", "kreistag", "tag")
+_FEMININE = ("versammlung", "vertretung", "kommission", "konferenz", "runde", "vollversammlung")
+
+
+def body_genitive(name: str) -> str | None:
+    """ "der Stadtverordnetenversammlung", "des Sozial-, Jugend- und Sportausschusses", "des Rats der Stadt
+    Duisburg"; None when the head noun is not known (then no article is guessed)."""
+    words = name.split(" ")
+    for index, word in enumerate(words):
+        lower = word.lower()
+        if lower.endswith(_MASCULINE_ES):
+            words[index] = f"{word}es"
+            return "des " + " ".join(words)
+        if lower.endswith(_MASCULINE_S):
+            words[index] = f"{word}s"
+            return "des " + " ".join(words)
+        if lower.endswith(_FEMININE):
+            return "der " + name
+    return None
+
+
+def meeting_title(meeting: Meeting) -> str:
+    """What the minutes are about, in the accusative after "über": "die Sitzung der
+    Stadtverordnetenversammlung am 27.11.2013", "die gemeinsame Sitzung des … und des … am …"."""
+    day = german_date(meeting.start)
+    genitives = [body_genitive(b.name) for b in meeting.bodies]
+    if not genitives or None in genitives:
+        return f"die Sitzung „{_body_names(meeting)}“ am {day}"
+    joint = "gemeinsame " if len(genitives) > 1 else ""
+    return f"die {joint}Sitzung {' und '.join(g for g in genitives if g)} am {day}"
+
+
 def _chair(session: Session, meeting: Meeting) -> Person | None:
     day = meeting.start.astimezone(BERLIN).date()
     for body in meeting.bodies:
@@ -346,6 +400,7 @@ class MinutesPart:
 class MinutesContext:
     municipality: str
     meeting_name: str
+    meeting_title: str  # "die Sitzung der Stadtverordnetenversammlung am 27.11.2013"
     bodies: str
     date: str
     start_time: str
@@ -358,14 +413,20 @@ class MinutesContext:
     chair: str
 
 
-def _person_lines(session: Session, meeting: Meeting, rows: list[Attendance]) -> tuple[PersonLine, ...]:
-    body_ids = [b.id for b in meeting.bodies]
+def _memberships_on_the_day(meeting: Meeting) -> dict[int, Membership]:
+    """Per person the membership in the meeting's bodies active on the meeting day (a person who changed
+    faction or role has several); the first body's and, within a body, the oldest active one first."""
+    day = meeting.start.astimezone(BERLIN).date()
     memberships: dict[int, Membership] = {}
-    if body_ids:
-        for m in session.scalars(
-            select(Membership).where(Membership.body_id.in_(body_ids)).order_by(Membership.id)
-        ):
-            memberships.setdefault(m.person_id, m)
+    for body in meeting.bodies:
+        for m in sorted(body.memberships, key=lambda m: m.id):
+            if m.active_on(day):
+                memberships.setdefault(m.person_id, m)
+    return memberships
+
+
+def _person_lines(session: Session, meeting: Meeting, rows: list[Attendance]) -> tuple[PersonLine, ...]:
+    memberships = _memberships_on_the_day(meeting)
     lines = []
     for row in rows:
         membership = memberships.get(row.person_id)
@@ -399,12 +460,10 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
     ]
     chair = _chair(session, meeting)
     present = [a for a in meeting.attendance if a.status == AttendanceStatus.present]
-    substitutes = {
-        m.person_id
-        for body in meeting.bodies
-        for m in body.memberships
-        if m.role == MembershipRole.substitute
-    }
+    day = meeting.start.astimezone(BERLIN).date()
+    active = [m for body in meeting.bodies for m in body.memberships if m.active_on(day)]
+    regular = {m.person_id for m in active if m.role != MembershipRole.substitute}
+    substitutes = {m.person_id for m in active if m.role == MembershipRole.substitute} - regular
     # A substitute who was not needed is not "absent": only members are listed as missing.
     absent = [
         a
@@ -414,6 +473,7 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
     return MinutesContext(
         municipality=town.name,
         meeting_name=meeting.name,
+        meeting_title=meeting_title(meeting),
         bodies=_body_names(meeting),
         date=german_date(meeting.start),
         start_time=german_time(meeting.start),
@@ -434,6 +494,7 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
 class ExtractContext:
     municipality: str
     meeting_name: str
+    meeting_title: str  # "die Sitzung der Stadtverordnetenversammlung am 27.11.2013"
     bodies: str
     date: str
     department: str
@@ -459,6 +520,7 @@ def extract_context(session: Session, agenda_item_id: int, now: dt.datetime) -> 
     return ExtractContext(
         municipality=town.name,
         meeting_name=meeting.name,
+        meeting_title=meeting_title(meeting),
         bodies=_body_names(meeting),
         date=german_date(meeting.start),
         department=department,

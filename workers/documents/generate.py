@@ -6,12 +6,14 @@ commit: the caller's transaction does.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -19,19 +21,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workers.documents import contexts
 from workers.documents.render import render
+from workflow.access import DRAFT_STATES
 from workflow.errors import NotFound
 from workflow.models import AgendaItem, Meeting, Paper, StoredFile
 from workflow.rules import BERLIN
-from workflow.vocabulary import PAPER_KIND_LABELS, PaperKind, PaperState
+from workflow.vocabulary import (
+    DOCUMENT_KIND_LABELS,
+    DOCX_MEDIA_TYPE,
+    PAPER_KIND_LABELS,
+    PDF_MEDIA_TYPE,
+    MeetingState,
+    PaperKind,
+    PaperState,
+)
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF = "application/pdf"
 TEMPLATES_ENV = "GREMIENLAUF_TEMPLATES_DIR"
 PDF_TIMEOUT_SECONDS = 120
 PDF_KEY_SUFFIX = ":pdf"
@@ -81,6 +90,7 @@ class Subject:
     agenda_item_id: int | None
     public: bool
     name: str  # German, e.g. "Beschlussvorlage 1562/13"
+    draft: bool = False  # a Vorlage rendered while its paper is a draft
 
 
 def _day(moment: dt.datetime) -> str:
@@ -102,7 +112,7 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
         if paper is None:
             raise NotFound(f"paper {subject_id} not found", entity="paper", id=subject_id)
         label = PAPER_KIND_LABELS[PaperKind(paper.kind)]
-        in_draft = PaperState(paper.state) in contexts.DRAFT_STATES
+        in_draft = PaperState(paper.state) in DRAFT_STATES
         return Subject(
             paper.municipality_id,
             paper.id,
@@ -110,15 +120,19 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
             None,
             paper.public and not in_draft,
             f"{label} {paper.reference}" if paper.reference else f"{label} (Entwurf {paper.id})",
+            draft=in_draft,
         )
     if kind in (DocumentKind.INVITATION, DocumentKind.MINUTES):
         meeting = session.get(Meeting, subject_id)
         if meeting is None:
             raise NotFound(f"meeting {subject_id} not found", entity="meeting", id=subject_id)
-        what = "Einladung" if kind is DocumentKind.INVITATION else "Niederschrift"
+        what = DOCUMENT_KIND_LABELS[kind.value]
         public = _all_public(meeting)
         if kind is DocumentKind.INVITATION:
             public = public and meeting.invitation_sent_at is not None
+        else:
+            # Minutes are published once approved; the draft is internal.
+            public = public and MeetingState(meeting.state) is MeetingState.minutes_approved
         return Subject(
             meeting.municipality_id,
             None,
@@ -138,7 +152,7 @@ def _subject(session: Session, kind: DocumentKind, subject_id: int) -> Subject:
         item.meeting_id,
         item.id,
         item.public and (paper is None or paper.public),
-        f"Beschlussauszug{reference} {_bodies(item.meeting)} {_day(item.meeting.start)} TOP {item.number}",
+        f"{DOCUMENT_KIND_LABELS[kind.value]}{reference} {_bodies(item.meeting)} {_day(item.meeting.start)} TOP {item.number}",
     )
 
 
@@ -182,6 +196,24 @@ def _lock_subject(session: Session, kind: DocumentKind, subject_id: int) -> None
     session.execute(select(model.id).where(model.id == subject_id).with_for_update())
 
 
+_UNCOMMITTED = "gremienlauf.documents.uncommitted_masters"
+
+
+def _remember_uncommitted(session: Session, row: StoredFile) -> None:
+    """Note a master stored in the session's open transaction (forgotten at its commit or rollback), so
+    that generate_pdf can refuse to convert it while the subject row is still locked."""
+    ids: set[int] | None = session.info.get(_UNCOMMITTED)
+    if ids is None:
+        ids = session.info[_UNCOMMITTED] = set()
+
+        def forget(finished: Session) -> None:
+            finished.info[_UNCOMMITTED].clear()
+
+        event.listen(session, "after_commit", forget)
+        event.listen(session, "after_rollback", forget)
+    ids.add(row.id)
+
+
 def _insert(session: Session, row: StoredFile) -> StoredFile:
     """Add the row; if another worker stored the same output_key first, return theirs instead."""
     try:
@@ -204,6 +236,10 @@ def generate_document(
     Idempotent: if a row with output_key exists, it is returned unchanged. Assigns the next version per
     subject and kind, sha256, size, media type, a German file name and name, and ``public`` from the subject.
     Never commits.
+
+    It locks the subject's row (paper, meeting or agenda item; SELECT … FOR UPDATE on PostgreSQL) until the
+    caller's transaction ends: commit before making the PDF (``generate_pdf`` refuses a master that is not
+    committed yet, so a conversion of up to two minutes never holds the paper locked).
     """
     kind = DocumentKind(kind)
     if not 0 < len(output_key) <= MAX_OUTPUT_KEY:
@@ -212,9 +248,20 @@ def generate_document(
     existing = _by_key(session, output_key)
     if existing is not None:
         return existing
+    # Lock first, then read: a worker that read the subject before another's commit would otherwise store
+    # the next version with the older content. Whoever held the lock may have stored this very key.
+    session.flush()
+    _lock_subject(session, kind, subject_id)
+    # What this session loaded before the lock may be older than what the lock holder committed: read the
+    # domain rows again (stored files never change, and the caller may still hold ones returned earlier).
+    for loaded in list(session.identity_map.values()):
+        if not isinstance(loaded, StoredFile):
+            session.expire(loaded)
+    existing = _by_key(session, output_key)
+    if existing is not None:
+        return existing
     subject = _subject(session, kind, subject_id)
     content = render(template_path(kind), _context(session, kind, subject_id, now))
-    _lock_subject(session, kind, subject_id)
     latest = session.scalar(
         select(func.max(StoredFile.version)).where(
             StoredFile.kind == kind.value,
@@ -232,19 +279,27 @@ def generate_document(
         output_key=output_key,
         name=subject.name,
         file_name=file_name(subject.name, "docx"),
-        media_type=DOCX,
+        media_type=DOCX_MEDIA_TYPE,
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
         master_file_id=None,
         public=subject.public,
+        draft=subject.draft,
         created_at=now,
         modified_at=now,
     )
-    return _insert(session, row)
+    stored = _insert(session, row)
+    if stored is row:
+        _remember_uncommitted(session, stored)
+    return stored
 
 
 # ------------------------------------------------------------------------------------------------- PDF
+
+
+class UncommittedMasterError(RuntimeError):
+    """generate_pdf was given a master that is not committed yet (its subject is still locked)."""
 
 
 class PdfConversionError(RuntimeError):
@@ -255,7 +310,20 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def docx_to_pdf(content: bytes, *, profile_dir: Path, soffice: str | None = None) -> bytes:
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill the process and everything it started (its process group), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
+def docx_to_pdf(
+    content: bytes,
+    *,
+    profile_dir: Path,
+    soffice: str | None = None,
+    timeout: float = PDF_TIMEOUT_SECONDS,
+) -> bytes:
     """Convert DOCX bytes to PDF with LibreOffice headless, using its own user profile in ``profile_dir``.
 
     One profile per worker: with a shared profile, a second soffice hands its job to the running instance
@@ -268,30 +336,35 @@ def docx_to_pdf(content: bytes, *, profile_dir: Path, soffice: str | None = None
     with tempfile.TemporaryDirectory(prefix="gremienlauf-pdf-") as work:
         source = Path(work) / "dokument.docx"
         source.write_bytes(content)
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            work,
+            str(source),
+        ]
+        # Its own session and process group: the soffice wrapper starts soffice.bin as a child, and on a
+        # timeout the whole group must go, not only the wrapper.
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
         try:
-            completed = subprocess.run(
-                [
-                    soffice,
-                    f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
-                    "--headless",
-                    "--norestore",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    work,
-                    str(source),
-                ],
-                capture_output=True,
-                timeout=PDF_TIMEOUT_SECONDS,
-                check=False,
-            )
+            _, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired as exc:
-            raise PdfConversionError(f"LibreOffice took longer than {PDF_TIMEOUT_SECONDS} s") from exc
+            _kill_group(process)
+            raise PdfConversionError(f"LibreOffice took longer than {timeout} s") from exc
+        except BaseException:
+            _kill_group(process)
+            raise
         target = Path(work) / "dokument.pdf"
-        if completed.returncode != 0 or not target.exists() or target.stat().st_size == 0:
+        if process.returncode != 0 or not target.exists() or target.stat().st_size == 0:
             raise PdfConversionError(
-                f"LibreOffice gave no PDF (exit code {completed.returncode}): "
-                f"{completed.stderr.decode(errors='replace').strip()[:500]}"
+                f"LibreOffice gave no PDF (exit code {process.returncode}): "
+                f"{stderr.decode(errors='replace').strip()[:500]}"
             )
         return target.read_bytes()
 
@@ -302,7 +375,17 @@ def generate_pdf(
     """The PDF derivative of a DOCX master via LibreOffice headless; output_key = master's + ":pdf".
 
     Idempotent; None when soffice is not installed. Never commits.
+
+    The master must be committed: ``generate_document`` keeps the subject's row locked until its transaction
+    ends, and a conversion inside that transaction would hold the lock (and every worker and user waiting
+    for the paper) for as long as LibreOffice takes. A master still pending or stored in this session's open
+    transaction raises ``UncommittedMasterError``; commit, then call this in a new transaction.
     """
+    if master in session.new or master.id in session.info.get(_UNCOMMITTED, ()):
+        raise UncommittedMasterError(
+            f"the DOCX master {master.output_key!r} is not committed yet: commit the transaction that "
+            "generated it (it locks the subject) before converting it to PDF"
+        )
     output_key = f"{master.output_key}{PDF_KEY_SUFFIX}"
     existing = _by_key(session, output_key)
     if existing is not None:
@@ -322,12 +405,13 @@ def generate_pdf(
         output_key=output_key,
         name=master.name,
         file_name=file_name(name, "pdf"),
-        media_type=PDF,
+        media_type=PDF_MEDIA_TYPE,
         size_bytes=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,
         master_file_id=master.id,
         public=master.public,
+        draft=master.draft,
         created_at=now,
         modified_at=now,
     )

@@ -30,6 +30,9 @@ _RENDERED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endn
 # XML 1.0 forbids these; \t and \n stay (docxtpl turns them into a Word tab and line break).
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _TAG = re.compile(r"\{[{%#]")
+# docxtpl features whose work happens in steps this renderer does not run (fix_tables after Jinja): a
+# template using them is refused instead of rendered wrong. See docs/documents.md.
+_UNSUPPORTED = re.compile(r"\{%\s*(?:tc\b|(colspan|cellbg|vm|hm)\b)")
 
 
 class TemplateError(Exception):
@@ -81,6 +84,12 @@ def _compile(path: Path) -> _Compiled:
                 members.append((info, data))
                 if _RENDERED_PART.match(info.filename):
                     xml = data.decode("utf-8")
+                    unsupported = _UNSUPPORTED.search(xml)
+                    if unsupported:
+                        raise TemplateError(
+                            f"{path.name}: the docxtpl tag {unsupported.group(0)!r} is not supported here "
+                            "(table column loops, colspan, cellbg, vm, hm; see docs/documents.md)"
+                        )
                     if _TAG.search(xml):
                         # The same preparation docxtpl does before Jinja sees the XML.
                         patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", helper.patch_xml(xml))
