@@ -12,6 +12,7 @@ object whose shown value is at or after it, ``*_until`` one whose shown value is
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,18 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 ONE_SECOND = dt.timedelta(seconds=1)
 FILTERS = ("created_since", "created_until", "modified_since", "modified_until")
+MAX_ID = 2_147_483_647  # PostgreSQL integer
+# ASCII digits only, no sign, no leading zero: str.isdigit() also accepts '²' and Arabic-Indic digits (which
+# int() then refuses or reads as another number), and '0004' would answer under an id differing from the URL.
+_POSITIVE = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def positive_int(raw: str, maximum: int = MAX_ID) -> int | None:
+    """``raw`` as a whole number from 1 to ``maximum`` written in canonical ASCII digits, else None."""
+    if _POSITIVE.fullmatch(raw) is None:
+        return None
+    value = int(raw)
+    return value if value <= maximum else None
 
 
 class OparlError(Exception):
@@ -83,13 +96,14 @@ class ListQuery:
                 values[name] = _parse_time(name, raw)
         raw_limit = params.get("limit")
         if raw_limit is not None:
-            if not raw_limit.strip().isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+            limit = positive_int(raw_limit.strip(), MAX_LIMIT)
+            if limit is None:
                 raise OparlError(
                     400,
                     f"Der Parameter limit muss eine ganze Zahl von 1 bis {MAX_LIMIT} sein",
                     f"limit: an integer from 1 to {MAX_LIMIT} is required: {raw_limit!r}",
                 )
-            values["limit"] = int(raw_limit)
+            values["limit"] = limit
         raw_omit = params.get("omit_internal")
         if raw_omit is not None:
             if raw_omit.lower() not in ("true", "false", "1", "0"):
@@ -122,11 +136,12 @@ class ListQuery:
     def after_id(self) -> int:
         if self.after is None:
             return 0
-        if not self.after.isdigit() or len(self.after) > 10:
+        after = positive_int(self.after)
+        if after is None:
             raise OparlError(
                 400, "Der Parameter after ist ungültig", f"after: not a valid cursor: {self.after!r}"
             )
-        return int(self.after)
+        return after
 
     # ------------------------------------------------------------------ filters
     def time_conditions(self, created: Any, modified: Any) -> list[ColumnElement[bool]]:
@@ -234,4 +249,4 @@ def memory_page(
     return list_page(urls, url, query, [e[3] for e in page], next_after)
 
 
-__all__ = ["ListQuery", "OparlError", "date_time", "list_page", "memory_page", "sql_page"]
+__all__ = ["ListQuery", "OparlError", "date_time", "list_page", "memory_page", "positive_int", "sql_page"]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, defer
 from starlette.responses import Response
 
 from api.oparl.format import CORS_HEADERS, OparlJSON, Urls
-from api.oparl.lists import ListQuery, OparlError, memory_page, sql_page
+from api.oparl.lists import ListQuery, OparlError, memory_page, positive_int, sql_page
 from api.oparl.serialize import Publisher, deleted_object
 from workflow.models import (
     AgendaItem,
@@ -45,7 +45,6 @@ from workflow.publication import (
 )
 
 router = APIRouter(prefix="/oparl/v1", include_in_schema=False)
-MAX_ID = 2_147_483_647
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -63,9 +62,10 @@ def _answer(content: Any) -> OparlJSON:
 
 
 def _id(raw: str, what: str) -> int:
-    if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+    object_id = positive_int(raw)
+    if object_id is None:
         raise _not_found(what, raw)
-    return int(raw)
+    return object_id
 
 
 def _not_found(what: str, raw: str | int) -> OparlError:

@@ -104,6 +104,20 @@ def test_non_public_files_cannot_be_read_at_all(published: Published) -> None:
         ("/meeting/1.5", 404),
         ("/gibt-es-nicht", 404),
         ("/file/999999/access", 404),
+        # str.isdigit() is true for these, int() then fails or reads another number: never a 500
+        ("/paper/%C2%B2", 404),  # '²'
+        ("/body/%C2%B2/papers", 404),
+        ("/body/1/papers?limit=%C2%B2", 400),
+        ("/body/1/papers?after=%C2%B2", 400),
+        ("/file/%C2%B2/access", 404),
+        ("/legislativeterm/%C2%B2", 404),
+        ("/paper/%D9%A1", 404),  # Arabic-Indic one
+        ("/body/1/papers?limit=%D9%A1", 400),
+        ("/paper/0004", 404),  # an id must be the canonical one of the URL
+        ("/body/1/papers?limit=010", 400),
+        ("/body/1/papers?after=007", 400),
+        ("/body/1/papers?after=2147483648", 400),
+        ("/paper/2147483648", 404),
     ],
 )
 def test_bad_input_gets_the_error_object_with_a_proper_status(
