@@ -75,6 +75,17 @@ PDF = "application/pdf"
 LEGISLATIVE_TERM_YEARS = 5  # Hessen, NRW and Niedersachsen all elect their councils for five years
 
 
+def term_end(start: dt.date) -> dt.date:
+    """The last day of a term of ``LEGISLATIVE_TERM_YEARS`` from ``start``: the day before its anniversary; a
+    term from 29 February ends on 28 February (BGB § 188 (3): the missing day ends the period with the month)."""
+    year = start.year + LEGISLATIVE_TERM_YEARS
+    try:
+        anniversary = start.replace(year=year)
+    except ValueError:  # 29 February, and the final year is no leap year
+        anniversary = dt.date(year, 3, 1)
+    return anniversary - dt.timedelta(days=1)
+
+
 class Step(Protocol):
     """What a Consultation is serialised from: the ORM object or a row of ``STEP_COLUMNS``."""
 
@@ -175,7 +186,7 @@ class Publisher:
             "body": self.urls.body(town.id),
         }
         if start is not None:
-            end = start.replace(year=start.year + LEGISLATIVE_TERM_YEARS) - dt.timedelta(days=1)
+            end = term_end(start)
             obj.update(name=f"Wahlperiode {start.year}–{end.year}", startDate=date(start), endDate=date(end))
         obj.update(stamps(town.created_at, town.modified_at))
         return obj
