@@ -72,6 +72,14 @@ FILE_KIND_LABELS = {
     "resolution_extract": "Beschlussauszug",
 }
 PDF = "application/pdf"
+# Paper states that tell the decision: not shown while the decision was taken in private.
+DECISION_STATES = {
+    PaperState.adopted,
+    PaperState.adopted_amended,
+    PaperState.rejected,
+    PaperState.noted,
+    PaperState.settled,
+}
 LEGISLATIVE_TERM_YEARS = 5  # Hessen, NRW and Niedersachsen all elect their councils for five years
 
 
@@ -650,6 +658,11 @@ class Publisher:
     def consultation(
         self, step: Step, *, visible_meetings: set[int], visible_items: set[int]
     ) -> dict[str, Any]:
+        # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only) shows
+        # neither how far it got nor its outcome: both are the content of the non-public deliberation.
+        private = (step.agenda_item_id is not None and step.agenda_item_id not in visible_items) or (
+            step.meeting_id is not None and step.meeting_id not in visible_meetings
+        )
         return _clean(
             {
                 "id": self.urls.consultation(step.id),
@@ -666,10 +679,10 @@ class Publisher:
                 "organization": [self.urls.organization(step.body_id)],
                 "authoritative": step.authoritative,
                 "role": CONSULTATION_ROLE_LABELS[ConsultationRole(step.role)],
-                VENDOR + "state": step.state,
+                VENDOR + "state": None if private else step.state,
                 VENDOR + "stage": step.stage,
-                VENDOR + "outcome": step.outcome,
-                VENDOR + "outcomeWording": step.outcome_wording,
+                VENDOR + "outcome": None if private else step.outcome,
+                VENDOR + "outcomeWording": None if private else step.outcome_wording,
                 **stamps(step.created_at, step.modified_at),
             }
         )
@@ -690,6 +703,36 @@ class Publisher:
             self.consultation(s, visible_meetings=visible_meetings, visible_items=visible_items)
             for s in steps
         ]
+
+    def decided_in_private(self, paper_ids: Sequence[int]) -> set[int]:
+        """Papers whose deciding step was (or is to be) dealt with on a non-public agenda item or in a
+        meeting of non-public bodies only: their resolution and the decision are not published."""
+        if not paper_ids:
+            return set()
+        rows = self.session.execute(
+            select(Consultation.paper_id, Consultation.agenda_item_id, Consultation.meeting_id).where(
+                Consultation.paper_id.in_(paper_ids),
+                Consultation.authoritative.is_(True),
+                or_(Consultation.agenda_item_id.is_not(None), Consultation.meeting_id.is_not(None)),
+            )
+        ).all()
+        item_ids = [r.agenda_item_id for r in rows if r.agenda_item_id is not None]
+        visible_items = (
+            set(
+                self.session.scalars(
+                    select(AgendaItem.id).where(AgendaItem.id.in_(item_ids), agenda_item_is_public())
+                )
+            )
+            if item_ids
+            else set()
+        )
+        visible_meetings = self.visible_meeting_ids(r.meeting_id for r in rows if r.meeting_id)
+        return {
+            r.paper_id
+            for r in rows
+            if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
+            or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
+        }
 
     def papers(self, papers: Sequence[Paper], *, embed: bool = True) -> list[dict[str, Any]]:
         """Public papers (the caller filtered them) with their Beratungsfolge and documents."""
@@ -716,9 +759,12 @@ class Publisher:
             for f in files:
                 if f.paper_id is not None:
                     files_by_paper[f.paper_id].append(f)
+        private = self.decided_in_private(ids)
         out = []
         for p in papers:
             files = files_by_paper.get(p.id, [])
+            state = PaperState(p.state)
+            hidden = p.id in private
             main = self.main_of(files, "vorlage")
             out.append(
                 _clean(
@@ -734,11 +780,13 @@ class Publisher:
                         "mainFile": serialized[main.id] if main else None,
                         "auxiliaryFile": [serialized[f.id] for f in files if main is None or f.id != main.id],
                         "consultation": steps_by_paper.get(p.id, []) if embed else None,
-                        VENDOR + "state": PAPER_STATE_LABELS[PaperState(p.state)],
+                        VENDOR + "state": None
+                        if hidden and state in DECISION_STATES
+                        else PAPER_STATE_LABELS[state],
                         VENDOR + "fileReference": p.file_reference,
                         VENDOR + "financialImpact": p.financial_impact,
                         VENDOR + "proposedResolution": p.proposed_resolution,
-                        VENDOR + "resolutionText": p.resolution_text,
+                        VENDOR + "resolutionText": None if hidden else p.resolution_text,
                         **stamps(p.created_at, p.modified_at),
                     }
                 )
