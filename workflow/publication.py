@@ -221,6 +221,22 @@ def _tombstone(
     )
 
 
+def _stamp_later_items(session: Session, hidden: list[AgendaItem], now: dt.datetime) -> None:
+    """A published item's ``order`` counts the public items before it: the items from a withdrawn one on
+    move up, so they and their meeting are stamped ``now`` for clients to fetch them again. Plain UPDATEs
+    that only raise the stamp: the agenda itself did not change (no version bump, no 412 for an editor)."""
+    first_hidden: dict[int, int] = {}
+    for item in hidden:
+        first_hidden[item.meeting_id] = min(item.order, first_hidden.get(item.meeting_id, item.order))
+    connection = session.connection()
+    items, meetings = AgendaItem.__table__, Meeting.__table__
+    for meeting_id, order in first_hidden.items():
+        _raise_modified(
+            connection, items, and_(items.c.meeting_id == meeting_id, items.c.order >= order), now
+        )
+        _raise_modified(connection, meetings, meetings.c.id == meeting_id, now)
+
+
 def depublish_paper(
     sessions: sessionmaker[Session], *, actor: str, paper_id: int, reason: str, now: dt.datetime | None = None
 ) -> Paper:
@@ -266,9 +282,9 @@ def depublish_paper(
         for step in paper.consultations:
             _tombstone(session, town, "consultation", step, now, reason)
         for item in items:
+            # ``item.public`` stays as it is: it places the item in the meeting's public or non-public part
+            # (the internal agenda and its numbering); ``agenda_item_is_public`` hides it with its paper.
             _tombstone(session, town, "agenda_item", item, now, reason)
-            item.public = False
-            item.modified_at = now
         file_ids = {row.id for row in [*public_files, *item_files]}
         for row in {r.id: r for r in [*public_files, *item_files]}.values():
             _tombstone(session, town, "file", row, now, reason)
@@ -282,6 +298,7 @@ def depublish_paper(
         paper.public = False
         paper.modified_at = now
         session.flush()
+        _stamp_later_items(session, items, now)
         record_audit(
             session,
             actor=actor,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.conftest import Database
 from tests.oparl.conftest import BASE, oparl_client
-from tests.scenario import Scenario
-from workflow.models import Membership
+from tests.oparl.test_sync import everything
+from tests.scenario import Scenario, berlin
+from workflow import meetings
+from workflow.models import AgendaItem, Membership
+from workflow.publication import depublish_paper
 
 
 def test_a_legislative_term_starting_on_29_february_ends_on_28_february_five_years_on(
@@ -30,3 +34,61 @@ def test_a_legislative_term_starting_on_29_february_ends_on_28_february_five_yea
     assert term.json()["endDate"] == "2017-02-28"
     assert body.status_code == 200
     assert body.json()["legislativeTerm"][0]["endDate"] == "2017-02-28"
+
+
+def _agenda_of_three(db: Database) -> tuple[Scenario, list[int], list[int], int]:
+    """Three public papers on one planned SJS agenda (after the Magistrat): paper ids, item ids, meeting."""
+    sc = Scenario(db.sessions)
+    papers = [
+        sc.submitted_paper(committees=["sjs"], subject=f"Vorlage {n}", when="2014-01-10 10:00").id
+        for n in (1, 2, 3)
+    ]
+    magistrat = sc.new_meeting("magistrat", "2014-01-20 09:00")
+    for paper_id in papers:
+        sc.schedule(paper_id, "magistrat", magistrat.id)
+    sc.invite(magistrat.id)
+    meeting = sc.new_meeting("sjs", "2014-02-10 17:00")
+    items = [sc.schedule(paper_id, "sjs", meeting.id).id for paper_id in papers]
+    return sc, papers, items, meeting.id
+
+
+def test_withdrawing_the_first_item_raises_modified_of_the_items_whose_order_moves_up(
+    db: Database,
+) -> None:
+    sc, papers, items, meeting_id = _agenda_of_three(db)
+    town_id = sc.town_id()
+    stamp = berlin("2014-01-25 12:00")
+    with oparl_client(db) as client:
+        before = everything(client, town_id)
+        depublish_paper(db.sessions, actor="test", paper_id=papers[0], reason="Versehen", now=stamp)
+        after = everything(client, town_id)
+        since = everything(client, town_id, "&modified_since=" + quote(stamp.isoformat()))
+    later = [f"{BASE}/agendaitem/{i}" for i in items[1:]]
+    assert [before[url]["order"] for url in later] == [1, 2]
+    assert [after[url]["order"] for url in later] == [0, 1]
+    changed = {key for key in after if before.get(key) != after[key]}
+    assert set(later) | {f"{BASE}/meeting/{meeting_id}"} <= changed
+    assert changed <= set(since)
+    assert all(since[key] == after[key] for key in changed)
+
+
+def test_withdrawing_a_paper_leaves_the_internal_agenda_and_its_numbering_alone(db: Database) -> None:
+    _, papers, items, meeting_id = _agenda_of_three(db)
+    depublish_paper(
+        db.sessions, actor="test", paper_id=papers[0], reason="Versehen", now=berlin("2014-01-25 12:00")
+    )
+    meetings.add_agenda_item(
+        db.sessions, actor="test", meeting_id=meeting_id, title="Mitteilungen", now=berlin("2014-01-26 12:00")
+    )
+    with db.sessions() as s:
+        agenda = list(
+            s.scalars(
+                select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.order)
+            )
+        )
+    assert [(i.id, i.number, i.public) for i in agenda] == [
+        (items[0], "Ö 1", True),
+        (items[1], "Ö 2", True),
+        (items[2], "Ö 3", True),
+        (agenda[3].id, "Ö 4", True),
+    ]
