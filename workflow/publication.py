@@ -9,8 +9,8 @@ Three parts:
   Beratungsfolge is public with its paper; a generated document is public when marked so and everything it
   belongs to is public.
 * **Parents follow their children**: when a row that a published object embeds is written (a step of a
-  paper, an agenda item or a result of a meeting, a document, a membership of a person or a body), the parent's
-  ``modified_at`` is raised in the same flush. This is done with a plain UPDATE that only ever raises the
+  paper, an agenda item or a result of a meeting, a document, a membership of a person or a body; a PDF for
+  its DOCX master, which lists it), the parent's ``modified_at`` is raised in the same flush. This is done with a plain UPDATE that only ever raises the
   value, so it does not bump the parent's optimistic-locking version (the parent's own data did not change,
   and an editor holding its ETag must not get a 412 for it).
 * **Depublication**: ``depublish_paper`` withdraws a published paper from the public with its steps,
@@ -177,6 +177,9 @@ def _after_file(_mapper: Mapper[Any], connection: Connection, target: StoredFile
         _raise_modified(connection, Meeting.__table__, Meeting.__table__.c.id == target.meeting_id, stamp)
     if target.agenda_item_id is not None:
         _raise_item_and_meeting(connection, target.agenda_item_id, stamp)
+    if target.master_file_id is not None:  # the master lists its derivatives (OParl derivativeFile)
+        files = StoredFile.__table__
+        _raise_modified(connection, files, files.c.id == target.master_file_id, stamp)
 
 
 def _after_membership(_mapper: Mapper[Any], connection: Connection, target: Membership) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from urllib.parse import quote
 
 from sqlalchemy import select, update
@@ -10,9 +11,10 @@ from sqlalchemy import select, update
 from tests.conftest import Database
 from tests.oparl.conftest import BASE, oparl_client
 from tests.oparl.test_sync import everything
+from tests.oparl.world import add_document
 from tests.scenario import Scenario, berlin
 from workflow import meetings
-from workflow.models import AgendaItem, Membership
+from workflow.models import AgendaItem, Membership, StoredFile
 from workflow.publication import depublish_paper
 
 
@@ -92,3 +94,40 @@ def test_withdrawing_a_paper_leaves_the_internal_agenda_and_its_numbering_alone(
         (items[2], "Ö 3", True),
         (agenda[3].id, "Ö 4", True),
     ]
+
+
+def test_a_new_pdf_raises_modified_of_its_docx_master_which_lists_it(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(committees=["sjs"], subject="Radweg", when="2014-01-10 10:00")
+    master_id, _ = add_document(
+        db.sessions, kind="vorlage", name="Vorlage Radweg", paper_id=paper.id, now=berlin("2014-01-11 09:00")
+    )
+    stamp = berlin("2014-01-15 09:00")
+    with db.sessions.begin() as session:
+        master = session.get_one(StoredFile, master_id)
+        content = b"%PDF-1.7 neu gerendert"
+        session.add(
+            StoredFile(
+                municipality_id=master.municipality_id,
+                kind="vorlage",
+                paper_id=paper.id,
+                version=1,
+                output_key="vorlage:neu:pdf",
+                name="Vorlage Radweg",
+                file_name="Vorlage Radweg (neu).pdf",
+                media_type="application/pdf",
+                size_bytes=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                content=content,
+                master_file_id=master_id,
+                public=True,
+                created_at=stamp,
+                modified_at=stamp,
+            )
+        )
+    with oparl_client(db) as client:
+        answer = client.get(f"{BASE}/file/{master_id}").json()
+        since = everything(client, sc.town_id(), "&modified_since=" + quote(stamp.isoformat()))
+    assert len(answer["derivativeFile"]) == 2
+    assert answer["modified"] == "2014-01-15T09:00:00+01:00"
+    assert since[answer["id"]] == answer
