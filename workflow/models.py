@@ -21,9 +21,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    relationship,
+)
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING = {
@@ -66,11 +76,46 @@ class Base(DeclarativeBase):
 
 
 class Timestamped:
-    """``created``/``modified`` for every published object (OParl needs both)."""
+    """``created``/``modified`` for every published object (OParl needs both).
+
+    ``onupdate`` stamps the wall clock only when the row is UPDATEd and no use case set ``modified_at`` in the
+    transaction: a value a use case assigned (its ``now``, possibly an injected clock) is kept, also when it
+    equals the loaded value or when a later flush of the same transaction updates the row again (see
+    ``_keep_assigned_modified_at``).
+    """
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # onupdate fires only when the row itself is UPDATEd; use cases touch parents explicitly.
     modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+_ASSIGNED = "gremienlauf.modified_at_assigned"
+
+
+@event.listens_for(Base, "before_update", propagate=True)
+def _keep_assigned_modified_at(_mapper: Any, _connection: Any, target: Any) -> None:
+    """Without this, ``paper.modified_at = now`` was lost (the wall clock landed instead) when ``now`` equals
+    the loaded value (no net change, so the UPDATE left the column to ``onupdate``), or when the stamp was
+    flushed and a later flush in the same transaction (e.g. a state change) UPDATEd the row again."""
+    if not isinstance(target, Timestamped):
+        return
+    state = inspect(target)
+    if "modified_at" in state.committed_state:  # assigned since the last flush
+        state.info[_ASSIGNED] = True
+    elif _ASSIGNED not in state.info:
+        return  # never assigned in this transaction: onupdate stamps the wall clock
+    if state.attrs.modified_at.history.has_changes():
+        return  # the new value is in the UPDATE anyway
+    session = state.session
+    if session is not None and session.is_modified(target, include_collections=False):
+        flag_modified(target, "modified_at")  # the UPDATE happens anyway: write the assigned value
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_assigned_modified_at(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        for state in session.identity_map.all_states():
+            state.info.pop(_ASSIGNED, None)
 
 
 class Municipality(Timestamped, Base):

@@ -14,8 +14,18 @@ from tests.oparl.test_sync import everything
 from tests.oparl.world import add_document
 from tests.scenario import Scenario, berlin
 from workflow import meetings
-from workflow.models import AgendaItem, Membership, StoredFile
+from workflow.models import (
+    AgendaItem,
+    Consultation,
+    ItemResult,
+    Meeting,
+    Membership,
+    Paper,
+    StoredFile,
+)
 from workflow.publication import depublish_paper
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome
 
 
 def test_a_legislative_term_starting_on_29_february_ends_on_28_february_five_years_on(
@@ -131,3 +141,40 @@ def test_a_new_pdf_raises_modified_of_its_docx_master_which_lists_it(db: Databas
     assert len(answer["derivativeFile"]) == 2
     assert answer["modified"] == "2014-01-15T09:00:00+01:00"
     assert since[answer["id"]] == answer
+
+
+def _wall_clock_stamps(db: Database) -> list[str]:
+    late = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # every use case below runs in 2014/2015
+    found = []
+    with db.sessions() as s:
+        for model in (Paper, Consultation, Meeting, AgendaItem, ItemResult):
+            rows = s.execute(select(model.id, model.modified_at).where(model.modified_at > late))
+            found += [f"{model.__name__} {row.id}: {row.modified_at}" for row in rows]
+    return found
+
+
+def test_under_an_injected_clock_no_wall_clock_stamp_lands_on_any_published_row(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(committees=["sjs"], subject="Vorlage", when="2014-12-01 10:00")
+    assert _wall_clock_stamps(db) == []
+    magistrat = sc.new_meeting("magistrat", "2015-01-05 09:00")
+    sc.schedule(paper.id, "magistrat", magistrat.id)  # the paper goes into deliberation
+    assert _wall_clock_stamps(db) == []
+    sc.invite(magistrat.id)
+    sc.attend(magistrat.id)
+    item = sc.steps(paper.id)["magistrat"].agenda_item_id
+    assert item is not None
+    sc.record(item, Outcome.recommended, VoteInput(12, 0, 0))
+    assert _wall_clock_stamps(db) == []
+    sjs = sc.new_meeting("sjs", "2015-02-10 17:00")
+    scheduled = berlin("2015-01-21 10:00")
+    on_agenda = sc.schedule(paper.id, "sjs", sjs.id, when="2015-01-21 10:00")
+    assert _wall_clock_stamps(db) == []
+    with db.sessions() as s:
+        assert s.get_one(Paper, paper.id).modified_at == scheduled
+        assert s.get_one(Meeting, sjs.id).modified_at == scheduled
+        assert s.get_one(AgendaItem, on_agenda.id).modified_at == scheduled
+    sc.invite(sjs.id)
+    sc.attend(sjs.id)
+    sc.record(on_agenda.id, Outcome.recommended, VoteInput(9, 2, 0))
+    assert _wall_clock_stamps(db) == []
