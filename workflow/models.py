@@ -7,6 +7,7 @@ stored in UTC and always come back timezone-aware.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from sqlalchemy import (
@@ -591,6 +592,11 @@ class IdempotencyRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+def _sha512_of_content(context: Any) -> str:
+    content = context.get_current_parameters().get("content")
+    return hashlib.sha512(content or b"").hexdigest()
+
+
 class StoredFile(Timestamped, Base):
     """A generated document (Vorlage, invitation, minutes, resolution extract) or its PDF derivative.
 
@@ -614,6 +620,8 @@ class StoredFile(Timestamped, Base):
     media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # Computed from ``content`` on INSERT (ORM and Core alike) unless given: OParl's sha512Checksum.
+    sha512: Mapped[str] = mapped_column(String(128), default=_sha512_of_content)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     master_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"), index=True)
     public: Mapped[bool] = mapped_column(Boolean)

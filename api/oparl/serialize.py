@@ -7,7 +7,6 @@ keeps the visibility rules of ``workflow.publication`` (nothing non-public is ev
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
@@ -140,9 +139,6 @@ STEP_COLUMNS = (
     Consultation.created_at,
     Consultation.modified_at,
 )
-
-# File id → SHA-512 of its content (contents never change: a new rendering is a new row).
-_SHA512: dict[int, str] = {}
 
 
 def _clean(obj: dict[str, Any]) -> dict[str, Any]:
@@ -331,14 +327,6 @@ class Publisher:
         return found
 
     # ------------------------------------------------------------------ files
-    def _sha512(self, file_id: int) -> str:
-        digest = _SHA512.get(file_id)
-        if digest is None:
-            content = self.session.scalar(select(StoredFile.content).where(StoredFile.id == file_id))
-            digest = hashlib.sha512(content or b"").hexdigest()
-            _SHA512[file_id] = digest
-        return digest
-
     def public_files(
         self,
         *,
@@ -396,7 +384,7 @@ class Publisher:
                 "mimeType": f.media_type,
                 "date": date(f.created_at.astimezone(BERLIN).date()),
                 "size": f.size_bytes,
-                "sha512Checksum": self._sha512(f.id),
+                "sha512Checksum": f.sha512,
                 "accessUrl": self.urls.file_access(f.id),
                 "downloadUrl": self.urls.file_download(f.id),
                 "masterFile": self.urls.file(f.master_file_id)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from pathlib import Path
 from urllib.parse import quote
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 
-from tests.conftest import Database
+from tests.conftest import Database, _sqlite_copy
 from tests.oparl.conftest import BASE, oparl_client
 from tests.oparl.test_sync import everything
 from tests.oparl.world import add_document
 from tests.scenario import Scenario, berlin
 from workflow import meetings
+from workflow.db import downgrade, upgrade
 from workflow.models import (
     AgendaItem,
     Consultation,
@@ -178,3 +181,49 @@ def test_under_an_injected_clock_no_wall_clock_stamp_lands_on_any_published_row(
     sc.attend(sjs.id)
     sc.record(on_agenda.id, Outcome.recommended, VoteInput(9, 2, 0))
     assert _wall_clock_stamps(db) == []
+
+
+def test_each_database_gives_the_checksum_of_its_own_file_under_the_same_id(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    checksums = []
+    for n in (1, 2):
+        (tmp_path / str(n)).mkdir()
+        for db in _sqlite_copy(sqlite_template, tmp_path / str(n)):
+            sc = Scenario(db.sessions)
+            paper = sc.submitted_paper(subject=f"Vorlage {n}", when="2014-01-10 10:00")
+            _, pdf_id = add_document(
+                db.sessions,
+                kind="vorlage",
+                name=f"Datei {n}",
+                paper_id=paper.id,
+                now=berlin("2014-01-11 09:00"),
+            )
+            with oparl_client(db) as client:
+                shown = client.get(f"{BASE}/file/{pdf_id}").json()["sha512Checksum"]
+                content = client.get(f"{BASE}/file/{pdf_id}/access").content
+            client.app.state.engine.dispose()  # type: ignore[attr-defined]
+            with db.sessions() as s:
+                stored = s.get_one(StoredFile, pdf_id).sha512
+            assert shown == stored == hashlib.sha512(content).hexdigest()
+            checksums.append((pdf_id, shown))
+    assert checksums[0][0] == checksums[1][0]  # the same id in both databases
+    assert checksums[0][1] != checksums[1][1]
+
+
+def test_the_migration_fills_in_the_sha512_of_files_stored_before_it(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(subject="Vorlage", when="2014-01-10 10:00")
+    ids = add_document(
+        db.sessions, kind="vorlage", name="Alt", paper_id=paper.id, now=berlin("2014-01-11 09:00")
+    )
+    db.engine.dispose()
+    downgrade(db.url, "0005")
+    with db.engine.connect() as conn:
+        assert "sha512" not in {c["name"] for c in sa_inspect(conn).get_columns("stored_file")}
+    db.engine.dispose()
+    upgrade(db.url)
+    with db.sessions() as s:
+        for file_id in ids:
+            row = s.get_one(StoredFile, file_id)
+            assert row.sha512 == hashlib.sha512(row.content).hexdigest()
