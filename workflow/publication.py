@@ -2,7 +2,7 @@
 
 Three parts:
 
-* **Visibility** as SQL expressions and matching Python predicates: a paper is public once submitted and
+* **Visibility** as SQL expressions (and ``paper_public`` for a loaded paper): a paper is public once submitted and
   while marked public; a meeting is public when at least one of its bodies meets in public (a meeting of
   only non-public bodies, e.g. the Magistrat, is not published at all); an agenda item is public when it is
   in the public part of a public meeting and does not deal with a non-public paper; a step of the
@@ -98,28 +98,6 @@ def file_is_public() -> ColumnElement[bool]:
 
 def paper_public(paper: Paper) -> bool:
     return bool(paper.public) and paper.state not in DRAFT_VALUES
-
-
-def meeting_public(meeting: Meeting) -> bool:
-    return any(body.public for body in meeting.bodies)
-
-
-def agenda_item_public(item: AgendaItem) -> bool:
-    if not item.public or not meeting_public(item.meeting):
-        return False
-    return item.consultation is None or paper_public(item.consultation.paper)
-
-
-def file_public(
-    file: StoredFile, paper: Paper | None, meeting: Meeting | None, item: AgendaItem | None
-) -> bool:
-    """``paper``/``meeting``/``item``: the objects the file belongs to (None where it belongs to none)."""
-    return (
-        bool(file.public)
-        and (paper is None or paper_public(paper))
-        and (meeting is None or meeting_public(meeting))
-        and (item is None or agenda_item_public(item))
-    )
 
 
 # ------------------------------------------------------------------------------ parents follow children
