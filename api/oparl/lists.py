@@ -28,6 +28,7 @@ from workflow.models import Depublication
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 ONE_SECOND = dt.timedelta(seconds=1)
+LAST_SECOND = dt.datetime.max.replace(microsecond=0, tzinfo=dt.UTC) - ONE_SECOND
 FILTERS = ("created_since", "created_until", "modified_since", "modified_until")
 MAX_ID = 2_147_483_647  # PostgreSQL integer
 # ASCII digits only, no sign, no leading zero: str.isdigit() also accepts '²' and Arabic-Indic digits (which
@@ -69,12 +70,15 @@ def _parse_time(name: str, raw: str) -> dt.datetime:
             f"{name}: a date-time with a UTC offset is required: {raw!r}",
         )
     try:
-        value.astimezone(dt.UTC) + ONE_SECOND  # what the filters compute must stay within the calendar
+        utc = value.astimezone(dt.UTC)
     except OverflowError:
         raise OparlError(
             400, f"Der Parameter {name} liegt außerhalb des Kalenders", f"{name}: out of range: {raw!r}"
         ) from None
-    return value
+    # The filters add a second to compare in whole seconds; in the calendar's last second that would
+    # overflow, so such a value (e.g. 9999-12-31T23:59:59.999999+00:00, "no limit") is clamped to the one
+    # before: nothing is stamped in that second.
+    return value if utc <= LAST_SECOND else LAST_SECOND
 
 
 @dataclass(frozen=True)
