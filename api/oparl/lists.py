@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.interfaces import ORMOption
 from starlette.datastructures import QueryParams
 
 from api.oparl.format import Urls, date_time
@@ -200,6 +201,7 @@ def sql_page(
     where: Sequence[ColumnElement[bool]],
     serialize: Callable[[list[Any]], list[dict[str, Any]]],
     deleted: tuple[int, str] | None = None,
+    options: Sequence[ORMOption] = (),
 ) -> dict[str, Any]:
     """One keyset page of ``model`` rows matching ``where`` (visibility and municipality), in id order,
     with the deleted objects of type ``deleted = (municipality id, object_type)`` merged in when
@@ -209,6 +211,7 @@ def sql_page(
     statement: Select[Any] = (
         select(model)
         .where(*where, id_column > after, *query.time_conditions(model.created_at, model.modified_at))
+        .options(*options)
         .order_by(id_column)
         .limit(query.limit + 1)
     )

@@ -71,6 +71,14 @@ FILE_KIND_LABELS = {
     "resolution_extract": "Beschlussauszug",
 }
 PDF = "application/pdf"
+# What a page of meetings or agenda items is loaded with (in one query per relationship, not per row).
+MEETING_OPTIONS = (selectinload(Meeting.bodies), selectinload(Meeting.attendance))
+ITEM_OPTIONS = (
+    selectinload(AgendaItem.result).options(
+        selectinload(ItemResult.recusals),
+        selectinload(ItemResult.votes).options(selectinload(Vote.faction_counts), selectinload(Vote.named)),
+    ),
+)
 # Paper states that tell the decision: not shown while the decision was taken in private.
 DECISION_STATES = {
     PaperState.adopted,
@@ -439,26 +447,6 @@ class Publisher:
             counters[row.meeting_id] += 1
         return positions
 
-    def items_with_results(self, ids: Iterable[int]) -> list[AgendaItem]:
-        wanted = list(ids)
-        if not wanted:
-            return []
-        return list(
-            self.session.scalars(
-                select(AgendaItem)
-                .where(AgendaItem.id.in_(wanted))
-                .options(
-                    selectinload(AgendaItem.result).options(
-                        selectinload(ItemResult.recusals),
-                        selectinload(ItemResult.votes).options(
-                            selectinload(Vote.faction_counts), selectinload(Vote.named)
-                        ),
-                    )
-                )
-                .order_by(AgendaItem.id)
-            )
-        )
-
     def _votes(self, result: ItemResult) -> list[dict[str, Any]]:
         votes = []
         for v in result.votes:
@@ -530,10 +518,10 @@ class Publisher:
         return _clean(obj)
 
     def agenda_items(self, items: Sequence[AgendaItem]) -> list[dict[str, Any]]:
-        """Public agenda items (the caller filtered them) with their result, files and order."""
-        loaded = {i.id: i for i in self.items_with_results(i.id for i in items)}
+        """Public agenda items (the caller filtered them, loaded with ``ITEM_OPTIONS``) with their result,
+        files and order."""
         positions = self.visible_item_positions(i.meeting_id for i in items)
-        files = self.public_files(items=loaded)
+        files = self.public_files(items=[i.id for i in items])
         serialized = self.files(files)
         by_item: dict[int, list[StoredFile]] = defaultdict(list)
         for f in files:
@@ -544,7 +532,7 @@ class Publisher:
         )
         return [
             self.agenda_item(
-                loaded[i.id],
+                i,
                 order=positions[i.id],
                 consultation_visible=i.consultation_id in consultations_ok,
                 files=by_item.get(i.id, []),
@@ -576,20 +564,9 @@ class Publisher:
         )
 
     def meetings(self, meetings: Sequence[Meeting], *, embed: bool = True) -> list[dict[str, Any]]:
-        """Public meetings (the caller filtered them) with their public part only."""
+        """Public meetings (the caller filtered them, loaded with ``MEETING_OPTIONS``) with their public part
+        only."""
         ids = [m.id for m in meetings]
-        loaded = (
-            {
-                m.id: m
-                for m in self.session.scalars(
-                    select(Meeting)
-                    .where(Meeting.id.in_(ids))
-                    .options(selectinload(Meeting.bodies), selectinload(Meeting.attendance))
-                )
-            }
-            if ids
-            else {}
-        )
         items_by_meeting: dict[int, list[dict[str, Any]]] = defaultdict(list)
         files_by_meeting: dict[int, list[StoredFile]] = defaultdict(list)
         serialized: dict[int, dict[str, Any]] = {}
@@ -598,6 +575,7 @@ class Publisher:
                 self.session.scalars(
                     select(AgendaItem)
                     .where(AgendaItem.meeting_id.in_(ids), agenda_item_is_public())
+                    .options(*ITEM_OPTIONS)
                     .order_by(AgendaItem.meeting_id, AgendaItem.order)
                 )
             )
@@ -609,9 +587,8 @@ class Publisher:
                 if f.meeting_id is not None:
                     files_by_meeting[f.meeting_id].append(f)
         out = []
-        for m in meetings:
-            meeting = loaded[m.id]
-            files = files_by_meeting.get(m.id, [])
+        for meeting in meetings:
+            files = files_by_meeting.get(meeting.id, [])
             invitation = self.main_of(files, "invitation")
             minutes = self.main_of(files, "minutes")
             main_ids = {f.id for f in (invitation, minutes) if f is not None}
