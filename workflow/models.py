@@ -7,6 +7,7 @@ stored in UTC and always come back timezone-aware.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from sqlalchemy import (
@@ -21,10 +22,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    relationship,
+)
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING = {
@@ -67,11 +78,46 @@ class Base(DeclarativeBase):
 
 
 class Timestamped:
-    """``created``/``modified`` for every published object (OParl needs both)."""
+    """``created``/``modified`` for every published object (OParl needs both).
+
+    ``onupdate`` stamps the wall clock only when the row is UPDATEd and no use case set ``modified_at`` in the
+    transaction: a value a use case assigned (its ``now``, possibly an injected clock) is kept, also when it
+    equals the loaded value or when a later flush of the same transaction updates the row again (see
+    ``_keep_assigned_modified_at``).
+    """
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # onupdate fires only when the row itself is UPDATEd; use cases touch parents explicitly.
     modified_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+_ASSIGNED = "gremienlauf.modified_at_assigned"
+
+
+@event.listens_for(Base, "before_update", propagate=True)
+def _keep_assigned_modified_at(_mapper: Any, _connection: Any, target: Any) -> None:
+    """Without this, ``paper.modified_at = now`` was lost (the wall clock landed instead) when ``now`` equals
+    the loaded value (no net change, so the UPDATE left the column to ``onupdate``), or when the stamp was
+    flushed and a later flush in the same transaction (e.g. a state change) UPDATEd the row again."""
+    if not isinstance(target, Timestamped):
+        return
+    state = inspect(target)
+    if "modified_at" in state.committed_state:  # assigned since the last flush
+        state.info[_ASSIGNED] = True
+    elif _ASSIGNED not in state.info:
+        return  # never assigned in this transaction: onupdate stamps the wall clock
+    if state.attrs.modified_at.history.has_changes():
+        return  # the new value is in the UPDATE anyway
+    session = state.session
+    if session is not None and session.is_modified(target, include_collections=False):
+        flag_modified(target, "modified_at")  # the UPDATE happens anyway: write the assigned value
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_assigned_modified_at(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        for state in session.identity_map.all_states():
+            state.info.pop(_ASSIGNED, None)
 
 
 class Municipality(Timestamped, Base):
@@ -549,6 +595,11 @@ class IdempotencyRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+def _sha512_of_content(context: Any) -> str:
+    content = context.get_current_parameters().get("content")
+    return hashlib.sha512(content or b"").hexdigest()
+
+
 class StoredFile(Timestamped, Base):
     """A generated document (Vorlage, invitation, minutes, resolution extract) or its PDF derivative.
 
@@ -572,6 +623,8 @@ class StoredFile(Timestamped, Base):
     media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
+    # Computed from ``content`` on INSERT (ORM and Core alike) unless given: OParl's sha512Checksum.
+    sha512: Mapped[str] = mapped_column(String(128), default=_sha512_of_content)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     master_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"), index=True)
     public: Mapped[bool] = mapped_column(Boolean)

@@ -2,15 +2,15 @@
 
 Three parts:
 
-* **Visibility** as SQL expressions and matching Python predicates: a paper is public once submitted and
+* **Visibility** as SQL expressions (and ``paper_public`` for a loaded paper): a paper is public once submitted and
   while marked public; a meeting is public when at least one of its bodies meets in public (a meeting of
   only non-public bodies, e.g. the Magistrat, is not published at all); an agenda item is public when it is
   in the public part of a public meeting and does not deal with a non-public paper; a step of the
   Beratungsfolge is public with its paper; a generated document is public when marked so and everything it
   belongs to is public.
 * **Parents follow their children**: when a row that a published object embeds is written (a step of a
-  paper, an agenda item or a result of a meeting, a document, a membership of a person or a body), the parent's
-  ``modified_at`` is raised in the same flush. This is done with a plain UPDATE that only ever raises the
+  paper, an agenda item or a result of a meeting, a document, a membership of a person or a body; a PDF for
+  its DOCX master, which lists it), the parent's ``modified_at`` is raised in the same flush. This is done with a plain UPDATE that only ever raises the
   value, so it does not bump the parent's optimistic-locking version (the parent's own data did not change,
   and an editor holding its ETag must not get a 412 for it).
 * **Depublication**: ``depublish_paper`` withdraws a published paper from the public with its steps,
@@ -100,28 +100,6 @@ def paper_public(paper: Paper) -> bool:
     return bool(paper.public) and paper.state not in DRAFT_VALUES
 
 
-def meeting_public(meeting: Meeting) -> bool:
-    return any(body.public for body in meeting.bodies)
-
-
-def agenda_item_public(item: AgendaItem) -> bool:
-    if not item.public or not meeting_public(item.meeting):
-        return False
-    return item.consultation is None or paper_public(item.consultation.paper)
-
-
-def file_public(
-    file: StoredFile, paper: Paper | None, meeting: Meeting | None, item: AgendaItem | None
-) -> bool:
-    """``paper``/``meeting``/``item``: the objects the file belongs to (None where it belongs to none)."""
-    return (
-        bool(file.public)
-        and (paper is None or paper_public(paper))
-        and (meeting is None or meeting_public(meeting))
-        and (item is None or agenda_item_public(item))
-    )
-
-
 # ------------------------------------------------------------------------------ parents follow children
 
 
@@ -177,6 +155,9 @@ def _after_file(_mapper: Mapper[Any], connection: Connection, target: StoredFile
         _raise_modified(connection, Meeting.__table__, Meeting.__table__.c.id == target.meeting_id, stamp)
     if target.agenda_item_id is not None:
         _raise_item_and_meeting(connection, target.agenda_item_id, stamp)
+    if target.master_file_id is not None:  # the master lists its derivatives (OParl derivativeFile)
+        files = StoredFile.__table__
+        _raise_modified(connection, files, files.c.id == target.master_file_id, stamp)
 
 
 def _after_membership(_mapper: Mapper[Any], connection: Connection, target: Membership) -> None:
@@ -219,6 +200,22 @@ def _tombstone(
             reason=reason,
         )
     )
+
+
+def _stamp_later_items(session: Session, hidden: list[AgendaItem], now: dt.datetime) -> None:
+    """A published item's ``order`` counts the public items before it: the items from a withdrawn one on
+    move up, so they and their meeting are stamped ``now`` for clients to fetch them again. Plain UPDATEs
+    that only raise the stamp: the agenda itself did not change (no version bump, no 412 for an editor)."""
+    first_hidden: dict[int, int] = {}
+    for item in hidden:
+        first_hidden[item.meeting_id] = min(item.order, first_hidden.get(item.meeting_id, item.order))
+    connection = session.connection()
+    items, meetings = AgendaItem.__table__, Meeting.__table__
+    for meeting_id, order in first_hidden.items():
+        _raise_modified(
+            connection, items, and_(items.c.meeting_id == meeting_id, items.c.order >= order), now
+        )
+        _raise_modified(connection, meetings, meetings.c.id == meeting_id, now)
 
 
 def depublish_paper(
@@ -266,9 +263,9 @@ def depublish_paper(
         for step in paper.consultations:
             _tombstone(session, town, "consultation", step, now, reason)
         for item in items:
+            # ``item.public`` stays as it is: it places the item in the meeting's public or non-public part
+            # (the internal agenda and its numbering); ``agenda_item_is_public`` hides it with its paper.
             _tombstone(session, town, "agenda_item", item, now, reason)
-            item.public = False
-            item.modified_at = now
         file_ids = {row.id for row in [*public_files, *item_files]}
         for row in {r.id: r for r in [*public_files, *item_files]}.values():
             _tombstone(session, town, "file", row, now, reason)
@@ -282,6 +279,7 @@ def depublish_paper(
         paper.public = False
         paper.modified_at = now
         session.flush()
+        _stamp_later_items(session, items, now)
         record_audit(
             session,
             actor=actor,

@@ -25,7 +25,8 @@ class OparlEdge:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PREFIX):
+        path = scope["path"] if scope["type"] == "http" else ""
+        if not (path == PREFIX or path.startswith(PREFIX + "/")):  # /oparl/v1foo is no OParl address
             await self.app(scope, receive, send)
             return
         method = scope["method"]

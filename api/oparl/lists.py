@@ -12,12 +12,14 @@ object whose shown value is at or after it, ``*_until`` one whose shown value is
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.interfaces import ORMOption
 from starlette.datastructures import QueryParams
 
 from api.oparl.format import Urls, date_time
@@ -27,7 +29,20 @@ from workflow.models import Depublication
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 ONE_SECOND = dt.timedelta(seconds=1)
+LAST_SECOND = dt.datetime.max.replace(microsecond=0, tzinfo=dt.UTC) - ONE_SECOND
 FILTERS = ("created_since", "created_until", "modified_since", "modified_until")
+MAX_ID = 2_147_483_647  # PostgreSQL integer
+# ASCII digits only, no sign, no leading zero: str.isdigit() also accepts '²' and Arabic-Indic digits (which
+# int() then refuses or reads as another number), and '0004' would answer under an id differing from the URL.
+_POSITIVE = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def positive_int(raw: str, maximum: int = MAX_ID) -> int | None:
+    """``raw`` as a whole number from 1 to ``maximum`` written in canonical ASCII digits, else None."""
+    if _POSITIVE.fullmatch(raw) is None:
+        return None
+    value = int(raw)
+    return value if value <= maximum else None
 
 
 class OparlError(Exception):
@@ -56,12 +71,15 @@ def _parse_time(name: str, raw: str) -> dt.datetime:
             f"{name}: a date-time with a UTC offset is required: {raw!r}",
         )
     try:
-        value.astimezone(dt.UTC) + ONE_SECOND  # what the filters compute must stay within the calendar
+        utc = value.astimezone(dt.UTC)
     except OverflowError:
         raise OparlError(
             400, f"Der Parameter {name} liegt außerhalb des Kalenders", f"{name}: out of range: {raw!r}"
         ) from None
-    return value
+    # The filters add a second to compare in whole seconds; in the calendar's last second that would
+    # overflow, so such a value (e.g. 9999-12-31T23:59:59.999999+00:00, "no limit") is clamped to the one
+    # before: nothing is stamped in that second.
+    return value if utc <= LAST_SECOND else LAST_SECOND
 
 
 @dataclass(frozen=True)
@@ -83,13 +101,14 @@ class ListQuery:
                 values[name] = _parse_time(name, raw)
         raw_limit = params.get("limit")
         if raw_limit is not None:
-            if not raw_limit.strip().isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+            limit = positive_int(raw_limit.strip(), MAX_LIMIT)
+            if limit is None:
                 raise OparlError(
                     400,
                     f"Der Parameter limit muss eine ganze Zahl von 1 bis {MAX_LIMIT} sein",
                     f"limit: an integer from 1 to {MAX_LIMIT} is required: {raw_limit!r}",
                 )
-            values["limit"] = int(raw_limit)
+            values["limit"] = limit
         raw_omit = params.get("omit_internal")
         if raw_omit is not None:
             if raw_omit.lower() not in ("true", "false", "1", "0"):
@@ -122,11 +141,12 @@ class ListQuery:
     def after_id(self) -> int:
         if self.after is None:
             return 0
-        if not self.after.isdigit() or len(self.after) > 10:
+        after = positive_int(self.after)
+        if after is None:
             raise OparlError(
                 400, "Der Parameter after ist ungültig", f"after: not a valid cursor: {self.after!r}"
             )
-        return int(self.after)
+        return after
 
     # ------------------------------------------------------------------ filters
     def time_conditions(self, created: Any, modified: Any) -> list[ColumnElement[bool]]:
@@ -181,6 +201,7 @@ def sql_page(
     where: Sequence[ColumnElement[bool]],
     serialize: Callable[[list[Any]], list[dict[str, Any]]],
     deleted: tuple[int, str] | None = None,
+    options: Sequence[ORMOption] = (),
 ) -> dict[str, Any]:
     """One keyset page of ``model`` rows matching ``where`` (visibility and municipality), in id order,
     with the deleted objects of type ``deleted = (municipality id, object_type)`` merged in when
@@ -190,6 +211,7 @@ def sql_page(
     statement: Select[Any] = (
         select(model)
         .where(*where, id_column > after, *query.time_conditions(model.created_at, model.modified_at))
+        .options(*options)
         .order_by(id_column)
         .limit(query.limit + 1)
     )
@@ -234,4 +256,4 @@ def memory_page(
     return list_page(urls, url, query, [e[3] for e in page], next_after)
 
 
-__all__ = ["ListQuery", "OparlError", "date_time", "list_page", "memory_page", "sql_page"]
+__all__ = ["ListQuery", "OparlError", "date_time", "list_page", "memory_page", "positive_int", "sql_page"]

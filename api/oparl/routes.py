@@ -9,7 +9,7 @@ own error format, not the API's).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
@@ -17,11 +17,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.interfaces import ORMOption
 from starlette.responses import Response
 
 from api.oparl.format import CORS_HEADERS, OparlJSON, Urls
-from api.oparl.lists import ListQuery, OparlError, memory_page, sql_page
-from api.oparl.serialize import Publisher, deleted_object
+from api.oparl.lists import ListQuery, OparlError, memory_page, positive_int, sql_page
+from api.oparl.serialize import ITEM_OPTIONS, MEETING_OPTIONS, Publisher, deleted_object
 from workflow.models import (
     AgendaItem,
     Body,
@@ -45,7 +46,6 @@ from workflow.publication import (
 )
 
 router = APIRouter(prefix="/oparl/v1", include_in_schema=False)
-MAX_ID = 2_147_483_647
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -63,9 +63,10 @@ def _answer(content: Any) -> OparlJSON:
 
 
 def _id(raw: str, what: str) -> int:
-    if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+    object_id = positive_int(raw)
+    if object_id is None:
         raise _not_found(what, raw)
-    return int(raw)
+    return object_id
 
 
 def _not_found(what: str, raw: str | int) -> OparlError:
@@ -98,9 +99,10 @@ def _one(
     what: str,
     object_type: str | None,
     serialize: Callable[[list[Any]], list[dict[str, Any]]],
+    options: Sequence[ORMOption] = (),
 ) -> OparlJSON:
     object_id = _id(raw, what)
-    statement = select(model).where(model.id == object_id)
+    statement = select(model).where(model.id == object_id).options(*options)
     if visible is not None:
         statement = statement.where(visible)
     if model is StoredFile:
@@ -271,6 +273,7 @@ def meetings(request: Request, body_id: str) -> OparlJSON:
                 model=Meeting,
                 where=[Meeting.municipality_id == town.id, meeting_is_public()],
                 serialize=lambda rows: publisher.meetings(rows, embed=not query.omit_internal),
+                options=MEETING_OPTIONS,
             )
         )
 
@@ -331,6 +334,7 @@ def agenda_items(request: Request, body_id: str) -> OparlJSON:
                 where=[of_town, agenda_item_is_public()],
                 serialize=publisher.agenda_items,
                 deleted=(town.id, "agenda_item"),
+                options=ITEM_OPTIONS,
             )
         )
 
@@ -519,6 +523,7 @@ def meeting(request: Request, object_id: str) -> OparlJSON:
             what="Sitzung",
             object_type=None,
             serialize=publisher.meetings,
+            options=MEETING_OPTIONS,
         )
 
 
@@ -562,6 +567,7 @@ def agenda_item(request: Request, object_id: str) -> OparlJSON:
             what="Tagesordnungspunkt",
             object_type="agenda_item",
             serialize=publisher.agenda_items,
+            options=ITEM_OPTIONS,
         )
 
 

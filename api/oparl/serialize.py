@@ -7,7 +7,6 @@ keeps the visibility rules of ``workflow.publication`` (nothing non-public is ev
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
@@ -72,7 +71,34 @@ FILE_KIND_LABELS = {
     "resolution_extract": "Beschlussauszug",
 }
 PDF = "application/pdf"
+# What a page of meetings or agenda items is loaded with (in one query per relationship, not per row).
+MEETING_OPTIONS = (selectinload(Meeting.bodies), selectinload(Meeting.attendance))
+ITEM_OPTIONS = (
+    selectinload(AgendaItem.result).options(
+        selectinload(ItemResult.recusals),
+        selectinload(ItemResult.votes).options(selectinload(Vote.faction_counts), selectinload(Vote.named)),
+    ),
+)
+# Paper states that tell the decision: not shown while the decision was taken in private.
+DECISION_STATES = {
+    PaperState.adopted,
+    PaperState.adopted_amended,
+    PaperState.rejected,
+    PaperState.noted,
+    PaperState.settled,
+}
 LEGISLATIVE_TERM_YEARS = 5  # Hessen, NRW and Niedersachsen all elect their councils for five years
+
+
+def term_end(start: dt.date) -> dt.date:
+    """The last day of a term of ``LEGISLATIVE_TERM_YEARS`` from ``start``: the day before its anniversary; a
+    term from 29 February ends on 28 February (BGB § 188 (3): the missing day ends the period with the month)."""
+    year = start.year + LEGISLATIVE_TERM_YEARS
+    try:
+        anniversary = start.replace(year=year)
+    except ValueError:  # 29 February, and the final year is no leap year
+        anniversary = dt.date(year, 3, 1)
+    return anniversary - dt.timedelta(days=1)
 
 
 class Step(Protocol):
@@ -121,9 +147,6 @@ STEP_COLUMNS = (
     Consultation.created_at,
     Consultation.modified_at,
 )
-
-# File id → SHA-512 of its content (contents never change: a new rendering is a new row).
-_SHA512: dict[int, str] = {}
 
 
 def _clean(obj: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +198,7 @@ class Publisher:
             "body": self.urls.body(town.id),
         }
         if start is not None:
-            end = start.replace(year=start.year + LEGISLATIVE_TERM_YEARS) - dt.timedelta(days=1)
+            end = term_end(start)
             obj.update(name=f"Wahlperiode {start.year}–{end.year}", startDate=date(start), endDate=date(end))
         obj.update(stamps(town.created_at, town.modified_at))
         return obj
@@ -312,14 +335,6 @@ class Publisher:
         return found
 
     # ------------------------------------------------------------------ files
-    def _sha512(self, file_id: int) -> str:
-        digest = _SHA512.get(file_id)
-        if digest is None:
-            content = self.session.scalar(select(StoredFile.content).where(StoredFile.id == file_id))
-            digest = hashlib.sha512(content or b"").hexdigest()
-            _SHA512[file_id] = digest
-        return digest
-
     def public_files(
         self,
         *,
@@ -377,7 +392,7 @@ class Publisher:
                 "mimeType": f.media_type,
                 "date": date(f.created_at.astimezone(BERLIN).date()),
                 "size": f.size_bytes,
-                "sha512Checksum": self._sha512(f.id),
+                "sha512Checksum": f.sha512,
                 "accessUrl": self.urls.file_access(f.id),
                 "downloadUrl": self.urls.file_download(f.id),
                 "masterFile": self.urls.file(f.master_file_id)
@@ -431,26 +446,6 @@ class Publisher:
             positions[row.id] = counters[row.meeting_id]
             counters[row.meeting_id] += 1
         return positions
-
-    def items_with_results(self, ids: Iterable[int]) -> list[AgendaItem]:
-        wanted = list(ids)
-        if not wanted:
-            return []
-        return list(
-            self.session.scalars(
-                select(AgendaItem)
-                .where(AgendaItem.id.in_(wanted))
-                .options(
-                    selectinload(AgendaItem.result).options(
-                        selectinload(ItemResult.recusals),
-                        selectinload(ItemResult.votes).options(
-                            selectinload(Vote.faction_counts), selectinload(Vote.named)
-                        ),
-                    )
-                )
-                .order_by(AgendaItem.id)
-            )
-        )
 
     def _votes(self, result: ItemResult) -> list[dict[str, Any]]:
         votes = []
@@ -523,10 +518,10 @@ class Publisher:
         return _clean(obj)
 
     def agenda_items(self, items: Sequence[AgendaItem]) -> list[dict[str, Any]]:
-        """Public agenda items (the caller filtered them) with their result, files and order."""
-        loaded = {i.id: i for i in self.items_with_results(i.id for i in items)}
+        """Public agenda items (the caller filtered them, loaded with ``ITEM_OPTIONS``) with their result,
+        files and order."""
         positions = self.visible_item_positions(i.meeting_id for i in items)
-        files = self.public_files(items=loaded)
+        files = self.public_files(items=[i.id for i in items])
         serialized = self.files(files)
         by_item: dict[int, list[StoredFile]] = defaultdict(list)
         for f in files:
@@ -537,7 +532,7 @@ class Publisher:
         )
         return [
             self.agenda_item(
-                loaded[i.id],
+                i,
                 order=positions[i.id],
                 consultation_visible=i.consultation_id in consultations_ok,
                 files=by_item.get(i.id, []),
@@ -569,20 +564,9 @@ class Publisher:
         )
 
     def meetings(self, meetings: Sequence[Meeting], *, embed: bool = True) -> list[dict[str, Any]]:
-        """Public meetings (the caller filtered them) with their public part only."""
+        """Public meetings (the caller filtered them, loaded with ``MEETING_OPTIONS``) with their public part
+        only."""
         ids = [m.id for m in meetings]
-        loaded = (
-            {
-                m.id: m
-                for m in self.session.scalars(
-                    select(Meeting)
-                    .where(Meeting.id.in_(ids))
-                    .options(selectinload(Meeting.bodies), selectinload(Meeting.attendance))
-                )
-            }
-            if ids
-            else {}
-        )
         items_by_meeting: dict[int, list[dict[str, Any]]] = defaultdict(list)
         files_by_meeting: dict[int, list[StoredFile]] = defaultdict(list)
         serialized: dict[int, dict[str, Any]] = {}
@@ -591,6 +575,7 @@ class Publisher:
                 self.session.scalars(
                     select(AgendaItem)
                     .where(AgendaItem.meeting_id.in_(ids), agenda_item_is_public())
+                    .options(*ITEM_OPTIONS)
                     .order_by(AgendaItem.meeting_id, AgendaItem.order)
                 )
             )
@@ -602,9 +587,8 @@ class Publisher:
                 if f.meeting_id is not None:
                     files_by_meeting[f.meeting_id].append(f)
         out = []
-        for m in meetings:
-            meeting = loaded[m.id]
-            files = files_by_meeting.get(m.id, [])
+        for meeting in meetings:
+            files = files_by_meeting.get(meeting.id, [])
             invitation = self.main_of(files, "invitation")
             minutes = self.main_of(files, "minutes")
             main_ids = {f.id for f in (invitation, minutes) if f is not None}
@@ -639,6 +623,11 @@ class Publisher:
     def consultation(
         self, step: Step, *, visible_meetings: set[int], visible_items: set[int]
     ) -> dict[str, Any]:
+        # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only) shows
+        # neither how far it got nor its outcome: both are the content of the non-public deliberation.
+        private = (step.agenda_item_id is not None and step.agenda_item_id not in visible_items) or (
+            step.meeting_id is not None and step.meeting_id not in visible_meetings
+        )
         return _clean(
             {
                 "id": self.urls.consultation(step.id),
@@ -655,10 +644,10 @@ class Publisher:
                 "organization": [self.urls.organization(step.body_id)],
                 "authoritative": step.authoritative,
                 "role": CONSULTATION_ROLE_LABELS[ConsultationRole(step.role)],
-                VENDOR + "state": step.state,
+                VENDOR + "state": None if private else step.state,
                 VENDOR + "stage": step.stage,
-                VENDOR + "outcome": step.outcome,
-                VENDOR + "outcomeWording": step.outcome_wording,
+                VENDOR + "outcome": None if private else step.outcome,
+                VENDOR + "outcomeWording": None if private else step.outcome_wording,
                 **stamps(step.created_at, step.modified_at),
             }
         )
@@ -679,6 +668,36 @@ class Publisher:
             self.consultation(s, visible_meetings=visible_meetings, visible_items=visible_items)
             for s in steps
         ]
+
+    def decided_in_private(self, paper_ids: Sequence[int]) -> set[int]:
+        """Papers whose deciding step was (or is to be) dealt with on a non-public agenda item or in a
+        meeting of non-public bodies only: their resolution and the decision are not published."""
+        if not paper_ids:
+            return set()
+        rows = self.session.execute(
+            select(Consultation.paper_id, Consultation.agenda_item_id, Consultation.meeting_id).where(
+                Consultation.paper_id.in_(paper_ids),
+                Consultation.authoritative.is_(True),
+                or_(Consultation.agenda_item_id.is_not(None), Consultation.meeting_id.is_not(None)),
+            )
+        ).all()
+        item_ids = [r.agenda_item_id for r in rows if r.agenda_item_id is not None]
+        visible_items = (
+            set(
+                self.session.scalars(
+                    select(AgendaItem.id).where(AgendaItem.id.in_(item_ids), agenda_item_is_public())
+                )
+            )
+            if item_ids
+            else set()
+        )
+        visible_meetings = self.visible_meeting_ids(r.meeting_id for r in rows if r.meeting_id)
+        return {
+            r.paper_id
+            for r in rows
+            if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
+            or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
+        }
 
     def papers(self, papers: Sequence[Paper], *, embed: bool = True) -> list[dict[str, Any]]:
         """Public papers (the caller filtered them) with their Beratungsfolge and documents."""
@@ -705,9 +724,12 @@ class Publisher:
             for f in files:
                 if f.paper_id is not None:
                     files_by_paper[f.paper_id].append(f)
+        private = self.decided_in_private(ids)
         out = []
         for p in papers:
             files = files_by_paper.get(p.id, [])
+            state = PaperState(p.state)
+            hidden = p.id in private
             main = self.main_of(files, "vorlage")
             out.append(
                 _clean(
@@ -723,11 +745,13 @@ class Publisher:
                         "mainFile": serialized[main.id] if main else None,
                         "auxiliaryFile": [serialized[f.id] for f in files if main is None or f.id != main.id],
                         "consultation": steps_by_paper.get(p.id, []) if embed else None,
-                        VENDOR + "state": PAPER_STATE_LABELS[PaperState(p.state)],
+                        VENDOR + "state": None
+                        if hidden and state in DECISION_STATES
+                        else PAPER_STATE_LABELS[state],
                         VENDOR + "fileReference": p.file_reference,
                         VENDOR + "financialImpact": p.financial_impact,
                         VENDOR + "proposedResolution": p.proposed_resolution,
-                        VENDOR + "resolutionText": p.resolution_text,
+                        VENDOR + "resolutionText": None if hidden else p.resolution_text,
                         **stamps(p.created_at, p.modified_at),
                     }
                 )

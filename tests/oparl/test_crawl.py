@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from tests.oparl.conftest import BASE, Published
 from tests.oparl.crawler import Crawl, type_name
 from tests.oparl.schemas import OparlSchemas
 from tests.oparl.world import hidden_paths
+from workflow.models import Consultation
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +88,52 @@ def test_nothing_non_public_appears_anywhere(published: Published, crawl: Crawl)
     assert leaks == []
     assert "vertraulich" not in everything
     assert "Grundstück" not in everything
+
+
+def _all_objects(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        yield value
+        for inner in value.values():
+            yield from _all_objects(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _all_objects(inner)
+
+
+def test_steps_dealt_with_in_private_show_neither_state_nor_outcome_anywhere(
+    published: Published, crawl: Crawl
+) -> None:
+    hidden = hidden_paths(published.db.sessions)
+    with published.db.sessions() as s:
+        steps = {c.id: c for c in s.scalars(select(Consultation))}
+    private = {
+        c.id
+        for c in steps.values()
+        if c.agenda_item_id in hidden["agendaitem"] or c.meeting_id in hidden["meeting"]
+    }
+    decided_in_private = {c.paper_id for c in steps.values() if c.authoritative and c.id in private}
+    seen_steps: set[int] = set()
+    seen_papers: set[int] = set()
+    for text in crawl.texts:
+        for obj in _all_objects(json.loads(text)):
+            if obj.get("deleted") or not isinstance(obj.get("id"), str):
+                continue
+            object_id = int(obj["id"].rsplit("/", 1)[1]) if obj["id"].rsplit("/", 1)[1].isdigit() else 0
+            if type_name(obj) == "Consultation" and object_id in private:
+                seen_steps.add(object_id)
+                leaked = {"gremienlauf:state", "gremienlauf:outcome", "gremienlauf:outcomeWording"} & set(obj)
+                assert not leaked, (obj["id"], leaked)
+            if type_name(obj) == "Paper" and object_id in decided_in_private:
+                seen_papers.add(object_id)
+                assert "gremienlauf:resolutionText" not in obj, obj["id"]
+                assert obj.get("gremienlauf:state") not in {
+                    "beschlossen",
+                    "geändert beschlossen",
+                    "abgelehnt",
+                }
+    # the Magistrat's and Wilhelmshaven's Verwaltungsausschuss' private steps, with results recorded
+    assert any(steps[i].outcome for i in seen_steps)
+    assert seen_papers, "a paper decided in private is published"
 
 
 def test_non_public_objects_answer_404_with_the_error_object(published: Published) -> None:

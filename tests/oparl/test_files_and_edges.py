@@ -104,6 +104,20 @@ def test_non_public_files_cannot_be_read_at_all(published: Published) -> None:
         ("/meeting/1.5", 404),
         ("/gibt-es-nicht", 404),
         ("/file/999999/access", 404),
+        # str.isdigit() is true for these, int() then fails or reads another number: never a 500
+        ("/paper/%C2%B2", 404),  # '²'
+        ("/body/%C2%B2/papers", 404),
+        ("/body/1/papers?limit=%C2%B2", 400),
+        ("/body/1/papers?after=%C2%B2", 400),
+        ("/file/%C2%B2/access", 404),
+        ("/legislativeterm/%C2%B2", 404),
+        ("/paper/%D9%A1", 404),  # Arabic-Indic one
+        ("/body/1/papers?limit=%D9%A1", 400),
+        ("/paper/0004", 404),  # an id must be the canonical one of the URL
+        ("/body/1/papers?limit=010", 400),
+        ("/body/1/papers?after=007", 400),
+        ("/body/1/papers?after=2147483648", 400),
+        ("/paper/2147483648", 404),
     ],
 )
 def test_bad_input_gets_the_error_object_with_a_proper_status(
@@ -116,6 +130,23 @@ def test_bad_input_gets_the_error_object_with_a_proper_status(
     assert isinstance(body["message"], str)
     assert body["message"]
     assert answer.headers["access-control-allow-origin"] == "*"
+
+
+def test_the_calendars_last_moment_as_modified_until_means_no_limit(published: Published) -> None:
+    whole = published.client.get(f"{BASE}/body/1/papers").json()["data"]
+    answer = published.client.get(f"{BASE}/body/1/papers?modified_until=9999-12-31T23:59:59.999999%2B00:00")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"] == whole
+    assert "modified_until=9999-12-31T23%3A59%3A58%2B00%3A00" in answer.json()["links"]["self"]
+
+
+def test_only_addresses_below_oparl_v1_are_oparl_addresses(published: Published) -> None:
+    for method in ("GET", "POST"):
+        beside = published.client.request(method, BASE + "foo")
+        assert beside.status_code in (404, 405)
+        assert beside.json().get("type") != "https://schema.oparl.org/1.1/Error", method
+    assert "access-control-allow-origin" not in published.client.get(BASE + "foo").headers
+    assert published.client.get(BASE + "/system").headers["access-control-allow-origin"] == "*"
 
 
 def test_head_answers_like_get_without_a_body(published: Published) -> None:

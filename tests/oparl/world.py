@@ -100,6 +100,7 @@ def _town_of(session: Session, paper_id: int | None, meeting_id: int | None, ite
 class World:
     sessions: sessionmaker[Session]
     public_paper: int = 0
+    private_decision: int = 0
     secret_paper: int = 0
     depublished_paper: int = 0
     meeting: int = 0
@@ -124,13 +125,20 @@ def build_world(sessions: sessionmaker[Session]) -> World:
         committees=["sjs"], public=False, subject="Grundstücksankauf Flur 7 (vertraulich)", when=when
     )
     later = sc.submitted_paper(committees=["sjs"], subject="Versehentlich veröffentlichte Vorlage", when=when)
+    # A public paper the Magistrat decides itself (in private): its decision is not published.
+    private_decision = sc.submitted_paper(
+        decided_by="magistrat", subject="Beschaffung eines Dienstfahrzeugs", when=when
+    )
     # In Hessen the Magistrat deliberates first (in private).
     magistrat = sc.new_meeting("magistrat", "2014-01-20 09:00")
     magistrat_items = [sc.schedule(p.id, "magistrat", magistrat.id).id for p in (public, secret, later)]
+    decided_item = sc.schedule(private_decision.id, "magistrat", magistrat.id).id
     sc.invite(magistrat.id)
     sc.attend(magistrat.id)
     for item_id in magistrat_items:
         sc.record(item_id, Outcome.recommended, VoteInput(12, 0, 0))
+    sc.record(decided_item, Outcome.adopted, VoteInput(12, 0, 0))
+    world.private_decision = private_decision.id
     meeting = sc.new_meeting("sjs", "2014-02-10 17:00")
     world.public_item = sc.schedule(public.id, "sjs", meeting.id).id
     world.secret_item = sc.schedule(secret.id, "sjs", meeting.id).id
