@@ -5,8 +5,7 @@ Revises: 0007
 Create Date: 2026-11-22 06:00:00
 
 The column is filled for existing rows in batches, so the documents' contents are never all in memory at
-once. ``down_revision`` is "0005": when merged after other branches' 0006/0007
-the integrator re-chains it.
+once.
 """
 
 from __future__ import annotations
