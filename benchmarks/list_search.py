@@ -668,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
         "--app",
         default="api.main:app",
         help="the ASGI app to measure (default api.main:app, the app as shipped; "
-        "benchmarks.whatif_list_app:app has the suggested fixes)",
+        "another app to compare)",
     )
     parser.add_argument("--explain", type=Path, help="write EXPLAIN ANALYZE of every scenario to this file")
     parser.add_argument(

@@ -218,7 +218,7 @@ def test_the_migration_fills_in_the_sha512_of_files_stored_before_it(db: Databas
         db.sessions, kind="vorlage", name="Alt", paper_id=paper.id, now=berlin("2014-01-11 09:00")
     )
     db.engine.dispose()
-    downgrade(db.url, "0005")
+    downgrade(db.url, "0007")  # the revision before the sha512 column
     with db.engine.connect() as conn:
         assert "sha512" not in {c["name"] for c in sa_inspect(conn).get_columns("stored_file")}
     db.engine.dispose()

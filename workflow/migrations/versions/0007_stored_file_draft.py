@@ -19,8 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("stored_file", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("draft", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN on both: SQLite's batch mode would copy the table, and dropping the old copy fails
+    # once a PDF refers to its DOCX master within the table.
+    op.add_column("stored_file", sa.Column("draft", sa.Boolean(), server_default=sa.false(), nullable=False))
     # Renderings made before this column: a draft's Vorlage (and its PDF) is named "… (Entwurf <id>)", as a
     # draft has no Drucksachen-Nr. yet.
     op.execute(
@@ -29,5 +30,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("stored_file", schema=None) as batch_op:
-        batch_op.drop_column("draft")
+    # Native on both (SQLite >= 3.35): a batch copy of the table fails on SQLite once a PDF refers to its
+    # DOCX master within the table.
+    op.drop_column("stored_file", "draft")
