@@ -667,8 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--app",
         default="api.main:app",
-        help="the ASGI app to measure (default api.main:app, the app as shipped; "
-        "another app to compare)",
+        help="the ASGI app to measure (default api.main:app, the app as shipped; another app to compare)",
     )
     parser.add_argument("--explain", type=Path, help="write EXPLAIN ANALYZE of every scenario to this file")
     parser.add_argument(
