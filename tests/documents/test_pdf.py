@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tests.conftest import IN_CI
 from tests.documents.conftest import NOW, Wetzlar
+from tests.fake_soffice import fake_soffice
 from workers.documents import (
     DocumentKind,
     UncommittedMasterError,
@@ -148,42 +149,6 @@ def test_two_workers_convert_at_once_each_with_its_own_profile(wetzlar: Wetzlar,
         thread.join(timeout=180)
     assert sorted(pdfs) == [1, 2]
     assert all(pdf.startswith(b"%PDF-") for pdf in pdfs.values())
-
-
-FAKE_SOFFICE = """#!/bin/sh
-# A stand-in for soffice: records each start, then writes "%PDF-fake " + the DOCX for every .docx argument
-# into --outdir, except for a document containing BROKEN (LibreOffice skips what it cannot read, exit 0).
-echo "$#" >> "{log}"
-outdir=""
-prev=""
-for arg in "$@"; do
-  if [ "$prev" = "--outdir" ]; then outdir="$arg"; fi
-  prev="$arg"
-done
-for arg in "$@"; do
-  case "$arg" in
-    *.docx)
-      if ! grep -q BROKEN "$arg"; then
-        name=$(basename "$arg" .docx)
-        {{ printf '%%PDF-fake '; cat "$arg"; }} > "$outdir/$name.pdf"
-      fi;;
-  esac
-done
-"""
-
-
-def fake_soffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Put the recording stand-in first on PATH; returns its log (one line per LibreOffice start)."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    log = tmp_path / "soffice.log"
-    log.touch()
-    script = bin_dir / "soffice"
-    script.write_text(FAKE_SOFFICE.format(log=log))
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    assert soffice_path() == str(script)
-    return log
 
 
 def _three_masters(wetzlar: Wetzlar, prefix: str) -> list[int]:
