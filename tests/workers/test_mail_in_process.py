@@ -410,3 +410,56 @@ def test_a_small_pdf_batch_takes_the_events_own_documents_first(
         pdfs = set(s.scalars(select(StoredFile.output_key).where(StoredFile.master_file_id.is_not(None))))
     wanted = {f"{output_key(k, i, last_id)}:pdf" for k, i in documents_for_event(event_type, last_payload)}
     assert pdfs == wanted
+
+
+def test_a_pdf_task_whose_document_another_worker_has_claimed_waits_for_it_and_converts_nothing_itself(
+    db: Database, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from tests.fake_soffice import fake_soffice
+    from workers.document_jobs import claim_pdf_batch, output_key
+    from workers.documents import documents_for_event, generate_pdfs
+    from workers.jobs import JOBS
+    from workflow.models import StoredFile
+
+    if db.kind != "postgresql":
+        pytest.skip("row locks: SQLite has one writer at a time")
+    log = fake_soffice(tmp_path, monkeypatch)
+    _invited_committee(db)
+    ctx = make_context(
+        db, worker_settings(smtp.port, pdf_enabled=True, pdf_profile_root=str(tmp_path / "lo"))
+    )
+    events = _pdf_events(db)
+    for outbox_id, payload in events:
+        JOBS["documents"](ctx, outbox_id, payload)
+    last_id, last_payload = events[-1]
+    with db.session() as s:
+        event_type = s.get_one(OutboxMessage, last_id).event_type
+        keys = [output_key(k, i, last_id) for k, i in documents_for_event(event_type, last_payload)]
+        own = list(s.scalars(select(StoredFile.id).where(StoredFile.output_key.in_(keys))))
+    errors: list[BaseException] = []
+
+    def second_worker() -> None:
+        try:
+            JOBS["pdfs"](ctx, last_id, last_payload)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    with db.session() as first:  # the first worker's batch holds the event's documents
+        batch = claim_pdf_batch(first, own=own, limit=20)
+        assert set(own) <= {m.id for m in batch}
+        waiting = threading.Thread(target=second_worker)
+        waiting.start()
+        waiting.join(timeout=1.5)
+        assert waiting.is_alive()  # blocked on the claimed rows, not converting
+        generate_pdfs(first, masters=batch, now=berlin("2013-10-01 12:00"), profile_dir=tmp_path / "lo1")
+        first.commit()
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    assert errors == []
+    assert len(log.read_text().splitlines()) == 1  # only the first worker started LibreOffice
+    with db.session() as s:
+        pdfs = s.scalars(select(StoredFile.master_file_id).where(StoredFile.master_file_id.in_(own))).all()
+    assert len(pdfs) == len(own)
+    assert set(pdfs) == set(own)
