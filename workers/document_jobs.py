@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from workers import jobs
@@ -101,7 +101,7 @@ def pdfs(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
         raise failed[0]
 
 
-def pending_pdf_masters() -> Any:
+def pending_pdf_masters() -> Select[StoredFile]:
     """DOCX masters without a PDF whose version is the newest of their document.
 
     LibreOffice takes a while per document: a version that was superseded before its PDF was made keeps
@@ -115,9 +115,19 @@ def pending_pdf_masters() -> Any:
         ~exists().where(pdf.master_file_id == StoredFile.id),
         ~exists().where(
             newer.kind == StoredFile.kind,
-            newer.paper_id.is_not_distinct_from(StoredFile.paper_id),
-            newer.meeting_id.is_not_distinct_from(StoredFile.meeting_id),
-            newer.agenda_item_id.is_not_distinct_from(StoredFile.agenda_item_id),
+            # The same document is the same kind of the same subject, as generate_document numbers
+            # versions (plain equalities, so PostgreSQL can use the subject columns' indexes).
+            or_(
+                and_(StoredFile.kind == DocumentKind.VORLAGE.value, newer.paper_id == StoredFile.paper_id),
+                and_(
+                    StoredFile.kind.in_([DocumentKind.INVITATION.value, DocumentKind.MINUTES.value]),
+                    newer.meeting_id == StoredFile.meeting_id,
+                ),
+                and_(
+                    StoredFile.kind == DocumentKind.RESOLUTION_EXTRACT.value,
+                    newer.agenda_item_id == StoredFile.agenda_item_id,
+                ),
+            ),
             newer.master_file_id.is_(None),
             newer.version > StoredFile.version,
         ),
