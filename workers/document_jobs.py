@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from workers import jobs
-from workers.documents import DocumentKind, documents_for_event, generate_document, generate_pdf
+from workers.documents import (
+    DocumentKind,
+    PdfConversionError,
+    documents_for_event,
+    generate_document,
+    generate_pdfs,
+)
 from workers.jobs import Context
 from workers.mail import Attachment
 from workflow.db import transaction
@@ -60,11 +66,17 @@ def profile_dir(ctx: Context) -> Path:
 
 @jobs.job("pdfs")
 def pdfs(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
-    """The PDF of each of the event's documents, with this worker process's own LibreOffice profile.
+    """The PDF of each of the event's documents, with this worker process's own LibreOffice profile —
+    converted in one LibreOffice call together with other pending documents (``pdf_batch_size``).
 
     A separate task, so the Word documents are there without waiting for LibreOffice; it renders the DOCX
-    itself if the documents task has not yet (same key, so the same row)."""
+    itself if the documents task has not yet (same key, so the same row), and commits it before converting.
+    LibreOffice's start-up takes seconds, a document a fraction of one: so each task also takes masters of
+    other events still without a PDF (their own tasks then find the PDF made and have nothing to do).
+    Raises when one of the event's own documents gave no PDF (the task is retried); another event's
+    failure is left to that event's task."""
     profile = ctx.profile_dir or profile_dir(ctx)
+    own: list[int] = []
     for kind, subject_id in documents_for_event(_event_type(ctx, outbox_id), payload):
         with transaction(ctx.sessions) as session:
             master = generate_document(
@@ -74,36 +86,81 @@ def pdfs(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
                 output_key=output_key(kind, subject_id, outbox_id),
                 now=ctx.clock(),
             )
-        with transaction(ctx.sessions) as session:
-            current = session.get_one(StoredFile, master.id)
-            if _superseded(session, current):
-                continue  # a newer version of this document exists already; its own job makes its PDF
-            generate_pdf(session, master=current, now=ctx.clock(), profile_dir=profile)
+            own.append(master.id)
+    if not own:
+        return
+    with transaction(ctx.sessions) as session:
+        batch = claim_pdf_batch(session, own=own, limit=ctx.settings.pdf_batch_size)
+        results = generate_pdfs(session, masters=batch, now=ctx.clock(), profile_dir=profile)
+        failed = [
+            error
+            for master, error in zip(batch, results or (), strict=False)
+            if master.id in own and isinstance(error, PdfConversionError)
+        ]
+    if failed:
+        raise failed[0]
 
 
-def _superseded(session: Session, master: StoredFile) -> bool:
-    """Whether a newer version of the same document (kind and subject) is stored already.
+def pending_pdf_masters() -> Select[StoredFile]:
+    """DOCX masters without a PDF whose version is the newest of their document.
 
-    LibreOffice takes seconds per document: a version that was superseded before its PDF was made keeps
+    LibreOffice takes a while per document: a version that was superseded before its PDF was made keeps
     only its DOCX (the minutes, re-rendered after every result of a meeting, would otherwise be converted
     once per result)."""
-
-    def same(column: Any, value: int | None) -> Any:
-        return column.is_(None) if value is None else column == value
-
-    newer = session.scalar(
-        select(StoredFile.id)
-        .where(
-            StoredFile.kind == master.kind,
-            same(StoredFile.paper_id, master.paper_id),
-            same(StoredFile.meeting_id, master.meeting_id),
-            same(StoredFile.agenda_item_id, master.agenda_item_id),
-            StoredFile.master_file_id.is_(None),
-            StoredFile.version > master.version,
-        )
-        .limit(1)
+    pdf = aliased(StoredFile)
+    newer = aliased(StoredFile)
+    return select(StoredFile).where(
+        StoredFile.master_file_id.is_(None),
+        StoredFile.kind.in_([kind.value for kind in DocumentKind]),
+        ~exists().where(pdf.master_file_id == StoredFile.id),
+        ~exists().where(
+            newer.kind == StoredFile.kind,
+            # The same document is the same kind of the same subject, as generate_document numbers
+            # versions (plain equalities, so PostgreSQL can use the subject columns' indexes).
+            or_(
+                and_(StoredFile.kind == DocumentKind.VORLAGE.value, newer.paper_id == StoredFile.paper_id),
+                and_(
+                    StoredFile.kind.in_([DocumentKind.INVITATION.value, DocumentKind.MINUTES.value]),
+                    newer.meeting_id == StoredFile.meeting_id,
+                ),
+                and_(
+                    StoredFile.kind == DocumentKind.RESOLUTION_EXTRACT.value,
+                    newer.agenda_item_id == StoredFile.agenda_item_id,
+                ),
+            ),
+            newer.master_file_id.is_(None),
+            newer.version > StoredFile.version,
+        ),
     )
-    return newer is not None
+
+
+def claim_pdf_batch(session: Session, *, own: Sequence[int], limit: int) -> list[StoredFile]:
+    """Claim the masters to convert in one LibreOffice call, until the caller's transaction ends: the given
+    ones (waiting for a worker that has claimed one of them; in id order, so two never wait for each
+    other), then up to ``limit`` in all of the oldest other pending ones that no other worker has claimed
+    (``FOR NO KEY UPDATE SKIP LOCKED`` on PostgreSQL: it still lets PDF rows referring to them be inserted;
+    SQLite has one writer at a time and the unique output_key keeps a PDF once).
+
+    Superseded versions and masters that have their PDF already are not returned."""
+    mine = list(
+        session.scalars(
+            pending_pdf_masters()
+            .where(StoredFile.id.in_(own))
+            .order_by(StoredFile.id)
+            .with_for_update(key_share=True)
+        )
+    )
+    room = limit - len(mine)
+    if room <= 0:
+        return mine
+    others = session.scalars(
+        pending_pdf_masters()
+        .where(StoredFile.id.not_in(own))
+        .order_by(StoredFile.id)
+        .limit(room)
+        .with_for_update(key_share=True, skip_locked=True)
+    )
+    return [*mine, *others]
 
 
 def resolution_extract(ctx: Context, outbox_id: int, item_id: int) -> list[Attachment]:

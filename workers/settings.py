@@ -54,5 +54,6 @@ class WorkerSettings(BaseSettings):
     # worker process.
     pdf_enabled: bool = True
     pdf_profile_root: str = "var/libreoffice"
+    pdf_batch_size: int = 20  # documents per LibreOffice call (its start-up dominates)
     # Public address of the API, used for links in mails and feed URLs.
     public_url: str = "http://localhost:8000"

@@ -13,7 +13,14 @@ from sqlalchemy import select
 
 from tests.conftest import IN_CI
 from tests.documents.conftest import NOW, Wetzlar
-from workers.documents import DocumentKind, UncommittedMasterError, generate_document, generate_pdf
+from tests.fake_soffice import fake_soffice
+from workers.documents import (
+    DocumentKind,
+    UncommittedMasterError,
+    generate_document,
+    generate_pdf,
+    generate_pdfs,
+)
 from workers.documents.generate import PdfConversionError, docx_to_pdf, soffice_path
 from workflow.models import StoredFile
 from workflow.vocabulary import PDF_MEDIA_TYPE
@@ -142,3 +149,104 @@ def test_two_workers_convert_at_once_each_with_its_own_profile(wetzlar: Wetzlar,
         thread.join(timeout=180)
     assert sorted(pdfs) == [1, 2]
     assert all(pdf.startswith(b"%PDF-") for pdf in pdfs.values())
+
+
+def _three_masters(wetzlar: Wetzlar, prefix: str) -> list[int]:
+    with wetzlar.db.session() as s:
+        ids = [
+            generate_document(s, kind=kind, subject_id=subject, output_key=f"{prefix}:{kind}", now=NOW).id
+            for kind, subject in (
+                (DocumentKind.VORLAGE, wetzlar.paper_id),
+                (DocumentKind.INVITATION, wetzlar.meetings["stvv"]),
+                (DocumentKind.MINUTES, wetzlar.meetings["stvv"]),
+            )
+        ]
+        s.commit()
+    return ids
+
+
+def test_a_batch_of_masters_is_converted_with_one_libreoffice_start_and_a_second_run_converts_nothing(
+    wetzlar: Wetzlar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = fake_soffice(tmp_path, monkeypatch)
+    ids = _three_masters(wetzlar, "batch")
+    with wetzlar.db.session() as s:
+        masters = [s.get_one(StoredFile, i) for i in ids]
+        pdfs = generate_pdfs(s, masters=masters, now=NOW, profile_dir=tmp_path / "profile")
+        s.commit()
+        assert pdfs is not None
+        assert len(log.read_text().splitlines()) == 1  # one LibreOffice start for three documents
+        for master, pdf in zip(masters, pdfs, strict=True):
+            assert isinstance(pdf, StoredFile)
+            assert pdf.content == b"%PDF-fake " + master.content  # each master's own PDF
+            assert (pdf.output_key, pdf.master_file_id) == (f"{master.output_key}:pdf", master.id)
+            assert pdf.file_name == master.file_name.removesuffix(".docx") + ".pdf"
+        again = generate_pdfs(s, masters=masters, now=NOW, profile_dir=tmp_path / "profile")
+        assert again is not None
+        assert [p.id for p in again if isinstance(p, StoredFile)] == [
+            p.id for p in pdfs if isinstance(p, StoredFile)
+        ]
+    assert len(log.read_text().splitlines()) == 1  # the second run found every PDF
+
+
+def test_a_document_that_fails_in_a_batch_is_tried_alone_and_does_not_sink_the_others(
+    wetzlar: Wetzlar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = fake_soffice(tmp_path, monkeypatch)
+    good_first, _, good_last = _three_masters(wetzlar, "sink")
+    with wetzlar.db.session() as s:
+        model = s.get_one(StoredFile, good_first)
+        broken = StoredFile(
+            **{
+                column: getattr(model, column)
+                for column in (
+                    "municipality_id",
+                    "kind",
+                    "paper_id",
+                    "meeting_id",
+                    "agenda_item_id",
+                    "name",
+                    "file_name",
+                    "media_type",
+                    "public",
+                    "draft",
+                    "created_at",
+                    "modified_at",
+                )
+            },
+            version=model.version + 100,
+            output_key="sink:broken",
+            content=b"BROKEN",
+            size_bytes=6,
+            sha256="0" * 64,
+        )
+        s.add(broken)
+        s.commit()
+        masters = [s.get_one(StoredFile, i) for i in (good_first, broken.id, good_last)]
+        results = generate_pdfs(s, masters=masters, now=NOW, profile_dir=tmp_path / "profile")
+        s.commit()
+    assert results is not None
+    assert [type(r) for r in results] == [StoredFile, PdfConversionError, StoredFile]
+    assert "LibreOffice gave no PDF" in str(results[1])
+    # The batch, then the broken document alone.
+    assert [int(line) for line in log.read_text().splitlines()] == [7 + 3, 7 + 1]
+    with wetzlar.db.session() as s:
+        stored = set(s.scalars(select(StoredFile.output_key).where(StoredFile.output_key.like("sink:%:pdf"))))
+    assert stored == {"sink:vorlage:pdf", "sink:minutes:pdf"}
+
+
+def test_a_batch_with_one_master_not_yet_committed_converts_nothing(
+    wetzlar: Wetzlar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = fake_soffice(tmp_path, monkeypatch)
+    [committed, *_] = _three_masters(wetzlar, "partly")
+    with wetzlar.db.session() as s:
+        fresh = generate_document(
+            s, kind=DocumentKind.VORLAGE, subject_id=wetzlar.paper_id, output_key="partly:fresh", now=NOW
+        )
+        with pytest.raises(UncommittedMasterError):
+            generate_pdfs(
+                s, masters=[s.get_one(StoredFile, committed), fresh], now=NOW, profile_dir=tmp_path / "p"
+            )
+        s.rollback()
+    assert log.read_text() == ""

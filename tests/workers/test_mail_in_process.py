@@ -4,7 +4,9 @@ embedded in-process worker: the same jobs the Celery worker runs, on SQLite and 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
@@ -311,7 +313,7 @@ def test_mail_goes_through_an_smtp_server_that_requires_a_login(db: Database) ->
 
 
 def test_only_the_newest_version_of_a_document_waits_for_its_pdf(db: Database, smtp: SmtpSink) -> None:
-    from workers.document_jobs import _superseded
+    from workers.document_jobs import pending_pdf_masters
     from workflow.models import StoredFile
 
     sc, meeting_id, item_id = _invited_committee(db)
@@ -329,4 +331,135 @@ def test_only_the_newest_version_of_a_document_waits_for_its_pdf(db: Database, s
             .order_by(StoredFile.version)
         ).all()
         assert len(minutes) >= 2  # after the attendance and after the result
-        assert [_superseded(s, m) for m in minutes] == [True] * (len(minutes) - 1) + [False]
+        pending = set(s.scalars(pending_pdf_masters()))
+        assert [m in pending for m in minutes] == [False] * (len(minutes) - 1) + [True]
+
+
+def _pdf_events(db: Database) -> list[tuple[int, dict[str, object]]]:
+    from workers.jobs import jobs_for
+
+    with db.session() as s:
+        rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        return [(r.id, dict(r.payload)) for r in rows if "pdfs" in jobs_for(r.event_type, r.payload)]
+
+
+def test_one_pdf_task_converts_the_pending_documents_of_other_events_with_the_same_libreoffice_start(
+    db: Database, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fake_soffice import fake_soffice
+    from workers.document_jobs import pending_pdf_masters
+    from workers.jobs import JOBS
+    from workflow.models import StoredFile
+
+    log = fake_soffice(tmp_path, monkeypatch)
+    sc, meeting_id, item_id = _invited_committee(db)
+    sc.attend(meeting_id)
+    sc.record(item_id, Outcome.recommended, VoteInput(9, 2, 2))
+    ctx = make_context(
+        db, worker_settings(smtp.port, pdf_enabled=True, pdf_profile_root=str(tmp_path / "lo"))
+    )
+    events = _pdf_events(db)
+    assert len(events) >= 3
+    for outbox_id, payload in events:  # the Word documents of every event are there
+        JOBS["documents"](ctx, outbox_id, payload)
+    with db.session() as s:
+        waiting = len(s.scalars(pending_pdf_masters()).all())
+    assert waiting >= 3
+    last_id, last_payload = events[-1]
+    JOBS["pdfs"](ctx, last_id, last_payload)
+    assert log.read_text().splitlines() == [str(7 + waiting)]  # one start for every pending document
+    for outbox_id, payload in events:  # the other events' tasks (and a redelivered one) find their PDFs
+        JOBS["pdfs"](ctx, outbox_id, payload)
+    assert len(log.read_text().splitlines()) == 1
+    with db.session() as s:
+        assert s.scalars(pending_pdf_masters()).all() == []
+        masters = s.scalars(select(StoredFile).where(StoredFile.master_file_id.is_(None))).all()
+        with_pdf = set(
+            s.scalars(select(StoredFile.master_file_id).where(StoredFile.master_file_id.is_not(None)))
+        )
+        newest = {
+            (m.kind, m.paper_id, m.meeting_id, m.agenda_item_id): m.id
+            for m in sorted(masters, key=lambda m: m.version)
+        }
+    assert with_pdf == set(newest.values())  # superseded versions keep only their DOCX
+    assert len(with_pdf) == waiting
+
+
+def test_a_small_pdf_batch_takes_the_events_own_documents_first(
+    db: Database, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fake_soffice import fake_soffice
+    from workers.document_jobs import output_key
+    from workers.documents import documents_for_event
+    from workers.jobs import JOBS
+    from workflow.models import StoredFile
+
+    fake_soffice(tmp_path, monkeypatch)
+    _invited_committee(db)
+    ctx = make_context(
+        db,
+        worker_settings(smtp.port, pdf_enabled=True, pdf_profile_root=str(tmp_path / "lo"), pdf_batch_size=1),
+    )
+    events = _pdf_events(db)
+    for outbox_id, payload in events:
+        JOBS["documents"](ctx, outbox_id, payload)
+    last_id, last_payload = events[-1]
+    JOBS["pdfs"](ctx, last_id, last_payload)
+    with db.session() as s:
+        event_type = s.get_one(OutboxMessage, last_id).event_type
+        pdfs = set(s.scalars(select(StoredFile.output_key).where(StoredFile.master_file_id.is_not(None))))
+    wanted = {f"{output_key(k, i, last_id)}:pdf" for k, i in documents_for_event(event_type, last_payload)}
+    assert pdfs == wanted
+
+
+def test_a_pdf_task_whose_document_another_worker_has_claimed_waits_for_it_and_converts_nothing_itself(
+    db: Database, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from tests.fake_soffice import fake_soffice
+    from workers.document_jobs import claim_pdf_batch, output_key
+    from workers.documents import documents_for_event, generate_pdfs
+    from workers.jobs import JOBS
+    from workflow.models import StoredFile
+
+    if db.kind != "postgresql":
+        pytest.skip("row locks: SQLite has one writer at a time")
+    log = fake_soffice(tmp_path, monkeypatch)
+    _invited_committee(db)
+    ctx = make_context(
+        db, worker_settings(smtp.port, pdf_enabled=True, pdf_profile_root=str(tmp_path / "lo"))
+    )
+    events = _pdf_events(db)
+    for outbox_id, payload in events:
+        JOBS["documents"](ctx, outbox_id, payload)
+    last_id, last_payload = events[-1]
+    with db.session() as s:
+        event_type = s.get_one(OutboxMessage, last_id).event_type
+        keys = [output_key(k, i, last_id) for k, i in documents_for_event(event_type, last_payload)]
+        own = list(s.scalars(select(StoredFile.id).where(StoredFile.output_key.in_(keys))))
+    errors: list[BaseException] = []
+
+    def second_worker() -> None:
+        try:
+            JOBS["pdfs"](ctx, last_id, last_payload)
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    with db.session() as first:  # the first worker's batch holds the event's documents
+        batch = claim_pdf_batch(first, own=own, limit=20)
+        assert set(own) <= {m.id for m in batch}
+        waiting = threading.Thread(target=second_worker)
+        waiting.start()
+        waiting.join(timeout=1.5)
+        assert waiting.is_alive()  # blocked on the claimed rows, not converting
+        generate_pdfs(first, masters=batch, now=berlin("2013-10-01 12:00"), profile_dir=tmp_path / "lo1")
+        first.commit()
+    waiting.join(timeout=30)
+    assert not waiting.is_alive()
+    assert errors == []
+    assert len(log.read_text().splitlines()) == 1  # only the first worker started LibreOffice
+    with db.session() as s:
+        pdfs = s.scalars(select(StoredFile.master_file_id).where(StoredFile.master_file_id.in_(own))).all()
+    assert len(pdfs) == len(own)
+    assert set(pdfs) == set(own)

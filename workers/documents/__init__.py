@@ -1,7 +1,7 @@
 """Word documents from the templates in templates_docx/: the Beschlussvorlage, the invitation, the minutes
 and the resolution extract, stored as StoredFile rows with their PDF derivatives (issue 5).
 
-The Celery tasks call these three functions; everything else here is pure rendering and reading.
+The Celery tasks call these functions; everything else here is pure rendering and reading.
 """
 
 from workers.documents.events import documents_for_event
@@ -11,6 +11,7 @@ from workers.documents.generate import (
     UncommittedMasterError,
     generate_document,
     generate_pdf,
+    generate_pdfs,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "documents_for_event",
     "generate_document",
     "generate_pdf",
+    "generate_pdfs",
 ]

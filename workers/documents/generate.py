@@ -16,7 +16,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -317,6 +317,49 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     process.communicate()
 
 
+def _convert(
+    contents: Sequence[bytes], *, profile_dir: Path, soffice: str, timeout: float
+) -> tuple[list[bytes | None], int | None, str]:
+    """One soffice call for all contents: each one's PDF, or None where LibreOffice wrote none; the exit
+    code and the start of stderr. Raises PdfConversionError on a timeout (after killing the process
+    group)."""
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gremienlauf-pdf-") as work:
+        sources = [Path(work) / f"dokument-{n}.docx" for n in range(len(contents))]
+        for source, content in zip(sources, contents, strict=True):
+            source.write_bytes(content)
+        command = [
+            soffice,
+            f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            work,
+            *(str(source) for source in sources),
+        ]
+        # Its own session and process group: the soffice wrapper starts soffice.bin as a child, and on a
+        # timeout the whole group must go, not only the wrapper.
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            _kill_group(process)
+            raise PdfConversionError(f"LibreOffice took longer than {timeout} s") from exc
+        except BaseException:
+            _kill_group(process)
+            raise
+        results: list[bytes | None] = []
+        for source in sources:
+            target = source.with_suffix(".pdf")
+            exists = target.exists() and target.stat().st_size > 0
+            results.append(target.read_bytes() if exists else None)
+        return results, process.returncode, stderr.decode(errors="replace").strip()[:500]
+
+
 def docx_to_pdf(
     content: bytes,
     *,
@@ -332,41 +375,49 @@ def docx_to_pdf(
     soffice = soffice or soffice_path()
     if soffice is None:
         raise PdfConversionError("LibreOffice (soffice) is not installed")
-    profile_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="gremienlauf-pdf-") as work:
-        source = Path(work) / "dokument.docx"
-        source.write_bytes(content)
-        command = [
-            soffice,
-            f"-env:UserInstallation={profile_dir.resolve().as_uri()}",
-            "--headless",
-            "--norestore",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            work,
-            str(source),
-        ]
-        # Its own session and process group: the soffice wrapper starts soffice.bin as a child, and on a
-        # timeout the whole group must go, not only the wrapper.
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
+    [result], code, stderr = _convert([content], profile_dir=profile_dir, soffice=soffice, timeout=timeout)
+    if code != 0 or result is None:
+        raise PdfConversionError(f"LibreOffice gave no PDF (exit code {code}): {stderr}")
+    return result
+
+
+def docx_to_pdfs(
+    contents: Sequence[bytes],
+    *,
+    profile_dir: Path,
+    soffice: str | None = None,
+    timeout: float = PDF_TIMEOUT_SECONDS,
+) -> list[bytes | PdfConversionError]:
+    """Convert several DOCX documents with ONE LibreOffice start (its start-up takes seconds, a document
+    a fraction of one), with the profile in ``profile_dir``.
+
+    Each document's PDF, or the error for it: a document that gave no PDF in the batch (or a batch that
+    failed as a whole, e.g. by its timeout) is converted again alone, so one bad document never sinks the
+    others.
+    """
+    soffice = soffice or soffice_path()
+    if soffice is None:
+        raise PdfConversionError("LibreOffice (soffice) is not installed")
+    if not contents:
+        return []
+    batch: list[bytes | None]
+    if len(contents) == 1:
+        batch = [None]
+    else:
         try:
-            _, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            _kill_group(process)
-            raise PdfConversionError(f"LibreOffice took longer than {timeout} s") from exc
-        except BaseException:
-            _kill_group(process)
-            raise
-        target = Path(work) / "dokument.pdf"
-        if process.returncode != 0 or not target.exists() or target.stat().st_size == 0:
-            raise PdfConversionError(
-                f"LibreOffice gave no PDF (exit code {process.returncode}): "
-                f"{stderr.decode(errors='replace').strip()[:500]}"
-            )
-        return target.read_bytes()
+            batch, _, _ = _convert(contents, profile_dir=profile_dir, soffice=soffice, timeout=timeout)
+        except PdfConversionError:
+            batch = [None] * len(contents)
+    results: list[bytes | PdfConversionError] = []
+    for content, converted in zip(contents, batch, strict=True):
+        if converted is not None:
+            results.append(converted)
+            continue
+        try:
+            results.append(docx_to_pdf(content, profile_dir=profile_dir, soffice=soffice, timeout=timeout))
+        except PdfConversionError as error:
+            results.append(error)
+    return results
 
 
 def generate_pdf(
@@ -374,26 +425,57 @@ def generate_pdf(
 ) -> StoredFile | None:
     """The PDF derivative of a DOCX master via LibreOffice headless; output_key = master's + ":pdf".
 
-    Idempotent; None when soffice is not installed. Never commits.
+    Idempotent; None when soffice is not installed. Never commits. Raises PdfConversionError when
+    LibreOffice gives no PDF.
 
     The master must be committed: ``generate_document`` keeps the subject's row locked until its transaction
     ends, and a conversion inside that transaction would hold the lock (and every worker and user waiting
     for the paper) for as long as LibreOffice takes. A master still pending or stored in this session's open
     transaction raises ``UncommittedMasterError``; commit, then call this in a new transaction.
     """
-    if master in session.new or master.id in session.info.get(_UNCOMMITTED, ()):
-        raise UncommittedMasterError(
-            f"the DOCX master {master.output_key!r} is not committed yet: commit the transaction that "
-            "generated it (it locks the subject) before converting it to PDF"
-        )
-    output_key = f"{master.output_key}{PDF_KEY_SUFFIX}"
-    existing = _by_key(session, output_key)
-    if existing is not None:
-        return existing
+    results = generate_pdfs(session, masters=[master], now=now, profile_dir=profile_dir)
+    if results is None:
+        return None
+    [result] = results
+    if isinstance(result, PdfConversionError):
+        raise result
+    return result
+
+
+def generate_pdfs(
+    session: Session, *, masters: Sequence[StoredFile], now: dt.datetime, profile_dir: Path
+) -> list[StoredFile | PdfConversionError] | None:
+    """The PDF derivatives of several committed DOCX masters, converted with one LibreOffice start.
+
+    Per master (in the given order) its PDF row (output_key = master's + ":pdf"; an existing one is
+    reused, so a batch run again converts nothing) or the PdfConversionError of a document that gave no
+    PDF even alone — the others are stored regardless. None when soffice is not installed. Never commits.
+    Every master must be committed (``UncommittedMasterError`` otherwise, before anything is converted).
+    """
+    for master in masters:
+        if master in session.new or master.id in session.info.get(_UNCOMMITTED, ()):
+            raise UncommittedMasterError(
+                f"the DOCX master {master.output_key!r} is not committed yet: commit the transaction that "
+                "generated it (it locks the subject) before converting it to PDF"
+            )
+    results: list[StoredFile | PdfConversionError | None] = [
+        _by_key(session, f"{master.output_key}{PDF_KEY_SUFFIX}") for master in masters
+    ]
     soffice = soffice_path()
     if soffice is None:
         return None
-    content = docx_to_pdf(master.content, profile_dir=profile_dir, soffice=soffice)
+    todo = [n for n, result in enumerate(results) if result is None]
+    converted = docx_to_pdfs([masters[n].content for n in todo], profile_dir=profile_dir, soffice=soffice)
+    for n, content in zip(todo, converted, strict=True):
+        results[n] = (
+            content
+            if isinstance(content, PdfConversionError)
+            else _store_pdf(session, masters[n], content, now)
+        )
+    return [result for result in results if result is not None]
+
+
+def _store_pdf(session: Session, master: StoredFile, content: bytes, now: dt.datetime) -> StoredFile:
     name = master.file_name.rsplit(".", 1)[0]
     row = StoredFile(
         municipality_id=master.municipality_id,
@@ -402,7 +484,7 @@ def generate_pdf(
         meeting_id=master.meeting_id,
         agenda_item_id=master.agenda_item_id,
         version=master.version,
-        output_key=output_key,
+        output_key=f"{master.output_key}{PDF_KEY_SUFFIX}",
         name=master.name,
         file_name=file_name(name, "pdf"),
         media_type=PDF_MEDIA_TYPE,
