@@ -62,3 +62,11 @@ def test_the_stack_runs_api_workers_one_beat_redis_and_a_mail_catcher() -> None:
         assert environment["GREMIENLAUF_REDIS_URL"].startswith("redis://redis:")
         assert environment["GREMIENLAUF_SMTP_HOST"] == "mailpit"
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_the_api_scales_out_behind_the_proxy_without_a_host_port_of_its_own() -> None:
+    services = _services()
+    assert "ports" not in services["api"], "replicas (--scale api=N) would clash on a published host port"
+    proxy = services["proxy"]
+    assert proxy["ports"] == ["8000:8000"]
+    assert "api:8000" in proxy["command"]
