@@ -33,6 +33,7 @@ from workflow.access import (
 )
 from workflow.errors import NotFound, RuleViolation, VersionConflict
 from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Paper
+from workflow.publication import depublish_paper
 from workflow.queries import paper_history, paper_status
 from workflow.search import matches
 from workflow.store import by_key, get
@@ -414,6 +415,31 @@ def withdraw(
     caller = require_manage_paper(who, paper)
     release(session)
     papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
+    return _paper_response(session, paper.id)
+
+
+@router.post(
+    "/{paper_id}/depublication",
+    response_model=schemas.PaperOut,
+    summary="Take a published paper out of the public record (depublizieren)",
+)
+def depublish(
+    now: Now,
+    town: Town,
+    paper_id: PaperId,
+    data: schemas.ReasonIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    """For a paper published by mistake: it, its steps, agenda items and documents leave the public record
+    (the API's public view and OParl, where they are answered as deleted from now on). Coordination office
+    and administrators only; a reason is required and kept in the history."""
+    paper = _paper(session, town.id, paper_id, who)
+    caller = require_role(who, Role.coordination)
+    require_same_municipality(caller, paper.municipality_id)
+    release(session)
+    depublish_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
 
 

@@ -1005,3 +1005,28 @@ def test_the_openapi_schema_documents_the_etag_and_the_replay_headers(shared: Ap
     result = paths["/api/v1/{municipality}/agenda-items/{item_id}/result"]["post"]
     assert set(result["responses"]["201"]["headers"]) == {"Idempotent-Replayed"}
     assert "headers" not in paths["/api/v1/{municipality}/meetings"]["get"]["responses"]["200"]
+
+
+def test_a_paper_published_by_mistake_is_depublished_with_a_reason_and_oparl_answers_it_as_deleted(
+    api: Api,
+) -> None:
+    town = Town(api)
+    paper = town.paper("Versehentlich veröffentlicht", stvv_only=True)
+    assert ok(api.get(f"/wetzlar/papers/{paper}"))["public"] is True
+    oparl = f"/oparl/v1/paper/{paper}"
+    assert "deleted" not in api.client.get(oparl).json()
+
+    error_of(api.post(f"/wetzlar/papers/{paper}/depublication", as_=OFFICE, json={"reason": " "}), 422)
+    error_of(api.post(f"/wetzlar/papers/{paper}/depublication", as_=DEPARTMENT, json={"reason": "x"}), 403)
+    done = ok(api.post(f"/wetzlar/papers/{paper}/depublication", as_=OFFICE, json={"reason": "Datenschutz"}))
+    assert done["public"] is False
+
+    error_of(api.get(f"/wetzlar/papers/{paper}"), 404)  # the public no longer sees it
+    assert ok(api.get(f"/wetzlar/papers/{paper}", as_=OFFICE))["public"] is False
+    gone = api.client.get(oparl)
+    assert gone.status_code == 200
+    assert gone.json()["deleted"] is True
+    history = ok(api.get(f"/wetzlar/papers/{paper}/history", as_=OFFICE))
+    assert any(e["action"] == "paper.depublished" and e["reason"] == "Datenschutz" for e in history)
+    # Once out of the public record, a second depublication is refused, and nothing changes.
+    error_of(api.post(f"/wetzlar/papers/{paper}/depublication", as_=OFFICE, json={"reason": "nochmal"}), 422)

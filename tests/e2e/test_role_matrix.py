@@ -85,6 +85,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "plan the Beratungsfolge of a draft":                 (404, 200, 200, 404, 404, 404, 404, 200, 404, 404),
     "plan the Beratungsfolge of a submitted paper":       (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "withdraw a submitted paper":                         (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
+    "depublish a published paper":                        (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "create a meeting":                                   (401, 201, 403, 403, 403, 403, 403, 201, 403, 403),
     "invite to a meeting":                                (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "record the attendance of a meeting of the body":     (401, 403, 403, 200, 403, 403, 403, 200, 403, 403),
@@ -352,6 +353,14 @@ ACTIONS: dict[str, Callable[[World, str], int]] = {
             f"/papers/{w.submitted()}/withdrawal",
             r,
             json={"reason": "Durch Vorlage 1601/13 überholt"},
+        ).status_code
+    ),
+    "depublish a published paper": lambda w, r: (
+        w.call(
+            "POST",
+            f"/papers/{w.submitted()}/depublication",
+            r,
+            json={"reason": "Versehentlich veröffentlicht"},
         ).status_code
     ),
     "create a meeting": lambda w, r: (
