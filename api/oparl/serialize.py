@@ -415,6 +415,21 @@ class Publisher:
         return {f.id: self.file(f, derivatives.get(f.id, []), f.master_file_id in masters) for f in files}
 
     @staticmethod
+    def auxiliary_of(files: Sequence[StoredFile], *mains: StoredFile | None) -> list[StoredFile]:
+        """The other documents worth embedding: the newest version of each document (both formats), not the
+        superseded ones (they stay fetchable at their own URL and in the file list), and not the main files
+        themselves."""
+
+        def document(f: StoredFile) -> tuple[str, int | None, int | None, int | None]:
+            return (f.kind, f.paper_id, f.meeting_id, f.agenda_item_id)
+
+        newest: dict[tuple[str, int | None, int | None, int | None], int] = {}
+        for f in files:
+            newest[document(f)] = max(newest.get(document(f), 0), f.version)
+        shown = {m.id for m in mains if m is not None}
+        return [f for f in files if f.version == newest[document(f)] and f.id not in shown]
+
+    @staticmethod
     def main_of(files: Sequence[StoredFile], kind: str) -> StoredFile | None:
         """The document of a kind a reader wants first: the newest version, as PDF where there is one."""
         of_kind = [f for f in files if f.kind == kind]
@@ -487,7 +502,7 @@ class Publisher:
     ) -> dict[str, Any]:
         result = item.result
         resolution = self.main_of(files, "resolution_extract")
-        auxiliary = [serialized_files[f.id] for f in files if resolution is None or f.id != resolution.id]
+        auxiliary = [serialized_files[f.id] for f in self.auxiliary_of(files, resolution)]
         obj: dict[str, Any] = {
             "id": self.urls.agenda_item(item.id),
             "type": type_url("AgendaItem"),
@@ -591,7 +606,6 @@ class Publisher:
             files = files_by_meeting.get(meeting.id, [])
             invitation = self.main_of(files, "invitation")
             minutes = self.main_of(files, "minutes")
-            main_ids = {f.id for f in (invitation, minutes) if f is not None}
             state = MeetingState(meeting.state)
             out.append(
                 _clean(
@@ -610,7 +624,9 @@ class Publisher:
                         ],
                         "invitation": serialized[invitation.id] if embed and invitation else None,
                         "resultsProtocol": serialized[minutes.id] if embed and minutes else None,
-                        "auxiliaryFile": [serialized[f.id] for f in files if f.id not in main_ids],
+                        "auxiliaryFile": [
+                            serialized[f.id] for f in self.auxiliary_of(files, invitation, minutes)
+                        ],
                         "agendaItem": items_by_meeting.get(meeting.id, []) if embed else None,
                         VENDOR + "secondSession": meeting.second_session or None,
                         **stamps(meeting.created_at, meeting.modified_at),
@@ -743,7 +759,7 @@ class Publisher:
                         "paperType": PAPER_KIND_LABELS[PaperKind(p.kind)],
                         "underDirectionOf": [self.urls.department(p.department_id)],
                         "mainFile": serialized[main.id] if main else None,
-                        "auxiliaryFile": [serialized[f.id] for f in files if main is None or f.id != main.id],
+                        "auxiliaryFile": [serialized[f.id] for f in self.auxiliary_of(files, main)],
                         "consultation": steps_by_paper.get(p.id, []) if embed else None,
                         VENDOR + "state": None
                         if hidden and state in DECISION_STATES

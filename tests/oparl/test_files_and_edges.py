@@ -33,6 +33,16 @@ def test_the_paper_links_its_pdf_as_main_file_and_the_docx_master_beside_it(publ
     assert master in auxiliary
 
 
+def test_a_superseded_version_is_not_embedded_but_stays_at_its_own_address(published: Published) -> None:
+    paper = _paper(published)
+    embedded = [paper["mainFile"], *paper["auxiliaryFile"]]  # type: ignore[misc]
+    assert {f["gremienlauf:version"] for f in embedded} == {2}
+    for file_id in published.world.superseded_files:
+        older = published.client.get(f"{BASE}/file/{file_id}")
+        assert older.status_code == 200
+        assert older.json()["gremienlauf:version"] == 1
+
+
 def test_access_shows_the_file_and_download_saves_it_with_matching_checksum(published: Published) -> None:
     main = _paper(published)["mainFile"]
     assert isinstance(main, dict)

@@ -111,6 +111,7 @@ class World:
     public_files: list[int] = field(default_factory=list)
     secret_files: list[int] = field(default_factory=list)
     depublished_files: list[int] = field(default_factory=list)
+    superseded_files: list[int] = field(default_factory=list)  # public, but an older version
 
 
 def build_world(sessions: sessionmaker[Session]) -> World:
@@ -146,6 +147,11 @@ def build_world(sessions: sessionmaker[Session]) -> World:
     at = berlin("2014-01-21 09:00")
     world.public_files += add_document(
         sessions, kind="vorlage", name="Vorlage Spielplatz", paper_id=public.id, now=at
+    )
+    # A second version supersedes the first: the paper embeds only the newest one.
+    world.superseded_files = world.public_files[-2:]
+    world.public_files += add_document(
+        sessions, kind="vorlage", name="Vorlage Spielplatz", paper_id=public.id, version=2, now=at
     )
     world.secret_files += add_document(
         sessions, kind="vorlage", name="Vorlage Grundstück", paper_id=secret.id, public=False, now=at
