@@ -55,12 +55,18 @@ def message_id(key: str, recipient: str) -> str:
     return f"<{digest}@gremienlauf.example>"
 
 
+def one_line(text: str) -> str:
+    """Text for a mail header: users' line breaks (subjects pasted from Word) become spaces, since a header
+    may not contain one (``EmailMessage`` refuses it, and the mail would never go out)."""
+    return " ".join(text.split())
+
+
 def to_message(mail: Mail, *, sender: str, now: dt.datetime) -> EmailMessage:
     msg = EmailMessage()
     name, address = parseaddr(sender)
-    msg["From"] = Address(display_name=name, addr_spec=address) if name else address
-    msg["To"] = Address(display_name=mail.recipient_name, addr_spec=mail.recipient)
-    msg["Subject"] = mail.subject
+    msg["From"] = Address(display_name=one_line(name), addr_spec=address) if name else address
+    msg["To"] = Address(display_name=one_line(mail.recipient_name), addr_spec=mail.recipient)
+    msg["Subject"] = one_line(mail.subject)
     msg["Date"] = format_datetime(now.astimezone(BERLIN))
     msg["Message-ID"] = message_id(mail.key, mail.recipient)
     msg["Auto-Submitted"] = "auto-generated"

@@ -463,3 +463,24 @@ def test_a_pdf_task_whose_document_another_worker_has_claimed_waits_for_it_and_c
         pdfs = s.scalars(select(StoredFile.master_file_id).where(StoredFile.master_file_id.in_(own))).all()
     assert len(pdfs) == len(own)
     assert set(pdfs) == set(own)
+
+
+def test_a_line_break_in_a_paper_subject_does_not_stop_the_result_mail_or_later_events(
+    db: Database, smtp: SmtpSink
+) -> None:
+    # Subjects are pasted from Word and keep their line breaks; a mail header may not contain one.
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(subject="Bebauungsplan Nr. 12\r\n„Im Grund“")
+    meeting = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    item = sc.schedule(paper.id, "magistrat", meeting.id)
+    sc.invite(meeting.id)
+    sc.attend(meeting.id)
+    sc.record(item.id, Outcome.recommended, VoteInput(12, 0, 0))
+    drain(make_context(db, worker_settings(smtp.port)), timeout=5)
+
+    results = [s for s in smtp.subjects() if s.startswith("Ergebnis der Beratung")]
+    assert results == [
+        f"Ergebnis der Beratung: Drucksache {paper.reference} – Bebauungsplan Nr. 12 „Im Grund“"
+    ]
+    with db.session() as s:
+        assert s.scalar(select(func.count()).where(OutboxMessage.published_at.is_(None))) == 0
