@@ -257,6 +257,12 @@ def result_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> Non
     )
 
 
+def _agenda_size(count: int) -> str:
+    if count == 0:
+        return "Die Tagesordnung hat noch keine Punkte."
+    return "Die Tagesordnung hat einen Punkt." if count == 1 else f"Die Tagesordnung hat {count} Punkte."
+
+
 def _with_votes(wording: str, votes: Sequence[Vote]) -> str:
     """'Zustimmung empfohlen (9 Ja / 2 Nein / 2 Enthaltungen)', as the Beratungsfolge table prints it."""
     decisive = next((v for v in votes if v.decisive), None)
@@ -296,10 +302,11 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
                         key=key,
                         recipient=r.email,
                         name=r.name,
-                        subject=f"Erinnerung: Ladungsfrist für {meeting.name} endet am "
-                        f"{deadline.latest_dispatch.astimezone(BERLIN):%d.%m.%Y}",
+                        subject=f"Erinnerung: Ladungsfrist endet am "
+                        f"{deadline.latest_dispatch.astimezone(BERLIN):%d.%m.%Y} – {meeting.name}",
                         paragraphs=[
-                            f"die Einladung zur {meeting.name} ({when}) ist noch nicht versandt.",
+                            f"die Einladung zu folgender Sitzung ist noch nicht versandt: {meeting.name} "
+                            f"({when}).",
                             f"Sie muss spätestens bis {format_berlin(deadline.latest_dispatch)} hinausgehen "
                             f"({deadline.rule.describe()}).",
                         ],
@@ -315,9 +322,10 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
                         name=r.name,
                         subject=f"Erinnerung: {mail.titled(meeting.name, meeting.start)}",
                         paragraphs=[
-                            f"wir erinnern an die {meeting.name} am {mail.german_datetime(meeting.start)}, "
+                            f"wir erinnern an folgende Sitzung: {meeting.name}, "
+                            f"{mail.german_datetime(meeting.start)}, "
                             f"Ort: {meeting.location or 'wird noch mitgeteilt'}.",
-                            f"Die Tagesordnung hat {len(info.agenda)} Punkte.",
+                            _agenda_size(len(info.agenda)),
                         ],
                     )
                 )
@@ -334,10 +342,10 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
                             key=key,
                             recipient=r.email,
                             name=r.name,
-                            subject=f"Erinnerung: Ergebnisse der {meeting.name} fehlen",
+                            subject=f"Erinnerung: Ergebnisse fehlen – {meeting.name}",
                             paragraphs=[
-                                f"für die {meeting.name} vom {when} sind noch keine Ergebnisse erfasst "
-                                f"(TOP {', '.join(missing)}).",
+                                f"für folgende Sitzung sind noch nicht alle Ergebnisse erfasst: "
+                                f"{meeting.name} ({when}), TOP {', '.join(missing)}.",
                                 "Bitte tragen Sie die Ergebnisse ein, damit die Fachämter ihre "
                                 "Beschlussauszüge erhalten.",
                             ],
