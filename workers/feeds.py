@@ -70,9 +70,14 @@ def _token_valid(
 
 
 def _build(
-    session: Session, name: str, meetings: list[Meeting], settings: WorkerSettings, now: dt.datetime
+    session: Session,
+    town: str,
+    name: str,
+    meetings: list[Meeting],
+    settings: WorkerSettings,
+    now: dt.datetime,
 ) -> bytes:
-    entries = [meeting_entry(m, settings) for m in meetings]
+    entries = [meeting_entry(m, settings, town) for m in meetings]
     deadlines = []
     for m in meetings:
         if m.state == "planned":
@@ -105,7 +110,7 @@ def body_feed(
             .order_by(Meeting.start)
         )
     )
-    return _build(session, f"{row.name} – {town.short_name}", meetings, settings, now)
+    return _build(session, town.key, f"{row.name} – {town.short_name}", meetings, settings, now)
 
 
 def person_feed(
@@ -131,4 +136,4 @@ def person_feed(
             .distinct()
         )
     )
-    return _build(session, f"Sitzungen {row.name}", meetings, settings, now)
+    return _build(session, town.key, f"Sitzungen {row.name}", meetings, settings, now)

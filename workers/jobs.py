@@ -19,7 +19,7 @@ from workers import ical, mail, people, reminders
 from workers.delivery import FolderTransport, SmtpTransport, deliver
 from workers.settings import WorkerSettings
 from workflow.db import transaction
-from workflow.models import AgendaItem, Meeting, OutboxMessage, Paper, Reminder, Vote, utcnow
+from workflow.models import AgendaItem, Meeting, Municipality, OutboxMessage, Paper, Reminder, Vote, utcnow
 from workflow.rules import BERLIN, format_berlin, vote_summary
 
 Sessions = sessionmaker[Session]
@@ -83,7 +83,8 @@ def run(ctx: Context, name: str, outbox_id: int) -> None:
 # --------------------------------------------------------------------------- meeting mails
 
 
-def meeting_entry(meeting: Meeting, settings: WorkerSettings) -> ical.MeetingEntry:
+def meeting_entry(meeting: Meeting, settings: WorkerSettings, municipality: str) -> ical.MeetingEntry:
+    """The calendar entry of a meeting; ``municipality`` is the town's key (the API's address has it)."""
     lines = [f"TOP {i.number}: {i.title}" for i in meeting.agenda_items if i.public]
     return ical.MeetingEntry(
         meeting_id=meeting.id,
@@ -94,7 +95,7 @@ def meeting_entry(meeting: Meeting, settings: WorkerSettings) -> ical.MeetingEnt
         sequence=meeting.sequence,
         cancelled=meeting.state == "cancelled",
         description="\n".join(lines),
-        url=f"{settings.public_url.rstrip('/')}/api/v1/meetings/{meeting.id}",
+        url=f"{settings.public_url.rstrip('/')}/api/v1/{municipality}/meetings/{meeting.id}",
     )
 
 
@@ -132,7 +133,8 @@ def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
             # Not invited, or cancelled meanwhile (the cancellation mail says so). A meeting held before a
             # delayed worker got here still gets its invitation mailed: nothing the office issued is lost.
             return
-        entry, info = meeting_entry(meeting, ctx.settings), meeting_info(meeting)
+        town = session.get_one(Municipality, meeting.municipality_id).key
+        entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
         recipients = people.invitees(session, meeting)
         # The key holds the SEQUENCE: two changes that end in the same state send one update.
         key = f"invitation:{meeting.id}:{meeting.sequence}"
@@ -186,7 +188,8 @@ def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) 
         meeting = session.get_one(Meeting, int(payload["meeting_id"]))
         if meeting.invitation_sent_at is None:
             return
-        entry, info = meeting_entry(meeting, ctx.settings), meeting_info(meeting)
+        town = session.get_one(Municipality, meeting.municipality_id).key
+        entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
         recipients = people.invitees(session, meeting)
         key = f"cancellation:{meeting.id}"
     stamp = ctx.clock()

@@ -63,6 +63,12 @@ def test_a_public_bodys_feed_shows_its_meetings_and_the_invitation_deadline(db: 
     assert str(event["UID"]) == f"sitzung-{meeting.id}@gremienlauf.example"
     assert event.decoded("DTSTART") == berlin("2013-10-28 17:00")
     assert any(name.startswith("Ladungsfrist: Sitzung Sozial") for name in events)
+    # The entry links to the meeting in the API (the town's key is part of every address).
+    url = str(event["URL"])
+    assert url == f"http://localhost:8000/api/v1/wetzlar/meetings/{meeting.id}"
+    shown = client.get(url.removeprefix("http://localhost:8000"))
+    assert shown.status_code == 200
+    assert shown.json()["id"] == meeting.id
 
 
 def test_a_non_public_bodys_feed_needs_its_secret_token(db: Database) -> None:
