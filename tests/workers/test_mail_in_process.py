@@ -484,3 +484,27 @@ def test_a_line_break_in_a_paper_subject_does_not_stop_the_result_mail_or_later_
     ]
     with db.session() as s:
         assert s.scalar(select(func.count()).where(OutboxMessage.published_at.is_(None))) == 0
+
+
+def test_an_address_the_server_refuses_for_good_is_recorded_and_holds_up_nothing(
+    db: Database, smtp: SmtpSink
+) -> None:
+    _sc, meeting_id, _ = _invited_committee(db)
+    members = sorted(expected_invitees(db, meeting_id))
+    unknown = members[0]
+    smtp.refuse.add(unknown)  # "550 mailbox unavailable": a member's address that no longer exists
+    drain(make_context(db, worker_settings(smtp.port)), timeout=5)
+
+    invited = [m for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung: Sitzung Sozial")]
+    assert sorted(r for m in invited for r in m.recipients) == members[1:]  # each other member once
+    with db.session() as s:
+        # Every event was dealt with: the refusal keeps neither this event nor later ones waiting.
+        assert s.scalar(select(func.count()).where(OutboxMessage.published_at.is_(None))) == 0
+        row = s.scalars(
+            select(MailDelivery).where(
+                MailDelivery.recipient == unknown, MailDelivery.dedupe_key.startswith("invitation:")
+            )
+        ).one()
+    assert row.state == "rejected"
+    assert row.attempts == 1
+    assert "550" in (row.last_error or "")
