@@ -62,7 +62,10 @@ def test_a_public_bodys_feed_shows_its_meetings_and_the_invitation_deadline(db: 
     event = events["Sitzung Sozial-, Jugend- und Sportausschuss am 28.10.2013"]
     assert str(event["UID"]) == f"sitzung-{meeting.id}@gremienlauf.example"
     assert event.decoded("DTSTART") == berlin("2013-10-28 17:00")
-    assert any(name.startswith("Ladungsfrist: Sitzung Sozial") for name in events)
+    deadline = next(e for name, e in events.items() if name.startswith("Ladungsfrist: Sitzung Sozial"))
+    # RFC 5545: a DTEND must be later than DTSTART; an instant has none.
+    assert "DTEND" not in deadline or deadline.decoded("DTEND") > deadline.decoded("DTSTART")
+    assert str(deadline["DTSTART"].params["TZID"]) == "Europe/Berlin"
     # The entry links to the meeting in the API (the town's key is part of every address).
     url = str(event["URL"])
     assert url == f"http://localhost:8000/api/v1/wetzlar/meetings/{meeting.id}"
