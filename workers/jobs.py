@@ -20,6 +20,7 @@ from workers.delivery import FolderTransport, SmtpTransport, deliver
 from workers.settings import WorkerSettings
 from workflow.db import transaction
 from workflow.models import AgendaItem, Meeting, Municipality, OutboxMessage, Paper, Reminder, Vote, utcnow
+from workflow.publication import paper_public
 from workflow.rules import BERLIN, format_berlin, vote_summary
 
 Sessions = sessionmaker[Session]
@@ -85,7 +86,13 @@ def run(ctx: Context, name: str, outbox_id: int) -> None:
 
 def meeting_entry(meeting: Meeting, settings: WorkerSettings, municipality: str) -> ical.MeetingEntry:
     """The calendar entry of a meeting; ``municipality`` is the town's key (the API's address has it)."""
-    lines = [f"TOP {i.number}: {i.title}" for i in meeting.agenda_items if i.public]
+    # Only what the public may see (workflow.publication): an item of the public part whose paper is public,
+    # not one whose paper was withdrawn from the public (depublished) or never was: a body's feed is open.
+    lines = [
+        f"TOP {i.number}: {i.title}"
+        for i in meeting.agenda_items
+        if i.public and (i.consultation is None or paper_public(i.consultation.paper))
+    ]
     return ical.MeetingEntry(
         meeting_id=meeting.id,
         summary=meeting.name,

@@ -18,6 +18,7 @@ from tests.conftest import Database
 from tests.scenario import Scenario, berlin
 from workers.feeds import create_token
 from workflow import meetings
+from workflow.publication import depublish_paper
 
 
 def test_the_demo_produces_documents_and_mails_in_folders_and_says_where_in_german(
@@ -72,6 +73,28 @@ def test_a_public_bodys_feed_shows_its_meetings_and_the_invitation_deadline(db: 
     shown = client.get(url.removeprefix("http://localhost:8000"))
     assert shown.status_code == 200
     assert shown.json()["id"] == meeting.id
+
+
+def test_a_public_feed_no_longer_names_a_paper_withdrawn_from_the_public(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    kept = sc.submitted_paper(committees=["sjs"], subject="Sanierung der Sporthalle")
+    withdrawn = sc.submitted_paper(committees=["sjs"], subject="Mietvertrag Familie Mustermann")
+    meeting = sc.new_meeting("sjs", "2013-10-28 17:00")
+    sc.schedule(kept.id, "sjs", meeting.id)
+    sc.schedule(withdrawn.id, "sjs", meeting.id)
+    client = TestClient(create_app(db.url, clock=lambda: berlin("2013-10-01 10:00")))
+
+    def description() -> str:
+        calendar = _calendar(client.get("/api/v1/wetzlar/bodies/sjs/calendar.ics"))
+        event = next(e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith(f"sitzung-{meeting.id}@"))
+        return str(event["DESCRIPTION"])
+
+    assert "Mietvertrag Familie Mustermann" in description()
+    depublish_paper(
+        db.sessions, actor="test", paper_id=withdrawn.id, reason="Versehen", now=berlin("2013-10-02 10:00")
+    )
+    assert "Mietvertrag Familie Mustermann" not in description()
+    assert "Sanierung der Sporthalle" in description()
 
 
 def test_a_non_public_bodys_feed_needs_its_secret_token(db: Database) -> None:
