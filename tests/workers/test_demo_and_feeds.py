@@ -97,6 +97,32 @@ def test_a_public_feed_no_longer_names_a_paper_withdrawn_from_the_public(db: Dat
     assert "Sanierung der Sporthalle" in description()
 
 
+def test_a_persons_feed_leaves_out_the_meetings_after_they_left_the_body(db: Database) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from workflow.models import Body, Membership, Person
+
+    sc = Scenario(db.sessions)
+    before = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    after = sc.new_meeting("magistrat", "2013-10-14 09:00")
+    with db.sessions.begin() as s:
+        membership = s.scalars(
+            select(Membership)
+            .join(Person, Person.id == Membership.person_id)
+            .join(Body, Body.id == Membership.body_id)
+            .where(Person.key == "herget", Body.key == "magistrat")
+        ).one()
+        membership.end_date = dt.date(2013, 10, 1)  # left the Magistrat
+    token = create_token(db.sessions, municipality="wetzlar", person="herget", now=berlin("2013-09-01 10:00"))
+    client = TestClient(create_app(db.url, clock=lambda: berlin("2013-09-21 10:00")))
+    calendar = _calendar(client.get(f"/api/v1/wetzlar/persons/herget/calendar.ics?token={token}"))
+    uids = {str(e["UID"]) for e in calendar.walk("VEVENT")}
+    assert f"sitzung-{before.id}@gremienlauf.example" in uids
+    assert f"sitzung-{after.id}@gremienlauf.example" not in uids
+
+
 def test_a_non_public_bodys_feed_needs_its_secret_token(db: Database) -> None:
     sc = Scenario(db.sessions)
     meeting = sc.new_meeting("magistrat", "2013-09-30 09:00")
