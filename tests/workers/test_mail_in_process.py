@@ -509,3 +509,28 @@ def test_an_address_the_server_refuses_for_good_is_recorded_and_holds_up_nothing
     assert row.state == "rejected"
     assert row.attempts == 1
     assert "550" in (row.last_error or "")
+
+
+def test_whether_a_member_is_invited_depends_on_the_meetings_day_in_berlin_not_in_utc(
+    db: Database, smtp: SmtpSink
+) -> None:
+    from workflow.models import Body, Membership, Person
+
+    sc = Scenario(db.sessions)
+    meeting = sc.new_meeting("magistrat", "2013-10-28 00:30")  # 27 October 23:30 UTC
+    with db.sessions.begin() as s:
+        row = s.scalars(
+            select(Membership)
+            .join(Person, Person.id == Membership.person_id)
+            .join(Body, Body.id == Membership.body_id)
+            .where(Person.key == "herget", Body.key == "magistrat")
+        ).one()
+        row.end_date = dt.date(2013, 10, 27)  # left the Magistrat the day before the meeting
+        leaver = s.get_one(Person, row.person_id).email
+    sc.invite(meeting.id)
+    drain(make_context(db, worker_settings(smtp.port)), timeout=5)
+    invited = {
+        r for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung") for r in m.recipients
+    }
+    assert invited  # the others are invited
+    assert leaver not in invited
