@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -180,14 +181,27 @@ def _claim(
         return "busy", now + lease
 
 
+def _permanent_reply(code: int, message: bytes | str) -> bool:
+    """A 5xx about the recipient's mailbox (enhanced status 5.1.x, 5.2.x) or the message (5.6.x), or a
+    plain 550/551/553. Not a 5xx about security or policy (5.7.x: relay denied, login required) or the mail
+    system (5.3.x-5.5.x): those are the installation's settings, get fixed, and the mail then goes out."""
+    if not 500 <= code < 600:
+        return False
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    enhanced = re.match(r"\s*5\.(\d{1,3})\.\d{1,3}\b", text)
+    if enhanced:
+        return enhanced.group(1) in ("1", "2", "6")
+    return code in (550, 551, 553)
+
+
 def _permanent(exc: smtplib.SMTPException) -> bool:
-    """The server refused this recipient or this message with a permanent (5xx) reply: trying again
-    sends nothing. A refused sender is not counted: that is the installation's fault and gets fixed."""
+    """The server refused this recipient or this message for good: trying again sends nothing. A refused
+    sender is not counted: that is the installation's fault and gets fixed."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [reply[0] for reply in exc.recipients.values()]
-        return bool(codes) and all(500 <= code < 600 for code in codes)
+        replies = list(exc.recipients.values())
+        return bool(replies) and all(_permanent_reply(code, text) for code, text in replies)
     if isinstance(exc, smtplib.SMTPDataError):
-        return 500 <= exc.smtp_code < 600
+        return _permanent_reply(exc.smtp_code, exc.smtp_error)
     return False
 
 

@@ -534,3 +534,28 @@ def test_whether_a_member_is_invited_depends_on_the_meetings_day_in_berlin_not_i
     }
     assert invited  # the others are invited
     assert leaver not in invited
+
+
+def test_a_refusal_for_the_installations_settings_is_retried_and_delivered_once_fixed(
+    db: Database, smtp: SmtpSink
+) -> None:
+    # "Relay access denied" (5.7.x) is about the installation (no login configured), not the address:
+    # it must not be dropped like an unknown mailbox, but go out once the setting is fixed.
+    _sc, meeting_id, _ = _invited_committee(db)
+    members = sorted(expected_invitees(db, meeting_id))
+    smtp.refuse.add(members[0])
+    smtp.refusal = "554 5.7.1 Relay access denied"
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx, timeout=2)
+    with db.session() as s:
+        state = s.scalars(
+            select(MailDelivery.state).where(
+                MailDelivery.recipient == members[0], MailDelivery.dedupe_key.startswith("invitation:")
+            )
+        ).one()
+    assert state == "failed"
+    smtp.refuse.clear()
+    ctx.extra.clear()  # the in-process worker's backoff: try at once
+    drain(ctx, timeout=10)
+    invited = [m for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung: Sitzung Sozial")]
+    assert sorted(r for m in invited for r in m.recipients) == members  # each once, the refused one too
