@@ -294,6 +294,12 @@ def plan_reminders(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> 
 
 def send_reminder(ctx: Context, reminder_id: int) -> None:
     """Send one due reminder if it is still needed, then mark it sent (or cancelled)."""
+    with transaction(ctx.sessions) as session:
+        row = session.get_one(Reminder, reminder_id, with_for_update=True)
+        if row.state == "queued":
+            # A sign of life: the scan queues a reminder again only when no task has tried it for
+            # reminders.REQUEUE_AFTER (its task was lost), not while one is retrying (SMTP down for hours).
+            row.queued_at = ctx.clock()
     with ctx.sessions() as session:
         reminder = session.get_one(Reminder, reminder_id)
         if reminder.state in ("sent", "cancelled"):
