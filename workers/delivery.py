@@ -5,7 +5,10 @@ the SMTP conversation and marked *sent* after it, each in its own short transact
 
 * a row already ``sent`` is skipped, so a task that runs twice sends nothing twice;
 * a row ``claimed`` by a worker that is still inside its lease is left alone (the task retries later);
-* a ``failed`` row, or a claim whose lease ran out (its worker died), is claimed again and sent.
+* a ``failed`` row, or a claim whose lease ran out (its worker died), is claimed again and sent;
+* a ``rejected`` row (the server refused that recipient or that message for good, SMTP 5xx) is not tried
+  again: the refusal is recorded in ``last_error`` and the task goes on, so one unknown address neither
+  holds up the other mails nor keeps the event (and, on the embedded default, every later one) waiting.
 
 The one window SMTP cannot close: a worker that dies after the server accepted the mail and before the
 ``sent`` mark. That mail goes out again after the lease, with the same Message-ID, which mail clients use to
@@ -15,7 +18,9 @@ show it once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -34,6 +39,8 @@ from workers.settings import WorkerSettings
 from workflow.db import transaction
 from workflow.errors import Conflict
 from workflow.models import MailDelivery, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class MailNotDelivered(Exception):
@@ -132,8 +139,9 @@ def _address(sender: str) -> str:
 @dataclass
 class DeliveryReport:
     sent: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # sent before
+    skipped: list[str] = field(default_factory=list)  # sent (or refused for good) before
     failed: dict[str, str] = field(default_factory=dict)
+    rejected: dict[str, str] = field(default_factory=dict)  # refused for good (5xx): not retried
     busy_until: dt.datetime | None = None
 
 
@@ -162,7 +170,7 @@ def _claim(
                     )
                 )
                 return "claimed", None
-            if row.state == "sent":
+            if row.state in ("sent", "rejected"):
                 return "sent", None
             if row.state == "claimed" and row.lease_until is not None and row.lease_until > now:
                 return "busy", row.lease_until
@@ -173,8 +181,38 @@ def _claim(
         return "busy", now + lease
 
 
+def _permanent_reply(code: int, message: bytes | str) -> bool:
+    """A 5xx about the recipient's mailbox (enhanced status 5.1.x, 5.2.x) or the message (5.6.x), or a
+    plain 550/551/553. Not a 5xx about security or policy (5.7.x: relay denied, login required) or the mail
+    system (5.3.x-5.5.x): those are the installation's settings, get fixed, and the mail then goes out."""
+    if not 500 <= code < 600:
+        return False
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    enhanced = re.match(r"\s*5\.(\d{1,3})\.\d{1,3}\b", text)
+    if enhanced:
+        return enhanced.group(1) in ("1", "2", "6")
+    return code in (550, 551, 553)
+
+
+def _permanent(exc: smtplib.SMTPException) -> bool:
+    """The server refused this recipient or this message for good: trying again sends nothing. A refused
+    sender is not counted: that is the installation's fault and gets fixed."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+        return bool(replies) and all(_permanent_reply(code, text) for code, text in replies)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return _permanent_reply(exc.smtp_code, exc.smtp_error)
+    return False
+
+
 def _finish(
-    sessions: sessionmaker[Session], dedupe_key: str, recipient: str, now: dt.datetime, error: str | None
+    sessions: sessionmaker[Session],
+    dedupe_key: str,
+    recipient: str,
+    now: dt.datetime,
+    error: str | None,
+    *,
+    permanent: bool = False,
 ) -> None:
     with transaction(sessions) as session:
         row = session.scalars(
@@ -185,7 +223,11 @@ def _finish(
         if error is None:
             row.state, row.sent_at, row.lease_until, row.last_error = "sent", now, None, None
         else:
-            row.state, row.lease_until, row.last_error = "failed", None, error[:2000]
+            row.state, row.lease_until, row.last_error = (
+                ("rejected" if permanent else "failed"),
+                None,
+                error[:2000],
+            )
 
 
 def deliver(
@@ -222,8 +264,13 @@ def deliver(
                         smtplib.SMTPDataError,
                         smtplib.SMTPSenderRefused,
                     ) as exc:
-                        _finish(sessions, dedupe_key, mail.recipient, clock(), repr(exc))
-                        report.failed[mail.recipient] = repr(exc)
+                        permanent = _permanent(exc)
+                        _finish(sessions, dedupe_key, mail.recipient, clock(), repr(exc), permanent=permanent)
+                        if permanent:
+                            log.warning("mail %s to %s refused for good: %r", dedupe_key, mail.recipient, exc)
+                            report.rejected[mail.recipient] = repr(exc)
+                        else:
+                            report.failed[mail.recipient] = repr(exc)
                         continue
                     except (smtplib.SMTPException, OSError) as exc:
                         # The connection broke: this and every later mail of the batch wait for the retry.
@@ -235,7 +282,8 @@ def deliver(
                     report.sent.append(mail.recipient)
         except (smtplib.SMTPException, OSError) as exc:  # could not connect (server down) or log in
             for mail in pending:
-                if mail.recipient not in report.sent and mail.recipient not in report.failed:
+                done = (report.sent, report.failed, report.rejected)
+                if not any(mail.recipient in group for group in done):
                     _finish(sessions, dedupe_key, mail.recipient, clock(), repr(exc))
                     report.failed[mail.recipient] = repr(exc)
     if report.failed:

@@ -19,7 +19,7 @@ from workflow.db import transaction
 from workflow.errors import NotFound, RuleViolation
 from workflow.meetings import invitation_deadline
 from workflow.models import Body, FeedToken, Meeting, MeetingBody, Membership, Person
-from workflow.rules import format_berlin
+from workflow.rules import BERLIN, format_berlin
 from workflow.store import by_key, municipality_by_key
 
 # Meetings further back than this are left out of a feed (calendar programs fetch the whole feed).
@@ -70,9 +70,14 @@ def _token_valid(
 
 
 def _build(
-    session: Session, name: str, meetings: list[Meeting], settings: WorkerSettings, now: dt.datetime
+    session: Session,
+    town: str,
+    name: str,
+    meetings: list[Meeting],
+    settings: WorkerSettings,
+    now: dt.datetime,
 ) -> bytes:
-    entries = [meeting_entry(m, settings) for m in meetings]
+    entries = [meeting_entry(m, settings, town) for m in meetings]
     deadlines = []
     for m in meetings:
         if m.state == "planned":
@@ -105,7 +110,7 @@ def body_feed(
             .order_by(Meeting.start)
         )
     )
-    return _build(session, f"{row.name} – {town.short_name}", meetings, settings, now)
+    return _build(session, town.key, f"{row.name} – {town.short_name}", meetings, settings, now)
 
 
 def person_feed(
@@ -121,14 +126,22 @@ def person_feed(
     row = by_key(session, Person, town.id, person)
     if not _token_valid(session, token, person_id=row.id):
         raise NotFound(f"No calendar feed for person '{person}'", german="Kein Kalender für diese Person")
-    body_ids = select(Membership.body_id).where(Membership.person_id == row.id)
-    meetings = list(
-        session.scalars(
-            select(Meeting)
-            .join(MeetingBody, MeetingBody.meeting_id == Meeting.id)
-            .where(MeetingBody.body_id.in_(body_ids), Meeting.start >= now - HISTORY)
-            .order_by(Meeting.start)
-            .distinct()
-        )
+    memberships = list(session.scalars(select(Membership).where(Membership.person_id == row.id)))
+    candidates = session.scalars(
+        select(Meeting)
+        .join(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+        .where(MeetingBody.body_id.in_({m.body_id for m in memberships}), Meeting.start >= now - HISTORY)
+        .order_by(Meeting.start)
+        .distinct()
     )
-    return _build(session, f"Sitzungen {row.name}", meetings, settings, now)
+    # Only the meetings of a body the person belongs to on the meeting's day: someone who left the
+    # Magistrat does not go on seeing its (non-public) meetings through an old personal feed address.
+    meetings = [
+        m
+        for m in candidates
+        if any(
+            ms.body_id in {b.id for b in m.bodies} and ms.active_on(m.start.astimezone(BERLIN).date())
+            for ms in memberships
+        )
+    ]
+    return _build(session, town.key, f"Sitzungen {row.name}", meetings, settings, now)

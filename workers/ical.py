@@ -115,8 +115,9 @@ def feed(
         event.add("uid", f"ladungsfrist-{deadline.meeting_id}@{UID_DOMAIN}")
         event.add("dtstamp", stamp.astimezone(dt.UTC))
         event.add("summary", deadline.summary)
+        # An instant: DTSTART without DTEND (RFC 5545 3.6.1). DTEND equal to DTSTART is invalid: DTEND
+        # "MUST be later in time" (3.8.2.2), and strict calendar programs refuse the whole feed for it.
         event.add("dtstart", deadline.at.astimezone(BERLIN))
-        event.add("dtend", deadline.at.astimezone(BERLIN))
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
     _add_timezone(cal)

@@ -19,7 +19,8 @@ from workers import ical, mail, people, reminders
 from workers.delivery import FolderTransport, SmtpTransport, deliver
 from workers.settings import WorkerSettings
 from workflow.db import transaction
-from workflow.models import AgendaItem, Meeting, OutboxMessage, Paper, Reminder, Vote, utcnow
+from workflow.models import AgendaItem, Meeting, Municipality, OutboxMessage, Paper, Reminder, Vote, utcnow
+from workflow.publication import paper_public
 from workflow.rules import BERLIN, format_berlin, vote_summary
 
 Sessions = sessionmaker[Session]
@@ -83,8 +84,15 @@ def run(ctx: Context, name: str, outbox_id: int) -> None:
 # --------------------------------------------------------------------------- meeting mails
 
 
-def meeting_entry(meeting: Meeting, settings: WorkerSettings) -> ical.MeetingEntry:
-    lines = [f"TOP {i.number}: {i.title}" for i in meeting.agenda_items if i.public]
+def meeting_entry(meeting: Meeting, settings: WorkerSettings, municipality: str) -> ical.MeetingEntry:
+    """The calendar entry of a meeting; ``municipality`` is the town's key (the API's address has it)."""
+    # Only what the public may see (workflow.publication): an item of the public part whose paper is public,
+    # not one whose paper was withdrawn from the public (depublished) or never was: a body's feed is open.
+    lines = [
+        f"TOP {i.number}: {i.title}"
+        for i in meeting.agenda_items
+        if i.public and (i.consultation is None or paper_public(i.consultation.paper))
+    ]
     return ical.MeetingEntry(
         meeting_id=meeting.id,
         summary=meeting.name,
@@ -94,7 +102,7 @@ def meeting_entry(meeting: Meeting, settings: WorkerSettings) -> ical.MeetingEnt
         sequence=meeting.sequence,
         cancelled=meeting.state == "cancelled",
         description="\n".join(lines),
-        url=f"{settings.public_url.rstrip('/')}/api/v1/meetings/{meeting.id}",
+        url=f"{settings.public_url.rstrip('/')}/api/v1/{municipality}/meetings/{meeting.id}",
     )
 
 
@@ -132,7 +140,8 @@ def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
             # Not invited, or cancelled meanwhile (the cancellation mail says so). A meeting held before a
             # delayed worker got here still gets its invitation mailed: nothing the office issued is lost.
             return
-        entry, info = meeting_entry(meeting, ctx.settings), meeting_info(meeting)
+        town = session.get_one(Municipality, meeting.municipality_id).key
+        entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
         recipients = people.invitees(session, meeting)
         # The key holds the SEQUENCE: two changes that end in the same state send one update.
         key = f"invitation:{meeting.id}:{meeting.sequence}"
@@ -186,7 +195,8 @@ def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) 
         meeting = session.get_one(Meeting, int(payload["meeting_id"]))
         if meeting.invitation_sent_at is None:
             return
-        entry, info = meeting_entry(meeting, ctx.settings), meeting_info(meeting)
+        town = session.get_one(Municipality, meeting.municipality_id).key
+        entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
         recipients = people.invitees(session, meeting)
         key = f"cancellation:{meeting.id}"
     stamp = ctx.clock()
@@ -257,6 +267,12 @@ def result_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> Non
     )
 
 
+def _agenda_size(count: int) -> str:
+    if count == 0:
+        return "Die Tagesordnung hat noch keine Punkte."
+    return "Die Tagesordnung hat einen Punkt." if count == 1 else f"Die Tagesordnung hat {count} Punkte."
+
+
 def _with_votes(wording: str, votes: Sequence[Vote]) -> str:
     """'Zustimmung empfohlen (9 Ja / 2 Nein / 2 Enthaltungen)', as the Beratungsfolge table prints it."""
     decisive = next((v for v in votes if v.decisive), None)
@@ -278,6 +294,12 @@ def plan_reminders(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> 
 
 def send_reminder(ctx: Context, reminder_id: int) -> None:
     """Send one due reminder if it is still needed, then mark it sent (or cancelled)."""
+    with transaction(ctx.sessions) as session:
+        row = session.get_one(Reminder, reminder_id, with_for_update=True)
+        if row.state == "queued":
+            # A sign of life: the scan queues a reminder again only when no task has tried it for
+            # reminders.REQUEUE_AFTER (its task was lost), not while one is retrying (SMTP down for hours).
+            row.queued_at = ctx.clock()
     with ctx.sessions() as session:
         reminder = session.get_one(Reminder, reminder_id)
         if reminder.state in ("sent", "cancelled"):
@@ -296,10 +318,11 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
                         key=key,
                         recipient=r.email,
                         name=r.name,
-                        subject=f"Erinnerung: Ladungsfrist für {meeting.name} endet am "
-                        f"{deadline.latest_dispatch.astimezone(BERLIN):%d.%m.%Y}",
+                        subject=f"Erinnerung: Ladungsfrist endet am "
+                        f"{deadline.latest_dispatch.astimezone(BERLIN):%d.%m.%Y} – {meeting.name}",
                         paragraphs=[
-                            f"die Einladung zur {meeting.name} ({when}) ist noch nicht versandt.",
+                            f"die Einladung zu folgender Sitzung ist noch nicht versandt: {meeting.name} "
+                            f"({when}).",
                             f"Sie muss spätestens bis {format_berlin(deadline.latest_dispatch)} hinausgehen "
                             f"({deadline.rule.describe()}).",
                         ],
@@ -315,9 +338,10 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
                         name=r.name,
                         subject=f"Erinnerung: {mail.titled(meeting.name, meeting.start)}",
                         paragraphs=[
-                            f"wir erinnern an die {meeting.name} am {mail.german_datetime(meeting.start)}, "
+                            f"wir erinnern an folgende Sitzung: {meeting.name}, "
+                            f"{mail.german_datetime(meeting.start)}, "
                             f"Ort: {meeting.location or 'wird noch mitgeteilt'}.",
-                            f"Die Tagesordnung hat {len(info.agenda)} Punkte.",
+                            _agenda_size(len(info.agenda)),
                         ],
                     )
                 )
@@ -334,10 +358,10 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
                             key=key,
                             recipient=r.email,
                             name=r.name,
-                            subject=f"Erinnerung: Ergebnisse der {meeting.name} fehlen",
+                            subject=f"Erinnerung: Ergebnisse fehlen – {meeting.name}",
                             paragraphs=[
-                                f"für die {meeting.name} vom {when} sind noch keine Ergebnisse erfasst "
-                                f"(TOP {', '.join(missing)}).",
+                                f"für folgende Sitzung sind noch nicht alle Ergebnisse erfasst: "
+                                f"{meeting.name} ({when}), TOP {', '.join(missing)}.",
                                 "Bitte tragen Sie die Ergebnisse ein, damit die Fachämter ihre "
                                 "Beschlussauszüge erhalten.",
                             ],

@@ -55,12 +55,18 @@ def message_id(key: str, recipient: str) -> str:
     return f"<{digest}@gremienlauf.example>"
 
 
+def one_line(text: str) -> str:
+    """Text for a mail header: users' line breaks (subjects pasted from Word) become spaces, since a header
+    may not contain one (``EmailMessage`` refuses it, and the mail would never go out)."""
+    return " ".join(text.split())
+
+
 def to_message(mail: Mail, *, sender: str, now: dt.datetime) -> EmailMessage:
     msg = EmailMessage()
     name, address = parseaddr(sender)
-    msg["From"] = Address(display_name=name, addr_spec=address) if name else address
-    msg["To"] = Address(display_name=mail.recipient_name, addr_spec=mail.recipient)
-    msg["Subject"] = mail.subject
+    msg["From"] = Address(display_name=one_line(name), addr_spec=address) if name else address
+    msg["To"] = Address(display_name=one_line(mail.recipient_name), addr_spec=mail.recipient)
+    msg["Subject"] = one_line(mail.subject)
     msg["Date"] = format_datetime(now.astimezone(BERLIN))
     msg["Message-ID"] = message_id(mail.key, mail.recipient)
     msg["Auto-Submitted"] = "auto-generated"
@@ -108,7 +114,7 @@ class MeetingInfo:
 _INVITATION_TEXT = _TEXT_ENV.from_string("""\
 Guten Tag {{ name }},
 
-hiermit lade ich Sie ein zur
+hiermit lade ich Sie zu folgender Sitzung ein:
 
   {{ meeting.name }}
   am {{ when }}
@@ -143,7 +149,7 @@ _INVITATION_HTML = _ENV.from_string("""\
 <html lang="de"><head><meta charset="utf-8"><title>{{ meeting.name }}</title></head>
 <body>
 <p>Guten Tag {{ name }},</p>
-<p>hiermit lade ich Sie ein zur</p>
+<p>hiermit lade ich Sie zu folgender Sitzung ein:</p>
 <p><strong>{{ meeting.name }}</strong><br>am {{ when }}<br>Ort: {{ meeting.location or "wird noch mitgeteilt" }}</p>
 {% if meeting.urgent_reason %}
 <p><strong>Die Ladungsfrist wurde wegen Dringlichkeit verkürzt:</strong> {{ meeting.urgent_reason }}</p>
@@ -242,7 +248,8 @@ def _simple(
 
 def cancellation_mail(*, key: str, recipient: str, name: str, meeting: MeetingInfo, calendar: bytes) -> Mail:
     when = german_datetime(meeting.start)
-    paragraphs = [f"die {meeting.name} am {when} findet nicht statt."]
+    # Neutral wording: a meeting's name may be "Gemeinsame Sitzung …" or anything the office typed.
+    paragraphs = [f"folgende Sitzung findet nicht statt: {meeting.name} ({when})."]
     if meeting.cancelled_reason:
         paragraphs.append(f"Grund: {meeting.cancelled_reason}")
     paragraphs.append("Die Vorlagen der Tagesordnung werden für die nächste Sitzung vorgesehen.")
@@ -273,9 +280,10 @@ def result_mail(
 ) -> Mail:
     """The result of one agenda item to the originating department, with the resolution extract."""
     paper = f"Drucksache {result.reference}" if result.reference else "Vorlage"
+    # Not "der {body} hat in seiner Sitzung": a body may be feminine (die Stadtverordnetenversammlung).
     paragraphs = [
-        f"der {result.body} hat in seiner Sitzung am {german_datetime(result.meeting_start)} unter "
-        f"TOP {result.item_number} über die {paper} „{result.subject}“ beraten.",
+        f"die {paper} „{result.subject}“ wurde beraten: {result.body}, Sitzung am "
+        f"{german_datetime(result.meeting_start)}, TOP {result.item_number}.",
         f"Ergebnis: {result.outcome_wording}",
     ]
     if result.resolution_text:

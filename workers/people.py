@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.models import Meeting, MeetingBody, Membership, Person, User, UserBody
+from workflow.rules import BERLIN
 from workflow.vocabulary import MembershipRole
 
 
@@ -20,7 +21,7 @@ class Recipient:
 def invitees(session: Session, meeting: Meeting) -> list[Recipient]:
     """Every voting member and every substitute of the meeting's bodies on the meeting's day, with an
     e-mail address; a person on two bodies of a joint meeting gets one mail."""
-    day = meeting.start.date()
+    day = meeting.start.astimezone(BERLIN).date()  # the meeting's day in Wetzlar, not in UTC
     body_ids = [b.id for b in meeting.bodies]
     rows = session.execute(
         select(Membership, Person)

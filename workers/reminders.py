@@ -29,7 +29,9 @@ INVITATION_DEADLINE = "invitation_deadline"
 MEETING = "meeting"
 RESULTS_OVERDUE = "results_overdue"
 
-# A queued reminder whose task never finished (its worker and the broker both lost it) is queued again.
+# A queued reminder whose task never finished (its worker and the broker both lost it) is queued again,
+# counted from the task's last attempt (``send_reminder`` renews ``queued_at``; retries are at most
+# RETRY_BACKOFF_MAX apart), so a task that is still retrying does not get a second one beside it.
 REQUEUE_AFTER = dt.timedelta(minutes=30)
 
 

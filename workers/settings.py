@@ -35,10 +35,12 @@ class WorkerSettings(BaseSettings):
     mail_lease_seconds: int = 600
 
     # Retries of a failed task (SMTP down, database busy): exponential backoff from ``retry_backoff``
-    # seconds up to ``retry_backoff_max``.
+    # seconds up to ``retry_backoff_max``. ``max_retries`` unset: until it works (a mail server down over a
+    # weekend must not lose the invitations; a mail the server refuses for good is not retried at all). A
+    # number makes the Celery task give up after that many retries (its mails stay ``failed``).
     retry_backoff: int = 10
     retry_backoff_max: int = 600
-    max_retries: int = 30
+    max_retries: int | None = None
 
     # Reminders: to the coordination office this many hours before a meeting's invitation deadline; to a
     # body's secretaries when a held meeting has no results this many days after it. Members are reminded

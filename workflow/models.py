@@ -667,7 +667,7 @@ class MailDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200))  # e.g. "invitation:outbox:17"
     recipient: Mapped[str] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(16))  # claimed, sent, failed
+    state: Mapped[str] = mapped_column(String(16))  # claimed, sent, failed, rejected (5xx: not retried)
     message_id: Mapped[str] = mapped_column(String(300))
     subject: Mapped[str] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -52,6 +52,17 @@ class SmtpSink:
     arrived: threading.Event = field(default_factory=threading.Event)
     controller: Controller | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Addresses the server refuses for good (550), as a real server does for an unknown mailbox.
+    refuse: set[str] = field(default_factory=set)
+    refusal: str = "550 5.1.1 mailbox unavailable"
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return self.refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.arrived.set()

@@ -370,3 +370,16 @@ def test_gremienlauf_beat_sends_the_relay_sweep_and_the_reminder_scan_to_the_que
         beat.terminate()
         beat.wait(timeout=20)
         client.delete(queue)
+
+
+def test_a_task_whose_mail_server_stays_down_is_not_given_up_after_a_few_hours() -> None:
+    # With 30 retries at most 600 s apart, an SMTP outage over a weekend lost every invitation of it:
+    # the task failed for good, its mails stayed 'failed' and nothing sent them later.
+    from workers import runtime
+
+    try:
+        app = create_celery(WorkerSettings(redis_url="redis://127.0.0.1:1/0"))
+        for name in ("gremienlauf.run_job", "gremienlauf.send_reminder"):
+            assert app.tasks[name].max_retries is None
+    finally:
+        runtime.configure()

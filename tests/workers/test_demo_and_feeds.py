@@ -18,6 +18,7 @@ from tests.conftest import Database
 from tests.scenario import Scenario, berlin
 from workers.feeds import create_token
 from workflow import meetings
+from workflow.publication import depublish_paper
 
 
 def test_the_demo_produces_documents_and_mails_in_folders_and_says_where_in_german(
@@ -62,7 +63,64 @@ def test_a_public_bodys_feed_shows_its_meetings_and_the_invitation_deadline(db: 
     event = events["Sitzung Sozial-, Jugend- und Sportausschuss am 28.10.2013"]
     assert str(event["UID"]) == f"sitzung-{meeting.id}@gremienlauf.example"
     assert event.decoded("DTSTART") == berlin("2013-10-28 17:00")
-    assert any(name.startswith("Ladungsfrist: Sitzung Sozial") for name in events)
+    deadline = next(e for name, e in events.items() if name.startswith("Ladungsfrist: Sitzung Sozial"))
+    # RFC 5545: a DTEND must be later than DTSTART; an instant has none.
+    assert "DTEND" not in deadline or deadline.decoded("DTEND") > deadline.decoded("DTSTART")
+    assert str(deadline["DTSTART"].params["TZID"]) == "Europe/Berlin"
+    # The entry links to the meeting in the API (the town's key is part of every address).
+    url = str(event["URL"])
+    assert url == f"http://localhost:8000/api/v1/wetzlar/meetings/{meeting.id}"
+    shown = client.get(url.removeprefix("http://localhost:8000"))
+    assert shown.status_code == 200
+    assert shown.json()["id"] == meeting.id
+
+
+def test_a_public_feed_no_longer_names_a_paper_withdrawn_from_the_public(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    kept = sc.submitted_paper(committees=["sjs"], subject="Sanierung der Sporthalle")
+    withdrawn = sc.submitted_paper(committees=["sjs"], subject="Mietvertrag Familie Mustermann")
+    meeting = sc.new_meeting("sjs", "2013-10-28 17:00")
+    sc.schedule(kept.id, "sjs", meeting.id)
+    sc.schedule(withdrawn.id, "sjs", meeting.id)
+    client = TestClient(create_app(db.url, clock=lambda: berlin("2013-10-01 10:00")))
+
+    def description() -> str:
+        calendar = _calendar(client.get("/api/v1/wetzlar/bodies/sjs/calendar.ics"))
+        event = next(e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith(f"sitzung-{meeting.id}@"))
+        return str(event["DESCRIPTION"])
+
+    assert "Mietvertrag Familie Mustermann" in description()
+    depublish_paper(
+        db.sessions, actor="test", paper_id=withdrawn.id, reason="Versehen", now=berlin("2013-10-02 10:00")
+    )
+    assert "Mietvertrag Familie Mustermann" not in description()
+    assert "Sanierung der Sporthalle" in description()
+
+
+def test_a_persons_feed_leaves_out_the_meetings_after_they_left_the_body(db: Database) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from workflow.models import Body, Membership, Person
+
+    sc = Scenario(db.sessions)
+    before = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    after = sc.new_meeting("magistrat", "2013-10-14 09:00")
+    with db.sessions.begin() as s:
+        membership = s.scalars(
+            select(Membership)
+            .join(Person, Person.id == Membership.person_id)
+            .join(Body, Body.id == Membership.body_id)
+            .where(Person.key == "herget", Body.key == "magistrat")
+        ).one()
+        membership.end_date = dt.date(2013, 10, 1)  # left the Magistrat
+    token = create_token(db.sessions, municipality="wetzlar", person="herget", now=berlin("2013-09-01 10:00"))
+    client = TestClient(create_app(db.url, clock=lambda: berlin("2013-09-21 10:00")))
+    calendar = _calendar(client.get(f"/api/v1/wetzlar/persons/herget/calendar.ics?token={token}"))
+    uids = {str(e["UID"]) for e in calendar.walk("VEVENT")}
+    assert f"sitzung-{before.id}@gremienlauf.example" in uids
+    assert f"sitzung-{after.id}@gremienlauf.example" not in uids
 
 
 def test_a_non_public_bodys_feed_needs_its_secret_token(db: Database) -> None:

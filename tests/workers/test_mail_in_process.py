@@ -74,6 +74,7 @@ def test_running_the_jobs_again_sends_no_mail_twice(db: Database, smtp: SmtpSink
     ctx = make_context(db, worker_settings(smtp.port))
     drain(ctx)
     first = len(smtp.messages)
+    assert first > 0  # otherwise "nothing sent twice" would hold trivially
     with db.sessions.begin() as s:  # as if the relay had crashed before marking anything published
         for row in s.scalars(select(OutboxMessage)):
             row.published_at = None
@@ -463,3 +464,98 @@ def test_a_pdf_task_whose_document_another_worker_has_claimed_waits_for_it_and_c
         pdfs = s.scalars(select(StoredFile.master_file_id).where(StoredFile.master_file_id.in_(own))).all()
     assert len(pdfs) == len(own)
     assert set(pdfs) == set(own)
+
+
+def test_a_line_break_in_a_paper_subject_does_not_stop_the_result_mail_or_later_events(
+    db: Database, smtp: SmtpSink
+) -> None:
+    # Subjects are pasted from Word and keep their line breaks; a mail header may not contain one.
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(subject="Bebauungsplan Nr. 12\r\n„Im Grund“")
+    meeting = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    item = sc.schedule(paper.id, "magistrat", meeting.id)
+    sc.invite(meeting.id)
+    sc.attend(meeting.id)
+    sc.record(item.id, Outcome.recommended, VoteInput(12, 0, 0))
+    drain(make_context(db, worker_settings(smtp.port)), timeout=5)
+
+    results = [s for s in smtp.subjects() if s.startswith("Ergebnis der Beratung")]
+    assert results == [
+        f"Ergebnis der Beratung: Drucksache {paper.reference} – Bebauungsplan Nr. 12 „Im Grund“"
+    ]
+    with db.session() as s:
+        assert s.scalar(select(func.count()).where(OutboxMessage.published_at.is_(None))) == 0
+
+
+def test_an_address_the_server_refuses_for_good_is_recorded_and_holds_up_nothing(
+    db: Database, smtp: SmtpSink
+) -> None:
+    _sc, meeting_id, _ = _invited_committee(db)
+    members = sorted(expected_invitees(db, meeting_id))
+    unknown = members[0]
+    smtp.refuse.add(unknown)  # "550 mailbox unavailable": a member's address that no longer exists
+    drain(make_context(db, worker_settings(smtp.port)), timeout=5)
+
+    invited = [m for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung: Sitzung Sozial")]
+    assert sorted(r for m in invited for r in m.recipients) == members[1:]  # each other member once
+    with db.session() as s:
+        # Every event was dealt with: the refusal keeps neither this event nor later ones waiting.
+        assert s.scalar(select(func.count()).where(OutboxMessage.published_at.is_(None))) == 0
+        row = s.scalars(
+            select(MailDelivery).where(
+                MailDelivery.recipient == unknown, MailDelivery.dedupe_key.startswith("invitation:")
+            )
+        ).one()
+    assert row.state == "rejected"
+    assert row.attempts == 1
+    assert "550" in (row.last_error or "")
+
+
+def test_whether_a_member_is_invited_depends_on_the_meetings_day_in_berlin_not_in_utc(
+    db: Database, smtp: SmtpSink
+) -> None:
+    from workflow.models import Body, Membership, Person
+
+    sc = Scenario(db.sessions)
+    meeting = sc.new_meeting("magistrat", "2013-10-28 00:30")  # 27 October 23:30 UTC
+    with db.sessions.begin() as s:
+        row = s.scalars(
+            select(Membership)
+            .join(Person, Person.id == Membership.person_id)
+            .join(Body, Body.id == Membership.body_id)
+            .where(Person.key == "herget", Body.key == "magistrat")
+        ).one()
+        row.end_date = dt.date(2013, 10, 27)  # left the Magistrat the day before the meeting
+        leaver = s.get_one(Person, row.person_id).email
+    sc.invite(meeting.id)
+    drain(make_context(db, worker_settings(smtp.port)), timeout=5)
+    invited = {
+        r for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung") for r in m.recipients
+    }
+    assert invited  # the others are invited
+    assert leaver not in invited
+
+
+def test_a_refusal_for_the_installations_settings_is_retried_and_delivered_once_fixed(
+    db: Database, smtp: SmtpSink
+) -> None:
+    # "Relay access denied" (5.7.x) is about the installation (no login configured), not the address:
+    # it must not be dropped like an unknown mailbox, but go out once the setting is fixed.
+    _sc, meeting_id, _ = _invited_committee(db)
+    members = sorted(expected_invitees(db, meeting_id))
+    smtp.refuse.add(members[0])
+    smtp.refusal = "554 5.7.1 Relay access denied"
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx, timeout=2)
+    with db.session() as s:
+        state = s.scalars(
+            select(MailDelivery.state).where(
+                MailDelivery.recipient == members[0], MailDelivery.dedupe_key.startswith("invitation:")
+            )
+        ).one()
+    assert state == "failed"
+    smtp.refuse.clear()
+    ctx.extra.clear()  # the in-process worker's backoff: try at once
+    drain(ctx, timeout=10)
+    invited = [m for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung: Sitzung Sozial")]
+    assert sorted(r for m in invited for r in m.recipients) == members  # each once, the refused one too

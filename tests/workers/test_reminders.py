@@ -162,3 +162,36 @@ def test_two_scanners_at_the_same_moment_queue_a_reminder_once(db: Database) -> 
     assert total > 4
     assert sorted(queued) == sorted(set(queued))
     assert len(queued) == total
+
+
+def test_a_reminder_whose_task_is_still_retrying_is_not_queued_a_second_time(
+    db: Database, smtp: SmtpSink
+) -> None:
+    import pytest
+
+    from workers import jobs
+    from workers.delivery import MailNotDelivered
+
+    sc = Scenario(db.sessions)
+    paper = sc.submitted_paper(when="2026-02-10 10:00")
+    meeting = sc.new_meeting("magistrat", "2026-03-30 18:00")
+    sc.schedule(paper.id, "magistrat", meeting.id)
+    sc.invite(meeting.id, days_before=10)
+    now = [berlin("2026-03-01 10:00")]
+    ctx = make_context(db, worker_settings(smtp.port), clock=lambda: now[0])
+    drain(ctx)  # plans the reminders
+    now[0] = berlin("2026-03-29 18:00")  # the 1-day reminder is due
+    queued = reminders.claim_due(db.sessions, now[0], lambda rid: None)
+    assert queued
+    smtp.stop()  # the mail server is down: the task retries for hours
+    for minutes in (20, 40, 60):
+        now[0] = berlin("2026-03-29 18:00") + dt.timedelta(minutes=minutes)
+        with pytest.raises(MailNotDelivered):
+            jobs.send_reminder(ctx, queued[0])
+        # A scan now and then must not queue the same reminder again beside the retrying task.
+        assert queued[0] not in reminders.claim_due(
+            db.sessions, now[0] + dt.timedelta(minutes=5), lambda rid: None
+        )
+    # A task that stopped trying (lost) is replaced after REQUEUE_AFTER.
+    later = now[0] + reminders.REQUEUE_AFTER + dt.timedelta(minutes=1)
+    assert queued[0] in reminders.claim_due(db.sessions, later, lambda rid: None)
