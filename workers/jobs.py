@@ -197,7 +197,7 @@ def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) 
             return
         town = session.get_one(Municipality, meeting.municipality_id).key
         entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
-        recipients = people.invitees(session, meeting)
+        recipients = people.invited(session, meeting)
         key = f"cancellation:{meeting.id}"
     stamp = ctx.clock()
     mails = [

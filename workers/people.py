@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflow.models import Meeting, MeetingBody, Membership, Person, User, UserBody
+from workflow.models import MailDelivery, Meeting, MeetingBody, Membership, Person, User, UserBody
 from workflow.rules import BERLIN
 from workflow.vocabulary import MembershipRole
 
@@ -65,3 +65,30 @@ def secretaries(session: Session, meeting: Meeting) -> list[Recipient]:
         )
     )
     return sorted({Recipient(u.email, u.display_name) for u in users if u.email})
+
+
+def invited(session: Session, meeting: Meeting) -> list[Recipient]:
+    """Everyone a cancellation must reach: today's invitees, and whoever was sent an invitation to the
+    meeting (a member who has left the body since still has the entry in their calendar)."""
+    recipients = {r.email: r for r in invitees(session, meeting)}
+    sent = session.scalars(
+        select(MailDelivery.recipient)
+        .where(
+            MailDelivery.dedupe_key.like(f"invitation:{meeting.id}:%"),
+            MailDelivery.state.in_(("sent", "claimed")),
+        )
+        .distinct()
+    ).all()
+    missing = [address for address in sent if address not in recipients]
+    if missing:
+        names = {
+            person.email: person.name
+            for person in session.scalars(
+                select(Person).where(
+                    Person.municipality_id == meeting.municipality_id, Person.email.in_(missing)
+                )
+            )
+        }
+        for address in missing:
+            recipients[address] = Recipient(address, names.get(address, address))
+    return sorted(recipients.values(), key=lambda r: (r.name, r.email))

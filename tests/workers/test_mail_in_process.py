@@ -14,10 +14,11 @@ from tests.conftest import Database
 from tests.scenario import Scenario, berlin
 from tests.workers.conftest import SmtpSink, make_context, worker_settings
 from tests.workers.helpers import expected_invitees, non_voting_members
+from workers import people
 from workers.inprocess import drain
 from workflow import meetings
-from workflow.models import MailDelivery, OutboxMessage
-from workflow.rules import VoteInput
+from workflow.models import MailDelivery, Meeting, Membership, OutboxMessage, Person
+from workflow.rules import BERLIN, VoteInput
 from workflow.vocabulary import Outcome
 
 
@@ -128,6 +129,47 @@ def test_a_cancelled_meeting_sends_a_cancellation_to_everyone_invited(db: Databa
     event = calendar.walk("VEVENT")[0]
     assert (calendar["METHOD"], event["STATUS"], event.decoded("SEQUENCE")) == ("CANCEL", "CANCELLED", 1)
     assert "Beschlussunfähigkeit absehbar" in cancellations[0].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_cancellation_also_reaches_a_member_who_left_the_body_after_the_invitation(
+    db: Database, smtp: SmtpSink
+) -> None:
+    _, meeting_id, _ = _invited_committee(db)
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    invited = expected_invitees(db, meeting_id)
+    with db.sessions.begin() as session:
+        meeting = session.get_one(Meeting, meeting_id)
+        day = meeting.start.astimezone(BERLIN).date()
+        leaver = session.scalars(
+            select(Membership)
+            .join(Person, Membership.person_id == Person.id)
+            .where(
+                Membership.body_id.in_([b.id for b in meeting.bodies]),
+                Membership.voting_right.is_(True),
+                Person.email.in_(invited),
+            )
+            .order_by(Membership.id)
+        ).first()
+        assert leaver is not None
+        for seat in session.scalars(
+            select(Membership).where(
+                Membership.person_id == leaver.person_id,
+                Membership.body_id.in_([b.id for b in meeting.bodies]),
+            )
+        ):
+            seat.end_date = day - dt.timedelta(days=1)  # left before the meeting's day
+        address = session.get_one(Person, leaver.person_id).email
+    with db.sessions() as session:  # no longer among today's invitees
+        today = people.invitees(session, session.get_one(Meeting, meeting_id))
+    assert address not in {r.email for r in today}
+    before = len(smtp.messages)
+    meetings.cancel_meeting(
+        db.sessions, actor="test", meeting_id=meeting_id, reason="Entfällt", now=berlin("2013-10-27 10:00")
+    )
+    drain(ctx)
+    cancelled = {r for m in smtp.messages[before:] for r in m.recipients}
+    assert cancelled == invited  # the leaver too: the entry is in their calendar
 
 
 def test_the_result_goes_to_the_department_the_paper_came_from(db: Database, smtp: SmtpSink) -> None:
