@@ -9,10 +9,9 @@ own error format, not the API's).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, exists, select
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.interfaces import ORMOption
 from starlette.responses import Response
 
+from api.files import content_disposition, etag_matches
 from api.oparl.format import CORS_HEADERS, OparlJSON, Urls
 from api.oparl.lists import ListQuery, OparlError, memory_page, positive_int, sql_page
 from api.oparl.serialize import ITEM_OPTIONS, MEETING_OPTIONS, Publisher, deleted_object
@@ -46,11 +46,6 @@ from workflow.publication import (
 )
 
 router = APIRouter(prefix="/oparl/v1", include_in_schema=False)
-
-
-def _session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessions() as session:
-        yield session
 
 
 def _urls(request: Request) -> Urls:
@@ -626,11 +621,6 @@ def file(request: Request, object_id: str) -> OparlJSON:
         )
 
 
-def _content_disposition(kind: str, file_name: str) -> str:
-    ascii_name = file_name.encode("ascii", "replace").decode("ascii").replace('"', "'").replace("?", "_")
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name)}"
-
-
 def _send_file(request: Request, object_id: str, disposition: str) -> Response:
     file_id = _id(object_id, "Datei")
     with request.app.state.sessions() as session:
@@ -647,15 +637,14 @@ def _send_file(request: Request, object_id: str, disposition: str) -> Response:
         }
         if _not_modified(request, etag, last_modified):
             return Response(status_code=304, headers=headers)
-        headers["Content-Disposition"] = _content_disposition(disposition, row.file_name)
+        headers["Content-Disposition"] = content_disposition(row.file_name, disposition)
         return Response(row.content, media_type=row.media_type, headers=headers)
 
 
 def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return etag in tags or "*" in tags
+        return etag_matches(if_none_match, etag)
     if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since:
         try:

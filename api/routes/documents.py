@@ -8,9 +8,7 @@ them read the paper or the non-public part of the meeting. Anything else is a 40
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, defer
 
 from api.deps import MAX_ID, Caller, MeetingId, PaperId, ReadSession, Town
+from api.files import content_disposition, etag_matches
 from workflow.access import Principal, can_read_draft, can_read_paper, can_see_non_public_of
 from workflow.errors import NotFound
 from workflow.models import Meeting, Paper, StoredFile
@@ -154,24 +153,6 @@ def read_document(town: Town, document_id: DocumentId, session: ReadSession, who
     return _out(town.key, _visible(session, who, town, document_id, content=False))
 
 
-def content_disposition(file_name: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real (UTF-8) name per RFC 6266 / RFC 5987."""
-    transliterated = (
-        file_name.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-        .replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue")
-    )  # fmt: skip
-    ascii_name = unicodedata.normalize("NFKD", transliterated).encode("ascii", "ignore").decode()
-    ascii_name = "".join(c if c.isprintable() and c not in '"\\' else "_" for c in ascii_name) or "Dokument"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(file_name, safe='')}"
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if if_none_match is None:
-        return False
-    tags = [tag.strip() for tag in if_none_match.split(",")]
-    return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
-
-
 @router.get(
     "/documents/{document_id}/content",
     response_class=Response,
@@ -191,7 +172,7 @@ def document_content(
         # A stored version never changes, but a non-public one must not sit in shared caches.
         "Cache-Control": "public, max-age=3600" if row.public else "private, max-age=3600",
     }
-    if _matches(if_none_match, etag):
+    if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     content = session.scalars(select(StoredFile.content).where(StoredFile.id == row.id)).one()
     headers["Content-Disposition"] = content_disposition(row.file_name)
