@@ -145,17 +145,30 @@ def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
         recipients = people.invitees(session, meeting)
         # The key holds the SEQUENCE: two changes that end in the same state send one update.
         key = f"invitation:{meeting.id}:{meeting.sequence}"
-    stamp = ctx.clock()
+    _deliver_with_calendar(
+        ctx,
+        key,
+        entry,
+        recipients,
+        lambda r, calendar: mail.invitation_mail(
+            key=key, recipient=r.email, name=r.name, meeting=info, changed=changed, calendar=calendar
+        ),
+    )
+
+
+def _deliver_with_calendar(
+    ctx: Context,
+    key: str,
+    entry: ical.MeetingEntry,
+    recipients: Sequence[people.Recipient],
+    compose: Callable[[people.Recipient, bytes], mail.Mail],
+) -> None:
+    """One mail per recipient, each with the meeting's calendar entry made out to them, sent at most once."""
+    stamp, organizer = ctx.clock(), _organizer(ctx.settings)
     mails = [
-        mail.invitation_mail(
-            key=key,
-            recipient=r.email,
-            name=r.name,
-            meeting=info,
-            changed=changed,
-            calendar=ical.invitation(
-                entry, organizer=_organizer(ctx.settings), attendee=r.email, attendee_name=r.name, stamp=stamp
-            ),
+        compose(
+            r,
+            ical.invitation(entry, organizer=organizer, attendee=r.email, attendee_name=r.name, stamp=stamp),
         )
         for r in recipients
     ]
@@ -199,26 +212,14 @@ def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) 
         entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
         recipients = people.invited(session, meeting)
         key = f"cancellation:{meeting.id}"
-    stamp = ctx.clock()
-    mails = [
-        mail.cancellation_mail(
-            key=key,
-            recipient=r.email,
-            name=r.name,
-            meeting=info,
-            calendar=ical.invitation(
-                entry, organizer=_organizer(ctx.settings), attendee=r.email, attendee_name=r.name, stamp=stamp
-            ),
-        )
-        for r in recipients
-    ]
-    deliver(
-        ctx.sessions,
-        dedupe_key=key,
-        mails=mails,
-        settings=ctx.settings,
-        transport=ctx.transport,
-        clock=ctx.clock,
+    _deliver_with_calendar(
+        ctx,
+        key,
+        entry,
+        recipients,
+        lambda r, calendar: mail.cancellation_mail(
+            key=key, recipient=r.email, name=r.name, meeting=info, calendar=calendar
+        ),
     )
 
 
