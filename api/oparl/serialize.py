@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from api.oparl.format import VENDOR, Urls, date, date_time, type_url
@@ -374,14 +374,6 @@ class Publisher:
                 found[row.master_file_id].append(row.id)
         return found
 
-    def visible_file_ids(self, ids: Iterable[int]) -> set[int]:
-        wanted = list(ids)
-        if not wanted:
-            return set()
-        return set(
-            self.session.scalars(select(StoredFile.id).where(StoredFile.id.in_(wanted), file_is_public()))
-        )
-
     def file(self, f: StoredFile, derivatives: Sequence[int], master_visible: bool) -> dict[str, Any]:
         return _clean(
             {
@@ -411,7 +403,9 @@ class Publisher:
     def files(self, files: Sequence[StoredFile]) -> dict[int, dict[str, Any]]:
         """Each file serialised (with its public derivatives and its master if public), by id."""
         derivatives = self.derivatives_of(f.id for f in files)
-        masters = self.visible_file_ids(f.master_file_id for f in files if f.master_file_id)
+        masters = self.visible_ids(
+            StoredFile, file_is_public(), (f.master_file_id for f in files if f.master_file_id)
+        )
         return {f.id: self.file(f, derivatives.get(f.id, []), f.master_file_id in masters) for f in files}
 
     @staticmethod
@@ -438,13 +432,17 @@ class Publisher:
         return max(of_kind, key=lambda f: (f.version, f.media_type == PDF, f.id))
 
     # ------------------------------------------------------------------ meetings and agenda items
-    def visible_meeting_ids(self, ids: Iterable[int]) -> set[int]:
+    def visible_ids(
+        self,
+        model: type[Meeting] | type[Consultation] | type[StoredFile],
+        rule: ColumnElement[bool],
+        ids: Iterable[int],
+    ) -> set[int]:
+        """Those of ``ids`` whose row the public may see under ``rule`` (one query)."""
         wanted = list(set(ids))
         if not wanted:
             return set()
-        return set(
-            self.session.scalars(select(Meeting.id).where(Meeting.id.in_(wanted), meeting_is_public()))
-        )
+        return set(self.session.scalars(select(model.id).where(model.id.in_(wanted), rule)))
 
     def visible_item_positions(self, meeting_ids: Iterable[int]) -> dict[int, int]:
         """Agenda item id → its ``order`` in OParl: its index among the meeting's *public* items."""
@@ -542,8 +540,8 @@ class Publisher:
         for f in files:
             if f.agenda_item_id is not None:
                 by_item[f.agenda_item_id].append(f)
-        consultations_ok = self.visible_consultation_ids(
-            i.consultation_id for i in items if i.consultation_id
+        consultations_ok = self.visible_ids(
+            Consultation, consultation_is_public(), (i.consultation_id for i in items if i.consultation_id)
         )
         return [
             self.agenda_item(
@@ -555,17 +553,6 @@ class Publisher:
             )
             for i in items
         ]
-
-    def visible_consultation_ids(self, ids: Iterable[int]) -> set[int]:
-
-        wanted = list(set(ids))
-        if not wanted:
-            return set()
-        return set(
-            self.session.scalars(
-                select(Consultation.id).where(Consultation.id.in_(wanted), consultation_is_public())
-            )
-        )
 
     def location(self, meeting: Meeting) -> dict[str, Any]:
         return _clean(
@@ -669,7 +656,9 @@ class Publisher:
         )
 
     def consultations(self, steps: Sequence[Step]) -> list[dict[str, Any]]:
-        visible_meetings = self.visible_meeting_ids(s.meeting_id for s in steps if s.meeting_id)
+        visible_meetings = self.visible_ids(
+            Meeting, meeting_is_public(), (s.meeting_id for s in steps if s.meeting_id)
+        )
         item_ids = [s.agenda_item_id for s in steps if s.agenda_item_id]
         visible_items = (
             set(
@@ -707,7 +696,9 @@ class Publisher:
             if item_ids
             else set()
         )
-        visible_meetings = self.visible_meeting_ids(r.meeting_id for r in rows if r.meeting_id)
+        visible_meetings = self.visible_ids(
+            Meeting, meeting_is_public(), (r.meeting_id for r in rows if r.meeting_id)
+        )
         return {
             r.paper_id
             for r in rows
