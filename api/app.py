@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from api import errors, oparl
+from api.result_writer import ResultWriter
 from api.routes import auth, documents, feeds, meetings, papers
 from api.schemas import ErrorOut
 from workflow.db import Settings, make_engine, make_session_factory
@@ -43,23 +44,29 @@ def create_app(
     engine = make_engine(database_url, **(engine_options or {}))
     sessions = make_session_factory(engine)
 
+    writer = ResultWriter(sessions, max_batch=Settings().result_batch_size)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if workers is None:
-            yield
-            return
-        from workers.background import start_background
-
-        background = start_background(sessions, workers)
         try:
-            yield
+            if workers is None:
+                yield
+                return
+            from workers.background import start_background
+
+            background = start_background(sessions, workers)
+            try:
+                yield
+            finally:
+                background.stop()
         finally:
-            background.stop()
+            writer.stop()
 
     app = FastAPI(title="gremienlauf", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.result_writer = writer
     errors.install(app)
     for router in (auth.router, papers.router, meetings.router, documents.router, feeds.router):
         app.include_router(router, responses=ERROR_RESPONSES)

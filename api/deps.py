@@ -17,8 +17,10 @@ from workflow.store import municipality_by_key
 MAX_ID = 2_147_483_647  # PostgreSQL integer
 
 
-def get_now(request: Request) -> dt.datetime:
-    """The current time from the app's clock (a fixed or simulated clock in tests and demos)."""
+async def get_now(request: Request) -> dt.datetime:
+    """The current time from the app's clock (a fixed or simulated clock in tests and demos).
+
+    ``async``: it does no I/O, and a plain ``def`` dependency costs a hop to the thread pool per request."""
     clock: Callable[[], dt.datetime] = request.app.state.clock
     return clock()
 
@@ -26,7 +28,7 @@ def get_now(request: Request) -> dt.datetime:
 Now = Annotated[dt.datetime, Depends(get_now)]
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:  # async: no I/O, no thread hop
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
 

@@ -167,7 +167,10 @@ class Server:
 
 @contextlib.contextmanager
 def profiled(pid: int, path: Path | None, tag: str, seconds: float) -> Iterator[None]:
-    """Sample process ``pid`` with py-spy while the block runs (nothing if ``path`` is None)."""
+    """Sample process ``pid`` with py-spy while the block runs (nothing if ``path`` is None).
+
+    Only the thread holding the GIL is sampled (``--gil``): one Python process runs one thread at a time, so
+    this is where its CPU goes; threads waiting for the GIL, a lock or the database are left out."""
     if path is None:
         yield
         return
@@ -188,6 +191,7 @@ def profiled(pid: int, path: Path | None, tag: str, seconds: float) -> Iterator[
             "--output",
             str(target),
             "--nonblocking",
+            "--gil",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -14,7 +14,13 @@ What it does:
 3. The template meeting is copied with SQL (papers, steps, meeting, agenda, attendance; ids shifted,
    Drucksachen-Nr. renumbered) until there are ``--items`` agenda items waiting for a result. Copying
    keeps the setup to seconds; every copy is the same rows the use cases wrote.
-4. Uvicorn processes, one after the other, each ``--workers 1`` on 127.0.0.1 and a free port: the bare
+4. The API process runs as in production (``docker-compose.yml``): its relay hands each outbox message to
+   Celery on Redis (``--redis-url``, a queue prefix of its own, removed afterwards); the documents and
+   mails are the separate workers' work, not measured here. ``--worker in-process`` instead runs the
+   embedded default's in-process worker inside the API process (documents rendered in the same process);
+   ``--worker beat`` runs the API with ``GREMIENLAUF_API_RELAY=false`` (beat's sweep would relay; the outbox
+   rows stay pending here).
+   Uvicorn processes, one after the other, each ``--workers 1`` on 127.0.0.1 and a free port: the bare
    endpoint (``benchmarks.bare_app``), the app as shipped (``api.main:app``) and, as a what-if, the app with
    a connection pool of 2 × clients (``benchmarks.sized_pool_app``; ``--variants`` chooses).
    ``python -m benchmarks.record_result_phases`` shows where the time of one request goes.
@@ -32,6 +38,7 @@ import asyncio
 import collections
 import datetime as dt
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -364,6 +371,22 @@ VARIANTS = {
 }
 
 
+def drop_queues(redis_url: str, prefix: str) -> int:
+    """Remove the benchmark's Celery queues (and kombu's bindings) from Redis; the messages they held."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    held = 0
+    for key in client.scan_iter(match=f"{prefix}*"):
+        if client.type(key) == b"list":
+            held += int(client.llen(key))  # type: ignore[arg-type]
+        client.delete(key)
+    for key in client.scan_iter(match=f"_kombu.binding.{prefix}*"):
+        client.delete(key)
+    client.close()
+    return held
+
+
 def _report(name: str, result: LoadResult, cpu: CpuMeter) -> dict[str, Any]:
     summary = Summary.of_load(result)
     answered = sum(1 for s in result.samples if s.status)
@@ -404,6 +427,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="send an Idempotency-Key with every result (two more transactions per request)",
     )
+    parser.add_argument(
+        "--worker",
+        choices=("relay", "beat", "in-process"),
+        default="relay",
+        help="what runs beside the API: its relay thread to Redis, as in production (default); nothing, as "
+        "with GREMIENLAUF_API_RELAY=false (beat relays; not run here); or the embedded default's "
+        "in-process worker",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/12",
+        help="Redis for the relay (default redis://127.0.0.1:6379/12); its benchmark queues are removed after",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="a request fails after (default 60 s)")
     parser.add_argument(
         "--wait-quiet",
@@ -436,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     created = 0
+    queue_prefix = f"gl-bench-{os.getpid()}"
     with scratch_database("record", keep=args.keep_database) as url:
         print(f"setup (PostgreSQL {postgres_version(url)}):")
         fixture = build_fixture(url, args.items, args.per_meeting)
@@ -459,6 +496,9 @@ def main(argv: list[str] | None = None) -> int:
         queue: MeetingQueue | None = None
         for variant in chosen:
             env = {"GREMIENLAUF_DATABASE_URL": url, "GL_BENCH_POOL_SIZE": str(2 * args.clients)}
+            if args.worker in ("relay", "beat"):
+                env |= {"GREMIENLAUF_REDIS_URL": args.redis_url, "GREMIENLAUF_QUEUE_PREFIX": queue_prefix}
+                env |= {"GREMIENLAUF_API_RELAY": str(args.worker == "relay").lower()}
             with Server(variant.app, env=env, keep_log=args.server_log) as app:
                 queue = queue or MeetingQueue(
                     fixture.meetings, login(app.host, app.port), idempotency_keys=args.idempotency_keys
@@ -472,6 +512,10 @@ def main(argv: list[str] | None = None) -> int:
             errors[variant.key] = result.errors
             created += sum(1 for s in result.samples if s.status == 201)
 
+        if args.worker == "relay":
+            print(
+                f"  relay: {drop_queues(args.redis_url, queue_prefix)} messages handed to Redis (queues removed)"
+            )
         counts = verify(url)
         complete = (
             counts["results_without_audit"] == 0

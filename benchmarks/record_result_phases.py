@@ -1,7 +1,8 @@
 """Diagnosis, not a benchmark: where the time of one ``POST …/agenda-items/{id}/result`` goes.
 
 In-process and sequential (no HTTP, no concurrency): the route function is called directly, as FastAPI
-would after resolving its dependencies, and the phases are timed by wrapping the functions they consist of
+would after resolving its dependencies; the route hands the result to the app's result writer, whose
+thread records it alone (a batch of one: one request at a time), and the phases are timed by wrapping the functions they consist of
 (wall time, CPU time of this process, SQL statements). The bare FastAPI overhead per request is what
 ``benchmarks.record_result`` reports for the bare endpoint.
 
@@ -23,7 +24,6 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import event, text
-from sqlalchemy.orm import Session, SessionTransaction
 
 import api.routes.meetings as routes
 import workflow.access as access
@@ -37,13 +37,12 @@ from benchmarks.record_result import PASSWORD, RESULT_BODY, SECRETARY, TOWN, bui
 #: (label, module, function name): nested phases are indented; each is timed wherever it is called from.
 PHASES: list[tuple[str, Any, str]] = [
     ("route (everything below)", routes, "record_result"),
-    ("  use case results.record_result", results, "record_result"),
-    ("    _locked: read ids, lock paper, step, meeting, item", results, "_locked"),
-    ("    _check: the profile's rules (quorum, votes, …)", results, "_check"),
-    ("    _apply: state machines, Beratungsfolge", results, "_apply"),
-    ("    Session.flush (all flushes: INSERT/UPDATE)", Session, "flush"),
-    ("    SessionTransaction.commit (incl. its last flush)", SessionTransaction, "commit"),
-    ("  response: _result_body (reload the result)", routes, "_result_body"),
+    ("  _recorder: may the caller record this TOP", routes, "_recorder"),
+    ("  use case results.record_results (writer thread)", results, "record_results"),
+    ("    _plan: checks of one result, what it writes", results, "_plan"),
+    ("      check: the rules (quorum, votes, …)", results, "check"),
+    ("    _write: every row, one statement per table", results, "_write"),
+    ("    _apply_to_paper: effects on the paper (ORM)", results, "_apply_to_paper"),
     ("auth: principal_for_token (dependency)", access, "principal_for_token"),
     ("town: municipality_by_key (dependency)", store, "municipality_by_key"),
 ]
@@ -92,7 +91,14 @@ def main(argv: list[str] | None = None) -> int:
                 missing.append(f"{owner.__name__}.{name}")
         token, _expires, _user = access.login(sessions, username=SECRETARY, password=PASSWORD)
         request = Request(
-            {"type": "http", "method": "POST", "path": "/bench", "headers": [], "query_string": b""}
+            {
+                "type": "http",
+                "method": "POST",
+                "path": "/bench",
+                "headers": [],
+                "query_string": b"",
+                "app": app,
+            }
         )
         data = schemas.ResultIn.model_validate(RESULT_BODY)
 
@@ -119,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         n = len(measured)
         with app.state.engine.connect() as conn:
             recorded = conn.execute(text("SELECT count(*) FROM item_result")).scalar_one()
+        app.state.result_writer.stop()
         app.state.engine.dispose()
 
     print(f"one result, in-process, sequential; mean of {n} requests ({recorded} results recorded)")

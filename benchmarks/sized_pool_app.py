@@ -12,10 +12,9 @@ from __future__ import annotations
 import os
 
 from api.app import create_app
-from workflow.db import Settings, make_engine, make_session_factory
+from workers.settings import WorkerSettings
 
-url = Settings().database_url
-app = create_app(url)
-app.state.engine.dispose()
-app.state.engine = make_engine(url, pool_size=int(os.environ.get("GL_BENCH_POOL_SIZE", "64")), max_overflow=0)
-app.state.sessions = make_session_factory(app.state.engine)
+app = create_app(
+    engine_options={"pool_size": int(os.environ.get("GL_BENCH_POOL_SIZE", "64")), "max_overflow": 0},
+    workers=WorkerSettings(),
+)

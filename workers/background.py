@@ -18,10 +18,19 @@ class Background(Protocol):
     def stop(self) -> None: ...
 
 
+class _Nothing:
+    """With Redis and ``api_relay`` off, beat's sweep relays the outbox; the API process runs nothing."""
+
+    def stop(self) -> None:
+        return None
+
+
 def start_background(sessions: sessionmaker[Session], settings: WorkerSettings) -> Background:
     """Start the relay (Redis configured) or the in-process worker; both wake right after a commit that
-    wrote to the outbox and sweep every few seconds."""
+    wrote to the outbox and sweep every few seconds. With Redis and ``api_relay`` off: nothing."""
     thread: RelayThread | InProcessWorker
+    if settings.redis_url and not settings.api_relay:
+        return _Nothing()
     if settings.redis_url:
         from workers.celery_app import create_celery, publisher
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow.audit import OUTBOX_WRITTEN
 from workflow.db import transaction
 from workflow.models import OutboxMessage, utcnow
 
@@ -74,14 +75,14 @@ class Nudge:
     def watch(self, sessions: sessionmaker[Session]) -> None:
         def before_flush(session: Session, _context: Any, _instances: Any) -> None:
             if any(isinstance(obj, OutboxMessage) for obj in session.new):
-                session.info["outbox"] = True
+                session.info[OUTBOX_WRITTEN] = True
 
         def after_commit(session: Session) -> None:
-            if session.info.pop("outbox", False):
+            if session.info.pop(OUTBOX_WRITTEN, False):
                 self.event.set()
 
         def after_rollback(session: Session) -> None:
-            session.info.pop("outbox", None)
+            session.info.pop(OUTBOX_WRITTEN, None)
 
         event.listen(sessions, "before_flush", before_flush)
         event.listen(sessions, "after_commit", after_commit)

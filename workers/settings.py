@@ -50,6 +50,10 @@ class WorkerSettings(BaseSettings):
 
     # Beat: how often the outbox relay sweeps for events left behind, and how often due reminders are scanned.
     relay_interval: float = 5.0
+    # With Redis: the API process hands each event to Celery right after its commit (a relay thread). Off,
+    # beat's sweep hands them over every ``relay_interval`` seconds instead: a few seconds later, but the
+    # API processes spend no CPU on it (for installations where the API is the bottleneck).
+    api_relay: bool = True
     reminder_interval: float = 60.0
 
     # PDF derivatives of the Word documents by LibreOffice (when installed); where it keeps one profile per

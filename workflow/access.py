@@ -191,20 +191,38 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
     """
     now = clock(now)
     rows = session.execute(
-        select(ApiToken.expires_at, User, UserBody.body_id)
+        select(
+            ApiToken.expires_at,
+            User.id,
+            User.username,
+            User.role,
+            User.municipality_id,
+            User.department_id,
+            User.person_id,
+            User.active,
+            UserBody.body_id,
+        )
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(UserBody, UserBody.user_id == User.id)
         .where(ApiToken.token_hash == _token_hash(token))
     ).all()
-    if not rows or rows[0][0] <= now:
+    if not rows or rows[0].expires_at <= now:
         raise Unauthenticated(
             "The token is unknown or has expired; log in again",
             german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
         )
-    user: User = rows[0][1]
+    user = rows[0]
     if not user.active:
         raise Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt")
-    return _principal(user, frozenset(body_id for _, _, body_id in rows if body_id is not None))
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        municipality_id=user.municipality_id,
+        department_id=user.department_id,
+        person_id=user.person_id,
+        body_ids=frozenset(row.body_id for row in rows if row.body_id is not None),
+    )
 
 
 def principal_of(user: User) -> Principal:
@@ -319,12 +337,18 @@ def require_cosign(who: Principal | None, paper: Paper, department_id: int) -> P
 
 def require_record_for(who: Principal | None, meeting: Meeting, body_id: int | None = None) -> Principal:
     """A secretary records only for meetings of their bodies (and, in a joint meeting, their body's items)."""
+    bodies = {body_id} if body_id is not None else {b.id for b in meeting.bodies}
+    return require_record_in(who, meeting.municipality_id, bodies)
+
+
+def require_record_in(who: Principal | None, municipality_id: int, bodies: set[int]) -> Principal:
+    """``require_record_for`` on plain ids: the meeting's municipality and the bodies concerned (the step's
+    body for a TOP, else the meeting's bodies)."""
     who = require_role(who, Role.secretary)
-    require_same_municipality(who, meeting.municipality_id)
+    require_same_municipality(who, municipality_id)
     if who.role is Role.admin:
         return who
-    relevant = {body_id} if body_id is not None else {b.id for b in meeting.bodies}
-    if not relevant & who.body_ids:
+    if not bodies & who.body_ids:
         raise _deny(
             "A secretary records only for the meetings of their own bodies",
             "Die Schriftführung erfasst nur Sitzungen der eigenen Gremien",

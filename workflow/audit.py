@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from workflow import validate
-from workflow.models import AuditEvent, Base, OutboxMessage
+from workflow.bulk import insert_many
+from workflow.models import AuditEvent, Base, OutboxMessage, table
+
+#: ``Session.info`` key: this transaction wrote outbox rows (set by ``emit`` through the ORM, and by
+#: ``insert_outbox`` for rows written without it); the relay is woken after such a commit.
+OUTBOX_WRITTEN = "outbox"
 
 
 def _json_value(value: Any) -> Any:
@@ -27,6 +33,11 @@ def snapshot(obj: Base | None) -> dict[str, Any] | None:
         return None
     mapper = inspect(obj).mapper
     return {attr.key: _json_value(getattr(obj, attr.key)) for attr in mapper.column_attrs}
+
+
+def json_snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``snapshot`` for a row read without the ORM (its columns by name)."""
+    return {key: _json_value(value) for key, value in values.items()}
 
 
 def record_audit(
@@ -72,3 +83,28 @@ def emit(session: Session, event_type: str, now: dt.datetime, **payload: Any) ->
     )
     session.add(message)
     return message
+
+
+def insert_audit(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append audit events without the ORM (use cases that write many rows at once); same columns as
+    ``record_audit`` writes."""
+    insert_many(session.connection(), table(AuditEvent), rows)
+
+
+def insert_outbox(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write domain events without the ORM, like ``emit``: ``event_type``, ``payload``, ``created_at``."""
+    if rows:
+        insert_many(
+            session.connection(),
+            table(OutboxMessage),
+            [
+                {
+                    "created_at": row["created_at"],
+                    "event_type": row["event_type"],
+                    "payload": {key: _json_value(value) for key, value in row["payload"].items()},
+                    "attempts": 0,
+                }
+                for row in rows
+            ],
+        )
+        session.info[OUTBOX_WRITTEN] = True

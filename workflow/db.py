@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     # The public base URL of this server: OParl ids are built from it (``gremienlauf serve`` sets it to the
     # address it listens on unless it is given).
     public_url: str = "http://127.0.0.1:8000"
+    # Results recorded at the same moment share one transaction, up to this many (api.result_writer);
+    # 1 records each on its own.
+    result_batch_size: int = Field(default=64, ge=1, le=1000)
 
 
 def normalise_url(url: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,11 +62,26 @@ def _lock_meeting_with_its_papers(session: Session, meeting_id: int) -> Meeting:
     return get(session, Meeting, meeting_id, lock=True)
 
 
-def meeting_guards(meeting: Meeting, now: dt.datetime) -> dict[str, Callable[[], bool]]:
+class MeetingState(Protocol):
+    """What the meeting machine needs of a meeting: a ``Meeting``, or the facts a use case read about it."""
+
+    state: str
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def start(self) -> dt.datetime: ...
+
+
+def meeting_guards(meeting: MeetingState, now: dt.datetime) -> dict[str, Callable[[], bool]]:
     return {"has_started": lambda: now >= meeting.start}
 
 
-def fire_meeting(meeting: Meeting, trigger: str, now: dt.datetime) -> None:
+def fire_meeting(meeting: MeetingState, trigger: str, now: dt.datetime) -> None:
     MEETING_MACHINE.fire(
         meeting, trigger, meeting_guards(meeting, now), what=f"meeting {meeting.id} ({meeting.name})"
     )

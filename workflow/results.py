@@ -1,35 +1,45 @@
 """Recording the result of an agenda item, and correcting it with a reason.
 
 The outcome's effect on the Beratungsfolge is a table (``EFFECTS``), not an if-ladder: which trigger the step
-gets, which the paper gets, and whether a new step is inserted.
+gets, which the paper gets, and whether a new step is inserted. The rules a result must satisfy are in
+``workflow.result_rules``.
+
+Recording is the hot path of a meeting day (every TOP of every body), so ``record_results`` writes without
+the ORM, set-based: one transaction reads and locks what several results need with a handful of
+statements, checks each against the rules, and writes all of them with one statement per table. A single
+result (``record_result``) is a batch of one; the API gathers the results that arrive at the same moment
+into one batch (``api.result_writer``). Only the rarer effects on the paper itself (adopted, rejected,
+withdrawn, referred, noted as a whole) go through the ORM and the paper machinery every other use case
+shares, inside the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
-from workflow.audit import emit, record_audit, snapshot
-from workflow.beratungsfolge import DECIDED_KINDS, OPEN_STEP_STATES, all_finished, earlier_unfinished
+from workflow.audit import emit, insert_audit, insert_outbox, json_snapshot, record_audit
+from workflow.beratungsfolge import DECIDED_KINDS, FINISHED_STEP_STATES, OPEN_STEP_STATES, all_finished
+from workflow.bulk import insert_many, update_many
 from workflow.db import transaction
-from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed, VoteInconsistent
+from workflow.errors import Conflict, DomainError, NotFound, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE
 from workflow.meetings import fire_meeting
 from workflow.models import (
     AgendaItem,
+    Attendance,
     Body,
     Consultation,
-    Faction,
     ItemPresence,
     ItemResult,
     Meeting,
+    Membership,
     Municipality,
     NamedVote,
     Paper,
@@ -38,32 +48,34 @@ from workflow.models import (
     Vote,
     VoteFactionCount,
     full_name,
+    table,
+    utcnow,
 )
 from workflow.papers import close_open_steps, fire_paper_audited
-from workflow.profile import Profile
-from workflow.rules import (
-    BERLIN,
-    VoteInput,
-    check_outcome_against_votes,
-    check_quorum,
-    check_votes,
-    voters,
-)
-from workflow.store import body_settings, by_key, clock, get, profile_of, seats
+from workflow.result_rules import BodyFacts, Checked, Facts, Member, ResultInput, check, people_of
+from workflow.rules import BERLIN, Seat
+from workflow.store import GERMAN_NAMES, clock, get, profile_named, seats
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
-    OUTCOME_WORDING,
-    RECOMMENDING_OUTCOMES,
-    RECORDABLE_OUTCOMES,
     AttendanceStatus,
     ConsultationRole,
     ConsultationState,
     MembershipRole,
     Outcome,
     PaperKind,
-    TieRule,
-    VoteChoice,
 )
+
+__all__ = [
+    "EFFECTS",
+    "Effect",
+    "Later",
+    "RecordedResult",
+    "Recording",
+    "ResultInput",
+    "correct_result",
+    "record_result",
+    "record_results",
+]
 
 Sessions = sessionmaker[Session]
 
@@ -95,266 +107,141 @@ EFFECTS: dict[Outcome, Effect] = {
     Outcome.withdrawn: Effect("close", "withdraw", closes_paper=True),
 }
 
-#: Which roles may end with which outcomes (beyond the procedural ones every role may have).
-PROCEDURAL = frozenset(
-    {Outcome.postponed, Outcome.deferred, Outcome.removed, Outcome.referred, Outcome.withdrawn}
-)
-ROLE_OUTCOMES: dict[ConsultationRole, frozenset[Outcome]] = {
-    ConsultationRole.decision: DECIDING_OUTCOMES | PROCEDURAL,
-    ConsultationRole.preliminary: RECOMMENDING_OUTCOMES | PROCEDURAL | {Outcome.noted},
-    ConsultationRole.hearing: PROCEDURAL | {Outcome.statement, Outcome.noted},
-    ConsultationRole.notice: PROCEDURAL | {Outcome.noted},
-}
-NEEDS_TEXT = frozenset({Outcome.adopted_amended, Outcome.recommended_amended})
+
+@dataclass(frozen=True)
+class Presence:
+    person_id: int
 
 
 @dataclass(frozen=True)
-class ResultInput:
-    """A result as the secretary records it. Persons are given by id."""
-
-    outcome: Outcome
-    votes: Sequence[VoteInput] = ()
-    present: Sequence[int] | None = None  # default: who the attendance lists as present
-    recused: Mapping[int, str | None] = field(default_factory=dict)  # person id → reason
-    wording: str | None = None  # printed wording; default from the outcome code
-    resolution_text: str | None = None
-    referred_to: str | None = None  # body key, for 'referred'
-    quorum_failed: bool = False  # with 'deferred': the body was not quorate
-    late_item_approval: int | None = None  # yes votes for taking up an item added after the invitation
+class Recused:
+    person_id: int
+    reason: str | None
 
 
 @dataclass(frozen=True)
-class _Checked:
-    outcome: Outcome
-    wording: str
-    present: list[int]
-    referred_to: Body | None
+class FactionVotes:
+    faction_id: int
+    yes: int
+    no: int
+    abstain: int
 
 
-def _validated(data: ResultInput) -> ResultInput:
-    """Types and ranges of everything a caller may pass; bad input is a RuleViolation, never a crash."""
-    validate.choice(Outcome, data.outcome, "outcome")
-    for vote in data.votes:
-        for what, value in (("Ja", vote.yes), ("Nein", vote.no), ("Enthaltungen", vote.abstain)):
-            validate.whole_number(value, f"The count '{what}'")
-        validate.text(vote.subject, "The subject of a vote", max_length=2000)
-        if vote.casting_vote is not None:
-            cast = validate.choice(VoteChoice, vote.casting_vote, "casting vote")
-            if cast is VoteChoice.abstain:
-                raise VoteInconsistent("A casting vote is yes or no")
-        for person, named_choice in vote.named.items():
-            validate.ident(person, "person")
-            validate.choice(VoteChoice, named_choice, "named vote")
-        for fc in vote.faction_counts:
-            validate.ident(fc.faction_id, "faction")
-            for value in (fc.yes, fc.no, fc.abstain):
-                validate.whole_number(value, "A faction's count")
-    if data.present is not None:
-        validate.idents(data.present, "person")
-    validate.idents(data.recused, "person")
-    for recusal_reason in data.recused.values():
-        if recusal_reason is not None:
-            validate.text(recusal_reason, "The reason of a recusal", required=False, max_length=2000)
-    for label, given in (
-        ("The wording", data.wording),
-        ("The resolution text", data.resolution_text),
-        ("The body referred to", data.referred_to),
-    ):
-        if given is not None:
-            validate.text(given, label, required=False)
-    if data.late_item_approval is not None:
-        validate.whole_number(data.late_item_approval, "The approval of a late item")
-    return data
+@dataclass(frozen=True)
+class NamedChoice:
+    person_id: int
+    choice: str
 
 
-def _foreign(
-    session: Session, model: type[Person] | type[Faction], ids: set[int], municipality_id: int
-) -> set[int]:
-    """The ids that are not of this municipality."""
-    if not ids:
-        return set()
-    known = set(
-        session.scalars(select(model.id).where(model.id.in_(ids), model.municipality_id == municipality_id))
-    )
-    return ids - known
+@dataclass
+class VoteRecord:
+    position: int
+    subject: str
+    yes: int
+    no: int
+    abstain: int
+    decisive: bool
+    casting_vote: str | None
+    faction_counts: list[FactionVotes]
+    named: list[NamedChoice]
+    id: int = 0
+    result_id: int = 0
 
 
-def _check(
-    session: Session, meeting: Meeting, item: AgendaItem, step: Consultation, paper: Paper, data: ResultInput
-) -> _Checked:
-    """Every rule a result must satisfy; raises a domain error naming the broken rule."""
-    outcome = Outcome(_validated(data).outcome)
-    if outcome not in RECORDABLE_OUTCOMES:
-        raise RuleViolation(f"The outcome '{outcome.value}' cannot be recorded at a meeting")
-    role = ConsultationRole(step.role)
-    allowed = ROLE_OUTCOMES[role]
-    if outcome not in allowed:
-        raise RuleViolation(
-            f"A step with the role '{role.value}' ({step.body.name}) cannot end with '{outcome.value}' "
-            f"({OUTCOME_WORDING[outcome]}); allowed: {', '.join(sorted(o.value for o in allowed))}",
-            rule="outcome_not_allowed_for_role",
-        )
-    if outcome in NEEDS_TEXT and not (data.resolution_text or "").strip():
-        raise RuleViolation(f"'{OUTCOME_WORDING[outcome]}' needs the amended resolution text")
-    if data.quorum_failed and outcome is not Outcome.deferred:
-        raise RuleViolation("Lack of quorum is recorded with the outcome 'deferred' (zurückgestellt)")
-    if data.quorum_failed and data.votes:
-        raise VoteInconsistent("A body that is not quorate cannot vote")
-    referred_to = None
-    if outcome is Outcome.referred:
-        if not data.referred_to:
-            raise RuleViolation("'verwiesen an …' needs the body (Gremium) the paper is referred to")
-        referred_to = by_key(session, Body, paper.municipality_id, data.referred_to)
-        if referred_to.id == step.body_id:
-            raise RuleViolation("A body cannot refer a paper to itself")
-    elif data.referred_to:
-        raise RuleViolation("A body to refer to is only given with the outcome 'referred'")
+@dataclass
+class Content:
+    """What a result says, as the rows store it (the same for recording and correcting)."""
 
-    present = (
-        list(data.present)
-        if data.present is not None
-        else [a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present]
-    )
-    if not present:
-        raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
-    named = {p for vote in data.votes for p in vote.named}
-    day = meeting.start.astimezone(BERLIN).date()
-    body_seats = seats(session, step.body_id, day)
-    member_ids = {s.person_id for s in body_seats}
-    given = set(present) | set(data.recused) | named
-    # One read for both: are the persons given of this municipality, and the members' names for messages.
-    people = {
-        row.id: row
-        for row in session.execute(
-            select(
-                Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
-            ).where(Person.id.in_(given | member_ids))
-        )
-    }
-    unknown = {i for i in given if i not in people or people[i].municipality_id != paper.municipality_id}
-    if unknown:
-        raise RuleViolation(f"Persons not of this municipality: {sorted(unknown)}", persons=sorted(unknown))
-    unknown = _foreign(
-        session,
-        Faction,
-        {fc.faction_id for v in data.votes for fc in v.faction_counts},
-        paper.municipality_id,
-    )
-    if unknown:
-        raise RuleViolation(f"Factions not of this municipality: {sorted(unknown)}", factions=sorted(unknown))
-    if outcome is Outcome.withdrawn:
-        if data.votes:
-            raise VoteInconsistent("A withdrawal (Zurückziehung) is declared, not voted on")
-        return _Checked(outcome, (data.wording or "").strip() or OUTCOME_WORDING[outcome], present, None)
+    outcome: str
+    outcome_wording: str
+    resolution_text: str | None
+    referred_to_body_id: int | None
+    quorum_failed: bool
+    late_item_approval: int | None
+    present: list[Presence]
+    recusals: list[Recused]
+    votes: list[VoteRecord]
+
+
+@dataclass
+class RecordedResult(Content):
+    """A result as ``record_result`` wrote it: the columns of ``ItemResult`` and its rows, without the ORM."""
+
+    agenda_item_id: int = 0
+    recorded_by: str = ""
+    recorded_at: dt.datetime = field(default_factory=utcnow)
+    created_at: dt.datetime = field(default_factory=utcnow)
+    modified_at: dt.datetime = field(default_factory=utcnow)
+    revision: int = 1
+    version: int = 1
+    id: int = 0
+
+
+def _content(data: ResultInput, checked: Checked) -> Content:
     recused = set(data.recused)
-    strangers = recused - member_ids
-    if strangers:
-        raise VoteInconsistent(f"Recused persons must be members of {step.body.name}: {sorted(strangers)}")
-    eligible = voters(body_seats, set(present), recused)
-    profile = profile_of(session, paper.municipality_id)
-    settings = body_settings(profile, step.body)
-    quorum = profile.quorum_for(settings)
-    if data.quorum_failed:
-        needed = quorum.minimum_present(step.body.statutory_members)
-        if len(eligible) >= needed:
-            raise RuleViolation(
-                f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
+    decisive_given = any(v.decisive for v in data.votes)
+    return Content(
+        outcome=checked.outcome.value,
+        outcome_wording=checked.wording,
+        resolution_text=(data.resolution_text or "").strip() or None,
+        referred_to_body_id=checked.referred_to.id if checked.referred_to else None,
+        quorum_failed=data.quorum_failed,
+        late_item_approval=data.late_item_approval,
+        present=[Presence(pid) for pid in sorted(set(checked.present) - recused)],
+        recusals=[Recused(pid, reason) for pid, reason in sorted(data.recused.items())],
+        votes=[
+            VoteRecord(
+                position=position,
+                subject=vote.subject,
+                yes=vote.yes,
+                no=vote.no,
+                abstain=vote.abstain,
+                decisive=vote.decisive or (position == len(data.votes) - 1 and not decisive_given),
+                casting_vote=vote.casting_vote.value if vote.casting_vote else None,
+                faction_counts=[
+                    FactionVotes(fc.faction_id, fc.yes, fc.no, fc.abstain)
+                    for fc in sorted(vote.faction_counts, key=lambda fc: fc.faction_id)
+                ],
+                named=[NamedChoice(pid, choice.value) for pid, choice in sorted(vote.named.items())],
             )
-    else:
-        check_quorum(
-            quorum,
-            step.body.statutory_members,
-            len(eligible),
-            second_session=item.second_session or meeting.second_session,
-        )
-    _check_late_item(profile, step.body, item, data, len(eligible))
-    names = {
-        i: full_name(people[i].title, people[i].given_name, people[i].family_name)
-        for i in member_ids
-        if i in people
-    }
-    counted = {fc.faction_id for vote in data.votes for fc in vote.faction_counts}
-    factions = (  # only named in messages about faction counts: not read when there are none
-        {f.id: f.short_name for f in session.scalars(select(Faction).where(Faction.id.in_(counted)))}
-        if counted
-        else {}
+            for position, vote in enumerate(data.votes)
+        ],
     )
-    tie_rule = TieRule(settings.tie_rule)
-    chairs = {s.person_id for s in body_seats if s.role is MembershipRole.chair}
-    check_votes(
-        data.votes, eligible, recused, tie_rule, factions, names, chair_votes=bool(chairs & set(eligible))
-    )
-    check_outcome_against_votes(outcome, data.votes, tie_rule)
-    wording = (data.wording or "").strip() or (
-        f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]
-    )
-    return _Checked(outcome, wording, present, referred_to)
 
 
-def _check_late_item(
-    profile: Profile, body: Body, item: AgendaItem, data: ResultInput, n_voters: int
-) -> None:
-    """An item added after the invitation may only be dealt with if the body agrees by the profile's majority
-    of the statutory members (Hessen § 58 Abs. 2 HGO, Niedersachsen § 59 Abs. 3 NKomVG: two thirds)."""
-    fraction = profile.late_item_fraction_of_statutory
-    if data.late_item_approval is not None and data.late_item_approval > n_voters:
-        raise VoteInconsistent(
-            f"{data.late_item_approval} votes for taking up the item > {n_voters} anwesende Stimmberechtigte"
-        )
-    if not item.late_addition or fraction is None or data.outcome in (Outcome.removed, Outcome.postponed):
-        return
-    needed = math.ceil(fraction * body.statutory_members)
-    if data.late_item_approval is None or data.late_item_approval < needed:
-        got = "no vote recorded" if data.late_item_approval is None else f"{data.late_item_approval} votes"
-        raise RuleViolation(
-            f"TOP {item.number} was added after the invitation: taking it up needs {needed} votes ({fraction} of "
-            f"{body.statutory_members} statutory members); {got}",
-            german=f"TOP {item.number} wurde nach der Einladung aufgenommen: Die Behandlung braucht die Zustimmung "
-            f"von {needed} Mitgliedern ({fraction} von {body.statutory_members}); "
-            + (
-                "keine Abstimmung erfasst"
-                if data.late_item_approval is None
-                else f"erfasst: {data.late_item_approval}"
-            ),
-            rule="late_item_needs_approval",
-        )
-
-
-def _fill(result: ItemResult, data: ResultInput, checked: _Checked) -> None:
-    result.outcome = checked.outcome.value
-    result.outcome_wording = checked.wording
-    result.resolution_text = (data.resolution_text or "").strip() or None
-    result.referred_to_body_id = checked.referred_to.id if checked.referred_to else None
-    result.quorum_failed = data.quorum_failed
-    result.late_item_approval = data.late_item_approval
-    recused = set(data.recused)
-    result.present = [ItemPresence(person_id=pid) for pid in sorted(set(checked.present) - recused)]
-    result.recusals = [Recusal(person_id=pid, reason=reason) for pid, reason in sorted(data.recused.items())]
+def _fill(result: ItemResult, data: ResultInput, checked: Checked) -> None:
+    """Put a result's content onto a loaded ``ItemResult`` (a correction)."""
+    content = _content(data, checked)
+    result.outcome = content.outcome
+    result.outcome_wording = content.outcome_wording
+    result.resolution_text = content.resolution_text
+    result.referred_to_body_id = content.referred_to_body_id
+    result.quorum_failed = content.quorum_failed
+    result.late_item_approval = content.late_item_approval
+    result.present = [ItemPresence(person_id=p.person_id) for p in content.present]
+    result.recusals = [Recusal(person_id=r.person_id, reason=r.reason) for r in content.recusals]
     result.votes = [
         Vote(
-            position=position,
-            subject=vote.subject,
-            yes=vote.yes,
-            no=vote.no,
-            abstain=vote.abstain,
-            decisive=vote.decisive
-            or (position == len(data.votes) - 1 and not any(v.decisive for v in data.votes)),
-            casting_vote=vote.casting_vote.value if vote.casting_vote else None,
+            position=v.position,
+            subject=v.subject,
+            yes=v.yes,
+            no=v.no,
+            abstain=v.abstain,
+            decisive=v.decisive,
+            casting_vote=v.casting_vote,
             faction_counts=[
-                VoteFactionCount(faction_id=fc.faction_id, yes=fc.yes, no=fc.no, abstain=fc.abstain)
-                for fc in sorted(vote.faction_counts, key=lambda fc: fc.faction_id)
+                VoteFactionCount(faction_id=c.faction_id, yes=c.yes, no=c.no, abstain=c.abstain)
+                for c in v.faction_counts
             ],
-            named=[
-                NamedVote(person_id=pid, choice=choice.value) for pid, choice in sorted(vote.named.items())
-            ],
+            named=[NamedVote(person_id=n.person_id, choice=n.choice) for n in v.named],
         )
-        for position, vote in enumerate(data.votes)
+        for v in content.votes
     ]
 
 
-def result_snapshot(result: ItemResult) -> dict[str, Any]:
-    """The whole result, votes included, for the audit trail."""
-    data = snapshot(result) or {}
+def result_snapshot(result: ItemResult | RecordedResult) -> dict[str, Any]:
+    """The whole result, votes included, for the audit trail (the columns of ``item_result`` by name)."""
+    data = json_snapshot({column.name: getattr(result, column.name) for column in table(ItemResult).c})
     data["present"] = [p.person_id for p in result.present]
     data["recused"] = {str(r.person_id): r.reason for r in result.recusals}
     data["votes"] = [
@@ -371,6 +258,651 @@ def result_snapshot(result: ItemResult) -> dict[str, Any]:
         for v in result.votes
     ]
     return data
+
+
+# ------------------------------------------------------------------------------------ recording, set-based
+
+_item_t = table(AgendaItem)
+_step_t = table(Consultation)
+_paper_t = table(Paper)
+_meeting_t = table(Meeting)
+_result_t = table(ItemResult)
+_body_t = table(Body)
+_membership_t = table(Membership)
+_person_t = table(Person)
+
+#: Where each TOP is: its meeting, step, paper and municipality (no locks yet).
+_WHERE = (
+    select(
+        _item_t.c.id,
+        _item_t.c.number,
+        _item_t.c.meeting_id,
+        _item_t.c.consultation_id,
+        _step_t.c.paper_id,
+        table(Municipality).c.id.label("municipality_id"),
+        table(Municipality).c.profile,
+    )
+    .select_from(
+        _item_t.outerjoin(_step_t, _item_t.c.consultation_id == _step_t.c.id)
+        .join(_meeting_t, _item_t.c.meeting_id == _meeting_t.c.id)
+        .join(table(Municipality), _meeting_t.c.municipality_id == table(Municipality).c.id)
+    )
+    .where(_item_t.c.id.in_(bindparam("ids", expanding=True)))
+)
+# Locks in the fixed order paper → consultation → meeting → agenda item (see store.lock_all), each by id.
+_LOCK_PAPERS = (
+    select(_paper_t.c.id, _paper_t.c.kind, _paper_t.c.resolution_text, _paper_t.c.proposed_resolution)
+    .where(_paper_t.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_paper_t.c.id)
+).with_for_update()
+#: Every step of the papers (the join of stages needs the others), with what the rules need of its body.
+_LOCK_STEPS = (
+    select(
+        _step_t,
+        _body_t.c.name.label("body_name"),
+        _body_t.c.kind.label("body_kind"),
+        _body_t.c.settings_override.label("body_settings_override"),
+        _body_t.c.statutory_members.label("body_statutory_members"),
+    )
+    .join(_body_t, _step_t.c.body_id == _body_t.c.id)
+    .where(_step_t.c.paper_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_step_t.c.id)
+    .with_for_update(of=_step_t)
+)
+_LOCK_MEETINGS = (
+    select(
+        _meeting_t.c.id,
+        _meeting_t.c.state,
+        _meeting_t.c.name,
+        _meeting_t.c.start,
+        _meeting_t.c.second_session,
+    )
+    .where(_meeting_t.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_meeting_t.c.id)
+).with_for_update()
+_LOCK_ITEMS = (
+    select(
+        _item_t.c.id,
+        _item_t.c.number,
+        _item_t.c.late_addition,
+        _item_t.c.second_session,
+        _result_t.c.recorded_by.label("result_recorded_by"),
+        _result_t.c.revision.label("result_revision"),
+    )
+    .outerjoin(_result_t, _result_t.c.agenda_item_id == _item_t.c.id)
+    .where(_item_t.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_item_t.c.id)
+    .with_for_update(of=_item_t)
+)
+#: Who the attendance lists as present, with municipality and name (the checks need both).
+_PRESENT = (
+    select(
+        Attendance.meeting_id,
+        Attendance.person_id,
+        _person_t.c.municipality_id,
+        _person_t.c.title,
+        _person_t.c.given_name,
+        _person_t.c.family_name,
+    )
+    .join(_person_t, Attendance.person_id == _person_t.c.id)
+    .where(
+        Attendance.meeting_id.in_(bindparam("ids", expanding=True)),
+        Attendance.status == AttendanceStatus.present.value,
+    )
+    .order_by(Attendance.id)
+)
+#: The bodies' memberships with the members' names (seats are those active on the meeting's day).
+_MEMBERS = (
+    select(
+        _membership_t.c.body_id,
+        _membership_t.c.person_id,
+        _membership_t.c.role,
+        _membership_t.c.voting_right,
+        _membership_t.c.faction_id,
+        _membership_t.c.substitute_of_id,
+        _membership_t.c.start_date,
+        _membership_t.c.end_date,
+        _person_t.c.municipality_id,
+        _person_t.c.title,
+        _person_t.c.given_name,
+        _person_t.c.family_name,
+    )
+    .join(_person_t, _membership_t.c.person_id == _person_t.c.id)
+    .where(_membership_t.c.body_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_membership_t.c.id)
+)
+_INSERT_RESULT = insert(_result_t).returning(_result_t.c.id, sort_by_parameter_order=True)
+_INSERT_VOTE = insert(table(Vote)).returning(table(Vote).c.id, sort_by_parameter_order=True)
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One result to record: which TOP, what, by whom, and when."""
+
+    agenda_item_id: int
+    result: ResultInput
+    actor: str
+    now: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "now", clock(self.now))  # aware, in UTC, like every use case's clock
+
+
+class Later:
+    """The recording shares its paper or meeting with an earlier one of the same batch: record it in the
+    next batch (its checks must see what the earlier one changed)."""
+
+    def __repr__(self) -> str:
+        return "Later"
+
+
+LATER = Later()
+
+Outcomes = list[RecordedResult | Exception | Later]
+
+
+@dataclass
+class _State:
+    """A step's state for its machine (``HasState``)."""
+
+    state: str
+
+
+@dataclass
+class _MeetingState:
+    """A meeting as its machine sees it (``meetings.MeetingState``)."""
+
+    state: str
+    id: int
+    name: str
+    start: dt.datetime
+
+
+@dataclass
+class _Plan:
+    """What one checked recording writes."""
+
+    index: int
+    recording: Recording
+    row: RecordedResult
+    checked: Checked
+    paper_id: int
+    step: Mapping[str, Any]
+    step_after: dict[str, Any]
+    meeting_id: int
+    meeting_state: str
+    later_steps: list[int] = field(default_factory=list)  # open later steps that take over the amended text
+    paper_resolution_text: str | None = None
+    paper_phase: bool = False  # an effect on the paper itself (ORM, paper machinery)
+
+
+def record_result(
+    sessions: Sessions,
+    *,
+    actor: str,
+    agenda_item_id: int,
+    result: ResultInput,
+    now: dt.datetime | None = None,
+) -> RecordedResult:
+    """Record the result of an agenda item: attendance, votes, outcome; moves the Beratungsfolge on.
+
+    Returns the result as written (the columns of ``ItemResult``, its presence, recusals and votes).
+    """
+    outcome = record_results(sessions, [Recording(agenda_item_id, result, actor, clock(now))])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    assert isinstance(outcome, RecordedResult)  # a batch of one is never told to wait
+    return outcome
+
+
+def record_results(sessions: Sessions, recordings: Sequence[Recording]) -> Outcomes:
+    """Record several results in one transaction; per recording its result, its error, or ``LATER``.
+
+    One recording's broken rule does not stop the others. If the transaction fails as a whole (a race
+    another writer won, e.g. a result recorded through another API process), each recording is tried
+    again on its own, so that the failure reaches only the one it belongs to.
+    """
+    if len(recordings) == 1:
+        return _record_batch(sessions, recordings)
+    try:
+        return _record_batch(sessions, recordings)
+    except Exception:
+        return [_alone(sessions, recording) for recording in recordings]
+
+
+def _alone(sessions: Sessions, recording: Recording) -> RecordedResult | Exception | Later:
+    try:
+        return _record_batch(sessions, [recording])[0]
+    except Exception as exc:
+        return exc
+
+
+def _not_found(item_id: int) -> NotFound:
+    table = "agenda_item"
+    return NotFound(
+        f"{table} {item_id} not found ({GERMAN_NAMES[table]} {item_id} gibt es nicht)",
+        entity=table,
+        id=item_id,
+    )
+
+
+def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcomes:
+    outcomes: Outcomes = [LATER] * len(recordings)
+    with transaction(sessions) as session:
+        conn = session.connection()
+        where = {row.id: row for row in conn.execute(_WHERE, {"ids": [r.agenda_item_id for r in recordings]})}
+        chosen: list[int] = []
+        taken: set[tuple[str, int]] = set()
+        for index, recording in enumerate(recordings):
+            found = where.get(recording.agenda_item_id)
+            if found is None:
+                outcomes[index] = _not_found(recording.agenda_item_id)
+                continue
+            if found.consultation_id is None:
+                outcomes[index] = RuleViolation(
+                    f"TOP {found.number} has no paper; there is no result to record"
+                )
+                continue
+            keys = {("paper", found.paper_id), ("meeting", found.meeting_id), ("item", found.id)}
+            if keys & taken:
+                continue  # LATER
+            taken |= keys
+            chosen.append(index)
+        if not chosen:
+            return outcomes
+        rows = [where[recordings[i].agenda_item_id] for i in chosen]
+
+        def by_id(statement: Any, ids: set[int]) -> dict[int, Row[Any]]:
+            return {row.id: row for row in conn.execute(statement, {"ids": sorted(ids)})}
+
+        papers = by_id(_LOCK_PAPERS, {row.paper_id for row in rows})
+        steps_of: dict[int, list[Row[Any]]] = {}
+        steps: dict[int, Row[Any]] = {}
+        for step in conn.execute(_LOCK_STEPS, {"ids": sorted(papers)}):
+            steps_of.setdefault(step.paper_id, []).append(step)
+            steps[step.id] = step
+        meetings = by_id(_LOCK_MEETINGS, {row.meeting_id for row in rows})
+        items = by_id(_LOCK_ITEMS, {row.id for row in rows})
+        present: dict[int, list[Any]] = {}
+        for attendee in conn.execute(_PRESENT, {"ids": sorted(meetings)}):
+            present.setdefault(attendee.meeting_id, []).append(attendee)
+        members: dict[int, list[Any]] = {}
+        for member in conn.execute(
+            _MEMBERS, {"ids": sorted({steps[r.consultation_id].body_id for r in rows})}
+        ):
+            members.setdefault(member.body_id, []).append(member)
+
+        plans: list[_Plan] = []
+        for index, where_row in zip(chosen, rows, strict=True):
+            recording = recordings[index]
+            try:
+                plans.append(
+                    _plan(
+                        session,
+                        index,
+                        recording,
+                        where_row,
+                        papers[where_row.paper_id],
+                        steps[where_row.consultation_id],
+                        steps_of[where_row.paper_id],
+                        meetings[where_row.meeting_id],
+                        items[where_row.id],
+                        present.get(where_row.meeting_id, []),
+                        members.get(steps[where_row.consultation_id].body_id, []),
+                    )
+                )
+            except DomainError as exc:
+                outcomes[index] = exc
+        if plans:
+            _write(session, plans)
+        for plan in plans:
+            outcomes[plan.index] = plan.row
+    return outcomes
+
+
+def _plan(
+    session: Session,
+    index: int,
+    recording: Recording,
+    where: Any,
+    paper: Any,
+    step: Any,
+    paper_steps: list[Any],
+    meeting: Any,
+    item: Any,
+    present: list[Any],
+    members: list[Any],
+) -> _Plan:
+    """The checks of ``record_result``, in its order, on what the batch read; what the result will write."""
+    now, data = recording.now, recording.result
+    actor = validate.actor(recording.actor)
+    if item.result_recorded_by is not None:
+        raise Conflict(
+            f"A result for TOP {item.number} was already recorded by {item.result_recorded_by}; "
+            "correct it with a reason instead",
+            agenda_item_id=item.id,
+            revision=item.result_revision,
+        )
+    if step.agenda_item_id != item.id:
+        raise TransitionNotAllowed(
+            f"TOP {item.number} is no longer where this paper's step stands (the step is '{step.state}')",
+            state=step.state,
+        )
+    meeting_state = _MeetingState(meeting.state, meeting.id, meeting.name, meeting.start)
+    if meeting.state == "invited":
+        fire_meeting(meeting_state, "hold", now)
+    elif meeting.state != "held":
+        raise TransitionNotAllowed(
+            f"Results can only be recorded for a held meeting; it is '{meeting.state}'", state=meeting.state
+        )
+    if step.state != ConsultationState.invited:
+        raise TransitionNotAllowed(
+            f"The step of {step.body_name} is '{step.state}'; no result can be recorded", state=step.state
+        )
+    in_order = sorted(paper_steps, key=lambda s: (s.stage, s.position))
+    blocking = [s for s in in_order if s.stage < step.stage and s.state not in FINISHED_STEP_STATES]
+    if blocking:
+        raise RuleViolation(
+            "The Beratungsfolge has not reached this body yet: "
+            + ", ".join(f"{b.body_name} ({b.state})" for b in blocking)
+            + " must deliberate first",
+            rule="stage_not_joined",
+        )
+    day = meeting.start.astimezone(BERLIN).date()
+    body_seats = [
+        Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
+        for m in members
+        if m.start_date <= day and (m.end_date is None or day <= m.end_date)
+    ]
+    seated = {s.person_id for s in body_seats}
+    facts = Facts(
+        municipality_id=where.municipality_id,
+        profile=profile_named(where.profile),
+        role=step.role,
+        body=BodyFacts(
+            step.body_id,
+            step.body_name,
+            step.body_kind,
+            step.body_settings_override,
+            step.body_statutory_members,
+        ),
+        item_number=item.number,
+        late_addition=item.late_addition,
+        second_session=item.second_session or meeting.second_session,
+        day=day,
+        attendance=[a.person_id for a in present],
+        seats=body_seats,
+        people={
+            p.person_id: Member(p.municipality_id, full_name(p.title, p.given_name, p.family_name))
+            for p in (*present, *(m for m in members if m.person_id in seated))
+        },
+    )
+    checked = check(session, facts, data)
+    outcome = checked.outcome
+    effect = EFFECTS[outcome]
+
+    content = _content(data, checked)
+    row = RecordedResult(
+        **vars(content),
+        agenda_item_id=item.id,
+        recorded_by=actor,
+        recorded_at=now,
+        created_at=now,
+        modified_at=now,
+    )
+
+    step_state = _State(step.state)
+    CONSULTATION_MACHINE.fire(step_state, effect.step_trigger, what=f"step {step.id} ({step.body_name})")
+    resolution_text = (data.resolution_text or "").strip() or step.resolution_text
+    before = {column.name: step._mapping[column.name] for column in _step_t.c}
+    after = dict(before)
+    after.update(
+        state=step_state.state,
+        outcome=outcome.value,
+        outcome_wording=checked.wording,
+        quorum_failed=data.quorum_failed,
+        resolution_text=resolution_text,
+        modified_at=now,
+        version=step.version + 1,
+    )
+    plan = _Plan(
+        index=index,
+        recording=recording,
+        row=row,
+        checked=checked,
+        paper_id=paper.id,
+        step=before,
+        step_after=after,
+        meeting_id=meeting.id,
+        meeting_state=meeting_state.state,
+        paper_resolution_text=paper.resolution_text,
+    )
+    if outcome is Outcome.recommended_amended:  # the next steps deliberate the amended text
+        plan.later_steps = [s.id for s in paper_steps if s.stage > step.stage and s.state in OPEN_STEP_STATES]
+    if outcome in DECIDING_OUTCOMES:
+        plan.paper_resolution_text = (
+            None if outcome is Outcome.rejected else resolution_text or paper.proposed_resolution
+        )
+    states_after = [step_state.state if s.id == step.id else s.state for s in paper_steps]
+    plan.paper_phase = bool(
+        effect.paper_trigger
+        or (effect.inserts_referral and checked.referred_to is not None)
+        or (
+            effect.step_trigger == "conclude"
+            and all(state in FINISHED_STEP_STATES for state in states_after)
+            and PaperKind(paper.kind) not in DECIDED_KINDS
+        )
+    )
+    return plan
+
+
+def _write(session: Session, plans: list[_Plan]) -> None:
+    """Every row the checked recordings write, one statement per table; then the effects on papers."""
+    conn = session.connection()
+    result_ids = conn.execute(
+        _INSERT_RESULT,
+        [
+            {column.name: getattr(plan.row, column.name) for column in _result_t.c if column.name != "id"}
+            for plan in plans
+        ],
+    ).scalars()
+    votes: list[VoteRecord] = []
+    for plan, result_id in zip(plans, result_ids, strict=True):
+        plan.row.id = result_id
+        for vote in plan.row.votes:
+            vote.result_id = result_id
+        votes.extend(plan.row.votes)
+    presence = [
+        {"result_id": plan.row.id, "person_id": p.person_id} for plan in plans for p in plan.row.present
+    ]
+    insert_many(conn, table(ItemPresence), presence)
+    recusals = [
+        {"result_id": plan.row.id, "person_id": r.person_id, "reason": r.reason}
+        for plan in plans
+        for r in plan.row.recusals
+    ]
+    insert_many(conn, table(Recusal), recusals)
+    if votes:
+        vote_ids = conn.execute(
+            _INSERT_VOTE,
+            [
+                {
+                    "result_id": v.result_id,
+                    "position": v.position,
+                    "subject": v.subject,
+                    "yes": v.yes,
+                    "no": v.no,
+                    "abstain": v.abstain,
+                    "decisive": v.decisive,
+                    "casting_vote": v.casting_vote,
+                }
+                for v in votes
+            ],
+        ).scalars()
+        for vote, vote_id in zip(votes, vote_ids, strict=True):
+            vote.id = vote_id
+        counts = [
+            {"vote_id": v.id, "faction_id": c.faction_id, "yes": c.yes, "no": c.no, "abstain": c.abstain}
+            for v in votes
+            for c in v.faction_counts
+        ]
+        insert_many(conn, table(VoteFactionCount), counts)
+        named = [
+            {"vote_id": v.id, "person_id": n.person_id, "choice": n.choice} for v in votes for n in v.named
+        ]
+        insert_many(conn, table(NamedVote), named)
+
+    update_many(
+        conn,
+        _step_t,
+        [
+            {
+                "id": plan.step_after["id"],
+                "state": plan.step_after["state"],
+                "outcome": plan.step_after["outcome"],
+                "outcome_wording": plan.step_after["outcome_wording"],
+                "quorum_failed": plan.step_after["quorum_failed"],
+                "resolution_text": plan.step_after["resolution_text"],
+                "modified_at": plan.recording.now,
+            }
+            for plan in plans
+        ],
+        bump_version=True,
+    )
+    update_many(
+        conn,
+        _step_t,
+        [
+            {
+                "id": later,
+                "resolution_text": plan.step_after["resolution_text"],
+                "modified_at": plan.recording.now,
+            }
+            for plan in plans
+            for later in plan.later_steps
+        ],
+        bump_version=True,
+    )
+    update_many(
+        conn,
+        _paper_t,
+        [
+            {
+                "id": plan.paper_id,
+                "resolution_text": plan.paper_resolution_text,
+                "modified_at": plan.recording.now,
+            }
+            for plan in plans
+        ],
+        bump_version=True,
+    )
+    update_many(
+        conn,
+        _meeting_t,
+        [
+            {"id": plan.meeting_id, "state": plan.meeting_state, "modified_at": plan.recording.now}
+            for plan in plans
+        ],
+        bump_version=True,
+    )
+    update_many(
+        conn,
+        _item_t,
+        [{"id": plan.row.agenda_item_id, "modified_at": plan.recording.now} for plan in plans],
+        bump_version=True,
+    )
+    audit: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    for plan in plans:
+        now, actor, paper_id = plan.recording.now, plan.row.recorded_by, plan.paper_id
+        audit.append(
+            {
+                "occurred_at": now,
+                "actor": actor,
+                "action": "result.recorded",
+                "entity_type": "item_result",
+                "entity_id": plan.row.id,
+                "paper_id": paper_id,
+                "meeting_id": plan.meeting_id,
+                "before": None,
+                "after": result_snapshot(plan.row),
+                "reason": None,
+            }
+        )
+        audit.append(
+            {
+                "occurred_at": now,
+                "actor": actor,
+                "action": "consultation.dealt_with",
+                "entity_type": "consultation",
+                "entity_id": plan.step["id"],
+                "paper_id": paper_id,
+                "meeting_id": plan.step["meeting_id"],
+                "before": json_snapshot(plan.step),
+                "after": json_snapshot(plan.step_after),
+                "reason": None,
+            }
+        )
+        outbox.append(
+            {
+                "created_at": now,
+                "event_type": "ResultRecorded",
+                "payload": {
+                    "paper_id": paper_id,
+                    "meeting_id": plan.meeting_id,
+                    "agenda_item_id": plan.row.agenda_item_id,
+                    "consultation_id": plan.step["id"],
+                    "outcome": plan.checked.outcome.value,
+                },
+            }
+        )
+    insert_audit(session, audit)
+    insert_outbox(session, outbox)
+    for plan in plans:
+        if plan.paper_phase:
+            _apply_to_paper(session, plan)
+
+
+def _apply_to_paper(session: Session, plan: _Plan) -> None:
+    """The outcome's effect on the paper itself: a referral, the paper's own transition (adopted, rejected,
+    withdrawn), or noted once every step is finished. Through the ORM and the paper machinery, after the
+    result's rows are written (the objects load what the statements above changed)."""
+    now, actor, checked = plan.recording.now, plan.row.recorded_by, plan.checked
+    outcome, effect = checked.outcome, EFFECTS[checked.outcome]
+    paper = get(session, Paper, plan.paper_id)
+    step = get(session, Consultation, plan.step["id"])
+    events: list[str] = []
+    if effect.inserts_referral and checked.referred_to is not None:
+        _insert_referral(session, paper, step, checked.referred_to, now)
+        session.flush()
+        session.refresh(paper, ["consultations"])
+    if effect.paper_trigger:
+        if effect.closes_paper:
+            paper.closing_reason = checked.wording
+        fire_paper_audited(session, paper, effect.paper_trigger, actor=actor, now=now, reason=checked.wording)
+        close_open_steps(
+            session, paper, outcome if effect.closes_paper else Outcome.settled, actor=actor, now=now
+        )
+        if outcome in DECIDING_OUTCOMES:
+            paper.decided_at = now
+            events.append("PaperDecided")
+        else:
+            events.append("PaperWithdrawn")
+    elif (
+        effect.step_trigger == "conclude"
+        and all_finished(paper.consultations)
+        and PaperKind(paper.kind) not in DECIDED_KINDS
+    ):
+        fire_paper_audited(session, paper, "note", actor=actor, now=now)
+        paper.decided_at = now
+        events.append("PaperNoted")
+    paper.modified_at = now
+    session.flush()
+    for event in events:
+        emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
+
+
+# ------------------------------------------------------------------------------------ correcting
 
 
 def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation, Meeting, AgendaItem]:
@@ -404,6 +936,26 @@ def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation,
     meeting = get(session, Meeting, meeting_id, lock=True)
     item = get(session, AgendaItem, agenda_item_id, lock=True)
     return paper, step, meeting, item
+
+
+def _facts(session: Session, paper: Paper, step: Consultation, meeting: Meeting, item: AgendaItem) -> Facts:
+    """The facts the rules look at, from loaded objects (``correct_result``)."""
+    day = meeting.start.astimezone(BERLIN).date()
+    body = step.body
+    body_seats = seats(session, body.id, day)
+    return Facts(
+        municipality_id=paper.municipality_id,
+        profile=profile_named(get(session, Municipality, paper.municipality_id).profile),
+        role=step.role,
+        body=BodyFacts(body.id, body.name, body.kind, body.settings_override, body.statutory_members),
+        item_number=item.number,
+        late_addition=item.late_addition,
+        second_session=item.second_session or meeting.second_session,
+        day=day,
+        attendance=[a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present],
+        seats=body_seats,
+        people=people_of(session, {s.person_id for s in body_seats}),
+    )
 
 
 def _insert_referral(
@@ -469,7 +1021,7 @@ def _new_step(
 
 
 def _carry_result(
-    paper: Paper, step: Consultation, outcome: Outcome, data: ResultInput, checked: _Checked, now: dt.datetime
+    paper: Paper, step: Consultation, outcome: Outcome, data: ResultInput, checked: Checked, now: dt.datetime
 ) -> None:
     """Write a result's outcome onto its step, and the texts it carries onto the later steps and the paper."""
     step.outcome, step.outcome_wording = outcome.value, checked.wording
@@ -486,143 +1038,6 @@ def _carry_result(
         paper.resolution_text = (
             None if outcome is Outcome.rejected else step.resolution_text or paper.proposed_resolution
         )
-
-
-def _apply(
-    session: Session,
-    paper: Paper,
-    step: Consultation,
-    outcome: Outcome,
-    data: ResultInput,
-    checked: _Checked,
-    now: dt.datetime,
-    actor: str,
-) -> list[str]:
-    """Apply the outcome's effect to the step, the paper and the rest of the Beratungsfolge."""
-    effect = EFFECTS[outcome]
-    events: list[str] = []
-    before_step = snapshot(step)
-    CONSULTATION_MACHINE.fire(step, effect.step_trigger, what=f"step {step.id} ({step.body.name})")
-    _carry_result(paper, step, outcome, data, checked, now)
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action="consultation.dealt_with",
-        entity=step,
-        now=now,
-        before=before_step,
-        paper_id=paper.id,
-        meeting_id=step.meeting_id,
-    )
-    if effect.inserts_referral and checked.referred_to is not None:
-        _insert_referral(session, paper, step, checked.referred_to, now)
-        session.flush()
-        session.refresh(paper, ["consultations"])
-    if effect.paper_trigger:
-        if effect.closes_paper:
-            paper.closing_reason = checked.wording
-        fire_paper_audited(session, paper, effect.paper_trigger, actor=actor, now=now, reason=checked.wording)
-        close_open_steps(
-            session, paper, outcome if effect.closes_paper else Outcome.settled, actor=actor, now=now
-        )
-        if outcome in DECIDING_OUTCOMES:
-            paper.decided_at = now
-            events.append("PaperDecided")
-        else:
-            events.append("PaperWithdrawn")
-    elif (
-        effect.step_trigger == "conclude"
-        and all_finished(paper.consultations)
-        and PaperKind(paper.kind) not in DECIDED_KINDS
-    ):
-        fire_paper_audited(session, paper, "note", actor=actor, now=now)
-        paper.decided_at = now
-        events.append("PaperNoted")
-    paper.modified_at = now
-    return events
-
-
-def record_result(
-    sessions: Sessions,
-    *,
-    actor: str,
-    agenda_item_id: int,
-    result: ResultInput,
-    now: dt.datetime | None = None,
-) -> ItemResult:
-    """Record the result of an agenda item: attendance, votes, outcome; moves the Beratungsfolge on."""
-    now = clock(now)
-    with transaction(sessions) as session:
-        paper, step, meeting, item = _locked(session, agenda_item_id)
-        if item.result is not None:
-            raise Conflict(
-                f"A result for TOP {item.number} was already recorded by {item.result.recorded_by}; "
-                "correct it with a reason instead",
-                agenda_item_id=item.id,
-                revision=item.result.revision,
-            )
-        if step.agenda_item_id != item.id:
-            raise TransitionNotAllowed(
-                f"TOP {item.number} is no longer where this paper's step stands (the step is '{step.state}')",
-                state=step.state,
-            )
-        if meeting.state == "invited":
-            fire_meeting(meeting, "hold", now)
-        elif meeting.state != "held":
-            raise TransitionNotAllowed(
-                f"Results can only be recorded for a held meeting; it is '{meeting.state}'",
-                state=meeting.state,
-            )
-        if step.state != ConsultationState.invited:
-            raise TransitionNotAllowed(
-                f"The step of {step.body.name} is '{step.state}'; no result can be recorded", state=step.state
-            )
-        blocking = earlier_unfinished(paper.consultations, step)
-        if blocking:
-            raise RuleViolation(
-                "The Beratungsfolge has not reached this body yet: "
-                + ", ".join(f"{b.body.name} ({b.state})" for b in blocking)
-                + " must deliberate first",
-                rule="stage_not_joined",
-            )
-        checked = _check(session, meeting, item, step, paper, result)
-        row = ItemResult(
-            agenda_item_id=item.id,
-            recorded_by=actor,
-            recorded_at=now,
-            revision=1,
-            created_at=now,
-            modified_at=now,
-        )
-        _fill(row, result, checked)
-        session.add(row)
-        item.modified_at = meeting.modified_at = now
-        session.flush()
-        record_audit(
-            session,
-            actor=actor,
-            action="result.recorded",
-            entity=row,
-            now=now,
-            after=result_snapshot(row),
-            paper_id=paper.id,
-            meeting_id=meeting.id,
-        )
-        events = _apply(session, paper, step, checked.outcome, result, checked, now, actor)
-        emit(
-            session,
-            "ResultRecorded",
-            now,
-            paper_id=paper.id,
-            meeting_id=meeting.id,
-            agenda_item_id=item.id,
-            consultation_id=step.id,
-            outcome=checked.outcome.value,
-        )
-        for event in events:
-            emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
-    return row
 
 
 def correct_result(
@@ -666,7 +1081,7 @@ def correct_result(
                 "differs. Withdraw or re-plan the paper instead.",
                 rule="correction_changes_effect",
             )
-        checked = _check(session, meeting, item, step, paper, result)
+        checked = check(session, _facts(session, paper, step, meeting, item), result)
         if old is Outcome.referred and checked.referred_to and checked.referred_to.id != old_body:
             raise RuleViolation("A correction cannot change the body the paper was referred to")
         before = result_snapshot(row)

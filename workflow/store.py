@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -108,7 +108,17 @@ def profile_of(session: Session, municipality_id: int) -> Profile:
     return profile_named(get(session, Municipality, municipality_id).profile)
 
 
-def body_settings(profile: Profile, body: Body) -> BodySettings:
+class HasSettings(Protocol):
+    """What the settings of a body are made of: an ORM ``Body`` or the facts a use case read about it."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def settings_override(self) -> dict[str, Any] | None: ...
+
+
+def body_settings(profile: Profile, body: HasSettings) -> BodySettings:
     override = BodySettingsOverride.model_validate(body.settings_override or {})
     return profile.settings_for(BodyKind(body.kind), override)
 
@@ -118,7 +128,9 @@ def notice_rules(profile: Profile, body: Body) -> NoticeRules:
 
 
 def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
-    memberships = session.scalars(select(Membership).where(Membership.body_id == body_id)).all()
+    memberships = session.scalars(
+        select(Membership).where(Membership.body_id == body_id).order_by(Membership.id)
+    ).all()
     return [
         Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
         for m in memberships

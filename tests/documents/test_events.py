@@ -70,6 +70,7 @@ def emitted_event_types() -> set[str]:
         found |= set(re.findall(r'emit\(\s*session,\s*"(\w+)"', source))
         found |= set(re.findall(r'\bevent="(\w+)"', source))
         found |= set(re.findall(r'events\.append\("(\w+)"\)', source))
+        found |= set(re.findall(r'"event_type": "(\w+)"', source))  # rows written without the ORM
     return found
 
 

@@ -1,0 +1,287 @@
+"""The rules a result must satisfy, checked on plain facts about the TOP, its step, body and meeting.
+
+Recording (``results.record_results``) reads those facts with a few set-based statements; correcting
+(``results.correct_result``) takes them from the objects it loaded. Both check here, so a rule exists once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow import validate
+from workflow.errors import RuleViolation, VoteInconsistent
+from workflow.models import Body, Faction, Person, full_name
+from workflow.profile import Profile
+from workflow.rules import (
+    Seat,
+    VoteInput,
+    check_outcome_against_votes,
+    check_quorum,
+    check_votes,
+    voters,
+)
+from workflow.store import body_settings, by_key
+from workflow.vocabulary import (
+    DECIDING_OUTCOMES,
+    OUTCOME_WORDING,
+    RECOMMENDING_OUTCOMES,
+    RECORDABLE_OUTCOMES,
+    ConsultationRole,
+    MembershipRole,
+    Outcome,
+    TieRule,
+    VoteChoice,
+)
+
+#: Which roles may end with which outcomes (beyond the procedural ones every role may have).
+PROCEDURAL = frozenset(
+    {Outcome.postponed, Outcome.deferred, Outcome.removed, Outcome.referred, Outcome.withdrawn}
+)
+ROLE_OUTCOMES: dict[ConsultationRole, frozenset[Outcome]] = {
+    ConsultationRole.decision: DECIDING_OUTCOMES | PROCEDURAL,
+    ConsultationRole.preliminary: RECOMMENDING_OUTCOMES | PROCEDURAL | {Outcome.noted},
+    ConsultationRole.hearing: PROCEDURAL | {Outcome.statement, Outcome.noted},
+    ConsultationRole.notice: PROCEDURAL | {Outcome.noted},
+}
+NEEDS_TEXT = frozenset({Outcome.adopted_amended, Outcome.recommended_amended})
+
+
+@dataclass(frozen=True)
+class ResultInput:
+    """A result as the secretary records it. Persons are given by id."""
+
+    outcome: Outcome
+    votes: Sequence[VoteInput] = ()
+    present: Sequence[int] | None = None  # default: who the attendance lists as present
+    recused: Mapping[int, str | None] = field(default_factory=dict)  # person id → reason
+    wording: str | None = None  # printed wording; default from the outcome code
+    resolution_text: str | None = None
+    referred_to: str | None = None  # body key, for 'referred'
+    quorum_failed: bool = False  # with 'deferred': the body was not quorate
+    late_item_approval: int | None = None  # yes votes for taking up an item added after the invitation
+
+
+@dataclass(frozen=True)
+class BodyFacts:
+    """What the rules need of the deliberating body (duck-types ``Body`` for ``body_settings``)."""
+
+    id: int
+    name: str
+    kind: str
+    settings_override: dict[str, Any] | None
+    statutory_members: int
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person as the checks see them: of which municipality, and their name for messages."""
+
+    municipality_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the rules of a result look at, read before the result is checked."""
+
+    municipality_id: int
+    profile: Profile
+    role: str  # the step's role
+    body: BodyFacts
+    item_number: str
+    late_addition: bool
+    second_session: bool  # the item's or the meeting's
+    day: dt.date  # the meeting's day in Berlin
+    attendance: Sequence[int]  # who the attendance of the meeting lists as present
+    seats: Sequence[Seat]  # the body's seats on that day
+    people: Mapping[int, Member]  # at least the members (seats), by person id
+
+
+@dataclass(frozen=True)
+class Checked:
+    outcome: Outcome
+    wording: str
+    present: list[int]
+    referred_to: Body | None
+
+
+def people_of(session: Session, ids: Iterable[int]) -> dict[int, Member]:
+    """The persons with these ids (those that exist), with municipality and name."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name).where(
+            Person.id.in_(wanted)
+        )
+    )
+    return {
+        row.id: Member(row.municipality_id, full_name(row.title, row.given_name, row.family_name))
+        for row in rows
+    }
+
+
+def _validated(data: ResultInput) -> ResultInput:
+    """Types and ranges of everything a caller may pass; bad input is a RuleViolation, never a crash."""
+    validate.choice(Outcome, data.outcome, "outcome")
+    for vote in data.votes:
+        for what, value in (("Ja", vote.yes), ("Nein", vote.no), ("Enthaltungen", vote.abstain)):
+            validate.whole_number(value, f"The count '{what}'")
+        validate.text(vote.subject, "The subject of a vote", max_length=2000)
+        if vote.casting_vote is not None:
+            cast = validate.choice(VoteChoice, vote.casting_vote, "casting vote")
+            if cast is VoteChoice.abstain:
+                raise VoteInconsistent("A casting vote is yes or no")
+        for person, named_choice in vote.named.items():
+            validate.ident(person, "person")
+            validate.choice(VoteChoice, named_choice, "named vote")
+        for fc in vote.faction_counts:
+            validate.ident(fc.faction_id, "faction")
+            for value in (fc.yes, fc.no, fc.abstain):
+                validate.whole_number(value, "A faction's count")
+    if data.present is not None:
+        validate.idents(data.present, "person")
+    validate.idents(data.recused, "person")
+    for recusal_reason in data.recused.values():
+        if recusal_reason is not None:
+            validate.text(recusal_reason, "The reason of a recusal", required=False, max_length=2000)
+    for label, given in (
+        ("The wording", data.wording),
+        ("The resolution text", data.resolution_text),
+        ("The body referred to", data.referred_to),
+    ):
+        if given is not None:
+            validate.text(given, label, required=False)
+    if data.late_item_approval is not None:
+        validate.whole_number(data.late_item_approval, "The approval of a late item")
+    return data
+
+
+def check(session: Session, facts: Facts, data: ResultInput) -> Checked:
+    """Every rule a result must satisfy; raises a domain error naming the broken rule.
+
+    Reads only what the facts lack: persons named who are not members, factions named in counts, and the
+    body a paper is referred to.
+    """
+    outcome = Outcome(_validated(data).outcome)
+    if outcome not in RECORDABLE_OUTCOMES:
+        raise RuleViolation(f"The outcome '{outcome.value}' cannot be recorded at a meeting")
+    role = ConsultationRole(facts.role)
+    allowed = ROLE_OUTCOMES[role]
+    if outcome not in allowed:
+        raise RuleViolation(
+            f"A step with the role '{role.value}' ({facts.body.name}) cannot end with '{outcome.value}' "
+            f"({OUTCOME_WORDING[outcome]}); allowed: {', '.join(sorted(o.value for o in allowed))}",
+            rule="outcome_not_allowed_for_role",
+        )
+    if outcome in NEEDS_TEXT and not (data.resolution_text or "").strip():
+        raise RuleViolation(f"'{OUTCOME_WORDING[outcome]}' needs the amended resolution text")
+    if data.quorum_failed and outcome is not Outcome.deferred:
+        raise RuleViolation("Lack of quorum is recorded with the outcome 'deferred' (zurückgestellt)")
+    if data.quorum_failed and data.votes:
+        raise VoteInconsistent("A body that is not quorate cannot vote")
+    referred_to = None
+    if outcome is Outcome.referred:
+        if not data.referred_to:
+            raise RuleViolation("'verwiesen an …' needs the body (Gremium) the paper is referred to")
+        referred_to = by_key(session, Body, facts.municipality_id, data.referred_to)
+        if referred_to.id == facts.body.id:
+            raise RuleViolation("A body cannot refer a paper to itself")
+    elif data.referred_to:
+        raise RuleViolation("A body to refer to is only given with the outcome 'referred'")
+
+    present = list(data.present) if data.present is not None else list(facts.attendance)
+    if not present:
+        raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
+    named = {p for vote in data.votes for p in vote.named}
+    body_seats = facts.seats
+    member_ids = {s.person_id for s in body_seats}
+    given = set(present) | set(data.recused) | named
+    people = dict(facts.people)
+    people.update(people_of(session, given - people.keys()))
+    unknown = {i for i in given if i not in people or people[i].municipality_id != facts.municipality_id}
+    if unknown:
+        raise RuleViolation(f"Persons not of this municipality: {sorted(unknown)}", persons=sorted(unknown))
+    counted = {fc.faction_id for vote in data.votes for fc in vote.faction_counts}
+    factions: dict[int, str] = {}
+    if counted:  # only named in messages about faction counts: not read when there are none
+        rows = session.execute(
+            select(Faction.id, Faction.short_name).where(
+                Faction.id.in_(counted), Faction.municipality_id == facts.municipality_id
+            )
+        )
+        factions = {row.id: row.short_name for row in rows}
+        unknown = counted - factions.keys()
+        if unknown:
+            raise RuleViolation(
+                f"Factions not of this municipality: {sorted(unknown)}", factions=sorted(unknown)
+            )
+    if outcome is Outcome.withdrawn:
+        if data.votes:
+            raise VoteInconsistent("A withdrawal (Zurückziehung) is declared, not voted on")
+        return Checked(outcome, (data.wording or "").strip() or OUTCOME_WORDING[outcome], present, None)
+    recused = set(data.recused)
+    strangers = recused - member_ids
+    if strangers:
+        raise VoteInconsistent(f"Recused persons must be members of {facts.body.name}: {sorted(strangers)}")
+    eligible = voters(body_seats, set(present), recused)
+    profile = facts.profile
+    settings = body_settings(profile, facts.body)
+    quorum = profile.quorum_for(settings)
+    statutory = facts.body.statutory_members
+    if data.quorum_failed:
+        needed = quorum.minimum_present(statutory)
+        if len(eligible) >= needed:
+            raise RuleViolation(
+                f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
+            )
+    else:
+        check_quorum(quorum, statutory, len(eligible), second_session=facts.second_session)
+    _check_late_item(facts, data, len(eligible))
+    names = {i: people[i].name for i in member_ids if i in people}
+    tie_rule = TieRule(settings.tie_rule)
+    chairs = {s.person_id for s in body_seats if s.role is MembershipRole.chair}
+    check_votes(
+        data.votes, eligible, recused, tie_rule, factions, names, chair_votes=bool(chairs & set(eligible))
+    )
+    check_outcome_against_votes(outcome, data.votes, tie_rule)
+    wording = (data.wording or "").strip() or (
+        f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]
+    )
+    return Checked(outcome, wording, present, referred_to)
+
+
+def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
+    """An item added after the invitation may only be dealt with if the body agrees by the profile's majority
+    of the statutory members (Hessen § 58 Abs. 2 HGO, Niedersachsen § 59 Abs. 3 NKomVG: two thirds)."""
+    fraction = facts.profile.late_item_fraction_of_statutory
+    if data.late_item_approval is not None and data.late_item_approval > n_voters:
+        raise VoteInconsistent(
+            f"{data.late_item_approval} votes for taking up the item > {n_voters} anwesende Stimmberechtigte"
+        )
+    if not facts.late_addition or fraction is None or data.outcome in (Outcome.removed, Outcome.postponed):
+        return
+    statutory = facts.body.statutory_members
+    needed = math.ceil(fraction * statutory)
+    number = facts.item_number
+    if data.late_item_approval is None or data.late_item_approval < needed:
+        got = "no vote recorded" if data.late_item_approval is None else f"{data.late_item_approval} votes"
+        raise RuleViolation(
+            f"TOP {number} was added after the invitation: taking it up needs {needed} votes ({fraction} of "
+            f"{statutory} statutory members); {got}",
+            german=f"TOP {number} wurde nach der Einladung aufgenommen: Die Behandlung braucht die Zustimmung "
+            f"von {needed} Mitgliedern ({fraction} von {statutory}); "
+            + (
+                "keine Abstimmung erfasst"
+                if data.late_item_approval is None
+                else f"erfasst: {data.late_item_approval}"
+            ),
+            rule="late_item_needs_approval",
+        )
