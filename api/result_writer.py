@@ -30,9 +30,12 @@ _STOP = None
 class ResultWriter:
     """One thread that records the waiting results in batches; ``record`` blocks until its result is in."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, max_batch: int = 64) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, max_batch: int = 64, idle_seconds: float = 60.0
+    ) -> None:
         self._sessions = sessions
         self._max_batch = max_batch
+        self._idle_seconds = idle_seconds  # the thread ends after this long without a result
         self._queue: queue.SimpleQueue[tuple[results.Recording, Future[results.RecordedResult]] | None] = (
             queue.SimpleQueue()
         )
@@ -52,10 +55,11 @@ class ResultWriter:
     def stop(self) -> None:
         """Record what is waiting, then end the thread (a later ``record`` starts a new one)."""
         with self._lock:  # held until the thread ended: nothing can be queued behind the stop mark
-            if self._thread is None:
+            thread = self._thread
+            if thread is None:
                 return
             self._queue.put(_STOP)
-            self._thread.join()
+            thread.join()
             self._thread = None
 
     def _run(self) -> None:
@@ -65,7 +69,19 @@ class ResultWriter:
         stopping = False
         while waiting or not stopping:
             if not waiting:
-                entry = self._queue.get()
+                try:
+                    entry = self._queue.get(timeout=self._idle_seconds)
+                except queue.Empty:
+                    # ``record`` and ``stop`` queue under the lock: with it held and the queue empty, nothing
+                    # can slip in unseen. Not waiting for it: ``stop`` holds it while it waits for this thread.
+                    if self._lock.acquire(blocking=False):
+                        try:
+                            if self._queue.empty():
+                                self._thread = None
+                                return
+                        finally:
+                            self._lock.release()
+                    continue
                 if entry is _STOP:
                     stopping = True
                     continue

@@ -288,3 +288,18 @@ def test_bulk_writes_convert_types_and_raise_versions(db: Database) -> None:
         ]
     with pytest.raises(ValueError, match="id"), db.engine.begin() as conn:
         update_many(conn, table(AgendaItem), [{"modified_at": stamp}], bump_version=False)
+
+
+def test_an_idle_writer_thread_ends_and_the_next_result_starts_another(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    (a,), (b,) = _meetings_with_items(sc, 2, 1)
+    writer = ResultWriter(db.sessions, idle_seconds=0.05)
+    assert writer.record(_recording(a)).agenda_item_id == a
+    first = writer._thread
+    assert first is not None
+    first.join(5)
+    assert not first.is_alive()
+    assert writer._thread is None
+    assert writer.record(_recording(b)).agenda_item_id == b
+    writer.stop()
+    assert writer._thread is None
