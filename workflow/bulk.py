@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, Update, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Insert, Table, Update, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
@@ -33,7 +33,8 @@ def update_many(
     conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *, bump_version: bool
 ) -> None:
     """UPDATE the rows of ``table`` named by each row's ``id`` with its other values; with ``bump_version``
-    the ``version`` column is raised by one (the ORM's optimistic version counter)."""
+    the ``version`` column is raised by one (the ORM's optimistic version counter). As with the ORM, a row
+    whose values are all the same already is not written (and keeps its version)."""
     if not rows:
         return
     columns = tuple(rows[0])
@@ -67,14 +68,16 @@ def _unnest_insert(table: Table, columns: tuple[str, ...]) -> Insert:
 def _unnest_update(table: Table, columns: tuple[str, ...], bump_version: bool) -> Update:
     given = _unnested(table, columns).subquery("given")
     values: dict[str, Any] = {key: given.c[key] for key in columns if key != "id"}
+    changed = or_(*(table.c[key].is_distinct_from(value) for key, value in values.items()))
     if bump_version:
         values["version"] = table.c.version + 1
-    return update(table).where(table.c.id == given.c.id).values(values)
+    return update(table).where(table.c.id == given.c.id, changed).values(values)
 
 
 @cache
 def _bound_update(table: Table, columns: tuple[str, ...], bump_version: bool) -> Update:
     values: dict[str, Any] = {key: bindparam(f"b_{key}") for key in columns if key != "id"}
+    changed = or_(*(table.c[key].is_distinct_from(value) for key, value in values.items()))
     if bump_version:
         values["version"] = table.c.version + 1
-    return update(table).where(table.c.id == bindparam("b_id")).values(values)
+    return update(table).where(table.c.id == bindparam("b_id"), changed).values(values)

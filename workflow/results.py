@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select
+from sqlalchemy import Row, bindparam, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
@@ -78,6 +78,9 @@ __all__ = [
 ]
 
 Sessions = sessionmaker[Session]
+
+#: How long recording waits for a row lock another transaction holds (PostgreSQL), see ``_record_batch``.
+LOCK_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -371,6 +374,7 @@ _MEMBERS = (
     .where(_membership_t.c.body_id.in_(bindparam("ids", expanding=True)))
     .order_by(_membership_t.c.id)
 )
+_LOCK_TIMEOUT = text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS * 1000:.0f}ms'")
 _INSERT_RESULT = insert(_result_t).returning(_result_t.c.id, sort_by_parameter_order=True)
 _INSERT_VOTE = insert(table(Vote)).returning(table(Vote).c.id, sort_by_parameter_order=True)
 
@@ -490,6 +494,11 @@ def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcom
     outcomes: Outcomes = [LATER] * len(recordings)
     with transaction(sessions) as session:
         conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            # A row another transaction keeps locked must not hold up the other results of the batch (nor
+            # those queued behind it): after this long the batch gives up; ``record_results`` then tries
+            # each alone, and only the one whose rows are locked ends with a Conflict (409, try again).
+            conn.execute(_LOCK_TIMEOUT)
         where = {row.id: row for row in conn.execute(_WHERE, {"ids": [r.agenda_item_id for r in recordings]})}
         chosen: list[int] = []
         taken: set[tuple[str, int]] = set()
@@ -575,7 +584,6 @@ def _plan(
 ) -> _Plan:
     """The checks of ``record_result``, in its order, on what the batch read; what the result will write."""
     now, data = recording.now, recording.result
-    actor = validate.actor(recording.actor)
     if item.result_recorded_by is not None:
         raise Conflict(
             f"A result for TOP {item.number} was already recorded by {item.result_recorded_by}; "
@@ -638,6 +646,7 @@ def _plan(
         },
     )
     checked = check(session, facts, data)
+    actor = validate.actor(recording.actor)  # after the rules, as when the audit event checked it
     outcome = checked.outcome
     effect = EFFECTS[outcome]
 
@@ -793,6 +802,7 @@ def _write(session: Session, plans: list[_Plan]) -> None:
                 "modified_at": plan.recording.now,
             }
             for plan in plans
+            if not plan.paper_phase  # those are written once, through the ORM (_apply_to_paper)
         ],
         bump_version=True,
     )
@@ -872,6 +882,10 @@ def _apply_to_paper(session: Session, plan: _Plan) -> None:
     paper = get(session, Paper, plan.paper_id)
     step = get(session, Consultation, plan.step["id"])
     events: list[str] = []
+    if paper.resolution_text != plan.paper_resolution_text:  # a decision: the text decided on
+        paper.resolution_text = plan.paper_resolution_text
+        paper.modified_at = now
+        session.flush()
     if effect.inserts_referral and checked.referred_to is not None:
         _insert_referral(session, paper, step, checked.referred_to, now)
         session.flush()

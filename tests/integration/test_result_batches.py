@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -33,7 +34,7 @@ from workflow.models import (
     table,
 )
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome
+from workflow.vocabulary import Outcome, PaperKind
 
 NOW = berlin("2013-10-07 09:30")
 MAGISTRAT_VOTE = VoteInput(9, 2, 1)
@@ -303,3 +304,92 @@ def test_an_idle_writer_thread_ends_and_the_next_result_starts_another(db: Datab
     assert writer.record(_recording(b)).agenda_item_id == b
     writer.stop()
     assert writer._thread is None
+
+
+def _last_step(
+    sc: Scenario, paper_id: int, body: str, start: str, outcome: Outcome, *votes: VoteInput
+) -> tuple[int, dt.datetime]:
+    """Deal with the paper in ``body``; returns the paper's version and stamp just before the result."""
+    meeting = sc.new_meeting(body, start)
+    item = sc.schedule(paper_id, body, meeting.id)
+    sc.invite(meeting.id)
+    sc.attend(meeting.id)
+    paper = sc.paper(paper_id)
+    version, stamp = paper.version, paper.modified_at
+    sc.record(item.id, outcome, *votes)
+    return version, stamp
+
+
+@pytest.mark.parametrize(("case", "writes"), [("rejected", 2), ("withdrawn", 1), ("noted", 2)])
+def test_a_result_that_moves_the_paper_writes_it_as_the_orm_use_case_did_and_audits_it_as_it_was(
+    db: Database, case: str, writes: int
+) -> None:
+    """The paper is written by its transition (and, for a decision, once more for ``decided_at``), as the
+    ORM use case did; not once more beforehand (review of b271157: rejected, withdrawn and noted raised the
+    version one too many and audited a 'before' that was never committed)."""
+    sc = Scenario(db.sessions)
+    if case == "rejected":
+        paper = sc.submitted_paper(committees=["sjs"])
+        sc.deal_with(paper.id, "magistrat", "2013-10-07 09:00", Outcome.recommended, VoteInput(9, 2, 1))
+        sc.deal_with(paper.id, "sjs", "2013-10-28 17:00", Outcome.recommended, VoteInput(13, 0, 0))
+        version, stamp = _last_step(
+            sc, paper.id, "stvv", "2013-11-27 18:00", Outcome.rejected, VoteInput(20, 30, 9)
+        )
+        action = "paper.reject"
+    elif case == "withdrawn":
+        paper = sc.submitted_paper(committees=["sjs"])
+        version, stamp = _last_step(sc, paper.id, "magistrat", "2013-10-07 09:00", Outcome.withdrawn)
+        action = "paper.withdraw"
+    else:
+        paper = sc.submitted_paper(kind=PaperKind.mitteilungsvorlage)
+        sc.deal_with(paper.id, "magistrat", "2013-10-07 09:00", Outcome.noted)
+        version, stamp = _last_step(sc, paper.id, "stvv", "2013-10-30 18:00", Outcome.noted)
+        action = "paper.note"
+    with db.session() as s:
+        after = s.get_one(Paper, paper.id)
+        [event] = s.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+    assert after.version == version + writes
+    assert event.before is not None
+    assert event.before["version"] == version
+    assert event.before["modified_at"] == stamp.isoformat()
+    assert event.after is not None
+    assert event.after["version"] == version + 1  # the transition itself
+
+
+@pytest.mark.postgres
+def test_a_row_locked_elsewhere_holds_up_the_writer_for_the_lock_timeout_at_most(pg: Database) -> None:
+    """Review of b271157: with one writer thread, a result waiting for a row lock another transaction keeps
+    held stopped every other result of the process, without end. Now the batch waits at most
+    ``LOCK_TIMEOUT_SECONDS``; the result whose paper is locked ends with a Conflict (409, try again)."""
+    sc = Scenario(pg.sessions)
+    (a,), (b,) = _meetings_with_items(sc, 2, 1)
+    with pg.session() as s:
+        paper_a = s.get_one(Consultation, s.get_one(AgendaItem, a).consultation_id).paper_id
+    writer = ResultWriter(pg.sessions)
+    answers: dict[str, Any] = {}
+    finished: dict[str, float] = {}
+
+    def secretary(name: str, item: int) -> None:
+        try:
+            answers[name] = writer.record(_recording(item))
+        except Exception as exc:
+            answers[name] = exc
+        finished[name] = time.monotonic()
+
+    with pg.engine.connect() as blocker, blocker.begin():
+        blocker.execute(select(Paper.id).where(Paper.id == paper_a).with_for_update())
+        start = time.monotonic()
+        first = threading.Thread(target=secretary, args=("a", a))
+        first.start()
+        deadline = time.monotonic() + 10
+        while writer._queue.qsize() and time.monotonic() < deadline:  # a's batch has begun
+            time.sleep(0.01)
+        second = threading.Thread(target=secretary, args=("b", b))
+        second.start()
+        second.join(results.LOCK_TIMEOUT_SECONDS + 10)
+        first.join(10)
+    writer.stop()
+    assert isinstance(answers["b"], results.RecordedResult)
+    assert finished["b"] - start < results.LOCK_TIMEOUT_SECONDS + 5
+    assert isinstance(answers["a"], Conflict)
+    assert "try again" in str(answers["a"])
