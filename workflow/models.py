@@ -78,6 +78,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+def active_on(start: dt.date, end: dt.date | None, day: dt.date) -> bool:
+    """A membership from ``start`` to ``end`` (open-ended without) holds on ``day``."""
+    return start <= day and (end is None or day <= end)
+
+
 def table(model: type[Base]) -> Table:
     """The table of a model, typed as such (for Core statements that write many rows at once)."""
     return cast(Table, model.__table__)
@@ -223,7 +228,7 @@ class Membership(Timestamped, Base):
     faction: Mapped[Faction | None] = relationship()
 
     def active_on(self, day: dt.date) -> bool:
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+        return active_on(self.start_date, self.end_date, day)
 
 
 class ReferenceCounter(Base):

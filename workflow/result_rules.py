@@ -86,6 +86,11 @@ class Member:
     municipality_id: int
     name: str
 
+    @classmethod
+    def of(cls, row: Any) -> Member:
+        """From a row with the person's ``municipality_id``, ``title``, ``given_name`` and ``family_name``."""
+        return cls(row.municipality_id, full_name(row.title, row.given_name, row.family_name))
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -122,10 +127,7 @@ def people_of(session: Session, ids: Iterable[int]) -> dict[int, Member]:
             Person.id.in_(wanted)
         )
     )
-    return {
-        row.id: Member(row.municipality_id, full_name(row.title, row.given_name, row.family_name))
-        for row in rows
-    }
+    return {row.id: Member.of(row) for row in rows}
 
 
 def _validated(data: ResultInput) -> ResultInput:

@@ -28,7 +28,7 @@ from workflow.audit import emit, insert_audit, insert_outbox, json_snapshot, rec
 from workflow.beratungsfolge import DECIDED_KINDS, FINISHED_STEP_STATES, OPEN_STEP_STATES, all_finished
 from workflow.bulk import insert_many, update_many
 from workflow.db import transaction
-from workflow.errors import Conflict, DomainError, NotFound, RuleViolation, TransitionNotAllowed
+from workflow.errors import Conflict, DomainError, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE
 from workflow.meetings import fire_meeting
 from workflow.models import (
@@ -47,20 +47,18 @@ from workflow.models import (
     Recusal,
     Vote,
     VoteFactionCount,
-    full_name,
     table,
     utcnow,
 )
 from workflow.papers import close_open_steps, fire_paper_audited
 from workflow.result_rules import BodyFacts, Checked, Facts, Member, ResultInput, check, people_of
-from workflow.rules import BERLIN, Seat
-from workflow.store import GERMAN_NAMES, clock, get, profile_named, seats
+from workflow.rules import BERLIN
+from workflow.store import clock, get, not_found, profile_named, seats, seats_on
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
     AttendanceStatus,
     ConsultationRole,
     ConsultationState,
-    MembershipRole,
     Outcome,
     PaperKind,
 )
@@ -481,15 +479,6 @@ def _alone(sessions: Sessions, recording: Recording) -> RecordedResult | Excepti
         return exc
 
 
-def _not_found(item_id: int) -> NotFound:
-    table = "agenda_item"
-    return NotFound(
-        f"{table} {item_id} not found ({GERMAN_NAMES[table]} {item_id} gibt es nicht)",
-        entity=table,
-        id=item_id,
-    )
-
-
 def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcomes:
     outcomes: Outcomes = [LATER] * len(recordings)
     with transaction(sessions) as session:
@@ -505,7 +494,8 @@ def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcom
         for index, recording in enumerate(recordings):
             found = where.get(recording.agenda_item_id)
             if found is None:
-                outcomes[index] = _not_found(recording.agenda_item_id)
+                item_id = recording.agenda_item_id
+                outcomes[index] = not_found("agenda_item", item_id, entity="agenda_item", id=item_id)
                 continue
             if found.consultation_id is None:
                 outcomes[index] = RuleViolation(
@@ -617,11 +607,7 @@ def _plan(
             rule="stage_not_joined",
         )
     day = meeting.start.astimezone(BERLIN).date()
-    body_seats = [
-        Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
-        for m in members
-        if m.start_date <= day and (m.end_date is None or day <= m.end_date)
-    ]
+    body_seats = seats_on(members, day)
     seated = {s.person_id for s in body_seats}
     facts = Facts(
         municipality_id=where.municipality_id,
@@ -641,8 +627,7 @@ def _plan(
         attendance=[a.person_id for a in present],
         seats=body_seats,
         people={
-            p.person_id: Member(p.municipality_id, full_name(p.title, p.given_name, p.family_name))
-            for p in (*present, *(m for m in members if m.person_id in seated))
+            p.person_id: Member.of(p) for p in (*present, *(m for m in members if m.person_id in seated))
         },
     )
     checked = check(session, facts, data)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from workflow import validate
 from workflow.errors import NotFound
-from workflow.models import Base, Body, Membership, Municipality, utcnow
+from workflow.models import Base, Body, Membership, Municipality, active_on, utcnow
 from workflow.profile import BodySettings, BodySettingsOverride, NoticeRules, Profile, load_profile
 from workflow.rules import Seat
 from workflow.vocabulary import BodyKind, MembershipRole
@@ -39,16 +39,19 @@ def clock(now: dt.datetime | None) -> dt.datetime:
     return validate.aware(now, "now").astimezone(dt.UTC)
 
 
+def not_found(table: str, ident: object, **details: Any) -> NotFound:
+    """'paper 7 not found (Vorlage 7 gibt es nicht)': the error for a row that does not exist."""
+    return NotFound(
+        f"{table} {ident} not found ({GERMAN_NAMES.get(table, table)} {ident} gibt es nicht)", **details
+    )
+
+
 def get(session: Session, model: type[T], id_: int, *, lock: bool = False) -> T:
     """Load by primary key (locking the row ``FOR UPDATE`` when asked) or raise NotFound."""
     obj = session.get(model, id_, with_for_update=lock or None, populate_existing=lock)
     if obj is None:
         table = str(model.__tablename__)
-        raise NotFound(
-            f"{table} {id_} not found ({GERMAN_NAMES.get(table, table)} {id_} gibt es nicht)",
-            entity=table,
-            id=id_,
-        )
+        raise not_found(table, id_, entity=table, id=id_)
     return obj
 
 
@@ -70,11 +73,7 @@ def lock_all(session: Session, model: type[T], ids: Iterable[int]) -> dict[int, 
     missing = [i for i in wanted if i not in found]
     if missing:
         table = str(model.__tablename__)
-        raise NotFound(
-            f"{table} {missing[0]} not found ({GERMAN_NAMES.get(table, table)} {missing[0]} gibt es nicht)",
-            entity=table,
-            id=missing[0],
-        )
+        raise not_found(table, missing[0], entity=table, id=missing[0])
     return found
 
 
@@ -84,11 +83,7 @@ def by_key(session: Session, model: type[T], municipality_id: int, key: str) -> 
     ).one_or_none()
     if obj is None:
         table = str(model.__tablename__)
-        raise NotFound(
-            f"{table} '{key}' not found ({GERMAN_NAMES.get(table, table)} '{key}' gibt es nicht)",
-            entity=table,
-            key=key,
-        )
+        raise not_found(table, f"'{key}'", entity=table, key=key)
     return obj
 
 
@@ -127,12 +122,36 @@ def notice_rules(profile: Profile, body: Body) -> NoticeRules:
     return profile.notice_for(body_settings(profile, body))
 
 
+class MembershipFacts(Protocol):
+    """What a seat is made of: a ``Membership``, or a row read with the same columns."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def voting_right(self) -> bool: ...
+    @property
+    def faction_id(self) -> int | None: ...
+    @property
+    def substitute_of_id(self) -> int | None: ...
+    @property
+    def start_date(self) -> dt.date: ...
+    @property
+    def end_date(self) -> dt.date | None: ...
+
+
+def seats_on(memberships: Iterable[MembershipFacts], day: dt.date) -> list[Seat]:
+    """The seats of the memberships active on ``day``, in their order."""
+    return [
+        Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
+        for m in memberships
+        if active_on(m.start_date, m.end_date, day)
+    ]
+
+
 def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
     memberships = session.scalars(
         select(Membership).where(Membership.body_id == body_id).order_by(Membership.id)
     ).all()
-    return [
-        Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
-        for m in memberships
-        if m.active_on(day)
-    ]
+    return seats_on(memberships, day)

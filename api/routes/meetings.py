@@ -35,7 +35,7 @@ from workflow.errors import NotFound, RuleViolation
 from workflow.models import AgendaItem, Body, Consultation, Faction, ItemResult, Meeting, MeetingBody, Paper
 from workflow.queries import waiting_for
 from workflow.rules import BERLIN, FactionCount, VoteInput
-from workflow.store import by_key, get
+from workflow.store import by_key, get, not_found
 from workflow.vocabulary import Channel, MeetingState, VoteChoice
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Sitzungen (meetings)"])
@@ -398,7 +398,7 @@ def read_result(town: Town, item_id: ItemId, session: ReadSession, who: Caller) 
 
 
 def _recorder(session: ReadSession, town_id: int, item_id: int, who: Caller) -> Principal:
-    """May the caller record the result of this TOP? One statement: the TOP's meeting, its municipality and
+    """May the caller record (or correct) the result of this TOP? One statement: the TOP's meeting, its municipality and
     the step's body (for a TOP without a paper, the meeting's bodies)."""
     found = session.execute(
         select(Meeting.id, Meeting.municipality_id, Consultation.body_id)
@@ -411,7 +411,7 @@ def _recorder(session: ReadSession, town_id: int, item_id: int, who: Caller) -> 
         get(session, AgendaItem, item_id)  # raises NotFound
     meeting_id, municipality_id, body_id = found  # type: ignore[misc]
     if municipality_id != town_id:
-        raise NotFound(f"meeting {meeting_id} not found (Sitzung {meeting_id} gibt es nicht)")
+        raise not_found("meeting", meeting_id)
     bodies = (
         {body_id}
         if body_id is not None
@@ -473,16 +473,14 @@ def correct_result(
     session: ReadSession,
     who: Caller,
 ) -> JSONResponse:
-    item, meeting = _item(session, town.id, item_id)
-    step_body = item.consultation.body_id if item.consultation else None
-    caller = require_record_for(who, meeting, step_body)
-    factions = _faction_ids(session, town.id)
+    caller = _recorder(session, town.id, item_id, who)
+    factions = _named_factions(session, town.id, data)
     given = _result_input(factions, data)
     release(session)
     row = results.correct_result(
         sessions,
         actor=caller.actor,
-        agenda_item_id=item.id,
+        agenda_item_id=item_id,
         result=given,
         reason=data.reason,
         expected_revision=data.expected_revision,
