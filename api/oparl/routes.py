@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -84,32 +85,36 @@ def _deleted(session: Session, urls: Urls, object_type: str, object_id: int) -> 
     return deleted_object(urls, row) if row is not None else None
 
 
-def _one(
-    session: Session,
-    urls: Urls,
-    raw: str,
-    *,
-    model: Any,
-    visible: ColumnElement[bool] | None,
-    what: str,
-    object_type: str | None,
-    serialize: Callable[[list[Any]], list[dict[str, Any]]],
-    options: Sequence[ORMOption] = (),
-) -> OparlJSON:
-    object_id = _id(raw, what)
-    statement = select(model).where(model.id == object_id).options(*options)
-    if visible is not None:
-        statement = statement.where(visible)
-    if model is StoredFile:
+@dataclass(frozen=True)
+class _Kind:
+    """An object type answered at ``/<path>/{id}``: which rows, which of them are public, how they read."""
+
+    path: str
+    model: Any
+    what: str  # German name in the 404
+    serialize: Callable[[Publisher, Session, list[Any]], list[dict[str, Any]]]
+    visible: ColumnElement[bool] | None = None  # None: every row is public
+    object_type: str | None = None  # depublished objects of this type answer as deleted
+    options: Sequence[ORMOption] = ()
+
+
+def _one(request: Request, raw: str, kind: _Kind) -> OparlJSON:
+    urls = _urls(request)
+    object_id = _id(raw, kind.what)
+    statement = select(kind.model).where(kind.model.id == object_id).options(*kind.options)
+    if kind.visible is not None:
+        statement = statement.where(kind.visible)
+    if kind.model is StoredFile:
         statement = statement.options(defer(StoredFile.content))
-    obj = session.scalar(statement)
-    if obj is not None:
-        return _answer(serialize([obj])[0])
-    if object_type is not None:
-        gone = _deleted(session, urls, object_type, object_id)
-        if gone is not None:
-            return _answer(gone)
-    raise _not_found(what, raw)
+    with request.app.state.sessions() as session:
+        obj = session.scalar(statement)
+        if obj is not None:
+            return _answer(kind.serialize(Publisher(session, urls), session, [obj])[0])
+        if kind.object_type is not None:
+            gone = _deleted(session, urls, kind.object_type, object_id)
+            if gone is not None:
+                return _answer(gone)
+    raise _not_found(kind.what, raw)
 
 
 # ---------------------------------------------------------------------------------------- system, bodies
@@ -408,135 +413,84 @@ def files(request: Request, body_id: str) -> OparlJSON:
 # ------------------------------------------------------------------------------------------- objects
 
 
-@router.get("/organization/{object_id}")
-def organization(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-
-        def serialize(rows: list[Body]) -> list[dict[str, Any]]:
-            b = rows[0]
-            members = _membership_ids_by_body(session, b.municipality_id, b.id)
-            return [publisher.organization(b, members.get(b.id, []))]
-
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Body,
-            visible=None,
-            what="Gremium",
-            object_type=None,
-            serialize=serialize,
-        )
+def _organizations(publisher: Publisher, session: Session, rows: list[Body]) -> list[dict[str, Any]]:
+    b = rows[0]
+    members = _membership_ids_by_body(session, b.municipality_id, b.id)
+    return [publisher.organization(b, members.get(b.id, []))]
 
 
-@router.get("/faction/{object_id}")
-def faction(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Faction,
-            visible=None,
-            what="Fraktion",
-            object_type=None,
-            serialize=lambda rows: [publisher.faction(f) for f in rows],
-        )
+def _people(publisher: Publisher, _session: Session, rows: list[Person]) -> list[dict[str, Any]]:
+    memberships = publisher.memberships_of_people(p.id for p in rows)
+    return [publisher.person(p, memberships.get(p.id, [])) for p in rows]
 
 
-@router.get("/department/{object_id}")
-def department(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Department,
-            visible=None,
-            what="Fachamt",
-            object_type=None,
-            serialize=lambda rows: [publisher.department(d) for d in rows],
-        )
+OBJECTS = (
+    _Kind("organization", Body, "Gremium", _organizations),
+    _Kind("faction", Faction, "Fraktion", lambda p, _s, rows: [p.faction(f) for f in rows]),
+    _Kind("department", Department, "Fachamt", lambda p, _s, rows: [p.department(d) for d in rows]),
+    _Kind("person", Person, "Person", _people),
+    _Kind("membership", Membership, "Mitgliedschaft", lambda p, _s, rows: [p.membership(m) for m in rows]),
+    _Kind(
+        "meeting",
+        Meeting,
+        "Sitzung",
+        lambda p, _s, rows: p.meetings(rows),
+        visible=meeting_is_public(),
+        options=MEETING_OPTIONS,
+    ),
+    _Kind(
+        "location",
+        Meeting,
+        "Ort",
+        lambda p, _s, rows: [p.location(m) for m in rows],
+        visible=meeting_is_public() & Meeting.location.is_not(None),
+    ),
+    _Kind(
+        "agendaitem",
+        AgendaItem,
+        "Tagesordnungspunkt",
+        lambda p, _s, rows: p.agenda_items(rows),
+        visible=agenda_item_is_public(),
+        object_type="agenda_item",
+        options=ITEM_OPTIONS,
+    ),
+    _Kind(
+        "paper",
+        Paper,
+        "Vorlage",
+        lambda p, _s, rows: p.papers(rows),
+        visible=paper_is_public(),
+        object_type="paper",
+    ),
+    _Kind(
+        "consultation",
+        Consultation,
+        "Beratung",
+        lambda p, _s, rows: p.consultations(rows),
+        visible=consultation_is_public(),
+        object_type="consultation",
+    ),
+    _Kind(
+        "file",
+        StoredFile,
+        "Datei",
+        lambda p, _s, rows: list(p.files(rows).values()),
+        visible=file_is_public(),
+        object_type="file",
+    ),
+)
 
 
-@router.get("/person/{object_id}")
-def person(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
+def _object_route(kind: _Kind) -> Callable[[Request, str], OparlJSON]:
+    def route(request: Request, object_id: str) -> OparlJSON:
+        return _one(request, object_id, kind)
 
-        def serialize(rows: list[Person]) -> list[dict[str, Any]]:
-            memberships = publisher.memberships_of_people(p.id for p in rows)
-            return [publisher.person(p, memberships.get(p.id, [])) for p in rows]
-
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Person,
-            visible=None,
-            what="Person",
-            object_type=None,
-            serialize=serialize,
-        )
+    route.__name__ = f"oparl_{kind.path}"
+    return route
 
 
-@router.get("/membership/{object_id}")
-def membership(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Membership,
-            visible=None,
-            what="Mitgliedschaft",
-            object_type=None,
-            serialize=lambda rows: [publisher.membership(m) for m in rows],
-        )
-
-
-@router.get("/meeting/{object_id}")
-def meeting(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Meeting,
-            visible=meeting_is_public(),
-            what="Sitzung",
-            object_type=None,
-            serialize=publisher.meetings,
-            options=MEETING_OPTIONS,
-        )
-
-
-@router.get("/location/{object_id}")
-def location(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Meeting,
-            visible=meeting_is_public() & Meeting.location.is_not(None),
-            what="Ort",
-            object_type=None,
-            serialize=lambda rows: [publisher.location(m) for m in rows],
-        )
+for _kind in OBJECTS:
+    router.add_api_route(f"/{_kind.path}/{{object_id}}", _object_route(_kind), methods=["GET"])
 
 
 @router.get("/legislativeterm/{object_id}")
@@ -546,79 +500,6 @@ def legislative_term(request: Request, object_id: str) -> OparlJSON:
         publisher = Publisher(session, urls)
         town = _town(session, object_id)
         return _answer(publisher.legislative_term(town, publisher.term_start(town.id)))
-
-
-@router.get("/agendaitem/{object_id}")
-def agenda_item(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=AgendaItem,
-            visible=agenda_item_is_public(),
-            what="Tagesordnungspunkt",
-            object_type="agenda_item",
-            serialize=publisher.agenda_items,
-            options=ITEM_OPTIONS,
-        )
-
-
-@router.get("/paper/{object_id}")
-def paper(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Paper,
-            visible=paper_is_public(),
-            what="Vorlage",
-            object_type="paper",
-            serialize=publisher.papers,
-        )
-
-
-@router.get("/consultation/{object_id}")
-def consultation(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=Consultation,
-            visible=consultation_is_public(),
-            what="Beratung",
-            object_type="consultation",
-            serialize=publisher.consultations,
-        )
-
-
-@router.get("/file/{object_id}")
-def file(request: Request, object_id: str) -> OparlJSON:
-    urls = _urls(request)
-    with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-
-        def serialize(rows: list[StoredFile]) -> list[dict[str, Any]]:
-            return list(publisher.files(rows).values())
-
-        return _one(
-            session,
-            urls,
-            object_id,
-            model=StoredFile,
-            visible=file_is_public(),
-            what="Datei",
-            object_type="file",
-            serialize=serialize,
-        )
 
 
 def _send_file(request: Request, object_id: str, disposition: str) -> Response:
