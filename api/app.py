@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,12 @@ helps, `details.german` says the same in German.
 """
 
 
+def _started(freeze_gc: bool) -> None:
+    if freeze_gc:
+        gc.collect()  # what is garbage already is not kept for ever
+        gc.freeze()
+
+
 def create_app(
     database_url: str | None = None,
     *,
@@ -35,34 +42,56 @@ def create_app(
     engine_options: dict[str, Any] | None = None,
     public_url: str | None = None,
     workers: WorkerSettings | None = None,
+    freeze_gc: bool = False,
 ) -> FastAPI:
     """The app on ``database_url`` (default: the setting); ``clock`` gives "now" to every use case;
     ``engine_options`` go to SQLAlchemy (e.g. the pool size); ``public_url`` starts every OParl id
     (default: the setting ``GREMIENLAUF_PUBLIC_URL``). With ``workers``, the app hands the outbox
     to the workers while it runs: to Celery right after each commit (with Redis), or to the in-process
-    worker (the embedded default)."""
+    worker (the embedded default). ``freeze_gc`` is for the server process (``api.main``): once started,
+    everything the process holds so far is left out of Python's garbage collection (``gc.freeze``).
+    Otherwise each full collection walks the whole heap (modules, SQLAlchemy's and pydantic's caches)
+    and stops every request for 70–140 ms, about once a second under load; frozen, it takes about 7 ms
+    (docs/benchmarks.md). Not for tests that build many apps in one process: cycles among frozen
+    objects are never freed."""
     engine = make_engine(database_url, **(engine_options or {}))
     sessions = make_session_factory(engine)
 
-    writer = ResultWriter(sessions, max_batch=Settings().result_batch_size)
+    settings = Settings()
+    writers = 1 if engine.dialect.name == "sqlite" else settings.result_writers
+    writer = ResultWriter(
+        sessions,
+        max_batch=settings.result_batch_size,
+        writers=writers,
+        gather_seconds=settings.result_gather_ms / 1000,
+        quiet_seconds=settings.result_quiet_ms / 1000,
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             if workers is None:
+                _started(freeze_gc)
                 yield
                 return
             from workers.background import start_background
 
             background = start_background(sessions, workers)
             try:
+                _started(freeze_gc)
                 yield
             finally:
                 background.stop()
         finally:
             writer.stop()
 
-    app = FastAPI(title="gremienlauf", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="gremienlauf",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        telemetry=None if settings.telemetry else {"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessions = sessions

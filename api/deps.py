@@ -65,11 +65,14 @@ def release(session: Session) -> None:
 
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
 
+#: The bearer token as given, not yet checked (for a route that checks it later, as recording a result does).
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
 
 def current_principal(
     session: ReadSession,
     now: Now,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Credentials,
 ) -> Principal | None:
     """The logged-in caller, or None for the public. A bad or expired token is a 401, not the public."""
     if credentials is None:

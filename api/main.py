@@ -6,4 +6,4 @@ otherwise the in-process worker of the embedded default)."""
 from api.app import create_app
 from workers.settings import WorkerSettings
 
-app = create_app(workers=WorkerSettings())
+app = create_app(workers=WorkerSettings(), freeze_gc=True)

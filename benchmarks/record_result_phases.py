@@ -1,9 +1,10 @@
 """Diagnosis, not a benchmark: where the time of one ``POST …/agenda-items/{id}/result`` goes.
 
-In-process and sequential (no HTTP, no concurrency): the route function is called directly, as FastAPI
-would after resolving its dependencies; the route hands the result to the app's result writer, whose
-thread records it alone (a batch of one: one request at a time), and the phases are timed by wrapping the functions they consist of
-(wall time, CPU time of this process, SQL statements). The bare FastAPI overhead per request is what
+In-process and sequential (no HTTP, no concurrency): the ``async`` route function is called directly on
+one event loop, as FastAPI would after parsing the request; it hands the result to the app's result
+writer, whose thread checks and records it alone (a batch of one: one request at a time, so the writer's
+wait for more results, ``GREMIENLAUF_RESULT_QUIET_MS``, is set to 0 here), and the phases are timed by
+wrapping the functions they consist of (wall time, CPU time of this process, SQL statements). The bare FastAPI overhead per request is what
 ``benchmarks.record_result`` reports for the bare endpoint.
 
     .venv/bin/python -m benchmarks.record_result_phases
@@ -15,20 +16,24 @@ out (and said so).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import collections
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import event, text
 
+import api.result_admission as admission
+import api.result_writer as writer_module
 import api.routes.meetings as routes
 import workflow.access as access
 import workflow.results as results
-import workflow.store as store
 from api import schemas
 from api.app import create_app
 from benchmarks.common import scratch_database
@@ -36,15 +41,15 @@ from benchmarks.record_result import PASSWORD, RESULT_BODY, SECRETARY, TOWN, bui
 
 #: (label, module, function name): nested phases are indented; each is timed wherever it is called from.
 PHASES: list[tuple[str, Any, str]] = [
-    ("route (everything below)", routes, "record_result"),
-    ("  _recorder: may the caller record this TOP", routes, "_recorder"),
-    ("  use case results.record_results (writer thread)", results, "record_results"),
-    ("    _plan: checks of one result, what it writes", results, "_plan"),
-    ("      check: the rules (quorum, votes, …)", results, "check"),
-    ("    _write: every row, one statement per table", results, "_write"),
-    ("    _apply_to_paper: effects on the paper (ORM)", results, "_apply_to_paper"),
-    ("auth: principal_for_token (dependency)", access, "principal_for_token"),
-    ("town: municipality_by_key (dependency)", store, "municipality_by_key"),
+    ("admit: the request's checks (writer thread)", writer_module, "admit"),
+    ("  principals_for_tokens: the caller", admission, "principals_for_tokens"),
+    ("  municipality_ids: the municipality", admission, "municipality_ids"),
+    ("  recorders: may the caller record this TOP", admission, "recorders"),
+    ("use case results.record_results (writer thread)", results, "record_results"),
+    ("  _plan: checks of one result, what it writes", results, "_plan"),
+    ("    check: the rules (quorum, votes, …)", results, "check"),
+    ("  _write: every row, one statement per table", results, "_write"),
+    ("  _apply_to_paper: effects on the paper (ORM)", results, "_apply_to_paper"),
 ]
 
 
@@ -73,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warmup = 30
     with scratch_database("phases") as url:
-        fixture = build_fixture(url, args.requests + warmup, 20)
+        fixture = build_fixture(url, args.requests + warmup, 20, 500)
         items = [item for agenda in fixture.meetings.values() for item in agenda]
+        os.environ["GREMIENLAUF_RESULT_QUIET_MS"] = "0"  # a batch of one does not wait for more
         app = create_app(url)
         sessions = app.state.sessions
         meter = Meter()
@@ -102,16 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         data = schemas.ResultIn.model_validate(RESULT_BODY)
 
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
+        loop = asyncio.new_event_loop()
+
         def one(item_id: int) -> None:
             now = dt.datetime.now(dt.UTC)
-            with sessions() as session:
-                who = access.principal_for_token(session, token, now)
-                town = store.municipality_by_key(session, TOWN)
-                response = routes.record_result(
-                    now, town, item_id, data, request, sessions, session, who, None
-                )
-                if response.status_code != 201:
-                    raise RuntimeError(f"{item_id}: {response.status_code} {response.body!r}")
+            route = routes.record_result(item_id, TOWN, data, request, now, credentials, None)
+            response = loop.run_until_complete(route)
+            if response.status_code != 201:
+                raise RuntimeError(f"{item_id}: {response.status_code} {response.body!r}")
 
         for item_id in items[:warmup]:
             one(item_id)
@@ -127,11 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             recorded = conn.execute(text("SELECT count(*) FROM item_result")).scalar_one()
         app.state.result_writer.stop()
         app.state.engine.dispose()
+        loop.close()
 
     print(f"one result, in-process, sequential; mean of {n} requests ({recorded} results recorded)")
     print(f"{'phase':<58} {'wall ms':>8} {'CPU ms':>8} {'SQL':>5}")
     print(
-        f"{'the request (dependencies + route)':<58} {wall / n * 1e3:8.1f} {cpu / n * 1e3:8.1f} {meter.statements / n:5.1f}"
+        f"{'the request (route, awaiting the writer)':<58} {wall / n * 1e3:8.1f} {cpu / n * 1e3:8.1f} {meter.statements / n:5.1f}"
     )
     for label, _owner, _name in PHASES:
         if label in meter.totals:

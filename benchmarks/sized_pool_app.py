@@ -17,4 +17,5 @@ from workers.settings import WorkerSettings
 app = create_app(
     engine_options={"pool_size": int(os.environ.get("GL_BENCH_POOL_SIZE", "64")), "max_overflow": 0},
     workers=WorkerSettings(),
+    freeze_gc=True,
 )

@@ -14,10 +14,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import record_audit
@@ -189,9 +190,23 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
     One round trip (token, user and the bodies the user is secretary of, outer-joined): every request
     with a login pays for this, so it is kept to a single statement.
     """
+    found = principals_for_tokens(session, [token], now)[token]
+    if isinstance(found, Unauthenticated):
+        raise found
+    return found
+
+
+def principals_for_tokens(
+    session: Session, tokens: Sequence[str], now: dt.datetime | None = None
+) -> dict[str, Principal | Unauthenticated]:
+    """``principal_for_token`` for several tokens with one statement (the result writer checks the callers
+    of a whole batch at once): each token's caller, or the Unauthenticated error it would raise."""
     now = clock(now)
-    rows = session.execute(
+    hashes = {_token_hash(token): token for token in tokens}
+    rows: dict[str, list[Row[Any]]] = {}
+    found_rows: Any = session.execute(
         select(
+            ApiToken.token_hash,
             ApiToken.expires_at,
             User.id,
             User.username,
@@ -204,25 +219,33 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
         )
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(UserBody, UserBody.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token))
-    ).all()
-    if not rows or rows[0].expires_at <= now:
-        raise Unauthenticated(
-            "The token is unknown or has expired; log in again",
-            german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
-        )
-    user = rows[0]
-    if not user.active:
-        raise Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt")
-    return Principal(
-        user_id=user.id,
-        username=user.username,
-        role=Role(user.role),
-        municipality_id=user.municipality_id,
-        department_id=user.department_id,
-        person_id=user.person_id,
-        body_ids=frozenset(row.body_id for row in rows if row.body_id is not None),
+        .where(ApiToken.token_hash.in_(sorted(hashes)))
     )
+    for row in found_rows:
+        rows.setdefault(row.token_hash, []).append(row)
+    found: dict[str, Principal | Unauthenticated] = {}
+    for hashed, token in hashes.items():
+        mine = rows.get(hashed)
+        if not mine or mine[0].expires_at <= now:
+            found[token] = Unauthenticated(
+                "The token is unknown or has expired; log in again",
+                german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
+            )
+            continue
+        user = mine[0]
+        if not user.active:
+            found[token] = Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt")
+            continue
+        found[token] = Principal(
+            user_id=user.id,
+            username=user.username,
+            role=Role(user.role),
+            municipality_id=user.municipality_id,
+            department_id=user.department_id,
+            person_id=user.person_id,
+            body_ids=frozenset(row.body_id for row in mine if row.body_id is not None),
+        )
+    return found
 
 
 def principal_of(user: User) -> Principal:

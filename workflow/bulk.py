@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, Update, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.dml import ReturningInsert
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -27,6 +28,35 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.execute(_unnest_insert(table, columns), _arrays(rows, columns))
     else:
         conn.execute(insert(table), list(rows))
+
+
+def insert_many_with_ids(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """INSERT ``rows`` into ``table``; their new ids, in the rows' order.
+
+    On PostgreSQL one statement: the arrays are unpacked with their position and inserted in that order,
+    so the table's sequence numbers them in that order too; the ids returned, sorted, are therefore the
+    rows' (the same guarantee SQLAlchemy's own ordered ``RETURNING`` relies on). SQLite uses SQLAlchemy's
+    ``RETURNING`` in parameter order."""
+    if not rows:
+        return []
+    if conn.dialect.name == "postgresql":
+        columns = tuple(rows[0])
+        ids: list[int] = list(conn.execute(_ordered_insert(table, columns), _arrays(rows, columns)).scalars())
+        return sorted(ids)
+    returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(returning, list(rows)).scalars())
+
+
+@cache
+def _ordered_insert(table: Table, columns: tuple[str, ...]) -> ReturningInsert[Any]:
+    first = bindparam(f"a_{columns[0]}", type_=ARRAY(table.c[columns[0]].type))
+    given = (
+        _unnested(table, columns)
+        .add_columns(func.generate_subscripts(first, 1).label("position_"))
+        .subquery()
+    )
+    in_order = select(*(given.c[key] for key in columns)).order_by(given.c.position_)
+    return insert(table).from_select(list(columns), in_order).returning(table.c.id)
 
 
 def update_many(

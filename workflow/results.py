@@ -20,13 +20,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, bindparam, insert, select, text
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
 from workflow.audit import emit, insert_audit, insert_outbox, json_snapshot, record_audit
 from workflow.beratungsfolge import DECIDED_KINDS, FINISHED_STEP_STATES, OPEN_STEP_STATES, all_finished
-from workflow.bulk import insert_many, update_many
+from workflow.bulk import insert_many, insert_many_with_ids, update_many
 from workflow.db import transaction
 from workflow.errors import Conflict, DomainError, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE
@@ -52,7 +52,7 @@ from workflow.models import (
 )
 from workflow.papers import close_open_steps, fire_paper_audited
 from workflow.result_rules import BodyFacts, Checked, Facts, Member, ResultInput, check, people_of
-from workflow.rules import BERLIN
+from workflow.rules import BERLIN, Seat
 from workflow.store import clock, get, not_found, profile_named, seats, seats_on
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
@@ -372,9 +372,11 @@ _MEMBERS = (
     .where(_membership_t.c.body_id.in_(bindparam("ids", expanding=True)))
     .order_by(_membership_t.c.id)
 )
-_LOCK_TIMEOUT = text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_SECONDS * 1000:.0f}ms'")
-_INSERT_RESULT = insert(_result_t).returning(_result_t.c.id, sort_by_parameter_order=True)
-_INSERT_VOTE = insert(table(Vote)).returning(table(Vote).c.id, sort_by_parameter_order=True)
+# On PostgreSQL the first read also sets the transaction's lock timeout (``SET LOCAL``, without a round
+# trip of its own: every statement of a batch costs the writer its fixed share of CPU).
+_WHERE_WITH_LOCK_TIMEOUT = _WHERE.add_columns(
+    func.set_config("lock_timeout", f"{LOCK_TIMEOUT_SECONDS * 1000:.0f}ms", True).label("lock_timeout")
+)
 
 
 @dataclass(frozen=True)
@@ -483,12 +485,12 @@ def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcom
     outcomes: Outcomes = [LATER] * len(recordings)
     with transaction(sessions) as session:
         conn = session.connection()
-        if conn.dialect.name == "postgresql":
-            # A row another transaction keeps locked must not hold up the other results of the batch (nor
-            # those queued behind it): after this long the batch gives up; ``record_results`` then tries
-            # each alone, and only the one whose rows are locked ends with a Conflict (409, try again).
-            conn.execute(_LOCK_TIMEOUT)
-        where = {row.id: row for row in conn.execute(_WHERE, {"ids": [r.agenda_item_id for r in recordings]})}
+        # On PostgreSQL, a row another transaction keeps locked must not hold up the other results of the
+        # batch (nor those queued behind it): after ``LOCK_TIMEOUT_SECONDS`` the batch gives up;
+        # ``record_results`` then tries each alone, and only the one whose rows are locked ends with a
+        # Conflict (409, try again).
+        first = _WHERE_WITH_LOCK_TIMEOUT if conn.dialect.name == "postgresql" else _WHERE
+        where = {row.id: row for row in conn.execute(first, {"ids": [r.agenda_item_id for r in recordings]})}
         chosen: list[int] = []
         taken: set[tuple[str, int]] = set()
         for index, recording in enumerate(recordings):
@@ -532,6 +534,7 @@ def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcom
             members.setdefault(member.body_id, []).append(member)
 
         plans: list[_Plan] = []
+        known = _Known()
         for index, where_row in zip(chosen, rows, strict=True):
             recording = recordings[index]
             try:
@@ -548,6 +551,7 @@ def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcom
                         items[where_row.id],
                         present.get(where_row.meeting_id, []),
                         members.get(steps[where_row.consultation_id].body_id, []),
+                        known,
                     )
                 )
             except DomainError as exc:
@@ -557,6 +561,29 @@ def _record_batch(sessions: Sessions, recordings: Sequence[Recording]) -> Outcom
         for plan in plans:
             outcomes[plan.index] = plan.row
     return outcomes
+
+
+class _Known:
+    """What the results of one batch share, worked out once: the seats of a body on a day, and each
+    person's facts (the results of a meeting's TOPs have the same attendance and the same seats)."""
+
+    def __init__(self) -> None:
+        self._seats: dict[tuple[int, dt.date], tuple[list[Seat], set[int]]] = {}
+        self._people: dict[int, Member] = {}
+
+    def seats(self, body_id: int, day: dt.date, members: list[Any]) -> tuple[list[Seat], set[int]]:
+        """The body's seats on ``day`` and the persons holding them."""
+        found = self._seats.get((body_id, day))
+        if found is None:
+            body_seats = seats_on(members, day)
+            found = self._seats[body_id, day] = (body_seats, {s.person_id for s in body_seats})
+        return found
+
+    def member(self, row: Any) -> Member:
+        found = self._people.get(row.person_id)
+        if found is None:
+            found = self._people[row.person_id] = Member.of(row)
+        return found
 
 
 def _plan(
@@ -571,6 +598,7 @@ def _plan(
     item: Any,
     present: list[Any],
     members: list[Any],
+    known: _Known,
 ) -> _Plan:
     """The checks of ``record_result``, in its order, on what the batch read; what the result will write."""
     now, data = recording.now, recording.result
@@ -607,8 +635,7 @@ def _plan(
             rule="stage_not_joined",
         )
     day = meeting.start.astimezone(BERLIN).date()
-    body_seats = seats_on(members, day)
-    seated = {s.person_id for s in body_seats}
+    body_seats, seated = known.seats(step.body_id, day, members)
     facts = Facts(
         municipality_id=where.municipality_id,
         profile=profile_named(where.profile),
@@ -627,7 +654,7 @@ def _plan(
         attendance=[a.person_id for a in present],
         seats=body_seats,
         people={
-            p.person_id: Member.of(p) for p in (*present, *(m for m in members if m.person_id in seated))
+            p.person_id: known.member(p) for p in (*present, *(m for m in members if m.person_id in seated))
         },
     )
     checked = check(session, facts, data)
@@ -693,13 +720,14 @@ def _plan(
 def _write(session: Session, plans: list[_Plan]) -> None:
     """Every row the checked recordings write, one statement per table; then the effects on papers."""
     conn = session.connection()
-    result_ids = conn.execute(
-        _INSERT_RESULT,
+    result_ids = insert_many_with_ids(
+        conn,
+        _result_t,
         [
             {column.name: getattr(plan.row, column.name) for column in _result_t.c if column.name != "id"}
             for plan in plans
         ],
-    ).scalars()
+    )
     votes: list[VoteRecord] = []
     for plan, result_id in zip(plans, result_ids, strict=True):
         plan.row.id = result_id
@@ -717,8 +745,9 @@ def _write(session: Session, plans: list[_Plan]) -> None:
     ]
     insert_many(conn, table(Recusal), recusals)
     if votes:
-        vote_ids = conn.execute(
-            _INSERT_VOTE,
+        vote_ids = insert_many_with_ids(
+            conn,
+            table(Vote),
             [
                 {
                     "result_id": v.result_id,
@@ -732,7 +761,7 @@ def _write(session: Session, plans: list[_Plan]) -> None:
                 }
                 for v in votes
             ],
-        ).scalars()
+        )
         for vote, vote_id in zip(votes, vote_ids, strict=True):
             vote.id = vote_id
         counts = [

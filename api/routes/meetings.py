@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas, views
-from api.deps import Caller, ItemId, MeetingId, Now, ReadSession, Sessions, Town, refresh, release
+from api.deps import (
+    Caller,
+    Credentials,
+    ItemId,
+    MeetingId,
+    MunicipalityKey,
+    Now,
+    ReadSession,
+    Sessions,
+    Town,
+    refresh,
+    release,
+)
 from api.idempotency import run_idempotent
+from api.result_admission import Submission, admit, named_factions, recorder, result_input
 from api.result_writer import ResultWriter
 from api.routes.papers import (
     BodyKeyPath,
@@ -23,20 +39,18 @@ from api.routes.papers import (
 )
 from workflow import meetings, results
 from workflow.access import (
-    Principal,
     Role,
     can_see_non_public_of,
     require_record_for,
-    require_record_in,
     require_role,
     require_same_municipality,
 )
-from workflow.errors import NotFound, RuleViolation
+from workflow.errors import DomainError, NotFound, RuleViolation
 from workflow.models import AgendaItem, Body, Consultation, Faction, ItemResult, Meeting, MeetingBody, Paper
 from workflow.queries import waiting_for
-from workflow.rules import BERLIN, FactionCount, VoteInput
-from workflow.store import by_key, get, not_found
-from workflow.vocabulary import Channel, MeetingState, VoteChoice
+from workflow.rules import BERLIN
+from workflow.store import by_key, get
+from workflow.vocabulary import Channel, MeetingState
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Sitzungen (meetings)"])
 
@@ -329,45 +343,6 @@ def _item(session: ReadSession, town_id: int, item_id: int) -> tuple[AgendaItem,
     return item, meeting
 
 
-def _faction_ids(session: ReadSession, town_id: int) -> dict[str, int]:
-    """Faction key → id of the municipality (results name factions by key)."""
-    rows = session.execute(select(Faction.key, Faction.id).where(Faction.municipality_id == town_id))
-    return {key: id_ for key, id_ in rows}
-
-
-def _result_input(factions: dict[str, int], data: schemas.ResultIn) -> results.ResultInput:
-    votes = []
-    for vote in data.votes:
-        unknown = [f.faction for f in vote.factions if f.faction not in factions]
-        if unknown:
-            raise NotFound(f"faction '{unknown[0]}' not found (Fraktion '{unknown[0]}' gibt es nicht)")
-        votes.append(
-            VoteInput(
-                yes=vote.yes,
-                no=vote.no,
-                abstain=vote.abstain,
-                subject=vote.subject,
-                decisive=vote.decisive,
-                casting_vote=vote.casting_vote,
-                faction_counts=tuple(
-                    FactionCount(factions[f.faction], f.yes, f.no, f.abstain) for f in vote.factions
-                ),
-                named={int(person): VoteChoice(choice) for person, choice in vote.named.items()},
-            )
-        )
-    return results.ResultInput(
-        outcome=data.outcome,
-        votes=votes,
-        present=data.present,
-        recused={r.person_id: r.reason for r in data.recused},
-        wording=data.wording,
-        resolution_text=data.resolution_text,
-        referred_to=data.referred_to,
-        quorum_failed=data.quorum_failed,
-        late_item_approval=data.late_item_approval,
-    )
-
-
 def _result_json(row: ItemResult | results.RecordedResult, factions: dict[str, int]) -> dict[str, object]:
     return views.result_out(row, {id_: key for key, id_ in factions.items()}).model_dump(mode="json")
 
@@ -397,65 +372,56 @@ def read_result(town: Town, item_id: ItemId, session: ReadSession, who: Caller) 
     return JSONResponse(_result_body(session, town.id, item.id))
 
 
-def _recorder(session: ReadSession, town_id: int, item_id: int, who: Caller) -> Principal:
-    """May the caller record (or correct) the result of this TOP? One statement: the TOP's meeting, its municipality and
-    the step's body (for a TOP without a paper, the meeting's bodies)."""
-    found = session.execute(
-        select(Meeting.id, Meeting.municipality_id, Consultation.body_id)
-        .select_from(AgendaItem)
-        .join(Meeting, AgendaItem.meeting_id == Meeting.id)
-        .outerjoin(Consultation, AgendaItem.consultation_id == Consultation.id)
-        .where(AgendaItem.id == item_id)
-    ).one_or_none()
-    if found is None:
-        get(session, AgendaItem, item_id)  # raises NotFound
-    meeting_id, municipality_id, body_id = found  # type: ignore[misc]
-    if municipality_id != town_id:
-        raise not_found("meeting", meeting_id)
-    bodies = (
-        {body_id}
-        if body_id is not None
-        else set(session.scalars(select(MeetingBody.body_id).where(MeetingBody.meeting_id == meeting_id)))
-    )
-    return require_record_in(who, municipality_id, bodies)
-
-
-def _named_factions(session: ReadSession, town_id: int, data: schemas.ResultIn) -> dict[str, int]:
-    """The factions of the municipality, read only when the result counts votes by faction."""
-    return _faction_ids(session, town_id) if any(vote.factions for vote in data.votes) else {}
-
-
 @router.post(
     "/agenda-items/{item_id}/result",
     status_code=201,
     response_model=schemas.ResultOut,
     summary="Record the result: attendance, votes, outcome",
 )
-def record_result(
-    now: Now,
-    town: Town,
+async def record_result(
     item_id: ItemId,
+    municipality: MunicipalityKey,
     data: schemas.ResultIn,
     request: Request,
-    sessions: Sessions,
-    session: ReadSession,
-    who: Caller,
+    now: Now,
+    credentials: Credentials,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    caller = _recorder(session, town.id, item_id, who)
-    factions = _named_factions(session, town.id, data)
-    given = _result_input(factions, data)
+    # ``async``: the request hands its result to the result writer (api.result_writer), which checks the
+    # caller, the TOP and the factions (api.result_admission) and records the result together with those
+    # that arrive at the same moment; the request awaits the answer without holding a thread or a
+    # connection. The answer is built from the result the use case returns, not read back
+    # (docs/benchmarks.md).
     writer: ResultWriter = request.app.state.result_writer
+    submission = Submission(
+        credentials.credentials if credentials else None, municipality, item_id, data, now
+    )
+    if idempotency_key is None:
+        answer = await asyncio.wrap_future(writer.submit(submission))
+        return JSONResponse(_result_json(answer.result, answer.factions), status_code=201)
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    return await run_in_threadpool(
+        _record_once, sessions, writer, submission, idempotency_key, request.url.path
+    )
+
+
+def _record_once(
+    sessions: sessionmaker[Session], writer: ResultWriter, submission: Submission, key: str, path: str
+) -> JSONResponse:
+    """With an ``Idempotency-Key``: the key belongs to the caller, so the request is checked first (as the
+    writer would check it), then its key reserved and its result recorded at most once."""
+    with sessions() as session:
+        [checked] = admit(session, [submission])
+    if isinstance(checked, DomainError):
+        raise checked
+    admitted = checked
 
     def compute() -> tuple[int, object]:
-        # Recorded together with the results that arrive at the same moment (api.result_writer); the
-        # answer is built from the result the use case returns, not read back (docs/benchmarks.md).
-        row = writer.record(results.Recording(item_id, given, caller.actor, now))
-        return 201, _result_json(row, factions)
+        row = writer.record(admitted.recording)
+        return 201, _result_json(row, admitted.factions)
 
-    release(session)  # the idempotency record and the writer take connections of their own
     return run_idempotent(
-        sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
+        sessions, admitted.caller, key, "POST", path, submission.data.model_dump(mode="json"), compute
     )
 
 
@@ -473,9 +439,9 @@ def correct_result(
     session: ReadSession,
     who: Caller,
 ) -> JSONResponse:
-    caller = _recorder(session, town.id, item_id, who)
-    factions = _named_factions(session, town.id, data)
-    given = _result_input(factions, data)
+    caller = recorder(session, town.id, item_id, who)
+    factions = named_factions(session, town.id, data)
+    given = result_input(factions, data)
     release(session)
     row = results.correct_result(
         sessions,

@@ -296,14 +296,13 @@ def test_an_idle_writer_thread_ends_and_the_next_result_starts_another(db: Datab
     (a,), (b,) = _meetings_with_items(sc, 2, 1)
     writer = ResultWriter(db.sessions, idle_seconds=0.05)
     assert writer.record(_recording(a)).agenda_item_id == a
-    first = writer._thread
-    assert first is not None
+    [first] = writer._threads
     first.join(5)
     assert not first.is_alive()
-    assert writer._thread is None
+    assert writer._threads == []
     assert writer.record(_recording(b)).agenda_item_id == b
     writer.stop()
-    assert writer._thread is None
+    assert writer._threads == []
 
 
 def _last_step(
