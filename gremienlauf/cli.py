@@ -279,6 +279,49 @@ def beat(
     create_celery(settings, database_url).start(["beat", f"--schedule={schedule}", f"--loglevel={loglevel}"])
 
 
+@app.command()
+@friendly_errors
+def relay(
+    interval: Annotated[
+        float, typer.Option(min=0.05, help="Sekunden zwischen zwei Durchläufen, wenn nichts ansteht")
+    ] = 0.5,
+    once: Annotated[bool, typer.Option("--once", help="einmal übergeben, was ansteht, und beenden")] = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Den Ausgang an die Celery-Worker übergeben, als eigener Prozess (die API-Prozesse dann mit
+    GREMIENLAUF_API_RELAY=false): ihre Rechenzeit bleibt den Anfragen."""
+    import signal
+    import threading
+
+    from workers.celery_app import create_celery, publisher
+    from workers.relay import PAGE, publish_pending, relay_until
+    from workflow.db import make_engine, make_session_factory
+
+    settings = _worker_settings()
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    publish = publisher(create_celery(settings, database_url))
+    try:
+        if once:
+            handed = 0
+            while (done := publish_pending(sessions, publish, limit=PAGE)) > 0:
+                handed += done
+                if done < PAGE:
+                    break
+            typer.echo(f"{handed} Ereignisse an die Worker übergeben.")
+            return
+        stopping = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        typer.echo(f"Ausgang wird alle {interval:g} s an die Worker übergeben (Strg+C beendet).")
+        try:
+            handed = relay_until(sessions, publish, interval=interval, stopping=stopping)
+        except KeyboardInterrupt:
+            return
+        typer.echo(f"Beendet; {handed} Ereignisse übergeben.")
+    finally:
+        engine.dispose()
+
+
 feed_app = typer.Typer(help="Kalender-Abos (iCalendar) verwalten.", no_args_is_help=True)
 app.add_typer(feed_app, name="feed")
 

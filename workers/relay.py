@@ -94,6 +94,29 @@ class Nudge:
         return fired
 
 
+def relay_until(
+    sessions: sessionmaker[Session], publish: Publish, *, interval: float, stopping: threading.Event
+) -> int:
+    """The relay as a process of its own (``gremienlauf relay``): hand over what is pending, again every
+    ``interval`` seconds (at once while a sweep found a full page), until ``stopping`` is set. Returns how
+    many events it handed over. The API processes then relay nothing (``GREMIENLAUF_API_RELAY=false``)."""
+    handed = 0
+    while not stopping.is_set():
+        try:
+            done = publish_pending(sessions, publish, limit=PAGE)
+        except Exception:  # the database is busy or down: try again at the next beat
+            log.exception("outbox relay sweep failed")
+            done = 0
+        handed += done
+        if done < PAGE:
+            stopping.wait(interval)
+    return handed
+
+
+#: Outbox rows one sweep hands over (and locks) at most.
+PAGE = 200
+
+
 class RelayThread(threading.Thread):
     """In the API process: publish to the broker right after a commit that wrote outbox rows, and sweep
     every ``interval`` seconds. A daemon: if the process dies, the next sweep anywhere takes over."""

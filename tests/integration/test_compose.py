@@ -70,3 +70,15 @@ def test_the_api_scales_out_behind_the_proxy_without_a_host_port_of_its_own() ->
     proxy = services["proxy"]
     assert proxy["ports"] == ["8000:8000"]
     assert "api:8000" in proxy["command"]
+
+
+def test_the_relay_runs_as_a_service_and_the_api_processes_leave_it_to_it() -> None:
+    """The API processes relay nothing (their CPU stays with the requests); the `relay` service hands the
+    outbox over, with the same database and broker as the API."""
+    services = _services()
+    assert services["api"]["environment"]["GREMIENLAUF_API_RELAY"] == "false"
+    relay = services["relay"]
+    assert relay["command"][0] == "relay"
+    for variable in ("GREMIENLAUF_DATABASE_URL", "GREMIENLAUF_REDIS_URL"):
+        assert relay["environment"][variable] == services["api"]["environment"][variable]
+    assert relay["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -383,3 +383,65 @@ def test_a_task_whose_mail_server_stays_down_is_not_given_up_after_a_few_hours()
             assert app.tasks[name].max_retries is None
     finally:
         runtime.configure()
+
+
+def test_gremienlauf_relay_hands_over_what_the_api_wrote_as_a_process_of_its_own(
+    pg: Database, redis_url: str
+) -> None:
+    """With ``GREMIENLAUF_API_RELAY=false`` in the API processes (as in docker-compose.yml), the relay runs
+    as ``gremienlauf relay``: it hands every pending event to the queue within its interval, and stops on
+    SIGTERM; ``--once`` hands over what is pending and ends."""
+    import redis
+
+    settings = worker_settings(0, redis_url=redis_url)
+    env = {
+        **os.environ,
+        **{f"GREMIENLAUF_{k.upper()}": str(v) for k, v in settings.model_dump().items() if v is not None},
+        "GREMIENLAUF_DATABASE_URL": pg.url,
+    }
+    client = redis.Redis.from_url(redis_url)
+    queue = f"{settings.queue_prefix}.tasks"
+    _invited_meeting(pg)  # the use cases wrote events; no relay ran
+    try:
+        with pg.session() as s:
+            assert None in s.scalars(select(OutboxMessage.published_at)).all()
+        once = subprocess.run(
+            [sys.executable, "-m", "gremienlauf.cli", "relay", "--once"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert once.returncode == 0, once.stderr[-2000:]
+        assert "Ereignisse an die Worker übergeben" in once.stdout
+        with pg.session() as s:
+            assert None not in s.scalars(select(OutboxMessage.published_at)).all()
+        handed = client.llen(queue)
+        assert handed >= 1
+        client.delete(queue)
+
+        running = subprocess.Popen(
+            [sys.executable, "-m", "gremienlauf.cli", "relay", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _invited_meeting(pg)  # new events while it runs
+            _wait(lambda: client.llen(queue) >= 1, timeout=30, what="the relay's hand-over")
+            with pg.session() as s:
+                _wait(
+                    lambda: None not in s.scalars(select(OutboxMessage.published_at)).all(),
+                    timeout=30,
+                    what="every event published",
+                )
+        finally:
+            running.send_signal(signal.SIGTERM)
+            out, err = running.communicate(timeout=30)
+        assert running.returncode == 0, err[-2000:]
+        assert "Beendet;" in out
+    finally:
+        client.delete(queue, f"{settings.queue_prefix}.pdf")
