@@ -14,12 +14,13 @@ What it does:
 3. The template meeting is copied with SQL (papers, steps, meeting, agenda, attendance; ids shifted,
    Drucksachen-Nr. renumbered) until there are ``--items`` agenda items waiting for a result. Copying
    keeps the setup to seconds; every copy is the same rows the use cases wrote.
-4. The API process runs as in production (``docker-compose.yml``): its relay hands each outbox message to
+4. The API process runs as in production (``docker-compose.yml``): with ``GREMIENLAUF_API_RELAY=false``,
+   while ``gremienlauf relay`` runs as a process of its own beside it and hands each outbox message to
    Celery on Redis (``--redis-url``, a queue prefix of its own, removed afterwards); the documents and
-   mails are the separate workers' work, not measured here. ``--worker in-process`` instead runs the
-   embedded default's in-process worker inside the API process (documents rendered in the same process);
-   ``--worker beat`` runs the API with ``GREMIENLAUF_API_RELAY=false`` (beat's sweep would relay; the outbox
-   rows stay pending here).
+   mails are the separate workers' work, not measured here. ``--worker relay`` runs the API's own relay
+   thread instead (the set-up before the relay service), ``--worker beat`` nothing beside it (beat's sweep
+   would relay), ``--worker in-process`` the embedded default's in-process worker inside the API process
+   (documents rendered in the same process).
    Uvicorn processes, one after the other, each ``--workers 1`` on 127.0.0.1 and a free port: the bare
    endpoint (``benchmarks.bare_app``), the app as shipped (``api.main:app``) and, as a what-if, the app with
    a connection pool of 2 × clients (``benchmarks.sized_pool_app``; ``--variants`` chooses).
@@ -36,11 +37,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import datetime as dt
 import json
 import os
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +62,7 @@ from benchmarks.common import (
     Summary,
     busy_share,
     busy_warning,
+    cpu_seconds,
     load_average,
     machine,
     postgres_version,
@@ -67,14 +72,14 @@ from benchmarks.common import (
     wait_until_quiet,
     write_json,
 )
-from workflow import meetings, papers
+from workflow import meetings, papers, results
 from workflow.access import Role, add_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Base, Body, Consultation, Membership
 from workflow.municipality import example_path
-from workflow.rules import BERLIN
+from workflow.rules import BERLIN, VoteInput
 from workflow.setup import import_municipality
-from workflow.vocabulary import MembershipRole, PaperKind
+from workflow.vocabulary import MembershipRole, Outcome, PaperKind
 
 TOWN = "wetzlar"
 BODY = "magistrat"
@@ -94,6 +99,7 @@ STRIDE = 100_000  # id offset between copies of the template meeting
 class Fixture:
     meetings: dict[int, list[int]]  # meeting id → agenda item ids in agenda order
     meeting_start: dt.datetime
+    history: int  # results recorded before the load
 
     @property
     def items(self) -> int:
@@ -236,7 +242,7 @@ def copy_template_meeting(engine: Engine, meeting_id: int, per_meeting: int, cop
         conn.execute(text("VACUUM ANALYZE"))
 
 
-def build_fixture(url: str, items: int, per_meeting: int) -> Fixture:
+def build_fixture(url: str, items: int, per_meeting: int, history: int) -> Fixture:
     started = time.perf_counter()
     upgrade(url)
     engine = make_engine(url)
@@ -258,20 +264,47 @@ def build_fixture(url: str, items: int, per_meeting: int) -> Fixture:
     print(
         f"  template meeting with {per_meeting} TOPs via the use cases: {time.perf_counter() - started:.1f} s"
     )
-    copies = max(0, -(-items // per_meeting) - 1)
+    copies = max(0, -(-(items + history) // per_meeting) - 1)
     copy_template_meeting(engine, template, per_meeting, copies)
     agenda: dict[int, list[int]] = collections.defaultdict(list)
     with engine.connect() as conn:
         rows = conn.execute(text('SELECT id, meeting_id FROM agenda_item ORDER BY meeting_id, "order"'))
         for item_id, meeting_id in rows:
             agenda[meeting_id].append(item_id)
+    recorded = record_history(sessions, agenda, history)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))  # what autovacuum does after so many new rows
     engine.dispose()
-    fixture = Fixture(dict(agenda), start)
+    fixture = Fixture(dict(agenda), start, recorded)
     print(
-        f"  {len(fixture.meetings)} meetings, {fixture.items} TOPs waiting for a result: "
-        f"{time.perf_counter() - started:.1f} s"
+        f"  {recorded} results recorded before (the meetings of earlier days), {len(fixture.meetings)} "
+        f"meetings with {fixture.items} TOPs waiting for a result: {time.perf_counter() - started:.1f} s"
     )
     return fixture
+
+
+def record_history(sessions: sessionmaker[Session], agenda: dict[int, list[int]], count: int) -> int:
+    """Results for the TOPs of the first meetings, ``count`` at least, through the use case, 64 at a time;
+    those meetings leave ``agenda``. A city's database holds the results of earlier meetings: measured
+    on empty result tables, PostgreSQL plans its foreign-key checks for tables without rows (a
+    sequential scan, kept by each connection until the statistics change), which no database in use has.
+    """
+    chosen: list[int] = []
+    while len(chosen) < count and agenda:
+        chosen.extend(agenda.pop(next(iter(agenda))))
+    now = dt.datetime.now(dt.UTC)
+    given = results.ResultInput(Outcome.recommended, votes=[VoteInput(9, 2, 1)])
+    waiting = collections.deque(chosen)
+    while waiting:
+        recordings = [
+            results.Recording(waiting.popleft(), given, ACTOR, now) for _ in range(min(64, len(waiting)))
+        ]
+        for recording, outcome in zip(recordings, results.record_results(sessions, recordings), strict=True):
+            if isinstance(outcome, results.Later):  # its meeting is in this batch already
+                waiting.append(recording.agenda_item_id)
+            elif not isinstance(outcome, results.RecordedResult):
+                raise RuntimeError(f"recording the history failed: {outcome!r}")
+    return len(chosen)
 
 
 # -------------------------------------------------------------------------------------------- load
@@ -387,6 +420,25 @@ def drop_queues(redis_url: str, prefix: str) -> int:
     return held
 
 
+@contextlib.contextmanager
+def relay_process(env: dict[str, str] | None) -> Iterator[subprocess.Popen[bytes] | None]:
+    """``gremienlauf relay`` beside the API, as the ``relay`` service of docker-compose.yml (None: none)."""
+    if env is None:
+        yield None
+        return
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gremienlauf.cli", "relay", "--interval", "0.5"],
+        env=os.environ | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def _report(name: str, result: LoadResult, cpu: CpuMeter) -> dict[str, Any]:
     summary = Summary.of_load(result)
     answered = sum(1 for s in result.samples if s.status)
@@ -412,6 +464,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--items", type=int, default=24_000, help="TOPs waiting for a result (default 24000)")
     parser.add_argument("--per-meeting", type=int, default=20, help="TOPs per meeting (default 20)")
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=2_000,
+        help="results recorded before the load, as a database in use holds them (default 2000; 0: none)",
+    )
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds not measured (default 3)")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds (default 20)")
@@ -429,11 +487,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--worker",
-        choices=("relay", "beat", "in-process"),
-        default="relay",
-        help="what runs beside the API: its relay thread to Redis, as in production (default); nothing, as "
-        "with GREMIENLAUF_API_RELAY=false (beat relays; not run here); or the embedded default's "
-        "in-process worker",
+        choices=("relay-process", "relay", "beat", "in-process"),
+        default="relay-process",
+        help="what runs beside the API: as in docker-compose.yml, the API with GREMIENLAUF_API_RELAY=false "
+        "and `gremienlauf relay` as a process of its own, handing the outbox to Redis (default); the "
+        "API's own relay thread; nothing (beat's sweep would relay; not run here); or the embedded "
+        "default's in-process worker",
     )
     parser.add_argument(
         "--redis-url",
@@ -475,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     queue_prefix = f"gl-bench-{os.getpid()}"
     with scratch_database("record", keep=args.keep_database) as url:
         print(f"setup (PostgreSQL {postgres_version(url)}):")
-        fixture = build_fixture(url, args.items, args.per_meeting)
+        fixture = build_fixture(url, args.items, args.per_meeting, args.history)
         database = url.rsplit("/", 1)[1]
         body = json.dumps(RESULT_BODY).encode()
         load = {
@@ -496,23 +555,33 @@ def main(argv: list[str] | None = None) -> int:
         queue: MeetingQueue | None = None
         for variant in chosen:
             env = {"GREMIENLAUF_DATABASE_URL": url, "GL_BENCH_POOL_SIZE": str(2 * args.clients)}
-            if args.worker in ("relay", "beat"):
+            if args.worker != "in-process":
                 env |= {"GREMIENLAUF_REDIS_URL": args.redis_url, "GREMIENLAUF_QUEUE_PREFIX": queue_prefix}
                 env |= {"GREMIENLAUF_API_RELAY": str(args.worker == "relay").lower()}
-            with Server(variant.app, env=env, keep_log=args.server_log) as app:
+            with (
+                Server(variant.app, env=env, keep_log=args.server_log) as app,
+                relay_process(env if args.worker == "relay-process" else None) as relay,
+            ):
                 queue = queue or MeetingQueue(
                     fixture.meetings, login(app.host, app.port), idempotency_keys=args.idempotency_keys
                 )
+                relay_cpu = cpu_seconds(relay.pid) if relay else 0.0
                 with (
                     profiled(app.pid, args.profile, variant.key, args.warmup + args.duration),
                     CpuMeter(app.pid, database) as cpu,
                 ):
                     result = run_load_sync(queue, app.host, app.port, **load)
+                relay_cpu = cpu_seconds(relay.pid) - relay_cpu if relay else 0.0
             figures[variant.key] = _report(variant.label, result, cpu)
+            if relay:
+                answered = sum(1 for sample in result.samples if sample.status)
+                per_result = 1000 * relay_cpu / answered if answered else float("nan")
+                print(f"    relay process (gremienlauf relay): {per_result:.1f} ms CPU per answered request")
+                figures[variant.key]["relay_process_cpu_ms"] = round(per_result, 2)
             errors[variant.key] = result.errors
             created += sum(1 for s in result.samples if s.status == 201)
 
-        if args.worker == "relay":
+        if args.worker in ("relay", "relay-process"):
             print(
                 f"  relay: {drop_queues(args.redis_url, queue_prefix)} messages handed to Redis (queues removed)"
             )
@@ -527,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"check: {created} answered 201 (warm-up included); in the database {counts['results']} results "
+            f"({fixture.history} of them recorded before the load) "
             f"with {counts['audit_result_recorded']} + {counts['audit_step_dealt_with']} audit events and "
             f"{counts['outbox_result_recorded']} outbox messages → "
             + ("every result has its audit and outbox rows" if complete else "ROWS MISSING")
@@ -555,7 +625,8 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
         **figures,
         "errors": errors,
-        "database_check": counts | {"answered_201": created, "complete": complete},
+        "database_check": counts
+        | {"answered_201": created, "history": fixture.history, "complete": complete},
         "targets": targets,
     }
     write_json(args.json, data)
