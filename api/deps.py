@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.access import Principal, principal_for_token
 from workflow.models import Municipality
-from workflow.store import municipality_by_key
+from workflow.store import municipality_by_key, municipality_ids, municipality_not_found
 
 MAX_ID = 2_147_483_647  # PostgreSQL integer
 
@@ -82,14 +84,29 @@ def current_principal(
 
 Caller = Annotated[Principal | None, Depends(current_principal)]
 
+MUNICIPALITY_KEY = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MunicipalityKey = Annotated[
-    str,
-    Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="Key of the municipality", examples=["wetzlar"]),
+    str, Path(pattern=MUNICIPALITY_KEY, description="Key of the municipality", examples=["wetzlar"])
 ]
 
 
 def town_of(municipality: MunicipalityKey, session: ReadSession) -> Municipality:
     return municipality_by_key(session, municipality)
+
+
+def refuse_before_validation(request: Request) -> None:
+    """What a route with ``Town`` and ``Caller`` answers before FastAPI validates its other parameters and
+    body: 404 for an unknown municipality, then 401 for a bad token (FastAPI resolves dependencies
+    first). For a route that takes neither as a dependency (recording a result checks them later, in the
+    result writer), called when its validation failed; returns if neither applies."""
+    key = str(request.path_params.get("municipality", ""))
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    with sessions() as session:
+        if re.fullmatch(MUNICIPALITY_KEY, key) and key not in municipality_ids(session, [key]):
+            raise municipality_not_found(key)
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if scheme.lower() == "bearer" and token:
+            principal_for_token(session, token, request.app.state.clock())
 
 
 Town = Annotated[Municipality, Depends(town_of)]

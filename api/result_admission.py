@@ -58,15 +58,16 @@ class Answer:
 
 def admit(session: Session, submissions: Sequence[Submission]) -> list[Admitted | DomainError]:
     """Check every submission; five statements at most, whatever their number."""
-    tokens = {s.token for s in submissions if s.token is not None}
-    callers = (
-        principals_for_tokens(session, sorted(tokens), max(s.now for s in submissions)) if tokens else {}
-    )
+    asked = [(index, s.token, s.now) for index, s in enumerate(submissions) if s.token is not None]
+    checked = principals_for_tokens(session, [(token, now) for _, token, now in asked]) if asked else []
+    callers = {
+        index: caller for (index, _, _), caller in zip(asked, checked, strict=True)
+    }  # each at its time
     towns = municipality_ids(session, {s.municipality for s in submissions})
     asks: list[tuple[int, int, Principal | None]] = []
     admitted: list[Admitted | DomainError | None] = []
-    for submission in submissions:
-        caller = callers.get(submission.token) if submission.token is not None else None
+    for index, submission in enumerate(submissions):
+        caller = callers.get(index)
         town_id = towns.get(submission.municipality)
         if town_id is None:
             admitted.append(municipality_not_found(submission.municipality))

@@ -81,6 +81,7 @@ class ResultWriter:
 
     def _put(self, entry: Entry) -> None:
         with self._lock:
+            self._threads = [thread for thread in self._threads if thread.is_alive()]  # none died unseen
             while len(self._threads) < self._writers:
                 thread = threading.Thread(target=self._run, name="result-writer", daemon=True)
                 self._threads.append(thread)

@@ -279,6 +279,10 @@ def beat(
     create_celery(settings, database_url).start(["beat", f"--schedule={schedule}", f"--loglevel={loglevel}"])
 
 
+def _events(count: int) -> str:
+    return f"{count} Ereignis" if count == 1 else f"{count} Ereignisse"
+
+
 @app.command()
 @friendly_errors
 def relay(
@@ -291,10 +295,9 @@ def relay(
     """Den Ausgang an die Celery-Worker übergeben, als eigener Prozess (die API-Prozesse dann mit
     GREMIENLAUF_API_RELAY=false): ihre Rechenzeit bleibt den Anfragen."""
     import signal
-    import threading
 
     from workers.celery_app import create_celery, publisher
-    from workers.relay import PAGE, publish_pending, relay_until
+    from workers.relay import PAGE, pending_count, publish_pending, relay_until
     from workflow.db import make_engine, make_session_factory
 
     settings = _worker_settings()
@@ -308,16 +311,24 @@ def relay(
                 handed += done
                 if done < PAGE:
                     break
-            typer.echo(f"{handed} Ereignisse an die Worker übergeben.")
+            left = pending_count(sessions)
+            typer.echo(f"{_events(handed)} an die Worker übergeben.")
+            if left:
+                typer.secho(
+                    f"Fehler: {_events(left)} stehen noch aus; der Broker (Redis) hat sie nicht angenommen "
+                    "(der Grund steht im Ausgang, Spalte last_error).",
+                    fg=typer.colors.RED,
+                    err=True,
+                )
+                raise typer.Exit(1)
             return
-        stopping = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-        typer.echo(f"Ausgang wird alle {interval:g} s an die Worker übergeben (Strg+C beendet).")
-        try:
-            handed = relay_until(sessions, publish, interval=interval, stopping=stopping)
-        except KeyboardInterrupt:
-            return
-        typer.echo(f"Beendet; {handed} Ereignisse übergeben.")
+        stop: list[int] = []  # a flag the signal handlers set; nothing that takes a lock
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signal_number, lambda number, _frame: stop.append(number))
+        seconds = f"{interval:g}".replace(".", ",")
+        typer.echo(f"Der Ausgang wird alle {seconds} s an die Worker übergeben (Strg+C beendet).")
+        handed = relay_until(sessions, publish, interval=interval, stopped=lambda: bool(stop))
+        typer.echo(f"Beendet; {_events(handed)} übergeben.")
     finally:
         engine.dispose()
 

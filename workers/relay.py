@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -95,13 +96,16 @@ class Nudge:
 
 
 def relay_until(
-    sessions: sessionmaker[Session], publish: Publish, *, interval: float, stopping: threading.Event
+    sessions: sessionmaker[Session], publish: Publish, *, interval: float, stopped: Callable[[], bool]
 ) -> int:
     """The relay as a process of its own (``gremienlauf relay``): hand over what is pending, again every
-    ``interval`` seconds (at once while a sweep found a full page), until ``stopping`` is set. Returns how
-    many events it handed over. The API processes then relay nothing (``GREMIENLAUF_API_RELAY=false``)."""
+    ``interval`` seconds (at once while a sweep found a full page), until ``stopped()``. Returns how many
+    events it handed over. The API processes then relay nothing (``GREMIENLAUF_API_RELAY=false``).
+
+    ``stopped`` is asked at least every 0.2 s; a signal handler only has to set a flag (setting a
+    ``threading.Event`` there could wait for ever on the lock its own ``wait`` holds)."""
     handed = 0
-    while not stopping.is_set():
+    while not stopped():
         try:
             done = publish_pending(sessions, publish, limit=PAGE)
         except Exception:  # the database is busy or down: try again at the next beat
@@ -109,7 +113,9 @@ def relay_until(
             done = 0
         handed += done
         if done < PAGE:
-            stopping.wait(interval)
+            resume = time.monotonic() + interval
+            while not stopped() and (left := resume - time.monotonic()) > 0:
+                time.sleep(min(0.2, left))
     return handed
 
 

@@ -190,19 +190,19 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
     One round trip (token, user and the bodies the user is secretary of, outer-joined): every request
     with a login pays for this, so it is kept to a single statement.
     """
-    found = principals_for_tokens(session, [token], now)[token]
+    [found] = principals_for_tokens(session, [(token, clock(now))])
     if isinstance(found, Unauthenticated):
         raise found
     return found
 
 
 def principals_for_tokens(
-    session: Session, tokens: Sequence[str], now: dt.datetime | None = None
-) -> dict[str, Principal | Unauthenticated]:
-    """``principal_for_token`` for several tokens with one statement (the result writer checks the callers
-    of a whole batch at once): each token's caller, or the Unauthenticated error it would raise."""
-    now = clock(now)
-    hashes = {_token_hash(token): token for token in tokens}
+    session: Session, asks: Sequence[tuple[str, dt.datetime]]
+) -> list[Principal | Unauthenticated]:
+    """``principal_for_token`` for several requests with one statement (the result writer checks the
+    callers of a whole batch at once): for each (token, the request's own time), its caller or the
+    Unauthenticated error it would raise."""
+    hashes = {token: _token_hash(token) for token, _ in asks}
     rows: dict[str, list[Row[Any]]] = {}
     found_rows: Any = session.execute(
         select(
@@ -219,33 +219,37 @@ def principals_for_tokens(
         )
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(UserBody, UserBody.user_id == User.id)
-        .where(ApiToken.token_hash.in_(sorted(hashes)))
+        .where(ApiToken.token_hash.in_(sorted(set(hashes.values()))))
     )
     for row in found_rows:
         rows.setdefault(row.token_hash, []).append(row)
-    found: dict[str, Principal | Unauthenticated] = {}
-    for hashed, token in hashes.items():
-        mine = rows.get(hashed)
-        if not mine or mine[0].expires_at <= now:
-            found[token] = Unauthenticated(
-                "The token is unknown or has expired; log in again",
-                german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
+    answers: list[Principal | Unauthenticated] = []
+    for token, now in asks:
+        mine = rows.get(hashes[token])
+        if not mine or mine[0].expires_at <= clock(now):
+            answers.append(
+                Unauthenticated(
+                    "The token is unknown or has expired; log in again",
+                    german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
+                )
             )
             continue
         user = mine[0]
         if not user.active:
-            found[token] = Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt")
+            answers.append(Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt"))
             continue
-        found[token] = Principal(
-            user_id=user.id,
-            username=user.username,
-            role=Role(user.role),
-            municipality_id=user.municipality_id,
-            department_id=user.department_id,
-            person_id=user.person_id,
-            body_ids=frozenset(row.body_id for row in mine if row.body_id is not None),
+        answers.append(
+            Principal(
+                user_id=user.id,
+                username=user.username,
+                role=Role(user.role),
+                municipality_id=user.municipality_id,
+                department_id=user.department_id,
+                person_id=user.person_id,
+                body_ids=frozenset(row.body_id for row in mine if row.body_id is not None),
+            )
         )
-    return found
+    return answers
 
 
 def principal_of(user: User) -> Principal:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +27,7 @@ from api.deps import (
     Sessions,
     Town,
     refresh,
+    refuse_before_validation,
     release,
 )
 from api.idempotency import run_idempotent
@@ -372,12 +376,25 @@ def read_result(town: Town, item_id: ItemId, session: ReadSession, who: Caller) 
     return JSONResponse(_result_body(session, town.id, item.id))
 
 
-@router.post(
-    "/agenda-items/{item_id}/result",
-    status_code=201,
-    response_model=schemas.ResultOut,
-    summary="Record the result: attendance, votes, outcome",
-)
+class _AnswersLikeTheOtherRoutes(APIRoute):
+    """Recording a result takes neither ``Town`` nor ``Caller`` as a dependency (the result writer checks
+    both), so FastAPI would answer a malformed body with 422 even for an unknown municipality or a bad
+    token; every other route answers 404 or 401 first. When validation fails, those two are checked
+    as the other routes would, and the 422 stands only if neither applies."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def checked(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                await run_in_threadpool(refuse_before_validation, request)
+                raise
+
+        return checked
+
+
 async def record_result(
     item_id: ItemId,
     municipality: MunicipalityKey,
@@ -423,6 +440,17 @@ def _record_once(
     return run_idempotent(
         sessions, admitted.caller, key, "POST", path, submission.data.model_dump(mode="json"), compute
     )
+
+
+router.add_api_route(
+    "/agenda-items/{item_id}/result",
+    record_result,
+    methods=["POST"],
+    status_code=201,
+    response_model=schemas.ResultOut,
+    summary="Record the result: attendance, votes, outcome",
+    route_class_override=_AnswersLikeTheOtherRoutes,
+)
 
 
 @router.put(

@@ -32,7 +32,7 @@ from tests.e2e.conftest import cheap_password_hashing
 from tests.integration.test_result_batches import NOW, _meetings_with_items, _recording
 from tests.scenario import Scenario
 from workflow import results
-from workflow.access import Forbidden, Role, Unauthenticated, add_user, login
+from workflow.access import TOKEN_LIFETIME, Forbidden, Role, Unauthenticated, add_user, login
 from workflow.bulk import insert_many_with_ids
 from workflow.db import upgrade
 from workflow.errors import DomainError, NotFound, VoteInconsistent
@@ -316,3 +316,19 @@ def test_a_defect_in_a_batch_fails_its_requests_and_the_writer_goes_on(
     monkeypatch.setattr(ResultWriter, "_admit", real)
     assert writer.record(_recording(b)).agenda_item_id == b  # the same thread, still serving
     writer.stop()
+
+
+def test_each_request_of_a_batch_is_checked_at_its_own_time(db: Database, tokens: dict[str, str]) -> None:
+    """Review of ab8bd22: a batch checked every token at the latest time of the batch, so a request whose
+    token was still valid at its own time got a 401 when a later request shared its batch."""
+    expires = NOW + TOKEN_LIFETIME  # the Magistrat secretary logged in at NOW
+    early = Submission(
+        tokens["magistrat"], "wetzlar", 2_000_000_000, _data(GOOD), expires - dt.timedelta(seconds=1)
+    )
+    late = Submission(
+        tokens["magistrat"], "wetzlar", 2_000_000_000, _data(GOOD), expires + dt.timedelta(seconds=1)
+    )
+    with db.session() as session:
+        [first, second] = admit(session, [early, late])
+    assert isinstance(first, NotFound)  # the token was valid then: the TOP that does not exist
+    assert isinstance(second, Unauthenticated)

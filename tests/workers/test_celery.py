@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -414,7 +415,7 @@ def test_gremienlauf_relay_hands_over_what_the_api_wrote_as_a_process_of_its_own
             timeout=120,
         )
         assert once.returncode == 0, once.stderr[-2000:]
-        assert "Ereignisse an die Worker übergeben" in once.stdout
+        assert re.search(r"^\d+ Ereignis(se)? an die Worker übergeben\.$", once.stdout, re.M), once.stdout
         with pg.session() as s:
             assert None not in s.scalars(select(OutboxMessage.published_at)).all()
         handed = client.llen(queue)
@@ -443,5 +444,22 @@ def test_gremienlauf_relay_hands_over_what_the_api_wrote_as_a_process_of_its_own
             out, err = running.communicate(timeout=30)
         assert running.returncode == 0, err[-2000:]
         assert "Beendet;" in out
+
+        _invited_meeting(pg)  # more events, and the broker is gone
+        down = {**env, "GREMIENLAUF_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+        failed = subprocess.run(
+            [sys.executable, "-m", "gremienlauf.cli", "relay", "--once"],
+            cwd=ROOT,
+            env=down,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert failed.returncode == 1, failed.stderr[-2000:]
+        assert "0 Ereignisse an die Worker übergeben." in failed.stdout
+        assert "stehen noch aus" in failed.stderr
+        assert "Traceback" not in failed.stderr
+        with pg.session() as s:
+            assert None in s.scalars(select(OutboxMessage.published_at)).all()  # nothing lost
     finally:
         client.delete(queue, f"{settings.queue_prefix}.pdf")
