@@ -69,20 +69,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        background = None
         try:
-            if workers is None:
-                _started(freeze_gc)
-                yield
-                return
-            from workers.background import start_background
+            if workers is not None:
+                from workers.background import start_background
 
-            background = start_background(sessions, workers)
-            try:
-                _started(freeze_gc)
-                yield
-            finally:
-                background.stop()
+                background = start_background(sessions, workers)
+            _started(freeze_gc)
+            yield
         finally:
+            if background is not None:
+                background.stop()
             writer.stop()
 
     app = FastAPI(
@@ -99,7 +96,7 @@ def create_app(
     errors.install(app)
     for router in (auth.router, papers.router, meetings.router, documents.router, feeds.router):
         app.include_router(router, responses=ERROR_RESPONSES)
-    oparl.install(app, public_url or Settings().public_url)
+    oparl.install(app, public_url or settings.public_url)
     _document_optional_login(app)
     return app
 

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from workflow.access import Principal, principal_for_token
 from workflow.models import Municipality
-from workflow.store import municipality_by_key, municipality_ids, municipality_not_found
+from workflow.store import municipality_by_key
 
 MAX_ID = 2_147_483_647  # PostgreSQL integer
 
@@ -94,19 +94,24 @@ def town_of(municipality: MunicipalityKey, session: ReadSession) -> Municipality
     return municipality_by_key(session, municipality)
 
 
-def refuse_before_validation(request: Request) -> None:
+async def refuse_before_validation(request: Request) -> None:
     """What a route with ``Town`` and ``Caller`` answers before FastAPI validates its other parameters and
     body: 404 for an unknown municipality, then 401 for a bad token (FastAPI resolves dependencies
     first). For a route that takes neither as a dependency (recording a result checks them later, in the
-    result writer), called when its validation failed; returns if neither applies."""
+    result writer), called when its validation failed; returns if neither applies. Runs the very
+    dependencies of the other routes: ``town_of`` (for a well-formed key), ``_bearer`` and
+    ``current_principal``."""
+    credentials = await _bearer(request)
+    await run_in_threadpool(_resolve_town_and_caller, request, credentials)
+
+
+def _resolve_town_and_caller(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
     key = str(request.path_params.get("municipality", ""))
     sessions: sessionmaker[Session] = request.app.state.sessions
     with sessions() as session:
-        if re.fullmatch(MUNICIPALITY_KEY, key) and key not in municipality_ids(session, [key]):
-            raise municipality_not_found(key)
-        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
-        if scheme.lower() == "bearer" and token:
-            principal_for_token(session, token, request.app.state.clock())
+        if re.fullmatch(MUNICIPALITY_KEY, key):
+            town_of(key, session)
+        current_principal(session, request.app.state.clock(), credentials)
 
 
 Town = Annotated[Municipality, Depends(town_of)]

@@ -184,14 +184,13 @@ class ResultWriter:
 
     def _admit(self, batch: list[Entry]) -> dict[int, Admitted | BaseException]:
         """The checks of the batch's submissions, in one read transaction (``api.result_admission``)."""
-        entries = [entry for entry in batch if isinstance(entry[0], Submission)]
-        submissions = [entry[0] for entry in entries if isinstance(entry[0], Submission)]
-        if not submissions:
+        pairs = [(entry, item) for entry in batch if isinstance(item := entry[0], Submission)]
+        if not pairs:
             return {}
         checked: list[Admitted | BaseException]
         try:
             with self._sessions() as session:
-                checked = list(admit(session, submissions))
+                checked = list(admit(session, [item for _, item in pairs]))
         except BaseException as exc:  # the database is unreachable, …: every request of the batch fails
-            checked = [exc] * len(submissions)
-        return {id(entry): outcome for entry, outcome in zip(entries, checked, strict=True)}
+            checked = [exc] * len(pairs)
+        return {id(entry): outcome for (entry, _), outcome in zip(pairs, checked, strict=True)}

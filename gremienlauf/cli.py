@@ -297,7 +297,7 @@ def relay(
     import signal
 
     from workers.celery_app import create_celery, publisher
-    from workers.relay import PAGE, pending_count, publish_pending, relay_until
+    from workers.relay import drain, pending_count, relay_until
     from workflow.db import make_engine, make_session_factory
 
     settings = _worker_settings()
@@ -306,11 +306,7 @@ def relay(
     publish = publisher(create_celery(settings, database_url))
     try:
         if once:
-            handed = 0
-            while (done := publish_pending(sessions, publish, limit=PAGE)) > 0:
-                handed += done
-                if done < PAGE:
-                    break
+            handed = drain(sessions, publish)
             left = pending_count(sessions)
             typer.echo(f"{_events(handed)} an die Worker übergeben.")
             if left:

@@ -95,6 +95,10 @@ class Nudge:
         return fired
 
 
+#: Outbox rows one sweep hands over (and locks) at most.
+PAGE = 200
+
+
 def relay_until(
     sessions: sessionmaker[Session], publish: Publish, *, interval: float, stopped: Callable[[], bool]
 ) -> int:
@@ -107,20 +111,24 @@ def relay_until(
     handed = 0
     while not stopped():
         try:
-            done = publish_pending(sessions, publish, limit=PAGE)
+            handed += drain(sessions, publish)
         except Exception:  # the database is busy or down: try again at the next beat
             log.exception("outbox relay sweep failed")
-            done = 0
-        handed += done
-        if done < PAGE:
-            resume = time.monotonic() + interval
-            while not stopped() and (left := resume - time.monotonic()) > 0:
-                time.sleep(min(0.2, left))
+        resume = time.monotonic() + interval
+        while not stopped() and (left := resume - time.monotonic()) > 0:
+            time.sleep(min(0.2, left))
     return handed
 
 
-#: Outbox rows one sweep hands over (and locks) at most.
-PAGE = 200
+def drain(sessions: sessionmaker[Session], publish: Publish) -> int:
+    """Hand over page after page of pending events, until a page is not full (nothing more is pending, or
+    the broker refused one: it stays pending); returns how many were handed over."""
+    handed = 0
+    while True:
+        done = publish_pending(sessions, publish, limit=PAGE)
+        handed += done
+        if done < PAGE:
+            return handed
 
 
 class RelayThread(threading.Thread):

@@ -238,25 +238,12 @@ def principals_for_tokens(
         if not user.active:
             answers.append(Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt"))
             continue
-        answers.append(
-            Principal(
-                user_id=user.id,
-                username=user.username,
-                role=Role(user.role),
-                municipality_id=user.municipality_id,
-                department_id=user.department_id,
-                person_id=user.person_id,
-                body_ids=frozenset(row.body_id for row in mine if row.body_id is not None),
-            )
-        )
+        answers.append(_principal(user, frozenset(row.body_id for row in mine if row.body_id is not None)))
     return answers
 
 
-def principal_of(user: User) -> Principal:
-    return _principal(user, frozenset(b.id for b in user.bodies))
-
-
-def _principal(user: User, body_ids: frozenset[int]) -> Principal:
+def _principal(user: User | Row[Any], body_ids: frozenset[int]) -> Principal:
+    """From a ``User``, or a row with the same column names (``principals_for_tokens``)."""
     return Principal(
         user_id=user.id,
         username=user.username,
@@ -390,10 +377,3 @@ def can_see_non_public_of(session: Session, who: Principal | None, meeting: Meet
     if who.role in STAFF:
         return True
     return bool(member_body_ids(session, who.person_id) & {b.id for b in meeting.bodies})
-
-
-def user_or_404(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(f"user {user_id} not found")
-    return user

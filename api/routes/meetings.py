@@ -389,7 +389,7 @@ class _AnswersLikeTheOtherRoutes(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError:
-                await run_in_threadpool(refuse_before_validation, request)
+                await refuse_before_validation(request)
                 raise
 
         return checked

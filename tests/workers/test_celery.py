@@ -386,6 +386,17 @@ def test_a_task_whose_mail_server_stays_down_is_not_given_up_after_a_few_hours()
         runtime.configure()
 
 
+def _relay_once(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gremienlauf.cli", "relay", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_gremienlauf_relay_hands_over_what_the_api_wrote_as_a_process_of_its_own(
     pg: Database, redis_url: str
 ) -> None:
@@ -406,14 +417,7 @@ def test_gremienlauf_relay_hands_over_what_the_api_wrote_as_a_process_of_its_own
     try:
         with pg.session() as s:
             assert None in s.scalars(select(OutboxMessage.published_at)).all()
-        once = subprocess.run(
-            [sys.executable, "-m", "gremienlauf.cli", "relay", "--once"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        once = _relay_once(env)
         assert once.returncode == 0, once.stderr[-2000:]
         assert re.search(r"^\d+ Ereignis(se)? an die Worker übergeben\.$", once.stdout, re.M), once.stdout
         with pg.session() as s:
@@ -447,14 +451,7 @@ def test_gremienlauf_relay_hands_over_what_the_api_wrote_as_a_process_of_its_own
 
         _invited_meeting(pg)  # more events, and the broker is gone
         down = {**env, "GREMIENLAUF_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
-        failed = subprocess.run(
-            [sys.executable, "-m", "gremienlauf.cli", "relay", "--once"],
-            cwd=ROOT,
-            env=down,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        failed = _relay_once(down)
         assert failed.returncode == 1, failed.stderr[-2000:]
         assert "0 Ereignisse an die Worker übergeben." in failed.stdout
         assert "stehen noch aus" in failed.stderr
