@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from api import errors, oparl
-from api.result_writer import ResultWriter
-from api.routes import auth, documents, feeds, meetings, papers
+from api.routes import auth, documents, feeds, meetings, papers, results
 from api.schemas import ErrorOut
-from workflow.db import Settings, make_engine, make_session_factory
+from api.settings import ApiSettings
+from workflow.db import make_engine, make_session_factory
 from workflow.models import utcnow
 
 if TYPE_CHECKING:
@@ -57,15 +57,7 @@ def create_app(
     engine = make_engine(database_url, **(engine_options or {}))
     sessions = make_session_factory(engine)
 
-    settings = Settings()
-    writers = 1 if engine.dialect.name == "sqlite" else settings.result_writers
-    writer = ResultWriter(
-        sessions,
-        max_batch=settings.result_batch_size,
-        writers=writers,
-        gather_seconds=settings.result_gather_ms / 1000,
-        quiet_seconds=settings.result_quiet_ms / 1000,
-    )
+    settings = ApiSettings()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +72,6 @@ def create_app(
         finally:
             if background is not None:
                 background.stop()
-            writer.stop()
 
     app = FastAPI(
         title="gremienlauf",
@@ -92,9 +83,15 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessions = sessions
-    app.state.result_writer = writer
     errors.install(app)
-    for router in (auth.router, papers.router, meetings.router, documents.router, feeds.router):
+    for router in (
+        auth.router,
+        papers.router,
+        meetings.router,
+        results.router,
+        documents.router,
+        feeds.router,
+    ):
         app.include_router(router, responses=ERROR_RESPONSES)
     oparl.install(app, public_url or settings.public_url)
     _document_optional_login(app)

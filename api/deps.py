@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
-from workflow.access import Principal, principal_for_token
-from workflow.models import Municipality
-from workflow.store import municipality_by_key
+from workflow.access import Principal, principal_for_token, require_record_for
+from workflow.models import AgendaItem, Municipality
+from workflow.store import get, municipality_by_key, not_found
 
 MAX_ID = 2_147_483_647  # PostgreSQL integer
 
@@ -67,7 +65,6 @@ def release(session: Session) -> None:
 
 _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/token")
 
-#: The bearer token as given, not yet checked (for a route that checks it later, as recording a result does).
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
@@ -94,29 +91,31 @@ def town_of(municipality: MunicipalityKey, session: ReadSession) -> Municipality
     return municipality_by_key(session, municipality)
 
 
-async def refuse_before_validation(request: Request) -> None:
-    """What a route with ``Town`` and ``Caller`` answers before FastAPI validates its other parameters and
-    body: 404 for an unknown municipality, then 401 for a bad token (FastAPI resolves dependencies
-    first). For a route that takes neither as a dependency (recording a result checks them later, in the
-    result writer), called when its validation failed; returns if neither applies. Runs the very
-    dependencies of the other routes: ``town_of`` (for a well-formed key), ``_bearer`` and
-    ``current_principal``."""
-    credentials = await _bearer(request)
-    await run_in_threadpool(_resolve_town_and_caller, request, credentials)
-
-
-def _resolve_town_and_caller(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
-    key = str(request.path_params.get("municipality", ""))
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    with sessions() as session:
-        if re.fullmatch(MUNICIPALITY_KEY, key):
-            town_of(key, session)
-        current_principal(session, request.app.state.clock(), credentials)
-
-
 Town = Annotated[Municipality, Depends(town_of)]
 
 PaperId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the paper (Vorlage)", examples=[1])]
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the meeting (Sitzung)", examples=[1])]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the agenda item (TOP)", examples=[1])]
 StepId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the step (Beratungsschritt)", examples=[1])]
+
+
+def agenda_item_in(town: Town, item_id: ItemId, session: ReadSession) -> AgendaItem:
+    """The TOP, if it belongs to a meeting of the municipality in the path (else 404)."""
+    item = get(session, AgendaItem, item_id)
+    if item.meeting.municipality_id != town.id:
+        raise not_found("meeting", item.meeting_id)
+    return item
+
+
+AgendaItemOr404 = Annotated[AgendaItem, Depends(agenda_item_in)]
+
+
+def result_recorder(town: Town, who: Caller, item: AgendaItemOr404) -> Principal:
+    """Who may record or correct the result of the TOP: a secretary of its body (a TOP without a paper:
+    of one of the meeting's bodies), or an administrator. ``town`` first: an unknown municipality is a 404
+    before a bad token's 401, as on every route."""
+    body_id = item.consultation.body_id if item.consultation is not None else None
+    return require_record_for(who, item.meeting, body_id)
+
+
+ResultRecorder = Annotated[Principal, Depends(result_recorder)]

@@ -13,7 +13,6 @@ from workflow.meetings import invitation_deadline
 from workflow.models import Body, Department, ItemResult, Meeting, Paper
 from workflow.papers import allowed_paper_triggers
 from workflow.queries import PaperStatus, meeting_allowed_triggers
-from workflow.results import RecordedResult
 from workflow.rules import unanimous, vote_summary
 from workflow.vocabulary import PAPER_STATE_LABELS, PaperState
 
@@ -159,7 +158,7 @@ def meeting_out(
     )
 
 
-def result_out(result: ItemResult | RecordedResult, faction_keys: dict[int, str]) -> schemas.ResultOut:
+def result_out(result: ItemResult, faction_keys: dict[int, str]) -> schemas.ResultOut:
     return schemas.ResultOut(
         agenda_item_id=result.agenda_item_id,
         outcome=result.outcome,

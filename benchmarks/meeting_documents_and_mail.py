@@ -38,6 +38,7 @@ from workers.documents import documents_for_event
 from workers.people import invitees
 from workers.settings import WorkerSettings
 from workflow import meetings, papers, results
+from workflow.access import Principal, Role
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Body, Consultation, MailDelivery, Meeting, Membership, OutboxMessage, StoredFile
 from workflow.municipality import example_path
@@ -127,10 +128,19 @@ def build_meeting(url: str) -> int:
         present=present,
         now=START + dt.timedelta(minutes=1),
     )
+    secretary = Principal(  # the secretary of the assembly records the results
+        user_id=0,
+        username="Benchmark",
+        role=Role.secretary,
+        municipality_id=town.id,
+        department_id=None,
+        person_id=None,
+        body_ids=frozenset({body.id}),
+    )
     for item_id in items:
         results.record_result(
             sessions,
-            actor="Benchmark",
+            who=secretary,
             agenda_item_id=item_id,
             result=results.ResultInput(Outcome.adopted, votes=(VoteInput(40, 12, 7),)),
             now=START + dt.timedelta(minutes=30),

@@ -73,7 +73,7 @@ from benchmarks.common import (
     write_json,
 )
 from workflow import meetings, papers, results
-from workflow.access import Role, add_user
+from workflow.access import Role, add_user, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Base, Body, Consultation, Membership
 from workflow.municipality import example_path
@@ -284,9 +284,9 @@ def build_fixture(url: str, items: int, per_meeting: int, history: int) -> Fixtu
 
 
 def record_history(sessions: sessionmaker[Session], agenda: dict[int, list[int]], count: int) -> int:
-    """Results for the TOPs of the first meetings, ``count`` at least, through the use case, 64 at a time;
-    those meetings leave ``agenda``. A city's database holds the results of earlier meetings: measured
-    on empty result tables, PostgreSQL plans its foreign-key checks for tables without rows (a
+    """Results for the TOPs of the first meetings, ``count`` at least, through the use case as the
+    secretary; those meetings leave ``agenda``. A city's database holds the results of earlier meetings:
+    measured on empty result tables, PostgreSQL plans its foreign-key checks for tables without rows (a
     sequential scan, kept by each connection until the statistics change), which no database in use has.
     """
     chosen: list[int] = []
@@ -294,16 +294,10 @@ def record_history(sessions: sessionmaker[Session], agenda: dict[int, list[int]]
         chosen.extend(agenda.pop(next(iter(agenda))))
     now = dt.datetime.now(dt.UTC)
     given = results.ResultInput(Outcome.recommended, votes=[VoteInput(9, 2, 1)])
-    waiting = collections.deque(chosen)
-    while waiting:
-        recordings = [
-            results.Recording(waiting.popleft(), given, ACTOR, now) for _ in range(min(64, len(waiting)))
-        ]
-        for recording, outcome in zip(recordings, results.record_results(sessions, recordings), strict=True):
-            if isinstance(outcome, results.Later):  # its meeting is in this batch already
-                waiting.append(recording.agenda_item_id)
-            elif not isinstance(outcome, results.RecordedResult):
-                raise RuntimeError(f"recording the history failed: {outcome!r}")
+    with sessions() as session:
+        secretary = principal_of_user(session, SECRETARY)
+    for item_id in chosen:
+        results.record_result(sessions, who=secretary, agenda_item_id=item_id, result=given, now=now)
     return len(chosen)
 
 

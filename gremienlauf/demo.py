@@ -14,10 +14,22 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from gremienlauf.demo_users import create_demo_users, secretary_username
 from workflow import meetings, papers, results
+from workflow.access import Principal, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.errors import DomainError
-from workflow.models import Body, Consultation, Faction, Meeting, Membership, Municipality, Paper, Person
+from workflow.models import (
+    AgendaItem,
+    Body,
+    Consultation,
+    Faction,
+    Meeting,
+    Membership,
+    Municipality,
+    Paper,
+    Person,
+)
 from workflow.municipality import example_path
 from workflow.queries import paper_status
 from workflow.rules import BERLIN, FactionCount, VoteInput, describe_counts, format_berlin
@@ -194,6 +206,20 @@ def hold(sessions: Sessions, town: Town, meeting: Meeting, absent: int = 1) -> l
     return present
 
 
+def secretary_of(sessions: Sessions, item_id: int) -> Principal:
+    """The demo login of the secretary of the body whose step the TOP is: the demo records as that user."""
+    with sessions() as s:
+        town, body = s.execute(
+            select(Municipality.key, Body.key)
+            .select_from(AgendaItem)
+            .join(Consultation, AgendaItem.consultation_id == Consultation.id)
+            .join(Body, Consultation.body_id == Body.id)
+            .join(Municipality, Body.municipality_id == Municipality.id)
+            .where(AgendaItem.id == item_id)
+        ).one()
+        return principal_of_user(s, secretary_username(town, body))
+
+
 def record(
     sessions: Sessions,
     meeting: Meeting,
@@ -205,7 +231,7 @@ def record(
 ) -> None:
     row = results.record_result(
         sessions,
-        actor=f"Schriftführung {body}",
+        who=secretary_of(sessions, item_id),
         agenda_item_id=item_id,
         result=result,
         now=meeting.start + dt.timedelta(minutes=minutes_in),
@@ -326,10 +352,11 @@ def _wetzlar(sessions: Sessions) -> int:
     )
     present = hold(sessions, town, mag, absent=1)
     try:
+        item_id = next(iter(mag_items.values()))
         results.record_result(
             sessions,
-            actor="Schriftführung Magistrat",
-            agenda_item_id=next(iter(mag_items.values())),
+            who=secretary_of(sessions, item_id),
+            agenda_item_id=item_id,
             result=results.ResultInput(Outcome.recommended, votes=[VoteInput(12, 0, 0)]),
             now=mag.start + dt.timedelta(minutes=20),
         )
@@ -722,6 +749,7 @@ def run_demo(database_url: str | None = None) -> None:
     for name in ("wetzlar", "duisburg", "wilhelmshaven"):
         town = import_municipality(sessions, example_path(name), actor="Demo")
         typer.echo(f"  Kommune eingerichtet: {town.name} (Profil {town.profile})")
+    create_demo_users(sessions)  # the demo acts as these users: a result is recorded by the body's secretary
     paper_ids = [_wetzlar(sessions), _duisburg(sessions), _wilhelmshaven(sessions)]
     typer.echo("")
     with sessions() as s:

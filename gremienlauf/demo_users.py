@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.access import Role, add_user
 from workflow.db import make_engine, make_session_factory
@@ -14,8 +15,23 @@ DEPARTMENTS = {"wetzlar": "kbs", "duisburg": "integration", "wilhelmshaven": "mi
 
 
 def add_demo_users(database_url: str) -> None:
+    """Add the demo logins to the database at ``database_url`` (those that exist already are kept)."""
     engine = make_engine(database_url)
-    sessions = make_session_factory(engine)
+    names = create_demo_users(make_session_factory(engine))
+    engine.dispose()
+    typer.echo(
+        f"\n  Demo-Zugänge (Passwort „{DEMO_PASSWORD}“): {', '.join(names[:6])} … ({len(names)} insgesamt)"
+    )
+
+
+def secretary_username(municipality: str, body: str) -> str:
+    """The demo login of the secretary (Schriftführung) of a body."""
+    return f"{municipality}-schrift-{body}"
+
+
+def create_demo_users(sessions: sessionmaker[Session]) -> list[str]:
+    """One login per role and municipality, and one secretary per body (those that exist are kept);
+    returns every demo user name."""
     with sessions() as session:
         towns = [(m.key, m.id) for m in session.scalars(select(Municipality).order_by(Municipality.id))]
         existing = set(session.scalars(select(User.username)))
@@ -39,9 +55,10 @@ def add_demo_users(database_url: str) -> None:
             (f"{key}-fachamt", Role.department, {"department": DEPARTMENTS.get(key, "")}),
             (f"{key}-mitglied", Role.council_member, {"person": member}),
             (f"{key}-admin", Role.admin, {}),
-            *[(f"{key}-schrift-{b}", Role.secretary, {"bodies": [b]}) for b in bodies],
+            *[(secretary_username(key, b), Role.secretary, {"bodies": [b]}) for b in bodies],
         ]
         for username, role, extra in accounts:
+            lines.append(username)
             if username in existing:
                 continue
             add_user(
@@ -54,8 +71,4 @@ def add_demo_users(database_url: str) -> None:
                 actor="Demo",
                 **extra,
             )  # type: ignore[arg-type]
-            lines.append(username)
-    engine.dispose()
-    typer.echo(
-        f"\n  Demo-Zugänge (Passwort „{DEMO_PASSWORD}“): {', '.join(lines[:6])} … ({len(lines)} insgesamt)"
-    )
+    return lines

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import meetings, papers, results
+from workflow.access import Principal, Role
 from workflow.models import (
     AgendaItem,
     Body,
@@ -25,6 +26,22 @@ from workflow.models import (
 )
 from workflow.rules import BERLIN, VoteInput
 from workflow.vocabulary import MembershipRole, Outcome, PaperKind
+
+
+def recorder(sessions: sessionmaker[Session], name: str = "test", town: str = "wetzlar") -> Principal:
+    """A secretary (Schriftführung) of every body of the town: the caller the result use cases check."""
+    with sessions() as s:
+        town_id = s.scalars(select(Municipality.id).where(Municipality.key == town)).one()
+        bodies = frozenset(s.scalars(select(Body.id).where(Body.municipality_id == town_id)))
+    return Principal(
+        user_id=0,
+        username=name,
+        role=Role.secretary,
+        municipality_id=town_id,
+        department_id=None,
+        person_id=None,
+        body_ids=bodies,
+    )
 
 
 def berlin(text: str) -> dt.datetime:
@@ -201,7 +218,7 @@ class Scenario:
         meeting = self.meeting(item.meeting_id)
         return results.record_result(
             self.sessions,
-            actor=self.actor,
+            who=recorder(self.sessions, self.actor, self.town),
             agenda_item_id=item_id,
             result=results.ResultInput(outcome, votes=votes, **kwargs),  # type: ignore[arg-type]
             now=meeting.start + dt.timedelta(minutes=30),

@@ -190,60 +190,46 @@ def principal_for_token(session: Session, token: str, now: dt.datetime | None = 
     One round trip (token, user and the bodies the user is secretary of, outer-joined): every request
     with a login pays for this, so it is kept to a single statement.
     """
-    [found] = principals_for_tokens(session, [(token, clock(now))])
-    if isinstance(found, Unauthenticated):
-        raise found
-    return found
-
-
-def principals_for_tokens(
-    session: Session, asks: Sequence[tuple[str, dt.datetime]]
-) -> list[Principal | Unauthenticated]:
-    """``principal_for_token`` for several requests with one statement (the result writer checks the
-    callers of a whole batch at once): for each (token, the request's own time), its caller or the
-    Unauthenticated error it would raise."""
-    hashes = {token: _token_hash(token) for token, _ in asks}
-    rows: dict[str, list[Row[Any]]] = {}
-    found_rows: Any = session.execute(
-        select(
-            ApiToken.token_hash,
-            ApiToken.expires_at,
-            User.id,
-            User.username,
-            User.role,
-            User.municipality_id,
-            User.department_id,
-            User.person_id,
-            User.active,
-            UserBody.body_id,
-        )
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(UserBody, UserBody.user_id == User.id)
-        .where(ApiToken.token_hash.in_(sorted(set(hashes.values()))))
-    )
-    for row in found_rows:
-        rows.setdefault(row.token_hash, []).append(row)
-    answers: list[Principal | Unauthenticated] = []
-    for token, now in asks:
-        mine = rows.get(hashes[token])
-        if not mine or mine[0].expires_at <= clock(now):
-            answers.append(
-                Unauthenticated(
-                    "The token is unknown or has expired; log in again",
-                    german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
-                )
+    rows: list[Row[Any]] = list(
+        session.execute(
+            select(
+                ApiToken.expires_at,
+                User.id,
+                User.username,
+                User.role,
+                User.municipality_id,
+                User.department_id,
+                User.person_id,
+                User.active,
+                UserBody.body_id,
             )
-            continue
-        user = mine[0]
-        if not user.active:
-            answers.append(Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt"))
-            continue
-        answers.append(_principal(user, frozenset(row.body_id for row in mine if row.body_id is not None)))
-    return answers
+            .join(User, User.id == ApiToken.user_id)
+            .outerjoin(UserBody, UserBody.user_id == User.id)
+            .where(ApiToken.token_hash == _token_hash(token))
+        )
+    )
+    if not rows or rows[0].expires_at <= clock(now):
+        raise Unauthenticated(
+            "The token is unknown or has expired; log in again",
+            german="Die Anmeldung ist abgelaufen; bitte neu anmelden",
+        )
+    if not rows[0].active:
+        raise Unauthenticated("The user is deactivated", german="Der Zugang ist gesperrt")
+    return _principal(rows[0], frozenset(row.body_id for row in rows if row.body_id is not None))
+
+
+def principal_of_user(session: Session, username: str) -> Principal:
+    """The user of that name as the permission rules see them (for callers without a token: the demo,
+    the command line)."""
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None or not user.active:
+        raise Unauthenticated(f"No active user '{username}'", german=f"Kein aktiver Zugang „{username}“")
+    body_ids = frozenset(session.scalars(select(UserBody.body_id).where(UserBody.user_id == user.id)))
+    return _principal(user, body_ids)
 
 
 def _principal(user: User | Row[Any], body_ids: frozenset[int]) -> Principal:
-    """From a ``User``, or a row with the same column names (``principals_for_tokens``)."""
+    """From a ``User``, or a row with the same column names (``principal_for_token``)."""
     return Principal(
         user_id=user.id,
         username=user.username,

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from workflow import validate
-from workflow.bulk import insert_many
-from workflow.models import AuditEvent, Base, OutboxMessage, table
+from workflow.models import AuditEvent, Base, OutboxMessage
 
-#: ``Session.info`` key: this transaction wrote outbox rows (set by ``emit`` through the ORM, and by
-#: ``insert_outbox`` for rows written without it); the relay is woken after such a commit.
+#: ``Session.info`` key: this transaction wrote outbox rows (set by ``emit``); the relay is woken after such a
+#: commit.
 OUTBOX_WRITTEN = "outbox"
 
 
@@ -83,28 +82,3 @@ def emit(session: Session, event_type: str, now: dt.datetime, **payload: Any) ->
     )
     session.add(message)
     return message
-
-
-def insert_audit(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append audit events without the ORM (use cases that write many rows at once); same columns as
-    ``record_audit`` writes."""
-    insert_many(session.connection(), table(AuditEvent), rows)
-
-
-def insert_outbox(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Write domain events without the ORM, like ``emit``: ``event_type``, ``payload``, ``created_at``."""
-    if rows:
-        insert_many(
-            session.connection(),
-            table(OutboxMessage),
-            [
-                {
-                    "created_at": row["created_at"],
-                    "event_type": row["event_type"],
-                    "payload": {key: _json_value(value) for key, value in row["payload"].items()},
-                    "attempts": 0,
-                }
-                for row in rows
-            ],
-        )
-        session.info[OUTBOX_WRITTEN] = True

@@ -1,23 +1,30 @@
-"""The Beratungsfolge: building the default plan from the profile, and how stages join.
+"""The Beratungsfolge: building the default plan from the profile, how stages join, and what an outcome does
+to the plan.
 
 A plan is a list of stages; the steps of one stage run in parallel and all must be finished before any step
-of the next stage can be dealt with.
+of the next stage can be dealt with. ``outcome_changes`` says, on plain data and without a database, what
+a result's outcome changes: the step's transition, referred stages inserted, texts carried on, steps closed
+and the paper's transition. The use cases (``workflow.results``) only load and write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from workflow.errors import PlanInvalid
+from workflow.errors import PlanInvalid, RuleViolation
+from workflow.machines import CONSULTATION_TRANSITIONS, PAPER_TRANSITIONS, Transition
 from workflow.models import Body, Consultation
 from workflow.profile import Profile
 from workflow.vocabulary import (
     CONSULTATION_ROLE_LABELS,
+    DECIDING_OUTCOMES,
     BodyKind,
     ConsultationRole,
     ConsultationState,
+    Outcome,
     PaperKind,
+    PaperState,
 )
 
 FINISHED_STEP_STATES = frozenset({ConsultationState.dealt_with, ConsultationState.closed})
@@ -168,3 +175,244 @@ def open_steps(steps: Iterable[Consultation]) -> list[Consultation]:
 
 def all_finished(steps: Iterable[Consultation]) -> bool:
     return all(s.state in FINISHED_STEP_STATES for s in steps)
+
+
+# ----------------------------------------------------------------------- what an outcome does
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What an outcome does: the step's trigger, the paper's trigger (if any), and a referral."""
+
+    step_trigger: str
+    paper_trigger: str | None = None
+    inserts_referral: bool = False
+    closes_paper: bool = False
+    carries_text: bool = False  # the next steps deliberate the amended text
+
+
+EFFECTS: dict[Outcome, Effect] = {
+    Outcome.recommended: Effect("conclude"),
+    Outcome.recommended_amended: Effect("conclude", carries_text=True),
+    Outcome.not_recommended: Effect("conclude"),  # still goes on to the deciding body
+    Outcome.noted: Effect("conclude"),
+    Outcome.statement: Effect("conclude"),
+    Outcome.adopted: Effect("conclude", "adopt"),
+    Outcome.adopted_amended: Effect("conclude", "adopt_amended"),
+    Outcome.rejected: Effect("conclude", "reject"),
+    Outcome.referred: Effect("conclude", inserts_referral=True),
+    Outcome.postponed: Effect("postpone"),  # the same body deals with it at a later meeting
+    Outcome.deferred: Effect("defer"),
+    Outcome.removed: Effect("remove"),
+    Outcome.withdrawn: Effect("close", "withdraw", closes_paper=True),
+}
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    """A step of the plan as plain data."""
+
+    id: int
+    body_id: int
+    stage: int
+    role: ConsultationRole
+    state: ConsultationState
+    resolution_text: str | None = None
+
+    @property
+    def authoritative(self) -> bool:
+        return self.role is ConsultationRole.decision
+
+    @classmethod
+    def of(cls, step: Consultation) -> StepFacts:
+        return cls(
+            step.id,
+            step.body_id,
+            step.stage,
+            ConsultationRole(step.role),
+            ConsultationState(step.state),
+            step.resolution_text,
+        )
+
+
+@dataclass(frozen=True)
+class PaperFacts:
+    """A paper with its plan, as plain data."""
+
+    kind: PaperKind
+    state: PaperState
+    proposed_resolution: str | None
+    steps: tuple[StepFacts, ...]
+
+    @classmethod
+    def of(
+        cls, kind: str, state: str, proposed_resolution: str | None, steps: Iterable[Consultation]
+    ) -> PaperFacts:
+        return cls(
+            PaperKind(kind),
+            PaperState(state),
+            proposed_resolution,
+            tuple(StepFacts.of(s) for s in sorted(steps, key=lambda s: s.id)),
+        )
+
+
+@dataclass(frozen=True)
+class Referral:
+    """The body a paper is referred to ('verwiesen an …')."""
+
+    body_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class NewStep:
+    """A step the outcome inserts: the referred body's, or the deciding body's again after its referral."""
+
+    body_id: int
+    stage: int
+    role: ConsultationRole
+    referred_from_id: int
+    resolution_text: str | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an outcome changes in the plan and the paper."""
+
+    step_trigger: str
+    step_state: ConsultationState
+    step_text: str | None  # the text the step carries on from now
+    stages: Mapping[int, int] = field(default_factory=dict)  # step id → its new stage
+    moved_up: int | None = None  # a later step of the referred body that moves up instead of a new one
+    new_steps: tuple[NewStep, ...] = ()
+    carried_text: Mapping[int, str | None] = field(default_factory=dict)  # later step id → amended text
+    closes: tuple[int, ...] = ()  # other open steps closed by the outcome
+    closed_as: Outcome | None = None  # the outcome the closed steps get
+    paper_trigger: str | None = None
+    paper_state: PaperState | None = None  # the paper's state after ``paper_trigger``
+    decided_text: str | None = None  # with a decision: the text decided on (None when rejected)
+    closing_reason: str | None = None  # with a withdrawal: the paper's closing reason
+    events: tuple[str, ...] = ()  # PaperDecided, PaperWithdrawn, PaperNoted
+
+
+def _dest(transitions: Sequence[Transition], state: str, trigger: str) -> str | None:
+    """Where ``trigger`` leads from ``state`` by the machine's table (None where it does not apply)."""
+    return next((t.dest for t in transitions if t.trigger == trigger and state in t.source), None)
+
+
+def outcome_changes(
+    paper: PaperFacts,
+    step_id: int,
+    outcome: Outcome,
+    *,
+    resolution_text: str | None = None,
+    referral: Referral | None = None,
+    wording: str = "",
+) -> Changes:
+    """What ``outcome`` of the step ``step_id`` changes (``EFFECTS``): pure, on the plan as plain data.
+
+    ``resolution_text`` is the text the result gives (an amended recommendation or decision); ``referral``
+    the body a ``referred`` outcome names; ``wording`` the result's wording (a withdrawal's closing reason).
+    The use case fires the transitions named here on its rows, so a state that does not allow them is
+    refused there, with the machine's message.
+    """
+    effect = EFFECTS[outcome]
+    step = next(s for s in paper.steps if s.id == step_id)
+    step_state = ConsultationState(
+        _dest(CONSULTATION_TRANSITIONS, step.state, effect.step_trigger) or step.state
+    )
+    # A step keeps the text it carries (an earlier amended recommendation) unless the result gives one.
+    text = (resolution_text or "").strip() or step.resolution_text
+    states = {s.id: (step_state if s.id == step.id else s.state) for s in paper.steps}
+    carried: dict[int, str | None] = {}
+    if effect.carries_text:
+        carried = {s.id: text for s in paper.steps if s.stage > step.stage and s.state in OPEN_STEP_STATES}
+    inserted = (
+        _referral(paper.steps, step, referral, text)
+        if effect.inserts_referral and referral is not None
+        else _Inserted({}, None, ())
+    )
+    trigger = effect.paper_trigger
+    closes: tuple[int, ...] = ()
+    closed_as: Outcome | None = None
+    events: tuple[str, ...] = ()
+    decided_text: str | None = None
+    if trigger:
+        closes = tuple(s.id for s in paper.steps if s.id != step.id and states[s.id] in OPEN_STEP_STATES)
+        closed_as = outcome if effect.closes_paper else Outcome.settled
+        events = ("PaperWithdrawn",) if effect.closes_paper else ("PaperDecided",)
+        if outcome in DECIDING_OUTCOMES and outcome is not Outcome.rejected:
+            decided_text = text or paper.proposed_resolution
+    elif (
+        effect.step_trigger == "conclude"
+        and not inserted.new_steps
+        and inserted.moved_up is None
+        and all(state in FINISHED_STEP_STATES for state in states.values())
+        and paper.kind not in DECIDED_KINDS
+    ):
+        trigger = "note"
+        events = ("PaperNoted",)
+    paper_state = _dest(PAPER_TRANSITIONS, paper.state, trigger) if trigger else None
+    return Changes(
+        step_trigger=effect.step_trigger,
+        step_state=step_state,
+        step_text=text,
+        stages=inserted.stages,
+        moved_up=inserted.moved_up,
+        new_steps=inserted.new_steps,
+        carried_text=carried,
+        closes=closes,
+        closed_as=closed_as,
+        paper_trigger=trigger,
+        paper_state=PaperState(paper_state) if paper_state else None,
+        decided_text=decided_text,
+        closing_reason=wording if effect.closes_paper else None,
+        events=events,
+    )
+
+
+@dataclass(frozen=True)
+class _Inserted:
+    stages: dict[int, int]
+    moved_up: int | None
+    new_steps: tuple[NewStep, ...]
+
+
+def _referral(steps: Sequence[StepFacts], step: StepFacts, target: Referral, text: str | None) -> _Inserted:
+    """'verwiesen an …': the named body deliberates in a new stage right after this one; later stages move
+    back. If that body already has an open step later in the plan, that step moves up instead of a second
+    one appearing. When the deciding body refers the paper, it comes back to it afterwards.
+    """
+    waiting = [
+        s
+        for s in steps
+        if s.body_id == target.body_id and s.stage > step.stage and s.state in OPEN_STEP_STATES
+    ]
+    if any(s.authoritative for s in waiting):
+        raise RuleViolation(
+            f"{target.name} decides this paper anyway; refer it to a body that is not already its deciding step",
+            german=f"{target.name} entscheidet ohnehin über die Vorlage; eine Verweisung dorthin ist nicht möglich",
+        )
+    moved = waiting[0] if waiting else None
+    stages = {s.id: s.stage for s in steps}
+    others = [s for s in steps if s is not moved]
+    if moved is not None and not any(s.stage == moved.stage for s in others):
+        for other in others:  # its stage empties: close the gap
+            if stages[other.id] > moved.stage:
+                stages[other.id] -= 1
+    returns = step.authoritative
+    for other in others:
+        if stages[other.id] > step.stage:
+            stages[other.id] += 2 if returns else 1
+    new_steps: list[NewStep] = []
+    if moved is not None:
+        stages[moved.id] = step.stage + 1
+    else:
+        new_steps.append(NewStep(target.body_id, step.stage + 1, ConsultationRole.preliminary, step.id, text))
+    if returns:
+        new_steps.append(NewStep(step.body_id, step.stage + 2, step.role, step.id, text))
+    before = {s.id: s.stage for s in steps}
+    changed = {i: stage for i, stage in stages.items() if stage != before[i]}
+    if moved is not None:
+        changed[moved.id] = stages[moved.id]
+    return _Inserted(changed, moved.id if moved is not None else None, tuple(new_steps))

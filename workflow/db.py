@@ -11,8 +11,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from psycopg.types.array import ListBinaryDumper
-from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -38,24 +36,6 @@ class Settings(BaseSettings):
     # request after a database restart an error. Off, a dead connection fails one request and the pool
     # is then renewed.
     db_pool_pre_ping: bool = True
-    # The public base URL of this server: OParl ids are built from it (``gremienlauf serve`` sets it to the
-    # address it listens on unless it is given).
-    public_url: str = "http://127.0.0.1:8000"
-    # Results recorded at the same moment share one transaction, up to this many (api.result_writer);
-    # 1 records each on its own.
-    result_batch_size: int = Field(default=64, ge=1, le=1000)
-    # FastAPI's OpenTelemetry spans and metrics for every request, for an operator who configures an
-    # OpenTelemetry provider (OTEL_* variables). Off by default: unused, it still looked up the providers
-    # on every request (about a tenth of the API's CPU per recorded result; docs/benchmarks.md).
-    telemetry: bool = False
-    # A batch of results takes those that keep arriving, until none came for result_quiet_ms or
-    # result_gather_ms passed since its first one (api.result_writer).
-    result_gather_ms: float = Field(default=30.0, ge=0, le=1000)
-    result_quiet_ms: float = Field(default=3.0, ge=0, le=1000)
-    # Threads recording results (api.result_writer): with two, one batch is planned while PostgreSQL
-    # writes the other (no gain on a 2-core machine that also runs PostgreSQL; docs/benchmarks.md).
-    # SQLite writes one transaction at a time, so it always has one.
-    result_writers: int = Field(default=1, ge=1, le=16)
 
 
 def normalise_url(url: str) -> str:
@@ -80,21 +60,7 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_max_overflow)
     engine = create_engine(url, pool_pre_ping=Settings().db_pool_pre_ping, **kwargs)
-    _send_arrays_binary(engine)
     return engine
-
-
-def _send_arrays_binary(engine: Engine) -> None:
-    """Lists go to PostgreSQL in the binary array format. psycopg's default is the text format, which
-    quotes and escapes every element in Python (a regular expression per string or JSON element); the
-    binary format packs them with the elements' binary dumpers, about three times faster. The use cases
-    that write in batches send one array per column (``workflow.bulk``), so this is most of their cost
-    in the driver (docs/benchmarks.md). Every statement renders its arrays with a cast to the column's
-    type, so nothing else changes."""
-
-    @event.listens_for(engine, "connect")
-    def _binary_lists(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.adapters.register_dumper(list, ListBinaryDumper)
 
 
 def _make_sqlite_transactions_lock(engine: Engine) -> None:

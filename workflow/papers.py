@@ -580,8 +580,24 @@ def close_open_steps(
 ) -> list[Consultation]:
     """Close every open step of the paper (withdrawal, settlement, or a decision made elsewhere), each
     with its own audit event."""
+    return close_steps(
+        session, paper, open_steps(paper.consultations), outcome, actor=actor, now=now, reason=reason
+    )
+
+
+def close_steps(
+    session: Session,
+    paper: Paper,
+    steps: Sequence[Consultation],
+    outcome: Outcome,
+    *,
+    actor: str,
+    now: dt.datetime,
+    reason: str | None = None,
+) -> list[Consultation]:
+    """Close the given steps of the paper with ``outcome``, each with its own audit event."""
     closed = []
-    for step in open_steps(paper.consultations):
+    for step in steps:
         before = snapshot(step)
         CONSULTATION_MACHINE.fire(step, "close", what=f"step {step.id}")
         step.outcome = outcome.value

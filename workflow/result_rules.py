@@ -1,23 +1,21 @@
 """The rules a result must satisfy, checked on plain facts about the TOP, its step, body and meeting.
 
-Recording (``results.record_results``) reads those facts with a few set-based statements; correcting
-(``results.correct_result``) takes them from the objects it loaded. Both check here, so a rule exists once.
+Pure: ``check`` touches no session. Recording and correcting (``workflow.results``) build the facts with
+one loader and both check here, so a rule exists once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from workflow import validate
+from workflow.beratungsfolge import Referral
 from workflow.errors import RuleViolation, VoteInconsistent
-from workflow.models import Body, Faction, Person, full_name
+from workflow.models import full_name
 from workflow.profile import Profile
 from workflow.rules import (
     Seat,
@@ -27,7 +25,7 @@ from workflow.rules import (
     check_votes,
     voters,
 )
-from workflow.store import body_settings, by_key
+from workflow.store import body_settings, not_found
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
     OUTCOME_WORDING,
@@ -106,7 +104,9 @@ class Facts:
     day: dt.date  # the meeting's day in Berlin
     attendance: Sequence[int]  # who the attendance of the meeting lists as present
     seats: Sequence[Seat]  # the body's seats on that day
-    people: Mapping[int, Member]  # at least the members (seats), by person id
+    people: Mapping[int, Member]  # the members (seats) and every person the input names, by person id
+    factions: Mapping[int, str] = field(default_factory=dict)  # the municipality's factions the input counts
+    referral: Referral | None = None  # the body the input refers to, if it is one of the municipality's
 
 
 @dataclass(frozen=True)
@@ -114,23 +114,21 @@ class Checked:
     outcome: Outcome
     wording: str
     present: list[int]
-    referred_to: Body | None
+    referred_to: Referral | None
 
 
-def people_of(session: Session, ids: Iterable[int]) -> dict[int, Member]:
-    """The persons with these ids (those that exist), with municipality and name."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name).where(
-            Person.id.in_(wanted)
-        )
-    )
-    return {row.id: Member.of(row) for row in rows}
+def named_persons(data: ResultInput) -> set[int]:
+    """Every person the input names: present, recused, or in a named vote (the loader reads them)."""
+    present = set(data.present) if data.present is not None else set()
+    return present | set(data.recused) | {p for vote in data.votes for p in vote.named}
 
 
-def _validated(data: ResultInput) -> ResultInput:
+def counted_factions(data: ResultInput) -> set[int]:
+    """The factions the input counts votes for (the loader reads them)."""
+    return {fc.faction_id for vote in data.votes for fc in vote.faction_counts}
+
+
+def validated(data: ResultInput) -> ResultInput:
     """Types and ranges of everything a caller may pass; bad input is a RuleViolation, never a crash."""
     validate.choice(Outcome, data.outcome, "outcome")
     for vote in data.votes:
@@ -166,13 +164,9 @@ def _validated(data: ResultInput) -> ResultInput:
     return data
 
 
-def check(session: Session, facts: Facts, data: ResultInput) -> Checked:
-    """Every rule a result must satisfy; raises a domain error naming the broken rule.
-
-    Reads only what the facts lack: persons named who are not members, factions named in counts, and the
-    body a paper is referred to.
-    """
-    outcome = Outcome(_validated(data).outcome)
+def check(facts: Facts, data: ResultInput) -> Checked:
+    """Every rule a result must satisfy; raises a domain error naming the broken rule."""
+    outcome = Outcome(validated(data).outcome)
     if outcome not in RECORDABLE_OUTCOMES:
         raise RuleViolation(f"The outcome '{outcome.value}' cannot be recorded at a meeting")
     role = ConsultationRole(facts.role)
@@ -193,8 +187,10 @@ def check(session: Session, facts: Facts, data: ResultInput) -> Checked:
     if outcome is Outcome.referred:
         if not data.referred_to:
             raise RuleViolation("'verwiesen an …' needs the body (Gremium) the paper is referred to")
-        referred_to = by_key(session, Body, facts.municipality_id, data.referred_to)
-        if referred_to.id == facts.body.id:
+        referred_to = facts.referral
+        if referred_to is None:
+            raise not_found("body", f"'{data.referred_to}'", entity="body", key=data.referred_to)
+        if referred_to.body_id == facts.body.id:
             raise RuleViolation("A body cannot refer a paper to itself")
     elif data.referred_to:
         raise RuleViolation("A body to refer to is only given with the outcome 'referred'")
@@ -202,24 +198,16 @@ def check(session: Session, facts: Facts, data: ResultInput) -> Checked:
     present = list(data.present) if data.present is not None else list(facts.attendance)
     if not present:
         raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
-    named = {p for vote in data.votes for p in vote.named}
     body_seats = facts.seats
     member_ids = {s.person_id for s in body_seats}
-    given = set(present) | set(data.recused) | named
-    people = dict(facts.people)
-    people.update(people_of(session, given - people.keys()))
+    given = set(present) | named_persons(data)
+    people = facts.people
     unknown = {i for i in given if i not in people or people[i].municipality_id != facts.municipality_id}
     if unknown:
         raise RuleViolation(f"Persons not of this municipality: {sorted(unknown)}", persons=sorted(unknown))
-    counted = {fc.faction_id for vote in data.votes for fc in vote.faction_counts}
-    factions: dict[int, str] = {}
-    if counted:  # only named in messages about faction counts: not read when there are none
-        rows = session.execute(
-            select(Faction.id, Faction.short_name).where(
-                Faction.id.in_(counted), Faction.municipality_id == facts.municipality_id
-            )
-        )
-        factions = {row.id: row.short_name for row in rows}
+    counted = counted_factions(data)
+    factions = {i: name for i, name in facts.factions.items() if i in counted}
+    if counted:
         unknown = counted - factions.keys()
         if unknown:
             raise RuleViolation(

@@ -94,13 +94,6 @@ def municipality_by_key(session: Session, key: str) -> Municipality:
     return obj
 
 
-def municipality_ids(session: Session, keys: Iterable[str]) -> dict[str, int]:
-    """Key → id of the municipalities set up among ``keys`` (one statement for a whole batch)."""
-    wanted = sorted(set(keys))
-    rows = session.execute(select(Municipality.key, Municipality.id).where(Municipality.key.in_(wanted)))
-    return {key: id_ for key, id_ in rows}
-
-
 def municipality_not_found(key: str) -> NotFound:
     return NotFound(f"municipality '{key}' not found (Kommune '{key}' ist nicht eingerichtet)", key=key)
 

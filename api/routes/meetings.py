@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from api import schemas, views
 from api.deps import (
     Caller,
-    Credentials,
-    ItemId,
     MeetingId,
-    MunicipalityKey,
     Now,
     ReadSession,
     Sessions,
     Town,
     refresh,
-    refuse_before_validation,
     release,
 )
 from api.idempotency import run_idempotent
-from api.result_admission import Submission, admit, named_factions, recorder, result_input
-from api.result_writer import ResultWriter
 from api.routes.papers import (
     BodyKeyPath,
     Cursor,
@@ -41,16 +29,15 @@ from api.routes.papers import (
     SafeDateQuery,
     keyset_page,
 )
-from workflow import meetings, results
+from workflow import meetings
 from workflow.access import (
     Role,
-    can_see_non_public_of,
     require_record_for,
     require_role,
     require_same_municipality,
 )
-from workflow.errors import DomainError, NotFound, RuleViolation
-from workflow.models import AgendaItem, Body, Consultation, Faction, ItemResult, Meeting, MeetingBody, Paper
+from workflow.errors import NotFound, RuleViolation
+from workflow.models import Body, Consultation, Meeting, MeetingBody, Paper
 from workflow.queries import waiting_for
 from workflow.rules import BERLIN
 from workflow.store import by_key, get
@@ -336,148 +323,3 @@ def approve_minutes(
     release(session)
     meetings.approve_minutes(sessions, actor=caller.actor, meeting_id=meeting.id, now=now)
     return _meeting_response(session, meeting.id, who, now)
-
-
-# -------------------------------------------------------------------------------------------- results
-
-
-def _item(session: ReadSession, town_id: int, item_id: int) -> tuple[AgendaItem, Meeting]:
-    item = get(session, AgendaItem, item_id)
-    meeting = _meeting(session, town_id, item.meeting_id)
-    return item, meeting
-
-
-def _result_json(row: ItemResult | results.RecordedResult, factions: dict[str, int]) -> dict[str, object]:
-    return views.result_out(row, {id_: key for key, id_ in factions.items()}).model_dump(mode="json")
-
-
-def _result_body(session: ReadSession, town_id: int, item_id: int) -> dict[str, object]:
-    refresh(session)
-    item = get(session, AgendaItem, item_id)
-    if item.result is None:
-        raise NotFound(f"No result recorded for TOP {item.number} yet")
-    faction_keys = {
-        f.id: f.key for f in session.scalars(select(Faction).where(Faction.municipality_id == town_id))
-    }
-    body = views.result_out(item.result, faction_keys).model_dump(mode="json")
-    release(session)
-    return body
-
-
-def _may_see_item(session: ReadSession, who: Caller, item: AgendaItem, meeting: Meeting) -> None:
-    if not item.public and not can_see_non_public_of(session, who, meeting):
-        raise NotFound(f"agenda item {item.id} not found")
-
-
-@router.get("/agenda-items/{item_id}/result", response_model=schemas.ResultOut, summary="The result of a TOP")
-def read_result(town: Town, item_id: ItemId, session: ReadSession, who: Caller) -> JSONResponse:
-    item, meeting = _item(session, town.id, item_id)
-    _may_see_item(session, who, item, meeting)
-    return JSONResponse(_result_body(session, town.id, item.id))
-
-
-class _AnswersLikeTheOtherRoutes(APIRoute):
-    """Recording a result takes neither ``Town`` nor ``Caller`` as a dependency (the result writer checks
-    both), so FastAPI would answer a malformed body with 422 even for an unknown municipality or a bad
-    token; every other route answers 404 or 401 first. When validation fails, those two are checked
-    as the other routes would, and the 422 stands only if neither applies."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def checked(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError:
-                await refuse_before_validation(request)
-                raise
-
-        return checked
-
-
-async def record_result(
-    item_id: ItemId,
-    municipality: MunicipalityKey,
-    data: schemas.ResultIn,
-    request: Request,
-    now: Now,
-    credentials: Credentials,
-    idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
-    # ``async``: the request hands its result to the result writer (api.result_writer), which checks the
-    # caller, the TOP and the factions (api.result_admission) and records the result together with those
-    # that arrive at the same moment; the request awaits the answer without holding a thread or a
-    # connection. The answer is built from the result the use case returns, not read back
-    # (docs/benchmarks.md).
-    writer: ResultWriter = request.app.state.result_writer
-    submission = Submission(
-        credentials.credentials if credentials else None, municipality, item_id, data, now
-    )
-    if idempotency_key is None:
-        answer = await asyncio.wrap_future(writer.submit(submission))
-        return JSONResponse(_result_json(answer.result, answer.factions), status_code=201)
-    sessions: sessionmaker[Session] = request.app.state.sessions
-    return await run_in_threadpool(
-        _record_once, sessions, writer, submission, idempotency_key, request.url.path
-    )
-
-
-def _record_once(
-    sessions: sessionmaker[Session], writer: ResultWriter, submission: Submission, key: str, path: str
-) -> JSONResponse:
-    """With an ``Idempotency-Key``: the key belongs to the caller, so the request is checked first (as the
-    writer would check it), then its key reserved and its result recorded at most once."""
-    with sessions() as session:
-        [checked] = admit(session, [submission])
-    if isinstance(checked, DomainError):
-        raise checked
-    admitted = checked
-
-    def compute() -> tuple[int, object]:
-        row = writer.record(admitted.recording)
-        return 201, _result_json(row, admitted.factions)
-
-    return run_idempotent(
-        sessions, admitted.caller, key, "POST", path, submission.data.model_dump(mode="json"), compute
-    )
-
-
-router.add_api_route(
-    "/agenda-items/{item_id}/result",
-    record_result,
-    methods=["POST"],
-    status_code=201,
-    response_model=schemas.ResultOut,
-    summary="Record the result: attendance, votes, outcome",
-    route_class_override=_AnswersLikeTheOtherRoutes,
-)
-
-
-@router.put(
-    "/agenda-items/{item_id}/result",
-    response_model=schemas.ResultOut,
-    summary="Correct a recorded result (reason required; the earlier one stays in the history)",
-)
-def correct_result(
-    now: Now,
-    town: Town,
-    item_id: ItemId,
-    data: schemas.CorrectionIn,
-    sessions: Sessions,
-    session: ReadSession,
-    who: Caller,
-) -> JSONResponse:
-    caller = recorder(session, town.id, item_id, who)
-    factions = named_factions(session, town.id, data)
-    given = result_input(factions, data)
-    release(session)
-    row = results.correct_result(
-        sessions,
-        actor=caller.actor,
-        agenda_item_id=item_id,
-        result=given,
-        reason=data.reason,
-        expected_revision=data.expected_revision,
-        now=now,
-    )
-    return JSONResponse(_result_json(row, factions))

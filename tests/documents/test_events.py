@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Database
-from tests.scenario import Scenario, berlin
+from tests.scenario import Scenario, berlin, recorder
 from workers.documents import DocumentKind, documents_for_event
 from workflow import meetings, papers, results
 from workflow.models import OutboxMessage
@@ -70,7 +70,8 @@ def emitted_event_types() -> set[str]:
         found |= set(re.findall(r'emit\(\s*session,\s*"(\w+)"', source))
         found |= set(re.findall(r'\bevent="(\w+)"', source))
         found |= set(re.findall(r'events\.append\("(\w+)"\)', source))
-        found |= set(re.findall(r'"event_type": "(\w+)"', source))  # rows written without the ORM
+        found |= set(re.findall(r'\bevents = .*?\("(\w+)",\)', source))
+        found |= set(re.findall(r'\bevents = \(.*? else \("(\w+)",\)', source))  # an outcome's (beratungsfolge.py)
     return found
 
 
@@ -136,7 +137,7 @@ def test_real_outbox_payloads_of_a_scenario_run_call_for_the_documents_of_their_
     item = run.deal_with(paper.id, "magistrat", "2013-09-30 09:00", Outcome.recommended, VoteInput(7, 0, 0))
     results.correct_result(
         sqlite_db.sessions,
-        actor="test",
+        who=recorder(sqlite_db.sessions, "test"),
         agenda_item_id=item.id,
         result=results.ResultInput(Outcome.recommended, votes=[VoteInput(6, 1, 0)]),
         reason="Zählfehler",

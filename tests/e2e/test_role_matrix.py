@@ -36,7 +36,7 @@ import pytest
 from httpx import Response
 
 from tests.e2e.conftest import Api
-from tests.scenario import Scenario, berlin
+from tests.scenario import Scenario, berlin, recorder
 from workflow import meetings, papers, results
 from workflow.models import Paper
 from workflow.papers import StepInput
@@ -231,7 +231,7 @@ class World:
     def record(self, item_id: int) -> None:
         results.record_result(
             self.sc.sessions,
-            actor=ACTOR,
+            who=recorder(self.sc.sessions, ACTOR),
             agenda_item_id=item_id,
             result=results.ResultInput(Outcome.adopted, votes=[VoteInput(40, 12, 3)]),
             now=_at(-dt.timedelta(minutes=10)),

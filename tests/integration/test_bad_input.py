@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import Database
-from tests.scenario import Scenario, berlin
+from tests.scenario import Scenario, berlin, recorder
 from workflow import meetings, papers, results
 from workflow.db import transaction
 from workflow.errors import PlanInvalid, RuleViolation, TransitionNotAllowed
@@ -221,7 +221,7 @@ def test_a_result_cannot_be_corrected_once_the_minutes_are_approved(db: Database
     with pytest.raises(TransitionNotAllowed, match="minutes of this meeting are approved"):
         results.correct_result(
             db.sessions,
-            actor="t",
+            who=recorder(db.sessions, "t"),
             agenda_item_id=item_id,
             reason="Tippfehler",
             result=results.ResultInput(Outcome.recommended, votes=[VoteInput(11, 0, 1)]),

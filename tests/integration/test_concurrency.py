@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 
 from tests.conftest import Database
-from tests.scenario import Scenario, berlin
+from tests.scenario import Scenario, berlin, recorder
 from workflow import meetings, papers, results
 from workflow.errors import Conflict, DomainError, TransitionNotAllowed
 from workflow.models import (
@@ -125,10 +125,10 @@ def record(
     *,
     outcome: Outcome = Outcome.recommended,
     **kw: Any,
-) -> Callable[[], results.RecordedResult]:
+) -> Callable[[], ItemResult]:
     return lambda: results.record_result(
         db.sessions,
-        actor=actor,
+        who=recorder(db.sessions, actor),
         agenda_item_id=item_id,
         result=results.ResultInput(outcome, votes=[vote], **kw),
         now=berlin("2013-10-07 09:30"),
@@ -191,12 +191,14 @@ def test_two_secretaries_recording_the_same_item_at_once_get_one_result_and_one_
         outcome = race(
             **{key: record(pg, item_id, actors[key], votes[key], present=present) for key in actors}
         )
-        winners = [key for key, value in outcome.items() if isinstance(value, results.RecordedResult)]
+        winners = [key for key, value in outcome.items() if isinstance(value, ItemResult)]
         assert len(winners) == 1, outcome
         (loser,) = set(outcome) - set(winners)
         assert type(outcome[loser]) is Conflict, repr(outcome[loser])  # 409, not a stale-version 412
         # Names who won and tells the secretary what to do.
-        assert f"already recorded by {actors[winners[0]]}; correct it with a reason" in str(outcome[loser])
+        assert f"already recorded by {actors[winners[0]]} (Schriftführung); correct it with a reason" in str(
+            outcome[loser]
+        )
 
         assert written_for(pg, paper_id, item_id) == {
             "item_result": 1,
@@ -208,7 +210,7 @@ def test_two_secretaries_recording_the_same_item_at_once_get_one_result_and_one_
             stored = s.scalars(select(ItemResult).where(ItemResult.agenda_item_id == item_id)).one()
             vote = votes[winners[0]]
             assert (stored.recorded_by, [(v.yes, v.no, v.abstain) for v in stored.votes]) == (
-                actors[winners[0]],
+                f"{actors[winners[0]]} (Schriftführung)",
                 [(vote.yes, vote.no, vote.abstain)],
             )
         assert sc.steps(paper_id)["magistrat"].state == "dealt_with"
@@ -224,7 +226,7 @@ def test_the_secretary_who_loses_the_race_is_told_who_recorded_the_item(pg: Data
             a=record(pg, item_id, "Schriftführerin A", VoteInput(12, 0, 0)),
             b=record(pg, item_id, "Schriftführer B", VoteInput(11, 0, 1)),
         )
-    assert isinstance(outcome["a"], results.RecordedResult), outcome
+    assert isinstance(outcome["a"], ItemResult), outcome
     error = outcome["b"]
     assert type(error) is Conflict, repr(error)
     assert str(error).startswith("A result for TOP N 1 was already recorded by Schriftführerin A")
@@ -289,7 +291,7 @@ def test_a_withdrawal_racing_a_result_ends_consistent_in_either_order(pg: Databa
     assert_no_open_step(sc, paper_id)
     step = sc.steps(paper_id)["magistrat"]
     if first == "record":
-        assert isinstance(outcome["record"], results.RecordedResult), outcome
+        assert isinstance(outcome["record"], ItemResult), outcome
         assert (step.state, step.outcome) == ("dealt_with", "recommended")
         expected = 1
     else:
@@ -320,7 +322,7 @@ def test_withdrawals_racing_results_never_surface_anything_but_domain_errors(pg:
         errors = [value for value in outcome.values() if isinstance(value, Exception)]
         assert all(isinstance(error, DomainError) for error in errors), errors
         assert isinstance(outcome["withdraw"], Paper), outcome
-        recorded = isinstance(outcome["record"], results.RecordedResult)
+        recorded = isinstance(outcome["record"], ItemResult)
         assert sc.paper(paper_id).state == PaperState.withdrawn
         assert_no_open_step(sc, paper_id)
         assert set(written_for(pg, paper_id, item_id).values()) == {1 if recorded else 0}

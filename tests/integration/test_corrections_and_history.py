@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import Database
-from tests.scenario import Scenario, berlin
+from tests.scenario import Scenario, berlin, recorder
 from workflow import meetings, papers, results
 from workflow.errors import (
     Conflict,
@@ -53,7 +53,7 @@ def correct(
 ) -> ItemResult:
     return results.correct_result(
         db.sessions,
-        actor="Schriftführerin",
+        who=recorder(db.sessions, "Schriftführerin"),
         agenda_item_id=item_id,
         result=results.ResultInput(outcome, votes=votes, **kwargs),
         reason=reason,
@@ -123,7 +123,7 @@ def test_a_correction_keeps_the_earlier_result_in_the_audit_trail_and_raises_the
 
     (event,) = audit(db, "result.corrected")
     assert (event.actor, event.reason, event.paper_id) == (
-        "Schriftführerin",
+        "Schriftführerin (Schriftführung)",
         "Zählfehler im Protokoll",
         paper_id,
     )
@@ -383,7 +383,7 @@ def test_a_refused_use_case_leaves_no_trace_in_any_table(db: Database) -> None:
     def record(outcome: Outcome, *votes: VoteInput, **kwargs: Any) -> Callable[[], object]:
         return lambda: results.record_result(
             db.sessions,
-            actor="test",
+            who=recorder(db.sessions, "test"),
             agenda_item_id=item.id,
             result=results.ResultInput(outcome, votes=votes, present=sjs_members, **kwargs),
             now=at,
@@ -435,7 +435,7 @@ def test_a_refused_use_case_leaves_no_trace_in_any_table(db: Database) -> None:
             "a correction that changes the effect",
             lambda: results.correct_result(
                 db.sessions,
-                actor="test",
+                who=recorder(db.sessions, "test"),
                 agenda_item_id=magistrat.id,
                 result=results.ResultInput(Outcome.postponed),
                 reason="versehentlich",

@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from tests.conftest import Database
-from tests.scenario import Scenario
+from tests.scenario import Scenario, recorder
 from workflow import results
 from workflow.errors import Conflict
 from workflow.models import ItemResult, OutboxMessage
@@ -30,7 +30,7 @@ def test_two_secretaries_recording_the_same_item_on_sqlite_one_wins(sqlite_db: D
         try:
             results.record_result(
                 sqlite_db.sessions,
-                actor=f"Schriftführung {yes}",
+                who=recorder(sqlite_db.sessions, f"Schriftführung {yes}"),
                 agenda_item_id=item.id,
                 result=results.ResultInput(Outcome.recommended, votes=[VoteInput(yes, 0, 0)]),
                 now=meeting.start,
