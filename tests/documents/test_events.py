@@ -71,7 +71,9 @@ def emitted_event_types() -> set[str]:
         found |= set(re.findall(r'\bevent="(\w+)"', source))
         found |= set(re.findall(r'events\.append\("(\w+)"\)', source))
         found |= set(re.findall(r'\bevents = .*?\("(\w+)",\)', source))
-        found |= set(re.findall(r'\bevents = \(.*? else \("(\w+)",\)', source))  # an outcome's (beratungsfolge.py)
+        found |= set(
+            re.findall(r'\bevents = \(.*? else \("(\w+)",\)', source)
+        )  # an outcome's (beratungsfolge.py)
     return found
 
 
