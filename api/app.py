@@ -93,7 +93,8 @@ def create_app(
         feeds.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
-    oparl.install(app, public_url or settings.public_url)
+    app.state.public_url = public_url or settings.public_url
+    oparl.install(app, app.state.public_url)
     _document_optional_login(app)
     return app
 

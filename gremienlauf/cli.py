@@ -342,9 +342,9 @@ def feed_token(
     database_url: DatabaseOption = None,
 ) -> None:
     """Einen geheimen Kalender-Zugang anlegen und die Abo-Adresse ausgeben."""
-    from workers.feeds import create_token
     from workers.settings import WorkerSettings
     from workflow.db import make_engine, make_session_factory, upgrade
+    from workflow.feeds import create_token
     from workflow.models import utcnow
 
     upgrade(database_url)

@@ -773,9 +773,9 @@ def _documents_and_mails(sessions: sessionmaker[Session]) -> None:
     import os
     import shutil
 
+    from workers.context import Context
     from workers.delivery import transport_for
     from workers.inprocess import drain
-    from workers.jobs import Context
     from workers.settings import WorkerSettings
     from workflow.models import MailDelivery, StoredFile
 

@@ -7,9 +7,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from workers.context import Context
 from workers.delivery import transport_for
 from workers.inprocess import InProcessWorker
-from workers.jobs import Context
 from workers.relay import RelayThread
 from workers.settings import WorkerSettings
 

@@ -14,7 +14,7 @@ from celery import Celery, Task
 from kombu.entity import Queue
 from sqlalchemy.exc import DBAPIError
 
-from workers import jobs, relay, reminders, runtime
+from workers import jobs, relay, reminders, runtime, wiring
 from workers.delivery import MailBusy, MailNotDelivered
 from workers.runtime import context
 from workers.settings import WorkerSettings
@@ -94,7 +94,7 @@ def _backoff(task: Task, exc: BaseException) -> float:
 def run_job(self: Task, outbox_id: int, job: str) -> None:
     """Run one job of one outbox event; retried with backoff when mail or the database fails."""
     try:
-        jobs.run(context(), job, outbox_id)
+        wiring.run(context(), job, outbox_id)
     except (MailBusy, *RETRYABLE) as exc:
         log.warning("job %s of outbox %s: %s; retry", job, outbox_id, exc)
         raise self.retry(exc=exc, countdown=_backoff(self, exc)) from exc
@@ -130,7 +130,7 @@ def publisher(app: Celery) -> relay.Publish:
     pdf_queue = app.conf.get("gremienlauf_pdf_queue")
 
     def publish(outbox_id: int, event_type: str, payload: dict[str, Any]) -> None:
-        for name in jobs.jobs_for(event_type, payload, pdf=pdf):
+        for name in wiring.jobs_for(event_type, payload, pdf=pdf):
             # No kombu retries: a broker that is down leaves the row pending at once, for the next sweep.
             queue = pdf_queue if name == "pdfs" else None
             run_job.apply_async(args=[outbox_id, name], retry=False, queue=queue)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from workers import jobs
+from workers.context import Context
 from workers.documents import (
     DocumentKind,
     PdfConversionError,
@@ -21,7 +21,6 @@ from workers.documents import (
     generate_document,
     generate_pdfs,
 )
-from workers.jobs import Context
 from workers.mail import Attachment
 from workflow.db import transaction
 from workflow.models import StoredFile
@@ -32,10 +31,6 @@ def output_key(kind: DocumentKind, subject_id: int, outbox_id: int) -> str:
     return f"{kind.value}:{subject_id}:outbox:{outbox_id}"
 
 
-def _wanted(event_type: str, payload: Mapping[str, Any]) -> list[str]:
-    return ["documents"] if documents_for_event(event_type, payload) else []
-
-
 def _event_type(ctx: Context, outbox_id: int) -> str:
     from workflow.models import OutboxMessage
 
@@ -43,7 +38,6 @@ def _event_type(ctx: Context, outbox_id: int) -> str:
         return session.get_one(OutboxMessage, outbox_id).event_type
 
 
-@jobs.job("documents")
 def documents(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
     """Render and store each DOCX the event calls for (one transaction each: one failure keeps the rest)."""
     for kind, subject_id in documents_for_event(_event_type(ctx, outbox_id), payload):
@@ -64,7 +58,6 @@ def profile_dir(ctx: Context) -> Path:
     return Path(ctx.settings.pdf_profile_root).resolve() / name
 
 
-@jobs.job("pdfs")
 def pdfs(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
     """The PDF of each of the event's documents, with this worker process's own LibreOffice profile —
     converted in one LibreOffice call together with other pending documents (``pdf_batch_size``).
@@ -176,12 +169,3 @@ def resolution_extract(ctx: Context, outbox_id: int, item_id: int) -> list[Attac
         if pdf is not None:
             files.append(pdf)
         return [Attachment(f.file_name, f.media_type, f.content) for f in files]
-
-
-def _wanted_pdfs(event_type: str, payload: Mapping[str, Any]) -> list[str]:
-    return ["pdfs"] if documents_for_event(event_type, payload) else []
-
-
-jobs.DYNAMIC.append(_wanted)
-jobs.DYNAMIC.append(_wanted_pdfs)
-jobs.RESULT_ATTACHMENTS.append(resolution_extract)

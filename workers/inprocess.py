@@ -14,9 +14,9 @@ import time
 
 from sqlalchemy import select
 
-from workers import jobs, reminders
+from workers import jobs, reminders, wiring
+from workers.context import Context
 from workers.delivery import MailBusy
-from workers.jobs import Context
 from workers.relay import Nudge
 from workflow.db import transaction
 from workflow.models import OutboxMessage
@@ -38,9 +38,9 @@ def drain_once(ctx: Context, *, limit: int = 200) -> int:
         if not _due_for_attempt(ctx, outbox_id, attempts or 0):
             break
         error: str | None = None
-        for name in jobs.jobs_for(event_type, payload, pdf=ctx.settings.pdf_enabled):
+        for name in wiring.jobs_for(event_type, payload, pdf=ctx.settings.pdf_enabled):
             try:
-                jobs.JOBS[name](ctx, outbox_id, payload)
+                wiring.JOBS[name](ctx, outbox_id, payload)
             except MailBusy as exc:
                 error = str(exc)
             except Exception as exc:  # SMTP down, a bug in a template …: keep it pending and go on later

@@ -1,109 +1,30 @@
-"""What the workers do for each outbox event: a dict from event type to jobs, and the jobs themselves.
+"""The mail and reminder jobs: invitations, their updates, cancellations, results to the departments.
 
 A job takes ids, reloads state, builds its output with pure functions and writes under a deterministic
 key, so it may run twice (a redelivered task) without doing anything twice. The same job functions run in
-the Celery worker and in the embedded in-process worker.
+the Celery worker and in the embedded in-process worker; which event calls for which job is the table in
+``workers.wiring``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from workers import ical, mail, people, reminders
-from workers.delivery import FolderTransport, SmtpTransport, deliver
+from workers import mail, people, reminders
+from workers.context import Context
+from workers.delivery import deliver
+from workers.document_jobs import resolution_extract
 from workers.settings import WorkerSettings
+from workflow import ical
 from workflow.db import transaction
-from workflow.models import AgendaItem, Meeting, Municipality, OutboxMessage, Paper, Reminder, Vote, utcnow
-from workflow.publication import paper_public
+from workflow.feeds import meeting_entry
+from workflow.models import AgendaItem, Meeting, Municipality, OutboxMessage, Paper, Reminder, Vote
 from workflow.rules import BERLIN, format_berlin, vote_summary
 
 Sessions = sessionmaker[Session]
-
-
-@dataclass
-class Context:
-    """What a job needs: the database, the settings, where mail goes, the clock and the PDF profile."""
-
-    sessions: Sessions
-    settings: WorkerSettings
-    transport: SmtpTransport | FolderTransport
-    clock: Callable[[], dt.datetime] = utcnow
-    profile_dir: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-Job = Callable[[Context, int, Mapping[str, Any]], None]
-
-# Event type → jobs. Document jobs are added by workers.document_jobs (the documents the event needs).
-EVENT_JOBS: dict[str, tuple[str, ...]] = {
-    "MeetingCreated": ("reminders",),
-    "MeetingInvited": ("invitation_mail", "reminders"),
-    "AgendaChanged": ("invitation_update_mail",),
-    "ConsultationScheduled": ("invitation_update_mail",),
-    "MeetingCancelled": ("cancellation_mail", "reminders"),
-    "AttendanceRecorded": ("reminders",),
-    "MinutesApproved": ("reminders",),
-    "ResultRecorded": ("result_mail",),
-    "ResultCorrected": ("result_mail",),
-}
-
-JOBS: dict[str, Job] = {}
-# Extra jobs an event needs, decided from its payload (documents): event → job names.
-DYNAMIC: list[Callable[[str, Mapping[str, Any]], list[str]]] = []
-
-
-def job(name: str) -> Callable[[Job], Job]:
-    def register(func: Job) -> Job:
-        JOBS[name] = func
-        return func
-
-    return register
-
-
-def jobs_for(event_type: str, payload: Mapping[str, Any], *, pdf: bool = True) -> list[str]:
-    names = list(EVENT_JOBS.get(event_type, ()))
-    for extra in DYNAMIC:
-        names.extend(n for n in extra(event_type, payload) if n not in names)
-    return names if pdf else [n for n in names if n != "pdfs"]
-
-
-def run(ctx: Context, name: str, outbox_id: int) -> None:
-    """Run one job for one outbox event (the task body in every mode)."""
-    with ctx.sessions() as session:
-        message = session.get_one(OutboxMessage, outbox_id)
-        payload = dict(message.payload)
-    JOBS[name](ctx, outbox_id, payload)
-
-
-# --------------------------------------------------------------------------- meeting mails
-
-
-def meeting_entry(meeting: Meeting, settings: WorkerSettings, municipality: str) -> ical.MeetingEntry:
-    """The calendar entry of a meeting; ``municipality`` is the town's key (the API's address has it)."""
-    # Only what the public may see (workflow.publication): an item of the public part whose paper is public,
-    # not one whose paper was withdrawn from the public (depublished) or never was: a body's feed is open.
-    lines = [
-        f"TOP {i.number}: {i.title}"
-        for i in meeting.agenda_items
-        if i.public and (i.consultation is None or paper_public(i.consultation.paper))
-    ]
-    return ical.MeetingEntry(
-        meeting_id=meeting.id,
-        summary=meeting.name,
-        start=meeting.start,
-        end=meeting.end,
-        location=meeting.location,
-        sequence=meeting.sequence,
-        cancelled=meeting.state == "cancelled",
-        description="\n".join(lines),
-        url=f"{settings.public_url.rstrip('/')}/api/v1/{municipality}/meetings/{meeting.id}",
-    )
 
 
 def meeting_info(meeting: Meeting) -> mail.MeetingInfo:
@@ -141,7 +62,7 @@ def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
             # delayed worker got here still gets its invitation mailed: nothing the office issued is lost.
             return
         town = session.get_one(Municipality, meeting.municipality_id).key
-        entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
+        entry, info = meeting_entry(meeting, ctx.settings.public_url, town), meeting_info(meeting)
         recipients = people.invitees(session, meeting)
         # The key holds the SEQUENCE: two changes that end in the same state send one update.
         key = f"invitation:{meeting.id}:{meeting.sequence}"
@@ -182,13 +103,11 @@ def _deliver_with_calendar(
     )
 
 
-@job("invitation_mail")
 def invitation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
     """The invitation with agenda and .ics to every voting member and substitute of the meeting's bodies."""
     _send_invitations(ctx, int(payload["meeting_id"]), changed=False)
 
 
-@job("invitation_update_mail")
 def invitation_update_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
     """An agenda change after the invitation: the changed invitation with the raised SEQUENCE."""
     if "late_addition" in payload and not payload["late_addition"]:
@@ -201,7 +120,6 @@ def invitation_update_mail(ctx: Context, outbox_id: int, payload: Mapping[str, A
     _send_invitations(ctx, int(payload["meeting_id"]), changed=True)
 
 
-@job("cancellation_mail")
 def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
     """METHOD:CANCEL to everyone who was invited (a meeting cancelled before its invitation sends nothing)."""
     with ctx.sessions() as session:
@@ -209,7 +127,7 @@ def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) 
         if meeting.invitation_sent_at is None:
             return
         town = session.get_one(Municipality, meeting.municipality_id).key
-        entry, info = meeting_entry(meeting, ctx.settings, town), meeting_info(meeting)
+        entry, info = meeting_entry(meeting, ctx.settings.public_url, town), meeting_info(meeting)
         recipients = people.invited(session, meeting)
         key = f"cancellation:{meeting.id}"
     _deliver_with_calendar(
@@ -223,11 +141,6 @@ def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) 
     )
 
 
-# Attachments for the result mail (the resolution extract), provided by workers.document_jobs.
-RESULT_ATTACHMENTS: list[Callable[[Context, int, int], list[mail.Attachment]]] = []
-
-
-@job("result_mail")
 def result_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
     """The result (and the resolution extract) to the department the paper came from."""
     item_id = int(payload["agenda_item_id"])
@@ -251,9 +164,7 @@ def result_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> Non
             resolution_text=result.resolution_text,
         )
         recipient = people.Recipient(department.email, department.name)
-    attachments: list[mail.Attachment] = []
-    for provide in RESULT_ATTACHMENTS:
-        attachments.extend(provide(ctx, outbox_id, item_id))
+    attachments = resolution_extract(ctx, outbox_id, item_id)
     key = f"result:outbox:{outbox_id}"
     message = mail.result_mail(
         key=key, recipient=recipient.email, name=recipient.name, result=info, attachments=attachments
@@ -285,7 +196,6 @@ def _with_votes(wording: str, votes: Sequence[Vote]) -> str:
 # --------------------------------------------------------------------------- reminders
 
 
-@job("reminders")
 def plan_reminders(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
     """(Re)plan the reminders of the event's meeting."""
     with transaction(ctx.sessions) as session:
@@ -382,7 +292,3 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
         if row.state not in ("sent", "cancelled"):
             row.state = "sent" if built else "cancelled"
             row.sent_at = ctx.clock() if built else None
-
-
-# The document jobs register themselves in the tables above (they need the tables, hence at the end).
-from workers import document_jobs  # noqa: E402, F401

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
+from workers.context import Context
 from workers.delivery import transport_for
-from workers.jobs import Context
 from workers.settings import WorkerSettings
 from workflow.db import Settings, make_engine, make_session_factory
 

@@ -62,4 +62,4 @@ class WorkerSettings(BaseSettings):
     pdf_profile_root: str = "var/libreoffice"
     pdf_batch_size: int = 20  # documents per LibreOffice call (its start-up dominates)
     # Public address of the API, used for links in mails and feed URLs.
-    public_url: str = "http://localhost:8000"
+    public_url: str = "http://127.0.0.1:8000"

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from workflow import stamps
 from workflow.errors import Conflict, RuleViolation, VersionConflict
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -87,6 +88,8 @@ def _make_sqlite_transactions_lock(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions on ``engine``, with the listeners that raise a published parent's ``modified_at``."""
+    stamps.install()
     # expire_on_commit=False: use cases return the objects they changed, readable after commit.
     return sessionmaker(engine, expire_on_commit=False)
 

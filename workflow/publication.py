@@ -1,6 +1,6 @@
 """What the public sees (OParl and any other publication) and how it learns of changes.
 
-Three parts:
+Its parts:
 
 * **Visibility** as SQL expressions (and ``paper_public`` for a loaded paper): a paper is public once submitted and
   while marked public; a meeting is public when at least one of its bodies meets in public (a meeting of
@@ -8,11 +8,8 @@ Three parts:
   in the public part of a public meeting and does not deal with a non-public paper; a step of the
   Beratungsfolge is public with its paper; a generated document is public when marked so and everything it
   belongs to is public.
-* **Parents follow their children**: when a row that a published object embeds is written (a step of a
-  paper, an agenda item or a result of a meeting, a document, a membership of a person or a body; a PDF for
-  its DOCX master, which lists it), the parent's ``modified_at`` is raised in the same flush. This is done with a plain UPDATE that only ever raises the
-  value, so it does not bump the parent's optimistic-locking version (the parent's own data did not change,
-  and an editor holding its ETag must not get a 412 for it).
+* **Parents follow their children**: ``workflow.stamps`` raises a published parent's ``modified_at`` when
+  a row it embeds is written.
 * **Depublication**: ``depublish_paper`` withdraws a published paper from the public with its steps,
   agenda items and documents, and records each of them in ``depublication`` so that OParl answers them with
   ``deleted: true`` from then on.
@@ -23,9 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, exists, false, inspect, or_, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Mapper, Session, sessionmaker
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.access import DRAFT_STATES
 from workflow.audit import emit, record_audit
@@ -33,18 +29,15 @@ from workflow.db import transaction
 from workflow.errors import RuleViolation
 from workflow.models import (
     AgendaItem,
-    Attendance,
     Body,
     Consultation,
     Depublication,
-    ItemResult,
     Meeting,
     MeetingBody,
-    Membership,
     Paper,
-    Person,
     StoredFile,
 )
+from workflow.stamps import raise_modified
 from workflow.store import clock, get
 
 DRAFT_VALUES = tuple(sorted(state.value for state in DRAFT_STATES))
@@ -100,90 +93,6 @@ def paper_public(paper: Paper) -> bool:
     return bool(paper.public) and paper.state not in DRAFT_VALUES
 
 
-# ------------------------------------------------------------------------------ parents follow children
-
-
-def _raise_modified(
-    connection: Connection, table: Any, where: ColumnElement[bool], stamp: dt.datetime
-) -> None:
-    connection.execute(update(table).where(where, table.c.modified_at < stamp).values(modified_at=stamp))
-
-
-def _stamp(target: Any) -> dt.datetime | None:
-    value = inspect(target).dict.get("modified_at")
-    return value if isinstance(value, dt.datetime) else None
-
-
-def _after_consultation(_mapper: Mapper[Any], connection: Connection, target: Consultation) -> None:
-    stamp = _stamp(target)
-    if stamp is not None and target.paper_id is not None:
-        _raise_modified(connection, Paper.__table__, Paper.__table__.c.id == target.paper_id, stamp)
-
-
-def _after_agenda_item(_mapper: Mapper[Any], connection: Connection, target: AgendaItem) -> None:
-    stamp = _stamp(target)
-    if stamp is not None and target.meeting_id is not None:
-        _raise_modified(connection, Meeting.__table__, Meeting.__table__.c.id == target.meeting_id, stamp)
-
-
-def _after_attendance(_mapper: Mapper[Any], connection: Connection, target: Attendance) -> None:
-    stamp = _stamp(target)
-    if stamp is not None and target.meeting_id is not None:
-        _raise_modified(connection, Meeting.__table__, Meeting.__table__.c.id == target.meeting_id, stamp)
-
-
-def _raise_item_and_meeting(connection: Connection, item_id: int, stamp: dt.datetime) -> None:
-    items = AgendaItem.__table__
-    _raise_modified(connection, items, items.c.id == item_id, stamp)
-    meeting_of_item = select(items.c.meeting_id).where(items.c.id == item_id).scalar_subquery()
-    _raise_modified(connection, Meeting.__table__, Meeting.__table__.c.id == meeting_of_item, stamp)
-
-
-def _after_result(_mapper: Mapper[Any], connection: Connection, target: ItemResult) -> None:
-    stamp = _stamp(target)
-    if stamp is not None and target.agenda_item_id is not None:
-        _raise_item_and_meeting(connection, target.agenda_item_id, stamp)
-
-
-def _after_file(_mapper: Mapper[Any], connection: Connection, target: StoredFile) -> None:
-    stamp = _stamp(target)
-    if stamp is None:
-        return
-    if target.paper_id is not None:
-        _raise_modified(connection, Paper.__table__, Paper.__table__.c.id == target.paper_id, stamp)
-    if target.meeting_id is not None:
-        _raise_modified(connection, Meeting.__table__, Meeting.__table__.c.id == target.meeting_id, stamp)
-    if target.agenda_item_id is not None:
-        _raise_item_and_meeting(connection, target.agenda_item_id, stamp)
-    if target.master_file_id is not None:  # the master lists its derivatives (OParl derivativeFile)
-        files = StoredFile.__table__
-        _raise_modified(connection, files, files.c.id == target.master_file_id, stamp)
-
-
-def _after_membership(_mapper: Mapper[Any], connection: Connection, target: Membership) -> None:
-    stamp = _stamp(target)
-    if stamp is None:
-        return
-    # The person embeds its memberships; the body (OParl Organization) lists their URLs.
-    if target.person_id is not None:
-        _raise_modified(connection, Person.__table__, Person.__table__.c.id == target.person_id, stamp)
-    if target.body_id is not None:
-        _raise_modified(connection, Body.__table__, Body.__table__.c.id == target.body_id, stamp)
-
-
-for _model, _listener in (
-    (Consultation, _after_consultation),
-    (AgendaItem, _after_agenda_item),
-    (Attendance, _after_attendance),
-    (ItemResult, _after_result),
-    (StoredFile, _after_file),
-    (Membership, _after_membership),
-):
-    for _event in ("after_insert", "after_update"):
-        if not event.contains(_model, _event, _listener):
-            event.listen(_model, _event, _listener)
-
-
 # --------------------------------------------------------------------------------------------- depublish
 
 
@@ -212,10 +121,8 @@ def _stamp_later_items(session: Session, hidden: list[AgendaItem], now: dt.datet
     connection = session.connection()
     items, meetings = AgendaItem.__table__, Meeting.__table__
     for meeting_id, order in first_hidden.items():
-        _raise_modified(
-            connection, items, and_(items.c.meeting_id == meeting_id, items.c.order >= order), now
-        )
-        _raise_modified(connection, meetings, meetings.c.id == meeting_id, now)
+        raise_modified(connection, items, and_(items.c.meeting_id == meeting_id, items.c.order >= order), now)
+        raise_modified(connection, meetings, meetings.c.id == meeting_id, now)
 
 
 def depublish_paper(

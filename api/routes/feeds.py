@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.deps import MunicipalityKey, Now, ReadSession
-from workers import feeds
-from workers.settings import WorkerSettings
+from workflow import feeds
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Kalender (feeds)"])
 
@@ -27,10 +26,20 @@ CALENDAR = "text/calendar; charset=utf-8"
     summary="Calendar feed of a body: meetings and invitation deadlines",
 )
 def body_calendar(
-    municipality: MunicipalityKey, body: Key, session: ReadSession, now: Now, token: Token = None
+    municipality: MunicipalityKey,
+    body: Key,
+    session: ReadSession,
+    now: Now,
+    request: Request,
+    token: Token = None,
 ) -> Response:
     content = feeds.body_feed(
-        session, municipality=municipality, body=body, token=token, settings=WorkerSettings(), now=now
+        session,
+        municipality=municipality,
+        body=body,
+        token=token,
+        public_url=request.app.state.public_url,
+        now=now,
     )
     return Response(content, media_type=CALENDAR)
 
@@ -42,9 +51,19 @@ def body_calendar(
     summary="Calendar feed of a person's meetings (needs the person's feed token)",
 )
 def person_calendar(
-    municipality: MunicipalityKey, person: Key, session: ReadSession, now: Now, token: Token = None
+    municipality: MunicipalityKey,
+    person: Key,
+    session: ReadSession,
+    now: Now,
+    request: Request,
+    token: Token = None,
 ) -> Response:
     content = feeds.person_feed(
-        session, municipality=municipality, person=person, token=token, settings=WorkerSettings(), now=now
+        session,
+        municipality=municipality,
+        person=person,
+        token=token,
+        public_url=request.app.state.public_url,
+        now=now,
     )
     return Response(content, media_type=CALENDAR)

@@ -21,8 +21,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import IN_CI, Database
+from workers.context import Context
 from workers.delivery import transport_for
-from workers.jobs import Context
 from workers.settings import WorkerSettings
 
 REDIS_URL = os.environ.get("GREMIENLAUF_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")

@@ -16,8 +16,8 @@ from api.app import create_app
 from gremienlauf.cli import app
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin
-from workers.feeds import create_token
 from workflow import meetings
+from workflow.feeds import create_token
 from workflow.publication import depublish_paper
 
 
@@ -69,8 +69,8 @@ def test_a_public_bodys_feed_shows_its_meetings_and_the_invitation_deadline(db: 
     assert str(deadline["DTSTART"].params["TZID"]) == "Europe/Berlin"
     # The entry links to the meeting in the API (the town's key is part of every address).
     url = str(event["URL"])
-    assert url == f"http://localhost:8000/api/v1/wetzlar/meetings/{meeting.id}"
-    shown = client.get(url.removeprefix("http://localhost:8000"))
+    assert url == f"http://127.0.0.1:8000/api/v1/wetzlar/meetings/{meeting.id}"
+    shown = client.get(url.removeprefix("http://127.0.0.1:8000"))
     assert shown.status_code == 200
     assert shown.json()["id"] == meeting.id
 

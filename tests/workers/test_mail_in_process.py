@@ -308,7 +308,7 @@ def test_mail_goes_through_an_smtp_server_that_requires_a_login(db: Database) ->
 
     from tests.workers.conftest import free_port
     from workers.delivery import MailNotDelivered
-    from workers.jobs import JOBS
+    from workers.wiring import JOBS
 
     def authenticate(
         server: object, session: object, envelope: object, mechanism: str, auth: object
@@ -379,7 +379,7 @@ def test_only_the_newest_version_of_a_document_waits_for_its_pdf(db: Database, s
 
 
 def _pdf_events(db: Database) -> list[tuple[int, dict[str, object]]]:
-    from workers.jobs import jobs_for
+    from workers.wiring import jobs_for
 
     with db.session() as s:
         rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -391,7 +391,7 @@ def test_one_pdf_task_converts_the_pending_documents_of_other_events_with_the_sa
 ) -> None:
     from tests.fake_soffice import fake_soffice
     from workers.document_jobs import pending_pdf_masters
-    from workers.jobs import JOBS
+    from workers.wiring import JOBS
     from workflow.models import StoredFile
 
     log = fake_soffice(tmp_path, monkeypatch)
@@ -434,7 +434,7 @@ def test_a_small_pdf_batch_takes_the_events_own_documents_first(
     from tests.fake_soffice import fake_soffice
     from workers.document_jobs import output_key
     from workers.documents import documents_for_event
-    from workers.jobs import JOBS
+    from workers.wiring import JOBS
     from workflow.models import StoredFile
 
     fake_soffice(tmp_path, monkeypatch)
@@ -463,7 +463,7 @@ def test_a_pdf_task_whose_document_another_worker_has_claimed_waits_for_it_and_c
     from tests.fake_soffice import fake_soffice
     from workers.document_jobs import claim_pdf_batch, output_key
     from workers.documents import documents_for_event, generate_pdfs
-    from workers.jobs import JOBS
+    from workers.wiring import JOBS
     from workflow.models import StoredFile
 
     if db.kind != "postgresql":

@@ -1,7 +1,8 @@
 """Calendar feeds: one per body and one per person (meetings and invitation deadlines).
 
 A public body's feed is open to everyone; a non-public body's feed and every personal feed need the feed's
-secret token (only its SHA-256 is stored). The calendar is built by ``workers.ical``."""
+secret token (only its SHA-256 is stored). The calendar is built by ``workflow.ical``; the API serves the
+feeds and the workers put the same entries into invitations."""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workers import ical
-from workers.jobs import meeting_entry
-from workers.settings import WorkerSettings
+from workflow import ical
 from workflow.db import transaction
 from workflow.errors import NotFound, RuleViolation
 from workflow.meetings import invitation_deadline
 from workflow.models import Body, FeedToken, Meeting, MeetingBody, Membership, Person
+from workflow.publication import paper_public
 from workflow.rules import BERLIN, format_berlin
 from workflow.store import by_key, municipality_by_key
 
@@ -69,15 +69,37 @@ def _token_valid(
     )
 
 
+def meeting_entry(meeting: Meeting, public_url: str, municipality: str) -> ical.MeetingEntry:
+    """The calendar entry of a meeting; ``municipality`` is the town's key (the API's address has it)."""
+    # Only what the public may see (workflow.publication): an item of the public part whose paper is public,
+    # not one whose paper was withdrawn from the public (depublished) or never was: a body's feed is open.
+    lines = [
+        f"TOP {i.number}: {i.title}"
+        for i in meeting.agenda_items
+        if i.public and (i.consultation is None or paper_public(i.consultation.paper))
+    ]
+    return ical.MeetingEntry(
+        meeting_id=meeting.id,
+        summary=meeting.name,
+        start=meeting.start,
+        end=meeting.end,
+        location=meeting.location,
+        sequence=meeting.sequence,
+        cancelled=meeting.state == "cancelled",
+        description="\n".join(lines),
+        url=f"{public_url.rstrip('/')}/api/v1/{municipality}/meetings/{meeting.id}",
+    )
+
+
 def _build(
     session: Session,
     town: str,
     name: str,
     meetings: list[Meeting],
-    settings: WorkerSettings,
+    public_url: str,
     now: dt.datetime,
 ) -> bytes:
-    entries = [meeting_entry(m, settings, town) for m in meetings]
+    entries = [meeting_entry(m, public_url, town) for m in meetings]
     deadlines = []
     for m in meetings:
         if m.state == "planned":
@@ -94,7 +116,7 @@ def body_feed(
     municipality: str,
     body: str,
     token: str | None,
-    settings: WorkerSettings,
+    public_url: str,
     now: dt.datetime,
 ) -> bytes:
     town = municipality_by_key(session, municipality)
@@ -110,7 +132,7 @@ def body_feed(
             .order_by(Meeting.start)
         )
     )
-    return _build(session, town.key, f"{row.name} – {town.short_name}", meetings, settings, now)
+    return _build(session, town.key, f"{row.name} – {town.short_name}", meetings, public_url, now)
 
 
 def person_feed(
@@ -119,7 +141,7 @@ def person_feed(
     municipality: str,
     person: str,
     token: str | None,
-    settings: WorkerSettings,
+    public_url: str,
     now: dt.datetime,
 ) -> bytes:
     town = municipality_by_key(session, municipality)
@@ -144,4 +166,4 @@ def person_feed(
             for ms in memberships
         )
     ]
-    return _build(session, town.key, f"Sitzungen {row.name}", meetings, settings, now)
+    return _build(session, town.key, f"Sitzungen {row.name}", meetings, public_url, now)
