@@ -10,8 +10,18 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow.access import Principal, principal_for_token, require_record_for
-from workflow.models import AgendaItem, Municipality
+from workflow.access import (
+    Principal,
+    Role,
+    principal_for_token,
+    require_edit_draft,
+    require_manage_paper,
+    require_read_paper,
+    require_record_for,
+    require_role,
+    require_same_municipality,
+)
+from workflow.models import AgendaItem, Meeting, Municipality, Paper
 from workflow.store import get, municipality_by_key, not_found
 
 MAX_ID = 2_147_483_647  # PostgreSQL integer
@@ -119,3 +129,83 @@ def result_recorder(town: Town, who: Caller, item: AgendaItemOr404) -> Principal
 
 
 ResultRecorder = Annotated[Principal, Depends(result_recorder)]
+
+
+# ------------------------------------------------------------------------ papers and meetings, and who may act
+
+
+def paper_in(town: Town, paper_id: PaperId, session: ReadSession, who: Caller) -> Paper:
+    """The paper, if it belongs to the municipality in the path and the caller may read it (else 404)."""
+    paper = get(session, Paper, paper_id)
+    if paper.municipality_id != town.id:
+        raise not_found("paper", paper_id)
+    require_read_paper(session, who, paper)
+    return paper
+
+
+PaperOr404 = Annotated[Paper, Depends(paper_in)]
+
+
+def meeting_in(town: Town, meeting_id: MeetingId, session: ReadSession) -> Meeting:
+    """The meeting, if it belongs to the municipality in the path (else 404)."""
+    meeting = get(session, Meeting, meeting_id)
+    if meeting.municipality_id != town.id:
+        raise not_found("meeting", meeting_id)
+    return meeting
+
+
+MeetingOr404 = Annotated[Meeting, Depends(meeting_in)]
+
+
+def office(town: Town, who: Caller) -> Principal:
+    """The coordination office (Sitzungsdienst) of the municipality, or an administrator."""
+    caller = require_role(who, Role.coordination)
+    require_same_municipality(caller, town.id)
+    return caller
+
+
+Office = Annotated[Principal, Depends(office)]
+
+
+def department_or_office(town: Town, who: Caller) -> Principal:
+    """A department or the coordination office of the municipality (or an administrator)."""
+    caller = require_role(who, Role.department, Role.coordination)
+    require_same_municipality(caller, town.id)
+    return caller
+
+
+DepartmentOrOffice = Annotated[Principal, Depends(department_or_office)]
+
+
+def staff_or_member(town: Town, who: Caller) -> Principal:
+    """Anyone with a login of the municipality: its staff and its council members."""
+    caller = require_role(who, Role.coordination, Role.department, Role.secretary, Role.council_member)
+    require_same_municipality(caller, town.id)
+    return caller
+
+
+StaffOrMember = Annotated[Principal, Depends(staff_or_member)]
+
+
+def draft_editor(paper: PaperOr404, who: Caller) -> Principal:
+    """Who may edit the draft: its department or the coordination office."""
+    return require_edit_draft(who, paper)
+
+
+DraftEditor = Annotated[Principal, Depends(draft_editor)]
+
+
+def paper_manager(paper: PaperOr404, who: Caller) -> Principal:
+    """Who may plan, withdraw and otherwise manage the paper."""
+    return require_manage_paper(who, paper)
+
+
+PaperManager = Annotated[Principal, Depends(paper_manager)]
+
+
+def meeting_recorder(meeting: MeetingOr404, who: Caller) -> Principal:
+    """Who may record attendance and approve minutes: a secretary of one of the meeting's bodies."""
+    return require_record_for(who, meeting)
+
+
+MeetingRecorder = Annotated[Principal, Depends(meeting_recorder)]

@@ -12,8 +12,10 @@ from sqlalchemy import select
 from api import schemas, views
 from api.deps import (
     Caller,
-    MeetingId,
+    MeetingOr404,
+    MeetingRecorder,
     Now,
+    Office,
     ReadSession,
     Sessions,
     Town,
@@ -30,12 +32,6 @@ from api.routes.papers import (
     keyset_page,
 )
 from workflow import meetings
-from workflow.access import (
-    Role,
-    require_record_for,
-    require_role,
-    require_same_municipality,
-)
 from workflow.errors import NotFound, RuleViolation
 from workflow.models import Body, Consultation, Meeting, MeetingBody, Paper
 from workflow.queries import waiting_for
@@ -44,13 +40,6 @@ from workflow.store import by_key, get
 from workflow.vocabulary import Channel, MeetingState
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Sitzungen (meetings)"])
-
-
-def _meeting(session: ReadSession, town_id: int, meeting_id: int) -> Meeting:
-    meeting = get(session, Meeting, meeting_id)
-    if meeting.municipality_id != town_id:
-        raise NotFound(f"meeting {meeting_id} not found (Sitzung {meeting_id} gibt es nicht)")
-    return meeting
 
 
 def _meeting_body(session: ReadSession, meeting_id: int, who: Caller, now: dt.datetime) -> dict[str, object]:
@@ -62,12 +51,6 @@ def _meeting_body(session: ReadSession, meeting_id: int, who: Caller, now: dt.da
 
 def _meeting_response(session: ReadSession, meeting_id: int, who: Caller, now: dt.datetime) -> JSONResponse:
     return JSONResponse(_meeting_body(session, meeting_id, who, now))
-
-
-def _coordination(who: Caller, town: Town) -> str:
-    caller = require_role(who, Role.coordination)
-    require_same_municipality(caller, town.id)
-    return caller.actor
 
 
 @router.get("/meetings", response_model=schemas.Page[schemas.MeetingSummary], summary="List meetings")
@@ -111,11 +94,9 @@ def create_meeting(
     sessions: Sessions,
     session: ReadSession,
     who: Caller,
+    caller: Office,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    caller = require_role(who, Role.coordination)
-    require_same_municipality(caller, town.id)
-
     def compute() -> tuple[int, object]:
         release(session)
         meeting = meetings.create_meeting(
@@ -139,10 +120,8 @@ def create_meeting(
 
 
 @router.get("/meetings/{meeting_id}", response_model=schemas.MeetingOut, summary="A meeting with its agenda")
-def read_meeting(
-    town: Town, meeting_id: MeetingId, session: ReadSession, who: Caller, now: Now
-) -> schemas.MeetingOut:
-    return views.meeting_out(session, _meeting(session, town.id, meeting_id), who, now)
+def read_meeting(meeting: MeetingOr404, session: ReadSession, who: Caller, now: Now) -> schemas.MeetingOut:
+    return views.meeting_out(session, meeting, who, now)
 
 
 @router.post(
@@ -154,7 +133,8 @@ def read_meeting(
 def add_agenda_item(
     now: Now,
     town: Town,
-    meeting_id: MeetingId,
+    meeting: MeetingOr404,
+    caller: Office,
     data: schemas.AgendaItemIn,
     request: Request,
     sessions: Sessions,
@@ -162,9 +142,6 @@ def add_agenda_item(
     who: Caller,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    meeting = _meeting(session, town.id, meeting_id)
-    caller = require_role(who, Role.coordination)
-    require_same_municipality(caller, town.id)
     if (data.consultation_id is None) == (data.title is None):
         raise RuleViolation("Give either consultation_id (a paper's step) or title (a plain item)")
 
@@ -206,12 +183,11 @@ def add_agenda_item(
     summary="Build the agenda from every paper waiting for the meeting's bodies",
 )
 def build_agenda(
-    now: Now, town: Town, meeting_id: MeetingId, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now, meeting: MeetingOr404, caller: Office, sessions: Sessions, session: ReadSession, who: Caller
 ) -> JSONResponse:
     """Oldest submission first; public items in the public part (Ö), the others in the non-public part (N)."""
-    meeting = _meeting(session, town.id, meeting_id)
     release(session)
-    meetings.build_agenda(sessions, actor=_coordination(who, town), meeting_id=meeting.id, now=now)
+    meetings.build_agenda(sessions, actor=caller.actor, meeting_id=meeting.id, now=now)
     return _meeting_response(session, meeting.id, who, now)
 
 
@@ -220,8 +196,9 @@ def build_agenda(
     response_model=list[schemas.WaitingStepOut],
     summary="Papers waiting for a meeting of this body",
 )
-def waiting(town: Town, body: BodyKeyPath, session: ReadSession, who: Caller) -> list[schemas.WaitingStepOut]:
-    require_same_municipality(require_role(who, Role.coordination), town.id)
+def waiting(
+    town: Town, _office: Office, body: BodyKeyPath, session: ReadSession
+) -> list[schemas.WaitingStepOut]:
     body_row = by_key(session, Body, town.id, body)
     out = []
     for step in waiting_for(session, body_row.id):
@@ -245,18 +222,17 @@ def waiting(town: Town, body: BodyKeyPath, session: ReadSession, who: Caller) ->
 )
 def invite(
     now: Now,
-    town: Town,
-    meeting_id: MeetingId,
+    meeting: MeetingOr404,
+    caller: Office,
     data: schemas.InvitationIn,
     sessions: Sessions,
     session: ReadSession,
     who: Caller,
 ) -> JSONResponse:
-    meeting = _meeting(session, town.id, meeting_id)
     release(session)
     meetings.invite_meeting(
         sessions,
-        actor=_coordination(who, town),
+        actor=caller.actor,
         meeting_id=meeting.id,
         urgent=data.urgent,
         urgent_reason=data.urgent_reason,
@@ -269,18 +245,15 @@ def invite(
 @router.post("/meetings/{meeting_id}/cancellation", response_model=schemas.MeetingOut, summary="Cancel")
 def cancel(
     now: Now,
-    town: Town,
-    meeting_id: MeetingId,
+    meeting: MeetingOr404,
+    caller: Office,
     data: schemas.ReasonIn,
     sessions: Sessions,
     session: ReadSession,
     who: Caller,
 ) -> JSONResponse:
-    meeting = _meeting(session, town.id, meeting_id)
     release(session)
-    meetings.cancel_meeting(
-        sessions, actor=_coordination(who, town), meeting_id=meeting.id, reason=data.reason, now=now
-    )
+    meetings.cancel_meeting(sessions, actor=caller.actor, meeting_id=meeting.id, reason=data.reason, now=now)
     return _meeting_response(session, meeting.id, who, now)
 
 
@@ -289,15 +262,13 @@ def cancel(
 )
 def attendance(
     now: Now,
-    town: Town,
-    meeting_id: MeetingId,
+    meeting: MeetingOr404,
+    caller: MeetingRecorder,
     data: schemas.AttendanceIn,
     sessions: Sessions,
     session: ReadSession,
     who: Caller,
 ) -> JSONResponse:
-    meeting = _meeting(session, town.id, meeting_id)
-    caller = require_record_for(who, meeting)
     release(session)
     meetings.record_attendance(
         sessions,
@@ -316,10 +287,13 @@ def attendance(
     summary="The body approved the minutes (Niederschrift)",
 )
 def approve_minutes(
-    now: Now, town: Town, meeting_id: MeetingId, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now,
+    meeting: MeetingOr404,
+    caller: MeetingRecorder,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
 ) -> JSONResponse:
-    meeting = _meeting(session, town.id, meeting_id)
-    caller = require_record_for(who, meeting)
     release(session)
     meetings.approve_minutes(sessions, actor=caller.actor, meeting_id=meeting.id, now=now)
     return _meeting_response(session, meeting.id, who, now)

@@ -14,7 +14,21 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api import schemas, views
-from api.deps import Caller, Now, PaperId, ReadSession, Sessions, Town, refresh, release
+from api.deps import (
+    Caller,
+    DepartmentOrOffice,
+    DraftEditor,
+    Now,
+    Office,
+    PaperManager,
+    PaperOr404,
+    ReadSession,
+    Sessions,
+    StaffOrMember,
+    Town,
+    refresh,
+    release,
+)
 from api.errors import PreconditionRequired
 from api.idempotency import run_idempotent
 from workflow import papers
@@ -25,13 +39,8 @@ from workflow.access import (
     can_see_non_public_of,
     member_body_ids,
     require_cosign,
-    require_edit_draft,
-    require_manage_paper,
-    require_read_paper,
-    require_role,
-    require_same_municipality,
 )
-from workflow.errors import NotFound, RuleViolation, VersionConflict
+from workflow.errors import RuleViolation, VersionConflict
 from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Paper
 from workflow.publication import depublish_paper
 from workflow.queries import paper_history, paper_status
@@ -97,14 +106,6 @@ def keyset_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(getattr(rows[-1], id_column.key)) if more and rows else None
-
-
-def _paper(session: ReadSession, town_id: int, paper_id: int, who: Caller) -> Paper:
-    paper = get(session, Paper, paper_id)
-    if paper.municipality_id != town_id:
-        raise NotFound(f"paper {paper_id} not found (Vorlage {paper_id} gibt es nicht)")
-    require_read_paper(session, who, paper)
-    return paper
 
 
 def _paper_response(session: ReadSession, paper_id: int, status: int = 200) -> JSONResponse:
@@ -194,12 +195,10 @@ def create_paper(
     request: Request,
     sessions: Sessions,
     session: ReadSession,
-    who: Caller,
+    caller: DepartmentOrOffice,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """A department drafts for itself; the coordination office for any department."""
-    caller = require_role(who, Role.department, Role.coordination)
-    require_same_municipality(caller, town.id)
     if caller.role is Role.department:
         own = session.get(Department, caller.department_id) if caller.department_id else None
         if own is None or own.key != data.department:
@@ -240,10 +239,7 @@ def create_paper(
 
 
 @router.get("/{paper_id}", response_model=schemas.PaperOut, summary="One paper, with its ETag")
-def read_paper(
-    town: Town, paper_id: PaperId, session: ReadSession, who: Caller, response: Response
-) -> schemas.PaperOut:
-    paper = _paper(session, town.id, paper_id, who)
+def read_paper(paper: PaperOr404, response: Response) -> schemas.PaperOut:
     response.headers["ETag"] = views.etag(paper.version)
     return views.paper_out(paper)
 
@@ -251,17 +247,14 @@ def read_paper(
 @router.patch("/{paper_id}", response_model=schemas.PaperOut, summary="Edit a draft (If-Match required)")
 def edit_paper(
     now: Now,
-    town: Town,
-    paper_id: PaperId,
+    paper: PaperOr404,
+    caller: DraftEditor,
     data: schemas.PaperPatch,
     sessions: Sessions,
     session: ReadSession,
-    who: Caller,
     if_match: IfMatch = None,
 ) -> JSONResponse:
     """Only while the paper is a draft. Send the ETag of your copy in ``If-Match``: a stale copy gets 412."""
-    paper = _paper(session, town.id, paper_id, who)
-    caller = require_edit_draft(who, paper)
     if if_match is None:
         raise PreconditionRequired(
             "Send the paper's ETag in If-Match to edit it",
@@ -283,25 +276,14 @@ def _version_of(if_match: str) -> int:
     return int(tag[1:])
 
 
-def _transition(
-    session: ReadSession, town: Town, paper_id: int, who: Caller, *roles: Role
-) -> tuple[Paper, str]:
-    paper = _paper(session, town.id, paper_id, who)
-    caller = require_role(who, *roles)
-    require_same_municipality(caller, paper.municipality_id)
-    return paper, caller.actor
-
-
 @router.post(
     "/{paper_id}/cosignature-request",
     response_model=schemas.PaperOut,
     summary="Send a draft for co-signing (Mitzeichnung)",
 )
 def request_cosignatures(
-    now: Now, town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now, paper: PaperOr404, caller: DraftEditor, sessions: Sessions, session: ReadSession
 ) -> JSONResponse:
-    paper = _paper(session, town.id, paper_id, who)
-    caller = require_edit_draft(who, paper)
     release(session)
     papers.request_cosignatures(sessions, actor=caller.actor, paper_id=paper.id, now=now)
     return _paper_response(session, paper.id)
@@ -311,13 +293,12 @@ def request_cosignatures(
 def cosign(
     now: Now,
     town: Town,
-    paper_id: PaperId,
+    paper: PaperOr404,
     data: schemas.CosignIn,
     sessions: Sessions,
     session: ReadSession,
     who: Caller,
 ) -> JSONResponse:
-    paper = _paper(session, town.id, paper_id, who)
     department = by_key(session, Department, town.id, data.department)
     caller = require_cosign(who, paper, department.id)
     release(session)
@@ -339,16 +320,14 @@ def cosign(
 )
 def return_to_draft(
     now: Now,
-    town: Town,
-    paper_id: PaperId,
+    paper: PaperOr404,
+    caller: DepartmentOrOffice,
     data: schemas.ReasonIn,
     sessions: Sessions,
     session: ReadSession,
-    who: Caller,
 ) -> JSONResponse:
-    paper, actor = _transition(session, town, paper_id, who, Role.department, Role.coordination)
     release(session)
-    papers.return_to_draft(sessions, actor=actor, paper_id=paper.id, reason=data.reason, now=now)
+    papers.return_to_draft(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
 
 
@@ -358,11 +337,10 @@ def return_to_draft(
     summary="Submit (einreichen): assigns the Drucksachen-Nr.",
 )
 def submit(
-    now: Now, town: Town, paper_id: PaperId, sessions: Sessions, session: ReadSession, who: Caller
+    now: Now, paper: PaperOr404, caller: Office, sessions: Sessions, session: ReadSession
 ) -> JSONResponse:
-    paper, actor = _transition(session, town, paper_id, who, Role.coordination)
     release(session)
-    papers.submit_paper(sessions, actor=actor, paper_id=paper.id, now=now)
+    papers.submit_paper(sessions, actor=caller.actor, paper_id=paper.id, now=now)
     return _paper_response(session, paper.id)
 
 
@@ -373,16 +351,13 @@ def submit(
 )
 def plan(
     now: Now,
-    town: Town,
-    paper_id: PaperId,
+    paper: PaperOr404,
+    caller: PaperManager,
     data: schemas.PlanIn,
     sessions: Sessions,
     session: ReadSession,
-    who: Caller,
 ) -> JSONResponse:
     """Editable until one of its steps is on an agenda."""
-    paper = _paper(session, town.id, paper_id, who)
-    caller = require_manage_paper(who, paper)
     stages = (
         None
         if data.stages is None
@@ -404,15 +379,12 @@ def plan(
 @router.post("/{paper_id}/withdrawal", response_model=schemas.PaperOut, summary="Withdraw (zurückziehen)")
 def withdraw(
     now: Now,
-    town: Town,
-    paper_id: PaperId,
+    paper: PaperOr404,
+    caller: PaperManager,
     data: schemas.ReasonIn,
     sessions: Sessions,
     session: ReadSession,
-    who: Caller,
 ) -> JSONResponse:
-    paper = _paper(session, town.id, paper_id, who)
-    caller = require_manage_paper(who, paper)
     release(session)
     papers.withdraw_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
@@ -425,19 +397,15 @@ def withdraw(
 )
 def depublish(
     now: Now,
-    town: Town,
-    paper_id: PaperId,
+    paper: PaperOr404,
+    caller: Office,
     data: schemas.ReasonIn,
     sessions: Sessions,
     session: ReadSession,
-    who: Caller,
 ) -> JSONResponse:
     """For a paper published by mistake: it, its steps, agenda items and documents leave the public record
     (the API's public view and OParl, where they are answered as deleted from now on). Coordination office
     and administrators only; a reason is required and kept in the history."""
-    paper = _paper(session, town.id, paper_id, who)
-    caller = require_role(who, Role.coordination)
-    require_same_municipality(caller, paper.municipality_id)
     release(session)
     depublish_paper(sessions, actor=caller.actor, paper_id=paper.id, reason=data.reason, now=now)
     return _paper_response(session, paper.id)
@@ -446,18 +414,16 @@ def depublish(
 @router.post("/{paper_id}/settlement", response_model=schemas.PaperOut, summary="Declare settled (erledigt)")
 def settle(
     now: Now,
-    town: Town,
-    paper_id: PaperId,
+    paper: PaperOr404,
+    caller: Office,
     data: schemas.SettleIn,
     sessions: Sessions,
     session: ReadSession,
-    who: Caller,
 ) -> JSONResponse:
-    paper, actor = _transition(session, town, paper_id, who, Role.coordination)
     release(session)
     papers.settle_paper(
         sessions,
-        actor=actor,
+        actor=caller.actor,
         paper_id=paper.id,
         reason=data.reason,
         superseded_by=data.superseded_by,
@@ -467,8 +433,8 @@ def settle(
 
 
 @router.get("/{paper_id}/transitions", response_model=list[str], summary="What can be done with it now")
-def transitions(town: Town, paper_id: PaperId, session: ReadSession, who: Caller) -> list[str]:
-    return papers.allowed_paper_triggers(_paper(session, town.id, paper_id, who))
+def transitions(paper: PaperOr404) -> list[str]:
+    return papers.allowed_paper_triggers(paper)
 
 
 @router.get(
@@ -476,8 +442,7 @@ def transitions(town: Town, paper_id: PaperId, session: ReadSession, who: Caller
     response_model=schemas.PaperStatusOut,
     summary="Where does it stand: every step, its meeting, TOP and result",
 )
-def status(town: Town, paper_id: PaperId, session: ReadSession, who: Caller) -> schemas.PaperStatusOut:
-    paper = _paper(session, town.id, paper_id, who)
+def status(paper: PaperOr404, session: ReadSession, who: Caller) -> schemas.PaperStatusOut:
     visible: dict[int, bool] = {}
 
     def may_see(meeting_id: int) -> bool:
@@ -493,10 +458,5 @@ def status(town: Town, paper_id: PaperId, session: ReadSession, who: Caller) -> 
     response_model=list[schemas.HistoryEventOut],
     summary="The complete history (audit trail) as a timeline",
 )
-def history(
-    town: Town, paper_id: PaperId, session: ReadSession, who: Caller
-) -> list[schemas.HistoryEventOut]:
-    paper = _paper(session, town.id, paper_id, who)
-    caller = require_role(who, Role.coordination, Role.department, Role.secretary, Role.council_member)
-    require_same_municipality(caller, town.id)
+def history(paper: PaperOr404, _reader: StaffOrMember, session: ReadSession) -> list[schemas.HistoryEventOut]:
     return [schemas.HistoryEventOut.model_validate(e) for e in paper_history(session, paper.id)]
