@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import meetings, papers, results
+from workflow import meetings, notice, papers, results
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.errors import DomainError
 from workflow.models import Body, Consultation, Faction, Meeting, Membership, Municipality, Paper, Person
@@ -163,7 +163,7 @@ def meeting_day(
         )
         items[step_id] = scheduled.agenda_item.id
     with sessions() as s:
-        deadline = meetings.invitation_deadline(s, s.get_one(Meeting, meeting.id))
+        deadline = notice.invitation_deadline(s, s.get_one(Meeting, meeting.id))
     meeting = meetings.invite_meeting(
         sessions,
         actor="Sitzungsdienst",

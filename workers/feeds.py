@@ -17,8 +17,8 @@ from workers.jobs import meeting_entry
 from workers.settings import WorkerSettings
 from workflow.db import transaction
 from workflow.errors import NotFound, RuleViolation
-from workflow.meetings import invitation_deadline
 from workflow.models import Body, FeedToken, Meeting, MeetingBody, Membership, Person
+from workflow.notice import invitation_deadline
 from workflow.rules import BERLIN, format_berlin
 from workflow.store import by_key, municipality_by_key
 

@@ -20,7 +20,6 @@ from tests.conftest import Database
 from tests.scenario import Scenario
 from workflow import meetings
 from workflow.errors import NoticePeriodViolation, QuorumNotMet, RuleViolation, VoteInconsistent
-from workflow.meetings import invitation_deadline
 from workflow.models import (
     AgendaItem,
     AuditEvent,
@@ -33,6 +32,7 @@ from workflow.models import (
     Vote,
     VoteFactionCount,
 )
+from workflow.notice import invitation_deadline
 from workflow.queries import paper_status
 from workflow.rules import BERLIN, FactionCount, VoteInput
 from workflow.vocabulary import Channel, Outcome, PaperState, VoteChoice
