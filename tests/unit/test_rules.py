@@ -471,7 +471,9 @@ def test_the_quorum_message_cites_the_law_and_suggests_deferring() -> None:
     with pytest.raises(QuorumNotMet) as info:
         check_quorum(load_profile("hessen").quorum, 59, 29, second_session=False)
     message = str(info.value)
-    assert message.startswith("Not quorate (beschlussunfähig) (§ 53 HGO): 29 voting members present")
+    assert message.startswith(
+        "Not quorate (beschlussunfähig) (§ 53 Abs. 1 Satz 1, Abs. 2 HGO): 29 voting members present"
+    )
     assert "'deferred'" in message
 
 
