@@ -59,11 +59,14 @@ def test_the_hessen_magistrat_quorum_and_casting_vote_say_their_wording_was_not_
     magistrat = load_profile("hessen").body_kinds[BodyKind.executive]
     quorum = magistrat.settings.quorum
     assert quorum is not None
-    assert quorum.legal_basis == "§ 68 Abs. 1 HGO" and not quorum.text_checked
-    assert "mindestens" in quorum.note and "mehr als" in quorum.note
+    assert quorum.legal_basis == "§ 68 Abs. 1 HGO"
+    assert not quorum.text_checked
+    assert "mindestens" in quorum.note
+    assert "mehr als" in quorum.note
     assert quorum.describe(7) == ("at least 1/2 of 7", "mindestens 1/2 von 7")
     casting = magistrat.legal_basis["tie_rule"]
-    assert casting.legal_basis == "§ 68 Abs. 2 HGO" and not casting.text_checked
+    assert casting.legal_basis == "§ 68 Abs. 2 HGO"
+    assert not casting.text_checked
 
 
 def test_niedersachsen_cites_section_72_for_the_council_members_attendance() -> None:
@@ -174,7 +177,8 @@ def test_the_duisburg_example_sets_its_notice_period_from_its_geschaeftsordnung(
         assert rule is not None
         assert rule.legal_basis == "Geschäftsordnung für den Rat der Stadt Duisburg"
         assert "GO NRW" not in rule.legal_basis  # the second-session period is not § 49 Abs. 2 GO NRW
-        assert not rule.text_checked and "nicht eingesehen" in rule.note
+        assert not rule.text_checked
+        assert "nicht eingesehen" in rule.note
     assert (spec.notice.regular.counting, spec.notice.regular.amount) == (NoticeCounting.full_days_between, 8)
 
 

@@ -182,7 +182,8 @@ def test_nrw_haupt_und_finanzausschuss_meets_in_public(nrw: Profile) -> None:
 def test_nrw_sets_no_notice_period_of_its_own(nrw: Profile) -> None:
     # The GO NRW sets none: each council's Geschäftsordnung does, and the municipality file carries it.
     assert nrw.notice is None
-    assert nrw.notice_set_by is not None and "Geschäftsordnung" in nrw.notice_set_by.legal_basis
+    assert nrw.notice_set_by is not None
+    assert "Geschäftsordnung" in nrw.notice_set_by.legal_basis
     with pytest.raises(ConfigurationError) as refused:
         nrw.notice_for(nrw.settings_for(BodyKind.committee))
     assert "keine Ladungsfrist festgelegt" in refused.value.german

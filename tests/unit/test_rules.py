@@ -495,7 +495,9 @@ HESSEN = load_profile("hessen").notice
 # The GO NRW sets no notice period: the Duisburg example file carries its Geschäftsordnung's.
 NRW = read_municipality_file(example_path("duisburg"))[0].notice
 NDS = load_profile("niedersachsen").notice
-assert HESSEN is not None and NRW is not None and NDS is not None
+assert HESSEN is not None
+assert NRW is not None
+assert NDS is not None
 
 
 def _berlin(year: int, month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
