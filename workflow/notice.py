@@ -50,7 +50,10 @@ def matters_on_agenda(profile: Profile, meeting: Meeting) -> list[tuple[str, Mat
 
 
 def _describe_items(items: list[tuple[str, Matter]]) -> str:
-    return ", ".join(f"TOP {number} ({MATTER_LABELS[matter]})" for number, matter in items)
+    """'TOP N 1 (Wahl)'; an item not yet numbered (about to be added) is 'der neue TOP (Wahl)'."""
+    return ", ".join(
+        f"{'TOP ' + number if number else 'der neue TOP'} ({MATTER_LABELS[matter]})" for number, matter in items
+    )
 
 
 def no_shortening(rule: MatterNotice, items: list[tuple[str, Matter]]) -> NoticePeriodViolation:
@@ -81,7 +84,7 @@ def deadline(
     """
     items = matters_on_agenda(profile, meeting)
     if matter is not None and profile.matter_notice is not None and matter in profile.matter_notice.matters:
-        items.append(("neu", matter))
+        items.append(("", matter))
     if urgent and items:
         assert profile.matter_notice is not None
         raise no_shortening(profile.matter_notice, items)
@@ -122,7 +125,7 @@ def check_matter_may_join(profile: Profile, meeting: Meeting, matter: Matter | N
     rule = profile.matter_notice
     if matter is None or rule is None or matter not in rule.matters or meeting.state != "invited":
         return
-    items = [("neu", matter)]
+    items: list[tuple[str, Matter]] = [("", matter)]
     if meeting.urgent:
         raise no_shortening(rule, items)
     channel = Channel(meeting.invitation_channel) if meeting.invitation_channel else None
