@@ -52,7 +52,8 @@ def matters_on_agenda(profile: Profile, meeting: Meeting) -> list[tuple[str, Mat
 def _describe_items(items: list[tuple[str, Matter]]) -> str:
     """'TOP N 1 (Wahl)'; an item not yet numbered (about to be added) is 'der neue TOP (Wahl)'."""
     return ", ".join(
-        f"{'TOP ' + number if number else 'der neue TOP'} ({MATTER_LABELS[matter]})" for number, matter in items
+        f"{'TOP ' + number if number else 'der neue TOP'} ({MATTER_LABELS[matter]})"
+        for number, matter in items
     )
 
 

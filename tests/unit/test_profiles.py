@@ -145,6 +145,7 @@ def test_hessen_has_no_main_committee(hessen: Profile) -> None:
 
 
 def test_hessen_notice_periods_follow_section_58_hgo(hessen: Profile) -> None:
+    assert hessen.notice is not None
     regular = hessen.notice.regular
     assert (regular.reference, regular.counting, regular.amount) == (
         NoticeReference.receipt,
@@ -190,6 +191,7 @@ def test_nrw_sets_no_notice_period_of_its_own(nrw: Profile) -> None:
 
 
 def test_niedersachsen_regular_notice_is_a_week_including_the_meeting_day(niedersachsen: Profile) -> None:
+    assert niedersachsen.notice is not None
     assert niedersachsen.notice.regular.describe() == "7 Tage ab Zugang einschließlich des Sitzungstags"
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from workflow.errors import QuorumNotMet, VoteInconsistent
 from workflow.municipality import example_path, read_municipality_file
-from workflow.profile import NoticeRule, QuorumRule, load_profile
+from workflow.profile import NoticeRule, NoticeRules, QuorumRule, load_profile
 from workflow.rules import (
     FactionCount,
     Seat,
@@ -491,13 +491,16 @@ def test_a_second_session_needs_a_quorum_where_the_rule_says_so() -> None:
 
 # --------------------------------------------------------------------------- latest dispatch
 
-HESSEN = load_profile("hessen").notice
+
+def _set(notice: NoticeRules | None) -> NoticeRules:
+    assert notice is not None
+    return notice
+
+
+HESSEN = _set(load_profile("hessen").notice)
 # The GO NRW sets no notice period: the Duisburg example file carries its Geschäftsordnung's.
-NRW = read_municipality_file(example_path("duisburg"))[0].notice
-NDS = load_profile("niedersachsen").notice
-assert HESSEN is not None
-assert NRW is not None
-assert NDS is not None
+NRW = _set(read_municipality_file(example_path("duisburg"))[0].notice)
+NDS = _set(load_profile("niedersachsen").notice)
 
 
 def _berlin(year: int, month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
