@@ -40,13 +40,18 @@ class InvitationDeadline:
 def matters_on_agenda(profile: Profile, meeting: Meeting) -> list[tuple[str, Matter]]:
     """(TOP number, matter) of the items whose matter sets a minimum notice period in this profile."""
     rule = profile.matter_notice
-    if rule is None:
+    if rule is None or not applies(rule, meeting):
         return []
     return [
         (item.number, Matter(item.matter))
         for item in sorted(meeting.agenda_items, key=lambda i: i.order)
         if item.matter is not None and Matter(item.matter) in rule.matters
     ]
+
+
+def applies(rule: MatterNotice, meeting: Meeting) -> bool:
+    """The minimum period binds a meeting with at least one body of the rule's kinds (not the Magistrat)."""
+    return any(body.kind in {kind.value for kind in rule.body_kinds} for body in meeting.bodies)
 
 
 def _describe_items(items: list[tuple[str, Matter]]) -> str:
@@ -84,11 +89,12 @@ def deadline(
     agenda; otherwise that minimum period is one more candidate.
     """
     items = matters_on_agenda(profile, meeting)
-    if matter is not None and profile.matter_notice is not None and matter in profile.matter_notice.matters:
+    minimum = profile.matter_notice
+    if matter is not None and minimum is not None and matter in minimum.matters and applies(minimum, meeting):
         items.append(("", matter))
     if urgent and items:
-        assert profile.matter_notice is not None
-        raise no_shortening(profile.matter_notice, items)
+        assert minimum is not None
+        raise no_shortening(minimum, items)
     deadlines = []
     for body in meeting.bodies:
         rules = notice_rules(profile, body)
@@ -101,8 +107,8 @@ def deadline(
             return None
         candidates = [rule]
         if items:
-            assert profile.matter_notice is not None
-            candidates.append(profile.matter_notice.minimum)
+            assert minimum is not None
+            candidates.append(minimum.minimum)
         via = channel or rules.channel
         for candidate in candidates:
             lag = 0 if candidate.reference != "receipt" else rules.receipt_lag_days.get(via, 0)
@@ -125,6 +131,8 @@ def check_matter_may_join(profile: Profile, meeting: Meeting, matter: Matter | N
     met that period and was not shortened (else the meeting must be invited anew)."""
     rule = profile.matter_notice
     if matter is None or rule is None or matter not in rule.matters or meeting.state != "invited":
+        return
+    if not applies(rule, meeting):
         return
     items: list[tuple[str, Matter]] = [("", matter)]
     if meeting.urgent:

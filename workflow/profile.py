@@ -199,10 +199,11 @@ class QualifiedMajority(Cited):
 
 
 class MatterNotice(Cited):
-    """With one of ``matters`` on the agenda the notice period is at least ``minimum`` and cannot be shortened
-    (Hessen: elections and the Hauptsatzung, § 58 Abs. 3 HGO)."""
+    """With one of ``matters`` on the agenda of a meeting of one of ``body_kinds`` the notice period is at least
+    ``minimum`` and cannot be shortened (Hessen: elections and the Hauptsatzung, § 58 Abs. 3 HGO)."""
 
     matters: tuple[Matter, ...] = Field(min_length=1)
+    body_kinds: tuple[BodyKind, ...] = Field(min_length=1)
     minimum: NoticeRule
 
     def labels(self) -> str:

@@ -23,7 +23,7 @@ def test_the_matter_of_an_agenda_item_is_stored_and_ties_the_notice_period(api: 
         api.post(
             "/wetzlar/meetings",
             as_=OFFICE,
-            json={"bodies": ["magistrat"], "start": "2013-09-30T09:00:00+02:00"},
+            json={"bodies": ["stvv"], "start": "2013-09-30T18:00:00+02:00"},
         ),
         201,
     )
@@ -49,6 +49,6 @@ def test_the_matter_of_an_agenda_item_is_stored_and_ties_the_notice_period(api: 
     )
     assert refused["error"] == "notice_period_violation"
     assert "§ 58 Abs. 3 HGO" in refused["details"]["german"]
-    assert "TOP N 1 (Wahl)" in refused["details"]["german"]
+    assert "TOP Ö 1 (Wahl)" in refused["details"]["german"]
     still = expect(api.get(f"/wetzlar/meetings/{meeting['id']}", as_=OFFICE), 200)
     assert still["state"] == "planned"

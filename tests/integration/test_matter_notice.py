@@ -57,20 +57,20 @@ def add(db: Database, meeting_id: int, title: str, matter: str | None, now: dt.d
 
 def test_hessen_an_election_on_the_agenda_refuses_the_urgent_shortening(db: Database) -> None:
     sc = Scenario(db.sessions)
-    # The same late, urgent invitation of a Magistrat meeting on Monday 30.09.2013 ...
-    plain = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    # The same late, urgent invitation of a meeting of the Stadtverordnetenversammlung on Monday 30.09.2013 ...
+    plain = sc.new_meeting("stvv", "2013-09-30 17:00")
     add(db, plain.id, "Mitteilungen", None, local(20, 10))
     sent = invite(db, plain.id, local(27, 10), urgent=True, urgent_reason="Eilige Vergabe")
     assert (sent.state, sent.urgent) == ("invited", True)
 
     # ... is refused once an election is on the agenda.
-    meeting = sc.new_meeting("magistrat", "2013-09-30 11:00")
+    meeting = sc.new_meeting("stvv", "2013-09-30 19:00")
     add(db, meeting.id, "Wahl der Vertretung im Zweckverband", "wahl", local(20, 10))
     with pytest.raises(NoticePeriodViolation) as refused:
         invite(db, meeting.id, local(27, 10), urgent=True, urgent_reason="Eilige Vergabe")
     german = refused.value.german
     assert german.startswith(
-        "Die Ladungsfrist kann nicht abgekürzt werden: Auf der Tagesordnung steht TOP N 1 (Wahl)."
+        "Die Ladungsfrist kann nicht abgekürzt werden: Auf der Tagesordnung steht TOP Ö 1 (Wahl)."
     )
     assert "stets mindestens 3 volle Tage zwischen Zugang und Sitzungstag (§ 58 Abs. 3 HGO" in german
     assert refused.value.details["legal_basis"] == "§ 58 Abs. 3 HGO"
@@ -105,7 +105,7 @@ def test_hessen_the_hauptsatzung_keeps_three_days_even_in_a_second_session(db: D
 
 def test_hessen_an_election_cannot_join_a_meeting_invited_at_shorter_notice(db: Database) -> None:
     sc = Scenario(db.sessions)
-    urgent = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    urgent = sc.new_meeting("stvv", "2013-09-30 16:00")
     add(db, urgent.id, "Mitteilungen", None, local(20, 10))
     invite(db, urgent.id, local(27, 10), urgent=True, urgent_reason="Eilige Vergabe")
     with pytest.raises(NoticePeriodViolation) as refused:
@@ -120,11 +120,22 @@ def test_hessen_an_election_cannot_join_a_meeting_invited_at_shorter_notice(db: 
         add(db, second.id, "Änderung der Hauptsatzung", "hauptsatzung", local(27, 12))
     assert late.value.german.startswith("Hauptsatzung kann nicht nachträglich auf die Tagesordnung")
 
-    timely = sc.new_meeting("magistrat", "2013-09-30 11:00")
+    timely = sc.new_meeting("sjs", "2013-09-30 11:00")
     add(db, timely.id, "Mitteilungen", None, local(20, 10))
     invite(db, timely.id, local(24, 10))
     add(db, timely.id, "Wahl eines Schiedsmanns", "wahl", local(26, 10))
     assert matters(db, timely.id) == [None, "wahl"]
+
+
+def test_hessen_the_magistrat_may_still_shorten_its_notice_period_with_an_election_on_the_agenda(
+    db: Database,
+) -> None:
+    # For the Magistrat only § 58 Abs. 1 and 2 HGO apply (§ 69 Abs. 2 HGO), not the minimum of Abs. 3.
+    sc = Scenario(db.sessions)
+    meeting = sc.new_meeting("magistrat", "2013-09-30 09:00")
+    add(db, meeting.id, "Wahl eines Mitglieds der Betriebskommission", "wahl", local(20, 10))
+    sent = invite(db, meeting.id, local(27, 10), urgent=True, urgent_reason="Eilige Besetzung")
+    assert (sent.state, sent.urgent) == ("invited", True)
 
 
 def test_an_unknown_matter_is_refused_naming_the_allowed_ones(db: Database) -> None:

@@ -223,6 +223,9 @@ def test_hessen_elections_and_the_hauptsatzung_have_three_days_notice_without_sh
     rule = load_profile("hessen").matter_notice
     assert rule is not None
     assert rule.matters == (Matter.wahl, Matter.hauptsatzung)
+    # Not the Magistrat: § 69 Abs. 2 HGO applies only § 58 Abs. 1 and 2 to it.
+    assert rule.body_kinds == (BodyKind.assembly, BodyKind.committee, BodyKind.district)
+    assert "§ 69 Abs. 2 HGO" in rule.note
     assert rule.minimum.describe() == "3 volle Tage zwischen Zugang und Sitzungstag"
     assert rule.legal_basis == "§ 58 Abs. 3 HGO"
     assert load_profile("nrw").matter_notice is None
