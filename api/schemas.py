@@ -17,7 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from workflow.vocabulary import ConsultationRole, Outcome, PaperKind, VoteChoice
+from workflow.vocabulary import ConsultationRole, Matter, Outcome, PaperKind, VoteChoice
 
 MAX_ID = 2_147_483_647
 MAX_COUNT = 100_000
@@ -380,6 +380,12 @@ class AgendaItemIn(Model):
     consultation_id: Id | None = None
     title: Text2000 | None = None
     public: Flag | None = None
+    matter: Matter | None = Field(
+        default=None,
+        description="What the item concerns where the law ties a rule to it: 'wahl' (an election) or "
+        "'hauptsatzung' (Hessen: notice period at least three days, no shortening, § 58 Abs. 3 HGO; "
+        "the Hauptsatzung needs a qualified majority in every profile)",
+    )
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"consultation_id": 2}]})
 
@@ -404,6 +410,7 @@ class AgendaItemOut(Out):
     public: bool
     title: str
     consultation_id: int | None
+    matter: str | None
     late_addition: bool
     second_session: bool
     has_result: bool

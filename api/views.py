@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from api import schemas
 from workflow.access import Principal, can_see_non_public_of
-from workflow.meetings import invitation_deadline
 from workflow.models import Body, Department, ItemResult, Meeting, Paper
+from workflow.notice import invitation_deadline
 from workflow.papers import allowed_paper_triggers
 from workflow.queries import PaperStatus, meeting_allowed_triggers
 from workflow.rules import unanimous, vote_summary
@@ -137,6 +137,7 @@ def meeting_out(
             public=i.public,
             title=i.title,
             consultation_id=i.consultation_id,
+            matter=i.matter,
             late_addition=i.late_addition,
             second_session=i.second_session,
             has_result=i.result is not None,

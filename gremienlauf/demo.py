@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gremienlauf.demo_users import create_demo_users, secretary_username
-from workflow import meetings, papers, results
+from workflow import meetings, notice, papers, results
 from workflow.access import Principal, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.errors import DomainError
@@ -175,7 +175,7 @@ def meeting_day(
         )
         items[step_id] = scheduled.agenda_item.id
     with sessions() as s:
-        deadline = meetings.invitation_deadline(s, s.get_one(Meeting, meeting.id))
+        deadline = notice.invitation_deadline(s, s.get_one(Meeting, meeting.id))
     meeting = meetings.invite_meeting(
         sessions,
         actor="Sitzungsdienst",

@@ -444,6 +444,9 @@ class CityFile:
     municipality: dict[str, str]
     term_start: dt.date
     departments: list[dict[str, str]]
+    # The Geschäftsordnung's notice periods (required where the state's law sets none, as in NRW):
+    # comment lines, then the rules by name (regular, urgent, second_session) and receipt lags.
+    notice: tuple[list[str], dict[str, dict[str, Any]], dict[str, int]] | None = None
 
 
 def render(spec: CityFile) -> str:
@@ -452,6 +455,11 @@ def render(spec: CityFile) -> str:
     out = [f"# {line}".rstrip() for line in spec.header]
     out.append(f"municipality: {flow(spec.municipality)}")
     out.append(f"term_start: {spec.term_start.isoformat()}")
+    if spec.notice is not None:
+        comments, rules, lags = spec.notice
+        out += ["", *(f"# {line}".rstrip() for line in comments), "notice:"]
+        out += [f"  {name}: {flow(rule)}" for name, rule in rules.items()]
+        out.append(f"  receipt_lag_days: {flow(lags)}")
     out += ["", "departments:"]
     out += [f"  - {flow(d)}" for d in spec.departments]
     out += ["", "factions:"]
@@ -723,6 +731,30 @@ def duisburg() -> CityFile:
                 "email": "rechtsamt@duisburg.example",
             },
         ],
+        (
+            textwrap.wrap(
+                "Ladungsfrist: Die GO NRW bestimmt keine; sie steht in der Geschäftsordnung des Rates. "
+                "Die Werte hier sind Beispielwerte (8 volle Tage ab Absendung und dringlich 48 Stunden wie in Wesel); vor "
+                "dem Echtbetrieb mit der geltenden Geschäftsordnung abgleichen und die Fundstelle eintragen.",
+                100,
+            ),
+            {
+                name: {
+                    "reference": "dispatch",
+                    "counting": counting,
+                    "amount": amount,
+                    "legal_basis": "Geschäftsordnung für den Rat der Stadt Duisburg",
+                    "text_checked": False,
+                    "note": "Beispielwert; die Duisburger Geschäftsordnung wurde nicht eingesehen",
+                }
+                for name, counting, amount in (
+                    ("regular", "full_days_between", 8),
+                    ("urgent", "hours_before_start", 48),
+                    ("second_session", "hours_before_start", 48),
+                )
+            },
+            {"email": 0, "post": 0, "portal": 0},
+        ),
     )
 
 

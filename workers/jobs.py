@@ -220,7 +220,7 @@ def send_reminder(ctx: Context, reminder_id: int) -> None:
         when = format_berlin(meeting.start)
         built: list[mail.Mail] = []
         if reminder.kind == reminders.INVITATION_DEADLINE and meeting.state == "planned":
-            from workflow.meetings import invitation_deadline
+            from workflow.notice import invitation_deadline
 
             deadline = invitation_deadline(session, meeting)
             for r in people.coordination_office(session, meeting.municipality_id):

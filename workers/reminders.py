@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workers.settings import WorkerSettings
 from workflow.db import transaction
-from workflow.meetings import invitation_deadline
 from workflow.models import Meeting, Reminder
+from workflow.notice import invitation_deadline
 from workflow.rules import BERLIN
 from workflow.store import body_settings, profile_of
 

@@ -25,8 +25,8 @@ from workflow.audit import record_audit
 from workflow.db import transaction
 from workflow.errors import Conflict, DomainError, NotFound, RuleViolation
 from workflow.models import ApiToken, Body, Department, Meeting, Membership, Paper, Person, User, UserBody
-from workflow.store import by_key, clock, municipality_by_key
-from workflow.vocabulary import PaperState
+from workflow.store import by_key, clock, municipality_by_key, profile_of
+from workflow.vocabulary import BodyKind, PaperState
 
 
 class Role(enum.StrEnum):
@@ -250,6 +250,28 @@ def member_body_ids(session: Session, person_id: int | None) -> frozenset[int]:
     return frozenset(session.scalars(select(Membership.body_id).where(Membership.person_id == person_id)))
 
 
+def non_public_body_ids(session: Session, who: Principal) -> frozenset[int]:
+    """The bodies whose non-public papers and agenda items a council member may see: their own bodies, and,
+    where the profile lets members of the assembly attend non-public meetings of other bodies (Niedersachsen:
+    every committee, § 72 Abs. 2 Satz 1 NKomVG), all bodies of those kinds once they sit in the assembly."""
+    own = member_body_ids(session, who.person_id)
+    attendance = profile_of(session, who.municipality_id).non_public_attendance
+    if attendance is None or not own:
+        return own
+    in_assembly = session.scalar(
+        select(Body.id).where(Body.id.in_(own), Body.kind == BodyKind.assembly.value).limit(1)
+    )
+    if in_assembly is None:
+        return own
+    attended = session.scalars(
+        select(Body.id).where(
+            Body.municipality_id == who.municipality_id,
+            Body.kind.in_([kind.value for kind in attendance.body_kinds]),
+        )
+    )
+    return own | frozenset(attended)
+
+
 def _deny(message: str, german: str) -> Forbidden:
     return Forbidden(message, german=german)
 
@@ -281,7 +303,7 @@ def can_read_paper(session: Session, who: Principal | None, paper: Paper) -> boo
         if who.role in STAFF:
             return True
         if who.role is Role.council_member and not paper.public:
-            bodies = member_body_ids(session, who.person_id)
+            bodies = non_public_body_ids(session, who)
             return any(step.body_id in bodies for step in paper.consultations)
     return paper.public and PaperState(paper.state) not in DRAFT_STATES
 
@@ -357,9 +379,10 @@ def require_record_in(who: Principal | None, municipality_id: int, bodies: set[i
 
 
 def can_see_non_public_of(session: Session, who: Principal | None, meeting: Meeting) -> bool:
-    """Staff of the municipality, and council members of one of the meeting's bodies."""
+    """Staff of the municipality, council members of one of the meeting's bodies, and members of the
+    assembly where the profile lets them attend the body's non-public meetings (``non_public_body_ids``)."""
     if who is None or who.municipality_id != meeting.municipality_id:
         return False
     if who.role in STAFF:
         return True
-    return bool(member_body_ids(session, who.person_id) & {b.id for b in meeting.bodies})
+    return bool(non_public_body_ids(session, who) & {b.id for b in meeting.bodies})

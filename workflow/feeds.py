@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow import ical
 from workflow.db import transaction
 from workflow.errors import NotFound, RuleViolation
-from workflow.meetings import invitation_deadline
 from workflow.models import Body, FeedToken, Meeting, MeetingBody, Membership, Person
+from workflow.notice import invitation_deadline
 from workflow.publication import paper_public
 from workflow.rules import BERLIN, format_berlin
 from workflow.store import by_key, municipality_by_key

@@ -28,9 +28,9 @@ from workflow.models import (
     Paper,
     Person,
 )
+from workflow.notice import check_matter_may_join, deadline
 from workflow.papers import fire_paper_audited
-from workflow.profile import NoticeRule, Profile
-from workflow.rules import BERLIN, check_dispatch, format_berlin, latest_dispatch
+from workflow.rules import BERLIN, check_dispatch, format_berlin
 from workflow.store import (
     body_settings,
     by_key,
@@ -38,10 +38,9 @@ from workflow.store import (
     get,
     lock_all,
     municipality_by_key,
-    notice_rules,
     profile_of,
 )
-from workflow.vocabulary import AttendanceStatus, Channel, ConsultationState, PaperState
+from workflow.vocabulary import AttendanceStatus, Channel, ConsultationState, Matter, PaperState
 
 Sessions = sessionmaker[Session]
 
@@ -180,10 +179,13 @@ def schedule_consultation(
     consultation_id: int,
     meeting_id: int,
     public: bool | None = None,
+    matter: Matter | str | None = None,
     now: dt.datetime | None = None,
 ) -> ScheduleResult:
-    """Put a step of a paper's Beratungsfolge on the agenda of a meeting of its body."""
+    """Put a step of a paper's Beratungsfolge on the agenda of a meeting of its body; ``matter`` marks what
+    the item concerns where the law ties a rule to it (Wahl, Hauptsatzung)."""
     now = clock(now)
+    matter = None if matter is None else validate.choice(Matter, matter, "matter")
     with transaction(sessions) as session:
         paper_id = session.scalar(select(Consultation.paper_id).where(Consultation.id == consultation_id))
         if paper_id is None:
@@ -191,7 +193,7 @@ def schedule_consultation(
         paper = get(session, Paper, paper_id, lock=True)  # type: ignore[arg-type]
         step = get(session, Consultation, consultation_id, lock=True)
         meeting = get(session, Meeting, meeting_id, lock=True)
-        item = _schedule(session, paper, step, meeting, public=public, actor=actor, now=now)
+        item = _schedule(session, paper, step, meeting, public=public, matter=matter, actor=actor, now=now)
     return ScheduleResult(step, item)
 
 
@@ -229,7 +231,16 @@ def build_agenda(
             if _must_wait(papers_by_id[paper_id], step, meeting):
                 continue  # an earlier stage meets later than this meeting: not yet
             items.append(
-                _schedule(session, papers_by_id[paper_id], step, meeting, public=None, actor=actor, now=now)
+                _schedule(
+                    session,
+                    papers_by_id[paper_id],
+                    step,
+                    meeting,
+                    public=None,
+                    matter=None,
+                    actor=actor,
+                    now=now,
+                )
             )
         if not items:
             raise RuleViolation(
@@ -256,6 +267,7 @@ def _schedule(
     meeting: Meeting,
     *,
     public: bool | None,
+    matter: Matter | None,
     actor: str,
     now: dt.datetime,
 ) -> AgendaItem:
@@ -284,9 +296,10 @@ def _schedule(
                 f"{other.body.name} (a later stage) already meets on {format_berlin(other.meeting.start)}; "
                 f"{step.body.name} must deliberate before that"
             )
+    profile = profile_of(session, paper.municipality_id)
+    check_matter_may_join(profile, meeting, matter)
     before = snapshot(step)
     CONSULTATION_MACHINE.fire(step, "schedule", what=f"step {step.id} ({step.body.name})")
-    profile = profile_of(session, paper.municipality_id)
     body_public = body_settings(profile, step.body).public
     is_public = paper.public and body_public if public is None else (public and paper.public)
     item = AgendaItem(
@@ -296,6 +309,7 @@ def _schedule(
         public=is_public,
         title=paper.subject,
         consultation_id=step.id,
+        matter=matter.value if matter else None,
         late_addition=meeting.state == "invited",
         second_session=step.quorum_failed,
         created_at=now,
@@ -343,20 +357,23 @@ def add_agenda_item(
     meeting_id: int,
     title: str,
     public: bool | None = None,
+    matter: Matter | str | None = None,
     now: dt.datetime | None = None,
 ) -> AgendaItem:
-    """An agenda item without a paper (Eröffnung, Mitteilungen, Anfragen …); public by default only if every
-    body of the meeting meets in public."""
+    """An agenda item without a paper (Eröffnung, Mitteilungen, Wahl …); public by default only if every
+    body of the meeting meets in public; ``matter`` as for ``schedule_consultation``."""
     now = clock(now)
     title = validate.text(title, "An agenda item's title", max_length=2000)
+    matter = None if matter is None else validate.choice(Matter, matter, "matter")
     with transaction(sessions) as session:
         meeting = get(session, Meeting, meeting_id, lock=True)
         if meeting.state not in ("planned", "invited"):
             raise TransitionNotAllowed(
                 f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
             )
+        profile = profile_of(session, meeting.municipality_id)
+        check_matter_may_join(profile, meeting, matter)
         if public is None:
-            profile = profile_of(session, meeting.municipality_id)
             public = all(body_settings(profile, body).public for body in meeting.bodies)
         item = AgendaItem(
             meeting_id=meeting.id,
@@ -364,6 +381,7 @@ def add_agenda_item(
             order=_next_order(meeting),
             public=public,
             title=title.strip(),
+            matter=matter.value if matter else None,
             late_addition=meeting.state == "invited",
             created_at=now,
             modified_at=now,
@@ -383,50 +401,6 @@ def add_agenda_item(
     return item
 
 
-@dataclass(frozen=True)
-class InvitationDeadline:
-    """When the invitation must go out at the latest, and under which rule."""
-
-    latest_dispatch: dt.datetime
-    rule: NoticeRule
-    channel: Channel
-    body: str
-
-    def describe(self) -> str:
-        return (
-            f"{format_berlin(self.latest_dispatch)} ({self.rule.describe()}"
-            f"{', ' + self.rule.legal_basis if self.rule.legal_basis else ''}; {self.body})"
-        )
-
-
-def _deadline(
-    profile: Profile, meeting: Meeting, channel: Channel | None, *, urgent: bool
-) -> InvitationDeadline | None:
-    """The earliest deadline over the meeting's bodies; None if the period cannot be shortened."""
-    deadlines = []
-    for body in meeting.bodies:
-        rules = notice_rules(profile, body)
-        rule = (
-            rules.urgent
-            if urgent
-            else (rules.second_session if meeting.second_session and rules.second_session else rules.regular)
-        )
-        if rule is None:
-            return None
-        via = channel or rules.channel
-        lag = 0 if rule.reference != "receipt" else rules.receipt_lag_days.get(via, 0)
-        deadlines.append(InvitationDeadline(latest_dispatch(meeting.start, rule, lag), rule, via, body.name))
-    return min(deadlines, key=lambda d: d.latest_dispatch)
-
-
-def invitation_deadline(
-    session: Session, meeting: Meeting, channel: Channel | None = None
-) -> InvitationDeadline:
-    deadline = _deadline(profile_of(session, meeting.municipality_id), meeting, channel, urgent=False)
-    assert deadline is not None
-    return deadline
-
-
 def invite_meeting(
     sessions: Sessions,
     *,
@@ -444,7 +418,7 @@ def invite_meeting(
     with transaction(sessions) as session:
         meeting = _lock_meeting_with_its_papers(session, meeting_id)
         profile = profile_of(session, meeting.municipality_id)
-        regular = _deadline(profile, meeting, channel, urgent=False)
+        regular = deadline(profile, meeting, channel, urgent=False)
         assert regular is not None
         before = snapshot(meeting)
         fire_meeting(meeting, "invite", now)
@@ -461,7 +435,7 @@ def invite_meeting(
                 raise NoticePeriodViolation(
                     "An urgent invitation (Dringlichkeit) needs a reason, which is printed in the invitation"
                 )
-            shortened = _deadline(profile, meeting, channel, urgent=True)
+            shortened = deadline(profile, meeting, channel, urgent=True)
             if shortened is None:
                 raise NoticePeriodViolation("The notice period of this body cannot be shortened")
             check_dispatch(now, shortened.latest_dispatch, what="even an urgent invitation")

@@ -401,6 +401,7 @@ class AgendaItem(Timestamped, Base):
     public: Mapped[bool] = mapped_column(Boolean)
     title: Mapped[str] = mapped_column(Text)
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"), index=True)
+    matter: Mapped[str | None] = mapped_column(String(32))  # vocabulary.Matter: Wahl, Hauptsatzung
     late_addition: Mapped[bool] = mapped_column(Boolean, default=False)
     second_session: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.config_files import Location, parse_yaml, raise_for, validate
 from workflow.errors import ConfigurationError
-from workflow.profile import PROFILE_NAMES, BodySettingsOverride, Profile, load_profile
+from workflow.profile import PROFILE_NAMES, BodySettingsOverride, NoticeRules, Profile, load_profile
 from workflow.vocabulary import BodyKind, MembershipRole
 
 EXAMPLES_DIR = Path(__file__).parent / "municipalities"
@@ -88,6 +88,9 @@ class BodySpec(_Strict):
 class MunicipalityFile(_Strict):
     municipality: MunicipalitySpec
     term_start: dt.date  # start of the legislative term: default start of every membership
+    # The notice periods of the council's Geschäftsordnung, for every body that does not set its own; required
+    # where the state's law sets none (NRW), each rule with its place in the Geschäftsordnung (legal_basis).
+    notice: NoticeRules | None = None
     departments: tuple[DepartmentSpec, ...] = Field(min_length=1)
     factions: tuple[FactionSpec, ...] = ()
     persons: tuple[PersonSpec, ...] = ()
@@ -98,8 +101,43 @@ def _duplicates(keys: list[str]) -> set[str]:
     return {k for k, n in Counter(keys).items() if n > 1}
 
 
-def _cross_check(spec: MunicipalityFile, profile: Profile) -> list[tuple[Location, str]]:
+def _notice_problems(spec: MunicipalityFile, profile: Profile) -> list[tuple[Location, str]]:
+    """Where the profile sets no notice period, the file must; every period the file sets names its basis."""
     problems: list[tuple[Location, str]] = []
+    places: list[tuple[Location, NoticeRules]] = [(("notice",), spec.notice)] if spec.notice else []
+    places += [
+        (("bodies", i, "settings", "notice"), b.settings.notice)
+        for i, b in enumerate(spec.bodies)
+        if b.settings.notice
+    ]
+    for at, rules in places:
+        for name in ("regular", "urgent", "second_session"):
+            rule = getattr(rules, name)
+            if rule is not None and not rule.legal_basis.strip():
+                problems.append(
+                    (
+                        (*at, name, "legal_basis"),
+                        "Fundstelle fehlt: bitte angeben, wo die Geschäftsordnung diese Frist regelt "
+                        "(legal_basis, z. B. '§ 1 Abs. 3 GeschO Rat')",
+                    )
+                )
+    if profile.notice is None and spec.notice is None:
+        without = [b.key for b in spec.bodies if b.settings.notice is None]
+        if without:
+            basis = profile.notice_set_by.legal_basis if profile.notice_set_by else "Geschäftsordnung"
+            problems.append(
+                (
+                    ("municipality", "profile"),
+                    f"Das Profil {profile.label} legt keine Ladungsfrist fest; maßgeblich ist: {basis}. "
+                    "Bitte unter 'notice' die Fristen der Geschäftsordnung eintragen (regular, urgent, "
+                    "second_session, jeweils mit legal_basis); ohne Frist sind: " + ", ".join(without),
+                )
+            )
+    return problems
+
+
+def _cross_check(spec: MunicipalityFile, profile: Profile) -> list[tuple[Location, str]]:
+    problems: list[tuple[Location, str]] = _notice_problems(spec, profile)
     sections: dict[str, list[str]] = {
         "departments": [d.key for d in spec.departments],
         "factions": [f.key for f in spec.factions],

@@ -1,8 +1,13 @@
 """Municipal constitutions as data: the schema of a profile (``workflow/profiles/*.yaml``).
 
 A profile holds the rules of one state's municipal code: body kinds and their defaults, the default
-Beratungsfolge per paper kind, notice-period rules, the quorum rule and the tie rule per body kind. A
+Beratungsfolge per paper kind, notice-period rules, the quorum rule, the tie rule per body kind, the matters
+that need a qualified majority or a minimum notice period, and who may attend non-public meetings. A
 municipality file picks one and may override the body-level settings per body.
+
+Every rule cites its legal basis (``legal_basis``) and says whether that wording was compared with the
+statute's own text (``text_checked``); an unchecked rule is cited as "Wortlaut nicht geprüft" wherever a
+message names it, so an assumption is never presented as law.
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from workflow.vocabulary import (
+    MATTER_LABELS,
     BodyKind,
     Channel,
     ConsultationRole,
+    Matter,
     NoticeCounting,
     NoticeReference,
     PaperKind,
@@ -32,13 +39,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class NoticeRule(_Strict):
+def _fraction(value: object) -> Fraction | None:
+    if value is None or isinstance(value, Fraction):
+        return value
+    if isinstance(value, int | float | str):
+        fraction = Fraction(str(value))
+        if not 0 < fraction < 1:
+            raise ValueError("must lie between 0 and 1, e.g. 1/2")
+        return fraction
+    raise ValueError("must be a fraction such as 1/2")
+
+
+class Cited(_Strict):
+    """Where a rule comes from: the paragraph, and whether its wording was checked against the statute."""
+
+    legal_basis: str = ""
+    text_checked: bool = False  # False: taken second-hand; cited with "Wortlaut nicht geprüft"
+    note: str = ""
+
+    def cite(self) -> str:
+        """The legal basis as messages print it, e.g. '§ 53 Abs. 1 HGO'."""
+        if not self.legal_basis:
+            return ""
+        return self.legal_basis if self.text_checked else f"{self.legal_basis} (Wortlaut nicht geprüft)"
+
+
+class NoticeRule(Cited):
     """One notice period (Ladungsfrist): reference event, counting mode and amount."""
 
     reference: NoticeReference = NoticeReference.receipt
     counting: NoticeCounting
     amount: int = Field(ge=0)
-    legal_basis: str = ""
 
     def describe(self) -> str:
         event = {
@@ -66,26 +97,18 @@ class NoticeRules(_Strict):
     channel: Channel = Channel.email
 
 
-class QuorumRule(_Strict):
+class QuorumRule(Cited):
     """Beschlussfähigkeit: more than ``more_than_fraction`` of the statutory members present and entitled to
     vote, or, where ``at_least_fraction`` is set, at least that fraction (Hessen Magistrat, § 68 Abs. 1 HGO)."""
 
     more_than_fraction: Fraction = Fraction(1, 2)
     at_least_fraction: Fraction | None = None
     second_session_always_quorate: bool = True
-    legal_basis: str = ""
 
     @field_validator("more_than_fraction", "at_least_fraction", mode="before")
     @classmethod
     def _parse_fraction(cls, value: object) -> Fraction | None:
-        if value is None or isinstance(value, Fraction):
-            return value
-        if isinstance(value, int | float | str):
-            fraction = Fraction(str(value))
-            if not 0 < fraction < 1:
-                raise ValueError("must lie between 0 and 1, e.g. 1/2")
-            return fraction
-        raise ValueError("must be a fraction such as 1/2")
+        return _fraction(value)
 
     def minimum_present(self, statutory_members: int) -> int:
         """Smallest head count that satisfies the rule for this statutory number of members."""
@@ -124,10 +147,75 @@ class BodySettingsOverride(_Strict):
     reminder_offsets_days: tuple[int, ...] | None = None
 
 
+LegalBasisKey = Literal["public", "tie_rule", "may_decide"]
+
+
 class BodyKindSpec(_Strict):
     label: str
     settings: BodySettings = BodySettings()
     may_decide: bool = False  # may hold an authoritative step without delegation
+    # The legal basis of each of the kind's rules: 'public' and 'tie_rule' always, 'may_decide' when set.
+    legal_basis: dict[LegalBasisKey, Cited] = Field(default_factory=dict)
+
+
+class QualifiedMajority(Cited):
+    """A matter that needs more than the simple majority of the votes cast (e.g. the Hauptsatzung: the
+    majority of the statutory members). ``of`` is what the yes votes are counted against."""
+
+    label: str
+    of: Literal["statutory_members", "votes_cast"]
+    more_than: Fraction | None = None
+    at_least: Fraction | None = None
+
+    @field_validator("more_than", "at_least", mode="before")
+    @classmethod
+    def _parse_fraction(cls, value: object) -> Fraction | None:
+        return _fraction(value)
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> QualifiedMajority:
+        if (self.more_than is None) == (self.at_least is None):
+            raise ValueError("give exactly one of more_than or at_least")
+        return self
+
+    def required_yes(self, *, statutory_members: int, votes_cast: int) -> int:
+        """The smallest number of yes votes that meets the majority."""
+        base = statutory_members if self.of == "statutory_members" else votes_cast
+        if self.at_least is not None:
+            return math.ceil(self.at_least * base)
+        assert self.more_than is not None
+        return math.floor(self.more_than * base) + 1
+
+    def describe(self) -> str:
+        """German wording, e.g. 'mehr als 1/2 der gesetzlichen Zahl der Mitglieder'."""
+        of = (
+            "der gesetzlichen Zahl der Mitglieder"
+            if self.of == "statutory_members"
+            else "der abgegebenen Stimmen"
+        )
+        if self.at_least is not None:
+            return f"mindestens {self.at_least} {of}"
+        return f"mehr als {self.more_than} {of}"
+
+
+class MatterNotice(Cited):
+    """With one of ``matters`` on the agenda of a meeting of one of ``body_kinds`` the notice period is at least
+    ``minimum`` and cannot be shortened (Hessen: elections and the Hauptsatzung, § 58 Abs. 3 HGO)."""
+
+    matters: tuple[Matter, ...] = Field(min_length=1)
+    body_kinds: tuple[BodyKind, ...] = Field(min_length=1)
+    minimum: NoticeRule
+
+    def labels(self) -> str:
+        return " oder ".join(MATTER_LABELS[m] for m in self.matters)
+
+
+class NonPublicAttendance(Cited):
+    """Members of the assembly may attend the non-public meetings of bodies of these kinds even when they do
+    not belong to them (Niedersachsen: every Ausschuss of the Vertretung, § 72 Abs. 2 Satz 1 NKomVG), so they
+    may read those meetings' non-public agenda items and papers."""
+
+    body_kinds: tuple[BodyKind, ...] = Field(min_length=1)
 
 
 class StageTemplate(_Strict):
@@ -146,9 +234,16 @@ class Profile(_Strict):
     name: str
     label: str
     body_kinds: dict[BodyKind, BodyKindSpec]
-    notice: NoticeRules
+    # None: the state's law sets no notice period; each municipality file must set its own, with the
+    # Geschäftsordnung as legal basis (``notice_set_by`` says where the law leaves it).
+    notice: NoticeRules | None = None
+    notice_set_by: Cited | None = None
+    matter_notice: MatterNotice | None = None
     quorum: QuorumRule = QuorumRule()
     late_item_fraction_of_statutory: Fraction | None = None
+    late_item_rule: Cited | None = None  # the legal basis of late_item_fraction_of_statutory
+    qualified_majorities: dict[Matter, QualifiedMajority] = Field(default_factory=dict)
+    non_public_attendance: NonPublicAttendance | None = None
     beratungsfolge: dict[PaperKind, tuple[tuple[StageTemplate, ...], ...]]
     notes: str = ""
 
@@ -158,6 +253,45 @@ class Profile(_Strict):
         if value is None or isinstance(value, Fraction):
             return value
         return Fraction(str(value))
+
+    def cited_rules(self) -> list[tuple[str, Cited | None]]:
+        """Every rule of the profile with where it is written, for the check that each one cites its basis."""
+        rules: list[tuple[str, Cited | None]] = []
+        for kind, spec in self.body_kinds.items():
+            needed: list[LegalBasisKey] = ["public", "tie_rule"]
+            if spec.may_decide:
+                needed.append("may_decide")
+            rules += [(f"body_kinds.{kind}.legal_basis.{key}", spec.legal_basis.get(key)) for key in needed]
+            if spec.settings.quorum is not None:
+                rules.append((f"body_kinds.{kind}.settings.quorum", spec.settings.quorum))
+        if self.notice is None:
+            rules.append(("notice_set_by", self.notice_set_by))
+        else:
+            for name in ("regular", "urgent", "second_session"):
+                rule = getattr(self.notice, name)
+                if rule is not None:
+                    rules.append((f"notice.{name}", rule))
+        if self.matter_notice is not None:
+            rules += [
+                ("matter_notice", self.matter_notice),
+                ("matter_notice.minimum", self.matter_notice.minimum),
+            ]
+        rules.append(("quorum", self.quorum))
+        if self.late_item_fraction_of_statutory is not None:
+            rules.append(("late_item_rule", self.late_item_rule))
+        rules += [(f"qualified_majorities.{m}", q) for m, q in self.qualified_majorities.items()]
+        if self.non_public_attendance is not None:
+            rules.append(("non_public_attendance", self.non_public_attendance))
+        return rules
+
+    @model_validator(mode="after")
+    def _every_rule_cites_its_basis(self) -> Profile:
+        missing = [
+            where for where, rule in self.cited_rules() if rule is None or not rule.legal_basis.strip()
+        ]
+        if missing:
+            raise ValueError(f"these rules do not name their legal basis (legal_basis): {', '.join(missing)}")
+        return self
 
     @model_validator(mode="after")
     def _templates_use_declared_kinds(self) -> Profile:
@@ -181,7 +315,21 @@ class Profile(_Strict):
         return BodySettings.model_validate(merged)
 
     def notice_for(self, settings: BodySettings) -> NoticeRules:
-        return settings.notice or self.notice
+        notice = settings.notice or self.notice
+        if notice is None:
+            from workflow.errors import ConfigurationError
+
+            basis = self.notice_set_by.legal_basis if self.notice_set_by else "Geschäftsordnung"
+            raise ConfigurationError(
+                f"No notice period (Ladungsfrist) is set for this body: the profile {self.label} sets none "
+                f"(it is set by: {basis}); the municipality file must set it with its Geschäftsordnung as "
+                "legal basis",
+                german=f"Für dieses Gremium ist keine Ladungsfrist festgelegt: Das Profil {self.label} bestimmt "
+                f"keine (maßgeblich ist: {basis}). Die Kommunaldatei muss sie unter 'notice' mit der "
+                "Fundstelle in der Geschäftsordnung (legal_basis) festlegen.",
+                profile=self.name,
+            )
+        return notice
 
     def quorum_for(self, settings: BodySettings) -> QuorumRule:
         return settings.quorum or self.quorum

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from workflow.errors import NoticePeriodViolation, QuorumNotMet, VoteInconsistent
-from workflow.profile import NoticeRule, QuorumRule
+from workflow.profile import NoticeRule, QualifiedMajority, QuorumRule
 from workflow.vocabulary import (
     FAILED_MOTION_OUTCOMES,
     OUTCOME_WORDING,
@@ -126,7 +126,7 @@ def check_quorum(
         return
     needed = rule.minimum_present(statutory_members)
     if voting_present < needed:
-        basis = f" ({rule.legal_basis})" if rule.legal_basis else ""
+        basis = f" ({rule.cite()})" if rule.legal_basis else ""
         raise QuorumNotMet(
             f"Not quorate (beschlussunfähig){basis}: {voting_present} voting members present, at least "
             f"{needed} needed ({rule.describe(statutory_members)[0]} statutory members). "
@@ -262,6 +262,46 @@ def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], ti
             german=f"„{wording}“ widerspricht der Abstimmung {counts}: keine Mehrheit{tie}",
             rule="outcome_contradicts_votes",
         )
+
+
+# --------------------------------------------------------------------------- qualified majorities
+
+
+def meets_qualified_majority(
+    majority: QualifiedMajority, *, yes: int, no: int, abstain: int, statutory_members: int
+) -> bool:
+    """Whether the counts carry a motion that needs this qualified majority (e.g. the Hauptsatzung: more
+    than half of the statutory members vote yes). The simple majority of the votes cast must hold as well;
+    abstentions count neither way except where the majority is counted against the votes cast."""
+    if min(yes, no, abstain) < 0 or statutory_members <= 0:
+        raise ValueError("counts must be non-negative and the statutory number of members positive")
+    needed = majority.required_yes(statutory_members=statutory_members, votes_cast=yes + no)
+    return yes > no and yes >= needed
+
+
+def check_qualified_majority(
+    majority: QualifiedMajority, *, yes: int, no: int, abstain: int, statutory_members: int
+) -> None:
+    """``meets_qualified_majority`` as a check: a VoteInconsistent naming the rule and its paragraph."""
+    if meets_qualified_majority(
+        majority, yes=yes, no=no, abstain=abstain, statutory_members=statutory_members
+    ):
+        return
+    needed = majority.required_yes(statutory_members=statutory_members, votes_cast=yes + no)
+    basis = majority.cite()
+    counts = f"{yes} Ja / {no} Nein / {_plural(abstain, 'Enthaltung', 'Enthaltungen')}"
+    raise VoteInconsistent(
+        f"{majority.label} needs a qualified majority ({basis}): {majority.describe()}, at least {needed} "
+        f"yes votes of {statutory_members} statutory members; the vote was {counts}",
+        german=f"{majority.label}: nötig ist eine qualifizierte Mehrheit ({basis}), {majority.describe()}, "
+        f"also mindestens {needed} Ja-Stimmen bei {statutory_members} gesetzlichen Mitgliedern; "
+        f"abgestimmt wurde mit {counts}",
+        rule="qualified_majority",
+        legal_basis=majority.legal_basis,
+        needed=needed,
+        yes=yes,
+        statutory_members=statutory_members,
+    )
 
 
 # --------------------------------------------------------------------------- notice periods

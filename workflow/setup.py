@@ -69,7 +69,13 @@ def import_municipality(
         session.add_all([*factions.values(), *persons.values()])
         session.flush()
         for b in spec.bodies:
-            settings = profile.settings_for(b.kind, b.settings)
+            # The Geschäftsordnung's notice periods (the file's 'notice') for every body without its own.
+            override = (
+                b.settings
+                if b.settings.notice or spec.notice is None
+                else (b.settings.model_copy(update={"notice": spec.notice}))
+            )
+            settings = profile.settings_for(b.kind, override)
             body = Body(
                 municipality_id=town.id,
                 key=b.key,
@@ -79,7 +85,7 @@ def import_municipality(
                 statutory_members=b.statutory_members,
                 public=settings.public,
                 tags=list(b.tags),
-                settings_override=b.settings.model_dump(mode="json", exclude_none=True),
+                settings_override=override.model_dump(mode="json", exclude_none=True),
                 **stamp,
             )
             session.add(body)

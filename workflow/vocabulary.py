@@ -216,6 +216,16 @@ class TieRule(enum.StrEnum):
     chair_decides = "chair_decides"  # Stimme des Vorsitzes gibt den Ausschlag
 
 
+class Matter(enum.StrEnum):
+    """What an agenda item concerns, where the law ties a rule to it (notice period, qualified majority)."""
+
+    wahl = "wahl"  # eine Wahl (HGO: § 58 Abs. 3)
+    hauptsatzung = "hauptsatzung"  # Erlass oder Änderung der Hauptsatzung
+
+
+MATTER_LABELS = {Matter.wahl: "Wahl", Matter.hauptsatzung: "Hauptsatzung"}
+
+
 class NoticeCounting(enum.StrEnum):
     full_days_between = "full_days_between"  # N volle Tage zwischen Zugang und Sitzungstag
     including_meeting_day = "including_meeting_day"  # N Tage einschließlich Sitzungstag

@@ -157,6 +157,7 @@ def add_agenda_item(
                 consultation_id=step.id,
                 meeting_id=meeting.id,
                 public=data.public,
+                matter=data.matter,
                 now=now,
             )
         else:
@@ -167,6 +168,7 @@ def add_agenda_item(
                 meeting_id=meeting.id,
                 title=data.title or "",
                 public=data.public,
+                matter=data.matter,
                 now=now,
             )
         return 201, _meeting_body(session, meeting.id, who, now)

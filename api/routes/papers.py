@@ -37,7 +37,7 @@ from workflow.access import (
     Forbidden,
     Role,
     can_see_non_public_of,
-    member_body_ids,
+    non_public_body_ids,
     require_cosign,
 )
 from workflow.errors import RuleViolation, VersionConflict
@@ -173,7 +173,7 @@ def _visible(query, session: ReadSession, who: Caller, town_id: int):  # type: i
         return query.where(published | (Paper.department_id == who.department_id) | cosigning)
     if who.role is Role.secretary:
         return query.where(published)
-    bodies = member_body_ids(session, who.person_id)
+    bodies = non_public_body_ids(session, who)
     # A correlated EXISTS that refers to the outer paper is evaluated per non-public paper only; the
     # equivalent ``paper.id IN (SELECT …)`` made PostgreSQL hash every step of those bodies per request
     # (docs/benchmarks.md: 64–69 ms p95 before, 13–17 ms after).

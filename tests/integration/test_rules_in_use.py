@@ -20,7 +20,6 @@ from tests.conftest import Database
 from tests.scenario import Scenario
 from workflow import meetings
 from workflow.errors import NoticePeriodViolation, QuorumNotMet, RuleViolation, VoteInconsistent
-from workflow.meetings import invitation_deadline
 from workflow.models import (
     AgendaItem,
     AuditEvent,
@@ -33,6 +32,7 @@ from workflow.models import (
     Vote,
     VoteFactionCount,
 )
+from workflow.notice import invitation_deadline
 from workflow.queries import paper_status
 from workflow.rules import BERLIN, FactionCount, VoteInput
 from workflow.vocabulary import Channel, Outcome, PaperState, VoteChoice
@@ -227,7 +227,7 @@ def test_a_body_that_is_not_quorate_cannot_record_a_result_and_is_told_what_to_d
         sc.record(item, Outcome.recommended, VoteInput(6, 0, 0))
     message = str(refused.value)
     assert message.startswith(
-        "Not quorate (beschlussunfähig) (§ 53 HGO): 6 voting members present, at least 7"
+        "Not quorate (beschlussunfähig) (§ 53 Abs. 1 Satz 1, Abs. 2 HGO): 6 voting members present, at least 7"
     )
     assert "more than 1/2 of 13 statutory members" in message
     assert "'deferred' for lack of quorum" in message
@@ -405,7 +405,10 @@ def test_an_invitation_after_the_deadline_is_refused_naming_the_deadline(db: Dat
         invite(db, meeting.id, local(2013, 9, 26, 8, 0))
     message = str(refused.value)
     assert "had to be sent by 25.09.2013, 23:59 Uhr" in message
-    assert "3 volle Tage zwischen Zugang und Sitzungstag, § 58 Abs. 1 Satz 2 HGO; Magistrat" in message
+    assert (
+        "3 volle Tage zwischen Zugang und Sitzungstag, § 58 Abs. 1 Satz 2 HGO (Wortlaut nicht geprüft); Magistrat"
+        in message
+    )
     assert "urgent" in message
     assert refused.value.details["deadline"] == "2013-09-25T21:59:59.999999+00:00"
     unchanged = sc.meeting(meeting.id)

@@ -145,6 +145,7 @@ def test_hessen_has_no_main_committee(hessen: Profile) -> None:
 
 
 def test_hessen_notice_periods_follow_section_58_hgo(hessen: Profile) -> None:
+    assert hessen.notice is not None
     regular = hessen.notice.regular
     assert (regular.reference, regular.counting, regular.amount) == (
         NoticeReference.receipt,
@@ -179,15 +180,18 @@ def test_nrw_haupt_und_finanzausschuss_meets_in_public(nrw: Profile) -> None:
     assert BodyKind.executive not in nrw.body_kinds
 
 
-def test_nrw_notice_counts_from_dispatch_with_no_receipt_lag(nrw: Profile) -> None:
-    assert nrw.notice.regular.reference is NoticeReference.dispatch
-    assert set(nrw.notice.receipt_lag_days.values()) == {0}
-    assert nrw.notice.urgent is not None
-    assert nrw.notice.urgent.describe() == "48 Stunden zwischen Absendung und Sitzungsbeginn"
-    assert nrw.notice.regular.describe() == "8 volle Tage zwischen Absendung und Sitzungstag"
+def test_nrw_sets_no_notice_period_of_its_own(nrw: Profile) -> None:
+    # The GO NRW sets none: each council's Geschäftsordnung does, and the municipality file carries it.
+    assert nrw.notice is None
+    assert nrw.notice_set_by is not None
+    assert "Geschäftsordnung" in nrw.notice_set_by.legal_basis
+    with pytest.raises(ConfigurationError) as refused:
+        nrw.notice_for(nrw.settings_for(BodyKind.committee))
+    assert "keine Ladungsfrist festgelegt" in refused.value.german
 
 
 def test_niedersachsen_regular_notice_is_a_week_including_the_meeting_day(niedersachsen: Profile) -> None:
+    assert niedersachsen.notice is not None
     assert niedersachsen.notice.regular.describe() == "7 Tage ab Zugang einschließlich des Sitzungstags"
 
 
@@ -237,8 +241,8 @@ def test_a_body_may_override_publicity_and_tie_rule(hessen: Profile) -> None:
     assert hessen.settings_for(BodyKind.committee).public is True
 
 
-def test_without_a_notice_override_a_body_uses_the_profiles_notice_rules(nrw: Profile) -> None:
-    assert nrw.notice_for(nrw.settings_for(BodyKind.committee)) is nrw.notice
+def test_without_a_notice_override_a_body_uses_the_profiles_notice_rules(niedersachsen: Profile) -> None:
+    assert niedersachsen.notice_for(niedersachsen.settings_for(BodyKind.committee)) is niedersachsen.notice
 
 
 def test_a_body_may_override_the_notice_rules(nrw: Profile) -> None:

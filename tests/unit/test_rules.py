@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from workflow.errors import QuorumNotMet, VoteInconsistent
-from workflow.profile import NoticeRule, QuorumRule, load_profile
+from workflow.municipality import example_path, read_municipality_file
+from workflow.profile import NoticeRule, NoticeRules, QuorumRule, load_profile
 from workflow.rules import (
     FactionCount,
     Seat,
@@ -30,6 +31,7 @@ from workflow.vocabulary import (
     VOTED_OUTCOMES,
     MembershipRole,
     NoticeCounting,
+    NoticeReference,
     Outcome,
     TieRule,
     VoteChoice,
@@ -469,7 +471,9 @@ def test_the_quorum_message_cites_the_law_and_suggests_deferring() -> None:
     with pytest.raises(QuorumNotMet) as info:
         check_quorum(load_profile("hessen").quorum, 59, 29, second_session=False)
     message = str(info.value)
-    assert message.startswith("Not quorate (beschlussunfähig) (§ 53 HGO): 29 voting members present")
+    assert message.startswith(
+        "Not quorate (beschlussunfähig) (§ 53 Abs. 1 Satz 1, Abs. 2 HGO): 29 voting members present"
+    )
     assert "'deferred'" in message
 
 
@@ -487,9 +491,16 @@ def test_a_second_session_needs_a_quorum_where_the_rule_says_so() -> None:
 
 # --------------------------------------------------------------------------- latest dispatch
 
-HESSEN = load_profile("hessen").notice
-NRW = load_profile("nrw").notice
-NDS = load_profile("niedersachsen").notice
+
+def _set(notice: NoticeRules | None) -> NoticeRules:
+    assert notice is not None
+    return notice
+
+
+HESSEN = _set(load_profile("hessen").notice)
+# The GO NRW sets no notice period: the Duisburg example file carries its Geschäftsordnung's.
+NRW = _set(read_municipality_file(example_path("duisburg"))[0].notice)
+NDS = _set(load_profile("niedersachsen").notice)
 
 
 def _berlin(year: int, month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -514,9 +525,13 @@ def test_the_shipped_notice_rules_are_the_ones_the_dispatch_tests_assume() -> No
         HESSEN.second_session and HESSEN.second_session.amount,
     ) == (0, 1)
     assert (NRW.regular.counting, NRW.regular.amount) == (NoticeCounting.full_days_between, 8)
-    assert NRW.urgent == NoticeRule(
-        reference="dispatch", counting="hours_before_start", amount=48, legal_basis="Geschäftsordnung"
+    assert NRW.urgent is not None
+    assert (NRW.urgent.reference, NRW.urgent.counting, NRW.urgent.amount) == (
+        NoticeReference.dispatch,
+        NoticeCounting.hours_before_start,
+        48,
     )
+    assert NRW.urgent.legal_basis.startswith("Geschäftsordnung")
     assert (NDS.regular.counting, NDS.regular.amount) == (NoticeCounting.including_meeting_day, 7)
     assert NDS.urgent is not None
     assert (NDS.urgent.counting, NDS.urgent.amount) == (NoticeCounting.hours_before_start, 24)
