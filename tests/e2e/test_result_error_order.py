@@ -1,9 +1,6 @@
 """Recording a result answers bad input in the order every route does: an unknown municipality (404), then
-a bad token (401), before a malformed body or TOP id (422).
-
-Found by the review of ab8bd22: the ``async`` route takes neither the municipality nor the caller as a
-dependency (the result writer checks them), so FastAPI answered 422 first; these failed there and pass
-on 560bd10 and now."""
+a bad token (401), before a malformed body or TOP id (422): the municipality, the caller and the TOP are the
+route's dependencies, which FastAPI resolves before it validates the body."""
 
 from __future__ import annotations
 

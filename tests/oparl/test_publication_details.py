@@ -1,4 +1,4 @@
-"""Fixes after the review of the OParl publication: each test failed before its fix."""
+"""Details of the OParl publication: term dates, modified stamps that follow changes, and file checksums."""
 
 from __future__ import annotations
 
