@@ -21,9 +21,10 @@ from sqlalchemy.orm.interfaces import ORMOption
 from starlette.responses import Response
 
 from api.files import content_disposition, etag_matches
+from api.oparl import bodies, files, meetings, organizations, papers
 from api.oparl.format import CORS_HEADERS, OparlJSON, Urls
 from api.oparl.lists import ListQuery, OparlError, memory_page, positive_int, sql_page
-from api.oparl.serialize import ITEM_OPTIONS, MEETING_OPTIONS, Publisher, deleted_object
+from api.oparl.publisher import Publisher, deleted_object
 from workflow.models import (
     AgendaItem,
     Body,
@@ -164,15 +165,15 @@ class _MemoryList:
 
 
 @router.get("/system")
-def system(request: Request) -> OparlJSON:
+def oparl_system(request: Request) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
         towns = list(session.scalars(select(Municipality).order_by(Municipality.id)))
-        return _answer(Publisher(session, urls).system(towns))
+        return _answer(bodies.system(Publisher(session, urls), towns))
 
 
 @router.get("/bodies")
-def bodies(request: Request) -> OparlJSON:
+def oparl_bodies(request: Request) -> OparlJSON:
     urls = _urls(request)
     query = ListQuery.parse(request.query_params)
     with request.app.state.sessions() as session:
@@ -185,87 +186,73 @@ def bodies(request: Request) -> OparlJSON:
                 query,
                 model=Municipality,
                 where=[],
-                serialize=lambda towns: [publisher.body(t) for t in towns],
+                serialize=lambda towns: [bodies.body(publisher, t) for t in towns],
             )
         )
 
 
 @router.get("/body/{body_id}")
-def body(request: Request, body_id: str) -> OparlJSON:
+def oparl_body(request: Request, body_id: str) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
-        return _answer(Publisher(session, urls).body(_town(session, body_id)))
+        return _answer(bodies.body(Publisher(session, urls), _town(session, body_id)))
 
 
 # ------------------------------------------------------------------------------------------- objects
 
 
-def _membership_ids_by_body(
-    session: Session, town_id: int, body_id: int | None = None
-) -> dict[int, list[int]]:
-    statement = (
-        select(Membership.id, Membership.body_id)
-        .join(Body, Body.id == Membership.body_id)
-        .where(Body.municipality_id == town_id)
-        .order_by(Membership.id)
-    )
-    if body_id is not None:
-        statement = statement.where(Membership.body_id == body_id)
-    found: dict[int, list[int]] = {}
-    for row in session.execute(statement):
-        found.setdefault(row.body_id, []).append(row.id)
-    return found
-
-
 def _organizations(publisher: Publisher, rows: list[Body], _embed: bool) -> list[dict[str, Any]]:
     b = rows[0]
-    members = _membership_ids_by_body(publisher.session, b.municipality_id, b.id)
-    return [publisher.organization(b, members.get(b.id, []))]
-
-
-def _people(publisher: Publisher, rows: list[Person], embed: bool) -> list[dict[str, Any]]:
-    memberships = publisher.memberships_of_people(p.id for p in rows)
-    return [publisher.person(p, memberships.get(p.id, []), embed=embed) for p in rows]
+    members = organizations.membership_ids_by_body(publisher, b.municipality_id, b.id)
+    return [organizations.organization(publisher, b, members.get(b.id, []))]
 
 
 ORGANIZATION = _Kind("organization", Body, "Gremium", _organizations)
-FACTION = _Kind("faction", Faction, "Fraktion", lambda p, rows, _embed: [p.faction(f) for f in rows])
-DEPARTMENT = _Kind(
-    "department", Department, "Fachamt", lambda p, rows, _embed: [p.department(d) for d in rows]
+FACTION = _Kind(
+    "faction", Faction, "Fraktion", lambda p, rows, _embed: [organizations.faction(p, f) for f in rows]
 )
-PERSON = _Kind("person", Person, "Person", _people)
+DEPARTMENT = _Kind(
+    "department",
+    Department,
+    "Fachamt",
+    lambda p, rows, _embed: [organizations.department(p, d) for d in rows],
+)
+PERSON = _Kind("person", Person, "Person", lambda p, rows, embed: organizations.people(p, rows, embed=embed))
 MEMBERSHIP = _Kind(
-    "membership", Membership, "Mitgliedschaft", lambda p, rows, _embed: [p.membership(m) for m in rows]
+    "membership",
+    Membership,
+    "Mitgliedschaft",
+    lambda p, rows, _embed: [organizations.membership(p, m) for m in rows],
 )
 MEETING = _Kind(
     "meeting",
     Meeting,
     "Sitzung",
-    lambda p, rows, embed: p.meetings(rows, embed=embed),
+    lambda p, rows, embed: meetings.meetings(p, rows, embed=embed),
     visible=meeting_is_public(),
-    options=MEETING_OPTIONS,
+    options=meetings.MEETING_OPTIONS,
 )
 LOCATION = _Kind(
     "location",
     Meeting,
     "Ort",
-    lambda p, rows, _embed: [p.location(m) for m in rows],
+    lambda p, rows, _embed: [meetings.location(p, m) for m in rows],
     visible=meeting_is_public() & Meeting.location.is_not(None),
 )
 AGENDA_ITEM = _Kind(
     "agendaitem",
     AgendaItem,
     "Tagesordnungspunkt",
-    lambda p, rows, _embed: p.agenda_items(rows),
+    lambda p, rows, _embed: meetings.agenda_items(p, rows),
     visible=agenda_item_is_public(),
     object_type="agenda_item",
-    options=ITEM_OPTIONS,
+    options=meetings.ITEM_OPTIONS,
 )
 PAPER = _Kind(
     "paper",
     Paper,
     "Vorlage",
-    lambda p, rows, embed: p.papers(rows, embed=embed),
+    lambda p, rows, embed: papers.papers(p, rows, embed=embed),
     visible=paper_is_public(),
     object_type="paper",
 )
@@ -273,7 +260,7 @@ CONSULTATION = _Kind(
     "consultation",
     Consultation,
     "Beratung",
-    lambda p, rows, _embed: p.consultations(rows),
+    lambda p, rows, _embed: papers.consultations(p, rows),
     visible=consultation_is_public(),
     object_type="consultation",
 )
@@ -281,7 +268,7 @@ FILE = _Kind(
     "file",
     StoredFile,
     "Datei",
-    lambda p, rows, _embed: list(p.files(rows).values()),
+    lambda p, rows, _embed: list(files.files_by_id(p, rows).values()),
     visible=file_is_public(),
     object_type="file",
     options=(defer(StoredFile.content),),  # the bytes are sent at .../access, never in the JSON
@@ -319,20 +306,25 @@ for _kind in OBJECTS:
 def _organization_entries(publisher: Publisher, town: Municipality) -> list[Entry]:
     """Gremien, Fraktionen and Fachämter in one list, keyed by table and id."""
     session = publisher.session
-    members = _membership_ids_by_body(session, town.id)
+    members = organizations.membership_ids_by_body(publisher, town.id)
     return (
         [
-            (f"0-{b.id:010d}", b.created_at, b.modified_at, publisher.organization(b, members.get(b.id, [])))
+            (
+                f"0-{b.id:010d}",
+                b.created_at,
+                b.modified_at,
+                organizations.organization(publisher, b, members.get(b.id, [])),
+            )
             for b in session.scalars(select(Body).where(Body.municipality_id == town.id).order_by(Body.id))
         ]
         + [
-            (f"1-{f.id:010d}", f.created_at, f.modified_at, publisher.faction(f))
+            (f"1-{f.id:010d}", f.created_at, f.modified_at, organizations.faction(publisher, f))
             for f in session.scalars(
                 select(Faction).where(Faction.municipality_id == town.id).order_by(Faction.id)
             )
         ]
         + [
-            (f"2-{d.id:010d}", d.created_at, d.modified_at, publisher.department(d))
+            (f"2-{d.id:010d}", d.created_at, d.modified_at, organizations.department(publisher, d))
             for d in session.scalars(
                 select(Department).where(Department.municipality_id == town.id).order_by(Department.id)
             )
@@ -341,7 +333,7 @@ def _organization_entries(publisher: Publisher, town: Municipality) -> list[Entr
 
 
 def _legislative_term_entries(publisher: Publisher, town: Municipality) -> list[Entry]:
-    term = publisher.legislative_term(town, publisher.term_start(town.id))
+    term = bodies.legislative_term(publisher, town)
     return [(f"{town.id:010d}", town.created_at, town.modified_at, term)]
 
 
@@ -389,13 +381,14 @@ for _list in LISTS:
     router.add_api_route(f"/body/{{body_id}}/{_list.path}", _list_route(_list), methods=["GET"])
 
 
+# ------------------------------------------------------------- the legislative term, the files' content
+
+
 @router.get("/legislativeterm/{object_id}")
-def legislative_term(request: Request, object_id: str) -> OparlJSON:
+def oparl_legislativeterm(request: Request, object_id: str) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        town = _town(session, object_id)
-        return _answer(publisher.legislative_term(town, publisher.term_start(town.id)))
+        return _answer(bodies.legislative_term(Publisher(session, urls), _town(session, object_id)))
 
 
 def _send_file(request: Request, object_id: str, disposition: str) -> Response:
