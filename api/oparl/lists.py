@@ -23,7 +23,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from starlette.datastructures import QueryParams
 
 from api.oparl.format import Urls, date_time
-from api.oparl.serialize import deleted_object
+from api.oparl.publisher import deleted_object
 from workflow.models import Depublication
 
 DEFAULT_LIMIT = 100

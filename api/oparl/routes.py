@@ -21,9 +21,10 @@ from sqlalchemy.orm.interfaces import ORMOption
 from starlette.responses import Response
 
 from api.files import content_disposition, etag_matches
+from api.oparl import bodies, files, meetings, organizations, papers
 from api.oparl.format import CORS_HEADERS, OparlJSON, Urls
 from api.oparl.lists import ListQuery, OparlError, memory_page, positive_int, sql_page
-from api.oparl.serialize import ITEM_OPTIONS, MEETING_OPTIONS, Publisher, deleted_object
+from api.oparl.publisher import Publisher, deleted_object
 from workflow.models import (
     AgendaItem,
     Body,
@@ -85,14 +86,18 @@ def _deleted(session: Session, urls: Urls, object_type: str, object_id: int) -> 
     return deleted_object(urls, row) if row is not None else None
 
 
+Serializer = Callable[[Publisher, list[Any], bool], list[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class _Kind:
-    """An object type answered at ``/<path>/{id}``: which rows, which of them are public, how they read."""
+    """An object type answered at ``/<path>/{id}``: which rows, which of them are public, how they read
+    (``serialize(publisher, rows, embed)``; ``embed`` is false only in a list asked for ``omit_internal``)."""
 
     path: str
     model: Any
     what: str  # German name in the 404
-    serialize: Callable[[Publisher, Session, list[Any]], list[dict[str, Any]]]
+    serialize: Serializer
     visible: ColumnElement[bool] | None = None  # None: every row is public
     object_type: str | None = None  # depublished objects of this type answer as deleted
     options: Sequence[ORMOption] = ()
@@ -104,12 +109,10 @@ def _one(request: Request, raw: str, kind: _Kind) -> OparlJSON:
     statement = select(kind.model).where(kind.model.id == object_id).options(*kind.options)
     if kind.visible is not None:
         statement = statement.where(kind.visible)
-    if kind.model is StoredFile:
-        statement = statement.options(defer(StoredFile.content))
     with request.app.state.sessions() as session:
         obj = session.scalar(statement)
         if obj is not None:
-            return _answer(kind.serialize(Publisher(session, urls), session, [obj])[0])
+            return _answer(kind.serialize(Publisher(session, urls), [obj], True)[0])
         if kind.object_type is not None:
             gone = _deleted(session, urls, kind.object_type, object_id)
             if gone is not None:
@@ -117,19 +120,60 @@ def _one(request: Request, raw: str, kind: _Kind) -> OparlJSON:
     raise _not_found(kind.what, raw)
 
 
+Entry = tuple[str, dt.datetime, dt.datetime, dict[str, Any]]  # sort key, created, modified, object
+
+
+@dataclass(frozen=True)
+class _RowList:
+    """A list at ``/body/{id}/<path>``: keyset pages of the public objects of ``kind`` that belong to the
+    municipality (``of_town(municipality id)``), its depublished ones merged in when ``modified_since`` is
+    given."""
+
+    path: str
+    kind: _Kind
+    of_town: Callable[[int], ColumnElement[bool]]
+
+    def page(self, publisher: Publisher, town: Municipality, query: ListQuery) -> dict[str, Any]:
+        kind = self.kind
+        return sql_page(
+            publisher.session,
+            publisher.urls,
+            publisher.urls.body_list(town.id, self.path),
+            query,
+            model=kind.model,
+            where=[self.of_town(town.id), *([kind.visible] if kind.visible is not None else [])],
+            serialize=lambda rows: kind.serialize(publisher, rows, not query.omit_internal),
+            deleted=(town.id, kind.object_type) if kind.object_type is not None else None,
+            options=kind.options,
+        )
+
+
+@dataclass(frozen=True)
+class _MemoryList:
+    """A small list at ``/body/{id}/<path>`` built in memory: ``entries(publisher, municipality)`` in key
+    order (for a list of rows of several tables, or of an object that has no table)."""
+
+    path: str
+    entries: Callable[[Publisher, Municipality], list[Entry]]
+
+    def page(self, publisher: Publisher, town: Municipality, query: ListQuery) -> dict[str, Any]:
+        url = publisher.urls.body_list(town.id, self.path)
+        return memory_page(publisher.urls, url, query, self.entries(publisher, town))
+
+
 # ---------------------------------------------------------------------------------------- system, bodies
 
 
 @router.get("/system")
-def system(request: Request) -> OparlJSON:
+def oparl_system(request: Request) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
         towns = list(session.scalars(select(Municipality).order_by(Municipality.id)))
-        return _answer(Publisher(session, urls).system(towns))
+        return _answer(bodies.system(Publisher(session, urls), towns))
 
 
 @router.get("/bodies")
-def bodies(request: Request) -> OparlJSON:
+def oparl_bodies(request: Request) -> OparlJSON:
     urls = _urls(request)
     query = ListQuery.parse(request.query_params)
     with request.app.state.sessions() as session:
@@ -142,342 +186,105 @@ def bodies(request: Request) -> OparlJSON:
                 query,
                 model=Municipality,
                 where=[],
-                serialize=lambda towns: [publisher.body(t) for t in towns],
+                serialize=lambda towns: [bodies.body(publisher, t) for t in towns],
             )
         )
 
 
 @router.get("/body/{body_id}")
-def body(request: Request, body_id: str) -> OparlJSON:
+def oparl_body(request: Request, body_id: str) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
-        return _answer(Publisher(session, urls).body(_town(session, body_id)))
-
-
-@router.get("/body/{body_id}/organizations")
-def organizations(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        members = _membership_ids_by_body(session, town.id)
-        entries = (
-            [
-                (
-                    f"0-{b.id:010d}",
-                    b.created_at,
-                    b.modified_at,
-                    publisher.organization(b, members.get(b.id, [])),
-                )
-                for b in session.scalars(
-                    select(Body).where(Body.municipality_id == town.id).order_by(Body.id)
-                )
-            ]
-            + [
-                (f"1-{f.id:010d}", f.created_at, f.modified_at, publisher.faction(f))
-                for f in session.scalars(
-                    select(Faction).where(Faction.municipality_id == town.id).order_by(Faction.id)
-                )
-            ]
-            + [
-                (f"2-{d.id:010d}", d.created_at, d.modified_at, publisher.department(d))
-                for d in session.scalars(
-                    select(Department).where(Department.municipality_id == town.id).order_by(Department.id)
-                )
-            ]
-        )
-        return _answer(memory_page(urls, urls.body_list(town.id, "organizations"), query, entries))
-
-
-def _membership_ids_by_body(
-    session: Session, town_id: int, body_id: int | None = None
-) -> dict[int, list[int]]:
-    statement = (
-        select(Membership.id, Membership.body_id)
-        .join(Body, Body.id == Membership.body_id)
-        .where(Body.municipality_id == town_id)
-        .order_by(Membership.id)
-    )
-    if body_id is not None:
-        statement = statement.where(Membership.body_id == body_id)
-    found: dict[int, list[int]] = {}
-    for row in session.execute(statement):
-        found.setdefault(row.body_id, []).append(row.id)
-    return found
-
-
-@router.get("/body/{body_id}/people")
-def people(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-
-        def serialize(persons: list[Person]) -> list[dict[str, Any]]:
-            memberships = publisher.memberships_of_people(p.id for p in persons)
-            return [
-                publisher.person(p, memberships.get(p.id, []), embed=not query.omit_internal) for p in persons
-            ]
-
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "people"),
-                query,
-                model=Person,
-                where=[Person.municipality_id == town.id],
-                serialize=serialize,
-            )
-        )
-
-
-@router.get("/body/{body_id}/memberships")
-def memberships(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        of_town = exists(
-            select(Body.id).where(Body.id == Membership.body_id, Body.municipality_id == town.id)
-        )
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "memberships"),
-                query,
-                model=Membership,
-                where=[of_town],
-                serialize=lambda rows: [publisher.membership(m) for m in rows],
-            )
-        )
-
-
-@router.get("/body/{body_id}/meetings")
-def meetings(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "meetings"),
-                query,
-                model=Meeting,
-                where=[Meeting.municipality_id == town.id, meeting_is_public()],
-                serialize=lambda rows: publisher.meetings(rows, embed=not query.omit_internal),
-                options=MEETING_OPTIONS,
-            )
-        )
-
-
-@router.get("/body/{body_id}/locations")
-def locations(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "locations"),
-                query,
-                model=Meeting,
-                where=[
-                    Meeting.municipality_id == town.id,
-                    Meeting.location.is_not(None),
-                    meeting_is_public(),
-                ],
-                serialize=lambda rows: [publisher.location(m) for m in rows],
-            )
-        )
-
-
-@router.get("/body/{body_id}/legislativeterms")
-def legislative_terms(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        term = publisher.legislative_term(town, publisher.term_start(town.id))
-        entries = [(f"{town.id:010d}", town.created_at, town.modified_at, term)]
-        return _answer(memory_page(urls, urls.body_list(town.id, "legislativeterms"), query, entries))
-
-
-@router.get("/body/{body_id}/agendaitems")
-def agenda_items(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        of_town = exists(
-            select(Meeting.id).where(Meeting.id == AgendaItem.meeting_id, Meeting.municipality_id == town.id)
-        )
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "agendaitems"),
-                query,
-                model=AgendaItem,
-                where=[of_town, agenda_item_is_public()],
-                serialize=publisher.agenda_items,
-                deleted=(town.id, "agenda_item"),
-                options=ITEM_OPTIONS,
-            )
-        )
-
-
-@router.get("/body/{body_id}/papers")
-def papers(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "papers"),
-                query,
-                model=Paper,
-                where=[Paper.municipality_id == town.id, paper_is_public()],
-                serialize=lambda rows: publisher.papers(rows, embed=not query.omit_internal),
-                deleted=(town.id, "paper"),
-            )
-        )
-
-
-@router.get("/body/{body_id}/consultations")
-def consultations(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-        of_town = exists(
-            select(Paper.id).where(Paper.id == Consultation.paper_id, Paper.municipality_id == town.id)
-        )
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "consultations"),
-                query,
-                model=Consultation,
-                where=[of_town, consultation_is_public()],
-                serialize=publisher.consultations,
-                deleted=(town.id, "consultation"),
-            )
-        )
-
-
-@router.get("/body/{body_id}/files")
-def files(request: Request, body_id: str) -> OparlJSON:
-    urls = _urls(request)
-    query = ListQuery.parse(request.query_params)
-    with request.app.state.sessions() as session:
-        town = _town(session, body_id)
-        publisher = Publisher(session, urls)
-
-        def serialize(rows: list[StoredFile]) -> list[dict[str, Any]]:
-            serialized = publisher.files(rows)
-            return [serialized[f.id] for f in rows]
-
-        return _answer(
-            sql_page(
-                session,
-                urls,
-                urls.body_list(town.id, "files"),
-                query,
-                model=StoredFile,
-                where=[StoredFile.municipality_id == town.id, file_is_public()],
-                serialize=serialize,
-                deleted=(town.id, "file"),
-            )
-        )
+        return _answer(bodies.body(Publisher(session, urls), _town(session, body_id)))
 
 
 # ------------------------------------------------------------------------------------------- objects
 
 
-def _organizations(publisher: Publisher, session: Session, rows: list[Body]) -> list[dict[str, Any]]:
+def _organizations(publisher: Publisher, rows: list[Body], _embed: bool) -> list[dict[str, Any]]:
     b = rows[0]
-    members = _membership_ids_by_body(session, b.municipality_id, b.id)
-    return [publisher.organization(b, members.get(b.id, []))]
+    members = organizations.membership_ids_by_body(publisher, b.municipality_id, b.id)
+    return [organizations.organization(publisher, b, members.get(b.id, []))]
 
 
-def _people(publisher: Publisher, _session: Session, rows: list[Person]) -> list[dict[str, Any]]:
-    memberships = publisher.memberships_of_people(p.id for p in rows)
-    return [publisher.person(p, memberships.get(p.id, [])) for p in rows]
-
-
+ORGANIZATION = _Kind("organization", Body, "Gremium", _organizations)
+FACTION = _Kind(
+    "faction", Faction, "Fraktion", lambda p, rows, _embed: [organizations.faction(p, f) for f in rows]
+)
+DEPARTMENT = _Kind(
+    "department",
+    Department,
+    "Fachamt",
+    lambda p, rows, _embed: [organizations.department(p, d) for d in rows],
+)
+PERSON = _Kind("person", Person, "Person", lambda p, rows, embed: organizations.people(p, rows, embed=embed))
+MEMBERSHIP = _Kind(
+    "membership",
+    Membership,
+    "Mitgliedschaft",
+    lambda p, rows, _embed: [organizations.membership(p, m) for m in rows],
+)
+MEETING = _Kind(
+    "meeting",
+    Meeting,
+    "Sitzung",
+    lambda p, rows, embed: meetings.meetings(p, rows, embed=embed),
+    visible=meeting_is_public(),
+    options=meetings.MEETING_OPTIONS,
+)
+LOCATION = _Kind(
+    "location",
+    Meeting,
+    "Ort",
+    lambda p, rows, _embed: [meetings.location(p, m) for m in rows],
+    visible=meeting_is_public() & Meeting.location.is_not(None),
+)
+AGENDA_ITEM = _Kind(
+    "agendaitem",
+    AgendaItem,
+    "Tagesordnungspunkt",
+    lambda p, rows, _embed: meetings.agenda_items(p, rows),
+    visible=agenda_item_is_public(),
+    object_type="agenda_item",
+    options=meetings.ITEM_OPTIONS,
+)
+PAPER = _Kind(
+    "paper",
+    Paper,
+    "Vorlage",
+    lambda p, rows, embed: papers.papers(p, rows, embed=embed),
+    visible=paper_is_public(),
+    object_type="paper",
+)
+CONSULTATION = _Kind(
+    "consultation",
+    Consultation,
+    "Beratung",
+    lambda p, rows, _embed: papers.consultations(p, rows),
+    visible=consultation_is_public(),
+    object_type="consultation",
+)
+FILE = _Kind(
+    "file",
+    StoredFile,
+    "Datei",
+    lambda p, rows, _embed: list(files.files_by_id(p, rows).values()),
+    visible=file_is_public(),
+    object_type="file",
+    options=(defer(StoredFile.content),),  # the bytes are sent at .../access, never in the JSON
+)
 OBJECTS = (
-    _Kind("organization", Body, "Gremium", _organizations),
-    _Kind("faction", Faction, "Fraktion", lambda p, _s, rows: [p.faction(f) for f in rows]),
-    _Kind("department", Department, "Fachamt", lambda p, _s, rows: [p.department(d) for d in rows]),
-    _Kind("person", Person, "Person", _people),
-    _Kind("membership", Membership, "Mitgliedschaft", lambda p, _s, rows: [p.membership(m) for m in rows]),
-    _Kind(
-        "meeting",
-        Meeting,
-        "Sitzung",
-        lambda p, _s, rows: p.meetings(rows),
-        visible=meeting_is_public(),
-        options=MEETING_OPTIONS,
-    ),
-    _Kind(
-        "location",
-        Meeting,
-        "Ort",
-        lambda p, _s, rows: [p.location(m) for m in rows],
-        visible=meeting_is_public() & Meeting.location.is_not(None),
-    ),
-    _Kind(
-        "agendaitem",
-        AgendaItem,
-        "Tagesordnungspunkt",
-        lambda p, _s, rows: p.agenda_items(rows),
-        visible=agenda_item_is_public(),
-        object_type="agenda_item",
-        options=ITEM_OPTIONS,
-    ),
-    _Kind(
-        "paper",
-        Paper,
-        "Vorlage",
-        lambda p, _s, rows: p.papers(rows),
-        visible=paper_is_public(),
-        object_type="paper",
-    ),
-    _Kind(
-        "consultation",
-        Consultation,
-        "Beratung",
-        lambda p, _s, rows: p.consultations(rows),
-        visible=consultation_is_public(),
-        object_type="consultation",
-    ),
-    _Kind(
-        "file",
-        StoredFile,
-        "Datei",
-        lambda p, _s, rows: list(p.files(rows).values()),
-        visible=file_is_public(),
-        object_type="file",
-    ),
+    ORGANIZATION,
+    FACTION,
+    DEPARTMENT,
+    PERSON,
+    MEMBERSHIP,
+    MEETING,
+    LOCATION,
+    AGENDA_ITEM,
+    PAPER,
+    CONSULTATION,
+    FILE,
 )
 
 
@@ -493,13 +300,95 @@ for _kind in OBJECTS:
     router.add_api_route(f"/{_kind.path}/{{object_id}}", _object_route(_kind), methods=["GET"])
 
 
+# ------------------------------------------------------------------------------------ lists of a body
+
+
+def _organization_entries(publisher: Publisher, town: Municipality) -> list[Entry]:
+    """Gremien, Fraktionen and Fachämter in one list, keyed by table and id."""
+    session = publisher.session
+    members = organizations.membership_ids_by_body(publisher, town.id)
+    return (
+        [
+            (
+                f"0-{b.id:010d}",
+                b.created_at,
+                b.modified_at,
+                organizations.organization(publisher, b, members.get(b.id, [])),
+            )
+            for b in session.scalars(select(Body).where(Body.municipality_id == town.id).order_by(Body.id))
+        ]
+        + [
+            (f"1-{f.id:010d}", f.created_at, f.modified_at, organizations.faction(publisher, f))
+            for f in session.scalars(
+                select(Faction).where(Faction.municipality_id == town.id).order_by(Faction.id)
+            )
+        ]
+        + [
+            (f"2-{d.id:010d}", d.created_at, d.modified_at, organizations.department(publisher, d))
+            for d in session.scalars(
+                select(Department).where(Department.municipality_id == town.id).order_by(Department.id)
+            )
+        ]
+    )
+
+
+def _legislative_term_entries(publisher: Publisher, town: Municipality) -> list[Entry]:
+    term = bodies.legislative_term(publisher, town)
+    return [(f"{town.id:010d}", town.created_at, town.modified_at, term)]
+
+
+def _membership_of_town(town_id: int) -> ColumnElement[bool]:
+    return exists(select(Body.id).where(Body.id == Membership.body_id, Body.municipality_id == town_id))
+
+
+def _item_of_town(town_id: int) -> ColumnElement[bool]:
+    return exists(
+        select(Meeting.id).where(Meeting.id == AgendaItem.meeting_id, Meeting.municipality_id == town_id)
+    )
+
+
+def _step_of_town(town_id: int) -> ColumnElement[bool]:
+    return exists(select(Paper.id).where(Paper.id == Consultation.paper_id, Paper.municipality_id == town_id))
+
+
+LISTS: tuple[_RowList | _MemoryList, ...] = (
+    _MemoryList("organizations", _organization_entries),
+    _RowList("people", PERSON, lambda town_id: Person.municipality_id == town_id),
+    _RowList("memberships", MEMBERSHIP, _membership_of_town),
+    _RowList("meetings", MEETING, lambda town_id: Meeting.municipality_id == town_id),
+    _RowList("locations", LOCATION, lambda town_id: Meeting.municipality_id == town_id),
+    _MemoryList("legislativeterms", _legislative_term_entries),
+    _RowList("agendaitems", AGENDA_ITEM, _item_of_town),
+    _RowList("papers", PAPER, lambda town_id: Paper.municipality_id == town_id),
+    _RowList("consultations", CONSULTATION, _step_of_town),
+    _RowList("files", FILE, lambda town_id: StoredFile.municipality_id == town_id),
+)
+
+
+def _list_route(kind: _RowList | _MemoryList) -> Callable[[Request, str], OparlJSON]:
+    def route(request: Request, body_id: str) -> OparlJSON:
+        urls = _urls(request)
+        query = ListQuery.parse(request.query_params)
+        with request.app.state.sessions() as session:
+            town = _town(session, body_id)
+            return _answer(kind.page(Publisher(session, urls), town, query))
+
+    route.__name__ = f"oparl_{kind.path}"
+    return route
+
+
+for _list in LISTS:
+    router.add_api_route(f"/body/{{body_id}}/{_list.path}", _list_route(_list), methods=["GET"])
+
+
+# ------------------------------------------------------------- the legislative term, the files' content
+
+
 @router.get("/legislativeterm/{object_id}")
-def legislative_term(request: Request, object_id: str) -> OparlJSON:
+def oparl_legislativeterm(request: Request, object_id: str) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
-        publisher = Publisher(session, urls)
-        town = _town(session, object_id)
-        return _answer(publisher.legislative_term(town, publisher.term_start(town.id)))
+        return _answer(bodies.legislative_term(Publisher(session, urls), _town(session, object_id)))
 
 
 def _send_file(request: Request, object_id: str, disposition: str) -> Response:

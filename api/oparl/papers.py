@@ -1,0 +1,216 @@
+"""OParl Papers (the public Vorlagen) and their Consultations (the steps of the Beratungsfolge).
+
+A paper or step dealt with in private (a non-public agenda item, a meeting of non-public bodies only) shows
+neither its decision nor its outcome: both are the content of the non-public deliberation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import or_, select
+
+from api.oparl.files import auxiliary_of, files_by_id, main_of, public_files
+from api.oparl.format import VENDOR, date, type_url
+from api.oparl.publisher import Publisher, clean, stamps
+from workflow.models import AgendaItem, Consultation, Meeting, Paper, StoredFile
+from workflow.publication import agenda_item_is_public, meeting_is_public
+from workflow.vocabulary import (
+    CONSULTATION_ROLE_LABELS,
+    PAPER_KIND_LABELS,
+    PAPER_STATE_LABELS,
+    ConsultationRole,
+    PaperKind,
+    PaperState,
+)
+
+# Paper states that tell the decision: not shown while the decision was taken in private.
+DECISION_STATES = {
+    PaperState.adopted,
+    PaperState.adopted_amended,
+    PaperState.rejected,
+    PaperState.noted,
+    PaperState.settled,
+}
+
+
+class Step(Protocol):
+    """What a Consultation is serialised from: the ORM object or a row of ``STEP_COLUMNS``."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def paper_id(self) -> int: ...
+    @property
+    def body_id(self) -> int: ...
+    @property
+    def meeting_id(self) -> int | None: ...
+    @property
+    def agenda_item_id(self) -> int | None: ...
+    @property
+    def authoritative(self) -> bool: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def stage(self) -> int: ...
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def outcome_wording(self) -> str | None: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def modified_at(self) -> dt.datetime: ...
+
+
+STEP_COLUMNS = (
+    Consultation.id,
+    Consultation.paper_id,
+    Consultation.body_id,
+    Consultation.meeting_id,
+    Consultation.agenda_item_id,
+    Consultation.authoritative,
+    Consultation.role,
+    Consultation.state,
+    Consultation.stage,
+    Consultation.outcome,
+    Consultation.outcome_wording,
+    Consultation.created_at,
+    Consultation.modified_at,
+)
+
+
+def _visible_items(pub: Publisher, item_ids: Sequence[int]) -> set[int]:
+    if not item_ids:
+        return set()
+    return set(
+        pub.session.scalars(select(AgendaItem.id).where(AgendaItem.id.in_(item_ids), agenda_item_is_public()))
+    )
+
+
+def consultation(
+    pub: Publisher, step: Step, *, visible_meetings: set[int], visible_items: set[int]
+) -> dict[str, Any]:
+    urls = pub.urls
+    # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only) shows
+    # neither how far it got nor its outcome: both are the content of the non-public deliberation.
+    private = (step.agenda_item_id is not None and step.agenda_item_id not in visible_items) or (
+        step.meeting_id is not None and step.meeting_id not in visible_meetings
+    )
+    return clean(
+        {
+            "id": urls.consultation(step.id),
+            "type": type_url("Consultation"),
+            "paper": urls.paper(step.paper_id),
+            "agendaItem": (
+                urls.agenda_item(step.agenda_item_id) if step.agenda_item_id in visible_items else None
+            ),
+            "meeting": urls.meeting(step.meeting_id) if step.meeting_id in visible_meetings else None,
+            "organization": [urls.organization(step.body_id)],
+            "authoritative": step.authoritative,
+            "role": CONSULTATION_ROLE_LABELS[ConsultationRole(step.role)],
+            VENDOR + "state": None if private else step.state,
+            VENDOR + "stage": step.stage,
+            VENDOR + "outcome": None if private else step.outcome,
+            VENDOR + "outcomeWording": None if private else step.outcome_wording,
+            **stamps(step.created_at, step.modified_at),
+        }
+    )
+
+
+def consultations(pub: Publisher, steps: Sequence[Step]) -> list[dict[str, Any]]:
+    visible_meetings = pub.visible_ids(
+        Meeting, meeting_is_public(), (s.meeting_id for s in steps if s.meeting_id)
+    )
+    visible_items = _visible_items(pub, [s.agenda_item_id for s in steps if s.agenda_item_id])
+    return [
+        consultation(pub, s, visible_meetings=visible_meetings, visible_items=visible_items) for s in steps
+    ]
+
+
+def decided_in_private(pub: Publisher, paper_ids: Sequence[int]) -> set[int]:
+    """Papers whose deciding step was (or is to be) dealt with on a non-public agenda item or in a
+    meeting of non-public bodies only: their resolution and the decision are not published."""
+    if not paper_ids:
+        return set()
+    rows = pub.session.execute(
+        select(Consultation.paper_id, Consultation.agenda_item_id, Consultation.meeting_id).where(
+            Consultation.paper_id.in_(paper_ids),
+            Consultation.authoritative.is_(True),
+            or_(Consultation.agenda_item_id.is_not(None), Consultation.meeting_id.is_not(None)),
+        )
+    ).all()
+    visible_items = _visible_items(pub, [r.agenda_item_id for r in rows if r.agenda_item_id is not None])
+    visible_meetings = pub.visible_ids(
+        Meeting, meeting_is_public(), (r.meeting_id for r in rows if r.meeting_id)
+    )
+    return {
+        r.paper_id
+        for r in rows
+        if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
+        or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
+    }
+
+
+def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> list[dict[str, Any]]:
+    """Public papers (the caller filtered them) with their Beratungsfolge and documents."""
+    urls = pub.urls
+    ids = [p.id for p in papers]
+    steps_by_paper: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    files_by_paper: dict[int, list[StoredFile]] = defaultdict(list)
+    serialized: dict[int, dict[str, Any]] = {}
+    if embed and ids:
+        # Plain rows, not ORM objects: a page of 100 papers embeds a few hundred steps, and building
+        # them as ORM instances was a fifth of the page's time.
+        steps = list(
+            pub.session.execute(
+                select(*STEP_COLUMNS)
+                .where(Consultation.paper_id.in_(ids))
+                .order_by(Consultation.paper_id, Consultation.stage, Consultation.position, Consultation.id)
+            )
+        )
+        for step, obj in zip(steps, consultations(pub, steps), strict=True):
+            steps_by_paper[step.paper_id].append(obj)
+        files = [f for f in public_files(pub, papers=ids) if f.agenda_item_id is None]
+        serialized = files_by_id(pub, files)
+        for f in files:
+            if f.paper_id is not None:
+                files_by_paper[f.paper_id].append(f)
+    private = decided_in_private(pub, ids)
+    out = []
+    for p in papers:
+        files = files_by_paper.get(p.id, [])
+        state = PaperState(p.state)
+        hidden = p.id in private
+        main = main_of(files, "vorlage")
+        out.append(
+            clean(
+                {
+                    "id": urls.paper(p.id),
+                    "type": type_url("Paper"),
+                    "body": urls.body(p.municipality_id),
+                    "name": p.subject,
+                    "reference": p.reference,
+                    "date": date(p.paper_date),
+                    "paperType": PAPER_KIND_LABELS[PaperKind(p.kind)],
+                    "underDirectionOf": [urls.department(p.department_id)],
+                    "mainFile": serialized[main.id] if main else None,
+                    "auxiliaryFile": [serialized[f.id] for f in auxiliary_of(files, main)],
+                    "consultation": steps_by_paper.get(p.id, []) if embed else None,
+                    VENDOR + "state": None
+                    if hidden and state in DECISION_STATES
+                    else PAPER_STATE_LABELS[state],
+                    VENDOR + "fileReference": p.file_reference,
+                    VENDOR + "financialImpact": p.financial_impact,
+                    VENDOR + "proposedResolution": p.proposed_resolution,
+                    VENDOR + "resolutionText": None if hidden else p.resolution_text,
+                    **stamps(p.created_at, p.modified_at),
+                }
+            )
+        )
+    return out
