@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from gremienlauf.demo_users import create_demo_users
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.municipality import EXAMPLES, example_path
 from workflow.setup import import_municipality
@@ -59,7 +58,6 @@ def _load_examples(url: str) -> None:
     sessions = make_session_factory(engine)
     for name in EXAMPLES:
         import_municipality(sessions, example_path(name), actor="test-setup", now=SETUP_TIME)
-    create_demo_users(sessions)  # the demo's walks record results as the bodies' secretaries
     engine.dispose()
 
 

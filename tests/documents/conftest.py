@@ -14,6 +14,7 @@ from docx.document import Document as DocumentObject
 from sqlalchemy import select
 
 from gremienlauf import demo
+from gremienlauf.demo_users import create_demo_users
 from tests.conftest import Database, _postgres_copy, _sqlite_copy
 from workflow.models import AgendaItem, Consultation
 
@@ -48,6 +49,7 @@ class Wetzlar:
 
 
 def _walk(db: Database) -> Wetzlar:
+    create_demo_users(db.sessions)  # the demo records results as the bodies' secretaries
     with contextlib.redirect_stdout(io.StringIO()):
         paper_id = demo._wetzlar(db.sessions)
     items: dict[str, int] = {}

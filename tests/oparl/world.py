@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gremienlauf import demo
+from gremienlauf.demo_users import create_demo_users
 from tests.scenario import Scenario, berlin
 from workflow import meetings
 from workflow.models import (
@@ -115,6 +116,7 @@ class World:
 
 
 def build_world(sessions: sessionmaker[Session]) -> World:
+    create_demo_users(sessions)  # the demo records results as the bodies' secretaries
     demo._wetzlar(sessions)
     demo._duisburg(sessions)
     demo._wilhelmshaven(sessions)
