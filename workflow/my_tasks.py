@@ -64,7 +64,11 @@ def _office(who: Principal) -> bool:
 
 
 def _drafts(session: Session, who: Principal) -> list[Paper]:
-    query = select(Paper).where(Paper.municipality_id == who.municipality_id, Paper.state == PaperState.draft)
+    """Drafts, also those out for co-signing: the author still owes the submission."""
+    query = select(Paper).where(
+        Paper.municipality_id == who.municipality_id,
+        Paper.state.in_([PaperState.draft, PaperState.cosigning]),
+    )
     if who.role is Role.department:
         query = query.where(Paper.department_id == who.department_id)
     elif not _office(who):
@@ -142,6 +146,7 @@ def _without_results(session: Session, who: Principal, now: dt.datetime) -> list
     open_item = exists(
         select(AgendaItem.id).where(
             AgendaItem.meeting_id == Meeting.id,
+            AgendaItem.consultation_id.is_not(None),  # a plain item ("Eröffnung …") takes no result
             ~exists(select(ItemResult.id).where(ItemResult.agenda_item_id == AgendaItem.id)),
         )
     )

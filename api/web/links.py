@@ -1,7 +1,7 @@
 """Every readable URL of the web pages, built from its object in one place (and read back here too).
 
 ``/wetzlar/vorlagen/1562-13`` (a draft, which has no Drucksachen-Nr. yet: ``/wetzlar/vorlagen/entwurf-7``),
-``/wetzlar/sitzungen/2013-10-28-sjs+kfp`` (date in Berlin and the keys of the bodies; a second meeting of
+``/wetzlar/sitzungen/2013-10-28-kfp+sjs`` (date in Berlin and the sorted keys of the bodies; a second meeting of
 the same bodies on the same day gets ``-2``), ``/wetzlar/dokumente/12/Beschlussvorlage-1562-13.pdf``.
 """
 

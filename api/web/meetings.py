@@ -44,7 +44,7 @@ def meeting_page(request: Request, town: Town, slug: str, me: PageCaller, sessio
     show_non_public = can_see_non_public_of(session, who, meeting)
     state = MeetingState(meeting.state)
     deadline = None
-    if state in (MeetingState.planned, MeetingState.invited):
+    if state is MeetingState.planned:  # once invited, the page says when instead
         found = invitation_deadline(session, meeting)
         rule = found.rule.describe() + (f", {found.rule.legal_basis}" if found.rule.legal_basis else "")
         deadline = {"latest_dispatch": found.latest_dispatch, "rule": rule}

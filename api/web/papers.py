@@ -99,6 +99,8 @@ def _steps(session: Session, town: Municipality, who: Principal | None, paper: P
                 "tone": "success" if step.state == "dealt_with" else "info",
                 "parallel": ", ".join(others),
                 "appearances": appearances,
+                "hidden": len(step.appearances) - len(appearances),  # on the agenda of a non-public part
+                "outcome": step.outcome_wording,
             }
         )
     return steps
@@ -274,6 +276,6 @@ def search_page(
             body_options=[(b.key, b.name) for b in bodies],
             department_options=[(d.key, d.name) for d in departments],
         ),
-        block="results",
+        block="search",
         status=422 if errors else 200,
     )

@@ -284,7 +284,7 @@ def test_the_search_has_shareable_addresses_and_explains_bad_input(api: Api) -> 
     assert 'id="fehler-von"' in bad.text
     assert "bitte ein Datum" in bad.text
     fragment = api.client.get("/wetzlar/vorlagen?q=Stra%C3%9Fenreinigung", headers={"HX-Request": "true"})
-    assert fragment.text.lstrip().startswith('<section id="treffer"')
+    assert fragment.text.lstrip().startswith('<div id="suche">')
     assert "<html" not in fragment.text
     assert "Straßenreinigung" in fragment.text
 
