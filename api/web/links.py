@@ -149,3 +149,22 @@ def meeting_from_slug(session: Session, town_id: int, slug: str) -> Meeting:
 
 def document(town_key: str, row: StoredFile) -> str:
     return f"/{town_key}/dokumente/{row.id}/{quote(row.file_name.replace(' ', '-'))}"
+
+
+# ------------------------------------------------------------------------------- drafting forms
+
+
+def draft_new(town_key: str) -> str:
+    return f"/{town_key}/vorlagen/neu"
+
+
+def draft_edit(town_key: str, paper: Paper) -> str:
+    return f"{paper_url(town_key, paper)}/bearbeiten"
+
+
+def paper_action(town_key: str, paper: Paper, action: str) -> str:
+    """``mitzeichnung-anfordern``, ``mitzeichnen`` or ``einreichen``."""
+    return f"{paper_url(town_key, paper)}/{action}"
+
+
+paper_url = paper

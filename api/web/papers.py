@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,9 +19,18 @@ from api.web import links
 from api.web.context import PAPER_TONES, page, principal
 from api.web.session import PageCaller, check_csrf
 from api.web.templating import render
-from workflow.access import Principal, Role, can_see_non_public_of, require_read_paper
+from workflow.access import (
+    Principal,
+    Role,
+    can_see_non_public_of,
+    require_cosign,
+    require_edit_draft,
+    require_read_paper,
+    require_role,
+)
 from workflow.errors import DomainError
 from workflow.models import Body, Department, Meeting, Municipality, Paper, StoredFile
+from workflow.papers import allowed_paper_triggers
 from workflow.queries import paper_history, paper_status
 from workflow.store import get
 from workflow.vocabulary import (
@@ -106,6 +117,40 @@ def _steps(session: Session, town: Municipality, who: Principal | None, paper: P
     return steps
 
 
+def _actions(
+    session: Session, town: Municipality, who: Principal | None, paper: Paper
+) -> list[dict[str, Any]]:
+    """The buttons this person may press now: the API's permission rule and the paper machine decide."""
+    if who is None:
+        return []
+    allowed = allowed_paper_triggers(paper)
+    actions: list[dict[str, Any]] = []
+
+    def permitted(check: Callable[[], object]) -> bool:
+        try:
+            check()
+        except DomainError:
+            return False
+        return True
+
+    if paper.state == PaperState.draft and permitted(lambda: require_edit_draft(who, paper)):
+        actions.append(
+            {"url": links.draft_edit(town.key, paper), "label": "Entwurf bearbeiten", "link": True}
+        )
+        if "request_cosignatures" in allowed:
+            url = links.paper_action(town.key, paper, "mitzeichnung-anfordern")
+            actions.append({"url": url, "label": "Zur Mitzeichnung geben"})
+    if paper.state == PaperState.cosigning and who.role is not Role.coordination:
+        for c in paper.cosignatures:
+            if c.signed_at is None and permitted(partial(require_cosign, who, paper, c.department_id)):
+                url = links.paper_action(town.key, paper, "mitzeichnen")
+                label = f"Mitzeichnen für {c.department.name}"
+                actions.append({"url": url, "label": label, "fachamt": c.department.key})
+    if "submit" in allowed and permitted(lambda: require_role(who, Role.coordination)):
+        actions.append({"url": links.paper_action(town.key, paper, "einreichen"), "label": "Einreichen"})
+    return actions
+
+
 @router.get("/{municipality}/vorlagen/{slug}", response_class=HTMLResponse)
 def paper_page(request: Request, town: Town, slug: str, me: PageCaller, session: ReadSession) -> Response:
     who = principal(me)
@@ -155,6 +200,7 @@ def paper_page(request: Request, town: Town, slug: str, me: PageCaller, session:
             steps=_steps(session, town, who, paper),
             documents=documents_of(session, town, who, paper_id=paper.id),
             history=history,
+            actions=_actions(session, town, who, paper) if who and who.municipality_id == town.id else [],
         ),
     )
 

@@ -9,11 +9,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import auth, documents, info, meetings, papers, start
+from api.web import auth, documents, drafting, info, meetings, papers, start
 from api.web.templating import STATIC
 
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (auth.router, info.router, start.router, papers.router, meetings.router, documents.router):
+    for router in (
+        auth.router,
+        info.router,
+        start.router,
+        drafting.router,
+        papers.router,
+        meetings.router,
+        documents.router,
+    ):
         app.include_router(router)

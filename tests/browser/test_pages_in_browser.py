@@ -165,3 +165,31 @@ def test_accessibility_statement(new_page: NewPage, server: Server) -> None:
     expect(page.get_by_role("heading", name="Nicht barrierefreie Inhalte")).to_be_visible()
     assert_accessible(page, "accessibility statement")
     assert_fits(page, "accessibility statement")
+
+
+def test_a_department_drafts_a_paper_without_javascript(new_page: NewPage, server: Server) -> None:
+    page = new_page("wetzlar-fachamt", js=False)
+    page.goto(server.url("/wetzlar/vorlagen/neu"))
+    page.get_by_label("Datum der Vorlage").fill("")
+    page.get_by_role("button", name="Entwurf anlegen").click()
+    expect(page.locator(".error-summary")).to_contain_text("Bitte geben Sie einen Betreff ein.")
+    assert page.get_by_label("Betreff").get_attribute("aria-describedby") == "fehler-betreff"
+    page.get_by_label("Betreff").fill("Neubau der Kindertagesstätte am Stoppelberg")
+    page.get_by_label("Datum der Vorlage").fill("2013-12-02")
+    page.get_by_label("Beschlussvorschlag").fill("Die Stadtverordnetenversammlung beschließt den Neubau.")
+    page.get_by_label("Kämmerei / Finanzverwaltung").check()
+    page.get_by_role("button", name="Entwurf anlegen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neubau der Kindertagesstätte am Stoppelberg")
+    expect(page.get_by_role("button", name="Zur Mitzeichnung geben")).to_be_visible()
+
+    checker = new_page("wetzlar-fachamt")  # axe needs JavaScript: the same pages in a second browser
+    checker.goto(server.url("/wetzlar/vorlagen/neu"))
+    assert_accessible(checker, "new paper form")
+    screenshot(checker, "vorlage-anlegen")
+    checker.get_by_label("Datum der Vorlage").fill("")
+    checker.get_by_role("button", name="Entwurf anlegen").click()
+    expect(checker.locator(".error-summary")).to_be_visible()
+    assert_accessible(checker, "new paper form with errors")
+    screenshot(checker, "vorlage-anlegen-fehler")
+    checker.goto(page.url)
+    assert_accessible(checker, "the new draft with its buttons")

@@ -11,3 +11,9 @@ document.addEventListener("htmx:afterSwap", function (event) {
     if (live) { live.textContent = focus.textContent.trim().replace(/\s+/g, " "); }
   }
 });
+
+// A form sent back with errors: put the focus on the error summary, whose links lead to the fields.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector(".error-summary");
+  if (summary) { summary.focus(); }
+});
