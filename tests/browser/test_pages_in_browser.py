@@ -21,6 +21,7 @@ def _paths(server: Server) -> dict[str, str]:
                 "seed": links.paper("wetzlar", s.get_one(Paper, server.ids["seed"])),
                 "draft": links.paper("wetzlar", s.get_one(Paper, server.ids["draft"])),
                 "held": links.meeting(s, "wetzlar", s.get_one(Meeting, server.ids["held"])),
+                "soon": links.meeting(s, "wetzlar", s.get_one(Meeting, server.ids["soon"])),
             }
     finally:
         engine.dispose()
@@ -193,3 +194,19 @@ def test_a_department_drafts_a_paper_without_javascript(new_page: NewPage, serve
     screenshot(checker, "vorlage-anlegen-fehler")
     checker.goto(page.url)
     assert_accessible(checker, "the new draft with its buttons")
+
+
+def test_the_invitation_form_shows_the_deadline_and_explains_a_refusal(
+    new_page: NewPage, server: Server
+) -> None:
+    page = new_page("wetzlar-koordination")
+    page.goto(server.url(_paths(server)["soon"]))
+    expect(page.get_by_role("heading", name="Einladung versenden")).to_be_visible()
+    expect(page.locator(".invitation")).to_contain_text("Die Einladung muss bis Mittwoch, 04.12.2013")
+    assert_accessible(page, "meeting page with the invitation form")
+    page.get_by_label("Dringlich (verkürzte Ladungsfrist)").check()
+    page.get_by_role("button", name="Einladung versenden").click()
+    expect(page.locator("#fehler-begruendung")).to_contain_text("Bitte begründen Sie die Dringlichkeit")
+    expect(page.locator(".error-summary")).to_be_focused()
+    assert_accessible(page, "invitation form with an error")
+    screenshot(page, "sitzung-einladung-fehler")
