@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy import select
 
-from workflow.access import Role, add_user
+from workflow.access import ROLE_LABELS, Role, add_user
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Body, Membership, Municipality, Person, User
 
@@ -59,3 +59,20 @@ def add_demo_users(database_url: str) -> None:
     typer.echo(
         f"\n  Demo-Zugänge (Passwort „{DEMO_PASSWORD}“): {', '.join(lines[:6])} … ({len(lines)} insgesamt)"
     )
+
+
+def describe_demo_logins(address: str) -> str:
+    """What ``gremienlauf serve --demo`` prints: where the web pages are and one login per role, in German."""
+    lines = [
+        "",
+        f"  Die Webseiten laufen unter {address}",
+        f"  Demo-Zugänge (Passwort für alle: „{DEMO_PASSWORD}“), je Rolle für Wetzlar:",
+        f"    {ROLE_LABELS[Role.coordination]}: wetzlar-koordination",
+        f"    {ROLE_LABELS[Role.department]}: wetzlar-fachamt",
+        f"    {ROLE_LABELS[Role.secretary]}: wetzlar-schrift-stvv, wetzlar-schrift-magistrat (eine je Gremium)",
+        f"    {ROLE_LABELS[Role.council_member]}: wetzlar-mitglied",
+        f"    {ROLE_LABELS[Role.admin]}: wetzlar-admin",
+        "  Ebenso für Duisburg und Wilhelmshaven (duisburg-…, wilhelmshaven-…). Beenden mit Strg+C.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -332,3 +332,13 @@ def test_documents_are_listed_and_downloaded_under_the_api_rule(api: Api) -> Non
     assert closed_url in api.client.get(_paper_url(api, closed_paper.id)).text
     assert api.client.get(closed_url).status_code == 200
     assert api.client.get("/wetzlar/dokumente/999999/x.docx").status_code == 404
+
+
+def test_the_demo_names_its_address_and_one_login_per_role_in_german() -> None:
+    from gremienlauf.demo_users import describe_demo_logins
+    from workflow.access import ROLE_LABELS
+
+    text = describe_demo_logins("http://127.0.0.1:8000/")
+    assert "Die Webseiten laufen unter http://127.0.0.1:8000/" in text
+    for label in ROLE_LABELS.values():
+        assert f"    {label}: wetzlar-" in text
