@@ -77,8 +77,16 @@ def docs_page(openapi_url: str, title: str) -> HTMLResponse:
 
 
 def install(app: FastAPI) -> None:
-    """The headers on every answer, and ``/docs`` under its own policy (create the app with ``docs_url=None``)."""
-    app.add_middleware(SecurityHeaders)
+    """The headers on every answer, and ``/docs`` under its own policy (create the app with ``docs_url=None``).
+
+    The middleware wraps the whole stack, not just the user middleware: Starlette answers an unexpected
+    error (500) in its outermost ServerErrorMiddleware, which ``add_middleware`` would leave outside."""
+    build = app.build_middleware_stack
+
+    def build_with_headers() -> ASGIApp:
+        return SecurityHeaders(build())
+
+    app.build_middleware_stack = build_with_headers  # type: ignore[method-assign]
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

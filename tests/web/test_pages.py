@@ -342,3 +342,24 @@ def test_the_demo_names_its_address_and_one_login_per_role_in_german() -> None:
     assert "Die Webseiten laufen unter http://127.0.0.1:8000/" in text
     for label in ROLE_LABELS.values():
         assert f"    {label}: wetzlar-" in text
+
+
+def test_even_an_unexpected_error_carries_the_security_headers(api: Api) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    app = create_app(api.db.url)
+
+    @app.get("/api/v1/kaputt")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/api/v1/kaputt")
+            assert response.status_code == 500
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    finally:
+        app.state.engine.dispose()
