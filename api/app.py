@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from api import errors, oparl
+from api import errors, oparl, security
 from api.routes import auth, documents, feeds, meetings, papers, results
 from api.schemas import ErrorOut
 from api.settings import ApiSettings
+from api.web import errors as web_errors
+from api.web import wiring as web_pages
 from workflow.db import make_engine, make_session_factory
 from workflow.models import utcnow
 
@@ -78,12 +80,14 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # security.install serves /docs under its own Content-Security-Policy
+        redoc_url=None,
         telemetry=None if settings.telemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessions = sessions
-    errors.install(app)
+    errors.install(app, pages=web_errors)
     for router in (
         auth.router,
         papers.router,
@@ -95,6 +99,8 @@ def create_app(
         app.include_router(router, responses=ERROR_RESPONSES)
     app.state.public_url = public_url or settings.public_url
     oparl.install(app, app.state.public_url)
+    security.install(app)
+    web_pages.install(app)  # after the API and OParl: its /{municipality}/… paths are tried last
     _document_optional_login(app)
     return app
 
@@ -110,6 +116,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         412: "The If-Match ETag is stale",
         422: "Invalid input, or a rule of the domain is broken",
         428: "If-Match is required",
+        429: "Too many failed logins: wait for Retry-After seconds",
         503: "The server is busy; try again",
     }.items()
 }

@@ -6,12 +6,12 @@ Domain errors map to HTTP here and only here; nothing reaches the client as a tr
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -25,6 +25,7 @@ from workflow.errors import (
     TransitionNotAllowed,
     VersionConflict,
 )
+from workflow.login_throttle import TooManyLoginAttempts
 
 log = logging.getLogger("gremienlauf.api")
 
@@ -56,6 +57,7 @@ STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidIdempotencyKey, 422),
     (RuleViolation, 422),
     (ConfigurationError, 422),
+    (TooManyLoginAttempts, 429),
     (DomainError, 422),
 )
 
@@ -73,6 +75,8 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     if exc.german != exc.message:
         details["german"] = exc.german
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    if isinstance(exc, TooManyLoginAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(
         error_body(exc.code, exc.message, details), status_code=status_of(exc), headers=headers
     )
@@ -89,13 +93,29 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def install(app: FastAPI) -> None:
+class PageErrors(Protocol):
+    """How the web pages answer an error (``api.web.errors``): wired by the app factory."""
+
+    def is_page(self, request: Request) -> bool: ...
+
+    def error_page(self, request: Request, status: int, german: str | None = None) -> Response: ...
+
+
+def install(app: FastAPI, pages: PageErrors) -> None:
+    """Map errors to answers in one place; pages (``pages.is_page``) get the same status as a German page
+    instead of the JSON body."""
+    is_page, error_page = pages.is_page, pages.error_page
+
     @app.exception_handler(DomainError)
-    async def _domain(_request: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if is_page(request):
+            return error_page(request, status_of(exc), exc.german)
         return domain_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request):
+            return error_page(request, 400, "Die Adresse oder das Formular enthält ungültige Angaben.")
         details = _validation_details(exc)
         first = details[0] if details else {"location": [], "message": "invalid request"}
         where = ".".join(first["location"])
@@ -107,7 +127,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_page(request):
+            return error_page(request, exc.status_code)
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
         return JSONResponse(
             error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
@@ -116,7 +138,9 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(PoolTimeout)
-    async def _busy(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+    async def _busy(request: Request, _exc: PoolTimeout) -> Response:
+        if is_page(request):
+            return error_page(request, 503)
         # Every database connection stayed busy for the pool's whole timeout: overload, not a bug.
         return JSONResponse(
             error_body("busy", "The server is busy; please try again in a moment"),
@@ -125,8 +149,10 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if is_page(request):
+            return error_page(request, 500)
         return JSONResponse(
             error_body("internal_error", "Something went wrong on our side; the error has been logged."),
             status_code=500,

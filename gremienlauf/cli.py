@@ -148,6 +148,10 @@ def serve(
         os.environ["GREMIENLAUF_DATABASE_URL"] = database_url
     # OParl ids are built from the public URL; without one set, it is the address served here.
     os.environ.setdefault("GREMIENLAUF_PUBLIC_URL", f"http://{host}:{port}")
+    if demo:
+        from gremienlauf.demo_users import describe_demo_logins
+
+        typer.echo(describe_demo_logins(f"http://{host}:{port}/"))
     typer.echo(f"gremienlauf-API unter http://{host}:{port}/docs")
     uvicorn.run("api.main:app", host=host, port=port, workers=workers)
 

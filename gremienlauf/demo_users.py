@@ -6,7 +6,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow.access import Role, add_user
+from workflow.access import ROLE_LABELS, Role, add_user
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Body, Membership, Municipality, Person, User
 
@@ -72,3 +72,20 @@ def create_demo_users(sessions: sessionmaker[Session]) -> list[str]:
                 **extra,
             )  # type: ignore[arg-type]
     return lines
+
+
+def describe_demo_logins(address: str) -> str:
+    """What ``gremienlauf serve --demo`` prints: where the web pages are and one login per role, in German."""
+    lines = [
+        "",
+        f"  Die Webseiten laufen unter {address}",
+        f"  Demo-Zugänge (Passwort für alle: „{DEMO_PASSWORD}“), je Rolle für Wetzlar:",
+        f"    {ROLE_LABELS[Role.coordination]}: wetzlar-koordination",
+        f"    {ROLE_LABELS[Role.department]}: wetzlar-fachamt",
+        f"    {ROLE_LABELS[Role.secretary]}: wetzlar-schrift-stvv, wetzlar-schrift-magistrat (eine je Gremium)",
+        f"    {ROLE_LABELS[Role.council_member]}: wetzlar-mitglied",
+        f"    {ROLE_LABELS[Role.admin]}: wetzlar-admin",
+        "  Ebenso für Duisburg und Wilhelmshaven (duisburg-…, wilhelmshaven-…). Beenden mit Strg+C.",
+        "",
+    ]
+    return "\n".join(lines)

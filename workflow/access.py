@@ -161,20 +161,8 @@ def login(
 ) -> tuple[str, dt.datetime, User]:
     """Check the password and issue a bearer token that expires; the token itself is returned once."""
     now = clock(now)
-    refused = Unauthenticated(
-        "Unknown user name or wrong password", german="Benutzername oder Passwort ist falsch"
-    )
     with transaction(sessions) as session:
-        user = session.scalars(select(User).where(User.username == username)).one_or_none()
-        if user is None or not user.active:
-            _hasher().hash(password)  # same work either way: no user enumeration by timing
-            raise refused
-        try:
-            _hasher().verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            raise refused from None
-        if _hasher().check_needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
+        user = check_password(session, username=username, password=password)
         token = secrets.token_urlsafe(32)
         expires = now + TOKEN_LIFETIME
         session.execute(delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now))
@@ -182,6 +170,32 @@ def login(
             ApiToken(token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=expires)
         )
     return token, expires, user
+
+
+def check_password(session: Session, *, username: str, password: str) -> User:
+    """The active user with this name and password (rehashed when the hash parameters changed), or
+    Unauthenticated; for the API's tokens and the web pages' sessions alike. Runs inside the caller's
+    transaction."""
+    refused = Unauthenticated(
+        "Unknown user name or wrong password", german="Benutzername oder Passwort ist falsch"
+    )
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None or not user.active:
+        _hasher().hash(password)  # same work either way: no user enumeration by timing
+        raise refused
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise refused from None
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def principal_for_user(session: Session, user: User) -> Principal:
+    """The permission rules' view of a user (with the bodies they keep the minutes of)."""
+    bodies = frozenset(session.scalars(select(UserBody.body_id).where(UserBody.user_id == user.id)))
+    return _principal(user, bodies)
 
 
 def principal_for_token(session: Session, token: str, now: dt.datetime | None = None) -> Principal:
@@ -224,8 +238,7 @@ def principal_of_user(session: Session, username: str) -> Principal:
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None or not user.active:
         raise Unauthenticated(f"No active user '{username}'", german=f"Kein aktiver Zugang „{username}“")
-    body_ids = frozenset(session.scalars(select(UserBody.body_id).where(UserBody.user_id == user.id)))
-    return _principal(user, body_ids)
+    return principal_for_user(session, user)
 
 
 def _principal(user: User | Row[Any], body_ids: frozenset[int]) -> Principal:

@@ -725,3 +725,29 @@ class FeedToken(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A login of the web pages (the session cookie); only the SHA-256 of the cookie value is stored.
+
+    ``csrf_token`` is the secret every form of this session carries in a hidden field.
+    """
+
+    __tablename__ = "web_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginFailure(Base):
+    """One failed login, counted per user name and per address for the throttle (``workflow.login_throttle``)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key", "key_kind", "key_value", "failed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_kind: Mapped[str] = mapped_column(String(16))  # "username" or "address"
+    key_value: Mapped[str] = mapped_column(String(200))
+    failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

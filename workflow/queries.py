@@ -215,3 +215,8 @@ def waiting_for(session: Session, body_id: int) -> list[Consultation]:
             .order_by(Paper.submitted_at, Consultation.id)
         )
     )
+
+
+def result_text(item: AgendaItem) -> str:
+    """What came of a TOP as the Beratungsfolge table prints it ("" while there is no result)."""
+    return _appearance(item).result_text

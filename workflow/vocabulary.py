@@ -242,3 +242,31 @@ class Channel(enum.StrEnum):
     email = "email"
     post = "post"
     portal = "portal"
+
+
+#: What an audit event says in a paper's history (the web pages' "Verlauf"); unknown actions show as stored.
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "paper.drafted": "Entwurf angelegt",
+    "paper.edited": "Entwurf bearbeitet",
+    "paper.cosigning_requested": "Mitzeichnung angefordert",
+    "paper.cosigned": "mitgezeichnet",
+    "paper.returned_to_draft": "zurück in den Entwurf",
+    "paper.submitted": "eingereicht",
+    "paper.planned": "Beratungsfolge geplant",
+    "paper.begin_deliberation": "Beratung begonnen",
+    "paper.adopt": "beschlossen",
+    "paper.adopt_amended": "geändert beschlossen",
+    "paper.reject": "abgelehnt",
+    "paper.note": "zur Kenntnis genommen",
+    "paper.withdrawn": "zurückgezogen",
+    "paper.settled": "für erledigt erklärt",
+    "paper.depublished": "aus der Veröffentlichung genommen",
+    "consultation.scheduled": "auf die Tagesordnung gesetzt",
+    "consultation.unscheduled": "von der Tagesordnung genommen",
+    "consultation.invited": "eingeladen",
+    "consultation.dealt_with": "behandelt",
+    "consultation.closed": "Beratungsschritt geschlossen",
+    "result.recorded": "Ergebnis erfasst",
+    "result.corrected": "Ergebnis berichtigt",
+    "agenda_item.added": "Tagesordnungspunkt angelegt",
+}

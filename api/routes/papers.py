@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api import schemas, views
 from api.deps import (
@@ -35,13 +36,14 @@ from workflow import papers
 from workflow.access import (
     DRAFT_STATES,
     Forbidden,
+    Principal,
     Role,
     can_see_non_public_of,
     non_public_body_ids,
     require_cosign,
 )
 from workflow.errors import RuleViolation, VersionConflict
-from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Paper
+from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Municipality, Paper
 from workflow.publication import depublish_paper
 from workflow.queries import paper_history, paper_status
 from workflow.search import matches
@@ -92,7 +94,7 @@ def decode_cursor(cursor: str | None) -> int | None:
 
 
 def keyset_page(
-    session: ReadSession,
+    session: Session,
     query: Select[Any],
     id_column: InstrumentedAttribute[int],
     cursor: str | None,
@@ -132,12 +134,48 @@ def list_papers(
     cursor: Cursor = None,
 ) -> schemas.Page[schemas.PaperSummary]:
     """Newest first, in a stable keyset order; filters combine. The public sees submitted public papers."""
+    rows, next_cursor = search_papers(
+        session,
+        town,
+        who,
+        states=[s.value for s in state or ()],
+        kind=kind.value if kind else None,
+        body=body,
+        department=department,
+        date_from=date_from,
+        date_to=date_to,
+        q=q,
+        limit=limit,
+        cursor=cursor,
+    )
+    return schemas.Page[schemas.PaperSummary](
+        items=[views.paper_summary(p) for p in rows], next_cursor=next_cursor
+    )
+
+
+def search_papers(
+    session: Session,
+    town: Municipality,
+    who: Principal | None,
+    *,
+    states: Sequence[str] = (),
+    kind: str | None = None,
+    body: str | None = None,
+    department: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Paper], str | None]:
+    """The papers ``who`` may see that match every filter given, one keyset page (the list route and the
+    search page)."""
     query = select(Paper).where(Paper.municipality_id == town.id)
     query = _visible(query, session, who, town.id)
-    if state:
-        query = query.where(Paper.state.in_([s.value for s in state]))
+    if states:
+        query = query.where(Paper.state.in_(list(states)))
     if kind:
-        query = query.where(Paper.kind == kind.value)
+        query = query.where(Paper.kind == kind)
     if department:
         query = query.where(Paper.department_id == by_key(session, Department, town.id, department).id)
     if body:
@@ -153,13 +191,10 @@ def list_papers(
         if "\x00" in q:
             raise RuleViolation("The search text must not contain NUL characters")
         query = query.where(matches(q, session.get_bind().dialect.name))
-    rows, next_cursor = keyset_page(session, query, Paper.id, cursor, limit)
-    return schemas.Page[schemas.PaperSummary](
-        items=[views.paper_summary(p) for p in rows], next_cursor=next_cursor
-    )
+    return keyset_page(session, query, Paper.id, cursor, limit)
 
 
-def _visible(query, session: ReadSession, who: Caller, town_id: int):  # type: ignore[no-untyped-def]
+def _visible(query, session: Session, who: Principal | None, town_id: int):  # type: ignore[no-untyped-def]
     """The same rule as ``workflow.access.can_read_paper``, as a WHERE clause for lists."""
     published = Paper.state.not_in([s.value for s in DRAFT_STATES])
     if who is None or who.municipality_id != town_id:

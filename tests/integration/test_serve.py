@@ -56,6 +56,7 @@ def test_serve_with_demo_answers_with_docs_papers_and_a_working_login(tmp_path: 
             f"{base}/api/v1/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"}
         )
         assert me.json()["role"] == "coordination"
+        assert "Anmelden" in httpx.get(f"{base}/anmelden").text  # the web pages on the demo data
     finally:
         process.terminate()
         process.wait(timeout=30)

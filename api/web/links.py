@@ -1,0 +1,170 @@
+"""Every readable URL of the web pages, built from its object in one place (and read back here too).
+
+``/wetzlar/vorlagen/1562-13`` (a draft, which has no Drucksachen-Nr. yet: ``/wetzlar/vorlagen/entwurf-7``),
+``/wetzlar/sitzungen/2013-10-28-kfp+sjs`` (date in Berlin and the sorted keys of the bodies; a second meeting of
+the same bodies on the same day gets ``-2``), ``/wetzlar/dokumente/12/Beschlussvorlage-1562-13.pdf``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.errors import NotFound
+from workflow.models import Meeting, MeetingBody, Paper, StoredFile
+from workflow.rules import BERLIN
+
+LOGIN = "/anmelden"
+LOGOUT = "/abmelden"
+ACCESSIBILITY = "/barrierefreiheit"
+STATIC = "/static"
+
+
+def static(path: str) -> str:
+    return f"{STATIC}/{path}"
+
+
+def start(town_key: str) -> str:
+    return f"/{town_key}/"
+
+
+def search(town_key: str, **filters: str | None) -> str:
+    """The paper search with its filters as query parameters (only those given), in a stable order."""
+    given = [(name, value) for name, value in sorted(filters.items()) if value]
+    return f"/{town_key}/vorlagen" + (f"?{urlencode(given)}" if given else "")
+
+
+def login(next_path: str | None = None) -> str:
+    return LOGIN + (f"?{urlencode({'weiter': next_path})}" if next_path else "")
+
+
+# ------------------------------------------------------------------------------------------ papers
+
+
+def paper_slug(paper: Paper) -> str:
+    return paper.reference.replace("/", "-") if paper.reference else f"entwurf-{paper.id}"
+
+
+def paper(town_key: str, paper: Paper) -> str:
+    return f"/{town_key}/vorlagen/{paper_slug(paper)}"
+
+
+_REFERENCE = re.compile(r"^(\d{1,6})-(\d{2})$")
+_DRAFT = re.compile(r"^entwurf-(\d{1,10})$")
+
+
+def paper_from_slug(session: Session, town_id: int, slug: str) -> Paper:
+    """The paper a slug names in this municipality, or NotFound."""
+    found: Paper | None = None
+    if match := _REFERENCE.match(slug):
+        found = session.scalars(
+            select(Paper).where(Paper.municipality_id == town_id, Paper.reference == f"{match[1]}/{match[2]}")
+        ).one_or_none()
+    elif match := _DRAFT.match(slug):
+        candidate = session.get(Paper, int(match[1]))
+        if candidate is not None and candidate.municipality_id == town_id and candidate.reference is None:
+            found = candidate
+    if found is None:
+        raise NotFound(f"paper {slug} not found", german=f"Die Vorlage „{slug}“ gibt es nicht")
+    return found
+
+
+# ---------------------------------------------------------------------------------------- meetings
+
+
+def _day(meeting: Meeting) -> dt.date:
+    return meeting.start.astimezone(BERLIN).date()
+
+
+def _bodies_slug(meeting: Meeting) -> str:
+    return "+".join(sorted(body.key for body in meeting.bodies))
+
+
+def _same_day_same_bodies(session: Session, meeting: Meeting) -> list[Meeting]:
+    day = _day(meeting)
+    first = dt.datetime.combine(day, dt.time(), BERLIN)
+    candidates = session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.municipality_id == meeting.municipality_id,
+            Meeting.start >= first,
+            Meeting.start < first + dt.timedelta(days=1),
+        )
+        .order_by(Meeting.start, Meeting.id)
+    )
+    return [m for m in candidates if _bodies_slug(m) == _bodies_slug(meeting)]
+
+
+def meeting(session: Session, town_key: str, meeting: Meeting) -> str:
+    slug = f"{_day(meeting):%Y-%m-%d}-{_bodies_slug(meeting)}"
+    siblings = _same_day_same_bodies(session, meeting)
+    position = next((i for i, m in enumerate(siblings) if m.id == meeting.id), 0)
+    return f"/{town_key}/sitzungen/{slug}" + (f"-{position + 1}" if position else "")
+
+
+_MEETING = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9_+-]{1,300})$")
+_NTH = re.compile(r"^(.+)-(\d{1,3})$")
+
+
+def meeting_from_slug(session: Session, town_id: int, slug: str) -> Meeting:
+    """The meeting a slug names in this municipality, or NotFound. A trailing ``-N`` is the N-th meeting
+    of those bodies that day, unless the bodies' keys themselves end that way."""
+    match = _MEETING.match(slug)
+    missing = NotFound(f"meeting {slug} not found", german=f"Die Sitzung „{slug}“ gibt es nicht")
+    if match is None:
+        raise missing
+    try:
+        day = dt.date.fromisoformat(match[1])
+    except ValueError:
+        raise missing from None
+    first = dt.datetime.combine(day, dt.time(), BERLIN)
+    that_day = list(
+        session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.municipality_id == town_id,
+                Meeting.start >= first,
+                Meeting.start < first + dt.timedelta(days=1),
+                Meeting.id.in_(select(MeetingBody.meeting_id)),
+            )
+            .order_by(Meeting.start, Meeting.id)
+        )
+    )
+    readings = [(match[2], 0)]
+    if nth := _NTH.match(match[2]):
+        readings.append((nth[1], int(nth[2]) - 1))
+    for bodies, index in readings:
+        meetings = [m for m in that_day if _bodies_slug(m) == bodies]
+        if 0 <= index < len(meetings):
+            return meetings[index]
+    raise missing
+
+
+# --------------------------------------------------------------------------------------- documents
+
+
+def document(town_key: str, row: StoredFile) -> str:
+    return f"/{town_key}/dokumente/{row.id}/{quote(row.file_name.replace(' ', '-'))}"
+
+
+# ------------------------------------------------------------------------------- drafting forms
+
+
+def draft_new(town_key: str) -> str:
+    return f"/{town_key}/vorlagen/neu"
+
+
+def draft_edit(town_key: str, paper: Paper) -> str:
+    return f"{paper_url(town_key, paper)}/bearbeiten"
+
+
+def paper_action(town_key: str, paper: Paper, action: str) -> str:
+    """``mitzeichnung-anfordern``, ``mitzeichnen`` or ``einreichen``."""
+    return f"{paper_url(town_key, paper)}/{action}"
+
+
+paper_url = paper

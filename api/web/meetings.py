@@ -1,0 +1,160 @@
+"""The meeting page: agenda in its public and non-public part, results, attendance, documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from api.deps import Now, ReadSession, Sessions, Town, refresh, release
+from api.web import links
+from api.web.context import MEETING_TONES, own_town, page, principal
+from api.web.papers import documents_of
+from api.web.session import LoggedIn, PageCaller, check_csrf
+from api.web.templating import render
+from workflow import meetings
+from workflow.access import (
+    Principal,
+    Role,
+    can_read_paper,
+    can_see_non_public_of,
+    require_role,
+    require_same_municipality,
+)
+from workflow.errors import DomainError, NoticePeriodViolation
+from workflow.models import AgendaItem, Meeting, Municipality
+from workflow.notice import invitation_deadline
+from workflow.queries import meeting_allowed_triggers, result_text
+from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
+from workflow.web_sessions import ActiveSession
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+ATTENDANCE_LABELS = {"present": "anwesend", "absent": "abwesend", "excused": "entschuldigt"}
+
+
+def _item(session: ReadSession, town_key: str, who: Principal | None, item: AgendaItem) -> dict[str, Any]:
+    paper = item.consultation.paper if item.consultation is not None else None
+    readable = paper is not None and can_read_paper(session, who, paper)
+    return {
+        "number": item.number,
+        "title": item.title,
+        "paper_url": links.paper(town_key, paper) if readable and paper is not None else None,
+        "reference": paper.reference if readable and paper is not None else None,
+        "late_addition": item.late_addition,
+        "result": result_text(item),
+    }
+
+
+def _may_invite(who: Principal | None, meeting: Meeting, now: dt.datetime) -> bool:
+    """The coordination office of the municipality, while the meeting machine allows it."""
+    if who is None or "invite" not in meeting_allowed_triggers(meeting, now):
+        return False
+    try:
+        require_same_municipality(require_role(who, Role.coordination), meeting.municipality_id)
+    except DomainError:
+        return False
+    return True
+
+
+def _page(
+    request: Request,
+    session: Session,
+    town: Municipality,
+    me: ActiveSession | None,
+    meeting: Meeting,
+    now: dt.datetime,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    who = principal(me)
+    show_non_public = can_see_non_public_of(session, who, meeting)
+    state = MeetingState(meeting.state)
+    deadline = None
+    if state is MeetingState.planned:  # once invited, the page says when instead
+        found = invitation_deadline(session, meeting)
+        rule = found.rule.describe() + (f", {found.rule.legal_basis}" if found.rule.legal_basis else "")
+        deadline = {
+            "latest_dispatch": found.latest_dispatch,
+            "rule": rule,
+            "passed": found.latest_dispatch < now,
+        }
+    attendance = None
+    if show_non_public:
+        attendance = [
+            {"name": a.person.name, "status": ATTENDANCE_LABELS.get(a.status, a.status)}
+            for a in meeting.attendance
+        ]
+    return render(
+        request,
+        "meeting.html",
+        page(
+            me,
+            town,
+            meeting=meeting,
+            bodies=[b.name for b in meeting.bodies],
+            state_label=MEETING_STATE_LABELS[state],
+            state_tone=MEETING_TONES[state],
+            deadline=deadline,
+            show_non_public=show_non_public,
+            public_items=[_item(session, town.key, who, i) for i in meeting.agenda_items if i.public],
+            non_public_items=[_item(session, town.key, who, i) for i in meeting.agenda_items if not i.public]
+            if show_non_public
+            else [],
+            attendance=attendance,
+            documents=documents_of(session, town, who, meeting_id=meeting.id),
+            may_invite=_may_invite(who, meeting, now),
+            invite_url=links.meeting(session, town.key, meeting) + "/einladung",
+            errors=errors or {},
+            values=values or {},
+        ),
+        status=status,
+    )
+
+
+@router.get("/{municipality}/sitzungen/{slug}", response_class=HTMLResponse)
+def meeting_page(
+    request: Request, town: Town, slug: str, me: PageCaller, session: ReadSession, now: Now
+) -> Response:
+    return _page(request, session, town, me, links.meeting_from_slug(session, town.id, slug), now)
+
+
+@router.post("/{municipality}/sitzungen/{slug}/einladung")
+async def invite(
+    request: Request, town: Town, slug: str, me: LoggedIn, session: ReadSession, sessions: Sessions, now: Now
+) -> Response:
+    """The invitation: refused after the Ladungsfrist unless urgent with a reason (the use case decides)."""
+    meeting = links.meeting_from_slug(session, town.id, slug)
+    who = require_role(own_town(me, town), Role.coordination)
+    form = await request.form()
+    urgent = form.get("dringlich") == "ja"
+    reason = form.get("begruendung")
+    reason = reason.strip() if isinstance(reason, str) else ""
+    values = {"dringlich": urgent, "begruendung": reason}
+    if urgent and not reason:
+        errors = {
+            "begruendung": "Bitte begründen Sie die Dringlichkeit; die Begründung steht in der Einladung."
+        }
+        return _page(request, session, town, me, meeting, now, errors=errors, values=values, status=422)
+    url = links.meeting(session, town.key, meeting)
+    release(session)
+    try:
+        meetings.invite_meeting(
+            sessions,
+            actor=who.actor,
+            meeting_id=meeting.id,
+            urgent=urgent,
+            urgent_reason=reason or None,
+            now=now,
+        )
+    except NoticePeriodViolation as exc:
+        refresh(session)
+        meeting = links.meeting_from_slug(session, town.id, slug)
+        errors = {"dringlich": exc.german}
+        return _page(request, session, town, me, meeting, now, errors=errors, values=values, status=422)
+    return RedirectResponse(url, status_code=303)

@@ -1,0 +1,327 @@
+"""The paper page (every field, the Beratungsfolge as a timeline, documents, history) and the search."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from api.deps import ReadSession, Town
+from api.routes.documents import may_see
+from api.routes.papers import search_papers
+from api.web import links
+from api.web.context import PAPER_TONES, page, principal
+from api.web.session import PageCaller, check_csrf
+from api.web.templating import render
+from workflow.access import (
+    Principal,
+    Role,
+    can_see_non_public_of,
+    require_cosign,
+    require_edit_draft,
+    require_read_paper,
+    require_role,
+)
+from workflow.errors import DomainError
+from workflow.models import Body, Department, Meeting, Municipality, Paper, StoredFile
+from workflow.papers import allowed_paper_triggers
+from workflow.queries import paper_history, paper_status
+from workflow.store import get
+from workflow.vocabulary import (
+    AUDIT_ACTION_LABELS,
+    PAPER_KIND_LABELS,
+    PAPER_STATE_LABELS,
+    PDF_MEDIA_TYPE,
+    PaperKind,
+    PaperState,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+#: Who may read a paper's history (as ``GET …/papers/{id}/history`` of the API): the municipality's people.
+HISTORY_ROLES = (Role.coordination, Role.department, Role.secretary, Role.council_member, Role.admin)
+
+
+def documents_of(
+    session: Session, town: Municipality, who: Principal | None, **subject: int
+) -> list[dict[str, Any]]:
+    """The documents of a paper or meeting that ``who`` may see (the download API's rule), newest first."""
+    [(column, value)] = subject.items()
+    rows = session.scalars(
+        select(StoredFile)
+        .options(defer(StoredFile.content))
+        .where(getattr(StoredFile, column) == value, StoredFile.municipality_id == town.id)
+        .order_by(StoredFile.kind, StoredFile.version.desc(), StoredFile.id)
+    )
+    return [
+        {
+            "url": links.document(town.key, row),
+            "name": row.name,
+            "format": "PDF" if row.media_type == PDF_MEDIA_TYPE else "Word",
+            "version": row.version,
+            "created": row.created_at,
+            "size": row.size_bytes,
+        }
+        for row in rows
+        if may_see(session, who, row)
+    ]
+
+
+def _steps(session: Session, town: Municipality, who: Principal | None, paper: Paper) -> list[dict[str, Any]]:
+    status = paper_status(session, paper.id)
+    visible: dict[int, bool] = {}
+
+    def may_see_meeting(meeting: Meeting) -> bool:
+        if meeting.id not in visible:
+            visible[meeting.id] = can_see_non_public_of(session, who, meeting)
+        return visible[meeting.id]
+
+    by_stage: dict[int, list[str]] = {}
+    for step in status.steps:
+        by_stage.setdefault(step.stage, []).append(step.body)
+    steps = []
+    for step in status.steps:
+        appearances = []
+        for a in step.appearances:
+            meeting = get(session, Meeting, a.meeting_id)
+            if a.public or may_see_meeting(meeting):
+                appearances.append(
+                    {
+                        "url": links.meeting(session, town.key, meeting),
+                        "start": a.meeting_start,
+                        "number": a.agenda_number,
+                        "public": a.public,
+                        "result": a.result_text,
+                    }
+                )
+        others = [body for body in by_stage[step.stage] if body != step.body]
+        steps.append(
+            {
+                "body": step.body,
+                "role": step.role,
+                "state": step.state,
+                "state_label": step.state_label,
+                "tone": "success" if step.state == "dealt_with" else "info",
+                "parallel": ", ".join(others),
+                "appearances": appearances,
+                "hidden": len(step.appearances) - len(appearances),  # on the agenda of a non-public part
+                "outcome": step.outcome_wording,
+            }
+        )
+    return steps
+
+
+def _actions(
+    session: Session, town: Municipality, who: Principal | None, paper: Paper
+) -> list[dict[str, Any]]:
+    """The buttons this person may press now: the API's permission rule and the paper machine decide."""
+    if who is None:
+        return []
+    allowed = allowed_paper_triggers(paper)
+    actions: list[dict[str, Any]] = []
+
+    def permitted(check: Callable[[], object]) -> bool:
+        try:
+            check()
+        except DomainError:
+            return False
+        return True
+
+    if paper.state == PaperState.draft and permitted(lambda: require_edit_draft(who, paper)):
+        actions.append(
+            {"url": links.draft_edit(town.key, paper), "label": "Entwurf bearbeiten", "link": True}
+        )
+        if "request_cosignatures" in allowed:
+            url = links.paper_action(town.key, paper, "mitzeichnung-anfordern")
+            actions.append({"url": url, "label": "Zur Mitzeichnung geben"})
+    if paper.state == PaperState.cosigning and who.role is not Role.coordination:
+        for c in paper.cosignatures:
+            if c.signed_at is None and permitted(partial(require_cosign, who, paper, c.department_id)):
+                url = links.paper_action(town.key, paper, "mitzeichnen")
+                label = f"Mitzeichnen für {c.department.name}"
+                actions.append({"url": url, "label": label, "fachamt": c.department.key})
+    if "submit" in allowed and permitted(lambda: require_role(who, Role.coordination)):
+        actions.append({"url": links.paper_action(town.key, paper, "einreichen"), "label": "Einreichen"})
+    return actions
+
+
+@router.get("/{municipality}/vorlagen/{slug}", response_class=HTMLResponse)
+def paper_page(request: Request, town: Town, slug: str, me: PageCaller, session: ReadSession) -> Response:
+    who = principal(me)
+    paper = links.paper_from_slug(session, town.id, slug)
+    require_read_paper(session, who, paper)
+    signature = ", ".join(
+        part
+        for part in (
+            paper.signatory.name if paper.signatory else None,
+            paper.signed_place,
+            paper.signed_on.strftime("%d.%m.%Y") if paper.signed_on else None,
+        )
+        if part
+    )
+    history = None
+    if who is not None and who.role in HISTORY_ROLES and who.municipality_id == town.id:
+        history = [
+            {
+                "occurred_at": e.occurred_at,
+                "label": AUDIT_ACTION_LABELS.get(e.action, e.action),
+                "actor": e.actor,
+                "reason": e.reason,
+            }
+            for e in paper_history(session, paper.id)
+        ]
+    return render(
+        request,
+        "paper.html",
+        page(
+            me,
+            town,
+            paper=paper,
+            kind_label=PAPER_KIND_LABELS[PaperKind(paper.kind)],
+            state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
+            state_tone=PAPER_TONES[PaperState(paper.state)],
+            signature=signature,
+            cosignatures=[
+                {
+                    "department": c.department.name,
+                    "required": c.required,
+                    "signed_at": c.signed_at,
+                    "signed_by": c.signed_by,
+                }
+                for c in paper.cosignatures
+            ],
+            attachments=paper.attachments,
+            steps=_steps(session, town, who, paper),
+            documents=documents_of(session, town, who, paper_id=paper.id),
+            history=history,
+            actions=_actions(session, town, who, paper) if who and who.municipality_id == town.id else [],
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------------------ search
+
+Text = Annotated[str, Query(max_length=200)]
+Key = Annotated[str, Query(max_length=64)]
+
+
+def _date(value: str, errors: dict[str, str], field: str, label: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        errors[field] = f"{label}: bitte ein Datum wie 28.10.2013 angeben."
+        return None
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 12, 31):
+        errors[field] = f"{label}: das Datum liegt außerhalb des möglichen Bereichs."
+        return None
+    return day
+
+
+@router.get("/{municipality}/vorlagen", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    town: Town,
+    me: PageCaller,
+    session: ReadSession,
+    q: Text = "",
+    status: Key = "",
+    art: Key = "",
+    gremium: Key = "",
+    fachamt: Key = "",
+    von: Annotated[str, Query(max_length=20)] = "",
+    bis: Annotated[str, Query(max_length=20)] = "",
+    weiter: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """Every filter is a query parameter: the address of a result list can be shared and bookmarked."""
+    who = principal(me)
+    filters = {
+        "q": q,
+        "status": status,
+        "art": art,
+        "gremium": gremium,
+        "fachamt": fachamt,
+        "von": von,
+        "bis": bis,
+    }
+    errors: dict[str, str] = {}
+    date_from = _date(von, errors, "von", "Datum von")
+    date_to = _date(bis, errors, "bis", "Datum bis")
+    if date_from and date_to and date_from > date_to:
+        errors["bis"] = "Datum bis: muss nach dem Datum von liegen."
+    bodies = list(session.scalars(select(Body).where(Body.municipality_id == town.id).order_by(Body.name)))
+    departments = list(
+        session.scalars(
+            select(Department).where(Department.municipality_id == town.id).order_by(Department.name)
+        )
+    )
+    known = {
+        "status": {s.value for s in PaperState},
+        "art": {k.value for k in PaperKind},
+        "gremium": {b.key for b in bodies},
+        "fachamt": {d.key for d in departments},
+    }
+    for name, allowed in known.items():
+        if filters[name] and filters[name] not in allowed:
+            filters[name] = ""  # an outdated link: ignore the unknown value rather than fail
+    papers: list[Paper] = []
+    next_url = None
+    if not errors:
+        try:
+            papers, cursor = search_papers(
+                session,
+                town,
+                who,
+                states=[filters["status"]] if filters["status"] else [],
+                kind=filters["art"] or None,
+                body=filters["gremium"] or None,
+                department=filters["fachamt"] or None,
+                date_from=date_from,
+                date_to=date_to,
+                q=q or None,
+                limit=25,
+                cursor=weiter or None,
+            )
+        except DomainError as exc:
+            errors["q"] = exc.german
+        else:
+            next_url = links.search(town.key, **filters, weiter=cursor) if cursor else None
+    return render(
+        request,
+        "search.html",
+        page(
+            me,
+            town,
+            "search",
+            action=links.search(town.key),
+            filters=filters,
+            errors=errors,
+            next_url=next_url,
+            papers=[
+                {
+                    "url": links.paper(town.key, p),
+                    "reference": p.reference,
+                    "subject": p.subject,
+                    "kind": PAPER_KIND_LABELS[PaperKind(p.kind)],
+                    "department": p.department.name,
+                    "date": p.paper_date,
+                    "state": PAPER_STATE_LABELS[PaperState(p.state)],
+                    "tone": PAPER_TONES[PaperState(p.state)],
+                }
+                for p in papers
+            ],
+            state_options=[(s.value, PAPER_STATE_LABELS[s]) for s in PaperState],
+            kind_options=[(k.value, PAPER_KIND_LABELS[k]) for k in PaperKind],
+            body_options=[(b.key, b.name) for b in bodies],
+            department_options=[(d.key, d.name) for d in departments],
+        ),
+        block="search",
+        status=422 if errors else 200,
+    )

@@ -1,0 +1,115 @@
+"""The start page "Meine Aufgaben": what waits for the logged-in person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from api.deps import Now, ReadSession, Town
+from api.web import links
+from api.web.context import own_town, page
+from api.web.session import LoggedIn, check_csrf
+from api.web.templating import date_de, render
+from workflow.models import Meeting, Municipality, Paper
+from workflow.my_tasks import my_tasks
+from workflow.vocabulary import (
+    MEETING_STATE_LABELS,
+    PAPER_KIND_LABELS,
+    PAPER_STATE_LABELS,
+    MeetingState,
+    PaperKind,
+    PaperState,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+
+def _paper(town: Municipality, paper: Paper) -> dict[str, Any]:
+    return {
+        "url": links.paper(town.key, paper),
+        "label": f"{paper.reference or 'Entwurf'}: {paper.subject}",
+        "meta": f"{PAPER_KIND_LABELS[PaperKind(paper.kind)]} · {paper.department.name} · "
+        f"{PAPER_STATE_LABELS[PaperState(paper.state)]} · {date_de(paper.paper_date)}",
+    }
+
+
+def _meeting(session: Session, town: Municipality, meeting: Meeting, meta: str = "") -> dict[str, Any]:
+    return {
+        "url": links.meeting(session, town.key, meeting),
+        "name": meeting.name,
+        "start": meeting.start,
+        "meta": meta or MEETING_STATE_LABELS[MeetingState(meeting.state)],
+    }
+
+
+@router.get("/{municipality}/", response_class=HTMLResponse)
+def start_page(request: Request, town: Town, me: LoggedIn, session: ReadSession, now: Now) -> Response:
+    who = own_town(me, town)
+    tasks = my_tasks(session, who, now)
+    sections: list[dict[str, Any]] = []
+
+    def add(key: str, title: str, kind: str, items: list[dict[str, Any]], empty: str, shown: bool) -> None:
+        if shown:
+            sections.append({"key": key, "title": title, "kind": kind, "entries": items, "empty": empty})
+
+    add(
+        "entwuerfe",
+        "Entwürfe fertigstellen",
+        "paper",
+        [_paper(town, p) for p in tasks.drafts],
+        "Keine offenen Entwürfe.",
+        "drafts" in tasks.applies,
+    )
+    add(
+        "mitzeichnung",
+        "Um Mitzeichnung gebeten",
+        "paper",
+        [_paper(town, p) for p in tasks.cosignatures],
+        "Niemand wartet auf Ihre Mitzeichnung.",
+        "cosignatures" in tasks.applies,
+    )
+    add(
+        "einreichen",
+        "Bereit zum Einreichen",
+        "paper",
+        [_paper(town, p) for p in tasks.to_submit],
+        "Keine Vorlage wartet auf die Einreichung.",
+        "to_submit" in tasks.applies,
+    )
+    add(
+        "ladungsfrist",
+        "Ladungsfrist läuft ab",
+        "meeting",
+        [
+            _meeting(
+                session,
+                town,
+                d.meeting,
+                ("Frist verstrichen am " if d.passed else "Einladung spätestens ")
+                + date_de(d.latest_dispatch),
+            )
+            for d in tasks.deadlines
+        ],
+        "Keine Einladung ist in den nächsten sieben Tagen fällig.",
+        "deadlines" in tasks.applies,
+    )
+    add(
+        "ergebnisse",
+        "Ergebnisse nachtragen",
+        "meeting",
+        [_meeting(session, town, m) for m in tasks.without_results],
+        "Alle Sitzungen haben ihre Ergebnisse.",
+        "without_results" in tasks.applies,
+    )
+    add(
+        "sitzungen",
+        "Meine nächsten Sitzungen",
+        "meeting",
+        [_meeting(session, town, m) for m in tasks.next_meetings],
+        "Keine Sitzungen geplant.",
+        "next_meetings" in tasks.applies,
+    )
+    return render(request, "start.html", page(me, town, "start", tasks=tasks, sections=sections, now=now))

@@ -1,0 +1,27 @@
+"""Wiring of the web pages: server-rendered German pages on the same use cases and rules as the JSON API.
+
+``install(app)`` adds the vendored static files (htmx, KERN; no request to another host) and the routers,
+one per area. Wiring is written down here, in the order the routes are tried (after the API's).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.web import auth, documents, drafting, info, meetings, papers, start
+from api.web.templating import STATIC
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (
+        auth.router,
+        info.router,
+        start.router,
+        drafting.router,
+        papers.router,
+        meetings.router,
+        documents.router,
+    ):
+        app.include_router(router)
