@@ -403,6 +403,8 @@ class AgendaItem(Timestamped, Base):
     consultation_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"), index=True)
     late_addition: Mapped[bool] = mapped_column(Boolean, default=False)
     second_session: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An imported item's result as the old system worded it (OParl AgendaItem.result, free text).
+    result_wording: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
+from workflow import source_models as _source_models  # noqa: F401  (its tables are in Base.metadata)
 from workflow.db import make_engine
 from workflow.models import Base
 
