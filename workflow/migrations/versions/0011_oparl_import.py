@@ -1,5 +1,6 @@
 """OParl import: the source of imported history, its runs, the identity of each imported object, the
-quarantine, the file records of the old system, and an imported agenda item's result wording
+quarantine, the file records of the old system, an imported agenda item's result wording, and room
+for the longer Drucksachen-Nr. of other systems
 
 Revision ID: 0011
 Revises: 0008
@@ -21,8 +22,16 @@ depends_on: str | Sequence[str] | None = None
 JSON = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
 
+def _reference_length(old: int, new: int) -> None:
+    # On SQLite the table is copied (env.py runs migrations with foreign keys off and checks them after).
+    with op.batch_alter_table("paper") as batch:
+        batch.alter_column("reference", type_=sa.String(length=new), existing_type=sa.String(length=old))
+
+
 def upgrade() -> None:
     op.add_column("agenda_item", sa.Column("result_wording", sa.Text(), nullable=True))
+    # Real Drucksachen-Nr. are longer than our own ("27/2019 3. Ergänzung").
+    _reference_length(20, 40)
     op.create_table(
         "import_source",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -146,3 +155,4 @@ def downgrade() -> None:
     op.drop_table("import_run")
     op.drop_table("import_source")
     op.drop_column("agenda_item", "result_wording")
+    _reference_length(40, 20)
