@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.audit import insert_audit
 from workflow.db import transaction
 from workflow.errors import NotFound
-from workflow.history import Deleted, Problem, Source, Tally
+from workflow.history import Deleted, FileIn, Problem, Source, Tally
 from workflow.models import Base, Depublication, Municipality
 from workflow.source_models import ImportedFile, ImportRun, ImportSource, QuarantinedObject, SourceRecord
 from workflow.store import clock
@@ -30,6 +30,17 @@ from workflow.store import clock
 OVERLAP = dt.timedelta(days=1)
 #: The first two digits of the AGS name the state; the states this project has a profile for.
 PROFILE_BY_STATE = {"03": "niedersachsen", "05": "nrw", "06": "hessen"}
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A file record with the parent it came in and what it belongs to here."""
+
+    file: FileIn
+    parent_url: str
+    paper_id: int | None = None
+    meeting_id: int | None = None
+    agenda_item_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,7 @@ class Writer:
         self.tally = Tally()
         self.audit: list[dict[str, Any]] = []
         self.records: dict[str, SourceRecord] = {}
+        self.fresh: set[str] = set()  # first seen in this transaction: nothing embedded in it was seen before
 
     def load(self, urls: Iterable[str]) -> None:
         """Fetch the source records of these URLs (and keep them for this transaction)."""
@@ -190,7 +202,10 @@ class Writer:
     def state(self, source: Source) -> str:
         """``new``, ``changed`` or ``unchanged`` compared with what the last run saw."""
         record = self.records.get(source.url)
-        if record is None or record.local_id is None:
+        if record is None:
+            self.fresh.add(source.url)
+            return "new"
+        if record.local_id is None:
             return "new"
         if record.deleted_at is not None or record.content_hash != source.content_hash:
             return "changed"
@@ -308,6 +323,8 @@ class Writer:
 
     def vanished_children(self, parent_url: str, kept: set[str]) -> list[SourceRecord]:
         """Embedded records of ``parent_url`` that its new version no longer contains."""
+        if parent_url in self.fresh:
+            return []
         gone = [
             r
             for r in self.session.scalars(
@@ -326,18 +343,13 @@ class Writer:
             self.tally.add(record.oparl_type, "deleted")
         return gone
 
-    def files(
-        self,
-        files: Sequence[Any],
-        parent_url: str,
-        *,
-        paper_id: int | None = None,
-        meeting_id: int | None = None,
-        agenda_item_id: int | None = None,
-    ) -> set[str]:
-        """Write a parent's file records; returns their URLs."""
-        self.load(f.source.url for f in files)
-        for f in files:
+    def files(self, entries: Sequence[FileEntry]) -> set[str]:
+        """Write file records (each with the parent it came in and the local ids it belongs to); returns
+        their URLs. One flush for all of them."""
+        self.load(e.file.source.url for e in entries)
+        written: list[tuple[FileEntry, str, ImportedFile]] = []
+        for e in entries:
+            f = e.file
             state = self.state(f.source)
             self.counted("File", state)
             if state == "unchanged":
@@ -354,7 +366,7 @@ class Writer:
                     municipality_id=self.run.municipality_id, created_at=f.source.created or self.now
                 )
                 self.session.add(row)
-            row.paper_id, row.meeting_id, row.agenda_item_id = paper_id, meeting_id, agenda_item_id
+            row.paper_id, row.meeting_id, row.agenda_item_id = e.paper_id, e.meeting_id, e.agenda_item_id
             row.role, row.name = f.role, f.name
             row.file_name = f.file_name[:300] if f.file_name else None
             row.media_type = f.media_type[:100] if f.media_type else None
@@ -362,16 +374,18 @@ class Writer:
             row.access_url, row.download_url = f.access_url[:1000], (f.download_url or "")[:1000] or None
             row.public = True
             row.modified_at = self.now
-            self.session.flush()
-            self.remember(f.source, "File", "imported_file", row.id, parent_url)
+            written.append((e, state, row))
+        self.session.flush()
+        for e, state, row in written:
+            self.remember(e.file.source, "File", "imported_file", row.id, e.parent_url)
             self.audited(
                 "oparl.imported" if state == "new" else "oparl.updated",
                 row,
-                f.source.url,
-                paper_id=paper_id,
-                meeting_id=meeting_id,
+                e.file.source.url,
+                paper_id=e.paper_id,
+                meeting_id=e.meeting_id,
             )
-        return {f.source.url for f in files}
+        return {e.file.source.url for e in entries}
 
     def hide_files(self, records: Iterable[SourceRecord], reason: str) -> None:
         ids = [r.local_id for r in records if r.local_type == "imported_file" and r.local_id is not None]

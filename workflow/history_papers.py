@@ -23,7 +23,7 @@ from workflow.history import (
     step_roles,
     step_state,
 )
-from workflow.history_import import Run, Writer, write
+from workflow.history_import import FileEntry, Run, Writer, write
 from workflow.history_writes import GONE, _unknown_department
 from workflow.models import AgendaItem, Consultation, Meeting, Paper
 from workflow.rules import BERLIN
@@ -138,6 +138,8 @@ def write_papers(
                 *(d.url for d in deleted),
             ]
         )
+        _preload(w, items)
+        references = _taken_references(w, items)
         for p in items:
             state = w.state(p.source)
             if state == "unchanged":
@@ -153,11 +155,7 @@ def write_papers(
             record = w.records.get(p.source.url)
             paper = w.session.get(Paper, record.local_id) if record and record.local_id else None
             if p.reference:
-                clash = w.session.scalar(
-                    select(Paper.id).where(
-                        Paper.municipality_id == run.municipality_id, Paper.reference == p.reference
-                    )
-                )
+                clash = references.get(p.reference)
                 if clash is not None and (paper is None or clash != paper.id):
                     w.tally.add("Paper", "seen")
                     w.tally.quarantine(
@@ -183,6 +181,8 @@ def write_papers(
             paper.modified_at = w.now
             w.session.flush()
             w.remember(p.source, "Paper", "paper", paper.id)
+            if p.reference:
+                references[p.reference] = paper.id
             steps = _steps(w, paper, p)
             final = paper_state(p.kind, steps, p.paper_date, w.now.astimezone(BERLIN).date())
             paper.state = final.value
@@ -196,7 +196,7 @@ def write_papers(
                 p.source.url,
                 paper_id=paper.id,
             )
-            kept = w.files(p.files, p.source.url, paper_id=paper.id)
+            kept = w.files([FileEntry(f, p.source.url, paper_id=paper.id) for f in p.files])
             kept |= {c.source.url for c in p.consultations}
             vanished = w.vanished_children(p.source.url, kept)
             _close_steps(w, [r.local_id for r in vanished if r.local_type == "consultation" and r.local_id])
@@ -218,6 +218,39 @@ def write_papers(
                     w.hide_files(w.vanished_children(gone.url, set()), GONE)
 
     return write(sessions, run, now, step)
+
+
+def _preload(w: Writer, items: Sequence[PaperIn]) -> None:
+    """The meetings and agenda items this page's steps refer to, in one query each (identity map)."""
+    meetings = [w.local(c.meeting_url, "meeting") for p in items for c in p.consultations]
+    agenda = [w.local(c.agenda_item_url, "agenda_item") for p in items for c in p.consultations]
+    meeting_ids = sorted({i for i in meetings if i is not None})
+    item_ids = sorted({i for i in agenda if i is not None})
+    if meeting_ids:
+        list(w.session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids))))
+    if item_ids:
+        list(w.session.scalars(select(AgendaItem).where(AgendaItem.id.in_(item_ids))))
+    steps = [
+        r.local_id
+        for p in items
+        for c in p.consultations
+        if (r := w.records.get(c.source.url)) and r.local_id
+    ]
+    if steps:
+        list(w.session.scalars(select(Consultation).where(Consultation.id.in_(steps))))
+
+
+def _taken_references(w: Writer, items: Sequence[PaperIn]) -> dict[str, int]:
+    """The Drucksachen-Nr. of this page that are already taken here, with the paper that has them."""
+    wanted = sorted({p.reference for p in items if p.reference})
+    if not wanted:
+        return {}
+    rows = w.session.execute(
+        select(Paper.reference, Paper.id).where(
+            Paper.municipality_id == w.run.municipality_id, Paper.reference.in_(wanted)
+        )
+    )
+    return {r.reference: r.id for r in rows}
 
 
 def _close_steps(w: Writer, ids: list[int]) -> None:

@@ -18,7 +18,7 @@ from workflow.history import (
     PersonIn,
     Tally,
 )
-from workflow.history_import import Run, Writer, write
+from workflow.history_import import FileEntry, Run, Writer, write
 from workflow.models import (
     AgendaItem,
     Body,
@@ -301,10 +301,12 @@ def write_meetings(
                 m.source.url,
                 meeting_id=meeting.id,
             )
-            existing = list(w.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)))
-            for old_item in existing:  # make room for the new order (unique per meeting)
-                old_item.order = -old_item.id
-            w.session.flush()
+            if state != "new":
+                existing = w.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))
+                for old_item in existing:  # make room for the new order (unique per meeting)
+                    old_item.order = -old_item.id
+                w.session.flush()
+            rows: list[tuple[str, AgendaItem]] = []
             for order, item in enumerate(m.agenda_items):
                 i_state = w.state(item.source)
                 w.counted("AgendaItem", i_state)
@@ -320,7 +322,10 @@ def write_meetings(
                     row.number, row.title, row.public = item.number[:20], item.title, item.public
                     row.result_wording = item.result_wording
                     row.modified_at = w.now
-                w.session.flush()
+                rows.append((i_state, row))
+            w.session.flush()
+            entries = [FileEntry(f, m.source.url, meeting_id=meeting.id) for f in m.files]
+            for item, (i_state, row) in zip(m.agenda_items, rows, strict=True):
                 if i_state == "unchanged":
                     w.touch(item.source)
                 else:
@@ -331,9 +336,13 @@ def write_meetings(
                         item.source.url,
                         meeting_id=meeting.id,
                     )
-                kept = w.files(item.files, item.source.url, meeting_id=meeting.id, agenda_item_id=row.id)
+                entries.extend(
+                    FileEntry(f, item.source.url, meeting_id=meeting.id, agenda_item_id=row.id)
+                    for f in item.files
+                )
+            kept = w.files(entries)
+            for item in m.agenda_items:
                 w.hide_files(w.vanished_children(item.source.url, kept), GONE)
-            kept = w.files(m.files, m.source.url, meeting_id=meeting.id)
             kept |= {i.source.url for i in m.agenda_items}
             vanished = w.vanished_children(m.source.url, kept)
             _hide_items(w, [r.local_id for r in vanished if r.local_type == "agenda_item" and r.local_id])
