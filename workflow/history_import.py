@@ -175,6 +175,7 @@ class Writer:
         self.audit: list[dict[str, Any]] = []
         self.records: dict[str, SourceRecord] = {}
         self.fresh: set[str] = set()  # first seen in this transaction: nothing embedded in it was seen before
+        self.touched: list[int] = []  # records of unchanged objects: only their last run moves on
 
     def load(self, urls: Iterable[str]) -> None:
         """Fetch the source records of these URLs (and keep them for this transaction)."""
@@ -240,7 +241,7 @@ class Writer:
         """An unchanged object: only the run that last saw it moves on."""
         if source.url not in self.records:
             self.load([source.url])
-        self.records[source.url].last_run_id = self.run.id
+        self.touched.append(self.records[source.url].id)
 
     def audited(
         self,
@@ -403,6 +404,14 @@ class Writer:
         if self.audit:
             insert_audit(self.session, self.audit)
             self.audit = []
+        for start in range(0, len(self.touched), 1000):  # one statement instead of an UPDATE per record
+            self.session.execute(
+                update(SourceRecord)
+                .where(SourceRecord.id.in_(self.touched[start : start + 1000]))
+                .values(last_run_id=self.run.id)
+                .execution_options(synchronize_session=False)
+            )
+        self.touched = []
 
 
 def write(sessions: sessionmaker[Session], run: Run, now: dt.datetime | None, step: Any) -> Tally:

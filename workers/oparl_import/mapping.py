@@ -92,7 +92,15 @@ _BODY_KINDS: tuple[tuple[tuple[str, ...], BodyKind], ...] = (
     (("magistrat", "gemeindevorstand", "kreisausschuss"), BodyKind.executive),
     (("haupt- und finanzausschuss", "hauptausschuss", "verwaltungsausschuss"), BodyKind.main_committee),
     (
-        ("ortsbeirat", "ortsrat", "bezirksvertretung", "bezirksbeirat", "ortsvorsteher", "stadtbezirksrat"),
+        (
+            "ortsbeirat",
+            "ortsrat",
+            "ortschaftsrat",
+            "bezirksvertretung",
+            "bezirksbeirat",
+            "ortsvorsteher",
+            "stadtbezirksrat",
+        ),
         BodyKind.district,
     ),
     (("beirat",), BodyKind.advisory),
@@ -306,7 +314,7 @@ def meeting(obj: dict[str, Any]) -> tuple[MeetingIn, list[tuple[str, str, str]]]
 
 def paper_kind(paper_type: str | None) -> PaperKind:
     lowered = (paper_type or "").lower()
-    if "änderungsantrag" in lowered:
+    if "antrag" in lowered and ("änderung" in lowered or "ergänzung" in lowered):  # "Änderungs-/Ergänzungsantrag"
         return PaperKind.aenderungsantrag
     if "anfrage" in lowered:
         return PaperKind.anfrage
