@@ -101,7 +101,9 @@ def measure(backend: str, copies: int, keep: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
     parser.add_argument("--copies", type=int, nargs="+", default=[1, 2], help="dump served this many times")
@@ -113,7 +115,9 @@ def main() -> None:
         return
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     results = [measure(b, n, args.keep_database) for b in backends for n in args.copies]
-    print(f"{'backend':<11}{'copies':>7}{'objects':>9}{'full s':>9}{'obj/s':>8}{'peak MB':>9}{'again s':>9}{'peak MB':>9}")
+    print(
+        f"{'backend':<11}{'copies':>7}{'objects':>9}{'full s':>9}{'obj/s':>8}{'peak MB':>9}{'again s':>9}{'peak MB':>9}"
+    )
     for r in results:
         first, second = r["first"], r["second"]
         print(

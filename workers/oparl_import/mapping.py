@@ -314,7 +314,8 @@ def meeting(obj: dict[str, Any]) -> tuple[MeetingIn, list[tuple[str, str, str]]]
 
 def paper_kind(paper_type: str | None) -> PaperKind:
     lowered = (paper_type or "").lower()
-    if "antrag" in lowered and ("änderung" in lowered or "ergänzung" in lowered):  # "Änderungs-/Ergänzungsantrag"
+    amending = "änderung" in lowered or "ergänzung" in lowered  # e.g. "Änderungs-/Ergänzungsantrag"
+    if "antrag" in lowered and amending:
         return PaperKind.aenderungsantrag
     if "anfrage" in lowered:
         return PaperKind.anfrage
