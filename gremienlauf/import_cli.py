@@ -114,6 +114,12 @@ def import_oparl_command(
             "--since", help="Nur seit diesem Zeitpunkt Geändertes abrufen (sonst: seit dem letzten Lauf)"
         ),
     ] = None,
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files", help="Danach die Inhalte der Dateien herunterladen (fortsetzbar, mit Prüfsummen)"
+        ),
+    ] = False,
     database_url: DatabaseOption = None,
 ) -> None:
     """Die Geschichte einer Kommune aus ihrem bisherigen System über OParl übernehmen (1.0 und 1.1)."""
@@ -135,12 +141,16 @@ def import_oparl_command(
                 since=start,
                 progress=display,
             )
+            data = result.as_json()
+            if files and not dry_run and result.municipality:
+                data["files"] = _download(
+                    make_session_factory(engine), result.municipality, str(result.body), display
+                )
     except ImportFailed as exc:
         typer.secho(f"Fehler: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()
-    data = result.as_json()
     if report is not None:
         report.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     out = Console()
@@ -155,5 +165,25 @@ def import_oparl_command(
         f"{quarantined} Objekte in Quarantäne, {inconsistent} Unstimmigkeiten gemeldet"
         + (f" (Einzelheiten in {report})" if report and (quarantined or inconsistent) else "")
     )
+    if "files" in data:
+        c = data["files"]["counts"]
+        lines.append(
+            f"Dateien: {c['stored']} gespeichert, {c['deduplicated']} schon vorhanden (einmal gespeichert), "
+            f"{c['refused']} abgelehnt"
+        )
     for line in lines:
         out.print(line)
+
+
+def _download(sessions: Any, municipality: str, body_url: str, display: ProgressDisplay) -> dict[str, Any]:
+    from workers.oparl_import.client import OParlClient
+    from workers.oparl_import.files import download_files
+
+    client = OParlClient()
+    try:
+        report = download_files(
+            sessions, client, municipality, actor=f"import:{body_url}"[:200], progress=display
+        )
+    finally:
+        client.close()
+    return {"counts": report.counts, "refused": report.refused}

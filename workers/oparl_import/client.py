@@ -112,6 +112,15 @@ class OParlClient:
         except ValueError as exc:
             raise FetchError(url, f"kein JSON ({exc})") from exc
 
+    def get_bytes(self, url: str) -> tuple[bytes, str | None] | None:
+        """A file's bytes and its Content-Type; ``None`` when the server answers 404/410."""
+        response = self._get(url)
+        if response.status_code in (404, 410):
+            return None
+        if response.status_code >= 400:
+            raise FetchError(url, f"HTTP {response.status_code}")
+        return response.content, response.headers.get("content-type")
+
     def pages(self, url: str, filters: dict[str, str] | None = None) -> Iterator[Page]:
         """The pages of an OParl list, one at a time. A ``next`` link that dropped the filters gets them back;
         one that leads to a page already read ends the list (a loop) instead of running forever."""
