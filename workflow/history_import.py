@@ -134,6 +134,17 @@ def start_run(
         return Run(run.id, source.id, town.id, town.key, f"import:{source.body_url}"[:200], effective)
 
 
+def imported_sources(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
+    """(entry URL, municipality key) of every source imported before, for the nightly re-import."""
+    with sessions() as session:
+        rows = session.execute(
+            select(ImportSource.entry_url, Municipality.key)
+            .join(Municipality, Municipality.id == ImportSource.municipality_id)
+            .order_by(ImportSource.id)
+        ).all()
+    return [(r.entry_url, r.key) for r in rows]
+
+
 def finish_run(
     sessions: sessionmaker[Session],
     run: Run,
