@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from workflow.vocabulary import (
@@ -230,7 +231,7 @@ _FINAL = {
 
 
 def paper_state(
-    kind: str, steps: list[tuple[str, str | None, bool]], paper_date: dt.date, today: dt.date
+    kind: str, steps: Sequence[tuple[str, str | None, bool]], paper_date: dt.date, today: dt.date
 ) -> PaperState:
     """The state an imported paper arrives in, from its steps (state, outcome, authoritative).
 
@@ -251,7 +252,7 @@ def paper_state(
     return PaperState.submitted
 
 
-def step_roles(kind: str, declared: list[tuple[str | None, bool | None]]) -> list[tuple[str, bool]]:
+def step_roles(kind: str, declared: Sequence[tuple[str | None, bool | None]]) -> list[tuple[str, bool]]:
     """Role and authoritativeness of a paper's steps, in order. What the source says is kept; where it
     says nothing, a Mitteilungsvorlage is for notice everywhere and any other paper is decided by its last
     step (our Beratungsfolge needs one deciding step) and deliberated before."""
