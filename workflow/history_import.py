@@ -152,21 +152,23 @@ def finish_run(
     *,
     high_water_mark: dt.datetime | None,
     failed: bool = False,
+    incomplete: bool = False,
     now: dt.datetime | None = None,
 ) -> None:
-    """Store the run's counts and quarantine; a finished run moves the source's high-water mark on."""
+    """Store the run's counts and quarantine; a finished run moves the source's high-water mark on (an
+    incomplete one, whose lists could not all be read to the end, does not)."""
     now = clock(now)
     with transaction(sessions) as session:
         row = session.get_one(ImportRun, run.id, with_for_update=True)
         row.finished_at = now
-        row.state = "failed" if failed else "finished"
+        row.state = "failed" if failed else "incomplete" if incomplete else "finished"
         row.high_water_mark = high_water_mark
         row.counts = tally.counts
         session.add_all(
             QuarantinedObject(run_id=run.id, url=p.url[:1000], oparl_type=p.oparl_type, reason=p.reason)
             for p in tally.quarantined
         )
-        if not failed and high_water_mark is not None:
+        if not failed and not incomplete and high_water_mark is not None:
             source = session.get_one(ImportSource, run.source_id)
             if source.high_water_mark is None or high_water_mark > source.high_water_mark:
                 source.high_water_mark = high_water_mark

@@ -151,3 +151,32 @@ def test_oparl_1_1_objects_come_in_with_results_roles_and_open_steps(db: Databas
     }
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(AgendaItem)) == 14
+
+
+def test_a_bad_object_and_a_list_that_breaks_off_go_to_quarantine_without_aborting(db: Database) -> None:
+    from workflow.source_models import ImportRun, ImportSource
+
+    answers = source()
+    meetings = answers[f"{BODY}/meetings"]["data"]
+    broken = {k: v for k, v in meetings[0].items() if k != "start"}
+    answers[f"{BODY}/meetings"] = _page([broken, *meetings[1:]])
+    papers = answers[f"{BODY}/papers"]
+    answers[f"{BODY}/papers"] = {**papers, "links": {"next": f"{BODY}/papers?page=2"}}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("page") == "2":
+            return httpx.Response(500)
+        url = str(request.url).split("?", 1)[0]
+        return httpx.Response(200, json=answers[url]) if url in answers else httpx.Response(404)
+
+    client = OParlClient(httpx.Client(transport=httpx.MockTransport(handler)), sleep=lambda s: None)
+    data = import_oparl(db.sessions, f"{ROOT}/system", kommune="wetzlar", client=client).as_json()
+    assert {(q["type"], q["reason"]) for q in data["quarantined"]} == {
+        ("Meeting", "Sitzung ohne Beginn"),
+        ("Paper", "Liste nicht vollständig lesbar: nach 5 Versuchen: HTTP 500"),
+    }
+    assert data["counts"]["Meeting"]["created"] == 4
+    assert data["counts"]["Paper"]["created"] == 6  # the first page came in
+    with db.session() as session:
+        assert session.scalars(select(ImportRun.state)).one() == "incomplete"
+        assert session.scalars(select(ImportSource.high_water_mark)).one() is None

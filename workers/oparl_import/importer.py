@@ -57,6 +57,9 @@ class Report:
     tally: Tally = field(default_factory=Tally)
     repairs: Counter[str] = field(default_factory=Counter)
     other_bodies: list[str] = field(default_factory=list)
+    # A list could not be read to its end: the high-water mark stays where it was, so the next run asks
+    # again for everything this one may have missed.
+    incomplete: bool = False
 
     def as_json(self) -> dict[str, Any]:
         counts = {
@@ -169,6 +172,7 @@ class Importer:
                     report.tally,
                     high_water_mark=report.high_water_mark,
                     failed=failed,
+                    incomplete=report.incomplete,
                     now=self.now,
                 )
         return report
@@ -186,6 +190,7 @@ class Importer:
                 self.progress("Abruf", oparl_type, done, page.total)
         except FetchError as exc:
             report.tally.quarantine(oparl_type, exc.url, f"Liste nicht vollständig lesbar: {exc.reason}")
+            report.incomplete = True
 
     def _page(
         self, report: Report, run: Run | None, oparl_type: str, objects: Sequence[dict[str, Any]]
@@ -212,6 +217,10 @@ class Importer:
             except mapping.MappingError as exc:
                 tally.add(oparl_type, "seen")
                 tally.quarantine(oparl_type, url, str(exc))
+                continue
+            except Exception as exc:  # data shaped in a way no repair knows: this object only
+                tally.add(oparl_type, "seen")
+                tally.quarantine(oparl_type, url, f"nicht lesbar: {type(exc).__name__}: {exc}")
                 continue
             for kind, problem_url, reason in problems:
                 if kind == oparl_type:
