@@ -27,7 +27,6 @@ from workflow.history import Deleted, Problem, Tally
 from workflow.history_import import Run, finish_run, start_run
 from workflow.history_papers import write_papers
 from workflow.history_writes import write_meetings, write_organizations, write_persons
-from workflow.store import clock
 
 #: The lists read, in this order (a later one refers to the earlier ones), with their OParl type.
 PHASES: tuple[tuple[str, str], ...] = (
@@ -313,7 +312,7 @@ def import_oparl(
     own = client is None
     client = client or OParlClient()
     try:
-        return Importer(sessions, client, progress=progress, now=clock(now) if now else None).run(
+        return Importer(sessions, client, progress=progress, now=now).run(
             url, kommune=kommune, dry_run=dry_run, since=since
         )
     finally:
