@@ -274,6 +274,7 @@ def meetings(request: Request, body_id: str) -> OparlJSON:
                 where=[Meeting.municipality_id == town.id, meeting_is_public()],
                 serialize=lambda rows: publisher.meetings(rows, embed=not query.omit_internal),
                 options=MEETING_OPTIONS,
+                deleted=(town.id, "meeting"),
             )
         )
 
@@ -436,6 +437,7 @@ OBJECTS = (
         "Sitzung",
         lambda p, _s, rows: p.meetings(rows),
         visible=meeting_is_public(),
+        object_type="meeting",
         options=MEETING_OPTIONS,
     ),
     _Kind(

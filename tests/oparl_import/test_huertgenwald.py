@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from tests.oparl_import.dump_server import DumpServer, dump_dir, serve_dump
+from tests.oparl_import.dump_server import ORIGIN, DumpServer, dump_dir, serve_dump
 from workers.oparl_import.importer import Report, import_oparl
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import (
@@ -200,8 +200,13 @@ def test_what_the_source_deletes_leaves_the_public_record(imported: Imported) ->
         }
         return json.dumps(data)
 
+    gone_meeting = next(m for m in meetings if m["id"] != meeting["id"] and not m.get("deleted"))
+
     def drop_item(text: str) -> str:
         data = json.loads(text)
+        for i, m in enumerate(data["data"]):
+            if m["id"] == gone_meeting["id"].replace(ORIGIN, server.base):
+                data["data"][i] = {"id": m["id"], "modified": "2030-01-01T00:00:00+01:00", "deleted": True}
         for m in data["data"]:
             if m["id"] == meeting["id"].replace(
                 "https://sdnetrim.kdvz-frechen.de/rim4220/webservice/oparl/v1.0/", server.base
@@ -216,7 +221,9 @@ def test_what_the_source_deletes_leaves_the_public_record(imported: Imported) ->
         server.edits = {}
     assert report["counts"]["Paper"]["deleted"] == 1
     assert report["counts"]["Meeting"]["updated"] == 1
-    assert report["counts"]["AgendaItem"]["deleted"] == 1
+    assert report["counts"]["Meeting"]["deleted"] == 1
+    # the dropped item, and the items of the deleted meeting with it
+    assert report["counts"]["AgendaItem"]["deleted"] == 1 + len(gone_meeting.get("agendaItem", []))
     local_url = victim["id"].replace(
         "https://sdnetrim.kdvz-frechen.de/rim4220/webservice/oparl/v1.0/", server.base
     )
@@ -226,6 +233,11 @@ def test_what_the_source_deletes_leaves_the_public_record(imported: Imported) ->
     with imported.sessions() as session:
         paper_id = session.scalars(select(SourceRecord.local_id).where(SourceRecord.url == local_url)).one()
         item_id = session.scalars(select(SourceRecord.local_id).where(SourceRecord.url == item_url)).one()
+        meeting_id = session.scalars(
+            select(SourceRecord.local_id).where(
+                SourceRecord.url == gone_meeting["id"].replace(ORIGIN, server.base)
+            )
+        ).one()
         assert paper_id is not None
         assert item_id is not None
         paper = session.get_one(Paper, paper_id)
@@ -238,3 +250,10 @@ def test_what_the_source_deletes_leaves_the_public_record(imported: Imported) ->
     client = TestClient(create_app(imported.url, public_url=PUBLIC_URL))
     assert client.get(f"/oparl/v1/paper/{paper_id}").json()["deleted"] is True
     assert client.get(f"/oparl/v1/agendaitem/{item_id}").json()["deleted"] is True
+    assert client.get(f"/oparl/v1/meeting/{meeting_id}").json()["deleted"] is True
+    listed = client.get(
+        "/oparl/v1/body/1/meetings", params={"modified_since": "2000-01-01T00:00:00+01:00", "limit": 1000}
+    )
+    assert {"id": f"{PUBLIC_URL}/oparl/v1/meeting/{meeting_id}", "deleted": True}.items() <= next(
+        m for m in listed.json()["data"] if m["id"].endswith(f"/meeting/{meeting_id}")
+    ).items()
