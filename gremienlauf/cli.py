@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
-from workflow.errors import DomainError
+from gremienlauf.cli_common import DatabaseOption, friendly_errors
+from gremienlauf.import_cli import import_app
 
 app = typer.Typer(
     help="gremienlauf: Vorlagen durch ihre Beratungsfolge führen.",
@@ -21,44 +20,7 @@ db_app = typer.Typer(help="Datenbank einrichten und migrieren.", no_args_is_help
 municipality_app = typer.Typer(help="Kommunen (Gemeindedateien) prüfen und einrichten.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(municipality_app, name="kommune")
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        envvar="GREMIENLAUF_DATABASE_URL",
-        help="Datenbank (Standard: SQLite-Datei unter var/; PostgreSQL: postgresql://…)",
-    ),
-]
-
-
-def friendly_errors(func: F) -> F:
-    """Domain and configuration errors become a short German message and exit code 1, not a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DomainError as exc:
-            typer.secho(f"Fehler: {exc.german}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            raise typer.Exit(130) from None
-        except Exception as exc:  # a database that is down or unreachable, a full disk …
-            from sqlalchemy.exc import OperationalError
-
-            if isinstance(exc, OperationalError):
-                typer.secho(
-                    f"Fehler: Datenbank nicht erreichbar oder nicht bereit ({exc.orig})",
-                    fg=typer.colors.RED,
-                    err=True,
-                )
-                raise typer.Exit(1) from None
-            raise
-
-    return wrapper  # type: ignore[return-value]
+app.add_typer(import_app, name="import")
 
 
 @app.command()

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from kombu.entity import Queue
 from sqlalchemy.exc import DBAPIError
 
@@ -69,6 +70,16 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
         beat_schedule={
             "outbox-relay": {"task": "gremienlauf.relay_sweep", "schedule": settings.relay_interval},
             "reminder-scan": {"task": "gremienlauf.scan_reminders", "schedule": settings.reminder_interval},
+            **(
+                {
+                    "oparl-import": {
+                        "task": "gremienlauf.oparl_import",
+                        "schedule": crontab(hour=settings.oparl_import_hour, minute=0),
+                    }
+                }
+                if settings.oparl_import_hour is not None
+                else {}
+            ),
         },
     )
 
@@ -77,6 +88,7 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
     app.task(name="gremienlauf.send_reminder", **options)(send_reminder)
     app.task(name="gremienlauf.relay_sweep", bind=True)(relay_sweep)
     app.task(name="gremienlauf.scan_reminders", bind=True)(scan_reminders)
+    app.task(name="gremienlauf.oparl_import", bind=True)(oparl_import)
     return app
 
 
@@ -120,6 +132,13 @@ def scan_reminders(self: Task) -> int:
     return len(
         reminders.claim_due(ctx.sessions, ctx.clock(), lambda rid: send.apply_async(args=[rid], retry=False))
     )
+
+
+def oparl_import(self: Task) -> int:
+    """Re-import every OParl source imported before (nightly); returns how many ran."""
+    from workers.oparl_import.nightly import import_all
+
+    return len(import_all(context().sessions))
 
 
 def publisher(app: Celery) -> relay.Publish:

@@ -55,6 +55,9 @@ class WorkerSettings(BaseSettings):
     # API processes spend no CPU on it (for installations where the API is the bottleneck).
     api_relay: bool = True
     reminder_interval: float = 60.0
+    # Nightly OParl import: with an hour set (0–23, Europe/Berlin), beat re-imports every source imported
+    # before (``gremienlauf import oparl``) once a day, so the old and the new system can run side by side.
+    oparl_import_hour: int | None = None
 
     # PDF derivatives of the Word documents by LibreOffice (when installed); where it keeps one profile per
     # worker process.

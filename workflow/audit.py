@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from workflow import validate
@@ -82,3 +82,10 @@ def emit(session: Session, event_type: str, now: dt.datetime, **payload: Any) ->
     )
     session.add(message)
     return message
+
+
+def insert_audit(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Append many audit events with one statement (an import writes thousands); the columns are those
+    ``record_audit`` writes."""
+    if rows:
+        session.execute(insert(AuditEvent), list(rows))

@@ -250,7 +250,7 @@ class Paper(Timestamped, Base):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(32), index=True)
-    reference: Mapped[str | None] = mapped_column(String(20))  # Drucksachen-Nr., assigned at submission
+    reference: Mapped[str | None] = mapped_column(String(40))  # Drucksachen-Nr., assigned at submission
     file_reference: Mapped[str | None] = mapped_column(String(100))  # Aktenzeichen
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     paper_date: Mapped[dt.date] = mapped_column(Date)
@@ -404,6 +404,8 @@ class AgendaItem(Timestamped, Base):
     matter: Mapped[str | None] = mapped_column(String(32))  # vocabulary.Matter: Wahl, Hauptsatzung
     late_addition: Mapped[bool] = mapped_column(Boolean, default=False)
     second_session: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An imported item's result as the old system worded it (OParl AgendaItem.result, free text).
+    result_wording: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -15,8 +15,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from workflow.access import Principal, Role, member_body_ids
-from workflow.notice import invitation_deadline
 from workflow.models import AgendaItem, Cosignature, ItemResult, Meeting, MeetingBody, Paper
+from workflow.notice import invitation_deadline
 from workflow.papers import allowed_paper_triggers
 from workflow.vocabulary import MeetingState, PaperState
 

@@ -50,10 +50,19 @@ def paper_is_public() -> ColumnElement[bool]:
 
 
 def meeting_is_public(meeting_id: Any = Meeting.id) -> ColumnElement[bool]:
-    return exists(
-        select(MeetingBody.meeting_id)
-        .join(Body, Body.id == MeetingBody.body_id)
-        .where(MeetingBody.meeting_id == meeting_id, Body.public.is_(True))
+    """A meeting of at least one public body, unless it left the public record (an imported meeting that
+    its source deleted)."""
+    return and_(
+        exists(
+            select(MeetingBody.meeting_id)
+            .join(Body, Body.id == MeetingBody.body_id)
+            .where(MeetingBody.meeting_id == meeting_id, Body.public.is_(True))
+        ),
+        ~exists(
+            select(Depublication.id).where(
+                Depublication.object_type == "meeting", Depublication.object_id == meeting_id
+            )
+        ),
     )
 
 

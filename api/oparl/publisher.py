@@ -54,6 +54,7 @@ def stamps(created: dt.datetime, modified: dt.datetime) -> dict[str, str]:
 def deleted_object(urls: Urls, row: Depublication) -> dict[str, Any]:
     type_name, url = {
         "paper": ("Paper", urls.paper),
+        "meeting": ("Meeting", urls.meeting),
         "consultation": ("Consultation", urls.consultation),
         "agenda_item": ("AgendaItem", urls.agenda_item),
         "file": ("File", urls.file),

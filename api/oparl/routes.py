@@ -230,6 +230,7 @@ MEETING = _Kind(
     "Sitzung",
     lambda p, rows, embed: meetings.meetings(p, rows, embed=embed),
     visible=meeting_is_public(),
+    object_type="meeting",
     options=meetings.MEETING_OPTIONS,
 )
 LOCATION = _Kind(

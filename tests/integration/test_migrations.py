@@ -7,6 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from tests.conftest import Database
+from workflow import source_models as _source_models  # noqa: F401  (its tables are in Base.metadata)
 from workflow.db import downgrade, upgrade
 from workflow.models import Base
 

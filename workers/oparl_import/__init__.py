@@ -1,0 +1,1 @@
+"""Importing another council system's history over OParl: fetching, repairing, mapping (I/O at the edge)."""

@@ -1,0 +1,320 @@
+"""The import run: find the Body, read its lists page by page, repair and map each object, and hand each
+page to the domain's use cases. One bad object goes to quarantine with its reason; it never aborts the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from workers.oparl_import import mapping
+from workers.oparl_import.client import FetchError, OParlClient
+from workers.oparl_import.repairs import (
+    is_deleted,
+    normalise_ags,
+    parse_datetime,
+    repair,
+    type_name,
+    without_fractions,
+)
+from workflow.errors import DomainError
+from workflow.history import Deleted, Problem, Tally
+from workflow.history_import import Run, finish_run, start_run
+from workflow.history_papers import write_papers
+from workflow.history_writes import write_meetings, write_organizations, write_persons
+
+#: The lists read, in this order (a later one refers to the earlier ones), with their OParl type.
+PHASES: tuple[tuple[str, str], ...] = (
+    ("organization", "Organization"),
+    ("person", "Person"),
+    ("meeting", "Meeting"),
+    ("paper", "Paper"),
+)
+COUNT_KEYS = ("seen", "created", "updated", "unchanged", "deleted", "quarantined")
+
+#: progress(phase, OParl type, objects done, objects expected or None)
+Progress = Callable[[str, str, int, int | None], None]
+
+
+class ImportFailed(Exception):
+    """The source could not be read at all (German message)."""
+
+
+@dataclass
+class Report:
+    source: str
+    body: str | None = None
+    municipality: str | None = None
+    dry_run: bool = False
+    since: dt.datetime | None = None
+    high_water_mark: dt.datetime | None = None
+    tally: Tally = field(default_factory=Tally)
+    repairs: Counter[str] = field(default_factory=Counter)
+    other_bodies: list[str] = field(default_factory=list)
+    # A list could not be read to its end: the high-water mark stays where it was, so the next run asks
+    # again for everything this one may have missed.
+    incomplete: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        counts = {
+            oparl_type: {key: per_type.get(key, 0) for key in COUNT_KEYS}
+            for oparl_type, per_type in sorted(self.tally.counts.items())
+        }
+        return {
+            "source": self.source,
+            "body": self.body,
+            "kommune": self.municipality,
+            "dry_run": self.dry_run,
+            "since": self.since.isoformat() if self.since else None,
+            "high_water_mark": self.high_water_mark.isoformat() if self.high_water_mark else None,
+            "counts": counts,
+            "quarantined": [
+                {"type": p.oparl_type, "url": p.url, "reason": p.reason} for p in self.tally.quarantined
+            ],
+            "inconsistent": [
+                {"type": p.oparl_type, "url": p.url, "reason": p.reason} for p in self.tally.inconsistent
+            ],
+            "repairs": dict(sorted(self.repairs.items())),
+            "other_bodies": self.other_bodies,
+        }
+
+
+def _find_body(client: OParlClient, url: str) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
+    """The Body behind a System, body list or Body URL; the System if known; other bodies of the list."""
+    data = client.get_json(url)
+    system: dict[str, Any] | None = None
+    if isinstance(data, dict) and mapping.is_type(data, "System"):
+        system = data
+        body_ref = data.get("body")
+        if not isinstance(body_ref, str):
+            raise ImportFailed(f"Das System unter {url} nennt keine Körperschaften (body)")
+        data = client.get_json(body_ref)
+    if isinstance(data, dict) and mapping.is_type(data, "Body"):
+        return data, system, []
+    if isinstance(data, dict) and "data" in data:
+        bodies = [
+            b for page in client.pages(url if system is None else str(system["body"])) for b in page.objects
+        ]
+        bodies = [b for b in bodies if not is_deleted(b)]
+        if not bodies:
+            raise ImportFailed(f"Unter {url} ist keine Körperschaft (Body) zu finden")
+        return bodies[0], system, [str(b.get("id")) for b in bodies[1:]]
+    raise ImportFailed(f"Unter {url} ist weder ein OParl-System noch eine Körperschaft (Body) zu finden")
+
+
+class Importer:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        client: OParlClient,
+        *,
+        progress: Progress | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.client = client
+        self.progress = progress or (lambda phase, oparl_type, done, total: None)
+        self.now = now
+
+    def run(
+        self, url: str, *, kommune: str | None = None, dry_run: bool = False, since: dt.datetime | None = None
+    ) -> Report:
+        report = Report(source=url, dry_run=dry_run)
+        try:
+            body, system, others = _find_body(self.client, url)
+        except FetchError as exc:
+            raise ImportFailed(f"Die Quelle ist nicht erreichbar: {exc.url} ({exc.reason})") from exc
+        body, _ = repair(body, "Body", mapping.version_of(body))
+        body_url = str(body.get("id") or url)
+        report.body, report.other_bodies = body_url, others
+        run: Run | None = None
+        if not dry_run:
+            run = start_run(
+                self.sessions,
+                entry_url=url,
+                body_url=body_url,
+                body_name=str(body.get("name") or body_url),
+                body_short_name=body.get("shortName") if isinstance(body.get("shortName"), str) else None,
+                ags=normalise_ags(body.get("ags")),
+                website=body.get("website") if isinstance(body.get("website"), str) else None,
+                municipality_key=kommune,
+                system_url=str(system.get("id")) if system else None,
+                oparl_version=str(body.get("type", "")).rsplit("/", 2)[-2] if body.get("type") else None,
+                vendor=str(system.get("vendor")) if system and system.get("vendor") else None,
+                since=since,
+                now=self.now,
+            )
+            report.municipality, since = run.municipality_key, run.since
+        report.since = since
+        terms = body.get("legislativeTerm")
+        if isinstance(terms, list):
+            report.tally.add("LegislativeTerm", "seen", len(terms))
+        failed = False
+        try:
+            for list_name, oparl_type in PHASES:
+                list_url = body.get(list_name)
+                if isinstance(list_url, str):
+                    self._read_list(report, run, list_url, oparl_type, since)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if run is not None:
+                finish_run(
+                    self.sessions,
+                    run,
+                    report.tally,
+                    high_water_mark=report.high_water_mark,
+                    failed=failed,
+                    incomplete=report.incomplete,
+                    now=self.now,
+                )
+        return report
+
+    def _read_list(
+        self, report: Report, run: Run | None, list_url: str, oparl_type: str, since: dt.datetime | None
+    ) -> None:
+        filters = {"modified_since": without_fractions(since)} if since else {}
+        done = 0
+        self.progress("Abruf", oparl_type, 0, None)
+        try:
+            for page in self.client.pages(list_url, filters):
+                self._page(report, run, oparl_type, page.objects)
+                done += len(page.objects)
+                self.progress("Abruf", oparl_type, done, page.total)
+        except FetchError as exc:
+            report.tally.quarantine(oparl_type, exc.url, f"Liste nicht vollständig lesbar: {exc.reason}")
+            report.incomplete = True
+
+    def _page(
+        self, report: Report, run: Run | None, oparl_type: str, objects: Sequence[dict[str, Any]]
+    ) -> None:
+        tally = report.tally
+        records: list[Any] = []
+        deleted: list[Deleted] = []
+        for raw in objects:
+            obj, notes = repair(raw, oparl_type, mapping.version_of(raw))
+            report.repairs.update(notes)
+            url = str(obj.get("id", "?"))
+            modified = parse_datetime(obj.get("modified"))
+            if modified and (report.high_water_mark is None or modified > report.high_water_mark):
+                report.high_water_mark = modified
+            if type_name(obj.get("type")) != oparl_type:
+                tally.add(oparl_type, "seen")
+                tally.quarantine(oparl_type, url, f"Typ {obj.get('type')} in der Liste für {oparl_type}")
+                continue
+            if is_deleted(obj):
+                deleted.append(Deleted(oparl_type, url, modified))
+                continue
+            try:
+                record, problems = self._map(oparl_type, obj)
+            except mapping.MappingError as exc:
+                tally.add(oparl_type, "seen")
+                tally.quarantine(oparl_type, url, str(exc))
+                continue
+            except Exception as exc:  # data shaped in a way no repair knows: this object only
+                tally.add(oparl_type, "seen")
+                tally.quarantine(oparl_type, url, f"nicht lesbar: {type(exc).__name__}: {exc}")
+                continue
+            for kind, problem_url, reason in problems:
+                if kind == oparl_type:
+                    tally.inconsistent.append(Problem(kind, problem_url, reason))
+                else:
+                    tally.add(kind, "seen")
+                    tally.quarantine(kind, problem_url, reason)
+            records.append(record)
+        if run is None:  # dry run: fetched, repaired and checked, nothing written
+            for record in records:
+                tally.add(oparl_type, "seen")
+                for child_type, children in _children(record):
+                    tally.add(child_type, "seen", children)
+            for gone in deleted:
+                tally.add(gone.oparl_type, "seen")
+            return
+        tally.merge(self._write(run, oparl_type, records, deleted))
+
+    def _map(self, oparl_type: str, obj: dict[str, Any]) -> tuple[Any, list[tuple[str, str, str]]]:
+        if oparl_type == "Organization":
+            return mapping.organization(obj), []
+        if oparl_type == "Person":
+            return mapping.person(obj)
+        if oparl_type == "Meeting":
+            return mapping.meeting(obj)
+        return mapping.paper(obj)
+
+    def _write(self, run: Run, oparl_type: str, records: list[Any], deleted: list[Deleted]) -> Tally:
+        writer: Callable[..., Tally] = {  # type: ignore[assignment]
+            "Organization": write_organizations,
+            "Person": write_persons,
+            "Meeting": write_meetings,
+            "Paper": write_papers,
+        }[oparl_type]
+        try:
+            return writer(self.sessions, run, records, deleted, self.now)
+        except Exception:  # one bad object must not take the page with it: write them one by one
+            tally = Tally()
+            for record in records:
+                try:
+                    tally.merge(writer(self.sessions, run, [record], (), self.now))
+                except Exception as exc:
+                    tally.add(oparl_type, "seen")
+                    tally.quarantine(oparl_type, record.source.url, f"nicht speicherbar: {_reason(exc)}")
+            for gone in deleted:
+                try:
+                    tally.merge(writer(self.sessions, run, [], [gone], self.now))
+                except Exception as exc:
+                    tally.add(oparl_type, "seen")
+                    tally.quarantine(oparl_type, gone.url, f"Löschung nicht übernehmbar: {_reason(exc)}")
+            return tally
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        detail = exc.details.get("detail")
+        return f"{exc.german} ({detail})" if detail else exc.german
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _children(record: Any) -> list[tuple[str, int]]:
+    """Embedded objects of a mapped record, for the dry run's counts."""
+    out: list[tuple[str, int]] = []
+    for name, oparl_type in (
+        ("memberships", "Membership"),
+        ("agenda_items", "AgendaItem"),
+        ("consultations", "Consultation"),
+    ):
+        children = getattr(record, name, ())
+        if children:
+            out.append((oparl_type, len(children)))
+    files = len(getattr(record, "files", ())) + sum(len(i.files) for i in getattr(record, "agenda_items", ()))
+    if files:
+        out.append(("File", files))
+    return out
+
+
+def import_oparl(
+    sessions: sessionmaker[Session],
+    url: str,
+    *,
+    kommune: str | None = None,
+    dry_run: bool = False,
+    since: dt.datetime | None = None,
+    progress: Progress | None = None,
+    client: OParlClient | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """Import the OParl source at ``url`` (System, body list or Body)."""
+    own = client is None
+    client = client or OParlClient()
+    try:
+        return Importer(sessions, client, progress=progress, now=now).run(
+            url, kommune=kommune, dry_run=dry_run, since=since
+        )
+    finally:
+        if own:
+            client.close()

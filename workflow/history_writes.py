@@ -1,0 +1,395 @@
+"""The use cases that write one page of imported history each: organizations, persons with their
+memberships, meetings with their agenda items, papers with their Beratungsfolge, and their file records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.history import (
+    Deleted,
+    MeetingIn,
+    MembershipIn,
+    OrganizationIn,
+    PersonIn,
+    Tally,
+)
+from workflow.history_import import FileEntry, Run, Writer, write
+from workflow.models import (
+    AgendaItem,
+    Body,
+    Department,
+    Faction,
+    Meeting,
+    Membership,
+    Person,
+)
+from workflow.vocabulary import MeetingState
+
+GONE = "An der Quelle gelöscht"
+UNKNOWN_DEPARTMENT = "import-unbekannt"
+NO_START = dt.date(1900, 1, 1)
+_ORG_MODELS: dict[str, type[Body] | type[Faction] | type[Department]] = {
+    "body": Body,
+    "faction": Faction,
+    "department": Department,
+}
+
+
+def _unique_key(
+    session: Session, model: type[Body] | type[Faction] | type[Department], town: int, key: str
+) -> str:
+    candidate, n = key, 1
+    while session.scalar(select(model.id).where(model.municipality_id == town, model.key == candidate)):
+        n += 1
+        candidate = f"{key[:58]}-{n}"
+    return candidate
+
+
+def write_organizations(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[OrganizationIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """Organizations become bodies (Gremien), factions or departments (Dienststellen)."""
+
+    def step(w: Writer) -> None:
+        w.load([*(o.source.url for o in items), *(d.url for d in deleted)])
+        for org in items:
+            state = w.state(org.source)
+            w.counted("Organization", state)
+            if state == "unchanged":
+                w.touch(org.source)
+                continue
+            model = _ORG_MODELS[org.kind]
+            record = w.records.get(org.source.url)
+            found = (
+                w.session.get(model, record.local_id)
+                if record is not None and record.local_id is not None and record.local_type == org.kind
+                else None
+            )
+            row: Body | Faction | Department
+            if isinstance(found, Body | Faction | Department):
+                row = found
+            else:
+                stamp = org.source.created or w.now
+                key = _unique_key(w.session, model, run.municipality_id, org.key)
+                if model is Body:
+                    row = Body(
+                        municipality_id=run.municipality_id,
+                        key=key,
+                        kind=org.body_kind,
+                        statutory_members=0,
+                        tags=[],
+                        settings_override={},
+                        created_at=stamp,
+                    )
+                elif model is Faction:
+                    row = Faction(municipality_id=run.municipality_id, key=key, created_at=stamp)
+                else:
+                    row = Department(municipality_id=run.municipality_id, key=key, created_at=stamp)
+                w.session.add(row)
+            if isinstance(row, Body):
+                row.name, row.short_name, row.public = org.name[:200], org.short_name[:60], org.public
+                row.kind = org.body_kind or row.kind
+            elif isinstance(row, Faction):
+                row.name, row.short_name = org.name[:200], org.short_name[:60]
+            else:
+                row.name, row.short_name = org.name[:300], org.short_name[:100]
+            row.modified_at = w.now
+            w.session.flush()
+            w.remember(org.source, "Organization", org.kind, row.id)
+            w.audited("oparl.imported" if state == "new" else "oparl.updated", row, org.source.url)
+        for gone in deleted:
+            w.mark_deleted(gone)
+
+    return write(sessions, run, now, step)
+
+
+def _membership(
+    w: Writer, person: Person, m: MembershipIn, parent: str, state: str
+) -> tuple[str, int] | None:
+    """Write one membership; returns what it is a membership in (kind, local id)."""
+    for kind in ("body", "faction", "department"):
+        target = w.local(m.organization_url, kind)
+        if target is not None:
+            break
+    else:
+        w.tally.quarantine("Membership", m.source.url, f"Organisation {m.organization_url} nicht importiert")
+        return None
+    if kind != "body":
+        # A membership in a faction or department has no row of its own: it gives the person's body
+        # memberships their faction (see below) and is kept as the source's identity.
+        w.remember(m.source, "Membership", f"{kind}_membership", target, parent)
+        return kind, target
+    if m.start_date is None:
+        w.inconsistent("Membership", m.source.url, "Mitgliedschaft ohne Beginn: 01.01.1900 angenommen")
+    record = w.records.get(m.source.url)
+    row = (
+        w.session.get(Membership, record.local_id)
+        if record is not None and record.local_id is not None and record.local_type == "membership"
+        else None
+    )
+    if row is None:
+        row = Membership(person_id=person.id, created_at=m.source.created or w.now)
+        w.session.add(row)
+    row.body_id, row.role, row.voting_right = target, m.role, m.voting_right
+    row.start_date, row.end_date = m.start_date or NO_START, m.end_date
+    row.modified_at = w.now
+    w.session.flush()
+    w.remember(m.source, "Membership", "membership", row.id, parent)
+    w.audited("oparl.imported" if state == "new" else "oparl.updated", row, m.source.url)
+    return "body", row.id
+
+
+def write_persons(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[PersonIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """Persons with their memberships (in bodies; in factions as the faction of their body memberships)."""
+
+    def step(w: Writer) -> None:
+        w.load(
+            [
+                *(p.source.url for p in items),
+                *(m.source.url for p in items for m in p.memberships),
+                *(m.organization_url for p in items for m in p.memberships),
+                *(d.url for d in deleted),
+            ]
+        )
+        for p in items:
+            state = w.state(p.source)
+            w.counted("Person", state)
+            if state == "unchanged":
+                w.touch(p.source)
+                for m in p.memberships:
+                    w.counted("Membership", "unchanged")
+                    w.touch(m.source)
+                continue
+            record = w.records.get(p.source.url)
+            person = w.session.get(Person, record.local_id) if record and record.local_id else None
+            if person is None:
+                key = p.key
+                while w.session.scalar(
+                    select(Person.id).where(Person.municipality_id == run.municipality_id, Person.key == key)
+                ):
+                    key = f"{p.key[:58]}-x"
+                person = Person(
+                    municipality_id=run.municipality_id, key=key, created_at=p.source.created or w.now
+                )
+                w.session.add(person)
+            person.given_name, person.family_name = p.given_name[:100], p.family_name[:100]
+            person.title = p.title[:60] if p.title else None
+            person.email = p.email[:200] if p.email else None
+            person.modified_at = w.now
+            w.session.flush()
+            w.remember(p.source, "Person", "person", person.id)
+            w.audited("oparl.imported" if state == "new" else "oparl.updated", person, p.source.url)
+            in_body: list[tuple[MembershipIn, int]] = []
+            factions: list[tuple[MembershipIn, int]] = []
+            for m in p.memberships:
+                m_state = w.state(m.source)
+                w.counted("Membership", m_state)
+                written = _membership(w, person, m, p.source.url, m_state)
+                if written is None:
+                    w.tally.add("Membership", "created" if m_state == "new" else "updated", -1)
+                elif written[0] == "body":
+                    in_body.append((m, written[1]))
+                elif written[0] == "faction":
+                    factions.append((m, written[1]))
+            for _m, membership_id in in_body:
+                row = w.session.get_one(Membership, membership_id)
+                day = row.start_date
+                covering = [
+                    faction_id
+                    for f, faction_id in factions
+                    if (f.start_date or NO_START) <= day and (f.end_date is None or day <= f.end_date)
+                ]
+                row.faction_id = covering[0] if covering else None
+            for old in w.vanished_children(p.source.url, {m.source.url for m in p.memberships}):
+                _remove_membership(w, old.local_type, old.local_id, old.url)
+        for gone in deleted:
+            had = w.mark_deleted(gone)
+            if had is not None and had.local_id is not None:
+                for child in w.vanished_children(gone.url, set()):
+                    _remove_membership(w, child.local_type, child.local_id, child.url)
+
+    return write(sessions, run, now, step)
+
+
+def _remove_membership(w: Writer, local_type: str, local_id: int | None, url: str) -> None:
+    """A membership the source no longer has is removed (it was a correction of the record there)."""
+    if local_type != "membership" or local_id is None:
+        return
+    row = w.session.get(Membership, local_id)
+    if row is not None:
+        w.audited("oparl.removed", row, url)
+        w.session.delete(row)
+        w.session.flush()
+
+
+def _meeting_state(meeting: MeetingIn, now: dt.datetime) -> str:
+    if meeting.cancelled:
+        return MeetingState.cancelled.value
+    return MeetingState.held.value if meeting.start <= now else MeetingState.planned.value
+
+
+def write_meetings(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[MeetingIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """Meetings with their bodies, agenda items (with the result wording) and file records."""
+
+    def step(w: Writer) -> None:
+        w.load(
+            [
+                *(m.source.url for m in items),
+                *(i.source.url for m in items for i in m.agenda_items),
+                *(f.source.url for m in items for i in m.agenda_items for f in i.files),
+                *(f.source.url for m in items for f in m.files),
+                *(u for m in items for u in m.organization_urls),
+                *(d.url for d in deleted),
+            ]
+        )
+        for m in items:
+            state = w.state(m.source)
+            w.counted("Meeting", state)
+            if state == "unchanged":
+                w.touch(m.source)
+                for item in m.agenda_items:
+                    w.counted("AgendaItem", "unchanged")
+                    w.touch(item.source)
+                    for f in item.files:
+                        w.counted("File", "unchanged")
+                        w.touch(f.source)
+                for f in m.files:
+                    w.counted("File", "unchanged")
+                    w.touch(f.source)
+                continue
+            record = w.records.get(m.source.url)
+            meeting = w.session.get(Meeting, record.local_id) if record and record.local_id else None
+            if meeting is None:
+                meeting = Meeting(
+                    municipality_id=run.municipality_id, created_at=m.source.created or w.now, sequence=0
+                )
+                w.session.add(meeting)
+            meeting.name, meeting.start, meeting.end = m.name[:300], m.start, m.end
+            meeting.state = _meeting_state(m, w.now)
+            meeting.location = m.location[:300] if m.location else None
+            bodies = [w.local(u, "body") for u in m.organization_urls]
+            meeting.bodies = [w.session.get_one(Body, b) for b in dict.fromkeys(bodies) if b is not None]
+            if not meeting.bodies:
+                w.inconsistent("Meeting", m.source.url, "Sitzung ohne bekanntes Gremium")
+            meeting.modified_at = w.now
+            w.session.flush()
+            w.remember(m.source, "Meeting", "meeting", meeting.id)
+            w.audited(
+                "oparl.imported" if state == "new" else "oparl.updated",
+                meeting,
+                m.source.url,
+                meeting_id=meeting.id,
+            )
+            if state != "new":
+                existing = w.session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))
+                for old_item in existing:  # make room for the new order (unique per meeting)
+                    old_item.order = -old_item.id
+                w.session.flush()
+            rows: list[tuple[str, AgendaItem]] = []
+            for order, item in enumerate(m.agenda_items):
+                i_state = w.state(item.source)
+                w.counted("AgendaItem", i_state)
+                i_record = w.records.get(item.source.url)
+                found = (
+                    w.session.get(AgendaItem, i_record.local_id) if i_record and i_record.local_id else None
+                )
+                row = found or AgendaItem(meeting_id=meeting.id, created_at=item.source.created or w.now)
+                if found is None:
+                    w.session.add(row)
+                row.order = order
+                if i_state != "unchanged":
+                    row.number, row.title, row.public = item.number[:20], item.title, item.public
+                    row.result_wording = item.result_wording
+                    row.modified_at = w.now
+                rows.append((i_state, row))
+            w.session.flush()
+            entries = [FileEntry(f, m.source.url, meeting_id=meeting.id) for f in m.files]
+            for item, (i_state, row) in zip(m.agenda_items, rows, strict=True):
+                if i_state == "unchanged":
+                    w.touch(item.source)
+                else:
+                    w.remember(item.source, "AgendaItem", "agenda_item", row.id, m.source.url)
+                    w.audited(
+                        "oparl.imported" if i_state == "new" else "oparl.updated",
+                        row,
+                        item.source.url,
+                        meeting_id=meeting.id,
+                    )
+                entries.extend(
+                    FileEntry(f, item.source.url, meeting_id=meeting.id, agenda_item_id=row.id)
+                    for f in item.files
+                )
+            kept = w.files(entries)
+            for item in m.agenda_items:
+                w.hide_files(w.vanished_children(item.source.url, kept), GONE)
+            kept |= {i.source.url for i in m.agenda_items}
+            vanished = w.vanished_children(m.source.url, kept)
+            _hide_items(w, [r.local_id for r in vanished if r.local_type == "agenda_item" and r.local_id])
+            w.hide_files(vanished, GONE)
+        for gone in deleted:
+            had = w.mark_deleted(gone)
+            if had is not None and had.local_id is not None:
+                meeting = w.session.get(Meeting, had.local_id)
+                if meeting is not None:
+                    w.tombstone("meeting", meeting, GONE)
+                    w.audited("oparl.deleted", meeting, gone.url, meeting_id=meeting.id)
+                    children = w.vanished_children(gone.url, set())
+                    _hide_items(
+                        w, [r.local_id for r in children if r.local_type == "agenda_item" and r.local_id]
+                    )
+                    w.hide_files(children, GONE)
+
+    return write(sessions, run, now, step)
+
+
+def _hide_items(w: Writer, ids: list[int]) -> None:
+    for item_id in ids:
+        found = w.session.get(AgendaItem, item_id)
+        if found is not None and found.public:
+            row = found
+            w.tombstone("agenda_item", row, GONE)
+            row.public = False
+            row.modified_at = w.now
+            w.audited("oparl.deleted", row, f"agenda_item:{item_id}", meeting_id=row.meeting_id)
+    w.session.flush()
+
+
+def _unknown_department(w: Writer) -> int:
+    found = w.session.scalar(
+        select(Department.id).where(
+            Department.municipality_id == w.run.municipality_id, Department.key == UNKNOWN_DEPARTMENT
+        )
+    )
+    if found is not None:
+        return found
+    row = Department(
+        municipality_id=w.run.municipality_id,
+        key=UNKNOWN_DEPARTMENT,
+        name="Federführung nicht angegeben (Import)",
+        created_at=w.now,
+        modified_at=w.now,
+    )
+    w.session.add(row)
+    w.session.flush()
+    return row.id
