@@ -100,7 +100,9 @@ class Facts:
     body: BodyFacts
     item_number: str
     late_addition: bool
-    second_session: bool  # the item's or the meeting's
+    # The item repeats one deferred for lack of quorum ("denselben Gegenstand"); a meeting called as a
+    # second session exempts no other item.
+    second_session: bool
     day: dt.date  # the meeting's day in Berlin
     attendance: Sequence[int]  # who the attendance of the meeting lists as present
     seats: Sequence[Seat]  # the body's seats on that day

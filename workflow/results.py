@@ -330,7 +330,7 @@ def load_facts(
         body=BodyFacts(body.id, body.name, body.kind, body.settings_override, body.statutory_members),
         item_number=item.number,
         late_addition=item.late_addition,
-        second_session=item.second_session or meeting.second_session,
+        second_session=item.second_session,
         day=day,
         attendance=attendance,
         seats=body_seats,

@@ -1,0 +1,67 @@
+"""Municipal law on the result path, per profile: Wetzlar (Hessen, HGO), Duisburg (NRW, GO NRW) and
+Wilhelmshaven (Niedersachsen, NKomVG). Each test names the paragraph it holds the system to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.conftest import Database
+from tests.scenario import Scenario
+from workflow.errors import QuorumNotMet
+from workflow.models import Paper
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome
+
+
+@dataclass(frozen=True)
+class Town:
+    key: str
+    committee: str  # a committee with 13 or more statutory members
+    paper_day: str
+    first: str  # a meeting of the committee
+    second: str  # the next one
+
+
+WETZLAR = Town("wetzlar", "sjs", "2013-09-10 10:00", "2013-10-28 17:00", "2013-11-11 17:00")
+DUISBURG = Town("duisburg", "soziales", "2007-01-15 10:00", "2007-02-01 16:00", "2007-02-15 16:00")
+WILHELMSHAVEN = Town("wilhelmshaven", "soziales", "2023-05-02 10:00", "2023-05-22 16:00", "2023-06-05 16:00")
+TOWNS = {t.key: t for t in (WETZLAR, DUISBURG, WILHELMSHAVEN)}
+
+
+def at_committee(sc: Scenario, town: Town, subject: str = "Testvorlage") -> Paper:
+    """A submitted paper whose next step is the town's committee (in Wetzlar after the Magistrat)."""
+    paper = sc.submitted_paper(committees=[town.committee], when=town.paper_day, subject=subject)
+    if town is WETZLAR:
+        sc.deal_with(paper.id, "magistrat", "2013-10-07 09:00", Outcome.recommended, VoteInput(12, 0, 0))
+    return paper
+
+
+# ---------------------------------------------------------------------------------------------- second session
+
+
+@pytest.mark.parametrize("town", sorted(TOWNS))
+def test_a_second_session_exempts_only_the_deferred_item_from_the_quorum(db: Database, town: str) -> None:
+    """§ 53 Abs. 2 HGO, § 49 Abs. 2 GO NRW, § 65 Abs. 2 NKomVG: the second session is quorate regardless only
+    for "denselben Gegenstand", the item deferred for lack of quorum; every other item needs the quorum."""
+    t = TOWNS[town]
+    sc = Scenario(db.sessions, town=town)
+    deferred = at_committee(sc, t)
+    first = sc.new_meeting(t.committee, t.first)
+    item = sc.schedule(deferred.id, t.committee, first.id)
+    sc.invite(first.id)
+    sc.attend(first.id, present=sc.members(t.committee)[:3])
+    sc.record(item.id, Outcome.deferred, quorum_failed=True)
+
+    other = at_committee(sc, t, subject="Eine andere Vorlage")
+    second = sc.new_meeting(t.committee, t.second, second_session=True)
+    repeated = sc.schedule(deferred.id, t.committee, second.id)
+    ordinary = sc.schedule(other.id, t.committee, second.id)
+    sc.invite(second.id)
+    sc.attend(second.id, present=sc.members(t.committee)[:3])
+
+    with pytest.raises(QuorumNotMet, match="Not quorate"):
+        sc.record(ordinary.id, Outcome.recommended, VoteInput(3, 0, 0))
+    sc.record(repeated.id, Outcome.recommended, VoteInput(3, 0, 0))
+    sc.record(ordinary.id, Outcome.deferred, quorum_failed=True)
