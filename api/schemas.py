@@ -484,6 +484,10 @@ class ResultIn(Model):
     referred_to: Key | None = None
     quorum_failed: Flag = False
     late_item_approval: Count | None = None
+    urgency_decided: Flag = Field(
+        default=False,
+        description="NRW (§ 48 Abs. 1 Satz 5 GO NRW): the body decided that a late item brooks no delay",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -520,6 +524,7 @@ class ResultOut(Out):
     referred_to_body_id: int | None
     quorum_failed: bool
     late_item_approval: int | None
+    urgency_decided: bool
     revision: int
     recorded_by: str
     recorded_at: dt.datetime

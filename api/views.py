@@ -168,6 +168,7 @@ def result_out(result: ItemResult, faction_keys: dict[int, str]) -> schemas.Resu
         referred_to_body_id=result.referred_to_body_id,
         quorum_failed=result.quorum_failed,
         late_item_approval=result.late_item_approval,
+        urgency_decided=result.urgency_decided,
         revision=result.revision,
         recorded_by=result.recorded_by,
         recorded_at=result.recorded_at,

@@ -438,6 +438,8 @@ class ItemResult(Timestamped, Base):
     quorum_failed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Yes votes for taking up an item added after the invitation (e.g. two thirds, § 58 Abs. 2 HGO).
     late_item_approval: Mapped[int | None] = mapped_column(Integer)
+    # The body decided that an item added after the invitation brooks no delay (§ 48 Abs. 1 Satz 5 GO NRW).
+    urgency_decided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     revision: Mapped[int] = mapped_column(Integer, default=1)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -242,6 +242,9 @@ class Profile(_Strict):
     quorum: QuorumRule = QuorumRule()
     late_item_fraction_of_statutory: Fraction | None = None
     late_item_rule: Cited | None = None  # the legal basis of late_item_fraction_of_statutory
+    # Set: an item added after the invitation needs the body's decision at the meeting that it brooks no
+    # delay or is of utmost urgency (NRW, § 48 Abs. 1 Satz 5 GO NRW); the result records that decision.
+    late_item_urgency: Cited | None = None
     qualified_majorities: dict[Matter, QualifiedMajority] = Field(default_factory=dict)
     non_public_attendance: NonPublicAttendance | None = None
     beratungsfolge: dict[PaperKind, tuple[tuple[StageTemplate, ...], ...]]
@@ -279,6 +282,8 @@ class Profile(_Strict):
         rules.append(("quorum", self.quorum))
         if self.late_item_fraction_of_statutory is not None:
             rules.append(("late_item_rule", self.late_item_rule))
+        if self.late_item_urgency is not None:
+            rules.append(("late_item_urgency", self.late_item_urgency))
         rules += [(f"qualified_majorities.{m}", q) for m, q in self.qualified_majorities.items()]
         if self.non_public_attendance is not None:
             rules.append(("non_public_attendance", self.non_public_attendance))

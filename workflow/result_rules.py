@@ -64,6 +64,7 @@ class ResultInput:
     referred_to: str | None = None  # body key, for 'referred'
     quorum_failed: bool = False  # with 'deferred': the body was not quorate
     late_item_approval: int | None = None  # yes votes for taking up an item added after the invitation
+    urgency_decided: bool = False  # the body decided the late item brooks no delay (NRW § 48 I 5 GO NRW)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ def validated(data: ResultInput) -> ResultInput:
             validate.text(given, label, required=False)
     if data.late_item_approval is not None:
         validate.whole_number(data.late_item_approval, "The approval of a late item")
+    if not isinstance(data.urgency_decided, bool):
+        raise RuleViolation("The decision on the urgency of a late item is true or false")
     return data
 
 
@@ -252,13 +255,28 @@ def check(facts: Facts, data: ResultInput) -> Checked:
 
 def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
     """An item added after the invitation may only be dealt with if the body agrees by the profile's majority
-    of the statutory members (Hessen § 58 Abs. 2 HGO, Niedersachsen § 59 Abs. 3 NKomVG: two thirds)."""
+    of the statutory members (Hessen § 58 Abs. 2 HGO, Niedersachsen § 59 Abs. 3 NKomVG: two thirds), and,
+    where the profile says so, decided at the meeting that it brooks no delay (NRW § 48 Abs. 1 Satz 5 GO NRW)."""
     fraction = facts.profile.late_item_fraction_of_statutory
     if data.late_item_approval is not None and data.late_item_approval > n_voters:
         raise VoteInconsistent(
             f"{data.late_item_approval} votes for taking up the item > {n_voters} anwesende Stimmberechtigte"
         )
-    if not facts.late_addition or fraction is None or data.outcome in (Outcome.removed, Outcome.postponed):
+    if not facts.late_addition or data.outcome in (Outcome.removed, Outcome.postponed):
+        return
+    urgency = facts.profile.late_item_urgency
+    if urgency is not None and not data.urgency_decided:
+        number, basis = facts.item_number, urgency.cite()
+        raise RuleViolation(
+            f"TOP {number} was added after the invitation: the body must first decide at the meeting that it "
+            f"brooks no delay or is of utmost urgency ({basis}); no such decision recorded",
+            german=f"TOP {number} wurde nach der Einladung aufgenommen: Er darf nur behandelt werden, wenn "
+            f"{facts.body.name} in der Sitzung beschließt, dass die Angelegenheit keinen Aufschub duldet oder "
+            f"von äußerster Dringlichkeit ist ({basis}); dieser Beschluss ist nicht erfasst",
+            rule="late_item_needs_urgency_decision",
+            legal_basis=urgency.legal_basis,
+        )
+    if fraction is None:
         return
     statutory = facts.body.statutory_members
     needed = math.ceil(fraction * statutory)

@@ -9,10 +9,10 @@ import pytest
 
 from tests.conftest import Database
 from tests.scenario import Scenario
-from workflow.errors import QuorumNotMet
+from workflow.errors import QuorumNotMet, RuleViolation
 from workflow.models import Paper
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome
+from workflow.vocabulary import Outcome, PaperKind
 
 
 @dataclass(frozen=True)
@@ -65,3 +65,57 @@ def test_a_second_session_exempts_only_the_deferred_item_from_the_quorum(db: Dat
         sc.record(ordinary.id, Outcome.recommended, VoteInput(3, 0, 0))
     sc.record(repeated.id, Outcome.recommended, VoteInput(3, 0, 0))
     sc.record(ordinary.id, Outcome.deferred, quorum_failed=True)
+
+
+# ---------------------------------------------------------------------------------------------- late items
+
+
+def duisburg_late_item(sc: Scenario) -> int:
+    """An Änderungsantrag put on the agenda of the invited Duisburg Rat the day before the meeting."""
+    on_time = sc.submitted_paper(
+        kind=PaperKind.aenderungsantrag, subject="Pünktlich", when=DUISBURG.paper_day
+    )
+    late = sc.submitted_paper(kind=PaperKind.aenderungsantrag, subject="Nachzügler", when=DUISBURG.paper_day)
+    meeting = sc.new_meeting("rat", "2007-03-12 15:00")
+    sc.schedule(on_time.id, "rat", meeting.id)
+    sc.invite(meeting.id)
+    item = sc.schedule(late.id, "rat", meeting.id, when="2007-03-11 09:00")
+    assert item.late_addition
+    sc.attend(meeting.id)
+    return item.id
+
+
+def test_nrw_a_late_item_needs_the_councils_decision_that_it_brooks_no_delay(db: Database) -> None:
+    """§ 48 Abs. 1 Satz 5 GO NRW: the agenda may be extended at the meeting only by the Rat's decision that the
+    matter brooks no delay or is of utmost urgency."""
+    sc = Scenario(db.sessions, town="duisburg")
+    item = duisburg_late_item(sc)
+    with pytest.raises(RuleViolation) as refused:
+        sc.record(item, Outcome.adopted, VoteInput(40, 10, 0))
+    assert refused.value.details["rule"] == "late_item_needs_urgency_decision"
+    assert "§ 48 Abs. 1 Satz 5 GO NRW" in str(refused.value)
+    assert "keinen Aufschub duldet oder von äußerster Dringlichkeit ist" in refused.value.german
+    sc.record(item, Outcome.postponed)  # not dealt with: no decision needed
+
+    sc2 = Scenario(db.sessions, town="duisburg")
+    decided = duisburg_late_item(sc2)
+    result = sc2.record(decided, Outcome.adopted, VoteInput(40, 10, 0), urgency_decided=True)
+    assert result.urgency_decided is True
+
+
+def test_hessen_a_late_item_needs_two_thirds_and_no_urgency_decision(db: Database) -> None:
+    """§ 58 Abs. 2 HGO: two thirds of the statutory members; the GO NRW urgency decision is not Hessen law."""
+    sc = Scenario(db.sessions)
+    on_time = sc.submitted_paper(kind=PaperKind.aenderungsantrag, subject="Pünktlich")
+    late = sc.submitted_paper(kind=PaperKind.aenderungsantrag, subject="Nachzügler")
+    meeting = sc.new_meeting("stvv", "2013-11-27 18:00")
+    sc.schedule(on_time.id, "stvv", meeting.id)
+    sc.invite(meeting.id)
+    item = sc.schedule(late.id, "stvv", meeting.id, when="2013-11-26 09:00")
+    sc.attend(meeting.id)
+    with pytest.raises(RuleViolation, match="needs 40 votes"):
+        sc.record(item.id, Outcome.adopted, VoteInput(40, 10, 0), urgency_decided=True)
+    assert (
+        sc.record(item.id, Outcome.adopted, VoteInput(40, 10, 0), late_item_approval=40).urgency_decided
+        is False
+    )
