@@ -21,17 +21,22 @@ from workflow.rules import (
     Seat,
     VoteInput,
     check_outcome_against_votes,
+    check_qualified_majority,
     check_quorum,
     check_votes,
+    decisive_vote,
+    meets_qualified_majority,
     voters,
 )
 from workflow.store import body_settings, not_found
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
+    FAILED_MOTION_OUTCOMES,
     OUTCOME_WORDING,
     RECOMMENDING_OUTCOMES,
     RECORDABLE_OUTCOMES,
     ConsultationRole,
+    Matter,
     MembershipRole,
     Outcome,
     TieRule,
@@ -101,6 +106,7 @@ class Facts:
     body: BodyFacts
     item_number: str
     late_addition: bool
+    matter: Matter | None  # what the agenda item concerns (e.g. the Hauptsatzung), for a qualified majority
     # The item repeats one deferred for lack of quorum ("denselben Gegenstand"); a meeting called as a
     # second session exempts no other item.
     second_session: bool
@@ -246,7 +252,8 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     check_votes(
         data.votes, eligible, recused, tie_rule, factions, names, chair_votes=bool(chairs & set(eligible))
     )
-    check_outcome_against_votes(outcome, data.votes, tie_rule)
+    if not _fails_only_the_qualified_majority(facts, role, outcome, data):
+        check_outcome_against_votes(outcome, data.votes, tie_rule)
     wording = (data.wording or "").strip() or (
         f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]
     )
@@ -295,3 +302,23 @@ def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
             ),
             rule="late_item_needs_approval",
         )
+
+
+def _fails_only_the_qualified_majority(
+    facts: Facts, role: ConsultationRole, outcome: Outcome, data: ResultInput
+) -> bool:
+    """The qualified majority the profile sets for the item's matter (e.g. the Hauptsatzung: more than half of
+    the statutory members, § 6 Abs. 2 HGO, § 7 Abs. 3 GO NRW, § 12 Abs. 2 NKomVG), on the decisive vote of the
+    deciding step: adopting without it is refused naming the rule; True when the motion carried the simple
+    majority but not the qualified one, so that a rejection is the right outcome."""
+    majority = facts.profile.qualified_majorities.get(facts.matter) if facts.matter else None
+    vote = decisive_vote(data.votes)
+    if majority is None or vote is None or role is not ConsultationRole.decision:
+        return False
+    counts = {"yes": vote.yes, "no": vote.no, "abstain": vote.abstain}
+    statutory = facts.body.statutory_members
+    if meets_qualified_majority(majority, **counts, statutory_members=statutory):
+        return False
+    if outcome not in FAILED_MOTION_OUTCOMES:
+        check_qualified_majority(majority, **counts, statutory_members=statutory)
+    return True

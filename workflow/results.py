@@ -65,6 +65,7 @@ from workflow.vocabulary import (
     AttendanceStatus,
     ConsultationRole,
     ConsultationState,
+    Matter,
     MeetingState,
     Outcome,
 )
@@ -330,6 +331,7 @@ def load_facts(
         body=BodyFacts(body.id, body.name, body.kind, body.settings_override, body.statutory_members),
         item_number=item.number,
         late_addition=item.late_addition,
+        matter=Matter(item.matter) if item.matter else None,
         second_session=item.second_session,
         day=day,
         attendance=attendance,

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import Database
 from tests.scenario import Scenario
-from workflow.errors import QuorumNotMet, RuleViolation
+from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import Paper
 from workflow.rules import VoteInput
 from workflow.vocabulary import Outcome, PaperKind
@@ -19,14 +19,34 @@ from workflow.vocabulary import Outcome, PaperKind
 class Town:
     key: str
     committee: str  # a committee with 13 or more statutory members
+    assembly: str
+    assembly_meeting: str
     paper_day: str
     first: str  # a meeting of the committee
     second: str  # the next one
 
 
-WETZLAR = Town("wetzlar", "sjs", "2013-09-10 10:00", "2013-10-28 17:00", "2013-11-11 17:00")
-DUISBURG = Town("duisburg", "soziales", "2007-01-15 10:00", "2007-02-01 16:00", "2007-02-15 16:00")
-WILHELMSHAVEN = Town("wilhelmshaven", "soziales", "2023-05-02 10:00", "2023-05-22 16:00", "2023-06-05 16:00")
+WETZLAR = Town(
+    "wetzlar", "sjs", "stvv", "2013-11-27 18:00", "2013-09-10 10:00", "2013-10-28 17:00", "2013-11-11 17:00"
+)
+DUISBURG = Town(
+    "duisburg",
+    "soziales",
+    "rat",
+    "2007-03-12 15:00",
+    "2007-01-15 10:00",
+    "2007-02-01 16:00",
+    "2007-02-15 16:00",
+)
+WILHELMSHAVEN = Town(
+    "wilhelmshaven",
+    "soziales",
+    "rat",
+    "2023-06-21 16:00",
+    "2023-05-02 10:00",
+    "2023-05-22 16:00",
+    "2023-06-05 16:00",
+)
 TOWNS = {t.key: t for t in (WETZLAR, DUISBURG, WILHELMSHAVEN)}
 
 
@@ -119,3 +139,39 @@ def test_hessen_a_late_item_needs_two_thirds_and_no_urgency_decision(db: Databas
         sc.record(item.id, Outcome.adopted, VoteInput(40, 10, 0), late_item_approval=40).urgency_decided
         is False
     )
+
+
+# ---------------------------------------------------------------------------------------------- qualified majority
+
+HAUPTSATZUNG = {
+    "wetzlar": (59, "§ 6 Abs. 2 HGO (Wortlaut nicht geprüft)"),
+    "duisburg": (75, "§ 7 Abs. 3 Satz 2 GO NRW (Wortlaut nicht geprüft)"),
+    "wilhelmshaven": (45, "§ 12 Abs. 2 NKomVG"),
+}
+
+
+@pytest.mark.parametrize("town", sorted(TOWNS))
+def test_the_hauptsatzung_needs_the_majority_of_the_statutory_members(db: Database, town: str) -> None:
+    """A change of the Hauptsatzung is adopted only with more than half of the statutory members voting yes;
+    a simple majority of the votes cast below that is a rejection."""
+    t, (statutory, basis) = TOWNS[town], HAUPTSATZUNG[town]
+    needed = statutory // 2 + 1
+    sc = Scenario(db.sessions, town=town)
+    meeting = sc.new_meeting(t.assembly, t.assembly_meeting)
+    items = []
+    for subject in ("Änderung der Hauptsatzung", "Zweite Änderung der Hauptsatzung"):
+        paper = sc.submitted_paper(kind=PaperKind.aenderungsantrag, subject=subject, when=t.paper_day)
+        items.append(sc.schedule(paper.id, t.assembly, meeting.id, matter="hauptsatzung").id)
+    sc.invite(meeting.id)
+    sc.attend(meeting.id)
+    short = VoteInput(needed - 1, needed - 2, 0)
+
+    with pytest.raises(VoteInconsistent) as refused:
+        sc.record(items[0], Outcome.adopted, short)
+    assert refused.value.details["rule"] == "qualified_majority"
+    assert f"({basis})" in str(refused.value)
+    assert f"mindestens {needed} Ja-Stimmen bei {statutory} gesetzlichen Mitgliedern" in refused.value.german
+    sc.record(items[0], Outcome.rejected, short)
+    with pytest.raises(VoteInconsistent, match="the motion was carried"):
+        sc.record(items[1], Outcome.rejected, VoteInput(needed, 0, 0))
+    sc.record(items[1], Outcome.adopted, VoteInput(needed, 0, 0))
