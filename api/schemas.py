@@ -484,6 +484,9 @@ class ResultIn(Model):
     referred_to: Key | None = None
     quorum_failed: Flag = False
     late_item_approval: Count | None = None
+    presided_by: Id | None = Field(
+        default=None, description="Who presided for this item; default: the chair, else a deputy present"
+    )
     urgency_decided: Flag = Field(
         default=False,
         description="NRW (§ 48 Abs. 1 Satz 5 GO NRW): the body decided that a late item brooks no delay",
@@ -525,6 +528,7 @@ class ResultOut(Out):
     quorum_failed: bool
     late_item_approval: int | None
     urgency_decided: bool
+    presided_by: int | None
     revision: int
     recorded_by: str
     recorded_at: dt.datetime

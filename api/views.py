@@ -169,6 +169,7 @@ def result_out(result: ItemResult, faction_keys: dict[int, str]) -> schemas.Resu
         quorum_failed=result.quorum_failed,
         late_item_approval=result.late_item_approval,
         urgency_decided=result.urgency_decided,
+        presided_by=result.presided_by_id,
         revision=result.revision,
         recorded_by=result.recorded_by,
         recorded_at=result.recorded_at,

@@ -440,6 +440,8 @@ class ItemResult(Timestamped, Base):
     late_item_approval: Mapped[int | None] = mapped_column(Integer)
     # The body decided that an item added after the invitation brooks no delay (§ 48 Abs. 1 Satz 5 GO NRW).
     urgency_decided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Who presided for this item (the chair, or the deputy standing in): the casting vote is theirs.
+    presided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -35,6 +35,7 @@ from workflow.vocabulary import (
     OUTCOME_WORDING,
     RECOMMENDING_OUTCOMES,
     RECORDABLE_OUTCOMES,
+    BodyKind,
     ConsultationRole,
     Matter,
     MembershipRole,
@@ -70,6 +71,7 @@ class ResultInput:
     quorum_failed: bool = False  # with 'deferred': the body was not quorate
     late_item_approval: int | None = None  # yes votes for taking up an item added after the invitation
     urgency_decided: bool = False  # the body decided the late item brooks no delay (NRW § 48 I 5 GO NRW)
+    presided_by: int | None = None  # who presided for this item; default: the chair, else a deputy present
 
 
 @dataclass(frozen=True)
@@ -124,12 +126,14 @@ class Checked:
     wording: str
     present: list[int]
     referred_to: Referral | None
+    presided_by: int | None = None
 
 
 def named_persons(data: ResultInput) -> set[int]:
     """Every person the input names: present, recused, or in a named vote (the loader reads them)."""
     present = set(data.present) if data.present is not None else set()
-    return present | set(data.recused) | {p for vote in data.votes for p in vote.named}
+    presiding = {data.presided_by} if data.presided_by is not None else set()
+    return present | presiding | set(data.recused) | {p for vote in data.votes for p in vote.named}
 
 
 def counted_factions(data: ResultInput) -> set[int]:
@@ -170,6 +174,8 @@ def validated(data: ResultInput) -> ResultInput:
             validate.text(given, label, required=False)
     if data.late_item_approval is not None:
         validate.whole_number(data.late_item_approval, "The approval of a late item")
+    if data.presided_by is not None:
+        validate.ident(data.presided_by, "person")
     if not isinstance(data.urgency_decided, bool):
         raise RuleViolation("The decision on the urgency of a late item is true or false")
     return data
@@ -248,16 +254,15 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     _check_late_item(facts, data, len(eligible))
     names = {i: people[i].name for i in member_ids if i in people}
     tie_rule = TieRule(settings.tie_rule)
-    chairs = {s.person_id for s in body_seats if s.role is MembershipRole.chair}
-    check_votes(
-        data.votes, eligible, recused, tie_rule, factions, names, chair_votes=bool(chairs & set(eligible))
-    )
+    presiding = _presiding(facts, data, set(present), eligible)
+    check_votes(data.votes, eligible, recused, tie_rule, factions, names, chair_votes=presiding in eligible)
+    _check_casting_vote_is_the_presiding_members(facts, data, presiding)
     if not _fails_only_the_qualified_majority(facts, role, outcome, data):
         check_outcome_against_votes(outcome, data.votes, tie_rule)
     wording = (data.wording or "").strip() or (
         f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]
     )
-    return Checked(outcome, wording, present, referred_to)
+    return Checked(outcome, wording, present, referred_to, presiding)
 
 
 def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
@@ -322,3 +327,55 @@ def _fails_only_the_qualified_majority(
     if outcome not in FAILED_MOTION_OUTCOMES:
         check_qualified_majority(majority, **counts, statutory_members=statutory)
     return True
+
+
+def _presiding(
+    facts: Facts, data: ResultInput, present: set[int], eligible: Mapping[int, int | None]
+) -> int | None:
+    """Who presided for this item: as given (a member of the body present for it), else the chair if entitled
+    to vote on it, else the first deputy chair who is (the deputy presides when the chair is absent or
+    recused)."""
+    if data.presided_by is not None:
+        if data.presided_by not in present or all(s.person_id != data.presided_by for s in facts.seats):
+            name = facts.people[data.presided_by].name
+            raise RuleViolation(
+                f"{name} cannot have presided over TOP {facts.item_number}: not a member of "
+                f"{facts.body.name} present for it",
+                german=f"{name} kann TOP {facts.item_number} nicht geleitet haben: kein anwesendes Mitglied "
+                f"von {facts.body.name}",
+                rule="presiding_not_present",
+            )
+        return data.presided_by
+    for role in (MembershipRole.chair, MembershipRole.deputy_chair):
+        for seat in facts.seats:
+            if seat.role is role and seat.person_id in eligible:
+                return seat.person_id
+    return None
+
+
+def _check_casting_vote_is_the_presiding_members(
+    facts: Facts, data: ResultInput, presiding: int | None
+) -> None:
+    """The casting vote is the presiding member's own vote (Hessen Magistrat, § 68 Abs. 2 HGO): where a named
+    vote lists how that person voted, the casting vote must be that choice."""
+    for number, vote in enumerate(data.votes, start=1):
+        if vote.casting_vote is None or presiding is None or presiding not in vote.named:
+            continue
+        own = VoteChoice(vote.named[presiding])
+        if own is VoteChoice(vote.casting_vote):
+            continue
+        kind_spec = facts.profile.body_kinds.get(BodyKind(facts.body.kind))
+        cited = kind_spec.legal_basis.get("tie_rule") if kind_spec else None
+        basis = f" ({cited.cite()})" if cited else ""
+        name = facts.people[presiding].name
+        raise VoteInconsistent(
+            f"Vote {number} ({vote.subject}): the casting vote is the presiding member's own vote{basis}; "
+            f"{name} presided and voted '{own.value}', not '{VoteChoice(vote.casting_vote).value}'",
+            german=f"Abstimmung {number} ({vote.subject}): Bei Stimmengleichheit entscheidet die Stimme der "
+            f"oder des Vorsitzenden{basis}; {name} leitete die Sitzung und stimmte mit "
+            f"„{VOTE_WORDS[own]}“, nicht mit „{VOTE_WORDS[VoteChoice(vote.casting_vote)]}“",
+            rule="casting_vote_not_the_presiding_members",
+        )
+
+
+VOTE_WORDS = {VoteChoice.yes: "Ja", VoteChoice.no: "Nein", VoteChoice.abstain: "Enthaltung"}

@@ -356,6 +356,7 @@ def _fill(result: ItemResult, data: ResultInput, checked: Checked) -> None:
     result.quorum_failed = data.quorum_failed
     result.late_item_approval = data.late_item_approval
     result.urgency_decided = data.urgency_decided
+    result.presided_by_id = checked.presided_by
     result.present = [ItemPresence(person_id=pid) for pid in sorted(set(checked.present) - recused)]
     result.recusals = [Recusal(person_id=pid, reason=why) for pid, why in sorted(data.recused.items())]
     result.votes = [

@@ -131,4 +131,5 @@ def _result_input(factions: dict[str, int], data: schemas.ResultIn) -> results.R
         quorum_failed=data.quorum_failed,
         late_item_approval=data.late_item_approval,
         urgency_decided=data.urgency_decided,
+        presided_by=data.presided_by,
     )

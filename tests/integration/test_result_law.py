@@ -12,7 +12,7 @@ from tests.scenario import Scenario
 from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import Paper
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome, PaperKind
+from workflow.vocabulary import Outcome, PaperKind, VoteChoice
 
 
 @dataclass(frozen=True)
@@ -175,3 +175,54 @@ def test_the_hauptsatzung_needs_the_majority_of_the_statutory_members(db: Databa
     with pytest.raises(VoteInconsistent, match="the motion was carried"):
         sc.record(items[1], Outcome.rejected, VoteInput(needed, 0, 0))
     sc.record(items[1], Outcome.adopted, VoteInput(needed, 0, 0))
+
+
+# ---------------------------------------------------------------------------------------------- casting vote
+
+
+def magistrat_item(sc: Scenario, present: list[int]) -> int:
+    paper = sc.submitted_paper(committees=["sjs"])
+    meeting = sc.new_meeting("magistrat", "2013-10-07 09:00")
+    item = sc.schedule(paper.id, "magistrat", meeting.id)
+    sc.invite(meeting.id)
+    sc.attend(meeting.id, present=present)
+    return item.id
+
+
+def test_hessen_the_deputy_presiding_the_magistrat_has_the_casting_vote(db: Database) -> None:
+    """§ 68 Abs. 2 HGO: on a tie the vote of whoever presides decides, the deputy standing in included."""
+    sc = Scenario(db.sessions)
+    dette, herrmann = sc.person_id("dette"), sc.person_id("herrmann")  # Bürgermeister, Erster Stadtrat
+    item = magistrat_item(sc, [p for p in sc.members("magistrat") if p != dette])
+    result = sc.record(item, Outcome.recommended, VoteInput(5, 5, 1, casting_vote=VoteChoice.yes))
+    assert result.presided_by_id == herrmann
+
+
+def test_hessen_the_casting_vote_must_be_how_the_presiding_member_voted(db: Database) -> None:
+    """§ 68 Abs. 2 HGO: the casting vote is the presiding member's own vote, not an extra one."""
+    sc = Scenario(db.sessions)
+    dette, herrmann = sc.person_id("dette"), sc.person_id("herrmann")
+    item = magistrat_item(sc, sc.members("magistrat"))
+    against = VoteInput(5, 5, 2, casting_vote=VoteChoice.yes, named={dette: VoteChoice.no})
+    with pytest.raises(VoteInconsistent) as refused:
+        sc.record(item, Outcome.recommended, against)
+    assert refused.value.details["rule"] == "casting_vote_not_the_presiding_members"
+    assert "§ 68 Abs. 2 HGO (Wortlaut nicht geprüft)" in str(refused.value)
+    assert "stimmte mit „Nein“, nicht mit „Ja“" in refused.value.german
+    # The deputy presided (the mayor sat in the room): the deputy's own vote is the casting vote.
+    deputy_yes = VoteInput(
+        5, 5, 2, casting_vote=VoteChoice.yes, named={dette: VoteChoice.no, herrmann: VoteChoice.yes}
+    )
+    with pytest.raises(VoteInconsistent, match=r"the presiding member's own vote"):
+        sc.record(item, Outcome.recommended, deputy_yes)
+    result = sc.record(item, Outcome.recommended, deputy_yes, presided_by=herrmann)
+    assert result.presided_by_id == herrmann
+
+
+def test_hessen_only_a_member_present_can_have_presided(db: Database) -> None:
+    sc = Scenario(db.sessions)
+    dette = sc.person_id("dette")
+    item = magistrat_item(sc, [p for p in sc.members("magistrat") if p != dette])
+    with pytest.raises(RuleViolation, match="cannot have presided") as refused:
+        sc.record(item, Outcome.recommended, VoteInput(6, 5, 0), presided_by=dette)
+    assert refused.value.details["rule"] == "presiding_not_present"

@@ -6,6 +6,8 @@ Create Date: 2026-12-07 05:20:00
 
 item_result.urgency_decided: the body decided at the meeting that an item added after the invitation
 brooks no delay or is of utmost urgency (§ 48 Abs. 1 Satz 5 GO NRW).
+item_result.presided_by_id: who presided for the item; the casting vote in the Hessen Magistrat is theirs
+(§ 68 Abs. 2 HGO).
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ def upgrade() -> None:
         "item_result",
         sa.Column("urgency_decided", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
+    with op.batch_alter_table("item_result") as batch:
+        batch.add_column(sa.Column("presided_by_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_item_result_presided_by_id_person", "person", ["presided_by_id"], ["id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("item_result") as batch:
+        batch.drop_constraint("fk_item_result_presided_by_id_person", type_="foreignkey")
+        batch.drop_column("presided_by_id")
     op.drop_column("item_result", "urgency_decided")
