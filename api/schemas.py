@@ -294,6 +294,9 @@ class PaperOut(PaperSummary):
     decided_at: dt.datetime | None
     resolution_text: str | None
     closing_reason: str | None
+    pending_approval: str | None = Field(
+        default=None, description="An approval the decision still needs, e.g. of the Kommunalaufsicht"
+    )
     attachments: list[AttachmentOut]
     cosignatures: list[CosignatureOut]
     consultations: list[StepOut]

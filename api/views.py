@@ -51,6 +51,7 @@ def paper_out(paper: Paper) -> schemas.PaperOut:
         decided_at=paper.decided_at,
         resolution_text=paper.resolution_text,
         closing_reason=paper.closing_reason,
+        pending_approval=paper.pending_approval,
         attachments=[schemas.AttachmentOut.model_validate(a) for a in paper.attachments],
         cosignatures=[
             schemas.CosignatureOut(

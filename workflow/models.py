@@ -267,6 +267,8 @@ class Paper(Timestamped, Base):
     resolution_text: Mapped[str | None] = mapped_column(Text)  # the adopted text, once decided
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("paper.id"))
     closing_reason: Mapped[str | None] = mapped_column(Text)  # withdrawal or settlement
+    # A decision that still needs an approval, with its rule (e.g. § 65 Abs. 3 NKomVG); None once recorded.
+    pending_approval: Mapped[str | None] = mapped_column(Text)
     # Stemmed words of subject, proposed resolution and justification: the search fallback on SQLite
     # (PostgreSQL searches with its own German full-text index).
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -16,7 +16,7 @@ from workflow import validate
 from workflow.beratungsfolge import Referral
 from workflow.errors import RuleViolation, VoteInconsistent
 from workflow.models import full_name
-from workflow.profile import Profile
+from workflow.profile import Profile, RecusalQuorum
 from workflow.rules import (
     Seat,
     VoteInput,
@@ -54,6 +54,7 @@ ROLE_OUTCOMES: dict[ConsultationRole, frozenset[Outcome]] = {
     ConsultationRole.hearing: PROCEDURAL | {Outcome.statement, Outcome.noted},
     ConsultationRole.notice: PROCEDURAL | {Outcome.noted},
 }
+ADOPTING = DECIDING_OUTCOMES - FAILED_MOTION_OUTCOMES
 NEEDS_TEXT = frozenset({Outcome.adopted_amended, Outcome.recommended_amended})
 
 
@@ -127,6 +128,7 @@ class Checked:
     present: list[int]
     referred_to: Referral | None
     presided_by: int | None = None
+    pending_approval: str | None = None  # whose approval a decision needs, with the rule (§ 65 Abs. 3 NKomVG)
 
 
 def named_persons(data: ResultInput) -> set[int]:
@@ -243,13 +245,22 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     settings = body_settings(profile, facts.body)
     quorum = profile.quorum_for(settings)
     statutory = facts.body.statutory_members
+    excluded_by_recusal = _more_than_half_recused(facts, recused)
     if data.quorum_failed:
         needed = quorum.minimum_present(statutory)
         if len(eligible) >= needed:
             raise RuleViolation(
                 f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
             )
-    else:
+        if excluded_by_recusal is not None:
+            raise RuleViolation(
+                "More than half of the members are recused: the body is quorate regardless "
+                f"({excluded_by_recusal.cite()})",
+                german="Mehr als die Hälfte der Mitglieder ist befangen: Das Gremium ist dennoch "
+                f"beschlussfähig ({excluded_by_recusal.cite()})",
+                rule="quorate_despite_recusals",
+            )
+    elif excluded_by_recusal is None:
         check_quorum(quorum, statutory, len(eligible), second_session=facts.second_session)
     _check_late_item(facts, data, len(eligible))
     names = {i: people[i].name for i in member_ids if i in people}
@@ -262,7 +273,12 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     wording = (data.wording or "").strip() or (
         f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]
     )
-    return Checked(outcome, wording, present, referred_to, presiding)
+    approval = None
+    if excluded_by_recusal and excluded_by_recusal.needs_approval_of and outcome in ADOPTING:
+        approval = (
+            f"Genehmigung der {excluded_by_recusal.needs_approval_of} nach {excluded_by_recusal.cite()}"
+        )
+    return Checked(outcome, wording, present, referred_to, presiding, approval)
 
 
 def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
@@ -379,3 +395,13 @@ def _check_casting_vote_is_the_presiding_members(
 
 
 VOTE_WORDS = {VoteChoice.yes: "Ja", VoteChoice.no: "Nein", VoteChoice.abstain: "Enthaltung"}
+
+
+def _more_than_half_recused(facts: Facts, recused: set[int]) -> RecusalQuorum | None:
+    """The profile's rule when more than half of the statutory members are excluded by recusal: the body is
+    quorate regardless (§ 53 Abs. 3 HGO, § 65 Abs. 3 NKomVG); None where recusals can cost the quorum."""
+    rule = facts.profile.recusal_quorum
+    members = {s.person_id for s in facts.seats if s.voting_right and s.role is not MembershipRole.substitute}
+    if rule is None or 2 * len(recused & members) <= facts.body.statutory_members:
+        return None
+    return rule

@@ -459,6 +459,7 @@ def _carry_result(
             later.modified_at = now
     if checked.outcome in DECIDING_OUTCOMES:
         paper.resolution_text = changes.decided_text
+        paper.pending_approval = checked.pending_approval
 
 
 def result_snapshot(result: ItemResult) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import Database
 from tests.scenario import Scenario
+from workflow import approvals
 from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import Paper
 from workflow.rules import VoteInput
@@ -226,3 +227,48 @@ def test_hessen_only_a_member_present_can_have_presided(db: Database) -> None:
     with pytest.raises(RuleViolation, match="cannot have presided") as refused:
         sc.record(item, Outcome.recommended, VoteInput(6, 5, 0), presided_by=dette)
     assert refused.value.details["rule"] == "presiding_not_present"
+
+
+# ---------------------------------------------------------------------------------------------- recusals
+
+
+@pytest.mark.parametrize("town", sorted(TOWNS))
+def test_more_than_half_recused_leaves_the_body_quorate_where_the_law_says_so(
+    db: Database, town: str
+) -> None:
+    """§ 53 Abs. 3 HGO and § 65 Abs. 3 NKomVG: quorate regardless; Niedersachsen: the decision needs the
+    Kommunalaufsicht's approval, pending on the paper until recorded. The GO NRW has no such rule."""
+    t = TOWNS[town]
+    sc = Scenario(db.sessions, town=town)
+    paper = sc.submitted_paper(kind=PaperKind.aenderungsantrag, when=t.paper_day)
+    meeting = sc.new_meeting(t.assembly, t.assembly_meeting)
+    item = sc.schedule(paper.id, t.assembly, meeting.id).id
+    sc.invite(meeting.id)
+    sc.attend(meeting.id)
+    statutory = HAUPTSATZUNG[town][0]
+    recused = {p: "Mitglied des begünstigten Vereins" for p in sc.members(t.assembly)[: statutory // 2 + 1]}
+    rest = len(sc.members(t.assembly)) - len(recused)
+    vote = VoteInput(rest - 2, 1, 1)
+
+    if town == "duisburg":
+        with pytest.raises(QuorumNotMet, match=r"§ 49 Abs\. 1 und 2 GO NRW"):
+            sc.record(item, Outcome.adopted, vote, recused=recused)
+        return
+    with pytest.raises(RuleViolation, match="quorate regardless"):
+        sc.record(item, Outcome.deferred, recused=recused, quorum_failed=True)
+    sc.record(item, Outcome.adopted, vote, recused=recused)
+    decided = sc.paper(paper.id)
+    assert decided.state == "adopted"
+    if town == "wetzlar":
+        assert decided.pending_approval is None
+        return
+    assert (
+        decided.pending_approval
+        == "Genehmigung der Kommunalaufsichtsbehörde nach § 65 Abs. 3 NKomVG (Wortlaut nicht geprüft)"
+    )
+    approvals.record_approval(
+        db.sessions, actor="test", paper_id=paper.id, reference="Genehmigung vom 03.07.2023, Az. 32.1"
+    )
+    assert sc.paper(paper.id).pending_approval is None
+    with pytest.raises(RuleViolation, match="No approval is pending"):
+        approvals.record_approval(db.sessions, actor="test", paper_id=paper.id, reference="noch einmal")

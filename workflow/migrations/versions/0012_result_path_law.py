@@ -1,4 +1,4 @@
-"""Municipal law on the result path: the urgency decision on a late item (NRW)
+"""Municipal law on the result path: late-item urgency, who presided, pending approval
 
 Revision ID: 0012
 Revises: 0009
@@ -8,6 +8,8 @@ item_result.urgency_decided: the body decided at the meeting that an item added 
 brooks no delay or is of utmost urgency (§ 48 Abs. 1 Satz 5 GO NRW).
 item_result.presided_by_id: who presided for the item; the casting vote in the Hessen Magistrat is theirs
 (§ 68 Abs. 2 HGO).
+paper.pending_approval: a decision taken with more than half of the members recused needs the
+Kommunalaufsicht's approval (§ 65 Abs. 3 NKomVG) until it is recorded.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ def upgrade() -> None:
         "item_result",
         sa.Column("urgency_decided", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
+    op.add_column("paper", sa.Column("pending_approval", sa.Text(), nullable=True))
     with op.batch_alter_table("item_result") as batch:
         batch.add_column(sa.Column("presided_by_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_item_result_presided_by_id_person", "person", ["presided_by_id"], ["id"])
@@ -39,3 +42,4 @@ def downgrade() -> None:
         batch.drop_constraint("fk_item_result_presided_by_id_person", type_="foreignkey")
         batch.drop_column("presided_by_id")
     op.drop_column("item_result", "urgency_decided")
+    op.drop_column("paper", "pending_approval")
