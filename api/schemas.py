@@ -429,6 +429,18 @@ class MeetingSummary(Out):
     bodies: list[NamedRef]
 
 
+class QuorumOut(Out):
+    """One body's quorum: present now against the minimum, what the chair established, and a warning."""
+
+    body: str
+    present: int
+    needed: int
+    established_at: dt.datetime | None
+    established_present: int | None
+    lack_established_at: dt.datetime | None
+    warning: str | None = Field(description="Set when fewer voting members are present than the quorum needs")
+
+
 class MeetingOut(MeetingSummary):
     version: int
     second_session: bool
@@ -439,6 +451,7 @@ class MeetingOut(MeetingSummary):
     cancelled_reason: str | None
     agenda_items: list[AgendaItemOut]
     allowed_transitions: list[str]
+    quorum: list[QuorumOut] = Field(default_factory=list)
 
 
 class WaitingStepOut(Out):

@@ -13,6 +13,7 @@ from workflow.models import Body, Department, ItemResult, Meeting, Paper
 from workflow.notice import invitation_deadline
 from workflow.papers import allowed_paper_triggers
 from workflow.queries import PaperStatus, meeting_allowed_triggers
+from workflow.quorum import quorum_status
 from workflow.rules import unanimous, vote_summary
 from workflow.vocabulary import PAPER_STATE_LABELS, PaperState
 
@@ -157,6 +158,18 @@ def meeting_out(
         cancelled_reason=meeting.cancelled_reason,
         agenda_items=items,
         allowed_transitions=meeting_allowed_triggers(meeting, now),
+        quorum=[
+            schemas.QuorumOut(
+                body=q.body_key,
+                present=q.present,
+                needed=q.needed,
+                established_at=q.established_at,
+                established_present=q.established_present,
+                lack_established_at=q.lack_established_at,
+                warning=q.warning,
+            )
+            for q in quorum_status(session, meeting)
+        ],
     )
 
 

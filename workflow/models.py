@@ -426,6 +426,24 @@ class Attendance(Timestamped, Base):
     person: Mapped[Person] = relationship()
 
 
+class MeetingQuorum(Base):
+    """The quorum of one body at a meeting: established by the chair at the opening (then presumed, even as
+    members leave) and, if it happened, when its lack was formally established and from which agenda item on
+    (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1 NKomVG)."""
+
+    __tablename__ = "meeting_quorum"
+    __table_args__ = (UniqueConstraint("meeting_id", "body_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"))
+    established_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    present: Mapped[int] = mapped_column(Integer)  # voting members present at the opening
+    needed: Mapped[int] = mapped_column(Integer)
+    established_by: Mapped[str] = mapped_column(String(200))
+    lack_established_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lacking_from_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+
+
 class ItemResult(Timestamped, Base):
     """The result of one agenda item: who was there, the votes, and the outcome. One per item."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from workflow import validate
 from workflow.beratungsfolge import Referral
-from workflow.errors import RuleViolation, VoteInconsistent
+from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import full_name
 from workflow.profile import Profile, RecusalQuorum
 from workflow.rules import (
@@ -113,6 +113,10 @@ class Facts:
     # The item repeats one deferred for lack of quorum ("denselben Gegenstand"); a meeting called as a
     # second session exempts no other item.
     second_session: bool
+    # The quorum as the chair established it for this item (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1
+    # NKomVG): True established at the opening and presumed; False its lack was established before or at
+    # this item; None nothing established (the head count of the item decides).
+    quorum_presumed: bool | None
     day: dt.date  # the meeting's day in Berlin
     attendance: Sequence[int]  # who the attendance of the meeting lists as present
     seats: Sequence[Seat]  # the body's seats on that day
@@ -248,7 +252,15 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     excluded_by_recusal = _more_than_half_recused(facts, recused)
     if data.quorum_failed:
         needed = quorum.minimum_present(statutory)
-        if len(eligible) >= needed:
+        if facts.quorum_presumed:
+            raise RuleViolation(
+                f"The quorum was established at the opening and is presumed until its lack is formally "
+                f"established ({quorum.cite()}); establish the lack of quorum first",
+                german="Die Beschlussfähigkeit wurde zu Beginn festgestellt und gilt, bis ihr Fehlen förmlich "
+                f"festgestellt ist ({quorum.cite()}); zuerst die Beschlussunfähigkeit feststellen",
+                rule="quorum_presumed",
+            )
+        if facts.quorum_presumed is None and len(eligible) >= needed:
             raise RuleViolation(
                 f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
             )
@@ -260,7 +272,15 @@ def check(facts: Facts, data: ResultInput) -> Checked:
                 f"beschlussfähig ({excluded_by_recusal.cite()})",
                 rule="quorate_despite_recusals",
             )
-    elif excluded_by_recusal is None:
+    elif facts.quorum_presumed is False and not facts.second_session:
+        raise QuorumNotMet(
+            f"The lack of quorum was established before TOP {facts.item_number} ({quorum.cite()}); record it "
+            "as 'deferred' for lack of quorum",
+            german=f"Die Beschlussunfähigkeit wurde vor TOP {facts.item_number} festgestellt ({quorum.cite()}); "
+            "den TOP mangels Beschlussfähigkeit zurückstellen",
+            rule="lack_of_quorum_established",
+        )
+    elif facts.quorum_presumed is None and excluded_by_recusal is None:
         check_quorum(quorum, statutory, len(eligible), second_session=facts.second_session)
     _check_late_item(facts, data, len(eligible))
     names = {i: people[i].name for i in member_ids if i in people}

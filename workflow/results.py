@@ -37,6 +37,7 @@ from workflow.models import (
     ItemPresence,
     ItemResult,
     Meeting,
+    MeetingQuorum,
     Municipality,
     NamedVote,
     Paper,
@@ -324,6 +325,10 @@ def load_facts(
             select(Body).where(Body.municipality_id == paper.municipality_id, Body.key == data.referred_to)
         ).one_or_none()
         referral = Referral(target.id, target.name) if target is not None else None
+    quorum = session.scalars(select(MeetingQuorum).filter_by(meeting_id=meeting.id, body_id=body.id)).first()
+    lacking_from = (
+        quorum and quorum.lacking_from_item_id and get(session, AgendaItem, quorum.lacking_from_item_id)
+    )
     return Facts(
         municipality_id=paper.municipality_id,
         profile=profile_named(get(session, Municipality, paper.municipality_id).profile),
@@ -333,6 +338,7 @@ def load_facts(
         late_addition=item.late_addition,
         matter=Matter(item.matter) if item.matter else None,
         second_session=item.second_session,
+        quorum_presumed=None if quorum is None else not (lacking_from and item.order >= lacking_from.order),
         day=day,
         attendance=attendance,
         seats=body_seats,

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from api import views
 from tests.conftest import Database
 from tests.scenario import Scenario
-from workflow import approvals
+from workflow import approvals, quorum
 from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
-from workflow.models import Paper
+from workflow.models import Meeting, Paper
 from workflow.rules import VoteInput
 from workflow.vocabulary import Outcome, PaperKind, VoteChoice
 
@@ -272,3 +273,61 @@ def test_more_than_half_recused_leaves_the_body_quorate_where_the_law_says_so(
     assert sc.paper(paper.id).pending_approval is None
     with pytest.raises(RuleViolation, match="No approval is pending"):
         approvals.record_approval(db.sessions, actor="test", paper_id=paper.id, reference="noch einmal")
+
+
+# ---------------------------------------------------------------------------------------------- quorum presumed
+
+
+@pytest.mark.parametrize("town", sorted(TOWNS))
+def test_the_quorum_established_at_the_opening_is_presumed_until_its_lack_is_established(
+    db: Database, town: str
+) -> None:
+    """§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1 NKomVG: the chair establishes the quorum at the opening;
+    the body then counts as quorate, even as members leave, until its lack is formally established."""
+    t = TOWNS[town]
+    sc = Scenario(db.sessions, town=town)
+    meeting = sc.new_meeting(t.committee, t.second)
+    items = []
+    for subject in ("Erste", "Zweite", "Dritte"):
+        paper = at_committee(sc, t, subject=subject)
+        items.append(sc.schedule(paper.id, t.committee, meeting.id).id)
+    sc.invite(meeting.id)
+    members = sc.members(t.committee)
+    sc.attend(meeting.id, present=members[:3])
+    opening = sc.meeting(meeting.id).start
+    with pytest.raises(QuorumNotMet, match="3 voting members present, at least"):
+        quorum.establish_quorum(
+            db.sessions, actor="Vorsitz", meeting_id=meeting.id, body=t.committee, now=opening
+        )
+    sc.attend(meeting.id, present=members)
+    quorum.establish_quorum(
+        db.sessions, actor="Vorsitz", meeting_id=meeting.id, body=t.committee, now=opening
+    )
+
+    # Members leave: only three are in the room for the first item, and its decision stands.
+    with pytest.raises(RuleViolation, match="presumed until its lack is formally established"):
+        sc.record(items[0], Outcome.deferred, present=members[:3], quorum_failed=True)
+    sc.record(items[0], Outcome.recommended, VoteInput(3, 0, 0), present=members[:3])
+    sc.attend(meeting.id, present=members[:3])
+    with db.session() as s:
+        (status,) = views.meeting_out(s, s.get_one(Meeting, meeting.id), None).quorum
+    assert status.model_dump(include={"present", "established_present"}) == {
+        "present": 3,
+        "established_present": len(members),
+    }
+    assert status.warning is not None
+    assert "nur 3 stimmberechtigte Mitglieder anwesend" in status.warning
+
+    quorum.establish_lack_of_quorum(
+        db.sessions,
+        actor="Vorsitz",
+        meeting_id=meeting.id,
+        body=t.committee,
+        from_item_id=items[1],
+        now=opening,
+    )
+    with pytest.raises(QuorumNotMet) as refused:
+        sc.record(items[2], Outcome.recommended, VoteInput(3, 0, 0))
+    assert refused.value.details["rule"] == "lack_of_quorum_established"
+    assert "Beschlussunfähigkeit wurde vor TOP" in refused.value.german
+    sc.record(items[1], Outcome.deferred, quorum_failed=True)
