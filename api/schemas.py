@@ -429,6 +429,19 @@ class MeetingSummary(Out):
     bodies: list[NamedRef]
 
 
+class QuorumIn(Model):
+    """The chair established the quorum of this body at the opening."""
+
+    body: Key
+
+
+class QuorumLackIn(Model):
+    """On a member's motion the chair established the lack of quorum, from this agenda item on."""
+
+    body: Key
+    from_item_id: Id
+
+
 class QuorumOut(Out):
     """One body's quorum: present now against the minimum, what the chair established, and a warning."""
 
