@@ -429,6 +429,12 @@ class MeetingSummary(Out):
     bodies: list[NamedRef]
 
 
+class ApprovalIn(Model):
+    """The approval a decision was waiting for (e.g. the Kommunalaufsicht's, § 65 Abs. 3 NKomVG)."""
+
+    reference: Reason = Field(description="Who approved, when, file number")
+
+
 class QuorumIn(Model):
     """The chair established the quorum of this body at the opening."""
 

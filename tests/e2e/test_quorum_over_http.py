@@ -51,3 +51,22 @@ def test_the_quorum_is_established_then_its_lack_and_the_secretary_is_warned(api
     (quorum,) = expect(api.post(f"{path}/quorum/lack", as_=SECRETARY, json=lack), 200)["quorum"]
     assert quorum["lack_established_at"] is not None
     assert "gilt bis zur Feststellung der Beschlussunfähigkeit" in quorum["warning"]
+
+
+def test_niedersachsen_a_decision_with_most_members_recused_waits_for_the_approval(api: Api) -> None:
+    """§ 65 Abs. 3 NKomVG: the paper shows the pending approval until the office records it."""
+    sc = Scenario(api.db.sessions, town="wilhelmshaven", actor="Testvorbereitung")
+    paper = sc.submitted_paper(kind=PaperKind.aenderungsantrag, when="2023-05-02 10:00")
+    meeting = sc.new_meeting("rat", "2023-06-21 16:00")
+    item = sc.schedule(paper.id, "rat", meeting.id).id
+    sc.invite(meeting.id)
+    members = sc.attend(meeting.id)
+    sc.record(item, Outcome.adopted, VoteInput(15, 5, 0), recused=dict.fromkeys(members[:23]))
+    office, path = "wilhelmshaven-koordination", f"/wilhelmshaven/papers/{paper.id}"
+    api.clock.set("2023-07-03 10:00")
+    assert expect(api.get(path, as_=office), 200)["pending_approval"] == (
+        "Genehmigung der Kommunalaufsichtsbehörde nach § 65 Abs. 3 NKomVG (Wortlaut nicht geprüft)"
+    )
+    reference = {"reference": "Genehmigung des Innenministeriums vom 30.06.2023, Az. 32.11"}
+    assert expect(api.post(f"{path}/approval", as_=office, json=reference), 200)["pending_approval"] is None
+    assert expect(api.post(f"{path}/approval", as_=office, json=reference), 422)["error"] == "rule_violation"
