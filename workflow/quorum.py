@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow.audit import record_audit, snapshot
+from workflow.audit import emit, record_audit, snapshot
 from workflow.db import transaction
 from workflow.errors import Conflict, QuorumNotMet, RuleViolation, TransitionNotAllowed
 from workflow.models import AgendaItem, Body, Meeting, MeetingQuorum
@@ -104,6 +104,7 @@ def establish_quorum(
             after=snapshot(row),
             meeting_id=meeting.id,
         )
+        emit(session, "QuorumRecorded", now, meeting_id=meeting.id)
     return row
 
 
@@ -146,6 +147,7 @@ def establish_lack_of_quorum(
             after=snapshot(row),
             meeting_id=meeting.id,
         )
+        emit(session, "QuorumRecorded", now, meeting_id=meeting.id)
     return row
 
 
