@@ -176,3 +176,17 @@ def quorum_status(session: Session, meeting: Meeting) -> list[QuorumStatus]:
             )
         )
     return statuses
+
+
+def quorum_presumed(session: Session, item: AgendaItem, body_id: int) -> bool | None:
+    """For the result of ``item``: True when the body's quorum was established at the opening and its lack not
+    established at or before the item; False when it was; None when nothing was established."""
+    row = session.scalars(
+        select(MeetingQuorum).where(
+            MeetingQuorum.meeting_id == item.meeting_id, MeetingQuorum.body_id == body_id
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    lacking_from = get(session, AgendaItem, row.lacking_from_item_id) if row.lacking_from_item_id else None
+    return lacking_from is None or item.order < lacking_from.order

@@ -37,7 +37,6 @@ from workflow.models import (
     ItemPresence,
     ItemResult,
     Meeting,
-    MeetingQuorum,
     Municipality,
     NamedVote,
     Paper,
@@ -48,6 +47,7 @@ from workflow.models import (
     table,
 )
 from workflow.papers import close_steps, fire_paper_audited
+from workflow.quorum import quorum_presumed
 from workflow.result_rules import (
     BodyFacts,
     Checked,
@@ -325,10 +325,6 @@ def load_facts(
             select(Body).where(Body.municipality_id == paper.municipality_id, Body.key == data.referred_to)
         ).one_or_none()
         referral = Referral(target.id, target.name) if target is not None else None
-    quorum = session.scalars(select(MeetingQuorum).filter_by(meeting_id=meeting.id, body_id=body.id)).first()
-    lacking_from = (
-        quorum and quorum.lacking_from_item_id and get(session, AgendaItem, quorum.lacking_from_item_id)
-    )
     return Facts(
         municipality_id=paper.municipality_id,
         profile=profile_named(get(session, Municipality, paper.municipality_id).profile),
@@ -338,7 +334,7 @@ def load_facts(
         late_addition=item.late_addition,
         matter=Matter(item.matter) if item.matter else None,
         second_session=item.second_session,
-        quorum_presumed=None if quorum is None else not (lacking_from and item.order >= lacking_from.order),
+        quorum_presumed=quorum_presumed(session, item, body.id),
         day=day,
         attendance=attendance,
         seats=body_seats,
