@@ -294,6 +294,9 @@ class PaperOut(PaperSummary):
     decided_at: dt.datetime | None
     resolution_text: str | None
     closing_reason: str | None
+    pending_approval: str | None = Field(
+        default=None, description="An approval the decision still needs, e.g. of the Kommunalaufsicht"
+    )
     attachments: list[AttachmentOut]
     cosignatures: list[CosignatureOut]
     consultations: list[StepOut]
@@ -426,6 +429,37 @@ class MeetingSummary(Out):
     bodies: list[NamedRef]
 
 
+class ApprovalIn(Model):
+    """The approval a decision was waiting for (e.g. the Kommunalaufsicht's, § 65 Abs. 3 NKomVG)."""
+
+    reference: Reason = Field(description="Who approved, when, file number")
+
+
+class QuorumIn(Model):
+    """The chair established the quorum of this body at the opening."""
+
+    body: Key
+
+
+class QuorumLackIn(Model):
+    """On a member's motion the chair established the lack of quorum, from this agenda item on."""
+
+    body: Key
+    from_item_id: Id
+
+
+class QuorumOut(Out):
+    """One body's quorum: present now against the minimum, what the chair established, and a warning."""
+
+    body: str
+    present: int
+    needed: int
+    established_at: dt.datetime | None
+    established_present: int | None
+    lack_established_at: dt.datetime | None
+    warning: str | None = Field(description="Set when fewer voting members are present than the quorum needs")
+
+
 class MeetingOut(MeetingSummary):
     version: int
     second_session: bool
@@ -436,6 +470,7 @@ class MeetingOut(MeetingSummary):
     cancelled_reason: str | None
     agenda_items: list[AgendaItemOut]
     allowed_transitions: list[str]
+    quorum: list[QuorumOut] = Field(default_factory=list)
 
 
 class WaitingStepOut(Out):
@@ -484,6 +519,13 @@ class ResultIn(Model):
     referred_to: Key | None = None
     quorum_failed: Flag = False
     late_item_approval: Count | None = None
+    presided_by: Id | None = Field(
+        default=None, description="Who presided for this item; default: the chair, else a deputy present"
+    )
+    urgency_decided: Flag = Field(
+        default=False,
+        description="NRW (§ 48 Abs. 1 Satz 5 GO NRW): the body decided that a late item brooks no delay",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -520,6 +562,8 @@ class ResultOut(Out):
     referred_to_body_id: int | None
     quorum_failed: bool
     late_item_approval: int | None
+    urgency_decided: bool
+    presided_by: int | None
     revision: int
     recorded_by: str
     recorded_at: dt.datetime

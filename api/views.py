@@ -13,6 +13,7 @@ from workflow.models import Body, Department, ItemResult, Meeting, Paper
 from workflow.notice import invitation_deadline
 from workflow.papers import allowed_paper_triggers
 from workflow.queries import PaperStatus, meeting_allowed_triggers
+from workflow.quorum import quorum_status
 from workflow.rules import unanimous, vote_summary
 from workflow.vocabulary import PAPER_STATE_LABELS, PaperState
 
@@ -51,6 +52,7 @@ def paper_out(paper: Paper) -> schemas.PaperOut:
         decided_at=paper.decided_at,
         resolution_text=paper.resolution_text,
         closing_reason=paper.closing_reason,
+        pending_approval=paper.pending_approval,
         attachments=[schemas.AttachmentOut.model_validate(a) for a in paper.attachments],
         cosignatures=[
             schemas.CosignatureOut(
@@ -156,6 +158,18 @@ def meeting_out(
         cancelled_reason=meeting.cancelled_reason,
         agenda_items=items,
         allowed_transitions=meeting_allowed_triggers(meeting, now),
+        quorum=[
+            schemas.QuorumOut(
+                body=q.body_key,
+                present=q.present,
+                needed=q.needed,
+                established_at=q.established_at,
+                established_present=q.established_present,
+                lack_established_at=q.lack_established_at,
+                warning=q.warning,
+            )
+            for q in quorum_status(session, meeting)
+        ],
     )
 
 
@@ -168,6 +182,8 @@ def result_out(result: ItemResult, faction_keys: dict[int, str]) -> schemas.Resu
         referred_to_body_id=result.referred_to_body_id,
         quorum_failed=result.quorum_failed,
         late_item_approval=result.late_item_approval,
+        urgency_decided=result.urgency_decided,
+        presided_by=result.presided_by_id,
         revision=result.revision,
         recorded_by=result.recorded_by,
         recorded_at=result.recorded_at,

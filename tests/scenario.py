@@ -177,12 +177,19 @@ class Scenario:
             now=berlin(start) - dt.timedelta(days=30),
         )
 
-    def schedule(self, paper_id: int, body: str, meeting_id: int, *, when: str | None = None) -> AgendaItem:
+    def schedule(
+        self, paper_id: int, body: str, meeting_id: int, *, when: str | None = None, matter: str | None = None
+    ) -> AgendaItem:
         step = self.steps(paper_id)[body]
         meeting = self.meeting(meeting_id)
         now = berlin(when) if when else meeting.start - dt.timedelta(days=20)
         return meetings.schedule_consultation(
-            self.sessions, actor=self.actor, consultation_id=step.id, meeting_id=meeting_id, now=now
+            self.sessions,
+            actor=self.actor,
+            consultation_id=step.id,
+            meeting_id=meeting_id,
+            matter=matter,
+            now=now,
         ).agenda_item
 
     def invite(self, meeting_id: int, *, days_before: int = 10) -> Meeting:

@@ -39,6 +39,7 @@ EVENT_JOBS: dict[str, tuple[str, ...]] = {
     "MeetingCancelled": ("cancellation_mail", "reminders", "documents", "pdfs"),
     "AttendanceRecorded": ("reminders", "documents", "pdfs"),
     "MinutesApproved": ("reminders", "documents", "pdfs"),
+    "QuorumRecorded": ("documents", "pdfs"),
     "ResultRecorded": ("result_mail", "documents", "pdfs"),
     "ResultCorrected": ("result_mail", "documents", "pdfs"),
 }

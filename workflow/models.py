@@ -267,6 +267,8 @@ class Paper(Timestamped, Base):
     resolution_text: Mapped[str | None] = mapped_column(Text)  # the adopted text, once decided
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("paper.id"))
     closing_reason: Mapped[str | None] = mapped_column(Text)  # withdrawal or settlement
+    # A decision that still needs an approval, with its rule (e.g. § 65 Abs. 3 NKomVG); None once recorded.
+    pending_approval: Mapped[str | None] = mapped_column(Text)
     # Stemmed words of subject, proposed resolution and justification: the search fallback on SQLite
     # (PostgreSQL searches with its own German full-text index).
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -426,6 +428,24 @@ class Attendance(Timestamped, Base):
     person: Mapped[Person] = relationship()
 
 
+class MeetingQuorum(Base):
+    """The quorum of one body at a meeting: established by the chair at the opening (then presumed, even as
+    members leave) and, if it happened, when its lack was formally established and from which agenda item on
+    (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1 NKomVG)."""
+
+    __tablename__ = "meeting_quorum"
+    __table_args__ = (UniqueConstraint("meeting_id", "body_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"))
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"))
+    established_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    present: Mapped[int] = mapped_column(Integer)  # voting members present at the opening
+    needed: Mapped[int] = mapped_column(Integer)
+    established_by: Mapped[str] = mapped_column(String(200))
+    lack_established_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lacking_from_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
+
+
 class ItemResult(Timestamped, Base):
     """The result of one agenda item: who was there, the votes, and the outcome. One per item."""
 
@@ -440,6 +460,10 @@ class ItemResult(Timestamped, Base):
     quorum_failed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Yes votes for taking up an item added after the invitation (e.g. two thirds, § 58 Abs. 2 HGO).
     late_item_approval: Mapped[int | None] = mapped_column(Integer)
+    # The body decided that an item added after the invitation brooks no delay (§ 48 Abs. 1 Satz 5 GO NRW).
+    urgency_decided: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Who presided for this item (the chair, or the deputy standing in): the casting vote is theirs.
+    presided_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

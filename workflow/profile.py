@@ -129,6 +129,14 @@ class QuorumRule(Cited):
         )
 
 
+class RecusalQuorum(Cited):
+    """When more than half of the statutory members are excluded by recusal (Befangenheit), the body is quorate
+    regardless (§ 53 Abs. 3 HGO, § 65 Abs. 3 NKomVG); ``needs_approval_of``: whose approval the decision then
+    needs (Niedersachsen: the Kommunalaufsichtsbehörde), tracked on the paper until recorded."""
+
+    needs_approval_of: str | None = None
+
+
 class BodySettings(_Strict):
     """Settings a body kind gets from the profile and a single body may override."""
 
@@ -240,8 +248,12 @@ class Profile(_Strict):
     notice_set_by: Cited | None = None
     matter_notice: MatterNotice | None = None
     quorum: QuorumRule = QuorumRule()
+    recusal_quorum: RecusalQuorum | None = None  # None: recusals can cost the quorum (NRW)
     late_item_fraction_of_statutory: Fraction | None = None
     late_item_rule: Cited | None = None  # the legal basis of late_item_fraction_of_statutory
+    # Set: an item added after the invitation needs the body's decision at the meeting that it brooks no
+    # delay or is of utmost urgency (NRW, § 48 Abs. 1 Satz 5 GO NRW); the result records that decision.
+    late_item_urgency: Cited | None = None
     qualified_majorities: dict[Matter, QualifiedMajority] = Field(default_factory=dict)
     non_public_attendance: NonPublicAttendance | None = None
     beratungsfolge: dict[PaperKind, tuple[tuple[StageTemplate, ...], ...]]
@@ -277,8 +289,12 @@ class Profile(_Strict):
                 ("matter_notice.minimum", self.matter_notice.minimum),
             ]
         rules.append(("quorum", self.quorum))
+        if self.recusal_quorum is not None:
+            rules.append(("recusal_quorum", self.recusal_quorum))
         if self.late_item_fraction_of_statutory is not None:
             rules.append(("late_item_rule", self.late_item_rule))
+        if self.late_item_urgency is not None:
+            rules.append(("late_item_urgency", self.late_item_urgency))
         rules += [(f"qualified_majorities.{m}", q) for m, q in self.qualified_majorities.items()]
         if self.non_public_attendance is not None:
             rules.append(("non_public_attendance", self.non_public_attendance))

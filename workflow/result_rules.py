@@ -14,24 +14,30 @@ from typing import Any
 
 from workflow import validate
 from workflow.beratungsfolge import Referral
-from workflow.errors import RuleViolation, VoteInconsistent
+from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import full_name
-from workflow.profile import Profile
+from workflow.profile import Profile, RecusalQuorum
 from workflow.rules import (
     Seat,
     VoteInput,
     check_outcome_against_votes,
+    check_qualified_majority,
     check_quorum,
     check_votes,
+    decisive_vote,
+    meets_qualified_majority,
     voters,
 )
 from workflow.store import body_settings, not_found
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
+    FAILED_MOTION_OUTCOMES,
     OUTCOME_WORDING,
     RECOMMENDING_OUTCOMES,
     RECORDABLE_OUTCOMES,
+    BodyKind,
     ConsultationRole,
+    Matter,
     MembershipRole,
     Outcome,
     TieRule,
@@ -48,6 +54,7 @@ ROLE_OUTCOMES: dict[ConsultationRole, frozenset[Outcome]] = {
     ConsultationRole.hearing: PROCEDURAL | {Outcome.statement, Outcome.noted},
     ConsultationRole.notice: PROCEDURAL | {Outcome.noted},
 }
+ADOPTING = DECIDING_OUTCOMES - FAILED_MOTION_OUTCOMES
 NEEDS_TEXT = frozenset({Outcome.adopted_amended, Outcome.recommended_amended})
 
 
@@ -64,6 +71,8 @@ class ResultInput:
     referred_to: str | None = None  # body key, for 'referred'
     quorum_failed: bool = False  # with 'deferred': the body was not quorate
     late_item_approval: int | None = None  # yes votes for taking up an item added after the invitation
+    urgency_decided: bool = False  # the body decided the late item brooks no delay (NRW § 48 I 5 GO NRW)
+    presided_by: int | None = None  # who presided for this item; default: the chair, else a deputy present
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,14 @@ class Facts:
     body: BodyFacts
     item_number: str
     late_addition: bool
-    second_session: bool  # the item's or the meeting's
+    matter: Matter | None  # what the agenda item concerns (e.g. the Hauptsatzung), for a qualified majority
+    # The item repeats one deferred for lack of quorum ("denselben Gegenstand"); a meeting called as a
+    # second session exempts no other item.
+    second_session: bool
+    # The quorum as the chair established it for this item (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1
+    # NKomVG): True established at the opening and presumed; False its lack was established before or at
+    # this item; None nothing established (the head count of the item decides).
+    quorum_presumed: bool | None
     day: dt.date  # the meeting's day in Berlin
     attendance: Sequence[int]  # who the attendance of the meeting lists as present
     seats: Sequence[Seat]  # the body's seats on that day
@@ -115,12 +131,15 @@ class Checked:
     wording: str
     present: list[int]
     referred_to: Referral | None
+    presided_by: int | None = None
+    pending_approval: str | None = None  # whose approval a decision needs, with the rule (§ 65 Abs. 3 NKomVG)
 
 
 def named_persons(data: ResultInput) -> set[int]:
     """Every person the input names: present, recused, or in a named vote (the loader reads them)."""
     present = set(data.present) if data.present is not None else set()
-    return present | set(data.recused) | {p for vote in data.votes for p in vote.named}
+    presiding = {data.presided_by} if data.presided_by is not None else set()
+    return present | presiding | set(data.recused) | {p for vote in data.votes for p in vote.named}
 
 
 def counted_factions(data: ResultInput) -> set[int]:
@@ -161,6 +180,10 @@ def validated(data: ResultInput) -> ResultInput:
             validate.text(given, label, required=False)
     if data.late_item_approval is not None:
         validate.whole_number(data.late_item_approval, "The approval of a late item")
+    if data.presided_by is not None:
+        validate.ident(data.presided_by, "person")
+    if not isinstance(data.urgency_decided, bool):
+        raise RuleViolation("The decision on the urgency of a late item is true or false")
     return data
 
 
@@ -226,37 +249,82 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     settings = body_settings(profile, facts.body)
     quorum = profile.quorum_for(settings)
     statutory = facts.body.statutory_members
+    excluded_by_recusal = _more_than_half_recused(facts, recused)
     if data.quorum_failed:
         needed = quorum.minimum_present(statutory)
-        if len(eligible) >= needed:
+        if facts.quorum_presumed:
+            raise RuleViolation(
+                f"The quorum was established at the opening and is presumed until its lack is formally "
+                f"established ({quorum.cite()}); establish the lack of quorum first",
+                german="Die Beschlussfähigkeit wurde zu Beginn festgestellt und gilt, bis ihr Fehlen förmlich "
+                f"festgestellt ist ({quorum.cite()}); zuerst die Beschlussunfähigkeit feststellen",
+                rule="quorum_presumed",
+            )
+        if facts.quorum_presumed is None and len(eligible) >= needed:
             raise RuleViolation(
                 f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
             )
-    else:
+        if excluded_by_recusal is not None:
+            raise RuleViolation(
+                "More than half of the members are recused: the body is quorate regardless "
+                f"({excluded_by_recusal.cite()})",
+                german="Mehr als die Hälfte der Mitglieder ist befangen: Das Gremium ist dennoch "
+                f"beschlussfähig ({excluded_by_recusal.cite()})",
+                rule="quorate_despite_recusals",
+            )
+    elif facts.quorum_presumed is False and not facts.second_session:
+        raise QuorumNotMet(
+            f"The lack of quorum was established before TOP {facts.item_number} ({quorum.cite()}); record it "
+            "as 'deferred' for lack of quorum",
+            german=f"Die Beschlussunfähigkeit wurde vor TOP {facts.item_number} festgestellt ({quorum.cite()}); "
+            "den TOP mangels Beschlussfähigkeit zurückstellen",
+            rule="lack_of_quorum_established",
+        )
+    elif facts.quorum_presumed is None and excluded_by_recusal is None:
         check_quorum(quorum, statutory, len(eligible), second_session=facts.second_session)
     _check_late_item(facts, data, len(eligible))
     names = {i: people[i].name for i in member_ids if i in people}
     tie_rule = TieRule(settings.tie_rule)
-    chairs = {s.person_id for s in body_seats if s.role is MembershipRole.chair}
-    check_votes(
-        data.votes, eligible, recused, tie_rule, factions, names, chair_votes=bool(chairs & set(eligible))
-    )
-    check_outcome_against_votes(outcome, data.votes, tie_rule)
+    presiding = _presiding(facts, data, set(present), eligible)
+    check_votes(data.votes, eligible, recused, tie_rule, factions, names, chair_votes=presiding in eligible)
+    _check_casting_vote_is_the_presiding_members(facts, data, presiding)
+    if not _fails_only_the_qualified_majority(facts, role, outcome, data):
+        check_outcome_against_votes(outcome, data.votes, tie_rule)
     wording = (data.wording or "").strip() or (
         f"{OUTCOME_WORDING[outcome]} {referred_to.name}" if referred_to else OUTCOME_WORDING[outcome]
     )
-    return Checked(outcome, wording, present, referred_to)
+    approval = None
+    if excluded_by_recusal and excluded_by_recusal.needs_approval_of and outcome in ADOPTING:
+        approval = (
+            f"Genehmigung der {excluded_by_recusal.needs_approval_of} nach {excluded_by_recusal.cite()}"
+        )
+    return Checked(outcome, wording, present, referred_to, presiding, approval)
 
 
 def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
     """An item added after the invitation may only be dealt with if the body agrees by the profile's majority
-    of the statutory members (Hessen § 58 Abs. 2 HGO, Niedersachsen § 59 Abs. 3 NKomVG: two thirds)."""
+    of the statutory members (Hessen § 58 Abs. 2 HGO, Niedersachsen § 59 Abs. 3 NKomVG: two thirds), and,
+    where the profile says so, decided at the meeting that it brooks no delay (NRW § 48 Abs. 1 Satz 5 GO NRW)."""
     fraction = facts.profile.late_item_fraction_of_statutory
     if data.late_item_approval is not None and data.late_item_approval > n_voters:
         raise VoteInconsistent(
             f"{data.late_item_approval} votes for taking up the item > {n_voters} anwesende Stimmberechtigte"
         )
-    if not facts.late_addition or fraction is None or data.outcome in (Outcome.removed, Outcome.postponed):
+    if not facts.late_addition or data.outcome in (Outcome.removed, Outcome.postponed):
+        return
+    urgency = facts.profile.late_item_urgency
+    if urgency is not None and not data.urgency_decided:
+        number, basis = facts.item_number, urgency.cite()
+        raise RuleViolation(
+            f"TOP {number} was added after the invitation: the body must first decide at the meeting that it "
+            f"brooks no delay or is of utmost urgency ({basis}); no such decision recorded",
+            german=f"TOP {number} wurde nach der Einladung aufgenommen: Er darf nur behandelt werden, wenn "
+            f"{facts.body.name} in der Sitzung beschließt, dass die Angelegenheit keinen Aufschub duldet oder "
+            f"von äußerster Dringlichkeit ist ({basis}); dieser Beschluss ist nicht erfasst",
+            rule="late_item_needs_urgency_decision",
+            legal_basis=urgency.legal_basis,
+        )
+    if fraction is None:
         return
     statutory = facts.body.statutory_members
     needed = math.ceil(fraction * statutory)
@@ -275,3 +343,85 @@ def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
             ),
             rule="late_item_needs_approval",
         )
+
+
+def _fails_only_the_qualified_majority(
+    facts: Facts, role: ConsultationRole, outcome: Outcome, data: ResultInput
+) -> bool:
+    """The qualified majority the profile sets for the item's matter (e.g. the Hauptsatzung: more than half of
+    the statutory members, § 6 Abs. 2 HGO, § 7 Abs. 3 GO NRW, § 12 Abs. 2 NKomVG), on the decisive vote of the
+    deciding step: adopting without it is refused naming the rule; True when the motion carried the simple
+    majority but not the qualified one, so that a rejection is the right outcome."""
+    majority = facts.profile.qualified_majorities.get(facts.matter) if facts.matter else None
+    vote = decisive_vote(data.votes)
+    if majority is None or vote is None or role is not ConsultationRole.decision:
+        return False
+    counts = {"yes": vote.yes, "no": vote.no, "abstain": vote.abstain}
+    statutory = facts.body.statutory_members
+    if meets_qualified_majority(majority, **counts, statutory_members=statutory):
+        return False
+    if outcome not in FAILED_MOTION_OUTCOMES:
+        check_qualified_majority(majority, **counts, statutory_members=statutory)
+    return True
+
+
+def _presiding(
+    facts: Facts, data: ResultInput, present: set[int], eligible: Mapping[int, int | None]
+) -> int | None:
+    """Who presided for this item: as given (a member of the body present for it), else the chair if entitled
+    to vote on it, else the first deputy chair who is (the deputy presides when the chair is absent or
+    recused)."""
+    if data.presided_by is not None:
+        if data.presided_by not in present or all(s.person_id != data.presided_by for s in facts.seats):
+            name = facts.people[data.presided_by].name
+            raise RuleViolation(
+                f"{name} cannot have presided over TOP {facts.item_number}: not a member of "
+                f"{facts.body.name} present for it",
+                german=f"{name} kann TOP {facts.item_number} nicht geleitet haben: kein anwesendes Mitglied "
+                f"von {facts.body.name}",
+                rule="presiding_not_present",
+            )
+        return data.presided_by
+    for role in (MembershipRole.chair, MembershipRole.deputy_chair):
+        for seat in facts.seats:
+            if seat.role is role and seat.person_id in eligible:
+                return seat.person_id
+    return None
+
+
+def _check_casting_vote_is_the_presiding_members(
+    facts: Facts, data: ResultInput, presiding: int | None
+) -> None:
+    """The casting vote is the presiding member's own vote (Hessen Magistrat, § 68 Abs. 2 HGO): where a named
+    vote lists how that person voted, the casting vote must be that choice."""
+    for number, vote in enumerate(data.votes, start=1):
+        if vote.casting_vote is None or presiding is None or presiding not in vote.named:
+            continue
+        own = VoteChoice(vote.named[presiding])
+        if own is VoteChoice(vote.casting_vote):
+            continue
+        kind_spec = facts.profile.body_kinds.get(BodyKind(facts.body.kind))
+        cited = kind_spec.legal_basis.get("tie_rule") if kind_spec else None
+        basis = f" ({cited.cite()})" if cited else ""
+        name = facts.people[presiding].name
+        raise VoteInconsistent(
+            f"Vote {number} ({vote.subject}): the casting vote is the presiding member's own vote{basis}; "
+            f"{name} presided and voted '{own.value}', not '{VoteChoice(vote.casting_vote).value}'",
+            german=f"Abstimmung {number} ({vote.subject}): Bei Stimmengleichheit entscheidet die Stimme der "
+            f"oder des Vorsitzenden{basis}; {name} leitete die Sitzung und stimmte mit "
+            f"„{VOTE_WORDS[own]}“, nicht mit „{VOTE_WORDS[VoteChoice(vote.casting_vote)]}“",
+            rule="casting_vote_not_the_presiding_members",
+        )
+
+
+VOTE_WORDS = {VoteChoice.yes: "Ja", VoteChoice.no: "Nein", VoteChoice.abstain: "Enthaltung"}
+
+
+def _more_than_half_recused(facts: Facts, recused: set[int]) -> RecusalQuorum | None:
+    """The profile's rule when more than half of the statutory members are excluded by recusal: the body is
+    quorate regardless (§ 53 Abs. 3 HGO, § 65 Abs. 3 NKomVG); None where recusals can cost the quorum."""
+    rule = facts.profile.recusal_quorum
+    members = {s.person_id for s in facts.seats if s.voting_right and s.role is not MembershipRole.substitute}
+    if rule is None or 2 * len(recused & members) <= facts.body.statutory_members:
+        return None
+    return rule

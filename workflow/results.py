@@ -47,6 +47,7 @@ from workflow.models import (
     table,
 )
 from workflow.papers import close_steps, fire_paper_audited
+from workflow.quorum import quorum_presumed
 from workflow.result_rules import (
     BodyFacts,
     Checked,
@@ -65,6 +66,7 @@ from workflow.vocabulary import (
     AttendanceStatus,
     ConsultationRole,
     ConsultationState,
+    Matter,
     MeetingState,
     Outcome,
 )
@@ -330,7 +332,9 @@ def load_facts(
         body=BodyFacts(body.id, body.name, body.kind, body.settings_override, body.statutory_members),
         item_number=item.number,
         late_addition=item.late_addition,
-        second_session=item.second_session or meeting.second_session,
+        matter=Matter(item.matter) if item.matter else None,
+        second_session=item.second_session,
+        quorum_presumed=quorum_presumed(session, item, body.id),
         day=day,
         attendance=attendance,
         seats=body_seats,
@@ -353,6 +357,8 @@ def _fill(result: ItemResult, data: ResultInput, checked: Checked) -> None:
     result.referred_to_body_id = checked.referred_to.body_id if checked.referred_to else None
     result.quorum_failed = data.quorum_failed
     result.late_item_approval = data.late_item_approval
+    result.urgency_decided = data.urgency_decided
+    result.presided_by_id = checked.presided_by
     result.present = [ItemPresence(person_id=pid) for pid in sorted(set(checked.present) - recused)]
     result.recusals = [Recusal(person_id=pid, reason=why) for pid, why in sorted(data.recused.items())]
     result.votes = [
@@ -455,6 +461,7 @@ def _carry_result(
             later.modified_at = now
     if checked.outcome in DECIDING_OUTCOMES:
         paper.resolution_text = changes.decided_text
+        paper.pending_approval = checked.pending_approval
 
 
 def result_snapshot(result: ItemResult) -> dict[str, Any]:

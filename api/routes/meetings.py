@@ -31,7 +31,7 @@ from api.routes.papers import (
     SafeDateQuery,
     keyset_page,
 )
-from workflow import meetings
+from workflow import meetings, quorum
 from workflow.errors import NotFound, RuleViolation
 from workflow.models import Body, Consultation, Meeting, MeetingBody, Paper
 from workflow.queries import waiting_for
@@ -278,6 +278,51 @@ def attendance(
         meeting_id=meeting.id,
         present=data.present,
         excused=data.excused,
+        now=now,
+    )
+    return _meeting_response(session, meeting.id, who, now)
+
+
+@router.post(
+    "/meetings/{meeting_id}/quorum",
+    response_model=schemas.MeetingOut,
+    summary="The chair established the quorum at the opening (§ 53 I HGO, § 49 I GO NRW, § 65 I NKomVG)",
+)
+def establish_quorum(
+    now: Now,
+    meeting: MeetingOr404,
+    caller: MeetingRecorder,
+    data: schemas.QuorumIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    release(session)
+    quorum.establish_quorum(sessions, actor=caller.actor, meeting_id=meeting.id, body=data.body, now=now)
+    return _meeting_response(session, meeting.id, who, now)
+
+
+@router.post(
+    "/meetings/{meeting_id}/quorum/lack",
+    response_model=schemas.MeetingOut,
+    summary="The chair established the lack of quorum from an agenda item on",
+)
+def establish_lack_of_quorum(
+    now: Now,
+    meeting: MeetingOr404,
+    caller: MeetingRecorder,
+    data: schemas.QuorumLackIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    release(session)
+    quorum.establish_lack_of_quorum(
+        sessions,
+        actor=caller.actor,
+        meeting_id=meeting.id,
+        body=data.body,
+        from_item_id=data.from_item_id,
         now=now,
     )
     return _meeting_response(session, meeting.id, who, now)

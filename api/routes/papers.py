@@ -32,7 +32,7 @@ from api.deps import (
 )
 from api.errors import PreconditionRequired
 from api.idempotency import run_idempotent
-from workflow import papers
+from workflow import approvals, papers
 from workflow.access import (
     DRAFT_STATES,
     Forbidden,
@@ -463,6 +463,26 @@ def settle(
         reason=data.reason,
         superseded_by=data.superseded_by,
         now=now,
+    )
+    return _paper_response(session, paper.id)
+
+
+@router.post(
+    "/{paper_id}/approval",
+    response_model=schemas.PaperOut,
+    summary="Record the approval a decision was waiting for (Genehmigung, e.g. § 65 Abs. 3 NKomVG)",
+)
+def record_approval(
+    now: Now,
+    paper: PaperOr404,
+    caller: Office,
+    data: schemas.ApprovalIn,
+    sessions: Sessions,
+    session: ReadSession,
+) -> JSONResponse:
+    release(session)
+    approvals.record_approval(
+        sessions, actor=caller.actor, paper_id=paper.id, reference=data.reference, now=now
     )
     return _paper_response(session, paper.id)
 

@@ -130,4 +130,6 @@ def _result_input(factions: dict[str, int], data: schemas.ResultIn) -> results.R
         referred_to=data.referred_to,
         quorum_failed=data.quorum_failed,
         late_item_approval=data.late_item_approval,
+        urgency_decided=data.urgency_decided,
+        presided_by=data.presided_by,
     )

@@ -58,6 +58,7 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[tuple[DocumentKind, int]]]] = {
     "PaperWithdrawn": (PAPER, [(V, 11)]),
     "PaperSettled": (PAPER, [(V, 11)]),
     "MinutesApproved": ({"meeting_id": 22}, [(M, 22)]),
+    "QuorumRecorded": ({"meeting_id": 22}, [(M, 22)]),
     "PaperDepublished": (PAPER, []),  # taken out of publication (OParl): nothing new to render
 }
 

@@ -13,7 +13,7 @@ from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows,
 from tests.scenario import Scenario
 from workers.documents import DocumentKind, generate_document
 from workers.documents.contexts import SECOND_SESSION_ITEMS_NOTICE, SECOND_SESSION_NOTICE, body_genitive
-from workflow import meetings
+from workflow import meetings, quorum
 from workflow.models import Faction, Membership, Person, StoredFile
 from workflow.rules import VoteInput
 from workflow.vocabulary import MembershipRole, Outcome
@@ -114,6 +114,31 @@ def test_items_deferred_for_lack_of_quorum_are_marked_on_the_next_invitation(db:
     doc = read_docx(generate(db, DocumentKind.INVITATION, second.id, "inv:items").content)
     assert SECOND_SESSION_ITEMS_NOTICE in texts(doc)
     assert rows(doc, 0)[1] == [run.item(again.id).number, "Testvorlage", run.paper(paper.id).reference, "*"]
+
+
+def test_the_minutes_state_the_quorum_established_at_the_opening_and_its_lack(db: Database) -> None:
+    """§ 53 Abs. 1 HGO: the minutes show when the quorum was established and when its lack was."""
+    run = Scenario(db.sessions)
+    meeting = run.new_meeting("magistrat", "2013-09-30 09:00")
+    items = [run.schedule(run.submitted_paper(subject=s).id, "magistrat", meeting.id) for s in ("A", "B")]
+    run.invite(meeting.id)
+    run.attend(meeting.id)
+    start = run.meeting(meeting.id).start
+    quorum.establish_quorum(db.sessions, actor="Vorsitz", meeting_id=meeting.id, body="magistrat", now=start)
+    quorum.establish_lack_of_quorum(
+        db.sessions,
+        actor="Vorsitz",
+        meeting_id=meeting.id,
+        body="magistrat",
+        from_item_id=items[1].id,
+        now=start + dt.timedelta(hours=1, minutes=5),
+    )
+    paragraphs = texts(read_docx(generate(db, DocumentKind.MINUTES, meeting.id, "min:quorum").content))
+    assert (
+        "Um 09:00 Uhr wurde die Beschlussfähigkeit festgestellt (12 stimmberechtigte Mitglieder anwesend, nötig 6)."
+        in paragraphs
+    )
+    assert f"Um 10:05 Uhr wurde die Beschlussunfähigkeit ab TOP {items[1].number} festgestellt." in paragraphs
 
 
 def test_the_minutes_record_attendance_votes_recusals_and_the_resolution(wetzlar: Wetzlar) -> None:

@@ -24,6 +24,7 @@ from workflow.models import (
     Faction,
     ItemResult,
     Meeting,
+    MeetingQuorum,
     Membership,
     Municipality,
     Paper,
@@ -411,6 +412,31 @@ class MinutesContext:
     absent: tuple[PersonLine, ...]
     parts: tuple[MinutesPart, ...]
     chair: str
+    quorum: tuple[str, ...] = ()  # what the chair established about the quorum, per body
+
+
+def _quorum_lines(session: Session, meeting: Meeting) -> tuple[str, ...]:
+    """The quorum established at the opening and, if it happened, its lack (§ 53 Abs. 1 HGO, § 49 Abs. 1
+    GO NRW, § 65 Abs. 1 NKomVG), as the minutes state them."""
+    names = {b.id: b.name for b in meeting.bodies}
+    joint = len(names) > 1
+    lines = []
+    for row in session.scalars(
+        select(MeetingQuorum).where(MeetingQuorum.meeting_id == meeting.id).order_by(MeetingQuorum.id)
+    ):
+        who = f" {names.get(row.body_id, '')}" if joint else ""
+        lines.append(
+            f"Um {german_time(row.established_at)} Uhr wurde die Beschlussfähigkeit{who} festgestellt "
+            f"({row.present} stimmberechtigte Mitglieder anwesend, nötig {row.needed})."
+        )
+        if row.lack_established_at is not None and row.lacking_from_item_id is not None:
+            item = session.get(AgendaItem, row.lacking_from_item_id)
+            top = f" ab TOP {item.number}" if item is not None else ""
+            lines.append(
+                f"Um {german_time(row.lack_established_at)} Uhr wurde die Beschlussunfähigkeit{who}{top} "
+                "festgestellt."
+            )
+    return tuple(lines)
 
 
 def _memberships_on_the_day(meeting: Meeting) -> dict[int, Membership]:
@@ -484,6 +510,7 @@ def minutes_context(session: Session, meeting_id: int) -> MinutesContext:
         absent=_person_lines(session, meeting, absent),
         parts=tuple(p for p in parts if p.items),
         chair=chair.name if chair else "",
+        quorum=_quorum_lines(session, meeting),
     )
 
 

@@ -25,7 +25,9 @@ VORLAGE_EVENTS = frozenset(
     }
 )
 # Events that give the minutes (payload ``meeting_id``) something new: attendance, a result, approval.
-MINUTES_EVENTS = frozenset({"AttendanceRecorded", "ResultRecorded", "ResultCorrected", "MinutesApproved"})
+MINUTES_EVENTS = frozenset(
+    {"AttendanceRecorded", "QuorumRecorded", "ResultRecorded", "ResultCorrected", "MinutesApproved"}
+)
 # Events after which the item's resolution extract (payload ``agenda_item_id``) is due or changed.
 EXTRACT_EVENTS = frozenset({"ResultRecorded", "ResultCorrected"})
 
