@@ -1,7 +1,7 @@
 """Municipal law on the result path: late-item urgency, who presided, pending approval
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-07 05:20:00
 
 item_result.urgency_decided: the body decided at the meeting that an item added after the invitation
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
