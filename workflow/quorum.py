@@ -4,7 +4,7 @@ GO NRW, § 65 Abs. 1 NKomVG).
 
 Two use cases, one transaction each: ``establish_quorum`` and ``establish_lack_of_quorum``; ``quorum_status``
 reads what the meeting's page and API show the secretary, with a warning as soon as fewer voting members are
-present than the quorum needs. The result path (``workflow.results.load_facts``) reads the record.
+present than the quorum needs. The result path (``workflow.result_facts.load_facts``) reads the record.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Two use cases, each one function and one transaction through the ORM: ``record_result`` and
 ``correct_result``. Both check that the caller may record for the meeting, build the facts with one loader
-(``load_facts``), check them with the pure rules of ``workflow.result_rules``, and take what an outcome does
+(``workflow.result_facts.load_facts``), check them with the pure rules of ``workflow.result_rules``, and take what an outcome does
 to the Beratungsfolge from the pure ``workflow.beratungsfolge.outcome_changes``; here they only load and
 write.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.access import Principal, require_record_for
@@ -21,7 +20,6 @@ from workflow.beratungsfolge import (
     EFFECTS,
     Changes,
     PaperFacts,
-    Referral,
     earlier_unfinished,
     outcome_changes,
 )
@@ -30,48 +28,33 @@ from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE
 from workflow.meetings import fire_meeting
 from workflow.models import (
-    AgendaItem,
-    Body,
     Consultation,
-    Faction,
     ItemPresence,
     ItemResult,
-    Meeting,
-    Municipality,
     NamedVote,
     Paper,
-    Person,
     Recusal,
     Vote,
     VoteFactionCount,
     table,
 )
 from workflow.papers import close_steps, fire_paper_audited
-from workflow.quorum import quorum_presumed
+from workflow.result_facts import load_facts, lock_for_result
 from workflow.result_rules import (
-    BodyFacts,
     Checked,
-    Facts,
-    Member,
     ResultInput,
     check,
-    counted_factions,
-    named_persons,
-    validated,
 )
-from workflow.rules import BERLIN
-from workflow.store import clock, get, profile_named, seats
+from workflow.store import clock
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
-    AttendanceStatus,
     ConsultationRole,
     ConsultationState,
-    Matter,
     MeetingState,
     Outcome,
 )
 
-__all__ = ["ResultInput", "correct_result", "load_facts", "record_result", "result_snapshot"]
+__all__ = ["ResultInput", "correct_result", "record_result", "result_snapshot"]
 
 Sessions = sessionmaker[Session]
 
@@ -90,7 +73,7 @@ def record_result(
     """
     now = clock(now)
     with transaction(sessions) as session:
-        paper, step, meeting, item = _locked(session, agenda_item_id)
+        paper, step, meeting, item = lock_for_result(session, agenda_item_id)
         actor = require_record_for(who, meeting, step.body_id).actor
         if item.result is not None:
             raise Conflict(
@@ -196,7 +179,7 @@ def correct_result(
     if not reason or not reason.strip():
         raise RuleViolation("A correction needs a reason")
     with transaction(sessions) as session:
-        paper, step, meeting, item = _locked(session, agenda_item_id)
+        paper, step, meeting, item = lock_for_result(session, agenda_item_id)
         actor = require_record_for(who, meeting, step.body_id).actor
         row = item.result
         if row is None:
@@ -263,85 +246,6 @@ def correct_result(
             revision=row.revision,
         )
     return row
-
-
-# ------------------------------------------------------------------------------------ loading
-
-
-def _locked(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation, Meeting, AgendaItem]:
-    """Lock in the fixed order paper → step → meeting → item, so concurrent use cases cannot deadlock.
-
-    The ids are read as plain columns first: a versioned object already in the session would make the
-    locking load fail on a concurrent change instead of showing it.
-    """
-    found = session.execute(
-        select(AgendaItem.number, AgendaItem.meeting_id, AgendaItem.consultation_id, Consultation.paper_id)
-        .outerjoin(Consultation, AgendaItem.consultation_id == Consultation.id)
-        .where(AgendaItem.id == agenda_item_id)
-    ).one_or_none()
-    if found is None:
-        get(session, AgendaItem, agenda_item_id)  # raises NotFound
-    number, meeting_id, step_id, paper_id = found  # type: ignore[misc]
-    if step_id is None:
-        raise RuleViolation(f"TOP {number} has no paper; there is no result to record")
-    paper = get(session, Paper, paper_id, lock=True)
-    step = get(session, Consultation, step_id, lock=True)
-    meeting = get(session, Meeting, meeting_id, lock=True)
-    item = get(session, AgendaItem, agenda_item_id, lock=True)
-    return paper, step, meeting, item
-
-
-def load_facts(
-    session: Session, paper: Paper, step: Consultation, meeting: Meeting, item: AgendaItem, data: ResultInput
-) -> Facts:
-    """Everything the rules of a result look at, for recording and for correcting alike: the body and its
-    seats on the meeting's day, the attendance, and the persons, factions and body the input names."""
-    validated(data)  # the ids below go into statements
-    day = meeting.start.astimezone(BERLIN).date()
-    body = step.body
-    body_seats = seats(session, body.id, day)
-    attendance = [a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present]
-    wanted = {s.person_id for s in body_seats} | set(attendance) | named_persons(data)
-    people = {
-        row.id: Member.of(row)
-        for row in session.execute(
-            select(
-                Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
-            ).where(Person.id.in_(sorted(wanted)))
-        )
-    }
-    counted = counted_factions(data)
-    factions: dict[int, str] = {}
-    if counted:
-        rows = session.execute(
-            select(Faction.id, Faction.short_name).where(
-                Faction.id.in_(sorted(counted)), Faction.municipality_id == paper.municipality_id
-            )
-        )
-        factions = {row.id: row.short_name for row in rows}
-    referral = None
-    if data.referred_to:
-        target = session.scalars(
-            select(Body).where(Body.municipality_id == paper.municipality_id, Body.key == data.referred_to)
-        ).one_or_none()
-        referral = Referral(target.id, target.name) if target is not None else None
-    return Facts(
-        municipality_id=paper.municipality_id,
-        profile=profile_named(get(session, Municipality, paper.municipality_id).profile),
-        role=step.role,
-        body=BodyFacts(body.id, body.name, body.kind, body.settings_override, body.statutory_members),
-        item_number=item.number,
-        late_addition=item.late_addition,
-        matter=Matter(item.matter) if item.matter else None,
-        second_session=item.second_session,
-        quorum_presumed=quorum_presumed(session, item, body.id),
-        day=day,
-        attendance=attendance,
-        seats=body_seats,
-        people=people,
-        factions=factions,
-        referral=referral,
-    )
 
 
 # ------------------------------------------------------------------------------------ writing

@@ -1,0 +1,104 @@
+"""The facts a result is checked on, loaded once for recording and for correcting alike.
+
+``lock_for_result`` locks the TOP's paper, step, meeting and TOP in the fixed order of every use case;
+``load_facts`` reads what the pure rules (``workflow.result_rules``) look at: the body and its seats on the
+meeting's day, the attendance, the quorum findings, and the persons, factions and body the input names.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.beratungsfolge import Referral
+from workflow.errors import RuleViolation
+from workflow.models import AgendaItem, Body, Consultation, Faction, Meeting, Municipality, Paper, Person
+from workflow.quorum import quorum_presumed
+from workflow.result_rules import (
+    BodyFacts,
+    Facts,
+    Member,
+    ResultInput,
+    counted_factions,
+    named_persons,
+    validated,
+)
+from workflow.rules import BERLIN
+from workflow.store import get, profile_named, seats
+from workflow.vocabulary import AttendanceStatus, Matter
+
+
+def lock_for_result(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation, Meeting, AgendaItem]:
+    """Lock in the fixed order paper → step → meeting → item, so concurrent use cases cannot deadlock.
+
+    The ids are read as plain columns first: a versioned object already in the session would make the
+    locking load fail on a concurrent change instead of showing it.
+    """
+    found = session.execute(
+        select(AgendaItem.number, AgendaItem.meeting_id, AgendaItem.consultation_id, Consultation.paper_id)
+        .outerjoin(Consultation, AgendaItem.consultation_id == Consultation.id)
+        .where(AgendaItem.id == agenda_item_id)
+    ).one_or_none()
+    if found is None:
+        get(session, AgendaItem, agenda_item_id)  # raises NotFound
+    number, meeting_id, step_id, paper_id = found  # type: ignore[misc]
+    if step_id is None:
+        raise RuleViolation(f"TOP {number} has no paper; there is no result to record")
+    paper = get(session, Paper, paper_id, lock=True)
+    step = get(session, Consultation, step_id, lock=True)
+    meeting = get(session, Meeting, meeting_id, lock=True)
+    item = get(session, AgendaItem, agenda_item_id, lock=True)
+    return paper, step, meeting, item
+
+
+def load_facts(
+    session: Session, paper: Paper, step: Consultation, meeting: Meeting, item: AgendaItem, data: ResultInput
+) -> Facts:
+    """Everything the rules of a result look at, for recording and for correcting alike: the body and its
+    seats on the meeting's day, the attendance, and the persons, factions and body the input names."""
+    validated(data)  # the ids below go into statements
+    day = meeting.start.astimezone(BERLIN).date()
+    body = step.body
+    body_seats = seats(session, body.id, day)
+    attendance = [a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present]
+    wanted = {s.person_id for s in body_seats} | set(attendance) | named_persons(data)
+    people = {
+        row.id: Member.of(row)
+        for row in session.execute(
+            select(
+                Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
+            ).where(Person.id.in_(sorted(wanted)))
+        )
+    }
+    counted = counted_factions(data)
+    factions: dict[int, str] = {}
+    if counted:
+        rows = session.execute(
+            select(Faction.id, Faction.short_name).where(
+                Faction.id.in_(sorted(counted)), Faction.municipality_id == paper.municipality_id
+            )
+        )
+        factions = {row.id: row.short_name for row in rows}
+    referral = None
+    if data.referred_to:
+        target = session.scalars(
+            select(Body).where(Body.municipality_id == paper.municipality_id, Body.key == data.referred_to)
+        ).one_or_none()
+        referral = Referral(target.id, target.name) if target is not None else None
+    return Facts(
+        municipality_id=paper.municipality_id,
+        profile=profile_named(get(session, Municipality, paper.municipality_id).profile),
+        role=step.role,
+        body=BodyFacts(body.id, body.name, body.kind, body.settings_override, body.statutory_members),
+        item_number=item.number,
+        late_addition=item.late_addition,
+        matter=Matter(item.matter) if item.matter else None,
+        second_session=item.second_session,
+        quorum_presumed=quorum_presumed(session, item, body.id),
+        day=day,
+        attendance=attendance,
+        seats=body_seats,
+        people=people,
+        factions=factions,
+        referral=referral,
+    )
