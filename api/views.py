@@ -12,7 +12,7 @@ from workflow.access import Principal, can_see_non_public_of
 from workflow.models import Body, Department, ItemResult, Meeting, Paper
 from workflow.notice import invitation_deadline
 from workflow.papers import allowed_paper_triggers
-from workflow.queries import PaperStatus, meeting_allowed_triggers
+from workflow.queries import PaperStatus, StepStatus, meeting_allowed_triggers
 from workflow.quorum import quorum_status
 from workflow.rules import unanimous, vote_summary
 from workflow.vocabulary import PAPER_STATE_LABELS, PaperState
@@ -93,13 +93,10 @@ def status_out(
 ) -> schemas.PaperStatusOut:
     """Where the paper stands; a non-public agenda item only for those who may see that meeting's."""
 
-    def step(s: object) -> schemas.StepStatusOut:
-        out = schemas.StepStatusOut.model_validate(s)
-        out.appearances = [
-            schemas.AppearanceOut.model_validate(a)
-            for a in getattr(s, "appearances", [])
-            if a.public or may_see_non_public_of(a.meeting_id)
-        ]
+    def step(s: StepStatus) -> schemas.StepStatusOut:
+        seen = s.seen_by(may_see_non_public_of)
+        out = schemas.StepStatusOut.model_validate(seen)
+        out.appearances = [schemas.AppearanceOut.model_validate(a) for a in seen.appearances]
         return out
 
     return schemas.PaperStatusOut(

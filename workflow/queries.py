@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -74,6 +75,20 @@ class StepStatus:
     @property
     def latest(self) -> Appearance | None:
         return self.appearances[-1] if self.appearances else None
+
+    def seen_by(self, may_see_non_public_of: Callable[[int], bool]) -> StepStatus:
+        """The step as someone sees it who may see the non-public agenda items of the meetings for which
+        ``may_see_non_public_of(meeting_id)`` is true: only the appearances they may see, and no outcome when
+        the step was dealt with in private (its outcome is the content of the non-public deliberation; OParl
+        hides it alike)."""
+        shown = [a for a in self.appearances if a.public or may_see_non_public_of(a.meeting_id)]
+        private = self.latest is not None and self.latest not in shown
+        return replace(
+            self,
+            appearances=shown,
+            outcome=None if private else self.outcome,
+            outcome_wording=None if private else self.outcome_wording,
+        )
 
 
 @dataclass(frozen=True)

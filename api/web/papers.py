@@ -86,20 +86,18 @@ def _steps(session: Session, town: Municipality, who: Principal | None, paper: P
     for step in status.steps:
         by_stage.setdefault(step.stage, []).append(step.body)
     steps = []
-    for step in status.steps:
-        appearances = []
-        for a in step.appearances:
-            meeting = get(session, Meeting, a.meeting_id)
-            if a.public or may_see_meeting(meeting):
-                appearances.append(
-                    {
-                        "url": links.meeting(session, town.key, meeting),
-                        "start": a.meeting_start,
-                        "number": a.agenda_number,
-                        "public": a.public,
-                        "result": a.result_text,
-                    }
-                )
+    for full in status.steps:
+        step = full.seen_by(lambda meeting_id: may_see_meeting(get(session, Meeting, meeting_id)))
+        appearances = [
+            {
+                "url": links.meeting(session, town.key, get(session, Meeting, a.meeting_id)),
+                "start": a.meeting_start,
+                "number": a.agenda_number,
+                "public": a.public,
+                "result": a.result_text,
+            }
+            for a in step.appearances
+        ]
         others = [body for body in by_stage[step.stage] if body != step.body]
         steps.append(
             {
@@ -110,7 +108,7 @@ def _steps(session: Session, town: Municipality, who: Principal | None, paper: P
                 "tone": "success" if step.state == "dealt_with" else "info",
                 "parallel": ", ".join(others),
                 "appearances": appearances,
-                "hidden": len(step.appearances) - len(appearances),  # on the agenda of a non-public part
+                "hidden": len(full.appearances) - len(appearances),  # on the agenda of a non-public part
                 "outcome": step.outcome_wording,
             }
         )

@@ -413,6 +413,19 @@ def test_the_wetzlar_paper_lives_from_draft_to_adopted_over_http(lived: tuple[Ap
     assert public["state"] == "adopted"
 
 
+def test_the_public_status_shows_no_outcome_of_a_step_dealt_with_on_a_non_public_top(
+    lived: tuple[Api, Life],
+) -> None:
+    api, life = lived
+    public = expect(api.get(f"/wetzlar/papers/{life.paper_id}/status"), 200)
+    magistrat = next(step for step in public["steps"] if step["body"] == "Magistrat")
+    assert (magistrat["outcome"], magistrat["outcome_wording"], magistrat["appearances"]) == (None, None, [])
+    assert "Zustimmung empfohlen" not in str(magistrat)
+    office = expect(api.get(f"/wetzlar/papers/{life.paper_id}/status", as_=OFFICE), 200)
+    seen = next(step for step in office["steps"] if step["body"] == "Magistrat")
+    assert (seen["outcome"], seen["outcome_wording"]) == ("recommended", "Zustimmung empfohlen")
+
+
 def test_the_status_shows_every_step_with_its_meeting_top_and_result(lived: tuple[Api, Life]) -> None:
     api, life = lived
 

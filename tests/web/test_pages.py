@@ -13,7 +13,8 @@ from tests.scenario import Scenario
 from tests.web.conftest import csrf_of, page_login
 from workflow import papers
 from workflow.models import Meeting, Paper, StoredFile, WebSession
-from workflow.vocabulary import PaperKind
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome, PaperKind
 
 
 def _paper_url(api: Api, paper_id: int) -> str:
@@ -195,6 +196,25 @@ def test_the_paper_page_follows_the_role_matrix(api: Api) -> None:
         paper_date=dt.date(2013, 7, 12),
     )
     assert api.client.get(_paper_url(api, other.id)).status_code == 404
+
+
+def test_the_public_paper_page_shows_no_outcome_of_a_step_dealt_with_in_private(api: Api) -> None:
+    world = Scenario(api.db.sessions)
+    paper = world.submitted_paper(subject="Öffentliche Vorlage", committees=["sjs"])
+    world.deal_with(
+        paper.id,
+        "magistrat",
+        "2013-10-07 09:00",
+        Outcome.recommended_amended,
+        VoteInput(12, 0, 0),
+        resolution_text="Im Magistrat geändert",
+    )
+    url = _paper_url(api, paper.id)
+    page = api.client.get(url).text
+    assert "In nichtöffentlicher Sitzung beraten." in page
+    assert "mit Änderungen empfohlen" not in page
+    page_login(api.client, "wetzlar-koordination")
+    assert "mit Änderungen empfohlen" in api.client.get(url).text
 
 
 def test_the_meeting_page_hides_the_non_public_part_from_those_who_may_not_see_it(api: Api) -> None:
