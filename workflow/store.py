@@ -126,36 +126,13 @@ def notice_rules(profile: Profile, body: Body) -> NoticeRules:
     return profile.notice_for(body_settings(profile, body))
 
 
-class MembershipFacts(Protocol):
-    """What a seat is made of: a ``Membership``, or a row read with the same columns."""
-
-    @property
-    def person_id(self) -> int: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def voting_right(self) -> bool: ...
-    @property
-    def faction_id(self) -> int | None: ...
-    @property
-    def substitute_of_id(self) -> int | None: ...
-    @property
-    def start_date(self) -> dt.date: ...
-    @property
-    def end_date(self) -> dt.date | None: ...
-
-
-def seats_on(memberships: Iterable[MembershipFacts], day: dt.date) -> list[Seat]:
-    """The seats of the memberships active on ``day``, in their order."""
+def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
+    """The body's seats on ``day``: its memberships active that day, in their order."""
+    memberships = session.scalars(
+        select(Membership).where(Membership.body_id == body_id).order_by(Membership.id)
+    ).all()
     return [
         Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
         for m in memberships
         if active_on(m.start_date, m.end_date, day)
     ]
-
-
-def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
-    memberships = session.scalars(
-        select(Membership).where(Membership.body_id == body_id).order_by(Membership.id)
-    ).all()
-    return seats_on(memberships, day)
