@@ -15,7 +15,17 @@ from sqlalchemy.orm.interfaces import LoaderOption
 
 from workflow.beratungsfolge import Referral
 from workflow.errors import RuleViolation
-from workflow.models import AgendaItem, Body, Consultation, Faction, Meeting, Municipality, Paper, Person
+from workflow.models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    Consultation,
+    Faction,
+    Meeting,
+    Municipality,
+    Paper,
+    Person,
+)
 from workflow.quorum import quorum_presumed
 from workflow.result_rules import (
     BodyFacts,
@@ -77,7 +87,13 @@ def load_facts(
     day = meeting.start.astimezone(BERLIN).date()
     body = step.body
     body_seats = seats(session, body.id, day)
-    attendance = [a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present]
+    attendance = list(
+        session.scalars(
+            select(Attendance.person_id)
+            .where(Attendance.meeting_id == meeting.id, Attendance.status == AttendanceStatus.present)
+            .order_by(Attendance.id)
+        )
+    )
     wanted = {s.person_id for s in body_seats} | set(attendance) | named_persons(data)
     people = {
         row.id: Member.of(row)
