@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from api import views
 from tests.conftest import Database
@@ -293,3 +294,14 @@ def test_nrw_has_no_decision_without_a_meeting(db: Database) -> None:
     assert sc.steps(paper_id)["hfa"].state == ConsultationState.planned
     with db.session() as s:
         assert s.scalar(select(Circulation.id)) is None
+
+
+def test_a_result_names_either_its_agenda_item_or_its_circulation(db: Database) -> None:
+    """The database refuses a result without either (the check constraint of migration 0013)."""
+    now = berlin("2013-09-11 10:00")
+    with db.session() as s:
+        s.add(
+            ItemResult(outcome="adopted", outcome_wording="beschlossen", recorded_by="test", recorded_at=now)
+        )
+        with pytest.raises(IntegrityError):
+            s.flush()
