@@ -194,12 +194,14 @@ class CirculationState(enum.StrEnum):
     running = "running"  # the members answer
     objected = "objected"  # a member objected to the procedure: the step waits for a meeting
     decided = "decided"  # every member answered; the result is recorded
+    cancelled = "cancelled"  # the step was closed meanwhile (e.g. the paper withdrawn)
 
 
 CIRCULATION_STATE_LABELS: dict[CirculationState, str] = {
     CirculationState.running: "läuft",
     CirculationState.objected: "durch Widerspruch beendet",
     CirculationState.decided: "abgeschlossen",
+    CirculationState.cancelled: "abgebrochen (Beratungsschritt geschlossen)",
 }
 
 
@@ -306,6 +308,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "circulation.answered": "Antwort im Umlaufverfahren",
     "circulation.objected": "Umlaufverfahren durch Widerspruch beendet",
     "circulation.decided": "im Umlaufverfahren beschlossen",
+    "circulation.cancelled": "Umlaufverfahren abgebrochen",
     "consultation.circulated": "ins Umlaufverfahren gegeben",
     "consultation.circulation_ended": "zurück in die Planung (Widerspruch im Umlaufverfahren)",
     "agenda_item.added": "Tagesordnungspunkt angelegt",

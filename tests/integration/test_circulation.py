@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from api import views
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin
-from workflow import circulation
+from workflow import circulation, papers
 from workflow.access import Forbidden, Principal, Role
 from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed
 from workflow.models import AuditEvent, Circulation, ItemResult
@@ -305,3 +305,41 @@ def test_a_result_names_either_its_agenda_item_or_its_circulation(db: Database) 
         )
         with pytest.raises(IntegrityError):
             s.flush()
+
+
+@pytest.mark.parametrize("town", sorted(TOWNS))
+def test_the_bodys_secretary_may_start_it_a_secretary_of_another_body_may_not(
+    db: Database, town: str
+) -> None:
+    t = TOWNS[town]
+    sc = Scenario(db.sessions, town=town)
+    paper_id = decided_by(sc, t)
+    step = sc.steps(paper_id)[t.body].id
+    other = Principal(
+        0, "schrift", Role.secretary, sc.town_id(), None, None, frozenset({sc.body_id(t.other)})
+    )
+    own = Principal(0, "schrift", Role.secretary, sc.town_id(), None, None, frozenset({sc.body_id(t.body)}))
+    for who, allowed in ((other, False), (member(sc, sc.members(t.body)[0]), False), (own, True)):
+        call = lambda who=who: circulation.start_circulation(  # noqa: E731
+            sc.sessions, who=who, consultation_id=step, simple_matter=t.simple_matter, now=at(t, 0)
+        )
+        if allowed:
+            assert call().started_by == own.actor
+        else:
+            with pytest.raises(Forbidden):
+                call()
+
+
+@pytest.mark.parametrize("town", sorted(TOWNS))
+def test_withdrawing_the_paper_cancels_a_running_circulation(db: Database, town: str) -> None:
+    t = TOWNS[town]
+    sc = Scenario(db.sessions, town=town)
+    paper_id = decided_by(sc, t)
+    circ = start(sc, t, paper_id)
+    answer(sc, t, circ, sc.members(t.body)[0], "yes")
+    papers.withdraw_paper(sc.sessions, actor="test", paper_id=paper_id, reason="Erledigt", now=at(t, 2))
+    with db.session() as s:
+        assert s.get_one(Circulation, circ.id).state == CirculationState.cancelled
+    assert sc.steps(paper_id)[t.body].state == ConsultationState.closed
+    with pytest.raises(TransitionNotAllowed, match="has ended"):
+        answer(sc, t, circ, sc.members(t.body)[1], "yes", 3)
