@@ -76,6 +76,15 @@ class CirculationStatus:
     votes: str | None  # e.g. "einstimmig" or "8 Ja / 2 Nein / 2 Enthaltungen"
     unanimous: bool | None
 
+    @property
+    def date_text(self) -> str:
+        return f"{self.ended_at.astimezone(BERLIN):%d.%m.%Y}" if self.ended_at else ""
+
+    @property
+    def result_text(self) -> str:
+        wording = f"{self.outcome_wording} im Umlaufverfahren" if self.outcome_wording else ""
+        return f"{wording} ({self.votes})" if wording and self.votes else wording
+
 
 @dataclass(frozen=True)
 class StepStatus:
@@ -147,12 +156,15 @@ class PaperStatus:
         """The Beratungsfolge table as printed on the Vorlage: Gremium, Sitzungsdatum, TOP, Abst. Ergebnis."""
         rows = []
         for step in self.steps:
-            if not step.appearances:
+            decided = [c for c in step.circulations if c.state == CirculationState.decided]
+            if not step.appearances and not decided:
                 rows.append((step.body, "", "", step.outcome_wording or ""))
             for appearance in step.appearances:
                 rows.append(
                     (step.body, appearance.date_text, appearance.agenda_number, appearance.result_text)
                 )
+            for circulation in decided:  # decided without a meeting: the day it ended, no TOP
+                rows.append((step.body, circulation.date_text, "Umlauf", circulation.result_text))
         return rows
 
 

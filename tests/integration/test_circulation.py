@@ -19,6 +19,7 @@ from workflow.access import Forbidden, Principal, Role
 from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed
 from workflow.models import AuditEvent, Circulation, ItemResult
 from workflow.queries import paper_status
+from workflow.rules import BERLIN
 from workflow.vocabulary import CirculationState, ConsultationState, Outcome, PaperState
 
 
@@ -126,6 +127,19 @@ def test_every_member_answers_in_writing_and_the_paper_is_decided(db: Database, 
         None,
         [],
     )
+    # The Beratungsfolge table of the Vorlage prints it with the day it ended.
+    with db.session() as s:
+        table = paper_status(s, paper_id).table()
+    name = {"wetzlar": "Magistrat", "wilhelmshaven": "Verwaltungsausschuss"}[town]
+    ended = at(t, len(members)).astimezone(BERLIN)
+    assert table == [
+        (
+            name,
+            f"{ended:%d.%m.%Y}",
+            "Umlauf",
+            f"beschlossen im Umlaufverfahren ({len(members) - 2} Ja / 1 Nein / 1 Enthaltung)",
+        )
+    ]
     # Once ended, no answer is taken.
     with pytest.raises(TransitionNotAllowed, match="has ended") as late:
         answer(sc, t, circ, members[0], "yes", 40)
