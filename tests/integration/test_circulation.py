@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from api import views
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin
+from workers.documents.contexts import vorlage_context
 from workflow import circulation, papers
 from workflow.access import Forbidden, Principal, Role
 from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed
@@ -358,3 +359,24 @@ def test_withdrawing_the_paper_cancels_a_running_circulation(db: Database, town:
     assert sc.steps(paper_id)[t.body].state == ConsultationState.closed
     with pytest.raises(TransitionNotAllowed, match="has ended"):
         answer(sc, t, circ, sc.members(t.body)[1], "yes", 3)
+
+
+@pytest.mark.parametrize("public", [True, False])
+def test_the_vorlage_prints_the_magistrats_decision_in_writing_only_in_its_non_public_form(
+    db: Database, public: bool
+) -> None:
+    """The Vorlage of a public paper is published: a non-public body's decision without a meeting keeps only
+    Gremium and date there, as an appearance on a non-public TOP does."""
+    sc = Scenario(db.sessions)
+    paper_id = sc.submitted_paper(decided_by="magistrat", when=WETZLAR.when, public=public).id
+    circ = start(sc, WETZLAR, paper_id)
+    for person in sc.members("magistrat"):
+        answer(sc, WETZLAR, circ, person, "yes")
+    with db.session() as s:
+        rows = vorlage_context(s, paper_id).consultations
+    day = f"{at(WETZLAR, 1).astimezone(BERLIN):%d.%m.%Y}"
+    assert [(r.body, r.date, r.item, r.result) for r in rows] == [
+        ("Magistrat", day, "", "")
+        if public
+        else ("Magistrat", day, "Umlauf", "beschlossen im Umlaufverfahren (einstimmig)")
+    ]
