@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session, selectinload
 from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
 from workflow.meetings import meeting_guards
-from workflow.models import AgendaItem, AuditEvent, Circulation, Consultation, ItemResult, Meeting, Paper
+from workflow.models import (
+    AgendaItem,
+    AuditEvent,
+    Circulation,
+    CirculationAnswer,
+    Consultation,
+    ItemResult,
+    Meeting,
+    Paper,
+)
 from workflow.papers import allowed_paper_triggers
 from workflow.rules import BERLIN, unanimous, vote_summary
 from workflow.store import clock, get
@@ -317,3 +326,20 @@ def waiting_for(session: Session, body_id: int) -> list[Consultation]:
 def result_text(item: AgendaItem) -> str:
     """What came of a TOP as the Beratungsfolge table prints it ("" while there is no result)."""
     return _appearance(item).result_text
+
+
+def awaiting_answer(session: Session, person_id: int) -> list[Circulation]:
+    """The running decisions without a meeting (Umlaufverfahren) that still wait for this member's answer,
+    oldest first."""
+    return list(
+        session.scalars(
+            select(Circulation)
+            .join(CirculationAnswer, CirculationAnswer.circulation_id == Circulation.id)
+            .where(
+                Circulation.state == CirculationState.running.value,
+                CirculationAnswer.person_id == person_id,
+                CirculationAnswer.answer.is_(None),
+            )
+            .order_by(Circulation.started_at, Circulation.id)
+        )
+    )

@@ -25,6 +25,7 @@ from workflow import circulation
 from workflow.access import can_see_non_public_of_body
 from workflow.errors import NotFound
 from workflow.models import Circulation, Faction
+from workflow.queries import awaiting_answer
 from workflow.store import get
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Umlaufverfahren (decisions without a meeting)"])
@@ -58,6 +59,18 @@ def start(
 
 
 @router.get(
+    "/circulations/awaiting",
+    response_model=list[schemas.CirculationOut],
+    summary="The decisions without a meeting that wait for my answer (council members)",
+)
+def awaiting(member: CirculationMember, town: Town, session: ReadSession) -> JSONResponse:
+    assert member.person_id is not None  # the dependency requires it
+    factions = _faction_keys(session, town.id)
+    found = [c for c in awaiting_answer(session, member.person_id) if c.municipality_id == town.id]
+    return JSONResponse([views.circulation_out(c, factions).model_dump(mode="json") for c in found])
+
+
+@router.get(
     "/circulations/{circulation_id}",
     response_model=schemas.CirculationOut,
     summary="A decision without a meeting: the text, every member's answer, the result",
@@ -87,11 +100,12 @@ def answer(
     return _answer(session, town.id, found.id)
 
 
+def _faction_keys(session: Session, town_id: int) -> dict[int, str]:
+    rows = session.execute(select(Faction.id, Faction.key).where(Faction.municipality_id == town_id))
+    return {row.id: row.key for row in rows}
+
+
 def _answer(session: Session, town_id: int, circulation_id: int, *, status: int = 200) -> JSONResponse:
     refresh(session)
-    factions = {
-        row.id: row.key
-        for row in session.execute(select(Faction.id, Faction.key).where(Faction.municipality_id == town_id))
-    }
-    body = views.circulation_out(get(session, Circulation, circulation_id), factions)
+    body = views.circulation_out(get(session, Circulation, circulation_id), _faction_keys(session, town_id))
     return JSONResponse(body.model_dump(mode="json"), status_code=status)

@@ -24,6 +24,12 @@ def expect(response: Response, status: int) -> dict[str, Any]:
     return body
 
 
+def expect_list(response: Response, status: int) -> list[dict[str, Any]]:
+    assert response.status_code == status, response.text
+    body: list[dict[str, Any]] = response.json()
+    return body
+
+
 def test_the_magistrat_decides_in_writing_over_http(api: Api) -> None:
     sc = Scenario(api.db.sessions)
     paper = sc.submitted_paper(decided_by="magistrat", subject="Umlauf über HTTP")
@@ -57,8 +63,13 @@ def test_the_magistrat_decides_in_writing_over_http(api: Api) -> None:
     assert api.post(answers, json={"answer": "yes"}).status_code == 401
     assert api.post(answers, as_=OFFICE, json={"answer": "yes"}).status_code == 403
     first = f"mag-{keys[members[0]]}"
+    waiting = expect_list(api.get("/wetzlar/circulations/awaiting", as_=first), 200)
+    assert [c["id"] for c in waiting] == [started["id"]]
+    assert expect_list(api.get("/wetzlar/circulations/awaiting", as_="wetzlar-mitglied"), 200) == []
+    assert api.get("/wetzlar/circulations/awaiting", as_=OFFICE).status_code == 403
     assert api.post(answers, as_=first, json={"answer": "perhaps"}).status_code == 422
     expect(api.post(answers, as_=first, json={"answer": "yes"}), 200)
+    assert expect_list(api.get("/wetzlar/circulations/awaiting", as_=first), 200) == []
     twice = expect(api.post(answers, as_=first, json={"answer": "no"}), 409)
     assert twice["details"]["rule"] == "circulation_answered_twice"
     for person in members[1:]:
