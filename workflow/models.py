@@ -479,7 +479,7 @@ class Circulation(Timestamped, Base):
 
 
 class CirculationAnswer(Base):
-    """One member's written answer (``vocabulary.CirculationAnswer``); None until they answer."""
+    """One member's written answer (``vocabulary.CirculationChoice``); None until they answer."""
 
     __tablename__ = "circulation_answer"
     circulation_id: Mapped[int] = mapped_column(
