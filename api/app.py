@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from api import errors, oparl, security
-from api.routes import auth, documents, feeds, meetings, papers, results
+from api.routes import auth, circulations, documents, feeds, meetings, papers, results
 from api.schemas import ErrorOut
 from api.settings import ApiSettings
 from api.web import errors as web_errors
@@ -93,6 +93,7 @@ def create_app(
         papers.router,
         meetings.router,
         results.router,
+        circulations.router,
         documents.router,
         feeds.router,
     ):

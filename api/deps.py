@@ -15,6 +15,7 @@ from workflow.access import (
     Role,
     principal_for_token,
     recording_scope,
+    require_council_member,
     require_edit_draft,
     require_manage_paper,
     require_read_paper,
@@ -22,8 +23,9 @@ from workflow.access import (
     require_record_in,
     require_role,
     require_same_municipality,
+    require_start_circulation,
 )
-from workflow.models import AgendaItem, Meeting, Municipality, Paper
+from workflow.models import AgendaItem, Circulation, Consultation, Meeting, Municipality, Paper
 from workflow.store import get, municipality_by_key, not_found
 
 MAX_ID = 2_147_483_647  # PostgreSQL integer
@@ -109,6 +111,10 @@ PaperId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the paper (Vor
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the meeting (Sitzung)", examples=[1])]
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the agenda item (TOP)", examples=[1])]
 StepId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id of the step (Beratungsschritt)", examples=[1])]
+CirculationId = Annotated[
+    int,
+    Path(ge=1, le=MAX_ID, description="Id of the decision without a meeting (Umlaufverfahren)", examples=[1]),
+]
 
 
 def agenda_item_in(town: Town, item_id: ItemId, session: ReadSession) -> AgendaItem:
@@ -215,3 +221,46 @@ def meeting_recorder(meeting: MeetingOr404, who: Caller) -> Principal:
 
 
 MeetingRecorder = Annotated[Principal, Depends(meeting_recorder)]
+
+
+# ------------------------------------------------------------------------ decisions without a meeting
+
+
+def step_in(town: Town, step_id: StepId, session: ReadSession) -> Consultation:
+    """The step, if its paper belongs to the municipality in the path (else 404)."""
+    step = get(session, Consultation, step_id)
+    if step.paper.municipality_id != town.id:
+        raise not_found("consultation", step_id)
+    return step
+
+
+StepOr404 = Annotated[Consultation, Depends(step_in)]
+
+
+def circulation_starter(town: Town, who: Caller, step: StepOr404) -> Principal:
+    """Who starts a decision without a meeting on the step: the coordination office, or a secretary of the
+    step's body."""
+    return require_start_circulation(who, town.id, step.body_id)
+
+
+CirculationStarter = Annotated[Principal, Depends(circulation_starter)]
+
+
+def circulation_in(town: Town, circulation_id: CirculationId, session: ReadSession) -> Circulation:
+    """The circulation, if it belongs to the municipality in the path (else 404)."""
+    circulation = get(session, Circulation, circulation_id)
+    if circulation.municipality_id != town.id:
+        raise not_found("circulation", circulation_id)
+    return circulation
+
+
+CirculationOr404 = Annotated[Circulation, Depends(circulation_in)]
+
+
+def circulation_member(town: Town, who: Caller) -> Principal:
+    """Who answers in a circulation: a council member of the municipality (the use case checks that they
+    belong to the body)."""
+    return require_council_member(who, town.id)
+
+
+CirculationMember = Annotated[Principal, Depends(circulation_member)]

@@ -17,7 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from workflow.vocabulary import ConsultationRole, Matter, Outcome, PaperKind, VoteChoice
+from workflow.vocabulary import CirculationChoice, ConsultationRole, Matter, Outcome, PaperKind, VoteChoice
 
 MAX_ID = 2_147_483_647
 MAX_COUNT = 100_000
@@ -317,6 +317,22 @@ class AppearanceOut(Out):
     result_text: str
 
 
+class CirculationStatusOut(Out):
+    """A decision in writing without a meeting (Umlaufverfahren) on the step."""
+
+    circulation_id: int
+    state: str
+    state_label: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    members: int
+    answered: int
+    outcome: str | None
+    outcome_wording: str | None
+    votes: str | None
+    unanimous: bool | None
+
+
 class StepStatusOut(Out):
     consultation_id: int
     stage: int
@@ -329,6 +345,7 @@ class StepStatusOut(Out):
     outcome_wording: str | None
     appearances: list[AppearanceOut]
     allowed: list[str]
+    circulations: list[CirculationStatusOut] = []
 
 
 class PaperStatusOut(Out):
@@ -555,7 +572,8 @@ class VoteOut(Out):
 
 
 class ResultOut(Out):
-    agenda_item_id: int
+    agenda_item_id: int | None  # None: decided without a meeting (see circulation_id)
+    circulation_id: int | None = None
     outcome: str
     outcome_wording: str
     resolution_text: str | None
@@ -570,3 +588,46 @@ class ResultOut(Out):
     present: list[int]
     recused: list[int]
     votes: list[VoteOut]
+
+
+# ------------------------------------------------------------------------ decisions without a meeting
+
+
+class CirculationIn(Model):
+    """Start a decision without a meeting (Umlaufverfahren) on a step."""
+
+    resolution_text: Long | None = Field(
+        default=None, description="The proposed resolution; default: the text the step carries"
+    )
+    simple_matter: Flag = Field(
+        default=False,
+        description="Confirms a simple matter where the law requires one (§ 67 Abs. 1 Satz 3 HGO)",
+    )
+
+
+class CirculationAnswerIn(Model):
+    answer: CirculationChoice = Field(description="yes, no, abstain, or object (Widerspruch)")
+
+
+class CirculationAnswerOut(Out):
+    person_id: int
+    voting_right: bool
+    answer: str | None
+    answered_at: dt.datetime | None
+
+
+class CirculationOut(Out):
+    id: int
+    paper_id: int
+    consultation_id: int
+    body_id: int
+    state: str
+    state_label: str
+    resolution_text: str
+    simple_matter: bool
+    started_by: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    objected_by: int | None
+    answers: list[CirculationAnswerOut]
+    result: ResultOut | None

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 
 from api import schemas
 from workflow.access import Principal, can_see_non_public_of
-from workflow.models import Body, Department, ItemResult, Meeting, Paper
+from workflow.models import Body, Circulation, Department, ItemResult, Meeting, Paper
 from workflow.notice import invitation_deadline
 from workflow.papers import allowed_paper_triggers
 from workflow.queries import PaperStatus, StepStatus, meeting_allowed_triggers
 from workflow.quorum import quorum_status
 from workflow.rules import unanimous, vote_summary
-from workflow.vocabulary import PAPER_STATE_LABELS, PaperState
+from workflow.vocabulary import CIRCULATION_STATE_LABELS, PAPER_STATE_LABELS, CirculationState, PaperState
 
 
 def ref(obj: Body | Department) -> schemas.NamedRef:
@@ -89,14 +89,19 @@ def etag(version: int) -> str:
 
 
 def status_out(
-    status: PaperStatus, *, may_see_non_public_of: Callable[[int], bool]
+    status: PaperStatus,
+    *,
+    may_see_non_public_of: Callable[[int], bool],
+    may_see_non_public_of_body: Callable[[int], bool] = lambda _body_id: False,
 ) -> schemas.PaperStatusOut:
-    """Where the paper stands; a non-public agenda item only for those who may see that meeting's."""
+    """Where the paper stands; a non-public agenda item only for those who may see that meeting's, a
+    non-public body's decision without a meeting only for those who may see that body's."""
 
     def step(s: StepStatus) -> schemas.StepStatusOut:
-        seen = s.seen_by(may_see_non_public_of)
+        seen = s.seen_by(may_see_non_public_of, may_see_non_public_of_body)
         out = schemas.StepStatusOut.model_validate(seen)
         out.appearances = [schemas.AppearanceOut.model_validate(a) for a in seen.appearances]
+        out.circulations = [schemas.CirculationStatusOut.model_validate(c) for c in seen.circulations]
         return out
 
     return schemas.PaperStatusOut(
@@ -173,6 +178,7 @@ def meeting_out(
 def result_out(result: ItemResult, faction_keys: dict[int, str]) -> schemas.ResultOut:
     return schemas.ResultOut(
         agenda_item_id=result.agenda_item_id,
+        circulation_id=result.circulation_id,
         outcome=result.outcome,
         outcome_wording=result.outcome_wording,
         resolution_text=result.resolution_text,
@@ -205,4 +211,23 @@ def result_out(result: ItemResult, faction_keys: dict[int, str]) -> schemas.Resu
             )
             for v in result.votes
         ],
+    )
+
+
+def circulation_out(circulation: Circulation, faction_keys: dict[int, str]) -> schemas.CirculationOut:
+    return schemas.CirculationOut(
+        id=circulation.id,
+        paper_id=circulation.paper_id,
+        consultation_id=circulation.consultation_id,
+        body_id=circulation.body_id,
+        state=circulation.state,
+        state_label=CIRCULATION_STATE_LABELS[CirculationState(circulation.state)],
+        resolution_text=circulation.resolution_text,
+        simple_matter=circulation.simple_matter,
+        started_by=circulation.started_by,
+        started_at=circulation.started_at,
+        ended_at=circulation.ended_at,
+        objected_by=circulation.objected_by_id,
+        answers=[schemas.CirculationAnswerOut.model_validate(a) for a in circulation.answers],
+        result=result_out(circulation.result, faction_keys) if circulation.result is not None else None,
     )

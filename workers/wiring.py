@@ -42,6 +42,7 @@ EVENT_JOBS: dict[str, tuple[str, ...]] = {
     "QuorumRecorded": ("documents", "pdfs"),
     "ResultRecorded": ("result_mail", "documents", "pdfs"),
     "ResultCorrected": ("result_mail", "documents", "pdfs"),
+    "CirculationDecided": ("documents", "pdfs"),
 }
 
 DOCUMENT_JOBS = frozenset({"documents", "pdfs"})

@@ -436,6 +436,39 @@ def require_record_in(who: Principal | None, municipality_id: int, bodies: set[i
     return who
 
 
+def require_start_circulation(who: Principal | None, municipality_id: int, body_id: int) -> Principal:
+    """Who starts a decision without a meeting (Umlaufverfahren): the coordination office of the
+    municipality, or a secretary of the body (or an administrator)."""
+    if who is not None and who.role is Role.coordination:
+        require_same_municipality(who, municipality_id)
+        return who
+    return require_record_in(who, municipality_id, {body_id})
+
+
+def require_council_member(who: Principal | None, municipality_id: int) -> Principal:
+    """A council member of the municipality with a person (who they are as a member of the bodies)."""
+    caller = require_role(who, Role.council_member)
+    require_same_municipality(caller, municipality_id)
+    if caller.person_id is None:
+        raise _deny(
+            "Only a member of the body answers, with their own login",
+            "Antworten kann nur ein Mitglied des Gremiums mit eigenem Zugang",
+        )
+    return caller
+
+
+def can_see_non_public_of_body(
+    session: Session, who: Principal | None, municipality_id: int, body_id: int
+) -> bool:
+    """``can_see_non_public_of`` for what a body did without a meeting (Umlaufverfahren): staff of the
+    municipality and the council members who may see the body's non-public matters."""
+    if who is None or who.municipality_id != municipality_id:
+        return False
+    if who.role in STAFF:
+        return True
+    return body_id in non_public_body_ids(session, who)
+
+
 def can_see_non_public_of(session: Session, who: Principal | None, meeting: Meeting) -> bool:
     """Staff of the municipality, council members of one of the meeting's bodies, and members of the
     assembly where the profile lets them attend the body's non-public meetings (``non_public_body_ids``)."""

@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -446,13 +447,68 @@ class MeetingQuorum(Base):
     lacking_from_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"))
 
 
-class ItemResult(Timestamped, Base):
-    """The result of one agenda item: who was there, the votes, and the outcome. One per item."""
+class Circulation(Timestamped, Base):
+    """A decision in writing without a meeting (Umlaufverfahren) on one step of a paper: the text circulated,
+    who started it, and how it ended (``vocabulary.CirculationState``). Its members' answers are rows of
+    ``circulation_answer``, one per member from the start; the result, once every member answered, is an
+    ``item_result`` that names the circulation instead of an agenda item."""
 
-    __tablename__ = "item_result"
+    __tablename__ = "circulation"
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
-    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id"), unique=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("paper.id"), index=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), index=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"))
+    state: Mapped[str] = mapped_column(String(16))
+    resolution_text: Mapped[str] = mapped_column(Text)  # the proposed resolution the members answer on
+    simple_matter: Mapped[bool] = mapped_column(Boolean, default=False)  # confirmed by the starter (HGO)
+    started_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    objected_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    __mapper_args__ = {"version_id_col": version}
+
+    body: Mapped[Body] = relationship()
+    consultation: Mapped[Consultation] = relationship()
+    answers: Mapped[list[CirculationAnswer]] = relationship(
+        back_populates="circulation", cascade="all, delete-orphan", order_by="CirculationAnswer.person_id"
+    )
+    result: Mapped[ItemResult | None] = relationship(back_populates="circulation", uselist=False)
+
+
+class CirculationAnswer(Base):
+    """One member's written answer (``vocabulary.CirculationChoice``); None until they answer."""
+
+    __tablename__ = "circulation_answer"
+    circulation_id: Mapped[int] = mapped_column(
+        ForeignKey("circulation.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    voting_right: Mapped[bool] = mapped_column(Boolean)
+    answer: Mapped[str | None] = mapped_column(String(8))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answered_by: Mapped[str | None] = mapped_column(String(200))
+
+    circulation: Mapped[Circulation] = relationship(back_populates="answers")
+    person: Mapped[Person] = relationship()
+
+
+class ItemResult(Timestamped, Base):
+    """The result of one agenda item: who was there, the votes, and the outcome. One per item; a decision
+    without a meeting names its circulation instead of an agenda item (exactly one of the two)."""
+
+    __tablename__ = "item_result"
+    __table_args__ = (
+        CheckConstraint(
+            "(agenda_item_id IS NULL) <> (circulation_id IS NULL)", name="agenda_item_or_circulation"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_item.id"), unique=True)
+    circulation_id: Mapped[int | None] = mapped_column(ForeignKey("circulation.id"), unique=True)
     outcome: Mapped[str] = mapped_column(String(32))
     outcome_wording: Mapped[str] = mapped_column(Text)
     resolution_text: Mapped[str | None] = mapped_column(Text)
@@ -470,7 +526,8 @@ class ItemResult(Timestamped, Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    agenda_item: Mapped[AgendaItem] = relationship(back_populates="result")
+    agenda_item: Mapped[AgendaItem | None] = relationship(back_populates="result")
+    circulation: Mapped[Circulation | None] = relationship(back_populates="result")
     present: Mapped[list[ItemPresence]] = relationship(
         back_populates="result", cascade="all, delete-orphan", order_by="ItemPresence.person_id"
     )

@@ -25,6 +25,7 @@ from workflow.machines import CONSULTATION_MACHINE, PAPER_MACHINE
 from workflow.models import (
     Attachment,
     Body,
+    Circulation,
     Consultation,
     Cosignature,
     Department,
@@ -38,6 +39,7 @@ from workflow.store import by_key, clock, get, municipality_by_key, profile_of
 from workflow.vocabulary import (
     OUTCOME_WORDING,
     BodyKind,
+    CirculationState,
     ConsultationRole,
     ConsultationState,
     Outcome,
@@ -599,6 +601,10 @@ def close_steps(
     closed = []
     for step in steps:
         before = snapshot(step)
+        if step.state == ConsultationState.circulating:
+            _cancel_circulation(
+                session, paper, step, actor=actor, now=now, reason=reason or OUTCOME_WORDING[outcome]
+            )
         CONSULTATION_MACHINE.fire(step, "close", what=f"step {step.id}")
         step.outcome = outcome.value
         step.outcome_wording = OUTCOME_WORDING[outcome]
@@ -617,6 +623,31 @@ def close_steps(
         )
         closed.append(step)
     return closed
+
+
+def _cancel_circulation(
+    session: Session, paper: Paper, step: Consultation, *, actor: str, now: dt.datetime, reason: str
+) -> None:
+    """A step closed while its body decides it in writing: the circulation ends without a decision."""
+    for running in session.scalars(
+        select(Circulation).where(
+            Circulation.consultation_id == step.id, Circulation.state == CirculationState.running.value
+        )
+    ):
+        before = snapshot(running)
+        running.state = CirculationState.cancelled.value
+        running.ended_at = running.modified_at = now
+        session.flush()
+        record_audit(
+            session,
+            actor=actor,
+            action="circulation.cancelled",
+            entity=running,
+            now=now,
+            before=before,
+            reason=reason,
+            paper_id=paper.id,
+        )
 
 
 def fire_paper_audited(

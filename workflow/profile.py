@@ -226,6 +226,18 @@ class NonPublicAttendance(Cited):
     body_kinds: tuple[BodyKind, ...] = Field(min_length=1)
 
 
+class CirculationRule(Cited):
+    """Decisions without a meeting (Umlaufverfahren): a body of one of ``body_kinds`` may decide a step in
+    writing when no member objects (Hessen: the Gemeindevorstand/Magistrat, § 67 Abs. 1 Satz 3 HGO, "in
+    einfachen Angelegenheiten"; Niedersachsen: the Hauptausschuss/Verwaltungsausschuss, § 78 Abs. 3 NKomVG).
+    No kinds: the state's law provides none (NRW); the note says so in the refusal.
+    ``simple_matters_only``: whoever starts it must confirm that the matter is a simple one."""
+
+    body_kinds: tuple[BodyKind, ...] = ()
+    simple_matters_only: bool = False
+    wording: str = ""  # the statute's condition as it reads, quoted in messages
+
+
 class StageTemplate(_Strict):
     """One stage of a default Beratungsfolge: which bodies, in which role."""
 
@@ -256,6 +268,8 @@ class Profile(_Strict):
     late_item_urgency: Cited | None = None
     qualified_majorities: dict[Matter, QualifiedMajority] = Field(default_factory=dict)
     non_public_attendance: NonPublicAttendance | None = None
+    # Which bodies may decide without a meeting (Umlaufverfahren), or that the state's law provides none.
+    circulation: CirculationRule | None = None
     beratungsfolge: dict[PaperKind, tuple[tuple[StageTemplate, ...], ...]]
     notes: str = ""
 
@@ -298,6 +312,7 @@ class Profile(_Strict):
         rules += [(f"qualified_majorities.{m}", q) for m, q in self.qualified_majorities.items()]
         if self.non_public_attendance is not None:
             rules.append(("non_public_attendance", self.non_public_attendance))
+        rules.append(("circulation", self.circulation))
         return rules
 
     @model_validator(mode="after")

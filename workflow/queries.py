@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
 from workflow.meetings import meeting_guards
-from workflow.models import AgendaItem, AuditEvent, Consultation, Meeting, Paper
+from workflow.models import (
+    AgendaItem,
+    AuditEvent,
+    Circulation,
+    CirculationAnswer,
+    Consultation,
+    ItemResult,
+    Meeting,
+    Paper,
+)
 from workflow.papers import allowed_paper_triggers
 from workflow.rules import BERLIN, unanimous, vote_summary
 from workflow.store import clock, get
 from workflow.vocabulary import (
+    CIRCULATION_STATE_LABELS,
     CONSULTATION_ROLE_LABELS,
     CONSULTATION_STATE_LABELS,
     OUTCOME_WORDING,
     PAPER_STATE_LABELS,
+    CirculationState,
     ConsultationRole,
     ConsultationState,
     Outcome,
@@ -57,6 +68,34 @@ class Appearance:
 
 
 @dataclass(frozen=True)
+class CirculationStatus:
+    """One time a step was put to its body in writing (Umlaufverfahren): how far it got and what came of it."""
+
+    circulation_id: int
+    body_id: int
+    body_public: bool
+    state: str
+    state_label: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    members: int
+    answered: int
+    outcome: str | None
+    outcome_wording: str | None
+    votes: str | None  # e.g. "einstimmig" or "8 Ja / 2 Nein / 2 Enthaltungen"
+    unanimous: bool | None
+
+    @property
+    def date_text(self) -> str:
+        return f"{self.ended_at.astimezone(BERLIN):%d.%m.%Y}" if self.ended_at else ""
+
+    @property
+    def result_text(self) -> str:
+        wording = f"{self.outcome_wording} im Umlaufverfahren" if self.outcome_wording else ""
+        return f"{wording} ({self.votes})" if wording and self.votes else wording
+
+
+@dataclass(frozen=True)
 class StepStatus:
     """One step of the Beratungsfolge with every agenda it stood on (a postponed step stands on several)."""
 
@@ -71,21 +110,33 @@ class StepStatus:
     outcome_wording: str | None
     appearances: list[Appearance]
     allowed: list[str]
+    circulations: list[CirculationStatus] = field(default_factory=list)
 
     @property
     def latest(self) -> Appearance | None:
         return self.appearances[-1] if self.appearances else None
 
-    def seen_by(self, may_see_non_public_of: Callable[[int], bool]) -> StepStatus:
+    def seen_by(
+        self,
+        may_see_non_public_of: Callable[[int], bool],
+        may_see_non_public_of_body: Callable[[int], bool] = lambda _body_id: False,
+    ) -> StepStatus:
         """The step as someone sees it who may see the non-public agenda items of the meetings for which
         ``may_see_non_public_of(meeting_id)`` is true: only the appearances they may see, and no outcome when
         the step was dealt with in private (its outcome is the content of the non-public deliberation; OParl
-        hides it alike)."""
+        hides it alike). A decision without a meeting of a non-public body counts as dealt with in private
+        unless ``may_see_non_public_of_body(body_id)``."""
         shown = [a for a in self.appearances if a.public or may_see_non_public_of(a.meeting_id)]
-        private = self.latest is not None and self.latest not in shown
+        circulations = [
+            c for c in self.circulations if c.body_public or may_see_non_public_of_body(c.body_id)
+        ]
+        private = (self.latest is not None and self.latest not in shown) or any(
+            c.state == CirculationState.decided and c not in circulations for c in self.circulations
+        )
         return replace(
             self,
             appearances=shown,
+            circulations=circulations,
             outcome=None if private else self.outcome,
             outcome_wording=None if private else self.outcome_wording,
         )
@@ -114,12 +165,15 @@ class PaperStatus:
         """The Beratungsfolge table as printed on the Vorlage: Gremium, Sitzungsdatum, TOP, Abst. Ergebnis."""
         rows = []
         for step in self.steps:
-            if not step.appearances:
+            decided = [c for c in step.circulations if c.state == CirculationState.decided]
+            if not step.appearances and not decided:
                 rows.append((step.body, "", "", step.outcome_wording or ""))
             for appearance in step.appearances:
                 rows.append(
                     (step.body, appearance.date_text, appearance.agenda_number, appearance.result_text)
                 )
+            for circulation in decided:  # decided without a meeting: the day it ended, no TOP
+                rows.append((step.body, circulation.date_text, "Umlauf", circulation.result_text))
         return rows
 
 
@@ -144,7 +198,29 @@ def _appearance(item: AgendaItem) -> Appearance:
     )
 
 
-def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
+def _circulation_status(circulation: Circulation) -> CirculationStatus:
+    result = circulation.result
+    vote = result.votes[0] if result is not None and result.votes else None
+    return CirculationStatus(
+        circulation_id=circulation.id,
+        body_id=circulation.body_id,
+        body_public=circulation.body.public,
+        state=circulation.state,
+        state_label=CIRCULATION_STATE_LABELS[CirculationState(circulation.state)],
+        started_at=circulation.started_at,
+        ended_at=circulation.ended_at,
+        members=len(circulation.answers),
+        answered=sum(1 for a in circulation.answers if a.answer is not None),
+        outcome=result.outcome if result else None,
+        outcome_wording=result.outcome_wording if result else None,
+        votes=vote_summary(vote.yes, vote.no, vote.abstain) if vote else None,
+        unanimous=unanimous(vote.yes, vote.no, vote.abstain) if vote else None,
+    )
+
+
+def _step_status(
+    step: Consultation, items: list[AgendaItem], circulations: Sequence[Circulation] = ()
+) -> StepStatus:
     return StepStatus(
         consultation_id=step.id,
         stage=step.stage,
@@ -157,6 +233,7 @@ def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
         outcome_wording=step.outcome_wording,
         appearances=[_appearance(item) for item in items],
         allowed=CONSULTATION_MACHINE.allowed_triggers(step),
+        circulations=[_circulation_status(c) for c in circulations],
     )
 
 
@@ -172,6 +249,17 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         .order_by(Meeting.start, AgendaItem.id)
     ):
         items.setdefault(item.consultation_id or 0, []).append(item)
+    circulations: dict[int, list[Circulation]] = {}
+    for circulation in session.scalars(
+        select(Circulation)
+        .where(Circulation.paper_id == paper.id)
+        .options(
+            selectinload(Circulation.answers),
+            selectinload(Circulation.result).selectinload(ItemResult.votes),
+        )
+        .order_by(Circulation.id)
+    ):
+        circulations.setdefault(circulation.consultation_id, []).append(circulation)
     return PaperStatus(
         paper_id=paper.id,
         reference=paper.reference,
@@ -179,7 +267,10 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         state=paper.state,
         state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
         allowed=allowed_paper_triggers(paper),
-        steps=[_step_status(step, items.get(step.id, [])) for step in paper.consultations],
+        steps=[
+            _step_status(step, items.get(step.id, []), circulations.get(step.id, []))
+            for step in paper.consultations
+        ],
     )
 
 
@@ -235,3 +326,20 @@ def waiting_for(session: Session, body_id: int) -> list[Consultation]:
 def result_text(item: AgendaItem) -> str:
     """What came of a TOP as the Beratungsfolge table prints it ("" while there is no result)."""
     return _appearance(item).result_text
+
+
+def awaiting_answer(session: Session, person_id: int) -> list[Circulation]:
+    """The running decisions without a meeting (Umlaufverfahren) that still wait for this member's answer,
+    oldest first."""
+    return list(
+        session.scalars(
+            select(Circulation)
+            .join(CirculationAnswer, CirculationAnswer.circulation_id == Circulation.id)
+            .where(
+                Circulation.state == CirculationState.running.value,
+                CirculationAnswer.person_id == person_id,
+                CirculationAnswer.answer.is_(None),
+            )
+            .order_by(Circulation.started_at, Circulation.id)
+        )
+    )

@@ -424,3 +424,29 @@ def result_snapshot(result: ItemResult) -> dict[str, Any]:
         for v in result.votes
     ]
     return data
+
+
+def apply_outcome(
+    session: Session,
+    paper: Paper,
+    step: Consultation,
+    checked: Checked,
+    data: ResultInput,
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> Changes:
+    """What a checked outcome does to the Beratungsfolge (``outcome_changes``), written by the same code as a
+    meeting's result: for a decision without a meeting (``workflow.circulation``)."""
+    changes = outcome_changes(
+        PaperFacts.of(paper.kind, paper.state, paper.proposed_resolution, paper.consultations),
+        step.id,
+        checked.outcome,
+        resolution_text=data.resolution_text,
+        referral=checked.referred_to,
+        wording=checked.wording,
+    )
+    before = _apply(session, paper, step, changes, checked, data, now=now)
+    session.flush()
+    _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now)
+    return changes

@@ -73,6 +73,7 @@ class ConsultationState(enum.StrEnum):
     deferred = "deferred"
     removed = "removed"
     closed = "closed"
+    circulating = "circulating"  # decided in writing, without a meeting (Umlaufverfahren)
 
 
 CONSULTATION_STATE_LABELS: dict[ConsultationState, str] = {
@@ -84,6 +85,7 @@ CONSULTATION_STATE_LABELS: dict[ConsultationState, str] = {
     ConsultationState.deferred: "zurückgestellt",
     ConsultationState.removed: "abgesetzt",
     ConsultationState.closed: "geschlossen",
+    ConsultationState.circulating: "im Umlaufverfahren",
 }
 
 
@@ -185,6 +187,40 @@ VOTE_CHOICE_LABELS: dict[VoteChoice, str] = {
     VoteChoice.abstain: "Enthaltung",
 }
 
+
+class CirculationState(enum.StrEnum):
+    """A decision in writing without a meeting (Umlaufverfahren)."""
+
+    running = "running"  # the members answer
+    objected = "objected"  # a member objected to the procedure: the step waits for a meeting
+    decided = "decided"  # every member answered; the result is recorded
+    cancelled = "cancelled"  # the step was closed meanwhile (e.g. the paper withdrawn)
+
+
+CIRCULATION_STATE_LABELS: dict[CirculationState, str] = {
+    CirculationState.running: "läuft",
+    CirculationState.objected: "durch Widerspruch beendet",
+    CirculationState.decided: "abgeschlossen",
+    CirculationState.cancelled: "abgebrochen (Beratungsschritt geschlossen)",
+}
+
+
+class CirculationChoice(enum.StrEnum):
+    """A member's written answer in an Umlaufverfahren."""
+
+    yes = "yes"
+    no = "no"
+    abstain = "abstain"
+    object = "object"  # objects to deciding without a meeting
+
+
+CIRCULATION_CHOICE_LABELS: dict[CirculationChoice, str] = {
+    CirculationChoice.yes: "Zustimmung",
+    CirculationChoice.no: "Ablehnung",
+    CirculationChoice.abstain: "Enthaltung",
+    CirculationChoice.object: "Widerspruch gegen das Umlaufverfahren",
+}
+
 # Generated documents (stored_file.kind) and their media types: one definition for the workers that render
 # them and the API that serves them.
 DOCUMENT_KIND_LABELS: dict[str, str] = {
@@ -268,5 +304,12 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "consultation.closed": "Beratungsschritt geschlossen",
     "result.recorded": "Ergebnis erfasst",
     "result.corrected": "Ergebnis berichtigt",
+    "circulation.started": "Umlaufverfahren eingeleitet",
+    "circulation.answered": "Antwort im Umlaufverfahren",
+    "circulation.objected": "Umlaufverfahren durch Widerspruch beendet",
+    "circulation.decided": "im Umlaufverfahren beschlossen",
+    "circulation.cancelled": "Umlaufverfahren abgebrochen",
+    "consultation.circulated": "ins Umlaufverfahren gegeben",
+    "consultation.circulation_ended": "zurück in die Planung (Widerspruch im Umlaufverfahren)",
     "agenda_item.added": "Tagesordnungspunkt angelegt",
 }

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from api.oparl.files import auxiliary_of, files_by_id, main_of, public_files
 from api.oparl.format import VENDOR, date, type_url
 from api.oparl.publisher import Publisher, clean, stamps
-from workflow.models import AgendaItem, Consultation, Meeting, Paper, StoredFile
+from workflow.models import AgendaItem, Body, Circulation, Consultation, Meeting, Paper, StoredFile
 from workflow.publication import agenda_item_is_public, meeting_is_public
 from workflow.vocabulary import (
     CONSULTATION_ROLE_LABELS,
@@ -93,14 +93,39 @@ def _visible_items(pub: Publisher, item_ids: Sequence[int]) -> set[int]:
     )
 
 
+def circulated(pub: Publisher, step_ids: Sequence[int]) -> dict[int, bool]:
+    """Steps put to their body in writing (Umlaufverfahren): step id → whether that body is public. A
+    non-public body's decision without a meeting is the content of a non-public deliberation."""
+    if not step_ids:
+        return {}
+    rows = pub.session.execute(
+        select(Circulation.consultation_id, Body.public)
+        .join(Body, Body.id == Circulation.body_id)
+        .where(Circulation.consultation_id.in_(step_ids))
+    )
+    found: dict[int, bool] = {}
+    for step_id, public in rows:
+        found[step_id] = found.get(step_id, True) and bool(public)
+    return found
+
+
 def consultation(
-    pub: Publisher, step: Step, *, visible_meetings: set[int], visible_items: set[int]
+    pub: Publisher,
+    step: Step,
+    *,
+    visible_meetings: set[int],
+    visible_items: set[int],
+    circulations: dict[int, bool] | None = None,
 ) -> dict[str, Any]:
     urls = pub.urls
-    # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only) shows
-    # neither how far it got nor its outcome: both are the content of the non-public deliberation.
-    private = (step.agenda_item_id is not None and step.agenda_item_id not in visible_items) or (
-        step.meeting_id is not None and step.meeting_id not in visible_meetings
+    circulations = circulations or {}
+    # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only, a
+    # non-public body's decision without a meeting) shows neither how far it got nor its outcome: both are
+    # the content of the non-public deliberation.
+    private = (
+        (step.agenda_item_id is not None and step.agenda_item_id not in visible_items)
+        or (step.meeting_id is not None and step.meeting_id not in visible_meetings)
+        or circulations.get(step.id) is False
     )
     return clean(
         {
@@ -118,6 +143,7 @@ def consultation(
             VENDOR + "stage": step.stage,
             VENDOR + "outcome": None if private else step.outcome,
             VENDOR + "outcomeWording": None if private else step.outcome_wording,
+            VENDOR + "withoutMeeting": True if step.id in circulations and not private else None,
             **stamps(step.created_at, step.modified_at),
         }
     )
@@ -128,8 +154,12 @@ def consultations(pub: Publisher, steps: Sequence[Step]) -> list[dict[str, Any]]
         Meeting, meeting_is_public(), (s.meeting_id for s in steps if s.meeting_id)
     )
     visible_items = _visible_items(pub, [s.agenda_item_id for s in steps if s.agenda_item_id])
+    circulations = circulated(pub, [s.id for s in steps])
     return [
-        consultation(pub, s, visible_meetings=visible_meetings, visible_items=visible_items) for s in steps
+        consultation(
+            pub, s, visible_meetings=visible_meetings, visible_items=visible_items, circulations=circulations
+        )
+        for s in steps
     ]
 
 
@@ -149,12 +179,22 @@ def decided_in_private(pub: Publisher, paper_ids: Sequence[int]) -> set[int]:
     visible_meetings = pub.visible_ids(
         Meeting, meeting_is_public(), (r.meeting_id for r in rows if r.meeting_id)
     )
+    in_writing = pub.session.execute(
+        select(Consultation.paper_id)
+        .join(Circulation, Circulation.consultation_id == Consultation.id)
+        .join(Body, Body.id == Circulation.body_id)
+        .where(
+            Consultation.paper_id.in_(paper_ids),
+            Consultation.authoritative.is_(True),
+            Body.public.is_(False),
+        )
+    ).scalars()
     return {
         r.paper_id
         for r in rows
         if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
         or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
-    }
+    } | set(in_writing)
 
 
 def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> list[dict[str, Any]]:

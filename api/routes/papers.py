@@ -39,6 +39,7 @@ from workflow.access import (
     Principal,
     Role,
     can_see_non_public_of,
+    can_see_non_public_of_body,
     non_public_body_ids,
     require_cosign,
 )
@@ -505,7 +506,14 @@ def status(paper: PaperOr404, session: ReadSession, who: Caller) -> schemas.Pape
             visible[meeting_id] = can_see_non_public_of(session, who, get(session, Meeting, meeting_id))
         return visible[meeting_id]
 
-    return views.status_out(paper_status(session, paper.id), may_see_non_public_of=may_see)
+    def may_see_body(body_id: int) -> bool:
+        return can_see_non_public_of_body(session, who, paper.municipality_id, body_id)
+
+    return views.status_out(
+        paper_status(session, paper.id),
+        may_see_non_public_of=may_see,
+        may_see_non_public_of_body=may_see_body,
+    )
 
 
 @router.get(

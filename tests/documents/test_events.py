@@ -28,6 +28,7 @@ PAPER = {"paper_id": 11, "state": "submitted", "reference": "1562/13"}
 RESULT = {"paper_id": 11, "meeting_id": 22, "agenda_item_id": 33, "consultation_id": 44}
 
 # Event type → (a payload as the domain emits it, the documents it calls for).
+CIRCULATION = {"paper_id": 11, "consultation_id": 44, "circulation_id": 66}
 EXPECTED: dict[str, tuple[dict[str, Any], list[tuple[DocumentKind, int]]]] = {
     "PaperDrafted": ({"paper_id": 11}, [(V, 11)]),
     "PaperChanged": ({"paper_id": 11}, [(V, 11)]),
@@ -60,6 +61,10 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[tuple[DocumentKind, int]]]] = {
     "MinutesApproved": ({"meeting_id": 22}, [(M, 22)]),
     "QuorumRecorded": ({"meeting_id": 22}, [(M, 22)]),
     "PaperDepublished": (PAPER, []),  # taken out of publication (OParl): nothing new to render
+    # Decisions without a meeting (Umlaufverfahren): only the decision changes the Vorlage's table.
+    "CirculationStarted": ({**CIRCULATION, "body_id": 55}, []),
+    "CirculationObjected": (CIRCULATION, []),
+    "CirculationDecided": ({**CIRCULATION, "outcome": "adopted"}, [(V, 11)]),
 }
 
 

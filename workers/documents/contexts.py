@@ -38,6 +38,7 @@ from workflow.vocabulary import (
     RECOMMENDING_OUTCOMES,
     VOTE_CHOICE_LABELS,
     AttendanceStatus,
+    CirculationState,
     MembershipRole,
     Outcome,
     PaperKind,
@@ -120,10 +121,12 @@ class VorlageContext:
 def _beratungsfolge(status: PaperStatus, *, public_form: bool) -> tuple[BeratungsfolgeRow, ...]:
     """The table as ``PaperStatus.table()`` prints it; in the public form (the Vorlage of a public paper,
     which is published) an appearance on a non-public agenda item keeps Gremium and Sitzungsdatum but not its
-    TOP and result, as the API hides them from the public."""
+    TOP and result, as the API hides them from the public; a non-public body's decision without a meeting
+    (Umlaufverfahren) likewise keeps only Gremium and date."""
     rows: list[BeratungsfolgeRow] = []
     for step in status.steps:
-        if not step.appearances:
+        decided = [c for c in step.circulations if c.state == CirculationState.decided]
+        if not step.appearances and not decided:
             rows.append(BeratungsfolgeRow(step.body, "", "", step.outcome_wording or ""))
         for appearance in step.appearances:
             shown = appearance.public or not public_form
@@ -133,6 +136,16 @@ def _beratungsfolge(status: PaperStatus, *, public_form: bool) -> tuple[Beratung
                     appearance.date_text,
                     appearance.agenda_number if shown else "",
                     appearance.result_text if shown else "",
+                )
+            )
+        for circulation in decided:
+            shown = circulation.body_public or not public_form
+            rows.append(
+                BeratungsfolgeRow(
+                    step.body,
+                    circulation.date_text,
+                    "Umlauf" if shown else "",
+                    circulation.result_text if shown else "",
                 )
             )
     return tuple(rows)

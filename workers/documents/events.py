@@ -20,6 +20,7 @@ VORLAGE_EVENTS = frozenset(
         "ConsultationScheduled",
         "ResultRecorded",
         "ResultCorrected",
+        "CirculationDecided",  # a decision without a meeting fills its row of the table
         "PaperWithdrawn",
         "PaperSettled",
     }
