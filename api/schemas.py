@@ -329,6 +329,15 @@ class StepStatusOut(Out):
     outcome_wording: str | None
     appearances: list[AppearanceOut]
     allowed: list[str]
+    urgency: str | None = Field(
+        None,
+        description="Part in an urgent procedure: 'decision' (Eil-/Dringlichkeitsentscheidung) or 'follow_up'",
+    )
+    urgency_reason: str | None = Field(None, description="Why the body that would decide could not wait")
+    decided_on: dt.date | None = Field(None, description="Day of an urgent decision taken without a meeting")
+    decided_by: str | None = Field(
+        None, description="Who took it (the mayor, with the member where required)"
+    )
 
 
 class PaperStatusOut(Out):

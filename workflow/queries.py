@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
 from workflow.meetings import meeting_guards
-from workflow.models import AgendaItem, AuditEvent, Consultation, Meeting, Paper
+from workflow.models import AgendaItem, AuditEvent, Consultation, MayorDecision, Meeting, Paper
 from workflow.papers import allowed_paper_triggers
 from workflow.rules import BERLIN, unanimous, vote_summary
 from workflow.store import clock, get
@@ -25,6 +25,7 @@ from workflow.vocabulary import (
     ConsultationState,
     Outcome,
     PaperState,
+    Urgency,
 )
 
 
@@ -71,6 +72,11 @@ class StepStatus:
     outcome_wording: str | None
     appearances: list[Appearance]
     allowed: list[str]
+    urgency: str | None = None  # its part in an urgent procedure: 'decision' or 'follow_up'
+    urgency_reason: str | None = None  # why the body that would decide could not wait
+    # An urgent decision the mayor took without a meeting: when, and who decided (German, for people).
+    decided_on: dt.date | None = None
+    decided_by: str | None = None
 
     @property
     def latest(self) -> Appearance | None:
@@ -115,7 +121,8 @@ class PaperStatus:
         rows = []
         for step in self.steps:
             if not step.appearances:
-                rows.append((step.body, "", "", step.outcome_wording or ""))
+                day = f"{step.decided_on:%d.%m.%Y}" if step.decided_on else ""
+                rows.append((step.body, day, "", step.outcome_wording or ""))
             for appearance in step.appearances:
                 rows.append(
                     (step.body, appearance.date_text, appearance.agenda_number, appearance.result_text)
@@ -145,6 +152,7 @@ def _appearance(item: AgendaItem) -> Appearance:
 
 
 def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
+    decision = step.mayor_decision if step.urgency == Urgency.decision else None
     return StepStatus(
         consultation_id=step.id,
         stage=step.stage,
@@ -157,7 +165,18 @@ def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
         outcome_wording=step.outcome_wording,
         appearances=[_appearance(item) for item in items],
         allowed=CONSULTATION_MACHINE.allowed_triggers(step),
+        urgency=step.urgency,
+        urgency_reason=step.urgency_reason,
+        decided_on=decision.decided_on if decision else None,
+        decided_by=_decided_by(decision) if decision else None,
     )
+
+
+def _decided_by(decision: MayorDecision) -> str:
+    """'Stefan Richter mit Dr. Günter Beck': who took an urgent decision without a meeting."""
+    if decision.member is None:
+        return decision.mayor.name
+    return f"{decision.mayor.name} mit {decision.member.name}"
 
 
 def paper_status(session: Session, paper_id: int) -> PaperStatus:
