@@ -76,6 +76,8 @@ def paper_out(paper: Paper) -> schemas.PaperOut:
                 outcome=s.outcome,
                 outcome_wording=s.outcome_wording,
                 resolution_text=s.resolution_text,
+                urgency=s.urgency,
+                urgency_reason=s.urgency_reason,
             )
             for s in paper.consultations
         ],
@@ -89,12 +91,16 @@ def etag(version: int) -> str:
 
 
 def status_out(
-    status: PaperStatus, *, may_see_non_public_of: Callable[[int], bool]
+    status: PaperStatus,
+    *,
+    may_see_non_public_of: Callable[[int], bool],
+    may_see_non_public_body: Callable[[int], bool],
 ) -> schemas.PaperStatusOut:
-    """Where the paper stands; a non-public agenda item only for those who may see that meeting's."""
+    """Where the paper stands; a non-public agenda item only for those who may see that meeting's, an urgent
+    decision of a non-public body taken without a meeting only for those who may see that body's."""
 
     def step(s: StepStatus) -> schemas.StepStatusOut:
-        seen = s.seen_by(may_see_non_public_of)
+        seen = s.seen_by(may_see_non_public_of, may_see_non_public_body)
         out = schemas.StepStatusOut.model_validate(seen)
         out.appearances = [schemas.AppearanceOut.model_validate(a) for a in seen.appearances]
         return out

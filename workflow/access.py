@@ -391,6 +391,13 @@ def require_record_in(who: Principal | None, municipality_id: int, bodies: set[i
     return who
 
 
+def can_see_non_public_of_body(session: Session, who: Principal | None, body: Body) -> bool:
+    """The same as ``can_see_non_public_of`` for what a body decided without a meeting (an urgent decision)."""
+    if who is None or who.municipality_id != body.municipality_id:
+        return False
+    return who.role in STAFF or body.id in non_public_body_ids(session, who)
+
+
 def can_see_non_public_of(session: Session, who: Principal | None, meeting: Meeting) -> bool:
     """Staff of the municipality, council members of one of the meeting's bodies, and members of the
     assembly where the profile lets them attend the body's non-public meetings (``non_public_body_ids``)."""

@@ -77,23 +77,36 @@ class StepStatus:
     # An urgent decision the mayor took without a meeting: when, and who decided (German, for people).
     decided_on: dt.date | None = None
     decided_by: str | None = None
+    # The urgent step of a non-public body (the Magistrat, the Verwaltungsausschuss): its reason and a decision
+    # taken without a meeting are non-public like the body's deliberations.
+    private_body_id: int | None = None
 
     @property
     def latest(self) -> Appearance | None:
         return self.appearances[-1] if self.appearances else None
 
-    def seen_by(self, may_see_non_public_of: Callable[[int], bool]) -> StepStatus:
+    def seen_by(
+        self,
+        may_see_non_public_of: Callable[[int], bool],
+        may_see_non_public_body: Callable[[int], bool],
+    ) -> StepStatus:
         """The step as someone sees it who may see the non-public agenda items of the meetings for which
         ``may_see_non_public_of(meeting_id)`` is true: only the appearances they may see, and no outcome when
         the step was dealt with in private (its outcome is the content of the non-public deliberation; OParl
-        hides it alike)."""
+        hides it alike). The urgent step of a non-public body shows its reason, and a decision taken without a
+        meeting, only to those for whom ``may_see_non_public_body(body_id)`` is true."""
         shown = [a for a in self.appearances if a.public or may_see_non_public_of(a.meeting_id)]
         private = self.latest is not None and self.latest not in shown
+        body_private = self.private_body_id is not None and not may_see_non_public_body(self.private_body_id)
+        private = private or (body_private and not self.appearances)
         return replace(
             self,
             appearances=shown,
             outcome=None if private else self.outcome,
             outcome_wording=None if private else self.outcome_wording,
+            urgency_reason=None if body_private else self.urgency_reason,
+            decided_on=None if body_private else self.decided_on,
+            decided_by=None if body_private else self.decided_by,
         )
 
 
@@ -169,6 +182,7 @@ def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
         urgency_reason=step.urgency_reason,
         decided_on=decision.decided_on if decision else None,
         decided_by=_decided_by(decision) if decision else None,
+        private_body_id=step.body_id if step.urgency == Urgency.decision and not step.body.public else None,
     )
 
 

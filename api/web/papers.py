@@ -23,6 +23,7 @@ from workflow.access import (
     Principal,
     Role,
     can_see_non_public_of,
+    can_see_non_public_of_body,
     require_cosign,
     require_edit_draft,
     require_read_paper,
@@ -87,7 +88,10 @@ def _steps(session: Session, town: Municipality, who: Principal | None, paper: P
         by_stage.setdefault(step.stage, []).append(step.body)
     steps = []
     for full in status.steps:
-        step = full.seen_by(lambda meeting_id: may_see_meeting(get(session, Meeting, meeting_id)))
+        step = full.seen_by(
+            lambda meeting_id: may_see_meeting(get(session, Meeting, meeting_id)),
+            lambda body_id: can_see_non_public_of_body(session, who, get(session, Body, body_id)),
+        )
         appearances = [
             {
                 "url": links.meeting(session, town.key, get(session, Meeting, a.meeting_id)),

@@ -9,7 +9,9 @@ import datetime as dt
 import pytest
 
 from api import views
+from api.oparl.format import VENDOR
 from tests.conftest import Database
+from tests.oparl.conftest import BASE, oparl_client
 from tests.scenario import Scenario, berlin
 from workflow import papers, urgent
 from workflow.errors import NotFound, PlanInvalid, RuleViolation, TransitionNotAllowed
@@ -53,7 +55,11 @@ def plan_of(sc: Scenario, paper_id: int) -> list[tuple[str, int, str, str | None
 
 def status_steps(sc: Scenario, paper_id: int) -> list[tuple[str, str, str | None]]:
     with sc.sessions() as s:
-        out = views.status_out(paper_status(s, paper_id), may_see_non_public_of=lambda _m: True)
+        out = views.status_out(
+            paper_status(s, paper_id),
+            may_see_non_public_of=lambda _m: True,
+            may_see_non_public_body=lambda _b: True,
+        )
     return [(step.body, step.role, step.outcome) for step in out.steps]
 
 
@@ -205,7 +211,11 @@ def test_nrw_the_mayor_decides_with_one_council_member(db: Database) -> None:
         ("rat", 2, "approval", "follow_up", "planned"),
     ]
     with sc.sessions() as s:
-        shown = views.status_out(paper_status(s, paper.id), may_see_non_public_of=lambda _m: False).steps[0]
+        shown = views.status_out(
+            paper_status(s, paper.id),
+            may_see_non_public_of=lambda _m: False,
+            may_see_non_public_body=lambda _b: False,
+        ).steps[0]
     assert (shown.urgency, shown.urgency_reason) == ("decision", REASON)
     assert (shown.decided_on, shown.decided_by) == (dt.date(2007, 2, 3), "Stefan Richter mit Dr. Günter Beck")
     assert shown.outcome_wording == (
@@ -316,3 +326,40 @@ def test_an_ordinary_paper_has_no_urgent_step_for_the_mayor(db: Database, town: 
         mayor_decides(sc, paper.id, mayor, None, "2013-09-11 12:00")
     assert refused.value.details["rule"] == "no_urgent_step"
     assert "dringlich" in refused.value.german
+
+
+# ---------------------------------------------------------------------------------------------- publication
+
+
+def test_oparl_shows_the_councils_approval_and_hides_a_decision_in_place_of_the_magistrat(
+    db: Database,
+) -> None:
+    """The NRW approval happens in the Rat's public meeting: OParl shows the outcome. The Hessen mayor decides
+    in place of the Magistrat, which deliberates in private (§ 67 Abs. 1 Satz 1 HGO): neither the outcome nor
+    the paper's decision is published, nor, on the status for the public, the reason and who decided."""
+    sc = Scenario(db.sessions, town="duisburg")
+    nrw = urgent_paper(sc, "2007-02-01 10:00")
+    sc.deal_with(nrw.id, "hfa", "2007-02-08 15:00", Outcome.adopted, VoteInput(15, 3, 1))
+    sc.deal_with(nrw.id, "rat", "2007-03-12 15:00", Outcome.approved, VoteInput(50, 10, 2))
+    hessen = Scenario(db.sessions, town="wetzlar")
+    magistrat = urgent_paper(hessen, "2013-09-10 10:00")
+    mayor_decides(hessen, magistrat.id, "dette", None, "2013-09-11 12:00")
+    with oparl_client(db) as client:
+        approved = client.get(f"{BASE}/paper/{nrw.id}").json()
+        hidden = client.get(f"{BASE}/paper/{magistrat.id}").json()
+    steps = approved["consultation"]
+    assert [(s["role"], s.get(VENDOR + "outcome"), s.get(VENDOR + "urgency")) for s in steps] == [
+        ("Entscheidung", "adopted", "decision"),
+        ("Genehmigung", "approved", "follow_up"),
+    ]
+    decided_by_mayor = hidden["consultation"][0]
+    assert decided_by_mayor[VENDOR + "urgency"] == "decision"
+    assert VENDOR + "outcome" not in decided_by_mayor
+    assert "beschlossen" not in str(hidden)
+    with hessen.sessions() as s:
+        public = views.status_out(
+            paper_status(s, magistrat.id),
+            may_see_non_public_of=lambda _m: False,
+            may_see_non_public_body=lambda _b: False,
+        ).steps[0]
+    assert (public.outcome, public.urgency_reason, public.decided_by) == (None, None, None)
