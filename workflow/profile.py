@@ -380,11 +380,15 @@ class Profile(_Strict):
         if urgent is None:
             return self
         kinds = [urgent.instead_of, urgent.body_kind, urgent.follow_up.kind, urgent.mayor.with_member_of]
-        unknown = [str(k) for k in [*kinds, *urgent.mayor.informs] if k is not None and k not in self.body_kinds]
+        unknown = [
+            str(k) for k in [*kinds, *urgent.mayor.informs] if k is not None and k not in self.body_kinds
+        ]
         if unknown:
             raise ValueError(f"urgent_decision: body kinds not declared in body_kinds: {', '.join(unknown)}")
         if urgent.mayor.with_member_of is not None and not urgent.mayor.member_label:
-            raise ValueError("urgent_decision.mayor: with_member_of needs member_label (who decides with the mayor)")
+            raise ValueError(
+                "urgent_decision.mayor: with_member_of needs member_label (who decides with the mayor)"
+            )
         return self
 
     def settings_for(self, kind: BodyKind, override: BodySettingsOverride | None = None) -> BodySettings:
