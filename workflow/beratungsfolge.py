@@ -212,6 +212,13 @@ def _one_of(profile: Profile, procedure: UrgentDecision, kind: BodyKind, bodies:
     return of_kind[0]
 
 
+def mayor_only(profile: Profile, step: Consultation) -> bool:
+    """The urgent step of a procedure in which no body decides (Hessen, § 70 Abs. 3 HGO): only the mayor
+    decides it, without a meeting."""
+    procedure = profile.urgent_decision
+    return step.urgency == Urgency.decision and procedure is not None and procedure.body_kind is None
+
+
 def check_plan(kind: PaperKind, plan: Plan) -> None:
     """A plan must be non-empty; a paper that is decided has exactly one deciding step, alone and last but for
     the follow-up of an urgent decision."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
-from workflow.beratungsfolge import DECIDED_BY_URGENCY, FINISHED_STEP_STATES, WAITING_STATES
+from workflow.beratungsfolge import DECIDED_BY_URGENCY, FINISHED_STEP_STATES, WAITING_STATES, mayor_only
 from workflow.db import transaction
 from workflow.errors import NoticePeriodViolation, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
@@ -232,10 +232,13 @@ def build_agenda(
         steps = lock_all(session, Consultation, [step_id for step_id, _ in waiting])
         meeting = get(session, Meeting, meeting_id, lock=True)
         items = []
+        profile = profile_of(session, meeting.municipality_id)
         for step_id, paper_id in waiting:
             step = steps[step_id]
             if _must_wait(papers_by_id[paper_id], step, meeting):
                 continue  # an earlier stage meets later than this meeting: not yet
+            if mayor_only(profile, step):
+                continue  # decided by the mayor without a meeting
             items.append(
                 _schedule(
                     session,
@@ -304,6 +307,17 @@ def _schedule(
                 f"{step.body.name} must deliberate before that"
             )
     profile = profile_of(session, paper.municipality_id)
+    if mayor_only(profile, step):
+        procedure = profile.urgent_decision
+        assert procedure is not None
+        raise RuleViolation(
+            f"This urgent step is decided by the mayor without a meeting ({procedure.mayor.cite()}); if "
+            f"{step.body.name} can meet, plan the paper's Beratungsfolge without urgency",
+            german=f"Diesen dringlichen Schritt entscheidet der Bürgermeister ohne Sitzung "
+            f"({procedure.mayor.label}, {procedure.mayor.cite()}); kann {step.body.name} tagen, die "
+            "Beratungsfolge ohne Dringlichkeit planen",
+            rule="urgent_step_decided_by_the_mayor",
+        )
     check_matter_may_join(profile, meeting, matter)
     before = snapshot(step)
     CONSULTATION_MACHINE.fire(step, "schedule", what=f"step {step.id} ({step.body.name})")

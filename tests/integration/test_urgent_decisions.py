@@ -13,7 +13,8 @@ from api.oparl.format import VENDOR
 from tests.conftest import Database
 from tests.oparl.conftest import BASE, oparl_client
 from tests.scenario import Scenario, berlin
-from workflow import papers, urgent
+from workers.documents.contexts import vorlage_context
+from workflow import meetings, papers, urgent
 from workflow.errors import NotFound, PlanInvalid, RuleViolation, TransitionNotAllowed
 from workflow.models import MayorDecision, Paper
 from workflow.queries import paper_status
@@ -313,6 +314,32 @@ def test_hessen_the_mayor_orders_urgent_measures_and_reports_to_the_magistrat(db
     ]
 
 
+def test_hessen_the_urgent_step_is_not_put_on_a_magistrat_agenda(db: Database) -> None:
+    """§ 70 Abs. 3 HGO: the urgent measure is the mayor's, without a meeting; a Magistrat that can meet decides
+    the paper in the ordinary way, so the urgent step is refused on its agenda and left out of a built one."""
+    sc = Scenario(db.sessions, town="wetzlar")
+    paper = urgent_paper(sc, "2013-09-10 10:00")
+    meeting = sc.new_meeting("magistrat", "2013-09-16 09:00")
+    step = plan_of(sc, paper.id)[0]
+    assert step[0] == "magistrat"
+    with sc.sessions() as s:
+        urgent_step = next(c.id for c in s.get_one(Paper, paper.id).consultations if c.urgency == "decision")
+    with pytest.raises(RuleViolation) as refused:
+        meetings.schedule_consultation(
+            sc.sessions,
+            actor=sc.actor,
+            consultation_id=urgent_step,
+            meeting_id=meeting.id,
+            now=berlin("2013-09-11 09:00"),
+        )
+    assert refused.value.details["rule"] == "urgent_step_decided_by_the_mayor"
+    assert "§ 70 Abs. 3 Satz 1 HGO" in refused.value.german
+    with pytest.raises(RuleViolation, match="No paper is waiting"):
+        meetings.build_agenda(
+            sc.sessions, actor=sc.actor, meeting_id=meeting.id, now=berlin("2013-09-11 09:00")
+        )
+
+
 @pytest.mark.parametrize("town", ["duisburg", "wilhelmshaven", "wetzlar"])
 def test_an_ordinary_paper_has_no_urgent_step_for_the_mayor(db: Database, town: str) -> None:
     sc = Scenario(db.sessions, town=town)
@@ -363,3 +390,10 @@ def test_oparl_shows_the_councils_approval_and_hides_a_decision_in_place_of_the_
             may_see_non_public_body=lambda _b: False,
         ).steps[0]
     assert (public.outcome, public.urgency_reason, public.decided_by) == (None, None, None)
+    # The published Beschlussvorlage keeps the Gremium and the day, not the decision.
+    with hessen.sessions() as s:
+        table = vorlage_context(s, magistrat.id).consultations
+    assert [(row.body, row.date, row.result) for row in table] == [
+        ("Magistrat", "11.09.2013", ""),
+        ("Magistrat", "", ""),
+    ]

@@ -120,11 +120,14 @@ class VorlageContext:
 def _beratungsfolge(status: PaperStatus, *, public_form: bool) -> tuple[BeratungsfolgeRow, ...]:
     """The table as ``PaperStatus.table()`` prints it; in the public form (the Vorlage of a public paper,
     which is published) an appearance on a non-public agenda item keeps Gremium and Sitzungsdatum but not its
-    TOP and result, as the API hides them from the public."""
+    TOP and result, as the API hides them from the public, and so does an urgent decision taken without a
+    meeting in place of a non-public body."""
     rows: list[BeratungsfolgeRow] = []
     for step in status.steps:
         if not step.appearances:
-            rows.append(BeratungsfolgeRow(step.body, "", "", step.outcome_wording or ""))
+            day = f"{step.decided_on:%d.%m.%Y}" if step.decided_on else ""
+            hidden = public_form and step.private_body_id is not None
+            rows.append(BeratungsfolgeRow(step.body, day, "", "" if hidden else step.outcome_wording or ""))
         for appearance in step.appearances:
             shown = appearance.public or not public_form
             rows.append(
