@@ -438,13 +438,9 @@ def outcome_changes(
             and not (keeps and s.urgency is Urgency.follow_up)
         )
         closed_as = outcome if effect.closes_paper else Outcome.settled
-        events = (
-            ("PaperWithdrawn",)
-            if effect.closes_paper
-            else ("PaperRevoked",)
-            if outcome is Outcome.revoked
-            else ("PaperDecided",)
-        )
+        events = ("PaperWithdrawn",) if effect.closes_paper else ("PaperDecided",)
+        if outcome is Outcome.revoked:
+            events = ("PaperRevoked",)
         if outcome in DECIDING_OUTCOMES and outcome is not Outcome.rejected:
             decided_text = text or paper.proposed_resolution
     elif (
