@@ -224,6 +224,15 @@ def check_plan(kind: PaperKind, plan: Plan) -> None:
     the follow-up of an urgent decision."""
     if not plan or not all(plan):
         raise PlanInvalid("A Beratungsfolge needs at least one step, and no stage may be empty")
+    if any(
+        s.role is ConsultationRole.approval and s.urgency is not Urgency.follow_up for st in plan for s in st
+    ):
+        raise PlanInvalid(
+            "Only the step after an urgent decision has the role 'approval' (Genehmigung); plan it with the "
+            "urgent procedure",
+            german="Die Rolle „Genehmigung“ hat nur der Schritt nach einer Eil- oder Dringlichkeitsentscheidung; "
+            "dafür die Beratungsfolge dringlich (mit Begründung) planen",
+        )
     follow_ups = [i for i, stage in enumerate(plan) if all(s.urgency is Urgency.follow_up for s in stage)]
     if follow_ups:
         if follow_ups != [len(plan) - 1] or not any(s.urgency is Urgency.decision for s in plan[-2]):

@@ -604,3 +604,8 @@ def test_a_follow_up_without_an_urgent_decision_before_it_is_invalid() -> None:
     follow_up = PlannedStep(STVV, ConsultationRole.approval, Urgency.follow_up)
     with pytest.raises(PlanInvalid, match="follow-up of an urgent decision"):
         check_plan(BV, [[_step(STVV, DEC)], [follow_up]])
+
+
+def test_the_role_approval_belongs_to_the_follow_up_of_an_urgent_decision_only() -> None:
+    with pytest.raises(PlanInvalid, match="Only the step after an urgent decision"):
+        check_plan(BV, [[_step(NRW_SOZ, ConsultationRole.approval)], [_step(NRW_RAT, DEC)]])
