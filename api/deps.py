@@ -14,10 +14,12 @@ from workflow.access import (
     Principal,
     Role,
     principal_for_token,
+    recording_scope,
     require_edit_draft,
     require_manage_paper,
     require_read_paper,
     require_record_for,
+    require_record_in,
     require_role,
     require_same_municipality,
 )
@@ -120,12 +122,16 @@ def agenda_item_in(town: Town, item_id: ItemId, session: ReadSession) -> AgendaI
 AgendaItemOr404 = Annotated[AgendaItem, Depends(agenda_item_in)]
 
 
-def result_recorder(town: Town, who: Caller, item: AgendaItemOr404) -> Principal:
+def result_recorder(town: Town, who: Caller, item_id: ItemId, session: ReadSession) -> Principal:
     """Who may record or correct the result of the TOP: a secretary of its body (a TOP without a paper:
-    of one of the meeting's bodies), or an administrator. ``town`` first: an unknown municipality is a 404
-    before a bad token's 401, as on every route."""
-    body_id = item.consultation.body_id if item.consultation is not None else None
-    return require_record_for(who, item.meeting, body_id)
+    of one of the meeting's bodies), or an administrator; a TOP of another municipality is a 404. ``town``
+    first: an unknown municipality is a 404 before a bad token's 401, as on every route."""
+    scope = recording_scope(session, item_id)
+    if scope is None:
+        raise not_found("agenda_item", item_id, entity="agenda_item", id=item_id)
+    if scope.municipality_id != town.id:
+        raise not_found("meeting", scope.meeting_id)
+    return require_record_in(who, scope.municipality_id, set(scope.body_ids))
 
 
 ResultRecorder = Annotated[Principal, Depends(result_recorder)]

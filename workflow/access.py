@@ -24,7 +24,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.audit import record_audit
 from workflow.db import transaction
 from workflow.errors import Conflict, DomainError, NotFound, RuleViolation
-from workflow.models import ApiToken, Body, Department, Meeting, Membership, Paper, Person, User, UserBody
+from workflow.models import (
+    AgendaItem,
+    ApiToken,
+    Body,
+    Consultation,
+    Department,
+    Meeting,
+    MeetingBody,
+    Membership,
+    Paper,
+    Person,
+    User,
+    UserBody,
+)
 from workflow.store import by_key, clock, municipality_by_key, profile_of
 from workflow.vocabulary import BodyKind, PaperState
 
@@ -374,6 +387,38 @@ def require_record_for(who: Principal | None, meeting: Meeting, body_id: int | N
     """A secretary records only for meetings of their bodies (and, in a joint meeting, their body's items)."""
     bodies = {body_id} if body_id is not None else {b.id for b in meeting.bodies}
     return require_record_in(who, meeting.municipality_id, bodies)
+
+
+@dataclass(frozen=True)
+class RecordingScope:
+    """Where a TOP's result is recorded: the meeting's municipality, and the bodies whose secretaries record
+    it (the step's body; a TOP without a paper: the meeting's bodies)."""
+
+    municipality_id: int
+    meeting_id: int
+    body_ids: frozenset[int]
+
+
+def recording_scope(session: Session, agenda_item_id: int) -> RecordingScope | None:
+    """The ``RecordingScope`` of a TOP in one statement (None if there is no such TOP)."""
+    rows = session.execute(
+        select(
+            Meeting.municipality_id, Meeting.id, Consultation.body_id, MeetingBody.body_id.label("of_meeting")
+        )
+        .select_from(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
+        .outerjoin(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+        .where(AgendaItem.id == agenda_item_id)
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    if first.body_id is not None:
+        bodies = frozenset({first.body_id})
+    else:
+        bodies = frozenset(row.of_meeting for row in rows if row.of_meeting is not None)
+    return RecordingScope(first.municipality_id, first.id, bodies)
 
 
 def require_record_in(who: Principal | None, municipality_id: int, bodies: set[int]) -> Principal:

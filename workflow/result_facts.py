@@ -7,12 +7,25 @@ meeting's day, the attendance, the quorum findings, and the persons, factions an
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from workflow.beratungsfolge import Referral
 from workflow.errors import RuleViolation
-from workflow.models import AgendaItem, Body, Consultation, Faction, Meeting, Municipality, Paper, Person
+from workflow.models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    Consultation,
+    Faction,
+    Meeting,
+    Municipality,
+    Paper,
+    Person,
+)
 from workflow.quorum import quorum_presumed
 from workflow.result_rules import (
     BodyFacts,
@@ -26,6 +39,8 @@ from workflow.result_rules import (
 from workflow.rules import BERLIN
 from workflow.store import get, profile_named, seats
 from workflow.vocabulary import AttendanceStatus, Matter
+
+_Row = TypeVar("_Row", Paper, Consultation, Meeting, AgendaItem)
 
 
 def lock_for_result(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation, Meeting, AgendaItem]:
@@ -44,11 +59,23 @@ def lock_for_result(session: Session, agenda_item_id: int) -> tuple[Paper, Consu
     number, meeting_id, step_id, paper_id = found  # type: ignore[misc]
     if step_id is None:
         raise RuleViolation(f"TOP {number} has no paper; there is no result to record")
-    paper = get(session, Paper, paper_id, lock=True)
-    step = get(session, Consultation, step_id, lock=True)
-    meeting = get(session, Meeting, meeting_id, lock=True)
-    item = get(session, AgendaItem, agenda_item_id, lock=True)
+    paper = _lock(session, Paper, paper_id)
+    # With the rows the facts need anyway: the step's body and municipality, the TOP's result.
+    step = _lock(session, Consultation, step_id, joinedload(Consultation.body).joinedload(Body.municipality))
+    meeting = _lock(session, Meeting, meeting_id)
+    item = _lock(session, AgendaItem, agenda_item_id, joinedload(AgendaItem.result))
     return paper, step, meeting, item
+
+
+def _lock(session: Session, model: type[_Row], id_: int, *loads: LoaderOption) -> _Row:
+    """The row ``FOR UPDATE`` (only its own table's row, not those of the rows loaded with it)."""
+    return session.scalars(
+        select(model)
+        .where(model.id == id_)
+        .options(*loads)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def load_facts(
@@ -60,7 +87,13 @@ def load_facts(
     day = meeting.start.astimezone(BERLIN).date()
     body = step.body
     body_seats = seats(session, body.id, day)
-    attendance = [a.person_id for a in meeting.attendance if a.status == AttendanceStatus.present]
+    attendance = list(
+        session.scalars(
+            select(Attendance.person_id)
+            .where(Attendance.meeting_id == meeting.id, Attendance.status == AttendanceStatus.present)
+            .order_by(Attendance.id)
+        )
+    )
     wanted = {s.person_id for s in body_seats} | set(attendance) | named_persons(data)
     people = {
         row.id: Member.of(row)

@@ -10,6 +10,7 @@ write.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,7 +39,7 @@ from workflow.models import (
     VoteFactionCount,
     table,
 )
-from workflow.papers import close_steps, fire_paper_audited
+from workflow.papers import close_steps, fire_paper
 from workflow.result_facts import load_facts, lock_for_result
 from workflow.result_rules import (
     Checked,
@@ -114,6 +115,14 @@ def record_result(
                 rule="stage_not_joined",
             )
         checked = check(load_facts(session, paper, step, meeting, item, result), result)
+        changes = outcome_changes(
+            PaperFacts.of(paper.kind, paper.state, paper.proposed_resolution, paper.consultations),
+            step.id,
+            checked.outcome,
+            resolution_text=result.resolution_text,
+            referral=checked.referred_to,
+            wording=checked.wording,
+        )
         row = ItemResult(
             agenda_item_id=item.id,
             recorded_by=actor,
@@ -125,6 +134,7 @@ def record_result(
         _fill(row, result, checked)
         session.add(row)
         item.modified_at = meeting.modified_at = now
+        before = _apply(session, paper, step, changes, checked, result, now=now)
         session.flush()
         record_audit(
             session,
@@ -136,15 +146,7 @@ def record_result(
             paper_id=paper.id,
             meeting_id=meeting.id,
         )
-        changes = outcome_changes(
-            PaperFacts.of(paper.kind, paper.state, paper.proposed_resolution, paper.consultations),
-            step.id,
-            checked.outcome,
-            resolution_text=result.resolution_text,
-            referral=checked.referred_to,
-            wording=checked.wording,
-        )
-        _apply(session, paper, step, changes, checked, result, actor=actor, now=now)
+        _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now)
         emit(
             session,
             "ResultRecorded",
@@ -286,6 +288,14 @@ def _fill(result: ItemResult, data: ResultInput, checked: Checked) -> None:
     ]
 
 
+@dataclass(frozen=True)
+class _Before:
+    """The step and the paper as they were before the outcome, for the audit events written after the flush."""
+
+    step: dict[str, Any] | None
+    paper: dict[str, Any] | None
+
+
 def _apply(
     session: Session,
     paper: Paper,
@@ -294,24 +304,13 @@ def _apply(
     checked: Checked,
     data: ResultInput,
     *,
-    actor: str,
     now: dt.datetime,
-) -> None:
-    """Write what the outcome changes: the step, the referred stages, the paper's transition, closed steps."""
+) -> _Before:
+    """Write what the outcome changes: the step, the referred stages, the paper's transition. Flushed with
+    the result by the caller (one flush for the usual outcome; a referral that adds steps flushes here)."""
     before_step = snapshot(step)
     CONSULTATION_MACHINE.fire(step, changes.step_trigger, what=f"step {step.id} ({step.body.name})")
     _carry_result(paper, step, changes, checked, data, now)
-    session.flush()
-    record_audit(
-        session,
-        actor=actor,
-        action="consultation.dealt_with",
-        entity=step,
-        now=now,
-        before=before_step,
-        paper_id=paper.id,
-        meeting_id=step.meeting_id,
-    )
     steps = {s.id: s for s in paper.consultations}
     if changes.stages or changes.new_steps:
         for step_id, stage in changes.stages.items():
@@ -336,19 +335,57 @@ def _apply(
             )
         session.flush()
         session.refresh(paper, ["consultations"])
+    before_paper = None
     if changes.paper_trigger:
         if changes.closing_reason is not None:
             paper.closing_reason = changes.closing_reason
-        reason = None if changes.paper_trigger == "note" else checked.wording
-        fire_paper_audited(session, paper, changes.paper_trigger, actor=actor, now=now, reason=reason)
-        if changes.closed_as is not None:
-            close_steps(
-                session, paper, [steps[i] for i in changes.closes], changes.closed_as, actor=actor, now=now
-            )
+        before_paper = snapshot(paper)
+        fire_paper(paper, changes.paper_trigger)
         if "PaperWithdrawn" not in changes.events:
             paper.decided_at = now
     paper.modified_at = now
-    session.flush()
+    return _Before(before_step, before_paper)
+
+
+def _audit_applied(
+    session: Session,
+    paper: Paper,
+    step: Consultation,
+    changes: Changes,
+    checked: Checked,
+    before: _Before,
+    *,
+    actor: str,
+    now: dt.datetime,
+) -> None:
+    """The audit events of what ``_apply`` wrote (after the flush: they show the rows as written), and the
+    steps the outcome closes, each with its own."""
+    record_audit(
+        session,
+        actor=actor,
+        action="consultation.dealt_with",
+        entity=step,
+        now=now,
+        before=before.step,
+        paper_id=paper.id,
+        meeting_id=step.meeting_id,
+    )
+    if changes.paper_trigger:
+        record_audit(
+            session,
+            actor=actor,
+            action=f"paper.{changes.paper_trigger}",
+            entity=paper,
+            now=now,
+            before=before.paper,
+            reason=None if changes.paper_trigger == "note" else checked.wording,
+            paper_id=paper.id,
+        )
+        if changes.closed_as is not None:
+            steps = {s.id: s for s in paper.consultations}
+            close_steps(
+                session, paper, [steps[i] for i in changes.closes], changes.closed_as, actor=actor, now=now
+            )
 
 
 def _carry_result(

@@ -128,8 +128,18 @@ def notice_rules(profile: Profile, body: Body) -> NoticeRules:
 
 def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
     """The body's seats on ``day``: its memberships active that day, in their order."""
-    memberships = session.scalars(
-        select(Membership).where(Membership.body_id == body_id).order_by(Membership.id)
+    memberships = session.execute(
+        select(
+            Membership.person_id,
+            Membership.role,
+            Membership.voting_right,
+            Membership.faction_id,
+            Membership.substitute_of_id,
+            Membership.start_date,
+            Membership.end_date,
+        )
+        .where(Membership.body_id == body_id)
+        .order_by(Membership.id)
     ).all()
     return [
         Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)

@@ -8,7 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import schemas, views
-from api.deps import AgendaItemOr404, Caller, Now, ReadSession, ResultRecorder, Sessions, Town, release
+from api.deps import (
+    AgendaItemOr404,
+    Caller,
+    ItemId,
+    Now,
+    ReadSession,
+    ResultRecorder,
+    Sessions,
+    Town,
+    release,
+)
 from api.idempotency import run_idempotent
 from api.routes.papers import IdempotencyKey
 from workflow import results
@@ -40,7 +50,7 @@ def read_result(town: Town, item: AgendaItemOr404, session: ReadSession, who: Ca
 def record_result(
     recorder: ResultRecorder,
     town: Town,
-    item: AgendaItemOr404,
+    item_id: ItemId,
     data: schemas.ResultIn,
     request: Request,
     now: Now,
@@ -48,12 +58,12 @@ def record_result(
     session: ReadSession,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    factions = _faction_keys(session, town.id)
+    factions = _faction_keys(session, town.id, data)
     given = _result_input(factions, data)
     release(session)
 
     def record() -> tuple[int, object]:
-        row = results.record_result(sessions, who=recorder, agenda_item_id=item.id, result=given, now=now)
+        row = results.record_result(sessions, who=recorder, agenda_item_id=item_id, result=given, now=now)
         return 201, _result_json(row, factions)
 
     payload = data.model_dump(mode="json")
@@ -68,19 +78,19 @@ def record_result(
 def correct_result(
     recorder: ResultRecorder,
     town: Town,
-    item: AgendaItemOr404,
+    item_id: ItemId,
     data: schemas.CorrectionIn,
     now: Now,
     sessions: Sessions,
     session: ReadSession,
 ) -> JSONResponse:
-    factions = _faction_keys(session, town.id)
+    factions = _faction_keys(session, town.id, data)
     given = _result_input(factions, data)
     release(session)
     row = results.correct_result(
         sessions,
         who=recorder,
-        agenda_item_id=item.id,
+        agenda_item_id=item_id,
         result=given,
         reason=data.reason,
         expected_revision=data.expected_revision,
@@ -89,8 +99,11 @@ def correct_result(
     return JSONResponse(_result_json(row, factions))
 
 
-def _faction_keys(session: Session, town_id: int) -> dict[str, int]:
-    """Key → id of the municipality's factions (votes name them by key)."""
+def _faction_keys(session: Session, town_id: int, data: schemas.ResultIn | None = None) -> dict[str, int]:
+    """Key → id of the municipality's factions (votes name them by key); none are needed for a result whose
+    votes name no faction (it has no faction counts to show either)."""
+    if data is not None and not any(vote.factions for vote in data.votes):
+        return {}
     rows = session.execute(select(Faction.key, Faction.id).where(Faction.municipality_id == town_id))
     return {row.key: row.id for row in rows}
 
