@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -229,6 +229,11 @@ class PlanIn(Model):
     committees: list[Key] = Field(default_factory=list, max_length=50)
     decided_by: Key | None = None
     stages: list[Annotated[list[StepIn], Field(max_length=50)]] | None = Field(default=None, max_length=50)
+    urgent_reason: Annotated[str, StringConstraints(max_length=4000), AfterValidator(_no_nul)] | None = Field(
+        default=None,
+        description="Plan the profile's urgent procedure (Eil-/Dringlichkeitsentscheidung, e.g. § 60 Abs. 1 GO "
+        "NRW) instead: why the body that would decide cannot be convened in time",
+    )
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"committees": ["sjs", "kfp"]}]}
@@ -267,6 +272,11 @@ class StepOut(Out):
     outcome: str | None
     outcome_wording: str | None
     resolution_text: str | None
+    urgency: str | None = Field(
+        None,
+        description="Part in an urgent procedure: 'decision' (Eil-/Dringlichkeitsentscheidung) or 'follow_up'",
+    )
+    urgency_reason: str | None = Field(None, description="Why the body that would decide could not wait")
 
 
 class PaperSummary(Out):
@@ -346,6 +356,15 @@ class StepStatusOut(Out):
     appearances: list[AppearanceOut]
     allowed: list[str]
     circulations: list[CirculationStatusOut] = []
+    urgency: str | None = Field(
+        None,
+        description="Part in an urgent procedure: 'decision' (Eil-/Dringlichkeitsentscheidung) or 'follow_up'",
+    )
+    urgency_reason: str | None = Field(None, description="Why the body that would decide could not wait")
+    decided_on: dt.date | None = Field(None, description="Day of an urgent decision taken without a meeting")
+    decided_by: str | None = Field(
+        None, description="Who took it (the mayor, with the member where required)"
+    )
 
 
 class PaperStatusOut(Out):
@@ -450,6 +469,21 @@ class ApprovalIn(Model):
     """The approval a decision was waiting for (e.g. the Kommunalaufsicht's, § 65 Abs. 3 NKomVG)."""
 
     reference: Reason = Field(description="Who approved, when, file number")
+
+
+class MayorDecisionIn(Model):
+    """An urgent decision the mayor took without a meeting on the paper's urgent step (§ 60 Abs. 1 Satz 2 GO
+    NRW: with one Ratsmitglied; § 89 Satz 2 NKomVG: with a deputy; § 70 Abs. 3 HGO: alone)."""
+
+    mayor: Key = Field(description="The mayor (Bürgermeister:in, Hauptverwaltungsbeamte:r), by person key")
+    member: Key | None = Field(
+        None, description="The member decided with, by person key, where the law needs one"
+    )
+    reason: Reason = Field(description="Why even the deciding body could not be convened in time")
+    decided_on: dt.date
+    outcome: Literal["adopted", "adopted_amended"] = "adopted"
+    resolution_text: Long | None = None
+    wording: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)] | None = None
 
 
 class QuorumIn(Model):

@@ -76,6 +76,8 @@ def paper_out(paper: Paper) -> schemas.PaperOut:
                 outcome=s.outcome,
                 outcome_wording=s.outcome_wording,
                 resolution_text=s.resolution_text,
+                urgency=s.urgency,
+                urgency_reason=s.urgency_reason,
             )
             for s in paper.consultations
         ],
@@ -95,7 +97,8 @@ def status_out(
     may_see_non_public_of_body: Callable[[int], bool] = lambda _body_id: False,
 ) -> schemas.PaperStatusOut:
     """Where the paper stands; a non-public agenda item only for those who may see that meeting's, a
-    non-public body's decision without a meeting only for those who may see that body's."""
+    non-public body's decision without a meeting (Umlaufverfahren, an urgent decision) only for those who may
+    see that body's."""
 
     def step(s: StepStatus) -> schemas.StepStatusOut:
         seen = s.seen_by(may_see_non_public_of, may_see_non_public_of_body)

@@ -32,6 +32,7 @@ EVENT_JOBS: dict[str, tuple[str, ...]] = {
     "BeratungsfolgePlanned": ("documents", "pdfs"),
     "PaperWithdrawn": ("documents", "pdfs"),
     "PaperSettled": ("documents", "pdfs"),
+    "UrgentDecisionRecorded": ("documents", "pdfs"),
     "MeetingCreated": ("reminders",),
     "MeetingInvited": ("invitation_mail", "reminders", "documents", "pdfs"),
     "AgendaChanged": ("invitation_update_mail", "documents", "pdfs"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from workflow.errors import PlanInvalid, RuleViolation
 from workflow.machines import CONSULTATION_TRANSITIONS, PAPER_TRANSITIONS, Transition
 from workflow.models import Body, Consultation
-from workflow.profile import Profile
+from workflow.profile import Profile, UrgentDecision
 from workflow.vocabulary import (
     CONSULTATION_ROLE_LABELS,
     DECIDING_OUTCOMES,
@@ -25,6 +25,7 @@ from workflow.vocabulary import (
     Outcome,
     PaperKind,
     PaperState,
+    Urgency,
 )
 
 FINISHED_STEP_STATES = frozenset({ConsultationState.dealt_with, ConsultationState.closed})
@@ -38,6 +39,10 @@ WAITING_STATES = frozenset(
         ConsultationState.removed,
     }
 )
+#: Deciding outcomes that adopt: an urgent decision with one of them is approved or noted afterwards.
+ADOPTING_OUTCOMES = frozenset({Outcome.adopted, Outcome.adopted_amended})
+#: Paper states after an urgent decision that adopted: its follow-up step still meets (approves or notes it).
+DECIDED_BY_URGENCY = frozenset({PaperState.adopted, PaperState.adopted_amended})
 #: Paper kinds that must end in a decision (one authoritative step).
 DECIDED_KINDS = frozenset({PaperKind.beschlussvorlage, PaperKind.antrag, PaperKind.aenderungsantrag})
 
@@ -46,6 +51,8 @@ DECIDED_KINDS = frozenset({PaperKind.beschlussvorlage, PaperKind.antrag, PaperKi
 class PlannedStep:
     body: Body
     role: ConsultationRole
+    urgency: Urgency | None = None  # its part in an urgent procedure
+    urgency_reason: str | None = None  # on the urgent decision: why the body that would decide cannot wait
 
     @property
     def authoritative(self) -> bool:
@@ -139,10 +146,98 @@ def _decided_by(plan: Plan, key: str, by_key: dict[str, Body]) -> Plan:
     return [*[stage for stage in kept if stage], [PlannedStep(by_key[key], ConsultationRole.decision)]]
 
 
+def urgent_plan(
+    profile: Profile,
+    kind: PaperKind,
+    bodies: Sequence[Body],
+    *,
+    reason: str,
+    chosen: Iterable[str] = (),
+) -> Plan:
+    """The Beratungsfolge of the profile's urgent procedure (``urgent_decision``): the chosen committees
+    deliberate first if there is time, then the urgent decision in place of the body that cannot wait (at a
+    meeting of the profile's deciding body, or by the mayor without one), then the follow-up step that approves
+    it or is informed of it. ``reason`` says why the body that would decide cannot wait."""
+    procedure = profile.urgent_decision
+    if procedure is None:
+        raise PlanInvalid(
+            f"The profile '{profile.label}' has no urgent procedure (Dringlichkeitsentscheidung)",
+            german=f"Das Profil {profile.label} kennt kein Eil- oder Dringlichkeitsverfahren",
+        )
+    if not reason.strip():
+        raise PlanInvalid(
+            f"A {procedure.label} needs the reason why the {_kind_label(profile, procedure.instead_of)} cannot "
+            f"wait ({procedure.cite()})",
+            german=f"Für eine {procedure.label} ist zu begründen, warum nicht rechtzeitig "
+            f"{_kind_label(profile, procedure.instead_of)} entscheiden kann ({procedure.cite()})",
+            rule="urgent_decision_needs_reason",
+        )
+    if kind not in DECIDED_KINDS:
+        raise PlanInvalid(
+            f"A {kind.value} is not decided; there is no urgent decision to take",
+            german=f"Über eine {kind.value.capitalize()} wird nicht entschieden; eine {procedure.label} gibt es "
+            "dafür nicht",
+        )
+    by_key = {b.key: b for b in bodies}
+    chosen_keys = list(chosen)
+    unknown = [k for k in chosen_keys if k not in by_key]
+    if unknown:
+        raise PlanInvalid(f"Unknown bodies (Gremien): {', '.join(unknown)}", unknown=unknown)
+    deciding = _one_of(profile, procedure, procedure.body_kind or procedure.instead_of, bodies)
+    follow_up = _one_of(profile, procedure, procedure.follow_up.kind, bodies)
+    plan: Plan = []
+    heard = [PlannedStep(by_key[k], ConsultationRole.preliminary) for k in chosen_keys]
+    if heard:
+        plan.append(heard)
+    plan.append([PlannedStep(deciding, ConsultationRole.decision, Urgency.decision, reason.strip())])
+    plan.append([PlannedStep(follow_up, procedure.follow_up.role, Urgency.follow_up)])
+    check_plan(kind, plan)
+    return plan
+
+
+def _kind_label(profile: Profile, kind: BodyKind) -> str:
+    spec = profile.body_kinds.get(kind)
+    return spec.label if spec else kind.value
+
+
+def _one_of(profile: Profile, procedure: UrgentDecision, kind: BodyKind, bodies: Sequence[Body]) -> Body:
+    of_kind = [b for b in bodies if b.kind == kind]
+    if not of_kind:
+        label = _kind_label(profile, kind)
+        raise PlanInvalid(
+            f"The municipality has no body of kind '{kind.value}' that the {procedure.label} needs",
+            german=f"Die Kommune hat kein Gremium der Art „{label}“, das die {procedure.label} braucht "
+            f"({procedure.cite()})",
+        )
+    return of_kind[0]
+
+
+def mayor_only(profile: Profile, step: Consultation) -> bool:
+    """The urgent step of a procedure in which no body decides (Hessen, § 70 Abs. 3 HGO): only the mayor
+    decides it, without a meeting."""
+    procedure = profile.urgent_decision
+    return step.urgency == Urgency.decision and procedure is not None and procedure.body_kind is None
+
+
 def check_plan(kind: PaperKind, plan: Plan) -> None:
-    """A plan must be non-empty; a paper that is decided has exactly one deciding step, alone and last."""
+    """A plan must be non-empty; a paper that is decided has exactly one deciding step, alone and last but for
+    the follow-up of an urgent decision."""
     if not plan or not all(plan):
         raise PlanInvalid("A Beratungsfolge needs at least one step, and no stage may be empty")
+    if any(
+        s.role is ConsultationRole.approval and s.urgency is not Urgency.follow_up for st in plan for s in st
+    ):
+        raise PlanInvalid(
+            "Only the step after an urgent decision has the role 'approval' (Genehmigung); plan it with the "
+            "urgent procedure",
+            german="Die Rolle „Genehmigung“ hat nur der Schritt nach einer Eil- oder Dringlichkeitsentscheidung; "
+            "dafür die Beratungsfolge dringlich (mit Begründung) planen",
+        )
+    follow_ups = [i for i, stage in enumerate(plan) if all(s.urgency is Urgency.follow_up for s in stage)]
+    if follow_ups:
+        if follow_ups != [len(plan) - 1] or not any(s.urgency is Urgency.decision for s in plan[-2]):
+            raise PlanInvalid("The follow-up of an urgent decision stands alone right after it")
+        plan = plan[:-1]
     bodies = [step.body.key for stage in plan for step in stage]
     twice = sorted({k for k in bodies if bodies.count(k) > 1})
     if twice:
@@ -205,6 +300,8 @@ EFFECTS: dict[Outcome, Effect] = {
     Outcome.deferred: Effect("defer"),
     Outcome.removed: Effect("remove"),
     Outcome.withdrawn: Effect("close", "withdraw", closes_paper=True),
+    Outcome.approved: Effect("conclude"),  # the urgent decision stands: the paper stays decided
+    Outcome.revoked: Effect("conclude", "revoke"),  # the urgent decision is revoked
 }
 
 
@@ -218,6 +315,7 @@ class StepFacts:
     role: ConsultationRole
     state: ConsultationState
     resolution_text: str | None = None
+    urgency: Urgency | None = None
 
     @property
     def authoritative(self) -> bool:
@@ -232,6 +330,7 @@ class StepFacts:
             ConsultationRole(step.role),
             ConsultationState(step.state),
             step.resolution_text,
+            Urgency(step.urgency) if step.urgency else None,
         )
 
 
@@ -292,7 +391,7 @@ class Changes:
     paper_state: PaperState | None = None  # the paper's state after ``paper_trigger``
     decided_text: str | None = None  # with a decision: the text decided on (None when rejected)
     closing_reason: str | None = None  # with a withdrawal: the paper's closing reason
-    events: tuple[str, ...] = ()  # PaperDecided, PaperWithdrawn, PaperNoted
+    events: tuple[str, ...] = ()  # PaperDecided, PaperWithdrawn, PaperNoted, PaperRevoked
 
 
 def _dest(transitions: Sequence[Transition], state: str, trigger: str) -> str | None:
@@ -338,9 +437,19 @@ def outcome_changes(
     events: tuple[str, ...] = ()
     decided_text: str | None = None
     if trigger:
-        closes = tuple(s.id for s in paper.steps if s.id != step.id and states[s.id] in OPEN_STEP_STATES)
+        # An urgent decision that adopts keeps its follow-up open: the Rat approves or notes it afterwards.
+        keeps = step.urgency is Urgency.decision and outcome in ADOPTING_OUTCOMES
+        closes = tuple(
+            s.id
+            for s in paper.steps
+            if s.id != step.id
+            and states[s.id] in OPEN_STEP_STATES
+            and not (keeps and s.urgency is Urgency.follow_up)
+        )
         closed_as = outcome if effect.closes_paper else Outcome.settled
         events = ("PaperWithdrawn",) if effect.closes_paper else ("PaperDecided",)
+        if outcome is Outcome.revoked:
+            events = ("PaperRevoked",)
         if outcome in DECIDING_OUTCOMES and outcome is not Outcome.rejected:
             decided_text = text or paper.proposed_resolution
     elif (

@@ -58,6 +58,13 @@ PAPER_TRANSITIONS: tuple[Transition, ...] = (
         "withdraw", (P.draft, P.cosigning, P.submitted, P.in_deliberation), P.withdrawn, None, "zurückziehen"
     ),
     Transition("settle", (P.submitted, P.in_deliberation), P.settled, None, "für erledigt erklären"),
+    Transition(
+        "revoke",
+        (P.adopted, P.adopted_amended),
+        P.revoked,
+        "urgently_decided",
+        "Eil- oder Dringlichkeitsentscheidung aufheben",
+    ),
 )
 
 CONSULTATION_TRANSITIONS: tuple[Transition, ...] = (
@@ -71,6 +78,13 @@ CONSULTATION_TRANSITIONS: tuple[Transition, ...] = (
     Transition("unschedule", (C.scheduled, C.invited), C.planned, None, "von der Tagesordnung nehmen"),
     Transition("invite", (C.scheduled,), C.invited, None, "einladen"),
     Transition("conclude", (C.invited, C.circulating), C.dealt_with, None, "abschließend behandeln"),
+    Transition(
+        "decide_without_meeting",
+        (C.planned,),
+        C.dealt_with,
+        None,
+        "ohne Sitzung entscheiden (Eilentscheidung)",
+    ),
     Transition("postpone", (C.invited,), C.postponed, None, "vertagen"),
     Transition("defer", (C.invited,), C.deferred, None, "zurückstellen"),
     Transition("remove", (C.invited,), C.removed, None, "von der Tagesordnung absetzen"),
@@ -103,6 +117,7 @@ GUARD_LABELS = {
     "has_required_cosigners": "keine Mitzeichnung vorgesehen",
     "all_cosigned": "es fehlen noch Mitzeichnungen",
     "has_started": "die Sitzung hat noch nicht begonnen",
+    "urgently_decided": "keine Eil- oder Dringlichkeitsentscheidung, über deren Genehmigung der Rat berät",
 }
 
 

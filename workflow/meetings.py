@@ -8,12 +8,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
-from workflow.beratungsfolge import FINISHED_STEP_STATES, WAITING_STATES
+from workflow.beratungsfolge import DECIDED_BY_URGENCY, FINISHED_STEP_STATES, WAITING_STATES, mayor_only
 from workflow.db import transaction
 from workflow.errors import NoticePeriodViolation, RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
@@ -40,7 +40,7 @@ from workflow.store import (
     municipality_by_key,
     profile_of,
 )
-from workflow.vocabulary import AttendanceStatus, Channel, ConsultationState, Matter, PaperState
+from workflow.vocabulary import AttendanceStatus, Channel, ConsultationState, Matter, PaperState, Urgency
 
 Sessions = sessionmaker[Session]
 
@@ -217,7 +217,13 @@ def build_agenda(
                 .where(
                     Consultation.body_id.in_(body_ids),
                     Consultation.state.in_([state.value for state in WAITING_STATES]),
-                    Paper.state.in_([PaperState.submitted.value, PaperState.in_deliberation.value]),
+                    or_(
+                        Paper.state.in_([PaperState.submitted.value, PaperState.in_deliberation.value]),
+                        and_(
+                            Consultation.urgency == Urgency.follow_up.value,
+                            Paper.state.in_([state.value for state in DECIDED_BY_URGENCY]),
+                        ),
+                    ),
                 )
                 .order_by(Paper.submitted_at, Consultation.id)
             )
@@ -226,10 +232,13 @@ def build_agenda(
         steps = lock_all(session, Consultation, [step_id for step_id, _ in waiting])
         meeting = get(session, Meeting, meeting_id, lock=True)
         items = []
+        profile = profile_of(session, meeting.municipality_id)
         for step_id, paper_id in waiting:
             step = steps[step_id]
             if _must_wait(papers_by_id[paper_id], step, meeting):
                 continue  # an earlier stage meets later than this meeting: not yet
+            if mayor_only(profile, step):
+                continue  # decided by the mayor without a meeting
             items.append(
                 _schedule(
                     session,
@@ -272,7 +281,8 @@ def _schedule(
     now: dt.datetime,
 ) -> AgendaItem:
     """Schedule one locked step on one locked meeting (the body of both use cases above)."""
-    if paper.state not in (PaperState.submitted, PaperState.in_deliberation):
+    follows_decision = step.urgency == Urgency.follow_up and paper.state in DECIDED_BY_URGENCY
+    if paper.state not in (PaperState.submitted, PaperState.in_deliberation) and not follows_decision:
         raise TransitionNotAllowed(
             f"Only a submitted paper can be put on an agenda; the paper is in state '{paper.state}'",
             state=paper.state,
@@ -297,6 +307,17 @@ def _schedule(
                 f"{step.body.name} must deliberate before that"
             )
     profile = profile_of(session, paper.municipality_id)
+    if mayor_only(profile, step):
+        procedure = profile.urgent_decision
+        assert procedure is not None
+        raise RuleViolation(
+            f"This urgent step is decided by the mayor without a meeting ({procedure.mayor.cite()}); if "
+            f"{step.body.name} can meet, plan the paper's Beratungsfolge without urgency",
+            german=f"Diesen dringlichen Schritt entscheidet der Bürgermeister ohne Sitzung "
+            f"({procedure.mayor.label}, {procedure.mayor.cite()}); kann {step.body.name} tagen, die "
+            "Beratungsfolge ohne Dringlichkeit planen",
+            rule="urgent_step_decided_by_the_mayor",
+        )
     check_matter_may_join(profile, meeting, matter)
     before = snapshot(step)
     CONSULTATION_MACHINE.fire(step, "schedule", what=f"step {step.id} ({step.body.name})")

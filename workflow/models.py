@@ -347,6 +347,10 @@ class Consultation(Timestamped, Base):
     referred_from_id: Mapped[int | None] = mapped_column(ForeignKey("consultation.id"))
     # For a step that ended with 'deferred' for lack of quorum: the next invitation must say so.
     quorum_failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Its part in an urgent procedure (``Urgency``): decides in place of the body that cannot wait, or
+    # approves / is informed of that decision afterwards; with the reason why that body cannot wait.
+    urgency: Mapped[str | None] = mapped_column(String(16))
+    urgency_reason: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -354,6 +358,26 @@ class Consultation(Timestamped, Base):
     body: Mapped[Body] = relationship()
     meeting: Mapped[Meeting | None] = relationship(foreign_keys=[meeting_id])
     agenda_item: Mapped[AgendaItem | None] = relationship(foreign_keys=[agenda_item_id], post_update=True)
+    mayor_decision: Mapped[MayorDecision | None] = relationship(back_populates="consultation")
+
+
+class MayorDecision(Base):
+    """An urgent decision the mayor took without a meeting for an urgent step, alone or with one member (§ 60
+    Abs. 1 Satz 2 GO NRW, § 89 Satz 2 NKomVG, § 70 Abs. 3 HGO); the outcome stands on the step."""
+
+    __tablename__ = "mayor_decision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultation.id"), unique=True)
+    mayor_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    reason: Mapped[str] = mapped_column(Text)  # why even the deciding body could not be convened in time
+    decided_on: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    consultation: Mapped[Consultation] = relationship(back_populates="mayor_decision")
+    mayor: Mapped[Person] = relationship(foreign_keys=[mayor_id])
+    member: Mapped[Person | None] = relationship(foreign_keys=[member_id])
 
 
 class Meeting(Timestamped, Base):

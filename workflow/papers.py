@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
-from workflow.beratungsfolge import PlannedStep, check_plan, default_plan, open_steps
+from workflow.beratungsfolge import PlannedStep, check_plan, default_plan, open_steps, urgent_plan
 from workflow.db import transaction
 from workflow.errors import PlanInvalid, RuleViolation, TransitionNotAllowed, VersionConflict
 from workflow.machines import CONSULTATION_MACHINE, PAPER_MACHINE
@@ -45,6 +45,7 @@ from workflow.vocabulary import (
     Outcome,
     PaperKind,
     PaperState,
+    Urgency,
 )
 
 Sessions = sessionmaker[Session]
@@ -95,6 +96,11 @@ def paper_guards(paper: Paper) -> dict[str, Callable[[], bool]]:
     return {
         "has_required_cosigners": lambda: any(c.required for c in paper.cosignatures),
         "all_cosigned": lambda: all(c.signed_at is not None for c in paper.cosignatures if c.required),
+        # Only the Rat's step that approves an urgent decision may revoke it (§ 60 Abs. 1 Satz 4 GO NRW).
+        "urgently_decided": lambda: any(
+            c.urgency == Urgency.follow_up and c.role == ConsultationRole.approval
+            for c in paper.consultations
+        ),
     }
 
 
@@ -467,13 +473,24 @@ def plan_consultations(
     committees: Sequence[str] = (),
     decided_by: str | None = None,
     stages: Sequence[Sequence[StepInput]] | None = None,
+    urgent_reason: str | None = None,
     now: dt.datetime | None = None,
 ) -> Paper:
-    """Plan (or re-plan) the Beratungsfolge: the profile's default, or the explicit ``stages``.
+    """Plan (or re-plan) the Beratungsfolge: the profile's default, the explicit ``stages``, or, with
+    ``urgent_reason`` (why the body that would decide cannot wait), the profile's urgent procedure.
 
     Allowed until one of its steps has been put on an agenda.
     """
     now = clock(now)
+    if urgent_reason is not None:
+        validate.text(urgent_reason, "The reason for the urgent decision", required=False, max_length=4000)
+        if stages is not None or decided_by is not None:
+            raise PlanInvalid(
+                "An urgent decision is planned by the profile's procedure; give no explicit stages or "
+                "deciding body with it",
+                german="Eine Eil- oder Dringlichkeitsentscheidung wird nach dem Verfahren des Profils geplant; "
+                "dazu keine eigenen Stufen und kein entscheidendes Gremium angeben",
+            )
     with transaction(sessions) as session:
         paper = get(session, Paper, paper_id, lock=True)
         if paper.state not in (PaperState.draft, PaperState.cosigning, PaperState.submitted):
@@ -494,7 +511,9 @@ def plan_consultations(
             )
         )
         kind = PaperKind(paper.kind)
-        if stages is None:
+        if urgent_reason is not None:
+            plan = urgent_plan(profile, kind, bodies, reason=urgent_reason, chosen=committees)
+        elif stages is None:
             plan = default_plan(
                 profile,
                 kind,
@@ -518,6 +537,24 @@ def plan_consultations(
             check_plan(kind, plan)
             for step in (s for stage in plan for s in stage if s.authoritative):
                 kind_spec = profile.body_kinds.get(BodyKind(step.body.kind))
+                urgent = profile.urgent_decision
+                if (
+                    urgent is not None
+                    and urgent.body_kind == step.body.kind
+                    and not (kind_spec and kind_spec.may_decide)
+                ):
+                    council = profile.body_kinds[urgent.instead_of].label
+                    raise PlanInvalid(
+                        f"{step.body.name} decides matters of the {council} only by the urgent procedure "
+                        f"({urgent.label}, {urgent.cite()}), when the {council} cannot be convened in time: plan "
+                        f"it with urgent_reason; a matter delegated to it with decided_by='{step.body.key}'",
+                        german=f"{step.body.name} entscheidet in Angelegenheiten, für die der {council} "
+                        f"zuständig ist, nur als {urgent.label} ({urgent.cite()}), wenn der {council} nicht "
+                        "rechtzeitig einberufen werden kann: dafür die Dringlichkeit mit Begründung angeben; "
+                        f"eine übertragene Angelegenheit mit „entscheidet: {step.body.key}“",
+                        rule="urgent_decision_only",
+                        legal_basis=urgent.legal_basis,
+                    )
                 if kind_spec is None or not kind_spec.may_decide:
                     raise PlanInvalid(
                         f"{step.body.name} decides only matters delegated to it; for a delegated matter plan "
@@ -540,6 +577,8 @@ def plan_consultations(
                         role=step.role.value,
                         authoritative=step.authoritative,
                         state=CONSULTATION_MACHINE.initial.value,
+                        urgency=step.urgency.value if step.urgency else None,
+                        urgency_reason=step.urgency_reason,
                         created_at=now,
                         modified_at=now,
                     )
@@ -568,6 +607,8 @@ def _step_view(step: Consultation) -> dict[str, Any]:
         "body_id": step.body_id,
         "role": step.role,
         "authoritative": step.authoritative,
+        "urgency": step.urgency,
+        "urgency_reason": step.urgency_reason,
     }
 
 

@@ -238,6 +238,51 @@ class CirculationRule(Cited):
     wording: str = ""  # the statute's condition as it reads, quoted in messages
 
 
+class UrgentByMayor(Cited):
+    """The last resort of an urgent procedure: the mayor (Bürgermeister, Hauptverwaltungsbeamte) decides without
+    a meeting when even the deciding body cannot be convened in time, with one member of a body of
+    ``with_member_of`` (NRW: a Ratsmitglied, § 60 Abs. 1 Satz 2 GO NRW; Niedersachsen: a deputy of the
+    Hauptverwaltungsbeamte, § 89 Satz 2 NKomVG) or alone (None: Hessen, § 70 Abs. 3 HGO). ``informs``: further
+    bodies that are informed of the mayor's decision besides the follow-up step (Niedersachsen: the
+    Hauptausschuss, § 89 Satz 3 NKomVG)."""
+
+    label: str
+    with_member_of: BodyKind | None = None
+    member_label: str = ""  # who decides with the mayor, e.g. "einem Ratsmitglied"
+    informs: tuple[BodyKind, ...] = ()
+
+
+class UrgentFollowUp(Cited):
+    """What comes after an urgent decision: a step of a body of ``kind`` that approves it or may revoke it
+    (role ``approval``: NRW, § 60 Abs. 1 Satz 3 und 4 GO NRW) or is informed of it (role ``notice``)."""
+
+    kind: BodyKind
+    role: ConsultationRole
+    label: str
+
+    @field_validator("role")
+    @classmethod
+    def _approval_or_notice(cls, role: ConsultationRole) -> ConsultationRole:
+        if role not in (ConsultationRole.approval, ConsultationRole.notice):
+            raise ValueError(
+                "the follow-up of an urgent decision approves it (approval) or notes it (notice)"
+            )
+        return role
+
+
+class UrgentDecision(Cited):
+    """The urgent procedure of the state's law (Eil-/Dringlichkeitsentscheidung): when the body that would
+    decide (``instead_of``) cannot wait, a body of ``body_kind`` decides in its place at a meeting, or, when
+    that cannot be convened either (or ``body_kind`` is None), the mayor (``mayor``); ``follow_up`` is the step
+    planned after it. The paper records why the body cannot wait."""
+
+    label: str
+    instead_of: BodyKind
+    body_kind: BodyKind | None
+    mayor: UrgentByMayor
+    follow_up: UrgentFollowUp
+
+
 class StageTemplate(_Strict):
     """One stage of a default Beratungsfolge: which bodies, in which role."""
 
@@ -270,6 +315,7 @@ class Profile(_Strict):
     non_public_attendance: NonPublicAttendance | None = None
     # Which bodies may decide without a meeting (Umlaufverfahren), or that the state's law provides none.
     circulation: CirculationRule | None = None
+    urgent_decision: UrgentDecision | None = None
     beratungsfolge: dict[PaperKind, tuple[tuple[StageTemplate, ...], ...]]
     notes: str = ""
 
@@ -313,6 +359,12 @@ class Profile(_Strict):
         if self.non_public_attendance is not None:
             rules.append(("non_public_attendance", self.non_public_attendance))
         rules.append(("circulation", self.circulation))
+        if self.urgent_decision is not None:
+            rules += [
+                ("urgent_decision", self.urgent_decision),
+                ("urgent_decision.mayor", self.urgent_decision.mayor),
+                ("urgent_decision.follow_up", self.urgent_decision.follow_up),
+            ]
         return rules
 
     @model_validator(mode="after")
@@ -335,6 +387,23 @@ class Profile(_Strict):
                         raise ValueError(
                             f"beratungsfolge.{paper_kind}: body kind '{step.kind}' is not declared in body_kinds"
                         )
+        return self
+
+    @model_validator(mode="after")
+    def _urgent_procedure_uses_declared_kinds(self) -> Profile:
+        urgent = self.urgent_decision
+        if urgent is None:
+            return self
+        kinds = [urgent.instead_of, urgent.body_kind, urgent.follow_up.kind, urgent.mayor.with_member_of]
+        unknown = [
+            str(k) for k in [*kinds, *urgent.mayor.informs] if k is not None and k not in self.body_kinds
+        ]
+        if unknown:
+            raise ValueError(f"urgent_decision: body kinds not declared in body_kinds: {', '.join(unknown)}")
+        if urgent.mayor.with_member_of is not None and not urgent.mayor.member_label:
+            raise ValueError(
+                "urgent_decision.mayor: with_member_of needs member_label (who decides with the mayor)"
+            )
         return self
 
     def settings_for(self, kind: BodyKind, override: BodySettingsOverride | None = None) -> BodySettings:

@@ -19,6 +19,7 @@ from workflow.models import (
     CirculationAnswer,
     Consultation,
     ItemResult,
+    MayorDecision,
     Meeting,
     Paper,
 )
@@ -36,6 +37,7 @@ from workflow.vocabulary import (
     ConsultationState,
     Outcome,
     PaperState,
+    Urgency,
 )
 
 
@@ -111,6 +113,14 @@ class StepStatus:
     appearances: list[Appearance]
     allowed: list[str]
     circulations: list[CirculationStatus] = field(default_factory=list)
+    urgency: str | None = None  # its part in an urgent procedure: 'decision' or 'follow_up'
+    urgency_reason: str | None = None  # why the body that would decide could not wait
+    # An urgent decision the mayor took without a meeting: when, and who decided (German, for people).
+    decided_on: dt.date | None = None
+    decided_by: str | None = None
+    # The urgent step of a non-public body (the Magistrat, the Verwaltungsausschuss): its reason and a decision
+    # taken without a meeting are non-public like the body's deliberations.
+    private_body_id: int | None = None
 
     @property
     def latest(self) -> Appearance | None:
@@ -125,7 +135,8 @@ class StepStatus:
         ``may_see_non_public_of(meeting_id)`` is true: only the appearances they may see, and no outcome when
         the step was dealt with in private (its outcome is the content of the non-public deliberation; OParl
         hides it alike). A decision without a meeting of a non-public body counts as dealt with in private
-        unless ``may_see_non_public_of_body(body_id)``."""
+        unless ``may_see_non_public_of_body(body_id)``; the urgent step of a non-public body shows its reason,
+        and a decision taken without a meeting, only to those."""
         shown = [a for a in self.appearances if a.public or may_see_non_public_of(a.meeting_id)]
         circulations = [
             c for c in self.circulations if c.body_public or may_see_non_public_of_body(c.body_id)
@@ -133,12 +144,19 @@ class StepStatus:
         private = (self.latest is not None and self.latest not in shown) or any(
             c.state == CirculationState.decided and c not in circulations for c in self.circulations
         )
+        body_private = self.private_body_id is not None and not may_see_non_public_of_body(
+            self.private_body_id
+        )
+        private = private or (body_private and not self.appearances)
         return replace(
             self,
             appearances=shown,
             circulations=circulations,
             outcome=None if private else self.outcome,
             outcome_wording=None if private else self.outcome_wording,
+            urgency_reason=None if body_private else self.urgency_reason,
+            decided_on=None if body_private else self.decided_on,
+            decided_by=None if body_private else self.decided_by,
         )
 
 
@@ -167,7 +185,8 @@ class PaperStatus:
         for step in self.steps:
             decided = [c for c in step.circulations if c.state == CirculationState.decided]
             if not step.appearances and not decided:
-                rows.append((step.body, "", "", step.outcome_wording or ""))
+                day = f"{step.decided_on:%d.%m.%Y}" if step.decided_on else ""
+                rows.append((step.body, day, "", step.outcome_wording or ""))
             for appearance in step.appearances:
                 rows.append(
                     (step.body, appearance.date_text, appearance.agenda_number, appearance.result_text)
@@ -221,6 +240,7 @@ def _circulation_status(circulation: Circulation) -> CirculationStatus:
 def _step_status(
     step: Consultation, items: list[AgendaItem], circulations: Sequence[Circulation] = ()
 ) -> StepStatus:
+    decision = step.mayor_decision if step.urgency == Urgency.decision else None
     return StepStatus(
         consultation_id=step.id,
         stage=step.stage,
@@ -234,7 +254,19 @@ def _step_status(
         appearances=[_appearance(item) for item in items],
         allowed=CONSULTATION_MACHINE.allowed_triggers(step),
         circulations=[_circulation_status(c) for c in circulations],
+        urgency=step.urgency,
+        urgency_reason=step.urgency_reason,
+        decided_on=decision.decided_on if decision else None,
+        decided_by=_decided_by(decision) if decision else None,
+        private_body_id=step.body_id if step.urgency == Urgency.decision and not step.body.public else None,
     )
+
+
+def _decided_by(decision: MayorDecision) -> str:
+    """'Stefan Richter mit Dr. Günter Beck': who took an urgent decision without a meeting."""
+    if decision.member is None:
+        return decision.mayor.name
+    return f"{decision.mayor.name} mit {decision.member.name}"
 
 
 def paper_status(session: Session, paper_id: int) -> PaperStatus:

@@ -16,7 +16,7 @@ from workflow import validate
 from workflow.beratungsfolge import Referral
 from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import full_name
-from workflow.profile import Profile, RecusalQuorum
+from workflow.profile import Profile, RecusalQuorum, UrgentDecision
 from workflow.rules import (
     Seat,
     VoteInput,
@@ -30,6 +30,8 @@ from workflow.rules import (
 )
 from workflow.store import body_settings, not_found
 from workflow.vocabulary import (
+    AGAIN_LATER_OUTCOMES,
+    APPROVAL_OUTCOMES,
     DECIDING_OUTCOMES,
     FAILED_MOTION_OUTCOMES,
     OUTCOME_WORDING,
@@ -53,6 +55,8 @@ ROLE_OUTCOMES: dict[ConsultationRole, frozenset[Outcome]] = {
     ConsultationRole.preliminary: RECOMMENDING_OUTCOMES | PROCEDURAL | {Outcome.noted},
     ConsultationRole.hearing: PROCEDURAL | {Outcome.statement, Outcome.noted},
     ConsultationRole.notice: PROCEDURAL | {Outcome.noted},
+    # The Rat approves an urgent decision or revokes it (§ 60 Abs. 1 Satz 3 und 4 GO NRW); it may put that off.
+    ConsultationRole.approval: APPROVAL_OUTCOMES | AGAIN_LATER_OUTCOMES,
 }
 ADOPTING = DECIDING_OUTCOMES - FAILED_MOTION_OUTCOMES
 NEEDS_TEXT = frozenset({Outcome.adopted_amended, Outcome.recommended_amended})
@@ -425,3 +429,63 @@ def _more_than_half_recused(facts: Facts, recused: set[int]) -> RecusalQuorum | 
     if rule is None or 2 * len(recused & members) <= facts.body.statutory_members:
         return None
     return rule
+
+
+@dataclass(frozen=True)
+class MayorDecisionFacts:
+    """An urgent decision the mayor took without a meeting, as the rule sees it."""
+
+    procedure: UrgentDecision
+    outcome: Outcome
+    resolution_text: str | None
+    reason: str
+    mayor: int
+    member: int | None
+    member_name: str | None  # the member's name, for messages
+    member_seated: bool  # the member holds a seat in a body of ``procedure.mayor.with_member_of`` that day
+
+
+def check_mayor_decision(facts: MayorDecisionFacts) -> None:
+    """The mayor's urgent decision (§ 60 Abs. 1 Satz 2 GO NRW: with one Ratsmitglied; § 89 Satz 2 NKomVG: with
+    a deputy; § 70 Abs. 3 HGO: alone): it adopts a measure, says why even the deciding body could not be
+    convened in time, and names the member it was taken with exactly where the profile requires one."""
+    rule = facts.procedure.mayor
+    basis = rule.cite()
+    if facts.outcome not in ADOPTING:
+        raise RuleViolation(
+            f"An urgent decision of the mayor adopts a measure ({basis}); '{facts.outcome.value}' is not one",
+            german=f"Eine {rule.label} ordnet eine Maßnahme an ({basis}): nur „beschlossen“ oder „geändert "
+            "beschlossen“",
+            rule="mayor_decision_adopts",
+        )
+    if facts.outcome in NEEDS_TEXT and not (facts.resolution_text or "").strip():
+        raise RuleViolation(f"'{OUTCOME_WORDING[facts.outcome]}' needs the amended resolution text")
+    if not facts.reason.strip():
+        raise RuleViolation(
+            f"An urgent decision of the mayor needs the reason why the deciding body could not be convened in "
+            f"time and why it could not wait ({basis})",
+            german=f"Für eine {rule.label} ist zu begründen, warum kein Gremium rechtzeitig entscheiden konnte "
+            f"und die Entscheidung nicht warten konnte ({basis})",
+            rule="mayor_decision_needs_reason",
+        )
+    if rule.with_member_of is None:
+        if facts.member is not None:
+            raise RuleViolation(
+                f"The mayor takes this urgent decision alone ({basis}); no member is named with it",
+                german=f"Die {rule.label} trifft der Bürgermeister allein ({basis}); kein Mitglied angeben",
+                rule="mayor_decides_alone",
+            )
+        return
+    if facts.member is None or facts.member == facts.mayor:
+        raise RuleViolation(
+            f"The mayor takes this urgent decision together with one council member ({basis}); name them",
+            german=f"Die {rule.label} wird gemeinsam mit {rule.member_label} getroffen ({basis}); bitte angeben",
+            rule="mayor_decision_needs_member",
+        )
+    if not facts.member_seated:
+        raise RuleViolation(
+            f"{facts.member_name} is not a council member on the day of the decision ({basis})",
+            german=f"{facts.member_name} ist am Tag der Entscheidung kein Ratsmitglied ({basis}); die {rule.label} "
+            f"wird mit {rule.member_label} getroffen",
+            rule="mayor_decision_member_not_seated",
+        )

@@ -48,6 +48,7 @@ class PaperState(enum.StrEnum):
     noted = "noted"
     withdrawn = "withdrawn"
     settled = "settled"
+    revoked = "revoked"  # an urgent decision the Rat revoked (§ 60 Abs. 1 Satz 4 GO NRW)
 
 
 PAPER_STATE_LABELS: dict[PaperState, str] = {
@@ -61,6 +62,7 @@ PAPER_STATE_LABELS: dict[PaperState, str] = {
     PaperState.noted: "zur Kenntnis genommen",
     PaperState.withdrawn: "zurückgezogen",
     PaperState.settled: "erledigt",
+    PaperState.revoked: "aufgehoben",
 }
 
 
@@ -96,6 +98,9 @@ class ConsultationRole(enum.StrEnum):
     decision = "decision"  # Entscheidung
     hearing = "hearing"  # Anhörung
     notice = "notice"  # Kenntnisnahme
+    approval = (
+        "approval"  # Genehmigung einer Eil- oder Dringlichkeitsentscheidung (§ 60 Abs. 1 Satz 3 GO NRW)
+    )
 
 
 CONSULTATION_ROLE_LABELS: dict[ConsultationRole, str] = {
@@ -103,7 +108,15 @@ CONSULTATION_ROLE_LABELS: dict[ConsultationRole, str] = {
     ConsultationRole.decision: "Entscheidung",
     ConsultationRole.hearing: "Anhörung",
     ConsultationRole.notice: "Kenntnisnahme",
+    ConsultationRole.approval: "Genehmigung",
 }
+
+
+class Urgency(enum.StrEnum):
+    """A step's part in an urgent procedure (Dringlichkeits-/Eilentscheidung, profile ``urgent_decision``)."""
+
+    decision = "decision"  # decides instead of the body that cannot wait
+    follow_up = "follow_up"  # approves it or is informed of it afterwards
 
 
 class MeetingState(enum.StrEnum):
@@ -141,6 +154,8 @@ class Outcome(enum.StrEnum):
     withdrawn = "withdrawn"
     settled = "settled"
     no_result = "no_result"
+    approved = "approved"  # the Rat approves an urgent decision (Genehmigung)
+    revoked = "revoked"  # the Rat revokes an urgent decision (Aufhebung)
 
 
 OUTCOME_WORDING: dict[Outcome, str] = {
@@ -159,6 +174,8 @@ OUTCOME_WORDING: dict[Outcome, str] = {
     Outcome.withdrawn: "zurückgezogen",
     Outcome.settled: "erledigt",
     Outcome.no_result: "keine Beschlussfassung (Sitzung entfallen)",
+    Outcome.approved: "Eil- oder Dringlichkeitsentscheidung genehmigt",
+    Outcome.revoked: "Eil- oder Dringlichkeitsentscheidung aufgehoben",
 }
 
 #: Outcomes that decide the paper; only an authoritative step may end with them.
@@ -167,8 +184,10 @@ DECIDING_OUTCOMES = frozenset({Outcome.adopted, Outcome.adopted_amended, Outcome
 RECOMMENDING_OUTCOMES = frozenset({Outcome.recommended, Outcome.recommended_amended, Outcome.not_recommended})
 #: Outcomes whose motion failed: the main vote must not carry.
 FAILED_MOTION_OUTCOMES = frozenset({Outcome.rejected, Outcome.not_recommended})
+#: Outcomes of the step that approves an urgent decision or revokes it.
+APPROVAL_OUTCOMES = frozenset({Outcome.approved, Outcome.revoked})
 #: Outcomes that need at least one recorded vote.
-VOTED_OUTCOMES = DECIDING_OUTCOMES | RECOMMENDING_OUTCOMES
+VOTED_OUTCOMES = DECIDING_OUTCOMES | RECOMMENDING_OUTCOMES | APPROVAL_OUTCOMES
 #: Outcomes after which the same body deals with the paper again at a later meeting.
 AGAIN_LATER_OUTCOMES = frozenset({Outcome.postponed, Outcome.deferred, Outcome.removed})
 #: Outcomes that a secretary may record for an agenda item (the others come from use cases).
@@ -296,6 +315,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "paper.note": "zur Kenntnis genommen",
     "paper.withdrawn": "zurückgezogen",
     "paper.settled": "für erledigt erklärt",
+    "paper.revoke": "Eil- oder Dringlichkeitsentscheidung aufgehoben",
+    "consultation.urgent_decision": "Eil- oder Dringlichkeitsentscheidung ohne Sitzung erfasst",
     "paper.depublished": "aus der Veröffentlichung genommen",
     "consultation.scheduled": "auf die Tagesordnung gesetzt",
     "consultation.unscheduled": "von der Tagesordnung genommen",

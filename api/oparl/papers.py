@@ -1,7 +1,8 @@
 """OParl Papers (the public Vorlagen) and their Consultations (the steps of the Beratungsfolge).
 
-A paper or step dealt with in private (a non-public agenda item, a meeting of non-public bodies only) shows
-neither its decision nor its outcome: both are the content of the non-public deliberation.
+A paper or step dealt with in private (a non-public agenda item, a meeting of non-public bodies only, an urgent
+decision taken without a meeting in place of a non-public body) shows neither its decision nor its outcome:
+both are the content of the non-public deliberation.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from workflow.vocabulary import (
     ConsultationRole,
     PaperKind,
     PaperState,
+    Urgency,
 )
 
 # Paper states that tell the decision: not shown while the decision was taken in private.
@@ -34,6 +36,7 @@ DECISION_STATES = {
     PaperState.rejected,
     PaperState.noted,
     PaperState.settled,
+    PaperState.revoked,
 }
 
 
@@ -63,6 +66,8 @@ class Step(Protocol):
     @property
     def outcome_wording(self) -> str | None: ...
     @property
+    def urgency(self) -> str | None: ...
+    @property
     def created_at(self) -> dt.datetime: ...
     @property
     def modified_at(self) -> dt.datetime: ...
@@ -80,6 +85,7 @@ STEP_COLUMNS = (
     Consultation.stage,
     Consultation.outcome,
     Consultation.outcome_wording,
+    Consultation.urgency,
     Consultation.created_at,
     Consultation.modified_at,
 )
@@ -116,16 +122,20 @@ def consultation(
     visible_meetings: set[int],
     visible_items: set[int],
     circulations: dict[int, bool] | None = None,
+    private_bodies: set[int] | None = None,
 ) -> dict[str, Any]:
     urls = pub.urls
     circulations = circulations or {}
+    private_bodies = private_bodies or set()
     # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only, a
-    # non-public body's decision without a meeting) shows neither how far it got nor its outcome: both are
-    # the content of the non-public deliberation.
+    # non-public body's decision without a meeting, an urgent decision taken without a meeting in place of a
+    # non-public body) shows neither how far it got nor its outcome: both are the content of the non-public
+    # deliberation.
     private = (
         (step.agenda_item_id is not None and step.agenda_item_id not in visible_items)
         or (step.meeting_id is not None and step.meeting_id not in visible_meetings)
         or circulations.get(step.id) is False
+        or (step.meeting_id is None and step.body_id in private_bodies)
     )
     return clean(
         {
@@ -144,6 +154,7 @@ def consultation(
             VENDOR + "outcome": None if private else step.outcome,
             VENDOR + "outcomeWording": None if private else step.outcome_wording,
             VENDOR + "withoutMeeting": True if step.id in circulations and not private else None,
+            VENDOR + "urgency": step.urgency,
             **stamps(step.created_at, step.modified_at),
         }
     )
@@ -155,12 +166,29 @@ def consultations(pub: Publisher, steps: Sequence[Step]) -> list[dict[str, Any]]
     )
     visible_items = _visible_items(pub, [s.agenda_item_id for s in steps if s.agenda_item_id])
     circulations = circulated(pub, [s.id for s in steps])
+    private_bodies = _urgent_private_bodies(pub, [s.body_id for s in steps if _urgent_without_meeting(s)])
     return [
         consultation(
-            pub, s, visible_meetings=visible_meetings, visible_items=visible_items, circulations=circulations
+            pub,
+            s,
+            visible_meetings=visible_meetings,
+            visible_items=visible_items,
+            circulations=circulations,
+            private_bodies=private_bodies,
         )
         for s in steps
     ]
+
+
+def _urgent_without_meeting(step: Step) -> bool:
+    return step.urgency == Urgency.decision and step.meeting_id is None
+
+
+def _urgent_private_bodies(pub: Publisher, body_ids: Sequence[int]) -> set[int]:
+    """Of these bodies, the non-public ones: an urgent decision taken in their place is not published."""
+    if not body_ids:
+        return set()
+    return set(pub.session.scalars(select(Body.id).where(Body.id.in_(set(body_ids)), Body.public.is_(False))))
 
 
 def decided_in_private(pub: Publisher, paper_ids: Sequence[int]) -> set[int]:
@@ -189,12 +217,26 @@ def decided_in_private(pub: Publisher, paper_ids: Sequence[int]) -> set[int]:
             Body.public.is_(False),
         )
     ).scalars()
-    return {
-        r.paper_id
-        for r in rows
-        if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
-        or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
-    } | set(in_writing)
+    urgent = pub.session.scalars(
+        select(Consultation.paper_id)
+        .join(Body, Body.id == Consultation.body_id)
+        .where(
+            Consultation.paper_id.in_(paper_ids),
+            Consultation.urgency == Urgency.decision.value,
+            Consultation.meeting_id.is_(None),
+            Body.public.is_(False),
+        )
+    )
+    return (
+        set(urgent)
+        | {
+            r.paper_id
+            for r in rows
+            if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
+            or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
+        }
+        | set(in_writing)
+    )
 
 
 def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> list[dict[str, Any]]:

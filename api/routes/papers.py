@@ -32,7 +32,7 @@ from api.deps import (
 )
 from api.errors import PreconditionRequired
 from api.idempotency import run_idempotent
-from workflow import approvals, papers
+from workflow import approvals, papers, urgent
 from workflow.access import (
     DRAFT_STATES,
     Forbidden,
@@ -44,12 +44,12 @@ from workflow.access import (
     require_cosign,
 )
 from workflow.errors import RuleViolation, VersionConflict
-from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Municipality, Paper
+from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Municipality, Paper, Person
 from workflow.publication import depublish_paper
 from workflow.queries import paper_history, paper_status
 from workflow.search import matches
 from workflow.store import by_key, get
-from workflow.vocabulary import PaperKind, PaperState
+from workflow.vocabulary import Outcome, PaperKind, PaperState
 
 router = APIRouter(prefix="/api/v1/{municipality}/papers", tags=["Vorlagen (papers)"])
 
@@ -407,6 +407,7 @@ def plan(
         committees=data.committees,
         decided_by=data.decided_by,
         stages=stages,
+        urgent_reason=data.urgent_reason,
         now=now,
     )
     return _paper_response(session, paper.id)
@@ -484,6 +485,39 @@ def record_approval(
     release(session)
     approvals.record_approval(
         sessions, actor=caller.actor, paper_id=paper.id, reference=data.reference, now=now
+    )
+    return _paper_response(session, paper.id)
+
+
+@router.post(
+    "/{paper_id}/urgent-decision",
+    response_model=schemas.PaperOut,
+    summary="Record the mayor's urgent decision without a meeting (Dringlichkeits-/Eilentscheidung)",
+)
+def record_mayor_decision(
+    now: Now,
+    paper: PaperOr404,
+    caller: Office,
+    data: schemas.MayorDecisionIn,
+    sessions: Sessions,
+    session: ReadSession,
+) -> JSONResponse:
+    """The paper must be planned with the urgent procedure; its urgent step not yet on an agenda."""
+    mayor = by_key(session, Person, paper.municipality_id, data.mayor).id
+    member = by_key(session, Person, paper.municipality_id, data.member).id if data.member else None
+    release(session)
+    urgent.record_mayor_decision(
+        sessions,
+        actor=caller.actor,
+        paper_id=paper.id,
+        mayor=mayor,
+        member=member,
+        reason=data.reason,
+        decided_on=data.decided_on,
+        outcome=Outcome(data.outcome),
+        resolution_text=data.resolution_text,
+        wording=data.wording,
+        now=now,
     )
     return _paper_response(session, paper.id)
 

@@ -32,7 +32,7 @@ from workflow.access import (
 from workflow.errors import DomainError
 from workflow.models import Body, Department, Meeting, Municipality, Paper, StoredFile
 from workflow.papers import allowed_paper_triggers
-from workflow.queries import paper_history, paper_status
+from workflow.queries import StepStatus, paper_history, paper_status
 from workflow.store import get
 from workflow.vocabulary import (
     AUDIT_ACTION_LABELS,
@@ -114,9 +114,20 @@ def _steps(session: Session, town: Municipality, who: Principal | None, paper: P
                 "appearances": appearances,
                 "hidden": len(full.appearances) - len(appearances),  # on the agenda of a non-public part
                 "outcome": step.outcome_wording,
+                "urgency_reason": step.urgency_reason,
+                "without_meeting": _without_meeting(full, step),
             }
         )
     return steps
+
+
+def _without_meeting(full: StepStatus, seen: StepStatus) -> str | None:
+    """What a page says of an urgent decision taken without a meeting (by the mayor), as this person may see it."""
+    if full.decided_on is None:
+        return None
+    if seen.decided_on is None:
+        return "Ohne Sitzung entschieden (nichtöffentlich)."
+    return f"Ohne Sitzung entschieden am {seen.decided_on:%d.%m.%Y} von {seen.decided_by}: {seen.outcome_wording}."
 
 
 def _actions(

@@ -56,6 +56,8 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[tuple[DocumentKind, int]]]] = {
     "ResultCorrected": ({**RESULT, "revision": 2}, [(V, 11), (M, 22), (X, 33)]),
     "PaperDecided": (PAPER, []),  # always emitted together with ResultRecorded
     "PaperNoted": (PAPER, []),  # likewise
+    "PaperRevoked": (PAPER, []),  # likewise
+    "UrgentDecisionRecorded": ({"paper_id": 11, "consultation_id": 44, "outcome": "adopted"}, [(V, 11)]),
     "PaperWithdrawn": (PAPER, [(V, 11)]),
     "PaperSettled": (PAPER, [(V, 11)]),
     "MinutesApproved": ({"meeting_id": 22}, [(M, 22)]),

@@ -122,16 +122,22 @@ def test_every_state_is_reachable_from_the_initial_state(machine: StateMachine[A
 @pytest.mark.parametrize(
     "state",
     [
-        PaperState.adopted,
-        PaperState.adopted_amended,
         PaperState.rejected,
         PaperState.noted,
         PaperState.withdrawn,
         PaperState.settled,
+        PaperState.revoked,
     ],
 )
 def test_a_decided_or_closed_paper_allows_no_trigger_at_all(state: PaperState) -> None:
     assert PAPER_MACHINE.allowed_triggers(Row(state.value), _all_guards(PAPER_MACHINE, True)) == []
+
+
+@pytest.mark.parametrize("state", [PaperState.adopted, PaperState.adopted_amended])
+def test_an_adopted_paper_allows_only_the_revocation_of_an_urgent_decision(state: PaperState) -> None:
+    # § 60 Abs. 1 Satz 4 GO NRW: the Rat may revoke an urgent decision; nothing else moves an adopted paper.
+    assert PAPER_MACHINE.allowed_triggers(Row(state.value), _all_guards(PAPER_MACHINE, True)) == ["revoke"]
+    assert PAPER_MACHINE.allowed_triggers(Row(state.value), _all_guards(PAPER_MACHINE, False)) == []
 
 
 @pytest.mark.parametrize("state", [MeetingState.minutes_approved, MeetingState.cancelled])
@@ -264,7 +270,7 @@ def test_a_submitted_paper_cannot_be_adopted_before_its_deliberation_began() -> 
 def test_an_adopted_paper_cannot_be_withdrawn_and_the_message_says_nothing_is_allowed() -> None:
     paper = Row("adopted")
     with pytest.raises(TransitionNotAllowed) as info:
-        PAPER_MACHINE.fire(paper, "withdraw")
+        PAPER_MACHINE.fire(paper, "withdraw", {"urgently_decided": lambda: False})
     assert "in state 'adopted' (beschlossen)" in str(info.value)
     assert "allowed now: none" in str(info.value)
     assert info.value.details["allowed"] == []

@@ -20,7 +20,7 @@ from workflow.beratungsfolge import (
     outcome_changes,
 )
 from workflow.errors import RuleViolation
-from workflow.vocabulary import ConsultationRole, ConsultationState, Outcome, PaperKind, PaperState
+from workflow.vocabulary import ConsultationRole, ConsultationState, Outcome, PaperKind, PaperState, Urgency
 
 P, D, H = ConsultationRole.preliminary, ConsultationRole.decision, ConsultationRole.hearing
 S = ConsultationState
@@ -230,6 +230,92 @@ CASES = [
         "an earlier step of a paper that is not decided leaves it open",
         plan(S.invited, kind=PaperKind.mitteilungsvorlage),
         1,
+        Outcome.noted,
+        Changes("conclude", S.dealt_with, None),
+    ),
+]
+
+
+# The urgent procedure (Dringlichkeitsentscheidung, NRW): the HFA (1) decides in place of the Rat, then the Rat
+# (2) approves or revokes it. ``urgent_plan`` gives these roles; the states are those of each case.
+A, N = ConsultationRole.approval, ConsultationRole.notice
+U, F = Urgency.decision, Urgency.follow_up
+
+
+def urgent(
+    hfa: ConsultationState,
+    rat: ConsultationState,
+    *,
+    paper: PaperState = PaperState.in_deliberation,
+    role: ConsultationRole = A,
+) -> PaperFacts:
+    return PaperFacts(
+        PaperKind.beschlussvorlage,
+        paper,
+        PROPOSED,
+        (StepFacts(1, 10, 1, D, hfa, urgency=U), StepFacts(2, 50, 2, role, rat, urgency=F)),
+    )
+
+
+CASES += [
+    Case(
+        "an urgent decision decides the paper and keeps its approval step open",
+        urgent(S.invited, S.planned),
+        1,
+        Outcome.adopted,
+        Changes(
+            "conclude",
+            S.dealt_with,
+            None,
+            paper_trigger="adopt",
+            paper_state=PaperState.adopted,
+            decided_text=PROPOSED,
+            closed_as=Outcome.settled,
+            events=("PaperDecided",),
+        ),
+    ),
+    Case(
+        "an urgent decision that rejects leaves nothing to approve: the approval step closes",
+        urgent(S.invited, S.planned),
+        1,
+        Outcome.rejected,
+        Changes(
+            "conclude",
+            S.dealt_with,
+            None,
+            paper_trigger="reject",
+            paper_state=PaperState.rejected,
+            closes=(2,),
+            closed_as=Outcome.settled,
+            events=("PaperDecided",),
+        ),
+    ),
+    Case(
+        "the Rat approves the urgent decision: the paper stays decided",
+        urgent(S.dealt_with, S.invited, paper=PaperState.adopted),
+        2,
+        Outcome.approved,
+        Changes("conclude", S.dealt_with, None),
+    ),
+    Case(
+        "the Rat revokes the urgent decision: the paper is revoked",
+        urgent(S.dealt_with, S.invited, paper=PaperState.adopted_amended),
+        2,
+        Outcome.revoked,
+        Changes(
+            "conclude",
+            S.dealt_with,
+            None,
+            paper_trigger="revoke",
+            paper_state=PaperState.revoked,
+            closed_as=Outcome.settled,
+            events=("PaperRevoked",),
+        ),
+    ),
+    Case(
+        "the Rat notes an Eilentscheidung (Niedersachsen): the paper stays decided",
+        urgent(S.dealt_with, S.invited, paper=PaperState.adopted, role=N),
+        2,
         Outcome.noted,
         Changes("conclude", S.dealt_with, None),
     ),

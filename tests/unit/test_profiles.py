@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from workflow.beratungsfolge import Plan, PlannedStep, check_plan, default_plan
+from workflow.beratungsfolge import Plan, PlannedStep, check_plan, default_plan, urgent_plan
 from workflow.config_files import load_yaml_model
 from workflow.errors import ConfigurationError, PlanInvalid
 from workflow.models import Body
@@ -29,6 +29,7 @@ from workflow.vocabulary import (
     NoticeReference,
     PaperKind,
     TieRule,
+    Urgency,
 )
 
 PRE, DEC, NOTE, HEAR = (
@@ -172,6 +173,64 @@ def test_niedersachsen_verwaltungsausschuss_meets_in_private(niedersachsen: Prof
     assert settings.tie_rule is TieRule.rejected
     assert niedersachsen.body_kinds[BodyKind.main_committee].label == "Verwaltungsausschuss"
     assert niedersachsen.body_kinds[BodyKind.main_committee].may_decide
+
+
+def test_nrw_hfa_decides_only_by_the_urgent_procedure_of_section_60(nrw: Profile) -> None:
+    # § 60 Abs. 1 GO NRW: the HFA decides matters of the Rat only when the Rat cannot be convened in time
+    # (Satz 1), else the mayor with one Ratsmitglied (Satz 2); the Rat approves or revokes (Satz 3 und 4).
+    assert not nrw.body_kinds[BodyKind.main_committee].may_decide
+    urgent = nrw.urgent_decision
+    assert urgent is not None
+    assert (urgent.instead_of, urgent.body_kind) == (BodyKind.assembly, BodyKind.main_committee)
+    assert (urgent.legal_basis, urgent.text_checked) == ("§ 60 Abs. 1 Satz 1 GO NRW", True)
+    assert (urgent.mayor.with_member_of, urgent.mayor.legal_basis) == (
+        BodyKind.assembly,
+        "§ 60 Abs. 1 Satz 2 GO NRW",
+    )
+    follow_up = urgent.follow_up
+    assert (follow_up.kind, follow_up.role, follow_up.legal_basis) == (
+        BodyKind.assembly,
+        ConsultationRole.approval,
+        "§ 60 Abs. 1 Satz 3 und 4 GO NRW",
+    )
+
+
+def test_niedersachsen_eilentscheidung_informs_the_rat_without_approval(niedersachsen: Profile) -> None:
+    # § 89 NKomVG: the Hauptausschuss (Verwaltungsausschuss) decides; else the Hauptverwaltungsbeamte with a
+    # deputy, who informs the Vertretung and the Hauptausschuss. No approval step.
+    urgent = niedersachsen.urgent_decision
+    assert urgent is not None
+    assert (urgent.instead_of, urgent.body_kind, urgent.legal_basis) == (
+        BodyKind.assembly,
+        BodyKind.main_committee,
+        "§ 89 Satz 1 NKomVG",
+    )
+    assert (urgent.follow_up.kind, urgent.follow_up.role) == (BodyKind.assembly, ConsultationRole.notice)
+    assert urgent.mayor.informs == (BodyKind.main_committee,)
+    assert (
+        not urgent.follow_up.text_checked
+    )  # informing the Rat of the Hauptausschuss's decision: an assumption
+
+
+def test_hessen_the_mayor_alone_reports_to_the_magistrat_unchecked(hessen: Profile) -> None:
+    # § 70 Abs. 3 HGO could not be read in the statute's text: every part says so.
+    urgent = hessen.urgent_decision
+    assert urgent is not None
+    assert (urgent.instead_of, urgent.body_kind, urgent.mayor.with_member_of) == (
+        BodyKind.executive,
+        None,
+        None,
+    )
+    assert (urgent.follow_up.kind, urgent.follow_up.role) == (BodyKind.executive, ConsultationRole.notice)
+    assert not any(rule.text_checked for rule in (urgent, urgent.mayor, urgent.follow_up))
+    assert urgent.cite() == "§ 70 Abs. 3 HGO (Wortlaut nicht geprüft)"
+
+
+def test_an_urgent_procedure_must_use_declared_body_kinds(hessen: Profile) -> None:
+    data = hessen.model_dump(mode="json")
+    data["urgent_decision"]["body_kind"] = "main_committee"
+    with pytest.raises(ValidationError, match="not declared in body_kinds: main_committee"):
+        Profile.model_validate(data)
 
 
 def test_nrw_haupt_und_finanzausschuss_meets_in_public(nrw: Profile) -> None:
@@ -507,3 +566,46 @@ def test_a_body_may_override_the_quorum_rule() -> None:
     rule = QuorumRule.model_validate({"at_least_fraction": "2/3"})
     settings = nrw.settings_for(BodyKind.committee, BodySettingsOverride(quorum=rule))
     assert nrw.quorum_for(settings).minimum_present(15) == 10
+
+
+# --------------------------------------------------------------------------- the urgent procedure
+
+
+@pytest.mark.parametrize(
+    ("name", "bodies", "expected"),
+    [
+        ("nrw", NRW_BODIES, [[("hfa", DEC)], [("rat", ConsultationRole.approval)]]),
+        ("niedersachsen", NDS_BODIES, [[("va", DEC)], [("rat", NOTE)]]),
+        ("hessen", HESSEN_BODIES, [[("magistrat", DEC)], [("magistrat", NOTE)]]),
+    ],
+)
+def test_the_urgent_plan_is_the_urgent_step_then_its_follow_up(
+    name: str, bodies: list[Body], expected: list[list[tuple[str, ConsultationRole]]]
+) -> None:
+    plan = urgent_plan(load_profile(name), BV, bodies, reason="Die Frist läuft ab.")
+    assert _shape(plan) == expected
+    (decision,), (follow_up,) = plan
+    assert (decision.urgency, decision.urgency_reason, follow_up.urgency) == (
+        Urgency.decision,
+        "Die Frist läuft ab.",
+        Urgency.follow_up,
+    )
+    check_plan(BV, plan)
+
+
+def test_the_urgent_plan_needs_a_reason_and_a_paper_that_is_decided(nrw: Profile) -> None:
+    with pytest.raises(PlanInvalid, match=r"§ 60 Abs\. 1 Satz 1 GO NRW"):
+        urgent_plan(nrw, BV, NRW_BODIES, reason=" ")
+    with pytest.raises(PlanInvalid, match="not decided"):
+        urgent_plan(nrw, MV, NRW_BODIES, reason="Eilt.")
+
+
+def test_a_follow_up_without_an_urgent_decision_before_it_is_invalid() -> None:
+    follow_up = PlannedStep(STVV, ConsultationRole.approval, Urgency.follow_up)
+    with pytest.raises(PlanInvalid, match="follow-up of an urgent decision"):
+        check_plan(BV, [[_step(STVV, DEC)], [follow_up]])
+
+
+def test_the_role_approval_belongs_to_the_follow_up_of_an_urgent_decision_only() -> None:
+    with pytest.raises(PlanInvalid, match="Only the step after an urgent decision"):
+        check_plan(BV, [[_step(NRW_SOZ, ConsultationRole.approval)], [_step(NRW_RAT, DEC)]])

@@ -393,9 +393,17 @@ def test_consistent_outcomes_are_accepted() -> None:
     check_outcome_against_votes(Outcome.recommended_amended, [VoteInput(9, 2, 2)], TieRule.rejected)
 
 
-def test_every_outcome_that_recommends_or_decides_is_a_voted_outcome() -> None:
-    assert VOTED_OUTCOMES == DECIDING_OUTCOMES | RECOMMENDING_OUTCOMES
-    assert len(VOTED_OUTCOMES) == 6
+def test_every_outcome_that_recommends_decides_or_approves_is_a_voted_outcome() -> None:
+    assert DECIDING_OUTCOMES | RECOMMENDING_OUTCOMES | {Outcome.approved, Outcome.revoked} == VOTED_OUTCOMES
+    assert len(VOTED_OUTCOMES) == 8
+
+
+def test_approving_or_revoking_an_urgent_decision_needs_a_vote_that_carries() -> None:
+    with pytest.raises(VoteInconsistent, match="needs a recorded vote"):
+        check_outcome_against_votes(Outcome.approved, [], TieRule.rejected)
+    with pytest.raises(VoteInconsistent, match="Eil- oder Dringlichkeitsentscheidung aufgehoben"):
+        check_outcome_against_votes(Outcome.revoked, [VoteInput(20, 20, 0)], TieRule.rejected)
+    check_outcome_against_votes(Outcome.approved, [VoteInput(30, 10, 2)], TieRule.rejected)
 
 
 @pytest.mark.parametrize("outcome", sorted(VOTED_OUTCOMES))

@@ -122,12 +122,14 @@ def _beratungsfolge(status: PaperStatus, *, public_form: bool) -> tuple[Beratung
     """The table as ``PaperStatus.table()`` prints it; in the public form (the Vorlage of a public paper,
     which is published) an appearance on a non-public agenda item keeps Gremium and Sitzungsdatum but not its
     TOP and result, as the API hides them from the public; a non-public body's decision without a meeting
-    (Umlaufverfahren) likewise keeps only Gremium and date."""
+    (Umlaufverfahren, an urgent decision in place of a non-public body) likewise keeps only Gremium and date."""
     rows: list[BeratungsfolgeRow] = []
     for step in status.steps:
         decided = [c for c in step.circulations if c.state == CirculationState.decided]
         if not step.appearances and not decided:
-            rows.append(BeratungsfolgeRow(step.body, "", "", step.outcome_wording or ""))
+            day = f"{step.decided_on:%d.%m.%Y}" if step.decided_on else ""
+            hidden = public_form and step.private_body_id is not None
+            rows.append(BeratungsfolgeRow(step.body, day, "", "" if hidden else step.outcome_wording or ""))
         for appearance in step.appearances:
             shown = appearance.public or not public_form
             rows.append(

@@ -9,7 +9,8 @@ from workers.documents.generate import DocumentKind
 
 # Events whose payload carries ``paper_id`` and that change what the Beschlussvorlage shows: its text
 # (draft saved), its number and signature (submitted), its Beratungsfolge table (planned, scheduled,
-# results as they arrive) or the closing of its open steps (withdrawn, settled).
+# results as they arrive, an urgent decision taken without a meeting) or the closing of its open steps
+# (withdrawn, settled).
 VORLAGE_EVENTS = frozenset(
     {
         "PaperDrafted",
@@ -23,6 +24,7 @@ VORLAGE_EVENTS = frozenset(
         "CirculationDecided",  # a decision without a meeting fills its row of the table
         "PaperWithdrawn",
         "PaperSettled",
+        "UrgentDecisionRecorded",
     }
 )
 # Events that give the minutes (payload ``meeting_id``) something new: attendance, a result, approval.
