@@ -14,6 +14,7 @@ from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
 from workflow.meetings import meeting_guards
 from workflow.models import AgendaItem, AuditEvent, Consultation, Meeting, Paper
 from workflow.papers import allowed_paper_triggers
+from workflow.publication import public_agenda_items
 from workflow.rules import BERLIN, unanimous, vote_summary
 from workflow.store import clock, get
 from workflow.vocabulary import (
@@ -37,7 +38,7 @@ class Appearance:
     meeting_state: str
     agenda_item_id: int
     agenda_number: str
-    public: bool
+    public: bool  # published (``workflow.publication``): in the public part of a public meeting, public paper
     outcome: str | None
     outcome_wording: str | None
     votes: str | None  # e.g. "einstimmig" or "12 Ja / 5 Nein / 3 Enthaltungen"
@@ -123,7 +124,7 @@ class PaperStatus:
         return rows
 
 
-def _appearance(item: AgendaItem) -> Appearance:
+def _appearance(item: AgendaItem, published: bool) -> Appearance:
     result = item.result
     votes_text, is_unanimous = None, None
     if result is not None and result.votes:
@@ -136,7 +137,7 @@ def _appearance(item: AgendaItem) -> Appearance:
         meeting_state=item.meeting.state,
         agenda_item_id=item.id,
         agenda_number=item.number,
-        public=item.public,
+        public=published,
         outcome=result.outcome if result else None,
         outcome_wording=result.outcome_wording if result else None,
         votes=votes_text,
@@ -144,7 +145,7 @@ def _appearance(item: AgendaItem) -> Appearance:
     )
 
 
-def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
+def _step_status(step: Consultation, items: list[AgendaItem], published: set[int]) -> StepStatus:
     return StepStatus(
         consultation_id=step.id,
         stage=step.stage,
@@ -155,7 +156,7 @@ def _step_status(step: Consultation, items: list[AgendaItem]) -> StepStatus:
         state_label=CONSULTATION_STATE_LABELS[ConsultationState(step.state)],
         outcome=step.outcome,
         outcome_wording=step.outcome_wording,
-        appearances=[_appearance(item) for item in items],
+        appearances=[_appearance(item, item.id in published) for item in items],
         allowed=CONSULTATION_MACHINE.allowed_triggers(step),
     )
 
@@ -172,6 +173,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         .order_by(Meeting.start, AgendaItem.id)
     ):
         items.setdefault(item.consultation_id or 0, []).append(item)
+    published = public_agenda_items(session, (i.id for found in items.values() for i in found))
     return PaperStatus(
         paper_id=paper.id,
         reference=paper.reference,
@@ -179,7 +181,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         state=paper.state,
         state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
         allowed=allowed_paper_triggers(paper),
-        steps=[_step_status(step, items.get(step.id, [])) for step in paper.consultations],
+        steps=[_step_status(step, items.get(step.id, []), published) for step in paper.consultations],
     )
 
 
@@ -234,4 +236,4 @@ def waiting_for(session: Session, body_id: int) -> list[Consultation]:
 
 def result_text(item: AgendaItem) -> str:
     """What came of a TOP as the Beratungsfolge table prints it ("" while there is no result)."""
-    return _appearance(item).result_text
+    return _appearance(item, item.public).result_text

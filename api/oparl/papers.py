@@ -11,13 +11,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from api.oparl.files import auxiliary_of, files_by_id, main_of, public_files
 from api.oparl.format import VENDOR, date, type_url
 from api.oparl.publisher import Publisher, clean, stamps
-from workflow.models import AgendaItem, Consultation, Meeting, Paper, StoredFile
-from workflow.publication import agenda_item_is_public, meeting_is_public
+from workflow.models import Consultation, Paper, StoredFile
+from workflow.publication import (
+    DECISION_STATES,
+    decided_in_private,
+    private_steps,
+    public_agenda_items,
+    public_meetings,
+)
 from workflow.vocabulary import (
     CONSULTATION_ROLE_LABELS,
     PAPER_KIND_LABELS,
@@ -26,15 +32,6 @@ from workflow.vocabulary import (
     PaperKind,
     PaperState,
 )
-
-# Paper states that tell the decision: not shown while the decision was taken in private.
-DECISION_STATES = {
-    PaperState.adopted,
-    PaperState.adopted_amended,
-    PaperState.rejected,
-    PaperState.noted,
-    PaperState.settled,
-}
 
 
 class Step(Protocol):
@@ -85,23 +82,12 @@ STEP_COLUMNS = (
 )
 
 
-def _visible_items(pub: Publisher, item_ids: Sequence[int]) -> set[int]:
-    if not item_ids:
-        return set()
-    return set(
-        pub.session.scalars(select(AgendaItem.id).where(AgendaItem.id.in_(item_ids), agenda_item_is_public()))
-    )
-
-
 def consultation(
-    pub: Publisher, step: Step, *, visible_meetings: set[int], visible_items: set[int]
+    pub: Publisher, step: Step, *, visible_meetings: set[int], visible_items: set[int], private: bool
 ) -> dict[str, Any]:
+    """``private``: dealt with in private (``workflow.publication.private_steps``), so neither how far it
+    got nor its outcome is shown."""
     urls = pub.urls
-    # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only) shows
-    # neither how far it got nor its outcome: both are the content of the non-public deliberation.
-    private = (step.agenda_item_id is not None and step.agenda_item_id not in visible_items) or (
-        step.meeting_id is not None and step.meeting_id not in visible_meetings
-    )
     return clean(
         {
             "id": urls.consultation(step.id),
@@ -124,37 +110,15 @@ def consultation(
 
 
 def consultations(pub: Publisher, steps: Sequence[Step]) -> list[dict[str, Any]]:
-    visible_meetings = pub.visible_ids(
-        Meeting, meeting_is_public(), (s.meeting_id for s in steps if s.meeting_id)
-    )
-    visible_items = _visible_items(pub, [s.agenda_item_id for s in steps if s.agenda_item_id])
+    visible_meetings = public_meetings(pub.session, (s.meeting_id for s in steps))
+    visible_items = public_agenda_items(pub.session, (s.agenda_item_id for s in steps))
+    private = private_steps(pub.session, steps)
     return [
-        consultation(pub, s, visible_meetings=visible_meetings, visible_items=visible_items) for s in steps
-    ]
-
-
-def decided_in_private(pub: Publisher, paper_ids: Sequence[int]) -> set[int]:
-    """Papers whose deciding step was (or is to be) dealt with on a non-public agenda item or in a
-    meeting of non-public bodies only: their resolution and the decision are not published."""
-    if not paper_ids:
-        return set()
-    rows = pub.session.execute(
-        select(Consultation.paper_id, Consultation.agenda_item_id, Consultation.meeting_id).where(
-            Consultation.paper_id.in_(paper_ids),
-            Consultation.authoritative.is_(True),
-            or_(Consultation.agenda_item_id.is_not(None), Consultation.meeting_id.is_not(None)),
+        consultation(
+            pub, s, visible_meetings=visible_meetings, visible_items=visible_items, private=s.id in private
         )
-    ).all()
-    visible_items = _visible_items(pub, [r.agenda_item_id for r in rows if r.agenda_item_id is not None])
-    visible_meetings = pub.visible_ids(
-        Meeting, meeting_is_public(), (r.meeting_id for r in rows if r.meeting_id)
-    )
-    return {
-        r.paper_id
-        for r in rows
-        if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
-        or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
-    }
+        for s in steps
+    ]
 
 
 def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> list[dict[str, Any]]:
@@ -181,7 +145,7 @@ def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> li
         for f in files:
             if f.paper_id is not None:
                 files_by_paper[f.paper_id].append(f)
-    private = decided_in_private(pub, ids)
+    private = decided_in_private(pub.session, ids)
     out = []
     for p in papers:
         files = files_by_paper.get(p.id, [])

@@ -20,14 +20,17 @@ from workflow.access import (
     Principal,
     Role,
     can_read_paper,
+    can_see_meeting,
     can_see_non_public_of,
     require_role,
     require_same_municipality,
+    visible_agenda_items,
 )
 from workflow.errors import DomainError, NoticePeriodViolation
 from workflow.models import AgendaItem, Meeting, Municipality
 from workflow.notice import invitation_deadline
 from workflow.queries import meeting_allowed_triggers, result_text
+from workflow.store import not_found
 from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
 from workflow.web_sessions import ActiveSession
 
@@ -73,7 +76,10 @@ def _page(
     status: int = 200,
 ) -> Response:
     who = principal(me)
+    if not can_see_meeting(session, who, meeting):
+        raise not_found("meeting", meeting.id)
     show_non_public = can_see_non_public_of(session, who, meeting)
+    items = visible_agenda_items(session, who, meeting)
     state = MeetingState(meeting.state)
     deadline = None
     if state is MeetingState.planned:  # once invited, the page says when instead
@@ -102,10 +108,8 @@ def _page(
             state_tone=MEETING_TONES[state],
             deadline=deadline,
             show_non_public=show_non_public,
-            public_items=[_item(session, town.key, who, i) for i in meeting.agenda_items if i.public],
-            non_public_items=[_item(session, town.key, who, i) for i in meeting.agenda_items if not i.public]
-            if show_non_public
-            else [],
+            public_items=[_item(session, town.key, who, i) for i in items if i.public],
+            non_public_items=[_item(session, town.key, who, i) for i in items if not i.public],
             attendance=attendance,
             documents=documents_of(session, town, who, meeting_id=meeting.id),
             may_invite=_may_invite(who, meeting, now),
