@@ -56,6 +56,11 @@ def create_token(
     return token
 
 
+def feed_is_open(body: Body) -> bool:
+    """A public body's feed is open to everyone; any other needs its token."""
+    return bool(body.public)
+
+
 def _token_valid(
     session: Session, token: str | None, *, body_id: int | None = None, person_id: int | None = None
 ) -> bool:
@@ -120,7 +125,7 @@ def body_feed(
 ) -> bytes:
     town = municipality_by_key(session, municipality)
     row = by_key(session, Body, town.id, body)
-    if not row.public and not _token_valid(session, token, body_id=row.id):
+    if not feed_is_open(row) and not _token_valid(session, token, body_id=row.id):
         # Not "forbidden": a non-public body's feed does not exist for someone without its token.
         raise NotFound(f"No calendar feed for body '{body}'", german="Kein Kalender für dieses Gremium")
     meetings = list(
@@ -131,7 +136,7 @@ def body_feed(
             .order_by(Meeting.start)
         )
     )
-    if row.public and not _token_valid(session, token, body_id=row.id):
+    if feed_is_open(row) and not _token_valid(session, token, body_id=row.id):
         # The open feed: the published meetings (all of them where the body meets in public).
         shown = public_meetings(session, (m.id for m in meetings))
         meetings = [m for m in meetings if m.id in shown]

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.deps import Now, ReadSession, Sessions, Town, refresh, release
 from api.web import links
@@ -29,6 +29,8 @@ from workflow.access import (
 from workflow.errors import DomainError, NoticePeriodViolation
 from workflow.models import AgendaItem, Meeting, Municipality
 from workflow.notice import invitation_deadline
+from workflow.portal import results_provisional
+from workflow.publication import public_meetings
 from workflow.queries import meeting_allowed_triggers, result_text
 from workflow.store import not_found
 from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
@@ -50,6 +52,14 @@ def _item(session: ReadSession, town_key: str, who: Principal | None, item: Agen
         "late_addition": item.late_addition,
         "result": result_text(item),
     }
+
+
+def open_data_of(request: Request, meeting: Meeting) -> str | None:
+    """The meeting in OParl, if it is published there."""
+    session = object_session(meeting)
+    if session is None or meeting.id not in public_meetings(session, [meeting.id]):
+        return None
+    return str(request.app.state.oparl_urls.meeting(meeting.id))
 
 
 def _may_invite(who: Principal | None, meeting: Meeting, now: dt.datetime) -> bool:
@@ -114,6 +124,8 @@ def _page(
             documents=documents_of(session, town, who, meeting_id=meeting.id),
             may_invite=_may_invite(who, meeting, now),
             invite_url=links.meeting(session, town.key, meeting) + "/einladung",
+            provisional=results_provisional(meeting) and any(i.result is not None for i in items),
+            open_data=open_data_of(request, meeting),
             errors=errors or {},
             values=values or {},
         ),

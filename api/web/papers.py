@@ -32,7 +32,7 @@ from workflow.access import (
 from workflow.errors import DomainError
 from workflow.models import Body, Department, Meeting, Municipality, Paper, StoredFile
 from workflow.papers import allowed_paper_triggers
-from workflow.publication import WITHHELD_STATE_LABEL, Withheld, decided_in_private, withheld
+from workflow.publication import WITHHELD_STATE_LABEL, Withheld, decided_in_private, paper_public, withheld
 from workflow.queries import paper_history, paper_status
 from workflow.store import get
 from workflow.vocabulary import (
@@ -206,6 +206,7 @@ def paper_page(request: Request, town: Town, slug: str, me: PageCaller, session:
             steps=_steps(session, town, who, paper, hidden),
             documents=documents_of(session, town, who, paper_id=paper.id),
             history=history,
+            open_data=request.app.state.oparl_urls.paper(paper.id) if paper_public(paper) else None,
             actions=_actions(session, town, who, paper) if who and who.municipality_id == town.id else [],
         ),
     )

@@ -20,6 +20,7 @@ from tests.scenario import berlin
 from tests.web.portal_world import PortalWorld, build_portal_world
 
 PUBLIC_URL = "http://testserver"
+OPARL_BASE = PUBLIC_URL + "/oparl/v1"
 #: The portal's "today": after the world's meetings of spring 2014, before the SJS meeting planned for June.
 TODAY = "2014-06-02 12:00"
 

@@ -26,7 +26,7 @@ from tests.oparl.world import World, add_document, build_world
 from tests.scenario import Scenario, berlin
 from workflow import meetings, papers
 from workflow.rules import VoteInput
-from workflow.vocabulary import Outcome
+from workflow.vocabulary import Outcome, PaperKind
 
 MARKER = "Zq9"
 
@@ -55,7 +55,7 @@ def build_portal_world(sessions: sessionmaker[Session]) -> PortalWorld:
         sessions,
         actor="test",
         municipality="wetzlar",
-        kind="beschlussvorlage",
+        kind=PaperKind.beschlussvorlage,
         department="kbs",
         subject="Sanierung der Stadthalle",
         paper_date=berlin(when).date(),

@@ -74,8 +74,9 @@ def test_login_sets_an_httponly_lax_session_cookie_and_logout_ends_the_session(a
     with api.db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(WebSession)) == 0
     again = api.client.get("/wetzlar/", follow_redirects=False)
-    assert again.status_code == 303
-    assert again.headers["location"].startswith("/anmelden?weiter=")
+    assert again.status_code == 200
+    assert "Meine Aufgaben" not in again.text
+    assert "Ratsinformationen der Stadt Wetzlar" in again.text  # the public start page
 
 
 def test_the_session_cookie_is_secure_behind_https(api: Api) -> None:

@@ -160,6 +160,18 @@ def test_the_crawl_reaches_every_public_surface_and_every_answer_is_fine(
     assert open_paper in surfaces.pages.pages
     assert sjs in surfaces.pages.pages
     assert any("/dokumente/" in url for url in surfaces.pages.pages)
+    for page_type in (
+        "/wetzlar/sitzungen?",
+        "/wetzlar/gremien/",
+        "/wetzlar/personen/",
+        "/wetzlar/fraktionen/",
+        "/wetzlar/feeds/vorlagen.atom",
+        "/ergebnisse.atom",
+        "/calendar.ics",
+        "/wetzlar/impressum",
+        "/wetzlar/leichte-sprache",
+    ):
+        assert any(page_type in url for url in surfaces.pages.pages), page_type
     assert any(url.endswith("calendar.ics") for url in surfaces.api.answers)
     assert ("paper", world.private_item_paper) in surfaces.api.named
     assert ("meeting", world.sjs_meeting) in surfaces.api.named
@@ -224,6 +236,14 @@ def test_no_page_links_or_names_a_non_public_object(portal: Portal, surfaces: Su
     )
     assert leaks == []
     assert not set(addresses) & set(surfaces.pages.pages)
+    hidden = _hidden(portal)
+    open_data = [
+        f"{segment}/{i}"
+        for segment, ids in hidden.items()
+        for i in ids
+        if re.search(re.escape(f"{OPARL}/{segment}/{i}") + r'["/]', texts)
+    ]
+    assert open_data == []
 
 
 def test_each_non_public_object_asked_for_directly_answers_404(portal: Portal) -> None:
