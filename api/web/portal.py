@@ -24,7 +24,7 @@ from api.web.papers import paper_entry
 from api.web.session import PageCaller, check_csrf
 from api.web.templating import render, templates
 from workflow import portal
-from workflow.errors import NotFound, RuleViolation
+from workflow.errors import NotFound
 from workflow.feeds import feed_is_open
 from workflow.models import Body, Faction, Meeting, Municipality, Person
 from workflow.publication import Withheld
@@ -126,15 +126,11 @@ def start_page(
 # ---------------------------------------------------------------------------------------- calendar
 
 
-def _month(value: str, now: dt.datetime) -> dt.date:
-    if not value:
-        return now.astimezone(BERLIN).date().replace(day=1)
+def _month(value: str) -> dt.date | None:
+    """The first day of the month ``2014-05`` names; None if it names none."""
     match = _MONTH.match(value)
     if match is None or not (1 <= int(match[2]) <= 12) or not (1900 <= int(match[1]) <= 2200):
-        raise RuleViolation(
-            f"month {value!r} is not YYYY-MM",
-            german="Bitte den Monat als Jahr und Monat angeben, z. B. 2014-05.",
-        )
+        return None
     return dt.date(int(match[1]), int(match[2]), 1)
 
 
@@ -155,7 +151,12 @@ def calendar(
 ) -> Response:
     """The published meetings of one month, of all bodies or one; the months before and after as links
     (as far as there are meetings)."""
-    month = _month(monat, now)
+    errors: dict[str, str] = {}
+    this_month = now.astimezone(BERLIN).date().replace(day=1)
+    month = _month(monat) if monat else this_month
+    if month is None:
+        errors["monat"] = "Bitte den Monat als Jahr und Monat angeben, z. B. 2014-05."
+        month = this_month
     bodies = portal.town_bodies(session, town.id)
     body = next((b for b in bodies if b.key == gremium), None)
     if gremium and body is None:
@@ -191,8 +192,10 @@ def calendar(
             this_month=links.calendar(town.key, now.astimezone(BERLIN).date(), key),
             body_options=[(b.key, b.name) for b in bodies],
             action=links.calendar(town.key),
-            month_value=f"{month:%Y-%m}",
+            month_value=monat if errors else f"{month:%Y-%m}",
+            errors=errors,
         ),
+        status=422 if errors else 200,
     )
 
 

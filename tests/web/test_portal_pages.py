@@ -64,6 +64,7 @@ def test_a_wrong_month_or_body_in_the_calendar_is_said_in_german(portal: Portal)
     wrong = portal.client.get("/wetzlar/sitzungen?monat=2014-13")
     assert wrong.status_code == 422
     assert "z. B. 2014-05" in wrong.text
+    assert "fehler-monat" in wrong.text  # next to its field
     unknown = portal.client.get("/wetzlar/sitzungen?gremium=gibtsnicht")
     assert unknown.status_code == 404
 
