@@ -206,6 +206,12 @@ def body_results_atom(town_key: str, body: Body) -> str:
     return f"/{town_key}/gremien/{body.key}/ergebnisse.atom"
 
 
+def search_atom(town_key: str, **filters: str | None) -> str:
+    """The paper search with these filters as an Atom feed."""
+    given = [(name, value) for name, value in sorted(filters.items()) if value]
+    return f"/{town_key}/feeds/suche.atom" + (f"?{urlencode(given)}" if given else "")
+
+
 def papers_atom(town_key: str) -> str:
     return f"/{town_key}/feeds/vorlagen.atom"
 

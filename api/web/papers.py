@@ -327,6 +327,7 @@ def search_page(
             town,
             "search",
             action=links.search(town.key),
+            atom_url=links.search_atom(town.key, **filters),
             filters=filters,
             errors=errors,
             next_url=next_url,

@@ -18,19 +18,27 @@ from sqlalchemy.orm import Session
 
 from api.deps import Now, ReadSession, Town
 from api.oparl.format import Urls
+from api.routes.papers import search_papers
 from api.web import links
 from api.web.context import MEETING_TONES, page
 from api.web.papers import paper_entry
 from api.web.session import PageCaller, check_csrf
 from api.web.templating import render, templates
 from workflow import portal
-from workflow.errors import NotFound
+from workflow.errors import NotFound, RuleViolation
 from workflow.feeds import feed_is_open
 from workflow.models import Body, Faction, Meeting, Municipality, Person
 from workflow.publication import Withheld
 from workflow.rules import BERLIN
 from workflow.store import by_key
-from workflow.vocabulary import MEETING_STATE_LABELS, BodyKind, MeetingState, MembershipRole
+from workflow.vocabulary import (
+    MEETING_STATE_LABELS,
+    BodyKind,
+    MeetingState,
+    MembershipRole,
+    PaperKind,
+    PaperState,
+)
 from workflow.web_sessions import ActiveSession
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -407,6 +415,84 @@ def results_feed(request: Request, town: Town, key: str, session: ReadSession, n
             "title": f"Ergebnisse: {body.name} – {town.name}",
             "self_url": _absolute(request, links.body_results_atom(town.key, body)),
             "alternate": _absolute(request, links.body(town.key, body)),
+            "updated": max((e["updated"] for e in entries), default=now),
+            "entries": entries,
+        },
+    )
+
+
+Filter = Annotated[str, Query(max_length=64)]
+
+
+def _day(value: str, label: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RuleViolation(
+            f"{label} is not a date", german=f"{label}: bitte ein Datum wie 2013-10-28 angeben."
+        ) from None
+
+
+@router.get("/{municipality}/feeds/suche.atom")
+def search_feed(
+    request: Request,
+    town: Town,
+    session: ReadSession,
+    now: Now,
+    q: Annotated[str, Query(max_length=200)] = "",
+    status: Filter = "",
+    art: Filter = "",
+    gremium: Filter = "",
+    fachamt: Filter = "",
+    von: Annotated[str, Query(max_length=20)] = "",
+    bis: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    """A search of the paper search page as an Atom feed (the same filters; what the public sees)."""
+    papers, _ = search_papers(
+        session,
+        town,
+        None,
+        states=[status] if status in {s.value for s in PaperState} else [],
+        kind=art if art in {k.value for k in PaperKind} else None,
+        body=gremium or None,
+        department=fachamt or None,
+        date_from=_day(von, "Datum von"),
+        date_to=_day(bis, "Datum bis"),
+        q=q or None,
+        limit=50,
+    )
+    private = portal.papers_decided_in_private(session, papers)
+    filters = {
+        "q": q,
+        "status": status,
+        "art": art,
+        "gremium": gremium,
+        "fachamt": fachamt,
+        "von": von,
+        "bis": bis,
+    }
+    entries: list[dict[str, Any]] = []
+    for p in papers:
+        entry = paper_entry(town, p, Withheld(decision=p.id in private))
+        entries.append(
+            {
+                "id": _absolute(request, entry["url"]),
+                "title": f"{p.reference}: {p.subject}",
+                "url": _absolute(request, entry["url"]),
+                "updated": p.modified_at,
+                "summary": f"{entry['kind']} · {entry['state']}",
+            }
+        )
+    own = _absolute(request, links.search_atom(town.key, **filters))
+    return _atom(
+        request,
+        {
+            "id": own,
+            "title": f"Vorlagensuche{': ' + q if q else ''} – {town.name}",
+            "self_url": own,
+            "alternate": _absolute(request, links.search(town.key, **filters)),
             "updated": max((e["updated"] for e in entries), default=now),
             "entries": entries,
         },

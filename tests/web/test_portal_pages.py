@@ -205,3 +205,17 @@ def test_leichte_sprache_and_the_sign_language_slot(portal: Portal) -> None:
     sign = portal.client.get("/wetzlar/gebaerdensprache")
     assert sign.status_code == 200
     assert "noch kein Video in Deutscher Gebärdensprache eingetragen" in sign.text
+
+
+def test_a_search_can_be_subscribed_as_an_atom_feed_and_tells_nothing_non_public(portal: Portal) -> None:
+    page = portal.client.get("/wetzlar/vorlagen?q=Stadthalle").text
+    assert 'href="/wetzlar/feeds/suche.atom?q=Stadthalle"' in page
+    root = _feed(portal, "/wetzlar/feeds/suche.atom?q=Stadthalle")
+    titles = [e.findtext(f"{ATOM}title") or "" for e in root.iter(f"{ATOM}entry")]
+    assert any("Sanierung der Stadthalle" in t for t in titles)
+    adopted = _feed(portal, "/wetzlar/feeds/suche.atom?status=adopted")
+    text = ET.tostring(adopted, encoding="unicode")
+    assert "Neue Dienstwagenordnung" not in text  # decided by the Magistrat in private
+    assert MARKER not in ET.tostring(_feed(portal, "/wetzlar/feeds/suche.atom?q=Ankauf"), encoding="unicode")
+    wrong = portal.client.get("/wetzlar/feeds/suche.atom?von=gestern")
+    assert wrong.status_code == 422

@@ -166,6 +166,7 @@ def test_the_crawl_reaches_every_public_surface_and_every_answer_is_fine(
         "/wetzlar/personen/",
         "/wetzlar/fraktionen/",
         "/wetzlar/feeds/vorlagen.atom",
+        "/wetzlar/feeds/suche.atom",
         "/ergebnisse.atom",
         "/calendar.ics",
         "/wetzlar/impressum",
