@@ -47,8 +47,10 @@ def _meeting(session: Session, town: Municipality, meeting: Meeting, meta: str =
 
 @router.get("/{municipality}/", response_class=HTMLResponse)
 def start_page(request: Request, town: Town, me: PageCaller, session: ReadSession, now: Now) -> Response:
-    """Without a login, the municipality's public start page (``api.web.portal``); with one, "Meine Aufgaben"."""
-    if me is None and not getattr(request.state, "session_expired", False):
+    """Without a login (or with one of another municipality), the municipality's public start page
+    (``api.web.portal``); for its own people, "Meine Aufgaben"."""
+    expired = me is None and getattr(request.state, "session_expired", False)
+    if not expired and (me is None or me.principal.municipality_id != town.id):
         return portal.start_page(request, session, town, me, now)
     who = own_town(require_login(me), town)
     tasks = my_tasks(session, who, now)

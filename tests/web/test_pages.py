@@ -286,7 +286,10 @@ def test_the_start_page_shows_each_role_what_waits_for_it(api: Api) -> None:
     member = api.client.get("/wetzlar/").text
     assert "Meine nächsten Sitzungen" in member
     assert _meeting_url(api, soon.id) in member
-    assert api.client.get("/duisburg/").status_code == 403
+    other = api.client.get("/duisburg/")  # another municipality: its public start page, not its tasks
+    assert other.status_code == 200
+    assert "Ratsinformationen der Stadt Duisburg" in other.text
+    assert "Meine nächsten Sitzungen" not in other.text
 
 
 def test_the_search_has_shareable_addresses_and_explains_bad_input(api: Api) -> None:
