@@ -31,7 +31,7 @@ from workflow.models import (
 from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
 from workflow.queries import result_text
 from workflow.rules import BERLIN
-from workflow.vocabulary import MeetingState, MembershipRole
+from workflow.vocabulary import BodyKind, MeetingState, MembershipRole
 
 #: How members are ordered within a faction: the chair first, then deputies, members, advisory ones, substitutes.
 ROLE_ORDER = {
@@ -46,7 +46,14 @@ ROLE_LABELS = {
     MembershipRole.deputy_chair: "stellvertretender Vorsitz",
     MembershipRole.member: "Mitglied",
     MembershipRole.advisory: "beratendes Mitglied",
-    MembershipRole.substitute: "Vertretung",
+    MembershipRole.substitute: "Stellvertretung",
+}
+BODY_KIND_LABELS = {
+    BodyKind.assembly: "Volksvertretung",
+    BodyKind.executive: "Verwaltungsorgan",
+    BodyKind.main_committee: "Hauptausschuss",
+    BodyKind.committee: "Fachausschuss",
+    BodyKind.district: "Ortsbeirat / Bezirksvertretung",
 }
 WITHOUT_FACTION = "ohne Fraktion"
 

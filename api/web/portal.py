@@ -57,13 +57,6 @@ MONTHS = (
     "November",
     "Dezember",
 )
-BODY_KIND_LABELS = {
-    BodyKind.assembly: "Vertretung",
-    BodyKind.executive: "Verwaltungsorgan",
-    BodyKind.main_committee: "Hauptausschuss",
-    BodyKind.committee: "Fachausschuss",
-    BodyKind.district: "Ortsbeirat / Bezirksvertretung",
-}
 ATOM = "application/atom+xml; charset=utf-8"
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -223,7 +216,7 @@ def bodies_page(request: Request, town: Town, me: PageCaller, session: ReadSessi
                 {
                     "name": b.name,
                     "url": links.body(town.key, b),
-                    "kind": BODY_KIND_LABELS.get(BodyKind(b.kind), ""),
+                    "kind": portal.BODY_KIND_LABELS.get(BodyKind(b.kind), ""),
                 }
                 for b in portal.town_bodies(session, town.id)
             ],
@@ -255,7 +248,7 @@ def body_page(
             town,
             "bodies",
             body=body,
-            kind=BODY_KIND_LABELS.get(BodyKind(body.kind), ""),
+            kind=portal.BODY_KIND_LABELS.get(BodyKind(body.kind), ""),
             groups=[
                 {
                     "name": g.name,
