@@ -4,13 +4,14 @@ and non-public documents, a cancelled meeting) and, beside it, what is not publi
 (``MARKER``) wherever a text can be:
 
 * a public paper dealt with on a *non-public* TOP of a public meeting, its result worded and resolved with
-  markers, and a non-public attachment;
+  markers, and a non-public document named with a marker;
+* a public paper with a non-public attachment titled with a marker;
 * a plain non-public TOP of that meeting (no paper, so no result), titled with a marker, with a document
   marked public (the TOP is not, so the document is not either);
 * a non-public paper whose subject, proposed resolution and justification carry markers, on a non-public
-  TOP with a result, and a non-public document of a public paper named with a marker;
-* a meeting of the non-public Magistrat named with a marker, whose public-part TOP deals with a public
-  paper the Magistrat decides itself, resolved with a marker.
+  TOP with a result resolved with a marker;
+* a meeting of the non-public Magistrat named with a marker, with a document marked public (the meeting is
+  not), where the Magistrat decides a public paper itself, resolved with a marker.
 
 Everything public in it has no marker: a test that finds the marker anywhere a citizen can look has found a
 leak.
