@@ -283,7 +283,9 @@ class PaperSummary(Out):
     id: int
     reference: str | None
     kind: str
-    state: str
+    state: str | None = Field(
+        description="None for the public when the decision was taken in a non-public session"
+    )
     subject: str
     department: NamedRef
     paper_date: dt.date
@@ -371,7 +373,9 @@ class PaperStatusOut(Out):
     paper_id: int
     reference: str | None
     subject: str
-    state: str
+    state: str | None = Field(
+        description="None for the public when the decision was taken in a non-public session"
+    )
     state_label: str
     allowed: list[str]
     current: list[StepStatusOut]

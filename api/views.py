@@ -8,10 +8,11 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from api import schemas
-from workflow.access import Principal, can_see_non_public_of
+from workflow.access import Principal, visible_agenda_items
 from workflow.models import Body, Circulation, Department, ItemResult, Meeting, Paper
 from workflow.notice import invitation_deadline
 from workflow.papers import allowed_paper_triggers
+from workflow.publication import WITHHELD_STATE_LABEL, Withheld
 from workflow.queries import PaperStatus, StepStatus, meeting_allowed_triggers
 from workflow.quorum import quorum_status
 from workflow.rules import unanimous, vote_summary
@@ -22,12 +23,13 @@ def ref(obj: Body | Department) -> schemas.NamedRef:
     return schemas.NamedRef(key=obj.key, name=obj.name)
 
 
-def paper_summary(paper: Paper) -> schemas.PaperSummary:
+def paper_summary(paper: Paper, withheld: Withheld | None = None) -> schemas.PaperSummary:
+    """``withheld``: what the public does not see of it (``workflow.publication``); None for its people."""
     return schemas.PaperSummary(
         id=paper.id,
         reference=paper.reference,
         kind=paper.kind,
-        state=paper.state,
+        state=withheld.state(paper.state) if withheld else paper.state,
         subject=paper.subject,
         department=ref(paper.department),
         paper_date=paper.paper_date,
@@ -36,12 +38,13 @@ def paper_summary(paper: Paper) -> schemas.PaperSummary:
     )
 
 
-def paper_out(paper: Paper) -> schemas.PaperOut:
-    summary = paper_summary(paper)
+def paper_out(paper: Paper, withheld: Withheld | None = None) -> schemas.PaperOut:
+    summary = paper_summary(paper, withheld)
+    hidden = withheld or Withheld()
     return schemas.PaperOut(
         **summary.model_dump(),
         version=paper.version,
-        state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
+        state_label=PAPER_STATE_LABELS[PaperState(summary.state)] if summary.state else WITHHELD_STATE_LABEL,
         file_reference=paper.file_reference,
         proposed_resolution=paper.proposed_resolution,
         justification=paper.justification,
@@ -49,11 +52,15 @@ def paper_out(paper: Paper) -> schemas.PaperOut:
         signed_place=paper.signed_place,
         signed_on=paper.signed_on,
         submitted_at=paper.submitted_at,
-        decided_at=paper.decided_at,
-        resolution_text=paper.resolution_text,
-        closing_reason=paper.closing_reason,
-        pending_approval=paper.pending_approval,
-        attachments=[schemas.AttachmentOut.model_validate(a) for a in paper.attachments],
+        decided_at=None if hidden.decision else paper.decided_at,
+        resolution_text=None if hidden.decision else paper.resolution_text,
+        closing_reason=None if hidden.decision else paper.closing_reason,
+        pending_approval=None if hidden.decision else paper.pending_approval,
+        attachments=[
+            schemas.AttachmentOut.model_validate(a)
+            for a in paper.attachments
+            if a.id not in hidden.attachments
+        ],
         cosignatures=[
             schemas.CosignatureOut(
                 department=ref(c.department),
@@ -71,17 +78,17 @@ def paper_out(paper: Paper) -> schemas.PaperOut:
                 role=s.role,
                 authoritative=s.authoritative,
                 state=s.state,
-                meeting_id=s.meeting_id,
-                agenda_item_id=s.agenda_item_id,
-                outcome=s.outcome,
-                outcome_wording=s.outcome_wording,
-                resolution_text=s.resolution_text,
+                meeting_id=None if s.id in hidden.steps else s.meeting_id,
+                agenda_item_id=None if s.id in hidden.steps else s.agenda_item_id,
+                outcome=None if s.id in hidden.steps else s.outcome,
+                outcome_wording=None if s.id in hidden.steps else s.outcome_wording,
+                resolution_text=None if s.id in hidden.steps else s.resolution_text,
                 urgency=s.urgency,
-                urgency_reason=s.urgency_reason,
+                urgency_reason=None if s.id in hidden.steps else s.urgency_reason,
             )
             for s in paper.consultations
         ],
-        allowed_transitions=allowed_paper_triggers(paper),
+        allowed_transitions=[] if hidden.decision else allowed_paper_triggers(paper),
         created_at=paper.created_at,
     )
 
@@ -95,10 +102,11 @@ def status_out(
     *,
     may_see_non_public_of: Callable[[int], bool],
     may_see_non_public_of_body: Callable[[int], bool] = lambda _body_id: False,
+    withheld: Withheld | None = None,
 ) -> schemas.PaperStatusOut:
     """Where the paper stands; a non-public agenda item only for those who may see that meeting's, a
     non-public body's decision without a meeting (Umlaufverfahren, an urgent decision) only for those who may
-    see that body's."""
+    see that body's, and the decision only if it was not taken in private (``withheld`` for the public)."""
 
     def step(s: StepStatus) -> schemas.StepStatusOut:
         seen = s.seen_by(may_see_non_public_of, may_see_non_public_of_body)
@@ -111,9 +119,11 @@ def status_out(
         paper_id=status.paper_id,
         reference=status.reference,
         subject=status.subject,
-        state=status.state,
-        state_label=status.state_label,
-        allowed=status.allowed,
+        state=withheld.state(status.state) if withheld else status.state,
+        state_label=status.state_label
+        if not withheld or withheld.state(status.state)
+        else WITHHELD_STATE_LABEL,
+        allowed=[] if withheld and withheld.decision else status.allowed,
         current=[step(s) for s in status.current],
         steps=[step(s) for s in status.steps],
     )
@@ -135,7 +145,6 @@ def meeting_out(
     session: Session, meeting: Meeting, who: Principal | None, now: dt.datetime | None = None
 ) -> schemas.MeetingOut:
     """The meeting with its agenda; the non-public part only for those who may see it."""
-    show_all = can_see_non_public_of(session, who, meeting)
     items = [
         schemas.AgendaItemOut(
             id=i.id,
@@ -149,8 +158,7 @@ def meeting_out(
             second_session=i.second_session,
             has_result=i.result is not None,
         )
-        for i in meeting.agenda_items
-        if show_all or i.public
+        for i in visible_agenda_items(session, who, meeting)
     ]
     return schemas.MeetingOut(
         **meeting_summary(meeting).model_dump(),

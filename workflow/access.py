@@ -38,6 +38,7 @@ from workflow.models import (
     User,
     UserBody,
 )
+from workflow.publication import DRAFT_STATES, paper_public, public_agenda_items, public_meetings
 from workflow.store import by_key, clock, municipality_by_key, profile_of
 from workflow.vocabulary import BodyKind, PaperState
 
@@ -59,7 +60,6 @@ ROLE_LABELS = {
 }
 
 STAFF = frozenset({Role.coordination, Role.department, Role.secretary, Role.admin})
-DRAFT_STATES = frozenset({PaperState.draft, PaperState.cosigning})
 TOKEN_LIFETIME = dt.timedelta(hours=8)
 
 
@@ -331,7 +331,7 @@ def can_read_paper(session: Session, who: Principal | None, paper: Paper) -> boo
         if who.role is Role.council_member and not paper.public:
             bodies = non_public_body_ids(session, who)
             return any(step.body_id in bodies for step in paper.consultations)
-    return paper.public and PaperState(paper.state) not in DRAFT_STATES
+    return paper_public(paper)
 
 
 def can_read_draft(who: Principal | None, paper: Paper) -> bool:
@@ -477,3 +477,31 @@ def can_see_non_public_of(session: Session, who: Principal | None, meeting: Meet
     if who.role in STAFF:
         return True
     return bool(non_public_body_ids(session, who) & {b.id for b in meeting.bodies})
+
+
+def sees_as_public(who: Principal | None, municipality_id: int) -> bool:
+    """Someone without a login, or of another municipality: they see what ``workflow.publication`` publishes."""
+    return who is None or who.municipality_id != municipality_id
+
+
+def can_see_meeting(session: Session, who: Principal | None, meeting: Meeting) -> bool:
+    """The people of the municipality see every meeting; the public only the published ones (a meeting of
+    non-public bodies only, e.g. the Magistrat, does not exist for them)."""
+    if not sees_as_public(who, meeting.municipality_id):
+        return True
+    return meeting.id in public_meetings(session, [meeting.id])
+
+
+def visible_agenda_items(session: Session, who: Principal | None, meeting: Meeting) -> list[AgendaItem]:
+    """The agenda items of a meeting ``who`` may see: all for those who may see its non-public part,
+    otherwise the published ones (``workflow.publication.agenda_item_is_public``)."""
+    if can_see_non_public_of(session, who, meeting):
+        return list(meeting.agenda_items)
+    shown = public_agenda_items(session, (i.id for i in meeting.agenda_items))
+    return [i for i in meeting.agenda_items if i.id in shown]
+
+
+def can_see_agenda_item(session: Session, who: Principal | None, item: AgendaItem) -> bool:
+    return can_see_non_public_of(session, who, item.meeting) or item.id in public_agenda_items(
+        session, [item.id]
+    )

@@ -11,14 +11,14 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from workflow import ical
 from workflow.db import transaction
 from workflow.errors import NotFound, RuleViolation
 from workflow.models import Body, FeedToken, Meeting, MeetingBody, Membership, Person
 from workflow.notice import invitation_deadline
-from workflow.publication import paper_public
+from workflow.publication import public_agenda_items, public_meetings
 from workflow.rules import BERLIN, format_berlin
 from workflow.store import by_key, municipality_by_key
 
@@ -56,6 +56,11 @@ def create_token(
     return token
 
 
+def feed_is_open(body: Body) -> bool:
+    """A public body's feed is open to everyone; any other needs its token."""
+    return bool(body.public)
+
+
 def _token_valid(
     session: Session, token: str | None, *, body_id: int | None = None, person_id: int | None = None
 ) -> bool:
@@ -71,13 +76,12 @@ def _token_valid(
 
 def meeting_entry(meeting: Meeting, public_url: str, municipality: str) -> ical.MeetingEntry:
     """The calendar entry of a meeting; ``municipality`` is the town's key (the API's address has it)."""
-    # Only what the public may see (workflow.publication): an item of the public part whose paper is public,
-    # not one whose paper was withdrawn from the public (depublished) or never was: a body's feed is open.
-    lines = [
-        f"TOP {i.number}: {i.title}"
-        for i in meeting.agenda_items
-        if i.public and (i.consultation is None or paper_public(i.consultation.paper))
-    ]
+    # Only what the public may see (workflow.publication): a body's feed is open, and an invitation's
+    # calendar entry may be forwarded.
+    session = object_session(meeting)
+    assert session is not None, "a meeting loaded in a session"
+    published = public_agenda_items(session, (i.id for i in meeting.agenda_items))
+    lines = [f"TOP {i.number}: {i.title}" for i in meeting.agenda_items if i.id in published]
     return ical.MeetingEntry(
         meeting_id=meeting.id,
         summary=meeting.name,
@@ -121,7 +125,7 @@ def body_feed(
 ) -> bytes:
     town = municipality_by_key(session, municipality)
     row = by_key(session, Body, town.id, body)
-    if not row.public and not _token_valid(session, token, body_id=row.id):
+    if not feed_is_open(row) and not _token_valid(session, token, body_id=row.id):
         # Not "forbidden": a non-public body's feed does not exist for someone without its token.
         raise NotFound(f"No calendar feed for body '{body}'", german="Kein Kalender für dieses Gremium")
     meetings = list(
@@ -132,6 +136,10 @@ def body_feed(
             .order_by(Meeting.start)
         )
     )
+    if feed_is_open(row) and not _token_valid(session, token, body_id=row.id):
+        # The open feed: the published meetings (all of them where the body meets in public).
+        shown = public_meetings(session, (m.id for m in meetings))
+        meetings = [m for m in meetings if m.id in shown]
     return _build(session, town.key, f"{row.name} – {town.short_name}", meetings, public_url, now)
 
 

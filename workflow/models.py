@@ -142,6 +142,8 @@ class Municipality(Timestamped, Base):
     short_name: Mapped[str] = mapped_column(String(100))
     profile: Mapped[str] = mapped_column(String(32))
     website: Mapped[str | None] = mapped_column(String(300))
+    # The portal's texts from the municipality file (``workflow.municipality.PortalSpec``), as set there.
+    portal: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict, server_default="{}")
 
     bodies: Mapped[list[Body]] = relationship(back_populates="municipality", order_by="Body.id")
 

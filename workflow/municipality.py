@@ -23,12 +23,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PortalSpec(_Strict):
+    """What the municipality publishes on its public portal (the Bürgerinfo) besides the council's record.
+    Each is optional; a page whose text is not set says so."""
+
+    impressum: str | None = None  # Anbieterkennzeichnung (§ 5 DDG): who runs the portal, address, contact
+    privacy: str | None = None  # Datenschutzerklärung (Art. 13 DSGVO)
+    sign_language_url: str | None = None  # a video in Deutscher Gebärdensprache explaining the portal
+    sign_language_text: str | None = None  # what the video shows, or where else to find it
+
+
 class MunicipalitySpec(_Strict):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str
     short_name: str
     profile: str
     website: str | None = None
+    portal: PortalSpec = PortalSpec()
 
 
 class DepartmentSpec(_Strict):

@@ -7,7 +7,13 @@ Its parts:
   only non-public bodies, e.g. the Magistrat, is not published at all); an agenda item is public when it is
   in the public part of a public meeting and does not deal with a non-public paper; a step of the
   Beratungsfolge is public with its paper; a generated document is public when marked so and everything it
-  belongs to is public.
+  belongs to is public; an attachment's title is public when the attachment is.
+* **Dealt with in private**: a step whose agenda item or meeting is not public shows neither its outcome, its
+  wording, its resolution nor where it was dealt with; a paper whose deciding step was dealt with in private
+  shows neither its decision (a deciding state, the adopted text, when it was decided) nor what follows from
+  it. ``private_steps`` and ``decided_in_private`` say which, for loaded rows, with the same expressions.
+* Every public surface (the pages, the JSON API without a token, OParl, the calendar and Atom feeds, the
+  documents) asks these functions; ``workflow.access`` adds who may see more than the public.
 * **Parents follow their children**: ``workflow.stamps`` raises a published parent's ``modified_at`` when
   a row it embeds is written.
 * **Depublication**: ``depublish_paper`` withdraws a published paper from the public with its steps,
@@ -18,18 +24,21 @@ Its parts:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow.access import DRAFT_STATES
 from workflow.audit import emit, record_audit
 from workflow.db import transaction
 from workflow.errors import RuleViolation
 from workflow.models import (
     AgendaItem,
+    Attachment,
     Body,
+    Circulation,
     Consultation,
     Depublication,
     Meeting,
@@ -39,7 +48,20 @@ from workflow.models import (
 )
 from workflow.stamps import raise_modified
 from workflow.store import clock, get
+from workflow.vocabulary import PaperState, Urgency
 
+DRAFT_STATES = frozenset({PaperState.draft, PaperState.cosigning})
+# Paper states that tell the decision: not shown while the decision was taken in private.
+DECISION_STATES = frozenset(
+    {
+        PaperState.adopted,
+        PaperState.adopted_amended,
+        PaperState.rejected,
+        PaperState.noted,
+        PaperState.settled,
+        PaperState.revoked,
+    }
+)
 DRAFT_VALUES = tuple(sorted(state.value for state in DRAFT_STATES))
 
 # ---------------------------------------------------------------------------------------------- visibility
@@ -100,6 +122,157 @@ def file_is_public() -> ColumnElement[bool]:
 
 def paper_public(paper: Paper) -> bool:
     return bool(paper.public) and paper.state not in DRAFT_VALUES
+
+
+def attachment_public(attachment: Attachment) -> bool:
+    return bool(attachment.public)
+
+
+# ------------------------------------------------------------------------ the rule for loaded rows
+
+
+def public_ids(
+    session: Session, model: Any, rule: ColumnElement[bool], ids: Iterable[int | None]
+) -> set[int]:
+    """Those of ``ids`` whose row of ``model`` the public may see under ``rule`` (one query)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return set()
+    return set(session.scalars(select(model.id).where(model.id.in_(wanted), rule)))
+
+
+def public_meetings(session: Session, ids: Iterable[int | None]) -> set[int]:
+    return public_ids(session, Meeting, meeting_is_public(), ids)
+
+
+def public_agenda_items(session: Session, ids: Iterable[int | None]) -> set[int]:
+    return public_ids(session, AgendaItem, agenda_item_is_public(), ids)
+
+
+def public_files(session: Session, ids: Iterable[int | None]) -> set[int]:
+    return public_ids(session, StoredFile, file_is_public(), ids)
+
+
+class StepPlace(Protocol):
+    """Where a step was dealt with: a ``Consultation`` or a row with these columns."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def meeting_id(self) -> int | None: ...
+    @property
+    def agenda_item_id(self) -> int | None: ...
+
+
+def private_steps(session: Session, steps: Sequence[StepPlace]) -> set[int]:
+    """The steps dealt with (or to be dealt with) in private: on a non-public agenda item or in a non-public
+    meeting, or without a meeting by a non-public body (in writing, Umlaufverfahren; or an urgent decision
+    taken without a meeting in place of one). Their outcome, wording, resolution and place are the content
+    of the non-public deliberation."""
+    items = public_agenda_items(session, (s.agenda_item_id for s in steps))
+    meetings = public_meetings(session, (s.meeting_id for s in steps))
+    private = {
+        s.id
+        for s in steps
+        if (s.agenda_item_id is not None and s.agenda_item_id not in items)
+        or (s.meeting_id is not None and s.meeting_id not in meetings)
+    }
+    return private | without_meeting_in_private(session, [s.id for s in steps if s.meeting_id is None])
+
+
+def without_meeting_in_private(session: Session, step_ids: Sequence[int]) -> set[int]:
+    """Of these steps, those a non-public body decides without a meeting: put to it in writing, or taken
+    in its place by the urgent procedure."""
+    if not step_ids:
+        return set()
+    in_writing = session.scalars(
+        select(Circulation.consultation_id)
+        .join(Body, Body.id == Circulation.body_id)
+        .where(Circulation.consultation_id.in_(step_ids), Body.public.is_(False))
+    )
+    urgent = session.scalars(
+        select(Consultation.id)
+        .join(Body, Body.id == Consultation.body_id)
+        .where(
+            Consultation.id.in_(step_ids),
+            Consultation.urgency == Urgency.decision.value,
+            Body.public.is_(False),
+        )
+    )
+    return set(in_writing) | set(urgent)
+
+
+def decided_in_private(session: Session, paper_ids: Iterable[int]) -> set[int]:
+    """Papers whose deciding step (or urgent decision) was, or is to be, dealt with in private: their
+    decision is not published."""
+    wanted = set(paper_ids)
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(
+            Consultation.id, Consultation.paper_id, Consultation.agenda_item_id, Consultation.meeting_id
+        ).where(
+            Consultation.paper_id.in_(wanted),
+            or_(Consultation.authoritative.is_(True), Consultation.urgency == Urgency.decision.value),
+        )
+    ).all()
+    private = private_steps(session, rows)
+    return {r.paper_id for r in rows if r.id in private}
+
+
+#: What the public reads instead of a deciding state it may not see.
+WITHHELD_STATE_LABEL = "in nichtöffentlicher Sitzung beraten"
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """What the public does not see of a paper it may see: the steps dealt with in private, whether its
+    decision was taken in private, and its non-public attachments."""
+
+    steps: frozenset[int] = frozenset()
+    decision: bool = False
+    attachments: frozenset[int] = frozenset()
+
+    def state(self, state: str) -> str | None:
+        return state if not self.decision or PaperState(state) not in DECISION_STATES else None
+
+
+def withheld(session: Session, paper: Paper) -> Withheld:
+    return Withheld(
+        steps=frozenset(private_steps(session, paper.consultations)),
+        decision=bool(decided_in_private(session, [paper.id])),
+        attachments=frozenset(a.id for a in paper.attachments if not attachment_public(a)),
+    )
+
+
+def decided_in_private_clause() -> ColumnElement[bool]:
+    """``decided_in_private`` as a WHERE clause on ``Paper`` (for filtering lists by state)."""
+    item_hidden = and_(
+        Consultation.agenda_item_id.is_not(None),
+        ~exists(
+            select(AgendaItem.id).where(AgendaItem.id == Consultation.agenda_item_id, agenda_item_is_public())
+        ),
+    )
+    meeting_hidden = and_(Consultation.meeting_id.is_not(None), ~meeting_is_public(Consultation.meeting_id))
+    private_body = exists(select(Body.id).where(Body.id == Consultation.body_id, Body.public.is_(False)))
+    in_writing = and_(
+        Consultation.meeting_id.is_(None),
+        exists(
+            select(Circulation.id)
+            .join(Body, Body.id == Circulation.body_id)
+            .where(Circulation.consultation_id == Consultation.id, Body.public.is_(False))
+        ),
+    )
+    urgent = and_(
+        Consultation.meeting_id.is_(None), Consultation.urgency == Urgency.decision.value, private_body
+    )
+    return exists(
+        select(Consultation.id).where(
+            Consultation.paper_id == Paper.id,
+            or_(Consultation.authoritative.is_(True), Consultation.urgency == Urgency.decision.value),
+            or_(item_hidden, meeting_hidden, in_writing, urgent),
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------- depublish

@@ -24,6 +24,7 @@ from workflow.models import (
     Paper,
 )
 from workflow.papers import allowed_paper_triggers
+from workflow.publication import public_agenda_items
 from workflow.rules import BERLIN, unanimous, vote_summary
 from workflow.store import clock, get
 from workflow.vocabulary import (
@@ -50,7 +51,7 @@ class Appearance:
     meeting_state: str
     agenda_item_id: int
     agenda_number: str
-    public: bool
+    public: bool  # published (``workflow.publication``): in the public part of a public meeting, public paper
     outcome: str | None
     outcome_wording: str | None
     votes: str | None  # e.g. "einstimmig" or "12 Ja / 5 Nein / 3 Enthaltungen"
@@ -196,7 +197,7 @@ class PaperStatus:
         return rows
 
 
-def _appearance(item: AgendaItem) -> Appearance:
+def _appearance(item: AgendaItem, published: bool) -> Appearance:
     result = item.result
     votes_text, is_unanimous = None, None
     if result is not None and result.votes:
@@ -209,7 +210,7 @@ def _appearance(item: AgendaItem) -> Appearance:
         meeting_state=item.meeting.state,
         agenda_item_id=item.id,
         agenda_number=item.number,
-        public=item.public,
+        public=published,
         outcome=result.outcome if result else None,
         outcome_wording=result.outcome_wording if result else None,
         votes=votes_text,
@@ -238,7 +239,10 @@ def _circulation_status(circulation: Circulation) -> CirculationStatus:
 
 
 def _step_status(
-    step: Consultation, items: list[AgendaItem], circulations: Sequence[Circulation] = ()
+    step: Consultation,
+    items: list[AgendaItem],
+    published: set[int],
+    circulations: Sequence[Circulation] = (),
 ) -> StepStatus:
     decision = step.mayor_decision if step.urgency == Urgency.decision else None
     return StepStatus(
@@ -251,7 +255,7 @@ def _step_status(
         state_label=CONSULTATION_STATE_LABELS[ConsultationState(step.state)],
         outcome=step.outcome,
         outcome_wording=step.outcome_wording,
-        appearances=[_appearance(item) for item in items],
+        appearances=[_appearance(item, item.id in published) for item in items],
         allowed=CONSULTATION_MACHINE.allowed_triggers(step),
         circulations=[_circulation_status(c) for c in circulations],
         urgency=step.urgency,
@@ -292,6 +296,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         .order_by(Circulation.id)
     ):
         circulations.setdefault(circulation.consultation_id, []).append(circulation)
+    published = public_agenda_items(session, (i.id for found in items.values() for i in found))
     return PaperStatus(
         paper_id=paper.id,
         reference=paper.reference,
@@ -300,7 +305,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
         allowed=allowed_paper_triggers(paper),
         steps=[
-            _step_status(step, items.get(step.id, []), circulations.get(step.id, []))
+            _step_status(step, items.get(step.id, []), published, circulations.get(step.id, []))
             for step in paper.consultations
         ],
     )
@@ -357,7 +362,7 @@ def waiting_for(session: Session, body_id: int) -> list[Consultation]:
 
 def result_text(item: AgendaItem) -> str:
     """What came of a TOP as the Beratungsfolge table prints it ("" while there is no result)."""
-    return _appearance(item).result_text
+    return _appearance(item, item.public).result_text
 
 
 def awaiting_answer(session: Session, person_id: int) -> list[Circulation]:

@@ -34,6 +34,7 @@ def import_municipality(
             short_name=spec.municipality.short_name,
             profile=profile.name,
             website=spec.municipality.website,
+            portal=spec.municipality.portal.model_dump(exclude_none=True),
             **stamp,
         )
         session.add(town)

@@ -12,13 +12,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from api.oparl.files import auxiliary_of, files_by_id, main_of, public_files
 from api.oparl.format import VENDOR, date, type_url
 from api.oparl.publisher import Publisher, clean, stamps
-from workflow.models import AgendaItem, Body, Circulation, Consultation, Meeting, Paper, StoredFile
-from workflow.publication import agenda_item_is_public, meeting_is_public
+from workflow.models import Consultation, Paper, StoredFile
+from workflow.publication import (
+    DECISION_STATES,
+    decided_in_private,
+    private_steps,
+    public_agenda_items,
+    public_meetings,
+)
 from workflow.vocabulary import (
     CONSULTATION_ROLE_LABELS,
     PAPER_KIND_LABELS,
@@ -26,18 +32,7 @@ from workflow.vocabulary import (
     ConsultationRole,
     PaperKind,
     PaperState,
-    Urgency,
 )
-
-# Paper states that tell the decision: not shown while the decision was taken in private.
-DECISION_STATES = {
-    PaperState.adopted,
-    PaperState.adopted_amended,
-    PaperState.rejected,
-    PaperState.noted,
-    PaperState.settled,
-    PaperState.revoked,
-}
 
 
 class Step(Protocol):
@@ -91,52 +86,12 @@ STEP_COLUMNS = (
 )
 
 
-def _visible_items(pub: Publisher, item_ids: Sequence[int]) -> set[int]:
-    if not item_ids:
-        return set()
-    return set(
-        pub.session.scalars(select(AgendaItem.id).where(AgendaItem.id.in_(item_ids), agenda_item_is_public()))
-    )
-
-
-def circulated(pub: Publisher, step_ids: Sequence[int]) -> dict[int, bool]:
-    """Steps put to their body in writing (Umlaufverfahren): step id → whether that body is public. A
-    non-public body's decision without a meeting is the content of a non-public deliberation."""
-    if not step_ids:
-        return {}
-    rows = pub.session.execute(
-        select(Circulation.consultation_id, Body.public)
-        .join(Body, Body.id == Circulation.body_id)
-        .where(Circulation.consultation_id.in_(step_ids))
-    )
-    found: dict[int, bool] = {}
-    for step_id, public in rows:
-        found[step_id] = found.get(step_id, True) and bool(public)
-    return found
-
-
 def consultation(
-    pub: Publisher,
-    step: Step,
-    *,
-    visible_meetings: set[int],
-    visible_items: set[int],
-    circulations: dict[int, bool] | None = None,
-    private_bodies: set[int] | None = None,
+    pub: Publisher, step: Step, *, visible_meetings: set[int], visible_items: set[int], private: bool
 ) -> dict[str, Any]:
+    """``private``: dealt with in private (``workflow.publication.private_steps``), so neither how far it
+    got nor its outcome is shown."""
     urls = pub.urls
-    circulations = circulations or {}
-    private_bodies = private_bodies or set()
-    # A step dealt with in private (a non-public agenda item, a meeting of non-public bodies only, a
-    # non-public body's decision without a meeting, an urgent decision taken without a meeting in place of a
-    # non-public body) shows neither how far it got nor its outcome: both are the content of the non-public
-    # deliberation.
-    private = (
-        (step.agenda_item_id is not None and step.agenda_item_id not in visible_items)
-        or (step.meeting_id is not None and step.meeting_id not in visible_meetings)
-        or circulations.get(step.id) is False
-        or (step.meeting_id is None and step.body_id in private_bodies)
-    )
     return clean(
         {
             "id": urls.consultation(step.id),
@@ -153,7 +108,10 @@ def consultation(
             VENDOR + "stage": step.stage,
             VENDOR + "outcome": None if private else step.outcome,
             VENDOR + "outcomeWording": None if private else step.outcome_wording,
-            VENDOR + "withoutMeeting": True if step.id in circulations and not private else None,
+            # Decided in writing (Umlaufverfahren) or by the mayor in an urgent case.
+            VENDOR + "withoutMeeting": (
+                True if step.meeting_id is None and step.state == "dealt_with" and not private else None
+            ),
             VENDOR + "urgency": step.urgency,
             **stamps(step.created_at, step.modified_at),
         }
@@ -161,82 +119,15 @@ def consultation(
 
 
 def consultations(pub: Publisher, steps: Sequence[Step]) -> list[dict[str, Any]]:
-    visible_meetings = pub.visible_ids(
-        Meeting, meeting_is_public(), (s.meeting_id for s in steps if s.meeting_id)
-    )
-    visible_items = _visible_items(pub, [s.agenda_item_id for s in steps if s.agenda_item_id])
-    circulations = circulated(pub, [s.id for s in steps])
-    private_bodies = _urgent_private_bodies(pub, [s.body_id for s in steps if _urgent_without_meeting(s)])
+    visible_meetings = public_meetings(pub.session, (s.meeting_id for s in steps))
+    visible_items = public_agenda_items(pub.session, (s.agenda_item_id for s in steps))
+    private = private_steps(pub.session, steps)
     return [
         consultation(
-            pub,
-            s,
-            visible_meetings=visible_meetings,
-            visible_items=visible_items,
-            circulations=circulations,
-            private_bodies=private_bodies,
+            pub, s, visible_meetings=visible_meetings, visible_items=visible_items, private=s.id in private
         )
         for s in steps
     ]
-
-
-def _urgent_without_meeting(step: Step) -> bool:
-    return step.urgency == Urgency.decision and step.meeting_id is None
-
-
-def _urgent_private_bodies(pub: Publisher, body_ids: Sequence[int]) -> set[int]:
-    """Of these bodies, the non-public ones: an urgent decision taken in their place is not published."""
-    if not body_ids:
-        return set()
-    return set(pub.session.scalars(select(Body.id).where(Body.id.in_(set(body_ids)), Body.public.is_(False))))
-
-
-def decided_in_private(pub: Publisher, paper_ids: Sequence[int]) -> set[int]:
-    """Papers whose deciding step was (or is to be) dealt with on a non-public agenda item or in a
-    meeting of non-public bodies only: their resolution and the decision are not published."""
-    if not paper_ids:
-        return set()
-    rows = pub.session.execute(
-        select(Consultation.paper_id, Consultation.agenda_item_id, Consultation.meeting_id).where(
-            Consultation.paper_id.in_(paper_ids),
-            Consultation.authoritative.is_(True),
-            or_(Consultation.agenda_item_id.is_not(None), Consultation.meeting_id.is_not(None)),
-        )
-    ).all()
-    visible_items = _visible_items(pub, [r.agenda_item_id for r in rows if r.agenda_item_id is not None])
-    visible_meetings = pub.visible_ids(
-        Meeting, meeting_is_public(), (r.meeting_id for r in rows if r.meeting_id)
-    )
-    in_writing = pub.session.execute(
-        select(Consultation.paper_id)
-        .join(Circulation, Circulation.consultation_id == Consultation.id)
-        .join(Body, Body.id == Circulation.body_id)
-        .where(
-            Consultation.paper_id.in_(paper_ids),
-            Consultation.authoritative.is_(True),
-            Body.public.is_(False),
-        )
-    ).scalars()
-    urgent = pub.session.scalars(
-        select(Consultation.paper_id)
-        .join(Body, Body.id == Consultation.body_id)
-        .where(
-            Consultation.paper_id.in_(paper_ids),
-            Consultation.urgency == Urgency.decision.value,
-            Consultation.meeting_id.is_(None),
-            Body.public.is_(False),
-        )
-    )
-    return (
-        set(urgent)
-        | {
-            r.paper_id
-            for r in rows
-            if (r.agenda_item_id is not None and r.agenda_item_id not in visible_items)
-            or (r.meeting_id is not None and r.meeting_id not in visible_meetings)
-        }
-        | set(in_writing)
-    )
 
 
 def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> list[dict[str, Any]]:
@@ -263,7 +154,7 @@ def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> li
         for f in files:
             if f.paper_id is not None:
                 files_by_paper[f.paper_id].append(f)
-    private = decided_in_private(pub, ids)
+    private = decided_in_private(pub.session, ids)
     out = []
     for p in papers:
         files = files_by_paper.get(p.id, [])

@@ -17,9 +17,17 @@ from sqlalchemy.orm import InstrumentedAttribute, defer
 
 from api.deps import MAX_ID, Caller, MeetingId, PaperId, ReadSession, Town
 from api.files import content_disposition, etag_matches
-from workflow.access import Principal, can_read_draft, can_read_paper, can_see_non_public_of
+from workflow.access import (
+    Principal,
+    can_read_draft,
+    can_read_paper,
+    can_see_meeting,
+    can_see_non_public_of,
+    sees_as_public,
+)
 from workflow.errors import NotFound
 from workflow.models import Meeting, Paper, StoredFile
+from workflow.publication import public_files
 from workflow.store import get
 from workflow.vocabulary import DOCUMENT_KIND_LABELS, DOCX_MEDIA_TYPE, PDF_MEDIA_TYPE
 
@@ -92,9 +100,9 @@ def may_see(session: ReadSession, who: Principal | None, row: StoredFile) -> boo
     if row.draft:
         # Rendered from the draft: for the draft's readers only, even once the paper is submitted.
         return paper is not None and can_read_draft(who, paper)
-    if row.public:
+    if row.public and row.id in public_files(session, [row.id]):
         return True
-    if who is None or who.municipality_id != row.municipality_id:
+    if sees_as_public(who, row.municipality_id):
         return False
     meeting = session.get(Meeting, row.meeting_id) if row.meeting_id is not None else None
     return meeting is None or can_see_non_public_of(session, who, meeting)
@@ -133,7 +141,7 @@ def meeting_documents(
     town: Town, meeting_id: MeetingId, session: ReadSession, who: Caller
 ) -> list[DocumentOut]:
     meeting = get(session, Meeting, meeting_id)
-    if meeting.municipality_id != town.id:
+    if meeting.municipality_id != town.id or not can_see_meeting(session, who, meeting):
         raise NotFound(f"meeting {meeting_id} not found (Sitzung {meeting_id} gibt es nicht)")
     return _listing(session, who, town, StoredFile.meeting_id, meeting.id)
 

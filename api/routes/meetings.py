@@ -32,11 +32,13 @@ from api.routes.papers import (
     keyset_page,
 )
 from workflow import meetings, quorum
+from workflow.access import can_see_meeting, sees_as_public
 from workflow.errors import NotFound, RuleViolation
 from workflow.models import Body, Consultation, Meeting, MeetingBody, Paper
+from workflow.publication import meeting_is_public
 from workflow.queries import waiting_for
 from workflow.rules import BERLIN
-from workflow.store import by_key, get
+from workflow.store import by_key, get, not_found
 from workflow.vocabulary import Channel, MeetingState
 
 router = APIRouter(prefix="/api/v1/{municipality}", tags=["Sitzungen (meetings)"])
@@ -57,6 +59,7 @@ def _meeting_response(session: ReadSession, meeting_id: int, who: Caller, now: d
 def list_meetings(
     town: Town,
     session: ReadSession,
+    who: Caller,
     body: Annotated[str | None, Query(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] = None,
     state: MeetingState | None = None,
     date_from: SafeDateQuery = None,
@@ -66,6 +69,8 @@ def list_meetings(
 ) -> schemas.Page[schemas.MeetingSummary]:
     """Newest first (by id, a stable keyset order)."""
     query = select(Meeting).where(Meeting.municipality_id == town.id)
+    if sees_as_public(who, town.id):
+        query = query.where(meeting_is_public())
     if body:
         body_id = by_key(session, Body, town.id, body).id
         query = query.where(
@@ -121,6 +126,8 @@ def create_meeting(
 
 @router.get("/meetings/{meeting_id}", response_model=schemas.MeetingOut, summary="A meeting with its agenda")
 def read_meeting(meeting: MeetingOr404, session: ReadSession, who: Caller, now: Now) -> schemas.MeetingOut:
+    if not can_see_meeting(session, who, meeting):
+        raise not_found("meeting", meeting.id)
     return views.meeting_out(session, meeting, who, now)
 
 

@@ -34,7 +34,6 @@ from api.errors import PreconditionRequired
 from api.idempotency import run_idempotent
 from workflow import approvals, papers, urgent
 from workflow.access import (
-    DRAFT_STATES,
     Forbidden,
     Principal,
     Role,
@@ -42,10 +41,19 @@ from workflow.access import (
     can_see_non_public_of_body,
     non_public_body_ids,
     require_cosign,
+    sees_as_public,
 )
 from workflow.errors import RuleViolation, VersionConflict
 from workflow.models import Body, Consultation, Cosignature, Department, Meeting, Municipality, Paper, Person
-from workflow.publication import depublish_paper
+from workflow.publication import (
+    DECISION_STATES,
+    DRAFT_STATES,
+    Withheld,
+    decided_in_private,
+    decided_in_private_clause,
+    depublish_paper,
+    withheld,
+)
 from workflow.queries import paper_history, paper_status
 from workflow.search import matches
 from workflow.store import by_key, get
@@ -149,8 +157,11 @@ def list_papers(
         limit=limit,
         cursor=cursor,
     )
+    public = sees_as_public(who, town.id)
+    private = decided_in_private(session, (p.id for p in rows)) if public else set()
     return schemas.Page[schemas.PaperSummary](
-        items=[views.paper_summary(p) for p in rows], next_cursor=next_cursor
+        items=[views.paper_summary(p, Withheld(decision=p.id in private) if public else None) for p in rows],
+        next_cursor=next_cursor,
     )
 
 
@@ -175,6 +186,11 @@ def search_papers(
     query = _visible(query, session, who, town.id)
     if states:
         query = query.where(Paper.state.in_(list(states)))
+        if sees_as_public(who, town.id) and {PaperState(s) for s in states} & DECISION_STATES:
+            # The public does not learn a decision taken in private by filtering for it either.
+            query = query.where(
+                ~(Paper.state.in_([s.value for s in DECISION_STATES]) & decided_in_private_clause())
+            )
     if kind:
         query = query.where(Paper.kind == kind)
     if department:
@@ -275,9 +291,10 @@ def create_paper(
 
 
 @router.get("/{paper_id}", response_model=schemas.PaperOut, summary="One paper, with its ETag")
-def read_paper(paper: PaperOr404, response: Response) -> schemas.PaperOut:
+def read_paper(paper: PaperOr404, response: Response, session: ReadSession, who: Caller) -> schemas.PaperOut:
     response.headers["ETag"] = views.etag(paper.version)
-    return views.paper_out(paper)
+    public = sees_as_public(who, paper.municipality_id)
+    return views.paper_out(paper, withheld(session, paper) if public else None)
 
 
 @router.patch("/{paper_id}", response_model=schemas.PaperOut, summary="Edit a draft (If-Match required)")
@@ -523,7 +540,9 @@ def record_mayor_decision(
 
 
 @router.get("/{paper_id}/transitions", response_model=list[str], summary="What can be done with it now")
-def transitions(paper: PaperOr404) -> list[str]:
+def transitions(paper: PaperOr404, session: ReadSession, who: Caller) -> list[str]:
+    if sees_as_public(who, paper.municipality_id) and withheld(session, paper).decision:
+        return []
     return papers.allowed_paper_triggers(paper)
 
 
@@ -543,10 +562,12 @@ def status(paper: PaperOr404, session: ReadSession, who: Caller) -> schemas.Pape
     def may_see_body(body_id: int) -> bool:
         return can_see_non_public_of_body(session, who, paper.municipality_id, body_id)
 
+    public = sees_as_public(who, paper.municipality_id)
     return views.status_out(
         paper_status(session, paper.id),
         may_see_non_public_of=may_see,
         may_see_non_public_of_body=may_see_body,
+        withheld=withheld(session, paper) if public else None,
     )
 
 

@@ -22,7 +22,7 @@ from api.deps import (
 from api.idempotency import run_idempotent
 from api.routes.papers import IdempotencyKey
 from workflow import results
-from workflow.access import can_see_non_public_of
+from workflow.access import can_see_agenda_item
 from workflow.errors import NotFound
 from workflow.models import Faction, ItemResult
 from workflow.rules import FactionCount, VoteInput
@@ -34,7 +34,7 @@ router = APIRouter(prefix="/api/v1/{municipality}", tags=["Sitzungen (meetings)"
 
 @router.get("/agenda-items/{item_id}/result", response_model=schemas.ResultOut, summary="The result of a TOP")
 def read_result(town: Town, item: AgendaItemOr404, session: ReadSession, who: Caller) -> JSONResponse:
-    if not item.public and not can_see_non_public_of(session, who, item.meeting):
+    if not can_see_agenda_item(session, who, item):
         raise NotFound(f"agenda item {item.id} not found")
     if item.result is None:
         raise NotFound(f"No result recorded for TOP {item.number} yet")

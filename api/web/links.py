@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
-from workflow.models import Meeting, MeetingBody, Paper, StoredFile
+from workflow.models import Body, Faction, Meeting, MeetingBody, Paper, Person, StoredFile
 from workflow.rules import BERLIN
 
 LOGIN = "/anmelden"
@@ -168,3 +168,65 @@ def paper_action(town_key: str, paper: Paper, action: str) -> str:
 
 
 paper_url = paper
+
+
+# ------------------------------------------------------------------------------- the public portal
+
+
+def calendar(town_key: str, month: dt.date | None = None, body: str | None = None) -> str:
+    """The meeting calendar: ``/wetzlar/sitzungen?monat=2013-11&gremium=stvv`` (this month and all bodies
+    without them)."""
+    given = [("gremium", body)] if body else []
+    if month is not None:
+        given.append(("monat", f"{month:%Y-%m}"))
+    return f"/{town_key}/sitzungen" + (f"?{urlencode(sorted(given))}" if given else "")
+
+
+def bodies(town_key: str) -> str:
+    return f"/{town_key}/gremien"
+
+
+def body(town_key: str, body: Body) -> str:
+    return f"/{town_key}/gremien/{body.key}"
+
+
+def person(town_key: str, person: Person) -> str:
+    return f"/{town_key}/personen/{person.key}"
+
+
+def faction(town_key: str, faction: Faction) -> str:
+    return f"/{town_key}/fraktionen/{faction.key}"
+
+
+def body_ical(town_key: str, body: Body) -> str:
+    return f"/api/v1/{town_key}/bodies/{body.key}/calendar.ics"
+
+
+def body_results_atom(town_key: str, body: Body) -> str:
+    return f"/{town_key}/gremien/{body.key}/ergebnisse.atom"
+
+
+def search_atom(town_key: str, **filters: str | None) -> str:
+    """The paper search with these filters as an Atom feed."""
+    given = [(name, value) for name, value in sorted(filters.items()) if value]
+    return f"/{town_key}/feeds/suche.atom" + (f"?{urlencode(given)}" if given else "")
+
+
+def papers_atom(town_key: str) -> str:
+    return f"/{town_key}/feeds/vorlagen.atom"
+
+
+def impressum(town_key: str) -> str:
+    return f"/{town_key}/impressum"
+
+
+def privacy(town_key: str) -> str:
+    return f"/{town_key}/datenschutz"
+
+
+def easy_language(town_key: str) -> str:
+    return f"/{town_key}/leichte-sprache"
+
+
+def sign_language(town_key: str) -> str:
+    return f"/{town_key}/gebaerdensprache"

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from api.deps import Now, ReadSession, Sessions, Town, refresh, release
 from api.web import links
@@ -20,14 +20,19 @@ from workflow.access import (
     Principal,
     Role,
     can_read_paper,
+    can_see_meeting,
     can_see_non_public_of,
     require_role,
     require_same_municipality,
+    visible_agenda_items,
 )
 from workflow.errors import DomainError, NoticePeriodViolation
 from workflow.models import AgendaItem, Meeting, Municipality
 from workflow.notice import invitation_deadline
+from workflow.portal import results_provisional
+from workflow.publication import public_meetings
 from workflow.queries import meeting_allowed_triggers, result_text
+from workflow.store import not_found
 from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
 from workflow.web_sessions import ActiveSession
 
@@ -47,6 +52,14 @@ def _item(session: ReadSession, town_key: str, who: Principal | None, item: Agen
         "late_addition": item.late_addition,
         "result": result_text(item),
     }
+
+
+def open_data_of(request: Request, meeting: Meeting) -> str | None:
+    """The meeting in OParl, if it is published there."""
+    session = object_session(meeting)
+    if session is None or meeting.id not in public_meetings(session, [meeting.id]):
+        return None
+    return str(request.app.state.oparl_urls.meeting(meeting.id))
 
 
 def _may_invite(who: Principal | None, meeting: Meeting, now: dt.datetime) -> bool:
@@ -73,7 +86,10 @@ def _page(
     status: int = 200,
 ) -> Response:
     who = principal(me)
+    if not can_see_meeting(session, who, meeting):
+        raise not_found("meeting", meeting.id)
     show_non_public = can_see_non_public_of(session, who, meeting)
+    items = visible_agenda_items(session, who, meeting)
     state = MeetingState(meeting.state)
     deadline = None
     if state is MeetingState.planned:  # once invited, the page says when instead
@@ -102,14 +118,14 @@ def _page(
             state_tone=MEETING_TONES[state],
             deadline=deadline,
             show_non_public=show_non_public,
-            public_items=[_item(session, town.key, who, i) for i in meeting.agenda_items if i.public],
-            non_public_items=[_item(session, town.key, who, i) for i in meeting.agenda_items if not i.public]
-            if show_non_public
-            else [],
+            public_items=[_item(session, town.key, who, i) for i in items if i.public],
+            non_public_items=[_item(session, town.key, who, i) for i in items if not i.public],
             attendance=attendance,
             documents=documents_of(session, town, who, meeting_id=meeting.id),
             may_invite=_may_invite(who, meeting, now),
             invite_url=links.meeting(session, town.key, meeting) + "/einladung",
+            provisional=results_provisional(meeting) and any(i.result is not None for i in items),
+            open_data=open_data_of(request, meeting),
             errors=errors or {},
             values=values or {},
         ),

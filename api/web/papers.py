@@ -28,10 +28,12 @@ from workflow.access import (
     require_edit_draft,
     require_read_paper,
     require_role,
+    sees_as_public,
 )
 from workflow.errors import DomainError
 from workflow.models import Body, Department, Meeting, Municipality, Paper, StoredFile
 from workflow.papers import allowed_paper_triggers
+from workflow.publication import WITHHELD_STATE_LABEL, Withheld, decided_in_private, paper_public, withheld
 from workflow.queries import StepStatus, paper_history, paper_status
 from workflow.store import get
 from workflow.vocabulary import (
@@ -74,7 +76,9 @@ def documents_of(
     ]
 
 
-def _steps(session: Session, town: Municipality, who: Principal | None, paper: Paper) -> list[dict[str, Any]]:
+def _steps(
+    session: Session, town: Municipality, who: Principal | None, paper: Paper, hidden: Withheld
+) -> list[dict[str, Any]]:
     status = paper_status(session, paper.id)
     visible: dict[int, bool] = {}
 
@@ -113,7 +117,7 @@ def _steps(session: Session, town: Municipality, who: Principal | None, paper: P
                 "parallel": ", ".join(others),
                 "appearances": appearances,
                 "hidden": len(full.appearances) - len(appearances),  # on the agenda of a non-public part
-                "outcome": step.outcome_wording,
+                "outcome": None if step.consultation_id in hidden.steps else step.outcome_wording,
                 "urgency_reason": step.urgency_reason,
                 "without_meeting": _without_meeting(full, step),
             }
@@ -169,6 +173,8 @@ def paper_page(request: Request, town: Town, slug: str, me: PageCaller, session:
     who = principal(me)
     paper = links.paper_from_slug(session, town.id, slug)
     require_read_paper(session, who, paper)
+    hidden = withheld(session, paper) if sees_as_public(who, town.id) else Withheld()
+    state = hidden.state(paper.state)
     signature = ", ".join(
         part
         for part in (
@@ -197,8 +203,10 @@ def paper_page(request: Request, town: Town, slug: str, me: PageCaller, session:
             town,
             paper=paper,
             kind_label=PAPER_KIND_LABELS[PaperKind(paper.kind)],
-            state_label=PAPER_STATE_LABELS[PaperState(paper.state)],
-            state_tone=PAPER_TONES[PaperState(paper.state)],
+            state_label=PAPER_STATE_LABELS[PaperState(state)] if state else WITHHELD_STATE_LABEL,
+            state_tone=PAPER_TONES[PaperState(state)] if state else "info",
+            resolution_text=None if hidden.decision else paper.resolution_text,
+            closing_reason=None if hidden.decision else paper.closing_reason,
             signature=signature,
             cosignatures=[
                 {
@@ -209,16 +217,33 @@ def paper_page(request: Request, town: Town, slug: str, me: PageCaller, session:
                 }
                 for c in paper.cosignatures
             ],
-            attachments=paper.attachments,
-            steps=_steps(session, town, who, paper),
+            attachments=[a for a in paper.attachments if a.id not in hidden.attachments],
+            steps=_steps(session, town, who, paper, hidden),
             documents=documents_of(session, town, who, paper_id=paper.id),
             history=history,
+            open_data=request.app.state.oparl_urls.paper(paper.id) if paper_public(paper) else None,
             actions=_actions(session, town, who, paper) if who and who.municipality_id == town.id else [],
         ),
     )
 
 
 # ------------------------------------------------------------------------------------------ search
+
+
+def paper_entry(town: Municipality, paper: Paper, hidden: Withheld) -> dict[str, Any]:
+    """A paper in a list (search, start page): its state as ``hidden`` lets the reader see it."""
+    state = hidden.state(paper.state)
+    return {
+        "url": links.paper(town.key, paper),
+        "reference": paper.reference,
+        "subject": paper.subject,
+        "kind": PAPER_KIND_LABELS[PaperKind(paper.kind)],
+        "department": paper.department.name,
+        "date": paper.paper_date,
+        "state": PAPER_STATE_LABELS[PaperState(state)] if state else WITHHELD_STATE_LABEL,
+        "tone": PAPER_TONES[PaperState(state)] if state else "info",
+    }
+
 
 Text = Annotated[str, Query(max_length=200)]
 Key = Annotated[str, Query(max_length=64)]
@@ -285,6 +310,7 @@ def search_page(
         if filters[name] and filters[name] not in allowed:
             filters[name] = ""  # an outdated link: ignore the unknown value rather than fail
     papers: list[Paper] = []
+    private: set[int] = set()
     next_url = None
     if not errors:
         try:
@@ -306,6 +332,8 @@ def search_page(
             errors["q"] = exc.german
         else:
             next_url = links.search(town.key, **filters, weiter=cursor) if cursor else None
+            if sees_as_public(who, town.id):
+                private = decided_in_private(session, (p.id for p in papers))
     return render(
         request,
         "search.html",
@@ -314,22 +342,11 @@ def search_page(
             town,
             "search",
             action=links.search(town.key),
+            atom_url=links.search_atom(town.key, **filters),
             filters=filters,
             errors=errors,
             next_url=next_url,
-            papers=[
-                {
-                    "url": links.paper(town.key, p),
-                    "reference": p.reference,
-                    "subject": p.subject,
-                    "kind": PAPER_KIND_LABELS[PaperKind(p.kind)],
-                    "department": p.department.name,
-                    "date": p.paper_date,
-                    "state": PAPER_STATE_LABELS[PaperState(p.state)],
-                    "tone": PAPER_TONES[PaperState(p.state)],
-                }
-                for p in papers
-            ],
+            papers=[paper_entry(town, p, Withheld(decision=p.id in private)) for p in papers],
             state_options=[(s.value, PAPER_STATE_LABELS[s]) for s in PaperState],
             kind_options=[(k.value, PAPER_KIND_LABELS[k]) for k in PaperKind],
             body_options=[(b.key, b.name) for b in bodies],

@@ -9,9 +9,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import Now, ReadSession, Town
-from api.web import links
+from api.web import links, portal
 from api.web.context import own_town, page
-from api.web.session import LoggedIn, check_csrf
+from api.web.session import PageCaller, check_csrf, require_login
 from api.web.templating import date_de, render
 from workflow.models import Meeting, Municipality, Paper
 from workflow.my_tasks import my_tasks
@@ -46,8 +46,13 @@ def _meeting(session: Session, town: Municipality, meeting: Meeting, meta: str =
 
 
 @router.get("/{municipality}/", response_class=HTMLResponse)
-def start_page(request: Request, town: Town, me: LoggedIn, session: ReadSession, now: Now) -> Response:
-    who = own_town(me, town)
+def start_page(request: Request, town: Town, me: PageCaller, session: ReadSession, now: Now) -> Response:
+    """Without a login (or with one of another municipality), the municipality's public start page
+    (``api.web.portal``); for its own people, "Meine Aufgaben"."""
+    expired = me is None and getattr(request.state, "session_expired", False)
+    if not expired and (me is None or me.principal.municipality_id != town.id):
+        return portal.start_page(request, session, town, me, now)
+    who = own_town(require_login(me), town)
     tasks = my_tasks(session, who, now)
     sections: list[dict[str, Any]] = []
 

@@ -211,7 +211,7 @@ def build_world(sessions: sessionmaker[Session]) -> World:
 
 def hidden_paths(sessions: sessionmaker[Session]) -> dict[str, set[int]]:
     """Everything the database holds that must never be published, by OParl path segment."""
-    from workflow.access import DRAFT_STATES
+    from workflow.publication import DRAFT_STATES
 
     drafts = [s.value for s in DRAFT_STATES]
     with sessions() as s:

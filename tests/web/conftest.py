@@ -18,6 +18,7 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures used by the tests of t
     postgres_template,
     sqlite_template,
 )
+from tests.web.portal import portal  # noqa: F401  (the published portal world, once per module)
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workers.documents.render import clean_text
-from workflow.access import DRAFT_STATES
 from workflow.errors import NotFound
 from workflow.models import (
     AgendaItem,
@@ -31,6 +30,7 @@ from workflow.models import (
     Person,
     Vote,
 )
+from workflow.publication import DRAFT_STATES
 from workflow.queries import PaperStatus, paper_status
 from workflow.rules import BERLIN, vote_summary
 from workflow.vocabulary import (

@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session
 
 from workers.documents import contexts
 from workers.documents.render import render
-from workflow.access import DRAFT_STATES
 from workflow.errors import NotFound
 from workflow.models import AgendaItem, Meeting, Paper, StoredFile
+from workflow.publication import DRAFT_STATES
 from workflow.rules import BERLIN
 from workflow.vocabulary import (
     DOCUMENT_KIND_LABELS,

@@ -1,0 +1,262 @@
+"""Read models of the public portal (the Bürgerinfo): the next meetings, the meeting calendar, the latest papers
+and decisions, who sits in a body, a person's memberships over time, a faction's members.
+
+What the public may see is decided by ``workflow.publication`` alone; this module only asks it. A meeting's
+results are provisional ("vorläufig") until its minutes are approved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from workflow.models import (
+    AgendaItem,
+    Body,
+    Consultation,
+    Faction,
+    ItemResult,
+    Meeting,
+    MeetingBody,
+    Membership,
+    Paper,
+    Person,
+    Vote,
+    active_on,
+)
+from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
+from workflow.queries import result_text
+from workflow.rules import BERLIN
+from workflow.vocabulary import BodyKind, MeetingState, MembershipRole
+
+#: How members are ordered within a faction: the chair first, then deputies, members, advisory ones, substitutes.
+ROLE_ORDER = {
+    MembershipRole.chair: 0,
+    MembershipRole.deputy_chair: 1,
+    MembershipRole.member: 2,
+    MembershipRole.advisory: 3,
+    MembershipRole.substitute: 4,
+}
+ROLE_LABELS = {
+    MembershipRole.chair: "Vorsitz",
+    MembershipRole.deputy_chair: "stellvertretender Vorsitz",
+    MembershipRole.member: "Mitglied",
+    MembershipRole.advisory: "beratendes Mitglied",
+    MembershipRole.substitute: "Stellvertretung",
+}
+BODY_KIND_LABELS = {
+    BodyKind.assembly: "Volksvertretung",
+    BodyKind.executive: "Verwaltungsorgan",
+    BodyKind.main_committee: "Hauptausschuss",
+    BodyKind.committee: "Fachausschuss",
+    BodyKind.district: "Ortsbeirat / Bezirksvertretung",
+}
+WITHOUT_FACTION = "ohne Fraktion"
+
+
+def results_provisional(meeting: Meeting) -> bool:
+    """A meeting's results are provisional until its minutes are approved."""
+    return meeting.state != MeetingState.minutes_approved
+
+
+def _start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), BERLIN)
+
+
+def _meetings(town_id: int, body_id: int | None):  # type: ignore[no-untyped-def]
+    query = (
+        select(Meeting)
+        .where(Meeting.municipality_id == town_id, meeting_is_public())
+        .options(selectinload(Meeting.bodies))
+    )
+    if body_id is not None:
+        query = query.where(
+            Meeting.id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body_id))
+        )
+    return query
+
+
+def coming_meetings(
+    session: Session, town_id: int, now: dt.datetime, *, body_id: int | None = None, limit: int = 6
+) -> list[Meeting]:
+    """The next published meetings from today on (cancelled ones included: they are marked)."""
+    today = _start(now.astimezone(BERLIN).date())
+    query = _meetings(town_id, body_id).where(Meeting.start >= today).order_by(Meeting.start, Meeting.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def past_meetings(
+    session: Session, town_id: int, now: dt.datetime, *, body_id: int | None = None, limit: int = 10
+) -> list[Meeting]:
+    today = _start(now.astimezone(BERLIN).date())
+    query = (
+        _meetings(town_id, body_id).where(Meeting.start < today).order_by(Meeting.start.desc(), Meeting.id)
+    )
+    return list(session.scalars(query.limit(limit)))
+
+
+def meetings_in_month(
+    session: Session, town_id: int, month: dt.date, *, body_id: int | None = None
+) -> list[Meeting]:
+    """The published meetings of the month that ``month`` lies in, in their order."""
+    first = month.replace(day=1)
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    query = _meetings(town_id, body_id).where(Meeting.start >= _start(first), Meeting.start < _start(after))
+    return list(session.scalars(query.order_by(Meeting.start, Meeting.id)))
+
+
+def meeting_months(
+    session: Session, town_id: int, *, body_id: int | None = None
+) -> tuple[dt.date, dt.date] | None:
+    """The first days of the first and the last month with a published meeting (None without any)."""
+    query = _meetings(town_id, body_id).order_by(None)
+    first = session.scalars(query.order_by(Meeting.start).limit(1)).first()
+    last = session.scalars(query.order_by(Meeting.start.desc()).limit(1)).first()
+    if first is None or last is None:
+        return None
+    return (
+        first.start.astimezone(BERLIN).date().replace(day=1),
+        last.start.astimezone(BERLIN).date().replace(day=1),
+    )
+
+
+def latest_papers(session: Session, town_id: int, *, limit: int = 8) -> list[Paper]:
+    """The published papers, the most recently submitted first."""
+    return list(
+        session.scalars(
+            select(Paper)
+            .where(Paper.municipality_id == town_id, paper_is_public())
+            .order_by(Paper.submitted_at.desc(), Paper.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def papers_decided_in_private(session: Session, papers: Sequence[Paper]) -> set[int]:
+    return decided_in_private(session, (p.id for p in papers))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A published result: the TOP, its meeting, its paper (if any) and what came of it."""
+
+    item: AgendaItem
+    meeting: Meeting
+    paper: Paper | None
+    text: str
+    provisional: bool
+    recorded_at: dt.datetime
+
+
+def latest_decisions(
+    session: Session, town_id: int, *, body_id: int | None = None, limit: int = 8
+) -> list[Decision]:
+    """The results of published agenda items, the newest meeting first (of one body's meetings if given)."""
+    query = (
+        select(AgendaItem)
+        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+        .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+        .where(Meeting.municipality_id == town_id, agenda_item_is_public())
+        .options(
+            selectinload(AgendaItem.result).selectinload(ItemResult.votes).selectinload(Vote.faction_counts),
+            selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
+            selectinload(AgendaItem.meeting).selectinload(Meeting.bodies),
+        )
+        .order_by(Meeting.start.desc(), AgendaItem.order)
+        .limit(limit)
+    )
+    if body_id is not None:
+        query = query.where(
+            AgendaItem.meeting_id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body_id))
+        )
+    decisions = []
+    for item in session.scalars(query):
+        assert item.result is not None
+        decisions.append(
+            Decision(
+                item=item,
+                meeting=item.meeting,
+                paper=item.consultation.paper if item.consultation else None,
+                text=result_text(item),
+                provisional=results_provisional(item.meeting),
+                recorded_at=item.result.recorded_at,
+            )
+        )
+    return decisions
+
+
+# --------------------------------------------------------------------------------- bodies and people
+
+
+@dataclass(frozen=True)
+class FactionGroup:
+    faction: Faction | None
+    memberships: list[Membership]
+
+    @property
+    def name(self) -> str:
+        return self.faction.name if self.faction else WITHOUT_FACTION
+
+
+def _by_role(membership: Membership) -> tuple[int, str, str]:
+    person = membership.person
+    return (ROLE_ORDER.get(MembershipRole(membership.role), 9), person.family_name, person.given_name)
+
+
+def members_by_faction(session: Session, body: Body, day: dt.date) -> list[FactionGroup]:
+    """Who sits in the body on ``day``, by faction (the largest first, those without one last)."""
+    rows = session.scalars(
+        select(Membership)
+        .where(Membership.body_id == body.id)
+        .options(selectinload(Membership.person), selectinload(Membership.faction))
+    )
+    groups: dict[int | None, list[Membership]] = {}
+    for m in rows:
+        if m.active_on(day):
+            groups.setdefault(m.faction_id, []).append(m)
+    ordered = sorted(
+        groups.items(),
+        key=lambda kv: (kv[0] is None, -len(kv[1]), kv[1][0].faction.name if kv[1][0].faction else ""),
+    )
+    return [FactionGroup(ms[0].faction, sorted(ms, key=_by_role)) for _, ms in ordered]
+
+
+def person_memberships(session: Session, person: Person) -> list[Membership]:
+    """Every membership of the person, current and past, the most recent start first."""
+    return list(
+        session.scalars(
+            select(Membership)
+            .where(Membership.person_id == person.id)
+            .options(selectinload(Membership.body), selectinload(Membership.faction))
+            .order_by(Membership.start_date.desc(), Membership.id)
+        )
+    )
+
+
+def faction_memberships(session: Session, faction: Faction, day: dt.date) -> dict[Person, list[Membership]]:
+    """The faction's members on ``day``, each with the bodies they sit in for it."""
+    rows = session.scalars(
+        select(Membership)
+        .where(Membership.faction_id == faction.id)
+        .options(selectinload(Membership.person), selectinload(Membership.body))
+        .order_by(Membership.id)
+    )
+    members: dict[Person, list[Membership]] = {}
+    for m in rows:
+        if active_on(m.start_date, m.end_date, day):
+            members.setdefault(m.person, []).append(m)
+    return dict(sorted(members.items(), key=lambda kv: (kv[0].family_name, kv[0].given_name)))
+
+
+def town_bodies(session: Session, town_id: int) -> list[Body]:
+    return list(session.scalars(select(Body).where(Body.municipality_id == town_id).order_by(Body.id)))
+
+
+def town_factions(session: Session, town_id: int) -> list[Faction]:
+    return list(
+        session.scalars(select(Faction).where(Faction.municipality_id == town_id).order_by(Faction.id))
+    )
