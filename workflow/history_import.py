@@ -380,7 +380,9 @@ class Writer:
                     municipality_id=self.run.municipality_id, created_at=f.source.created or self.now
                 )
                 self.session.add(row)
-            row.paper_id, row.meeting_id, row.agenda_item_id = e.paper_id, e.meeting_id, e.agenda_item_id
+            # A record of an agenda item keeps the paper the item deliberates (linked when the paper comes).
+            row.paper_id = e.paper_id or (row.paper_id if e.agenda_item_id is not None else None)
+            row.meeting_id, row.agenda_item_id = e.meeting_id, e.agenda_item_id
             row.role, row.name = f.role, f.name
             row.file_name = f.file_name[:300] if f.file_name else None
             row.media_type = f.media_type[:100] if f.media_type else None

@@ -16,11 +16,13 @@ from workflow.history import (
     MembershipIn,
     OrganizationIn,
     PersonIn,
+    Source,
     Tally,
 )
 from workflow.history_import import FileEntry, Run, Writer, write
 from workflow.models import (
     AgendaItem,
+    Attendance,
     Body,
     Department,
     Faction,
@@ -28,7 +30,7 @@ from workflow.models import (
     Membership,
     Person,
 )
-from workflow.vocabulary import MeetingState
+from workflow.vocabulary import AttendanceStatus, MeetingState
 
 GONE = "An der Quelle gelöscht"
 UNKNOWN_DEPARTMENT = "import-unbekannt"
@@ -85,7 +87,7 @@ def write_organizations(
                         municipality_id=run.municipality_id,
                         key=key,
                         kind=org.body_kind,
-                        statutory_members=0,
+                        statutory_members=org.statutory_members,
                         tags=[],
                         settings_override={},
                         created_at=stamp,
@@ -98,6 +100,7 @@ def write_organizations(
             if isinstance(row, Body):
                 row.name, row.short_name, row.public = org.name[:200], org.short_name[:60], org.public
                 row.kind = org.body_kind or row.kind
+                row.statutory_members = org.statutory_members or row.statutory_members
             elif isinstance(row, Faction):
                 row.name, row.short_name = org.name[:200], org.short_name[:60]
             else:
@@ -140,9 +143,12 @@ def _membership(
         row = Membership(person_id=person.id, created_at=m.source.created or w.now)
         w.session.add(row)
     row.body_id, row.role, row.voting_right = target, m.role, m.voting_right
+    row.substitute_of_id = w.local(m.substitute_for_url, "person")
     row.start_date, row.end_date = m.start_date or NO_START, m.end_date
     row.modified_at = w.now
     w.session.flush()
+    if m.substitute_for_url and row.substitute_of_id is None:
+        w.tally.pending_substitutes.append((row.id, m.substitute_for_url))
     w.remember(m.source, "Membership", "membership", row.id, parent)
     w.audited("oparl.imported" if state == "new" else "oparl.updated", row, m.source.url)
     return "body", row.id
@@ -190,6 +196,7 @@ def write_persons(
             person.given_name, person.family_name = p.given_name[:100], p.family_name[:100]
             person.title = p.title[:60] if p.title else None
             person.email = p.email[:200] if p.email else None
+            person.function = p.function[:120] if p.function else None
             person.modified_at = w.now
             w.session.flush()
             w.remember(p.source, "Person", "person", person.id)
@@ -214,7 +221,9 @@ def write_persons(
                     for f, faction_id in factions
                     if (f.start_date or NO_START) <= day and (f.end_date is None or day <= f.end_date)
                 ]
-                row.faction_id = covering[0] if covering else None
+                row.faction_id = w.local(_m.on_behalf_of_url, "faction") or (
+                    covering[0] if covering else None
+                )
             for old in w.vanished_children(p.source.url, {m.source.url for m in p.memberships}):
                 _remove_membership(w, old.local_type, old.local_id, old.url)
         for gone in deleted:
@@ -222,6 +231,31 @@ def write_persons(
             if had is not None and had.local_id is not None:
                 for child in w.vanished_children(gone.url, set()):
                     _remove_membership(w, child.local_type, child.local_id, child.url)
+
+    return write(sessions, run, now, step)
+
+
+def link_substitutes(
+    sessions: sessionmaker[Session],
+    run: Run,
+    pending: Sequence[tuple[int, str]],
+    now: dt.datetime | None = None,
+) -> Tally:
+    """After all persons: the memberships of substitutes whose principal came later in the source."""
+
+    def step(w: Writer) -> None:
+        w.load(url for _, url in pending)
+        for membership_id, url in pending:
+            row = w.session.get(Membership, membership_id)
+            person_id = w.local(url, "person")
+            if row is None:
+                continue
+            if person_id is None:
+                w.inconsistent("Membership", url, "Vertretene Person nicht importiert")
+                continue
+            row.substitute_of_id = person_id
+            row.modified_at = w.now
+            w.audited("oparl.updated", row, url)
 
     return write(sessions, run, now, step)
 
@@ -260,6 +294,8 @@ def write_meetings(
                 *(f.source.url for m in items for i in m.agenda_items for f in i.files),
                 *(f.source.url for m in items for f in m.files),
                 *(u for m in items for u in m.organization_urls),
+                *(u for m in items for u in m.participant_urls),
+                *(m.location_url for m in items if m.location_url),
                 *(d.url for d in deleted),
             ]
         )
@@ -294,7 +330,17 @@ def write_meetings(
                 w.inconsistent("Meeting", m.source.url, "Sitzung ohne bekanntes Gremium")
             meeting.modified_at = w.now
             w.session.flush()
+            _participants(w, meeting, m.participant_urls)
             w.remember(m.source, "Meeting", "meeting", meeting.id)
+            if m.location_url:
+                # The place is the meeting's text here: the source's Location is the meeting's location.
+                w.remember(
+                    Source(m.location_url, m.source.content_hash),
+                    "Location",
+                    "location",
+                    meeting.id,
+                    m.source.url,
+                )
             w.audited(
                 "oparl.imported" if state == "new" else "oparl.updated",
                 meeting,
@@ -344,6 +390,8 @@ def write_meetings(
             for item in m.agenda_items:
                 w.hide_files(w.vanished_children(item.source.url, kept), GONE)
             kept |= {i.source.url for i in m.agenda_items}
+            if m.location_url:
+                kept.add(m.location_url)
             vanished = w.vanished_children(m.source.url, kept)
             _hide_items(w, [r.local_id for r in vanished if r.local_type == "agenda_item" and r.local_id])
             w.hide_files(vanished, GONE)
@@ -361,6 +409,32 @@ def write_meetings(
                     w.hide_files(children, GONE)
 
     return write(sessions, run, now, step)
+
+
+def _participants(w: Writer, meeting: Meeting, urls: Sequence[str]) -> None:
+    """The persons the source names as present: the meeting's attendance (present)."""
+    wanted = [p for p in dict.fromkeys(w.local(u, "person") for u in urls) if p is not None]
+    have = {
+        a.person_id: a
+        for a in w.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    }
+    for person_id, row in have.items():
+        if person_id not in wanted and row.status == AttendanceStatus.present.value:
+            w.session.delete(row)
+    for person_id in wanted:
+        if person_id not in have:
+            w.session.add(
+                Attendance(
+                    meeting_id=meeting.id,
+                    person_id=person_id,
+                    status=AttendanceStatus.present.value,
+                    created_at=w.now,
+                    modified_at=w.now,
+                )
+            )
+        else:
+            have[person_id].status = AttendanceStatus.present.value
+    w.session.flush()
 
 
 def _hide_items(w: Writer, ids: list[int]) -> None:

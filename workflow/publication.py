@@ -37,6 +37,7 @@ from workflow.models import (
     Paper,
     StoredFile,
 )
+from workflow.source_models import ImportedFile
 from workflow.stamps import raise_modified
 from workflow.store import clock, get
 
@@ -96,6 +97,22 @@ def file_is_public() -> ColumnElement[bool]:
         ),
     )
     return and_(StoredFile.public.is_(True), paper_ok, meeting_ok, item_ok)
+
+
+def imported_file_is_public() -> ColumnElement[bool]:
+    """A file record of an imported object: public while it and what it belongs to are."""
+    paper_ok = or_(
+        ImportedFile.paper_id.is_(None),
+        exists(select(Paper.id).where(Paper.id == ImportedFile.paper_id, paper_is_public())),
+    )
+    meeting_ok = or_(ImportedFile.meeting_id.is_(None), meeting_is_public(ImportedFile.meeting_id))
+    item_ok = or_(
+        ImportedFile.agenda_item_id.is_(None),
+        exists(
+            select(AgendaItem.id).where(AgendaItem.id == ImportedFile.agenda_item_id, agenda_item_is_public())
+        ),
+    )
+    return and_(ImportedFile.public.is_(True), paper_ok, meeting_ok, item_ok)
 
 
 def paper_public(paper: Paper) -> bool:

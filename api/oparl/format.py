@@ -88,6 +88,15 @@ class Urls:
     def file_download(self, file_id: int) -> str:
         return f"{self.root}/file/{file_id}/download"
 
+    def imported_file(self, file_id: int) -> str:
+        return f"{self.root}/importedfile/{file_id}"
+
+    def imported_file_access(self, file_id: int) -> str:
+        return f"{self.root}/importedfile/{file_id}/access"
+
+    def imported_file_download(self, file_id: int) -> str:
+        return f"{self.root}/importedfile/{file_id}/download"
+
     def legislative_term(self, municipality_id: int) -> str:
         return f"{self.root}/legislativeterm/{municipality_id}"
 

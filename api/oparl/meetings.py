@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.oparl.files import auxiliary_of, files_by_id, main_of, public_files
+from api.oparl.files import (
+    auxiliary_of,
+    files_by_id,
+    imported_by_role,
+    main_of,
+    public_files,
+    public_imported_files,
+)
 from api.oparl.format import VENDOR, date_time, type_url
 from api.oparl.publisher import Publisher, clean, stamps
 from workflow.models import AgendaItem, Consultation, ItemResult, Meeting, StoredFile, Vote
@@ -79,11 +86,17 @@ def agenda_item(
     consultation_visible: bool,
     files: Sequence[StoredFile],
     serialized_files: dict[int, dict[str, Any]],
+    imported: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
     urls = pub.urls
     result = item.result
     resolution = main_of(files, "resolution_extract")
-    auxiliary = [serialized_files[f.id] for f in auxiliary_of(files, resolution)]
+    resolutions = imported.get("resolutionFile", [])
+    auxiliary = (
+        [serialized_files[f.id] for f in auxiliary_of(files, resolution)]
+        + resolutions[0 if resolution else 1 :]
+        + imported.get("auxiliaryFile", [])
+    )
     obj: dict[str, Any] = {
         "id": urls.agenda_item(item.id),
         "type": type_url("AgendaItem"),
@@ -95,9 +108,11 @@ def agenda_item(
         "consultation": (
             urls.consultation(item.consultation_id) if item.consultation_id and consultation_visible else None
         ),
-        "result": result.outcome_wording if result else None,
+        "result": result.outcome_wording if result else item.result_wording,
         "resolutionText": result.resolution_text if result else None,
-        "resolutionFile": serialized_files[resolution.id] if resolution else None,
+        "resolutionFile": (
+            serialized_files[resolution.id] if resolution else (resolutions[0] if resolutions else None)
+        ),
         "auxiliaryFile": auxiliary,
         **stamps(item.created_at, item.modified_at),
     }
@@ -122,6 +137,7 @@ def agenda_items(pub: Publisher, items: Sequence[AgendaItem]) -> list[dict[str, 
     for f in files:
         if f.agenda_item_id is not None:
             by_item[f.agenda_item_id].append(f)
+    imported = imported_by_role(pub, public_imported_files(pub, items=[i.id for i in items]), "agenda_item")
     consultations_ok = pub.visible_ids(
         Consultation, consultation_is_public(), (i.consultation_id for i in items if i.consultation_id)
     )
@@ -133,6 +149,7 @@ def agenda_items(pub: Publisher, items: Sequence[AgendaItem]) -> list[dict[str, 
             consultation_visible=i.consultation_id in consultations_ok,
             files=by_item.get(i.id, []),
             serialized_files=serialized,
+            imported=imported.get(i.id, {}),
         )
         for i in items
     ]
@@ -158,7 +175,9 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
     items_by_meeting: dict[int, list[dict[str, Any]]] = defaultdict(list)
     files_by_meeting: dict[int, list[StoredFile]] = defaultdict(list)
     serialized: dict[int, dict[str, Any]] = {}
+    imported: dict[int, dict[str, list[dict[str, Any]]]] = {}
     if embed and ids:
+        imported = imported_by_role(pub, public_imported_files(pub, meetings=ids), "meeting")
         items = list(
             pub.session.scalars(
                 select(AgendaItem)
@@ -179,6 +198,8 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
         files = files_by_meeting.get(meeting.id, [])
         invitation = main_of(files, "invitation")
         minutes = main_of(files, "minutes")
+        records = imported.get(meeting.id, {})
+        invitations, protocols = records.get("invitation", []), records.get("resultsProtocol", [])
         state = MeetingState(meeting.state)
         out.append(
             clean(
@@ -195,9 +216,18 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
                     "participant": [
                         urls.person(a.person_id) for a in meeting.attendance if a.status == "present"
                     ],
-                    "invitation": serialized[invitation.id] if embed and invitation else None,
-                    "resultsProtocol": serialized[minutes.id] if embed and minutes else None,
-                    "auxiliaryFile": [serialized[f.id] for f in auxiliary_of(files, invitation, minutes)],
+                    "invitation": serialized[invitation.id]
+                    if embed and invitation
+                    else (invitations[0] if invitations else None),
+                    "resultsProtocol": serialized[minutes.id]
+                    if embed and minutes
+                    else (protocols[0] if protocols else None),
+                    "verbatimProtocol": next(iter(records.get("verbatimProtocol", [])), None),
+                    "auxiliaryFile": [serialized[f.id] for f in auxiliary_of(files, invitation, minutes)]
+                    + invitations[0 if invitation else 1 :]
+                    + protocols[0 if minutes else 1 :]
+                    + records.get("verbatimProtocol", [])[1:]
+                    + records.get("auxiliaryFile", []),
                     "agendaItem": items_by_meeting.get(meeting.id, []) if embed else None,
                     VENDOR + "secondSession": meeting.second_session or None,
                     **stamps(meeting.created_at, meeting.modified_at),

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, exists, select
@@ -23,8 +24,9 @@ from starlette.responses import Response
 from api.files import content_disposition, etag_matches
 from api.oparl import bodies, files, meetings, organizations, papers
 from api.oparl.format import CORS_HEADERS, OparlJSON, Urls
-from api.oparl.lists import ListQuery, OparlError, memory_page, positive_int, sql_page
+from api.oparl.lists import ListQuery, OparlError, list_page, memory_page, positive_int, sql_page
 from api.oparl.publisher import Publisher, deleted_object
+from workflow.history_files import content_of
 from workflow.models import (
     AgendaItem,
     Body,
@@ -43,9 +45,11 @@ from workflow.publication import (
     agenda_item_is_public,
     consultation_is_public,
     file_is_public,
+    imported_file_is_public,
     meeting_is_public,
     paper_is_public,
 )
+from workflow.source_models import ImportedFile
 
 router = APIRouter(prefix="/oparl/v1", include_in_schema=False)
 
@@ -274,6 +278,15 @@ FILE = _Kind(
     object_type="file",
     options=(defer(StoredFile.content),),  # the bytes are sent at .../access, never in the JSON
 )
+IMPORTED_FILE = _Kind(
+    "importedfile",
+    ImportedFile,
+    "Datei",
+    lambda p, rows, _embed: [files.imported_file(p, f) for f in rows],
+    visible=imported_file_is_public(),
+    object_type="imported_file",
+    options=files.IMPORTED_COLUMNS,
+)
 OBJECTS = (
     ORGANIZATION,
     FACTION,
@@ -286,6 +299,7 @@ OBJECTS = (
     PAPER,
     CONSULTATION,
     FILE,
+    IMPORTED_FILE,
 )
 
 
@@ -352,7 +366,52 @@ def _step_of_town(town_id: int) -> ColumnElement[bool]:
     return exists(select(Paper.id).where(Paper.id == Consultation.paper_id, Paper.municipality_id == town_id))
 
 
-LISTS: tuple[_RowList | _MemoryList, ...] = (
+@dataclass(frozen=True)
+class _FileList:
+    """``/body/{id}/files``: the generated documents, then the file records of imported objects (their
+    cursor is ``i`` and the record's id)."""
+
+    path: str
+    stored: _RowList
+    imported: _RowList
+
+    def page(self, publisher: Publisher, town: Municipality, query: ListQuery) -> dict[str, Any]:
+        url = publisher.urls.body_list(town.id, self.path)
+        if query.after is not None and query.after.startswith("i"):
+            after = query.after[1:].lstrip("0") or None
+            page = self.imported.page(publisher, town, replace(query, after=after))
+            return _relinked(publisher, url, query, page["data"], page)
+        first = self.stored.page(publisher, town, query)
+        if "next" in first["links"]:
+            return first
+        room = query.limit - len(first["data"])
+        if room <= 0:
+            more = self.imported.page(publisher, town, replace(query, after=None, limit=1))
+            return _relinked(publisher, url, query, first["data"], more, cursor_only=True)
+        rest = self.imported.page(publisher, town, replace(query, after=None, limit=room))
+        return _relinked(publisher, url, query, first["data"] + rest["data"], rest)
+
+
+def _relinked(
+    publisher: Publisher,
+    url: str,
+    query: ListQuery,
+    data: list[dict[str, Any]],
+    imported: dict[str, Any],
+    *,
+    cursor_only: bool = False,
+) -> dict[str, Any]:
+    """A page of the file list whose next link (if any) goes on in the imported records."""
+    following = imported["links"].get("next")
+    next_after: str | None = None
+    if cursor_only:
+        next_after = "i0" if imported["data"] else None
+    elif following is not None:
+        next_after = "i" + parse_qs(urlsplit(following).query)["after"][0]
+    return list_page(publisher.urls, url, query, data, next_after)
+
+
+LISTS: tuple[_RowList | _MemoryList | _FileList, ...] = (
     _MemoryList("organizations", _organization_entries),
     _RowList("people", PERSON, lambda town_id: Person.municipality_id == town_id),
     _RowList("memberships", MEMBERSHIP, _membership_of_town),
@@ -362,11 +421,15 @@ LISTS: tuple[_RowList | _MemoryList, ...] = (
     _RowList("agendaitems", AGENDA_ITEM, _item_of_town),
     _RowList("papers", PAPER, lambda town_id: Paper.municipality_id == town_id),
     _RowList("consultations", CONSULTATION, _step_of_town),
-    _RowList("files", FILE, lambda town_id: StoredFile.municipality_id == town_id),
+    _FileList(
+        "files",
+        _RowList("files", FILE, lambda town_id: StoredFile.municipality_id == town_id),
+        _RowList("files", IMPORTED_FILE, lambda town_id: ImportedFile.municipality_id == town_id),
+    ),
 )
 
 
-def _list_route(kind: _RowList | _MemoryList) -> Callable[[Request, str], OparlJSON]:
+def _list_route(kind: _RowList | _MemoryList | _FileList) -> Callable[[Request, str], OparlJSON]:
     def route(request: Request, body_id: str) -> OparlJSON:
         urls = _urls(request)
         query = ListQuery.parse(request.query_params)
@@ -438,6 +501,51 @@ def file_access(request: Request, object_id: str) -> Response:
 def file_download(request: Request, object_id: str) -> Response:
     """The file itself, to be saved."""
     return _send_file(request, object_id, "attachment")
+
+
+def _send_imported(request: Request, object_id: str, disposition: str) -> Response:
+    """The downloaded content of an imported file record; one not downloaded is found at its source."""
+    file_id = _id(object_id, "Datei")
+    with request.app.state.sessions() as session:
+        row = session.scalar(
+            select(ImportedFile)
+            .options(*files.IMPORTED_COLUMNS)
+            .where(ImportedFile.id == file_id, imported_file_is_public())
+        )
+        if row is None:
+            raise _not_found("Datei", object_id)
+        if row.sha256 is None:
+            raise OparlError(
+                404,
+                f"Der Inhalt der Datei {object_id} ist noch nicht übernommen; er liegt unter {row.access_url}",
+                f"file {object_id}: content not downloaded yet, see accessUrl",
+            )
+        etag = f'"{row.sha256}"'
+        last_modified = row.modified_at.astimezone(dt.UTC).replace(microsecond=0)
+        headers = {
+            **CORS_HEADERS,
+            "ETag": etag,
+            "Last-Modified": format_datetime(last_modified, usegmt=True),
+            "Cache-Control": "public, max-age=0, must-revalidate",
+        }
+        if _not_modified(request, etag, last_modified):
+            return Response(status_code=304, headers=headers)
+        headers["Content-Disposition"] = content_disposition(row.file_name or "datei", disposition)
+        return Response(
+            content_of(session, row.id),
+            media_type=row.media_type or "application/octet-stream",
+            headers=headers,
+        )
+
+
+@router.get("/importedfile/{object_id}/access")
+def imported_file_access(request: Request, object_id: str) -> Response:
+    return _send_imported(request, object_id, "inline")
+
+
+@router.get("/importedfile/{object_id}/download")
+def imported_file_download(request: Request, object_id: str) -> Response:
+    return _send_imported(request, object_id, "attachment")
 
 
 @router.get("/{rest:path}")

@@ -26,7 +26,7 @@ from workflow.errors import DomainError
 from workflow.history import Deleted, Problem, Tally
 from workflow.history_import import Run, finish_run, start_run
 from workflow.history_papers import write_papers
-from workflow.history_writes import write_meetings, write_organizations, write_persons
+from workflow.history_writes import link_substitutes, write_meetings, write_organizations, write_persons
 
 #: The lists read, in this order (a later one refers to the earlier ones), with their OParl type.
 PHASES: tuple[tuple[str, str], ...] = (
@@ -143,7 +143,7 @@ class Importer:
                 ags=normalise_ags(body.get("ags")),
                 website=body.get("website") if isinstance(body.get("website"), str) else None,
                 municipality_key=kommune,
-                system_url=str(system.get("id")) if system else None,
+                system_url=str(system.get("id")) if system else _text_or_none(body.get("system")),
                 oparl_version=str(body.get("type", "")).rsplit("/", 2)[-2] if body.get("type") else None,
                 vendor=str(system.get("vendor")) if system and system.get("vendor") else None,
                 since=since,
@@ -160,6 +160,9 @@ class Importer:
                 list_url = body.get(list_name)
                 if isinstance(list_url, str):
                     self._read_list(report, run, list_url, oparl_type, since)
+                if oparl_type == "Person" and run is not None and report.tally.pending_substitutes:
+                    pending, report.tally.pending_substitutes = report.tally.pending_substitutes, []
+                    report.tally.merge(link_substitutes(self.sessions, run, pending, self.now))
         except BaseException:
             failed = True
             raise
@@ -271,6 +274,10 @@ class Importer:
                     tally.add(oparl_type, "seen")
                     tally.quarantine(oparl_type, gone.url, f"Löschung nicht übernehmbar: {_reason(exc)}")
             return tally
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _reason(exc: Exception) -> str:

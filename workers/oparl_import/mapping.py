@@ -12,6 +12,8 @@ import json
 import re
 from typing import Any
 
+from api.oparl.format import VENDOR
+from api.oparl.organizations import BODY_KIND_LABELS
 from workers.oparl_import.repairs import parse_date, parse_datetime, type_name
 from workflow.history import (
     AgendaItemIn,
@@ -78,6 +80,8 @@ def url_key(name: str, url: str) -> str:
 
 def organization_kind(obj: dict[str, Any]) -> str:
     """``faction`` (Fraktion, Partei), ``department`` (Dienststelle, Verwaltungsbereich) or ``body``."""
+    if (_text(obj, "organizationType") or "").lower() == "gremium":
+        return "body"
     text = " ".join(filter(None, (_text(obj, "organizationType"), _text(obj, "classification")))).lower()
     if "fraktion" in text or "partei" in text:
         return "faction"
@@ -119,7 +123,13 @@ _BODY_KINDS: tuple[tuple[tuple[str, ...], BodyKind], ...] = (
 )
 
 
-def body_kind(name: str) -> BodyKind:
+_KIND_BY_LABEL = {label.lower(): BodyKind(kind) for kind, label in BODY_KIND_LABELS.items()}
+
+
+def body_kind(name: str, classification: str | None = None) -> BodyKind:
+    """The kind of body: from the classification where it is one of ours, else from the name."""
+    if classification and classification.lower() in _KIND_BY_LABEL:
+        return _KIND_BY_LABEL[classification.lower()]
     lowered = name.lower()
     if lowered.strip() == "rat":
         return BodyKind.assembly
@@ -136,13 +146,17 @@ def organization(obj: dict[str, Any]) -> OrganizationIn:
         raise MappingError("Organisation ohne Namen")
     kind = organization_kind(obj)
     short = _text(obj, "shortName") or name
+    public = obj.get(VENDOR + "public")
+    members = obj.get(VENDOR + "statutoryMembers")
     return OrganizationIn(
         source=source,
         kind=kind,
         key=url_key(short, source.url),
         name=name,
         short_name=short,
-        body_kind=body_kind(name).value if kind == "body" else None,
+        body_kind=body_kind(name, _text(obj, "classification")).value if kind == "body" else None,
+        public=public if isinstance(public, bool) else True,
+        statutory_members=members if isinstance(members, int) and members >= 0 else 0,
     )
 
 
@@ -171,6 +185,8 @@ def membership(obj: dict[str, Any]) -> MembershipIn:
     return MembershipIn(
         source=source,
         organization_url=org,
+        on_behalf_of_url=_url(obj.get("onBehalfOf")),
+        substitute_for_url=_url(obj.get(VENDOR + "substituteFor")),
         role=role.value,
         voting_right=voting
         if isinstance(voting, bool)
@@ -194,6 +210,8 @@ def person(obj: dict[str, Any]) -> tuple[PersonIn, list[tuple[str, str, str]]]:
     title = (
         " ".join(t for t in titles if isinstance(t, str)) if isinstance(titles, list) else _text(obj, "title")
     )
+    status = obj.get("status")
+    function = next((t for t in status if isinstance(t, str)), None) if isinstance(status, list) else None
     emails = obj.get("email")
     email = next((e for e in emails if isinstance(e, str)), None) if isinstance(emails, list) else None
     memberships, problems = [], []
@@ -212,6 +230,7 @@ def person(obj: dict[str, Any]) -> tuple[PersonIn, list[tuple[str, str, str]]]:
             family_name=family or "",
             title=title or None,
             email=email,
+            function=function,
             memberships=tuple(memberships),
         ),
         problems,
@@ -299,7 +318,9 @@ def meeting(obj: dict[str, Any]) -> tuple[MeetingIn, list[tuple[str, str, str]]]
             end=parse_datetime(obj.get("end")),
             cancelled=obj.get("cancelled") is True,
             location=location_text(obj.get("location")),
+            location_url=_url(obj.get("location")),
             organization_urls=orgs,
+            participant_urls=tuple(u for u in map(_url, obj.get("participant") or []) if u),
             agenda_items=tuple(items),
             files=files(
                 obj, ("invitation", "resultsProtocol", "verbatimProtocol", "auxiliaryFile"), problems
@@ -341,7 +362,9 @@ def consultation_role(text: str | None) -> str | None:
 
 def consultation(obj: dict[str, Any]) -> ConsultationIn:
     authoritative = obj.get("authoritative")
+    stage = obj.get(VENDOR + "stage")
     return ConsultationIn(
+        stage=stage if isinstance(stage, int) and not isinstance(stage, bool) and stage > 0 else None,
         source=source_of(obj),
         organization_url=_first_url(obj.get("organization")),
         meeting_url=_url(obj.get("meeting")),
@@ -381,6 +404,10 @@ def paper(obj: dict[str, Any]) -> tuple[PaperIn, list[tuple[str, str, str]]]:
             department_url=_first_url(obj.get("underDirectionOf")),
             consultations=tuple(steps),
             files=files(obj, ("mainFile", "auxiliaryFile"), problems),
+            file_reference=_text(obj, VENDOR + "fileReference"),
+            financial_impact=obj.get(VENDOR + "financialImpact") is True,
+            proposed_resolution=_text(obj, VENDOR + "proposedResolution") or "",
+            resolution_text=_text(obj, VENDOR + "resolutionText"),
         ),
         problems,
     )
