@@ -93,6 +93,27 @@ class FileIn:
 
 
 @dataclass(frozen=True)
+class TermIn:
+    """A legislative term (Wahlperiode) of the Body."""
+
+    source: Source
+    name: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class ListedFileIn:
+    """A file record from the Body's file list (one that no object embeds, e.g. an older version), with
+    what it belongs to."""
+
+    file: FileIn
+    paper_url: str | None
+    meeting_url: str | None
+    agenda_item_url: str | None
+
+
+@dataclass(frozen=True)
 class AgendaItemIn:
     source: Source
     number: str

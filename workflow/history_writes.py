@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.history import (
     Deleted,
+    ListedFileIn,
     MeetingIn,
     MembershipIn,
     OrganizationIn,
     PersonIn,
     Source,
     Tally,
+    TermIn,
 )
 from workflow.history_import import FileEntry, Run, Writer, write
 from workflow.models import (
@@ -26,6 +28,7 @@ from workflow.models import (
     Body,
     Department,
     Faction,
+    LegislativeTerm,
     Meeting,
     Membership,
     Person,
@@ -407,6 +410,87 @@ def write_meetings(
                         w, [r.local_id for r in children if r.local_type == "agenda_item" and r.local_id]
                     )
                     w.hide_files(children, GONE)
+
+    return write(sessions, run, now, step)
+
+
+def write_terms(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[TermIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """The Body's legislative terms."""
+
+    def step(w: Writer) -> None:
+        w.load([*(t.source.url for t in items), *(d.url for d in deleted)])
+        for t in items:
+            state = w.state(t.source)
+            w.counted("LegislativeTerm", state)
+            if state == "unchanged":
+                w.touch(t.source)
+                continue
+            record = w.records.get(t.source.url)
+            row = w.session.get(LegislativeTerm, record.local_id) if record and record.local_id else None
+            if row is None:
+                row = LegislativeTerm(
+                    municipality_id=run.municipality_id, created_at=t.source.created or w.now
+                )
+                w.session.add(row)
+            row.name, row.start_date, row.end_date = t.name[:200], t.start_date, t.end_date
+            row.modified_at = w.now
+            w.session.flush()
+            w.remember(t.source, "LegislativeTerm", "legislative_term", row.id)
+            w.audited("oparl.imported" if state == "new" else "oparl.updated", row, t.source.url)
+        for gone in deleted:
+            had = w.mark_deleted(gone)
+            if had is not None and had.local_id is not None:
+                row = w.session.get(LegislativeTerm, had.local_id)
+                if row is not None:
+                    w.audited("oparl.removed", row, gone.url)
+                    w.session.delete(row)
+
+    return write(sessions, run, now, step)
+
+
+def write_listed_files(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[ListedFileIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """The records of the Body's file list that no object embedded in this run (older versions, derivatives),
+    with the paper, meeting or agenda item they name."""
+
+    def step(w: Writer) -> None:
+        w.load(
+            [
+                *(i.file.source.url for i in items),
+                *(u for i in items for u in (i.paper_url, i.meeting_url, i.agenda_item_url) if u),
+                *(d.url for d in deleted),
+            ]
+        )
+        entries = []
+        for i in items:
+            record = w.records.get(i.file.source.url)
+            if record is not None and record.parent_url and record.deleted_at is None:
+                continue  # embedded in its object: it came (and is counted) with it
+            entries.append(
+                FileEntry(
+                    i.file,
+                    None,
+                    paper_id=w.local(i.paper_url, "paper"),
+                    meeting_id=w.local(i.meeting_url, "meeting"),
+                    agenda_item_id=w.local(i.agenda_item_url, "agenda_item"),
+                )
+            )
+        w.files(entries)
+        for gone in deleted:
+            had = w.mark_deleted(gone)
+            if had is not None and had.local_id is not None:
+                w.hide_files([had], GONE)
 
     return write(sessions, run, now, step)
 

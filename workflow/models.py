@@ -777,3 +777,15 @@ class LoginFailure(Base):
     key_kind: Mapped[str] = mapped_column(String(16))  # "username" or "address"
     key_value: Mapped[str] = mapped_column(String(200))
     failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LegislativeTerm(Timestamped, Base):
+    """A legislative term (Wahlperiode) of a municipality, as its old council system recorded it. A
+    municipality without one publishes the term that its memberships begin."""
+
+    __tablename__ = "legislative_term"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)

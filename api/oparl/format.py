@@ -97,6 +97,10 @@ class Urls:
     def imported_file_download(self, file_id: int) -> str:
         return f"{self.root}/importedfile/{file_id}/download"
 
+    def term(self, term_id: int) -> str:
+        """A legislative term recorded as such (imported), not derived from the memberships."""
+        return f"{self.root}/term/{term_id}"
+
     def legislative_term(self, municipality_id: int) -> str:
         return f"{self.root}/legislativeterm/{municipality_id}"
 

@@ -34,6 +34,7 @@ from workflow.models import (
     Department,
     Depublication,
     Faction,
+    LegislativeTerm,
     Meeting,
     Membership,
     Municipality,
@@ -348,8 +349,10 @@ def _organization_entries(publisher: Publisher, town: Municipality) -> list[Entr
 
 
 def _legislative_term_entries(publisher: Publisher, town: Municipality) -> list[Entry]:
-    term = bodies.legislative_term(publisher, town)
-    return [(f"{town.id:010d}", town.created_at, town.modified_at, term)]
+    return [
+        (f"{n:010d}", created, modified, term)
+        for n, (created, modified, term) in enumerate(bodies.legislative_terms(publisher, town))
+    ]
 
 
 def _membership_of_town(town_id: int) -> ColumnElement[bool]:
@@ -453,6 +456,17 @@ def oparl_legislativeterm(request: Request, object_id: str) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
         return _answer(bodies.legislative_term(Publisher(session, urls), _town(session, object_id)))
+
+
+@router.get("/term/{object_id}")
+def oparl_term(request: Request, object_id: str) -> OparlJSON:
+    urls = _urls(request)
+    term_id = _id(object_id, "Wahlperiode")
+    with request.app.state.sessions() as session:
+        term = session.get(LegislativeTerm, term_id)
+        if term is None:
+            raise _not_found("Wahlperiode", object_id)
+        return _answer(bodies.recorded_term(Publisher(session, urls), term))
 
 
 def _send_file(request: Request, object_id: str, disposition: str) -> Response:

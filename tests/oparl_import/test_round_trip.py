@@ -163,7 +163,7 @@ def id_map(sessions: sessionmaker[Session], urls: Urls) -> dict[str, str]:
         "consultation": urls.consultation,
         "imported_file": urls.imported_file,
         "location": urls.location,
-        "legislative_term": urls.legislative_term,
+        "legislative_term": urls.term,
     }
     out: dict[str, str] = {}
     with sessions() as session:

@@ -19,12 +19,14 @@ from workflow.history import (
     AgendaItemIn,
     ConsultationIn,
     FileIn,
+    ListedFileIn,
     MeetingIn,
     MembershipIn,
     OrganizationIn,
     PaperIn,
     PersonIn,
     Source,
+    TermIn,
 )
 from workflow.history_import import slug
 from workflow.vocabulary import BodyKind, ConsultationRole, MembershipRole, PaperKind
@@ -272,6 +274,22 @@ def files(
                 except MappingError as exc:
                     problems.append(("File", str(f.get("id", obj.get("id"))), str(exc)))
     return tuple(out)
+
+
+def legislative_term(obj: dict[str, Any]) -> TermIn:
+    start, end = parse_date(obj.get("startDate")), parse_date(obj.get("endDate"))
+    name = _text(obj, "name") or "Wahlperiode " + "–".join(str(d.year) for d in (start, end) if d)
+    return TermIn(source=source_of(obj), name=name, start_date=start, end_date=end)
+
+
+def listed_file(obj: dict[str, Any]) -> ListedFileIn:
+    """A File of the Body's file list: the record and the objects it names as its owners."""
+    return ListedFileIn(
+        file=file_record(obj, "file"),
+        paper_url=_first_url(obj.get("paper")),
+        meeting_url=_first_url(obj.get("meeting")),
+        agenda_item_url=_first_url(obj.get("agendaItem")),
+    )
 
 
 def location_text(value: Any) -> str | None:

@@ -1,0 +1,47 @@
+"""Legislative terms of imported municipalities
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-07 08:15:00
+
+legislative_term: the terms (Wahlperioden) an old council system recorded, published in OParl instead of the
+term derived from the memberships. Locations stay the meeting's place text (their source identity is kept in
+source_record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "legislative_term",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("municipality_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("start_date", sa.Date(), nullable=True),
+        sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("modified_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["municipality_id"],
+            ["municipality.id"],
+            name=op.f("fk_legislative_term_municipality_id_municipality"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_legislative_term")),
+    )
+    op.create_index(op.f("ix_legislative_term_municipality_id"), "legislative_term", ["municipality_id"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_legislative_term_municipality_id"), table_name="legislative_term")
+    op.drop_table("legislative_term")
