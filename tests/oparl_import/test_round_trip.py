@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.app import create_app
 from api.oparl.bodies import BODY_LISTS
 from api.oparl.format import Urls
+from api.web import links
 from gremienlauf import demo
 from gremienlauf.demo_users import create_demo_users
 from tests.conftest import Database, _admin_url, _postgres_copy, _sqlite_copy
@@ -33,8 +34,8 @@ from workers.oparl_import.files import download_files
 from workers.oparl_import.importer import import_oparl
 from workers.settings import WorkerSettings
 from workflow.db import make_engine, make_session_factory, upgrade
-from workflow.models import Municipality
-from workflow.source_models import ImportSource, SourceRecord
+from workflow.models import Municipality, Paper
+from workflow.source_models import ImportedFile, ImportSource, SourceRecord
 
 GENERATED = {"created", "modified"}
 #: Our own extension fields that record what happened here (votes, recusals, result revisions, the kind and
@@ -204,6 +205,7 @@ class RoundTrip:
     source: dict[str, dict[str, Any]]
     again: dict[str, dict[str, Any]]
     reports: list[dict[str, Any]]
+    fresh_url: str
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -243,7 +245,7 @@ def round_trip(
                 for town_id in new_towns:
                     for url, obj in published(client_again, urls.body(town_id)).items():
                         again[ids.get(url, url)] = normalised(obj, ids)
-            yield RoundTrip({k: normalised(v, {}) for k, v in source.items()}, again, reports)
+            yield RoundTrip({k: normalised(v, {}) for k, v in source.items()}, again, reports, fresh.url)
 
 
 def _types(objects: dict[str, dict[str, Any]]) -> dict[str, int]:
@@ -301,3 +303,27 @@ def _explain(differ: dict[str, tuple[dict[str, Any], dict[str, Any] | None]]) ->
             if before.get(key) != after.get(key):
                 lines.append(f"{url} {key}: {before.get(key)!r:.600} != {after.get(key)!r:.600}")
     return "\n".join(lines)
+
+
+def test_the_paper_page_lists_the_imported_documents_with_their_download(round_trip: RoundTrip) -> None:
+    engine = make_engine(round_trip.fresh_url)
+    with make_session_factory(engine)() as session:
+        paper = session.scalars(select(Paper).order_by(Paper.id)).first()
+        assert paper is not None
+        town = session.get_one(Municipality, paper.municipality_id)
+        records = session.scalars(
+            select(ImportedFile).where(ImportedFile.paper_id == paper.id, ImportedFile.sha256.is_not(None))
+        ).all()
+        page_url = links.paper(town.key, paper)
+    engine.dispose()
+    assert records
+    with TestClient(create_app(round_trip.fresh_url, public_url="http://testserver")) as client:
+        page = client.get(page_url)
+        assert page.status_code == 200
+        for record in records:
+            assert record.name in page.text
+            download = f"/oparl/v1/importedfile/{record.id}/download"
+            assert download in page.text
+            answer = client.get(download)
+            assert answer.status_code == 200
+            assert len(answer.content) == record.size_bytes
