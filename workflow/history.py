@@ -121,6 +121,8 @@ class AgendaItemIn:
     public: bool
     result_wording: str | None
     files: tuple[FileIn, ...] = ()
+    resolution_text: str | None = None
+    consultation_url: str | None = None  # the step it deliberates (also a step postponed from it)
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ class Tally:
     inconsistent: list[Problem] = field(default_factory=list)
     # Memberships whose substitute-for person comes later in the source: (membership id, person URL).
     pending_substitutes: list[tuple[int, str]] = field(default_factory=list)
+    # Agenda items and the step they deliberate, linked once the papers are in: (item id, step URL).
+    pending_items: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, oparl_type: str, what: str, n: int = 1) -> None:
         per_type = self.counts.setdefault(oparl_type, {})
@@ -199,6 +203,7 @@ class Tally:
         self.quarantined.extend(other.quarantined)
         self.inconsistent.extend(other.inconsistent)
         self.pending_substitutes.extend(other.pending_substitutes)
+        self.pending_items.extend(other.pending_items)
 
 
 # ------------------------------------------------------------------------------------------------- rules

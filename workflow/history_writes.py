@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.history import (
@@ -26,6 +26,7 @@ from workflow.models import (
     AgendaItem,
     Attendance,
     Body,
+    Consultation,
     Department,
     Faction,
     LegislativeTerm,
@@ -33,6 +34,7 @@ from workflow.models import (
     Membership,
     Person,
 )
+from workflow.source_models import ImportedFile
 from workflow.vocabulary import AttendanceStatus, MeetingState
 
 GONE = "An der Quelle gelöscht"
@@ -263,6 +265,36 @@ def link_substitutes(
     return write(sessions, run, now, step)
 
 
+def link_agenda_items(
+    sessions: sessionmaker[Session],
+    run: Run,
+    pending: Sequence[tuple[int, str]],
+    now: dt.datetime | None = None,
+) -> Tally:
+    """After the papers: an agenda item that names the step it deliberates but that no step names (the
+    meeting the step was postponed from) is linked to it, and its file records to the step's paper."""
+
+    def step(w: Writer) -> None:
+        w.load(url for _, url in pending)
+        for item_id, url in pending:
+            step_id = w.local(url, "consultation")
+            item = w.session.get(AgendaItem, item_id)
+            if item is None or step_id is None or item.consultation_id is not None:
+                continue
+            item.consultation_id = step_id
+            item.modified_at = w.now
+            paper_id = w.session.get_one(Consultation, step_id).paper_id
+            w.session.execute(
+                update(ImportedFile)
+                .where(ImportedFile.agenda_item_id == item.id, ImportedFile.paper_id.is_(None))
+                .values(paper_id=paper_id)
+                .execution_options(synchronize_session=False)
+            )
+            w.audited("oparl.updated", item, url, meeting_id=item.meeting_id)
+
+    return write(sessions, run, now, step)
+
+
 def _remove_membership(w: Writer, local_type: str, local_id: int | None, url: str) -> None:
     """A membership the source no longer has is removed (it was a correction of the record there)."""
     if local_type != "membership" or local_id is None:
@@ -370,11 +402,14 @@ def write_meetings(
                 if i_state != "unchanged":
                     row.number, row.title, row.public = item.number[:20], item.title, item.public
                     row.result_wording = item.result_wording
+                    row.resolution_text = item.resolution_text
                     row.modified_at = w.now
                 rows.append((i_state, row))
             w.session.flush()
             entries = [FileEntry(f, m.source.url, meeting_id=meeting.id) for f in m.files]
             for item, (i_state, row) in zip(m.agenda_items, rows, strict=True):
+                if item.consultation_url and i_state != "unchanged":
+                    w.tally.pending_items.append((row.id, item.consultation_url))
                 if i_state == "unchanged":
                     w.touch(item.source)
                 else:

@@ -408,6 +408,8 @@ class AgendaItem(Timestamped, Base):
     second_session: Mapped[bool] = mapped_column(Boolean, default=False)
     # An imported item's result as the old system worded it (OParl AgendaItem.result, free text).
     result_wording: Mapped[str | None] = mapped_column(Text)
+    # An imported item's resolution text as the old system recorded it (an item result has its own).
+    resolution_text: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": version}
 

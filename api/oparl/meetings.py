@@ -109,7 +109,7 @@ def agenda_item(
             urls.consultation(item.consultation_id) if item.consultation_id and consultation_visible else None
         ),
         "result": result.outcome_wording if result else item.result_wording,
-        "resolutionText": result.resolution_text if result else None,
+        "resolutionText": result.resolution_text if result else item.resolution_text,
         "resolutionFile": (
             serialized_files[resolution.id] if resolution else (resolutions[0] if resolutions else None)
         ),

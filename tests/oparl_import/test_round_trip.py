@@ -286,11 +286,29 @@ def test_each_object_reads_the_same_again(round_trip: RoundTrip, oparl_type: str
     objects = {url: obj for url, obj in round_trip.source.items() if obj["type"].endswith("/" + oparl_type)}
     assert objects, f"the demo publishes no {oparl_type}"
     differ = {
-        url: (obj, round_trip.again.get(url))
+        url: (obj, after)
         for url, obj in objects.items()
-        if round_trip.again.get(url) != obj
+        if (after := withheld_state_planned(obj, round_trip.again.get(url))) != obj
     }
     assert not differ, _explain(differ)
+
+
+def withheld_state_planned(source: Any, again: Any) -> Any:
+    """The one difference that cannot come back: a step dealt with in a non-public meeting is published
+    without its state and without that meeting, so it arrives as a step without a meeting, planned. Such
+    steps must read ``planned`` again; the state is then left out of the comparison."""
+    if isinstance(source, dict) and isinstance(again, dict):
+        out = {k: withheld_state_planned(source.get(k), v) for k, v in again.items()}
+        if (
+            source.get("type", "").endswith("/Consultation")
+            and "gremienlauf:state" not in source
+            and "meeting" not in source
+        ):
+            assert out.pop("gremienlauf:state", None) == "planned", again
+        return out
+    if isinstance(source, list) and isinstance(again, list) and len(source) == len(again):
+        return [withheld_state_planned(a, b) for a, b in zip(source, again, strict=True)]
+    return again
 
 
 def _explain(differ: dict[str, tuple[dict[str, Any], dict[str, Any] | None]]) -> str:

@@ -27,6 +27,7 @@ from workflow.history import Deleted, Problem, Tally
 from workflow.history_import import Run, finish_run, start_run, vanished_from_list
 from workflow.history_papers import write_papers
 from workflow.history_writes import (
+    link_agenda_items,
     link_substitutes,
     write_listed_files,
     write_meetings,
@@ -178,6 +179,9 @@ class Importer:
                 if oparl_type == "Person" and run is not None and report.tally.pending_substitutes:
                     pending, report.tally.pending_substitutes = report.tally.pending_substitutes, []
                     report.tally.merge(link_substitutes(self.sessions, run, pending, self.now))
+                if oparl_type == "Paper" and run is not None and report.tally.pending_items:
+                    items, report.tally.pending_items = report.tally.pending_items, []
+                    report.tally.merge(link_agenda_items(self.sessions, run, items, self.now))
         except BaseException:
             failed = True
             raise

@@ -311,6 +311,8 @@ def agenda_item(obj: dict[str, Any], problems: list[tuple[str, str, str]]) -> Ag
         public=public if isinstance(public, bool) else True,
         result_wording=_text(obj, "result"),
         files=files(obj, ("resolutionFile", "auxiliaryFile"), problems),
+        resolution_text=_text(obj, "resolutionText"),
+        consultation_url=_url(obj.get("consultation")),
     )
 
 

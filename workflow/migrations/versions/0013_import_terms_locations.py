@@ -1,4 +1,4 @@
-"""Legislative terms of imported municipalities
+"""Legislative terms of imported municipalities; an imported agenda item's resolution text
 
 Revision ID: 0013
 Revises: 0012
@@ -6,7 +6,8 @@ Create Date: 2026-12-07 08:15:00
 
 legislative_term: the terms (Wahlperioden) an old council system recorded, published in OParl instead of the
 term derived from the memberships. Locations stay the meeting's place text (their source identity is kept in
-source_record).
+source_record). agenda_item.resolution_text: the resolution text an old system recorded for an agenda item
+(recorded results keep theirs in item_result).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("agenda_item", sa.Column("resolution_text", sa.Text(), nullable=True))
     op.create_table(
         "legislative_term",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -45,3 +47,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_legislative_term_municipality_id"), table_name="legislative_term")
     op.drop_table("legislative_term")
+    op.drop_column("agenda_item", "resolution_text")
