@@ -114,6 +114,18 @@ class ListedFileIn:
 
 
 @dataclass(frozen=True)
+class LocationIn:
+    """A meeting's Location, its address in parts."""
+
+    source: Source
+    description: str | None
+    street_address: str | None
+    room: str | None
+    postal_code: str | None
+    locality: str | None
+
+
+@dataclass(frozen=True)
 class AgendaItemIn:
     source: Source
     number: str
@@ -134,7 +146,7 @@ class MeetingIn:
     cancelled: bool
     location: str | None
     organization_urls: tuple[str, ...]
-    location_url: str | None = None
+    place: LocationIn | None = None
     participant_urls: tuple[str, ...] = ()
     agenda_items: tuple[AgendaItemIn, ...] = ()
     files: tuple[FileIn, ...] = ()

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.history import (
     Deleted,
     ListedFileIn,
+    LocationIn,
     MeetingIn,
     MembershipIn,
     OrganizationIn,
     PersonIn,
-    Source,
     Tally,
     TermIn,
 )
@@ -30,6 +30,7 @@ from workflow.models import (
     Department,
     Faction,
     LegislativeTerm,
+    Location,
     Meeting,
     Membership,
     Person,
@@ -330,7 +331,7 @@ def write_meetings(
                 *(f.source.url for m in items for f in m.files),
                 *(u for m in items for u in m.organization_urls),
                 *(u for m in items for u in m.participant_urls),
-                *(m.location_url for m in items if m.location_url),
+                *(m.place.source.url for m in items if m.place),
                 *(d.url for d in deleted),
             ]
         )
@@ -359,6 +360,7 @@ def write_meetings(
             meeting.name, meeting.start, meeting.end = m.name[:300], m.start, m.end
             meeting.state = _meeting_state(m, w.now)
             meeting.location = m.location[:300] if m.location else None
+            meeting.location_id = _place(w, m.place) if m.place else None
             bodies = [w.local(u, "body") for u in m.organization_urls]
             meeting.bodies = [w.session.get_one(Body, b) for b in dict.fromkeys(bodies) if b is not None]
             if not meeting.bodies:
@@ -367,15 +369,6 @@ def write_meetings(
             w.session.flush()
             _participants(w, meeting, m.participant_urls)
             w.remember(m.source, "Meeting", "meeting", meeting.id)
-            if m.location_url:
-                # The place is the meeting's text here: the source's Location is the meeting's location.
-                w.remember(
-                    Source(m.location_url, m.source.content_hash),
-                    "Location",
-                    "location",
-                    meeting.id,
-                    m.source.url,
-                )
             w.audited(
                 "oparl.imported" if state == "new" else "oparl.updated",
                 meeting,
@@ -428,8 +421,6 @@ def write_meetings(
             for item in m.agenda_items:
                 w.hide_files(w.vanished_children(item.source.url, kept), GONE)
             kept |= {i.source.url for i in m.agenda_items}
-            if m.location_url:
-                kept.add(m.location_url)
             vanished = w.vanished_children(m.source.url, kept)
             _hide_items(w, [r.local_id for r in vanished if r.local_type == "agenda_item" and r.local_id])
             w.hide_files(vanished, GONE)
@@ -528,6 +519,30 @@ def write_listed_files(
                 w.hide_files([had], GONE)
 
     return write(sessions, run, now, step)
+
+
+def _place(w: Writer, place: LocationIn) -> int:
+    """The location row of a meeting's Location (shared by the meetings held there; written once per
+    change)."""
+    state = w.state(place.source)
+    record = w.records.get(place.source.url)
+    row = w.session.get(Location, record.local_id) if record and record.local_id else None
+    if row is not None and state == "unchanged":
+        return row.id
+    if row is None:
+        row = Location(municipality_id=w.run.municipality_id, created_at=place.source.created or w.now)
+        w.session.add(row)
+    if row.id is None or record is None or record.content_hash != place.source.content_hash:
+        row.description = place.description
+        row.street_address = place.street_address[:300] if place.street_address else None
+        row.room = place.room[:200] if place.room else None
+        row.postal_code = place.postal_code[:20] if place.postal_code else None
+        row.locality = place.locality[:200] if place.locality else None
+        row.modified_at = w.now
+        w.session.flush()
+        w.remember(place.source, "Location", "location", row.id)
+        w.audited("oparl.imported" if state == "new" else "oparl.updated", row, place.source.url)
+    return row.id
 
 
 def _participants(w: Writer, meeting: Meeting, urls: Sequence[str]) -> None:

@@ -32,6 +32,7 @@ from workflow.models import (
     Body,
     Consultation,
     Depublication,
+    Location,
     Meeting,
     MeetingBody,
     Paper,
@@ -113,6 +114,11 @@ def imported_file_is_public() -> ColumnElement[bool]:
         ),
     )
     return and_(ImportedFile.public.is_(True), paper_ok, meeting_ok, item_ok)
+
+
+def location_is_public() -> ColumnElement[bool]:
+    """A recorded place: public while a public meeting is held there."""
+    return exists(select(Meeting.id).where(Meeting.location_id == Location.id, meeting_is_public()))
 
 
 def paper_public(paper: Paper) -> bool:

@@ -70,6 +70,10 @@ class Urls:
     def location(self, meeting_id: int) -> str:
         return f"{self.root}/location/{meeting_id}"
 
+    def place(self, location_id: int) -> str:
+        """A place recorded as such (imported); ``location`` is the place text of a meeting."""
+        return f"{self.root}/place/{location_id}"
+
     def agenda_item(self, item_id: int) -> str:
         return f"{self.root}/agendaitem/{item_id}"
 

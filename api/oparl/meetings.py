@@ -19,8 +19,8 @@ from api.oparl.files import (
 )
 from api.oparl.format import VENDOR, date_time, type_url
 from api.oparl.publisher import Publisher, clean, stamps
-from workflow.models import AgendaItem, Consultation, ItemResult, Meeting, StoredFile, Vote
-from workflow.publication import agenda_item_is_public, consultation_is_public
+from workflow.models import AgendaItem, Consultation, ItemResult, Location, Meeting, StoredFile, Vote
+from workflow.publication import agenda_item_is_public, consultation_is_public, meeting_is_public
 from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
 
 # What a page of meetings or agenda items is loaded with (in one query per relationship, not per row).
@@ -167,6 +167,35 @@ def location(pub: Publisher, meeting: Meeting) -> dict[str, Any]:
     )
 
 
+def places(pub: Publisher, rows: Sequence[Location]) -> list[dict[str, Any]]:
+    """Recorded places with the public meetings held there."""
+    held: dict[int, list[int]] = defaultdict(list)
+    ids = [r.id for r in rows]
+    if ids:
+        for row in pub.session.execute(
+            select(Meeting.id, Meeting.location_id)
+            .where(Meeting.location_id.in_(ids), meeting_is_public())
+            .order_by(Meeting.id)
+        ):
+            held[row.location_id].append(row.id)
+    return [
+        clean(
+            {
+                "id": pub.urls.place(r.id),
+                "type": type_url("Location"),
+                "description": r.description,
+                "streetAddress": r.street_address,
+                "room": r.room,
+                "postalCode": r.postal_code,
+                "locality": r.locality,
+                "meetings": [pub.urls.meeting(i) for i in held.get(r.id, [])],
+                **stamps(r.created_at, r.modified_at),
+            }
+        )
+        for r in rows
+    ]
+
+
 def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True) -> list[dict[str, Any]]:
     """Public meetings (the caller filtered them, loaded with ``MEETING_OPTIONS``) with their public part
     only."""
@@ -176,8 +205,13 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
     files_by_meeting: dict[int, list[StoredFile]] = defaultdict(list)
     serialized: dict[int, dict[str, Any]] = {}
     imported: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    recorded: dict[int, dict[str, Any]] = {}
     if embed and ids:
         imported = imported_by_role(pub, public_imported_files(pub, meetings=ids), "meeting")
+        wanted = sorted({m.location_id for m in meetings if m.location_id is not None})
+        if wanted:
+            rows = list(pub.session.scalars(select(Location).where(Location.id.in_(wanted))))
+            recorded = {r.id: obj for r, obj in zip(rows, places(pub, rows), strict=True)}
         items = list(
             pub.session.scalars(
                 select(AgendaItem)
@@ -211,7 +245,9 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
                     "cancelled": True if state is MeetingState.cancelled else None,
                     "start": date_time(meeting.start),
                     "end": date_time(meeting.end) if meeting.end else None,
-                    "location": location(pub, meeting) if embed and meeting.location else None,
+                    "location": recorded.get(meeting.location_id)
+                    if meeting.location_id is not None
+                    else (location(pub, meeting) if embed and meeting.location else None),
                     "organization": [urls.organization(b.id) for b in meeting.bodies],
                     "participant": [
                         urls.person(a.person_id) for a in meeting.attendance if a.status == "present"

@@ -35,6 +35,7 @@ from workflow.models import (
     Depublication,
     Faction,
     LegislativeTerm,
+    Location,
     Meeting,
     Membership,
     Municipality,
@@ -47,6 +48,7 @@ from workflow.publication import (
     consultation_is_public,
     file_is_public,
     imported_file_is_public,
+    location_is_public,
     meeting_is_public,
     paper_is_public,
 )
@@ -243,7 +245,14 @@ LOCATION = _Kind(
     Meeting,
     "Ort",
     lambda p, rows, _embed: [meetings.location(p, m) for m in rows],
-    visible=meeting_is_public() & Meeting.location.is_not(None),
+    visible=meeting_is_public() & Meeting.location.is_not(None) & Meeting.location_id.is_(None),
+)
+PLACE = _Kind(
+    "place",
+    Location,
+    "Ort",
+    lambda p, rows, _embed: meetings.places(p, rows),
+    visible=location_is_public(),
 )
 AGENDA_ITEM = _Kind(
     "agendaitem",
@@ -296,6 +305,7 @@ OBJECTS = (
     MEMBERSHIP,
     MEETING,
     LOCATION,
+    PLACE,
     AGENDA_ITEM,
     PAPER,
     CONSULTATION,
@@ -370,69 +380,77 @@ def _step_of_town(town_id: int) -> ColumnElement[bool]:
 
 
 @dataclass(frozen=True)
-class _FileList:
-    """``/body/{id}/files``: the generated documents, then the file records of imported objects (their
-    cursor is ``i`` and the record's id)."""
+class _ChainedList:
+    """A list of two tables, one after the other: the files (the generated documents, then the file records
+    of imported objects) and the locations (the meetings' place texts, then the recorded places). The
+    cursor of the second table is ``prefix`` and the row's id."""
 
     path: str
-    stored: _RowList
-    imported: _RowList
+    first: _RowList
+    second: _RowList
+    prefix: str
 
     def page(self, publisher: Publisher, town: Municipality, query: ListQuery) -> dict[str, Any]:
         url = publisher.urls.body_list(town.id, self.path)
-        if query.after is not None and query.after.startswith("i"):
-            after = query.after[1:].lstrip("0") or None
-            page = self.imported.page(publisher, town, replace(query, after=after))
-            return _relinked(publisher, url, query, page["data"], page)
-        first = self.stored.page(publisher, town, query)
+        if query.after is not None and query.after.startswith(self.prefix):
+            after = query.after[len(self.prefix) :].lstrip("0") or None
+            page = self.second.page(publisher, town, replace(query, after=after))
+            return self._relinked(publisher, url, query, page["data"], page)
+        first = self.first.page(publisher, town, query)
         if "next" in first["links"]:
             return first
         room = query.limit - len(first["data"])
         if room <= 0:
-            more = self.imported.page(publisher, town, replace(query, after=None, limit=1))
-            return _relinked(publisher, url, query, first["data"], more, cursor_only=True)
-        rest = self.imported.page(publisher, town, replace(query, after=None, limit=room))
-        return _relinked(publisher, url, query, first["data"] + rest["data"], rest)
+            more = self.second.page(publisher, town, replace(query, after=None, limit=1))
+            return self._relinked(publisher, url, query, first["data"], more, cursor_only=True)
+        rest = self.second.page(publisher, town, replace(query, after=None, limit=room))
+        return self._relinked(publisher, url, query, first["data"] + rest["data"], rest)
+
+    def _relinked(
+        self,
+        publisher: Publisher,
+        url: str,
+        query: ListQuery,
+        data: list[dict[str, Any]],
+        second: dict[str, Any],
+        *,
+        cursor_only: bool = False,
+    ) -> dict[str, Any]:
+        """A page whose next link (if any) goes on in the second table."""
+        following = second["links"].get("next")
+        next_after: str | None = None
+        if cursor_only:
+            next_after = self.prefix + "0" if second["data"] else None
+        elif following is not None:
+            next_after = self.prefix + parse_qs(urlsplit(following).query)["after"][0]
+        return list_page(publisher.urls, url, query, data, next_after)
 
 
-def _relinked(
-    publisher: Publisher,
-    url: str,
-    query: ListQuery,
-    data: list[dict[str, Any]],
-    imported: dict[str, Any],
-    *,
-    cursor_only: bool = False,
-) -> dict[str, Any]:
-    """A page of the file list whose next link (if any) goes on in the imported records."""
-    following = imported["links"].get("next")
-    next_after: str | None = None
-    if cursor_only:
-        next_after = "i0" if imported["data"] else None
-    elif following is not None:
-        next_after = "i" + parse_qs(urlsplit(following).query)["after"][0]
-    return list_page(publisher.urls, url, query, data, next_after)
-
-
-LISTS: tuple[_RowList | _MemoryList | _FileList, ...] = (
+LISTS: tuple[_RowList | _MemoryList | _ChainedList, ...] = (
     _MemoryList("organizations", _organization_entries),
     _RowList("people", PERSON, lambda town_id: Person.municipality_id == town_id),
     _RowList("memberships", MEMBERSHIP, _membership_of_town),
     _RowList("meetings", MEETING, lambda town_id: Meeting.municipality_id == town_id),
-    _RowList("locations", LOCATION, lambda town_id: Meeting.municipality_id == town_id),
+    _ChainedList(
+        "locations",
+        _RowList("locations", LOCATION, lambda town_id: Meeting.municipality_id == town_id),
+        _RowList("locations", PLACE, lambda town_id: Location.municipality_id == town_id),
+        "p",
+    ),
     _MemoryList("legislativeterms", _legislative_term_entries),
     _RowList("agendaitems", AGENDA_ITEM, _item_of_town),
     _RowList("papers", PAPER, lambda town_id: Paper.municipality_id == town_id),
     _RowList("consultations", CONSULTATION, _step_of_town),
-    _FileList(
+    _ChainedList(
         "files",
         _RowList("files", FILE, lambda town_id: StoredFile.municipality_id == town_id),
         _RowList("files", IMPORTED_FILE, lambda town_id: ImportedFile.municipality_id == town_id),
+        "i",
     ),
 )
 
 
-def _list_route(kind: _RowList | _MemoryList | _FileList) -> Callable[[Request, str], OparlJSON]:
+def _list_route(kind: _RowList | _MemoryList | _ChainedList) -> Callable[[Request, str], OparlJSON]:
     def route(request: Request, body_id: str) -> OparlJSON:
         urls = _urls(request)
         query = ListQuery.parse(request.query_params)

@@ -136,12 +136,7 @@ def test_oparl_1_1_objects_come_in_with_results_roles_and_open_steps(db: Databas
                 AuditEvent.actor == f"import:{BODY}", AuditEvent.action == "oparl.imported"
             )
         )
-        # A Location is the place of its meeting here: audited with the meeting, no row of its own.
-        assert events == session.scalar(
-            select(func.count()).where(
-                SourceRecord.local_id.is_not(None), SourceRecord.local_type != "location"
-            )
-        )
+        assert events == session.scalar(select(func.count()).where(SourceRecord.local_id.is_not(None)))
         assert session.scalar(select(func.count()).select_from(Consultation)) == 7
 
     again = import_oparl(db.sessions, f"{ROOT}/system", client=client_for(source([twin]))).as_json()

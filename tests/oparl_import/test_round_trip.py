@@ -163,7 +163,7 @@ def id_map(sessions: sessionmaker[Session], urls: Urls) -> dict[str, str]:
         "paper": urls.paper,
         "consultation": urls.consultation,
         "imported_file": urls.imported_file,
-        "location": urls.location,
+        "location": urls.place,
         "legislative_term": urls.term,
     }
     out: dict[str, str] = {}

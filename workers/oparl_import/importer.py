@@ -172,6 +172,8 @@ class Importer:
             terms = body.get("legislativeTerm")
             if isinstance(terms, list):
                 self._page(report, run, "LegislativeTerm", [t for t in terms if isinstance(t, dict)])
+                if run is not None and run.since is None:
+                    self._vanished(report, run, "LegislativeTerm")
             for list_name, oparl_type in PHASES:
                 list_url = body.get(list_name)
                 if isinstance(list_url, str):

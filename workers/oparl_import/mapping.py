@@ -20,6 +20,7 @@ from workflow.history import (
     ConsultationIn,
     FileIn,
     ListedFileIn,
+    LocationIn,
     MeetingIn,
     MembershipIn,
     OrganizationIn,
@@ -302,6 +303,20 @@ def location_text(value: Any) -> str | None:
     return ", ".join(filter(None, (_text(value, "streetAddress"), _text(value, "room"), place))) or None
 
 
+def location(value: Any) -> LocationIn | None:
+    """The meeting's Location where the source embeds it with an id (a URL alone says nothing)."""
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        return None
+    return LocationIn(
+        source=source_of(value),
+        description=_text(value, "description"),
+        street_address=_text(value, "streetAddress"),
+        room=_text(value, "room"),
+        postal_code=_text(value, "postalCode"),
+        locality=_text(value, "locality"),
+    )
+
+
 def agenda_item(obj: dict[str, Any], problems: list[tuple[str, str, str]]) -> AgendaItemIn:
     public = obj.get("public")
     return AgendaItemIn(
@@ -338,7 +353,7 @@ def meeting(obj: dict[str, Any]) -> tuple[MeetingIn, list[tuple[str, str, str]]]
             end=parse_datetime(obj.get("end")),
             cancelled=obj.get("cancelled") is True,
             location=location_text(obj.get("location")),
-            location_url=_url(obj.get("location")),
+            place=location(obj.get("location")),
             organization_urls=orgs,
             participant_urls=tuple(u for u in map(_url, obj.get("participant") or []) if u),
             agenda_items=tuple(items),
