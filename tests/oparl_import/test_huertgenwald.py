@@ -30,6 +30,7 @@ from workflow.models import (
     Municipality,
     Paper,
 )
+from workflow.publication import imported_file_is_public
 from workflow.source_models import ImportedFile, ImportRun, ImportSource, SourceRecord
 
 PUBLIC_URL = "http://testserver"
@@ -289,3 +290,31 @@ def test_locations_come_in_with_their_address_and_are_published(imported: Import
         url = page["links"].get("next")
     assert f"{PUBLIC_URL}/oparl/v1/place/{place.id}" in listed
     assert len(listed) == len(set(listed)) == len(expected)
+
+
+def test_file_records_are_published_with_the_old_systems_link_until_fetched(imported: Imported) -> None:
+    with imported.sessions() as session:
+        record = session.scalars(
+            select(ImportedFile).where(ImportedFile.paper_id.is_not(None), ImportedFile.role == "mainFile")
+        ).first()
+        assert record is not None
+        paper_id, record_id, access = record.paper_id, record.id, record.access_url
+        public = session.scalar(select(func.count(ImportedFile.id)).where(imported_file_is_public()))
+    client = TestClient(create_app(imported.url, public_url=PUBLIC_URL))
+    main = client.get(f"/oparl/v1/paper/{paper_id}").json()["mainFile"]
+    assert main["id"] == f"{PUBLIC_URL}/oparl/v1/importedfile/{record_id}"
+    assert main["accessUrl"] == access
+    assert access.startswith(imported.server.base)
+    assert client.get(f"/oparl/v1/importedfile/{record_id}").json() == main
+    missing = client.get(f"/oparl/v1/importedfile/{record_id}/download")
+    assert missing.status_code == 404
+    assert "noch nicht übernommen" in missing.json()["message"]
+    listed: list[str] = []
+    url: str | None = f"{PUBLIC_URL}/oparl/v1/body/1/files?limit=1000"
+    while url:
+        page = client.get(url).json()
+        listed += [o["id"] for o in page["data"]]
+        url = page["links"].get("next")
+    assert len(listed) == len(set(listed)) == public
+    assert public is not None
+    assert public > 6800
