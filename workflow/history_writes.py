@@ -277,6 +277,9 @@ def link_agenda_items(
 
     def step(w: Writer) -> None:
         w.load(url for _, url in pending)
+        ids = sorted({item_id for item_id, _ in pending})
+        for start in range(0, len(ids), 500):  # into the identity map, one query per 500
+            list(w.session.scalars(select(AgendaItem).where(AgendaItem.id.in_(ids[start : start + 500]))))
         for item_id, url in pending:
             step_id = w.local(url, "consultation")
             item = w.session.get(AgendaItem, item_id)
