@@ -34,7 +34,7 @@ from workers.oparl_import.files import download_files
 from workers.oparl_import.importer import import_oparl
 from workers.settings import WorkerSettings
 from workflow.db import make_engine, make_session_factory, upgrade
-from workflow.models import Municipality, Paper
+from workflow.models import Meeting, Municipality, Paper
 from workflow.source_models import ImportedFile, ImportSource, SourceRecord
 
 GENERATED = {"created", "modified"}
@@ -333,6 +333,15 @@ def test_the_paper_page_lists_the_imported_documents_with_their_download(round_t
             select(ImportedFile).where(ImportedFile.paper_id == paper.id, ImportedFile.sha256.is_not(None))
         ).all()
         page_url = links.paper(town.key, paper)
+        invitation = session.scalars(
+            select(ImportedFile).where(ImportedFile.role == "invitation", ImportedFile.sha256.is_not(None))
+        ).first()
+        assert invitation is not None
+        assert invitation.meeting_id is not None
+        meeting = session.get_one(Meeting, invitation.meeting_id)
+        meeting_url = links.meeting(
+            session, session.get_one(Municipality, meeting.municipality_id).key, meeting
+        )
     engine.dispose()
     assert records
     with TestClient(create_app(round_trip.fresh_url, public_url="http://testserver")) as client:
@@ -345,3 +354,6 @@ def test_the_paper_page_lists_the_imported_documents_with_their_download(round_t
             answer = client.get(download)
             assert answer.status_code == 200
             assert len(answer.content) == record.size_bytes
+        meeting_page = client.get(meeting_url)
+        assert meeting_page.status_code == 200
+        assert f"/oparl/v1/importedfile/{invitation.id}/download" in meeting_page.text
