@@ -23,6 +23,10 @@ def _without_first(answers: dict[str, Any], list_url: str) -> tuple[dict[str, An
     return answers, dropped
 
 
+def _reference(answers: dict[str, Any], url: str) -> str:
+    return str(next(p for p in answers[f"{BODY}/papers"]["data"] if p["id"] == url)["reference"])
+
+
 def _local(db: Database, url: str) -> int:
     with db.sessions() as session:
         local_id = session.scalars(select(SourceRecord.local_id).where(SourceRecord.url == url)).one()
@@ -34,6 +38,10 @@ def test_a_full_run_takes_out_what_the_source_no_longer_lists(db: Database) -> N
     system = f"{ROOT}/system"
     import_oparl(db.sessions, system, kommune="wetzlar", client=client_for(source()))
     answers, paper_url = _without_first(source(), f"{BODY}/papers")
+    gone_reference = _reference(source(), paper_url)
+    kept_reference = str(answers[f"{BODY}/papers"]["data"][0]["reference"])
+    client = TestClient(create_app(db.url, public_url="http://testserver"))
+    assert gone_reference in client.get("/wetzlar/vorlagen", params={"q": "", "von": "2000-01-01"}).text
     answers, meeting_url = _without_first(answers, f"{BODY}/meetings")
 
     incremental = import_oparl(db.sessions, system, client=client_for(answers)).as_json()
@@ -59,10 +67,11 @@ def test_a_full_run_takes_out_what_the_source_no_longer_lists(db: Database) -> N
         assert {"paper", "meeting"} <= set(deleted)
         records = session.scalars(select(SourceRecord).where(SourceRecord.url.in_([paper_url, meeting_url])))
         assert all(r.deleted_at is not None for r in records)
-    client = TestClient(create_app(db.url, public_url="http://testserver"))
     assert client.get(f"/oparl/v1/paper/{paper_id}").json()["deleted"] is True
     assert client.get(f"/oparl/v1/meeting/{meeting_id}").json()["deleted"] is True
-    assert client.get(f"/papers/{paper_id}").status_code in (404, 410)
+    listed = client.get("/wetzlar/vorlagen", params={"q": "", "von": "2000-01-01"}).text
+    assert kept_reference in listed
+    assert gone_reference not in listed
 
     again = import_oparl(db.sessions, system, client=client_for(answers), full=True).as_json()
     assert again["counts"]["Paper"]["deleted"] == 0  # once taken out is not taken out again
