@@ -27,6 +27,7 @@ from api.web import links
 from gremienlauf import demo
 from gremienlauf.demo_users import create_demo_users
 from tests.conftest import Database, _admin_url, _postgres_copy, _sqlite_copy
+from tests.oparl.schemas import OparlSchemas, schema_dir
 from workers.context import Context
 from workers.inprocess import drain
 from workers.oparl_import.client import OParlClient
@@ -206,6 +207,7 @@ class RoundTrip:
     again: dict[str, dict[str, Any]]
     reports: list[dict[str, Any]]
     fresh_url: str
+    published_again: dict[str, dict[str, Any]]  # as served, before the ids are mapped
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -240,12 +242,31 @@ def round_trip(
             ids = id_map(fresh.sessions, urls)
             with TestClient(create_app(fresh.url, public_url="http://testserver")) as client_again:
                 again: dict[str, dict[str, Any]] = {}
+                raw: dict[str, dict[str, Any]] = {}
                 with fresh.sessions() as session:
                     new_towns = list(session.scalars(select(Municipality.id).order_by(Municipality.id)))
                 for town_id in new_towns:
                     for url, obj in published(client_again, urls.body(town_id)).items():
+                        raw[url] = obj
                         again[ids.get(url, url)] = normalised(obj, ids)
-            yield RoundTrip({k: normalised(v, {}) for k, v in source.items()}, again, reports, fresh.url)
+            yield RoundTrip({k: normalised(v, {}) for k, v in source.items()}, again, reports, fresh.url, raw)
+
+
+def test_what_is_published_again_keeps_to_the_oparl_schema(round_trip: RoundTrip) -> None:
+    directory = schema_dir()
+    if directory is None:
+        pytest.skip("OParl 1.1.1 schema files not found (GREMIENLAUF_OPARL_SCHEMA_DIR or ../shared/oparl)")
+    schemas = OparlSchemas(directory)
+    broken = {
+        url: errors for url, obj in round_trip.published_again.items() if (errors := schemas.errors(obj))
+    }
+    assert not broken, list(broken.items())[:5]
+    places = [o for o in round_trip.published_again.values() if "/oparl/v1/place/" in o["id"]]
+    files = [o for o in round_trip.published_again.values() if "/oparl/v1/importedfile/" in o["id"]]
+    terms = [o for o in round_trip.published_again.values() if "/oparl/v1/term/" in o["id"]]
+    assert places
+    assert files
+    assert terms
 
 
 def _types(objects: dict[str, dict[str, Any]]) -> dict[str, int]:
