@@ -25,10 +25,9 @@ from workers.oparl_import.repairs import (
 from workflow.errors import DomainError
 from workflow.history import Deleted, Problem, Tally
 from workflow.history_import import Run, finish_run, start_run, vanished_from_list
+from workflow.history_links import link_agenda_items, link_substitutes
 from workflow.history_papers import write_papers
 from workflow.history_writes import (
-    link_agenda_items,
-    link_substitutes,
     write_listed_files,
     write_meetings,
     write_organizations,
