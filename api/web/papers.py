@@ -94,9 +94,9 @@ def imported_documents(session: Session, town: Municipality, column: str, value:
             "url": f"/oparl/v1/importedfile/{row.id}/download" if row.sha256 else row.access_url,
             "name": row.name,
             "format": "PDF" if row.media_type == PDF_MEDIA_TYPE else (row.media_type or "Datei"),
-            "version": 1,
+            "version": None,  # the old system's record names no version
             "created": row.created_at,
-            "size": row.size_bytes or 0,
+            "size": row.size_bytes,
         }
         for row in rows
     ]
