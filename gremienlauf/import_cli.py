@@ -114,6 +114,13 @@ def import_oparl_command(
             "--since", help="Nur seit diesem Zeitpunkt Geändertes abrufen (sonst: seit dem letzten Lauf)"
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Alles neu abrufen (nicht nur Änderungen); was die Quelle nicht mehr führt, wird entfernt",
+        ),
+    ] = False,
     files: Annotated[
         bool,
         typer.Option(
@@ -139,6 +146,7 @@ def import_oparl_command(
                 kommune=kommune,
                 dry_run=dry_run,
                 since=start,
+                full=full,
                 progress=display,
             )
             data = result.as_json()

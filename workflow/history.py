@@ -52,6 +52,7 @@ class OrganizationIn:
     short_name: str
     body_kind: str | None = None  # a BodyKind value, for bodies
     public: bool = True
+    statutory_members: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class MembershipIn:
     voting_right: bool
     start_date: dt.date | None
     end_date: dt.date | None
+    on_behalf_of_url: str | None = None  # the faction the member sits for
+    substitute_for_url: str | None = None  # the person a substitute stands in for
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class PersonIn:
     family_name: str
     title: str | None
     email: str | None
+    function: str | None = None  # e.g. Oberbürgermeister (OParl's status)
     memberships: tuple[MembershipIn, ...] = ()
 
 
@@ -89,6 +93,39 @@ class FileIn:
 
 
 @dataclass(frozen=True)
+class TermIn:
+    """A legislative term (Wahlperiode) of the Body."""
+
+    source: Source
+    name: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+
+
+@dataclass(frozen=True)
+class ListedFileIn:
+    """A file record from the Body's file list (one that no object embeds, e.g. an older version), with
+    what it belongs to."""
+
+    file: FileIn
+    paper_url: str | None
+    meeting_url: str | None
+    agenda_item_url: str | None
+
+
+@dataclass(frozen=True)
+class LocationIn:
+    """A meeting's Location, its address in parts."""
+
+    source: Source
+    description: str | None
+    street_address: str | None
+    room: str | None
+    postal_code: str | None
+    locality: str | None
+
+
+@dataclass(frozen=True)
 class AgendaItemIn:
     source: Source
     number: str
@@ -96,6 +133,8 @@ class AgendaItemIn:
     public: bool
     result_wording: str | None
     files: tuple[FileIn, ...] = ()
+    resolution_text: str | None = None
+    consultation_url: str | None = None  # the step it deliberates (also a step postponed from it)
 
 
 @dataclass(frozen=True)
@@ -107,6 +146,8 @@ class MeetingIn:
     cancelled: bool
     location: str | None
     organization_urls: tuple[str, ...]
+    place: LocationIn | None = None
+    participant_urls: tuple[str, ...] = ()
     agenda_items: tuple[AgendaItemIn, ...] = ()
     files: tuple[FileIn, ...] = ()
 
@@ -119,6 +160,7 @@ class ConsultationIn:
     agenda_item_url: str | None
     role: str | None  # a ConsultationRole value when the source says
     authoritative: bool | None
+    stage: int | None = None  # the stage of the Beratungsfolge, where the source says (gremienlauf)
 
 
 @dataclass(frozen=True)
@@ -131,6 +173,10 @@ class PaperIn:
     department_url: str | None
     consultations: tuple[ConsultationIn, ...] = ()
     files: tuple[FileIn, ...] = ()
+    file_reference: str | None = None  # Aktenzeichen
+    financial_impact: bool = False
+    proposed_resolution: str = ""
+    resolution_text: str | None = None
 
 
 @dataclass
@@ -149,6 +195,10 @@ class Tally:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     quarantined: list[Problem] = field(default_factory=list)
     inconsistent: list[Problem] = field(default_factory=list)
+    # Memberships whose substitute-for person comes later in the source: (membership id, person URL).
+    pending_substitutes: list[tuple[int, str]] = field(default_factory=list)
+    # Agenda items and the step they deliberate, linked once the papers are in: (item id, step URL).
+    pending_items: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, oparl_type: str, what: str, n: int = 1) -> None:
         per_type = self.counts.setdefault(oparl_type, {})
@@ -164,6 +214,8 @@ class Tally:
                 self.add(oparl_type, what, n)
         self.quarantined.extend(other.quarantined)
         self.inconsistent.extend(other.inconsistent)
+        self.pending_substitutes.extend(other.pending_substitutes)
+        self.pending_items.extend(other.pending_items)
 
 
 # ------------------------------------------------------------------------------------------------- rules

@@ -37,7 +37,7 @@ class FileEntry:
     """A file record with the parent it came in and what it belongs to here."""
 
     file: FileIn
-    parent_url: str
+    parent_url: str | None  # None: a record of the Body's file list, embedded nowhere
     paper_id: int | None = None
     meeting_id: int | None = None
     agenda_item_id: int | None = None
@@ -82,6 +82,7 @@ def start_run(
     oparl_version: str | None,
     vendor: str | None,
     since: dt.datetime | None,
+    full: bool = False,
     now: dt.datetime | None = None,
 ) -> Run:
     """Begin an import run for the Body at ``body_url``: into the municipality ``municipality_key`` (which
@@ -126,7 +127,7 @@ def start_run(
         source.system_url, source.oparl_version, source.vendor = system_url, oparl_version, vendor
         session.flush()
         effective = since
-        if effective is None and source.high_water_mark is not None:
+        if effective is None and not full and source.high_water_mark is not None:
             effective = source.high_water_mark - OVERLAP
         run = ImportRun(source_id=source.id, started_at=now, since=effective, state="running", counts={})
         session.add(run)
@@ -172,6 +173,25 @@ def finish_run(
             source = session.get_one(ImportSource, run.source_id)
             if source.high_water_mark is None or high_water_mark > source.high_water_mark:
                 source.high_water_mark = high_water_mark
+
+
+def vanished_from_list(sessions: sessionmaker[Session], run: Run, oparl_type: str) -> list[str]:
+    """The objects of a list that an earlier run imported and this full run no longer saw (neither as
+    object nor as deleted): the source dropped them without a ``deleted`` flag."""
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(SourceRecord.url)
+                .where(
+                    SourceRecord.source_id == run.source_id,
+                    SourceRecord.oparl_type == oparl_type,
+                    SourceRecord.parent_url.is_(None),
+                    SourceRecord.deleted_at.is_(None),
+                    SourceRecord.last_run_id != run.id,
+                )
+                .order_by(SourceRecord.id)
+            )
+        )
 
 
 # ------------------------------------------------------------------------------------------ shared steps
@@ -380,7 +400,9 @@ class Writer:
                     municipality_id=self.run.municipality_id, created_at=f.source.created or self.now
                 )
                 self.session.add(row)
-            row.paper_id, row.meeting_id, row.agenda_item_id = e.paper_id, e.meeting_id, e.agenda_item_id
+            # A record of an agenda item keeps the paper the item deliberates (linked when the paper comes).
+            row.paper_id = e.paper_id or (row.paper_id if e.agenda_item_id is not None else None)
+            row.meeting_id, row.agenda_item_id = e.meeting_id, e.agenda_item_id
             row.role, row.name = f.role, f.name
             row.file_name = f.file_name[:300] if f.file_name else None
             row.media_type = f.media_type[:100] if f.media_type else None

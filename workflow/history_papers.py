@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.history import (
@@ -28,6 +28,7 @@ from workflow.history_writes import GONE, _unknown_department
 from workflow.models import AgendaItem, Consultation, Meeting, Paper
 from workflow.rules import BERLIN
 from workflow.search import refresh_search_text
+from workflow.source_models import ImportedFile
 from workflow.vocabulary import ConsultationState, MeetingState, PaperState
 
 SETTLED_REASON = "An der Quelle ohne erfassten Beschluss abgeschlossen (Import)"
@@ -49,13 +50,18 @@ def _steps(w: Writer, paper: Paper, p: PaperIn) -> list[tuple[str, str | None, b
             w.inconsistent("Consultation", c.source.url, f"Sitzung {c.meeting_url} unbekannt")
         meeting = w.session.get(Meeting, meeting_id) if meeting_id else None
         placed.append((meeting.start if meeting else FAR_FUTURE, index, c, body_id, meeting_id, item_id))
-    placed.sort(key=lambda t: (t[0], t[1]))
+    staged = bool(placed) and all(c.stage is not None for _, _, c, _, _, _ in placed)
+    # The source's own stages where it names them (gremienlauf), else the order of the meetings.
+    placed.sort(key=lambda t: (t[2].stage or 0, t[1]) if staged else (t[0], t[1]))
     roles = step_roles(p.kind, [(c.role, c.authoritative) for _, _, c, _, _, _ in placed])
     out: list[tuple[str, str | None, bool]] = []
     stage, last_day, position = 0, None, 0
     for (start, _, c, body_id, meeting_id, item_id), (role, authoritative) in zip(placed, roles, strict=True):
         day = start.astimezone(BERLIN).date() if start != FAR_FUTURE else None
-        if last_day is None or day != last_day or day is None:
+        if staged:
+            position = position + 1 if c.stage == stage else 0
+            stage = c.stage or stage
+        elif last_day is None or day != last_day or day is None:
             stage, position = stage + 1, 0
         else:
             position += 1
@@ -97,6 +103,13 @@ def _steps(w: Writer, paper: Paper, p: PaperIn) -> list[tuple[str, str | None, b
         w.session.flush()
         if item is not None and item.consultation_id != row.id:
             item.consultation_id = row.id
+        if item is not None:  # the agenda item's file records belong to the paper it deliberates
+            w.session.execute(
+                update(ImportedFile)
+                .where(ImportedFile.agenda_item_id == item.id, ImportedFile.paper_id.is_(None))
+                .values(paper_id=paper.id)
+                .execution_options(synchronize_session=False)
+            )
         w.remember(c.source, "Consultation", "consultation", row.id, p.source.url)
         if c_state != "unchanged":
             w.audited(
@@ -175,6 +188,9 @@ def write_papers(
                 w.session.add(paper)
             paper.kind, paper.reference, paper.subject = p.kind, p.reference, p.subject
             paper.paper_date = p.paper_date
+            paper.file_reference = p.file_reference[:100] if p.file_reference else None
+            paper.financial_impact = p.financial_impact
+            paper.proposed_resolution = p.proposed_resolution
             paper.department_id = department_id
             paper.public = True
             refresh_search_text(paper)
@@ -189,6 +205,7 @@ def write_papers(
             paper.closing_reason = SETTLED_REASON if final is PaperState.settled else None
             if final not in (PaperState.adopted, PaperState.adopted_amended, PaperState.rejected):
                 paper.decided_at = None
+            paper.resolution_text = p.resolution_text
             w.session.flush()
             w.audited(
                 "oparl.imported" if state == "new" else "oparl.updated",

@@ -12,23 +12,29 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.history import (
     Deleted,
+    ListedFileIn,
+    LocationIn,
     MeetingIn,
     MembershipIn,
     OrganizationIn,
     PersonIn,
     Tally,
+    TermIn,
 )
 from workflow.history_import import FileEntry, Run, Writer, write
 from workflow.models import (
     AgendaItem,
+    Attendance,
     Body,
     Department,
     Faction,
+    LegislativeTerm,
+    Location,
     Meeting,
     Membership,
     Person,
 )
-from workflow.vocabulary import MeetingState
+from workflow.vocabulary import AttendanceStatus, MeetingState
 
 GONE = "An der Quelle gelöscht"
 UNKNOWN_DEPARTMENT = "import-unbekannt"
@@ -85,7 +91,7 @@ def write_organizations(
                         municipality_id=run.municipality_id,
                         key=key,
                         kind=org.body_kind,
-                        statutory_members=0,
+                        statutory_members=org.statutory_members,
                         tags=[],
                         settings_override={},
                         created_at=stamp,
@@ -98,6 +104,7 @@ def write_organizations(
             if isinstance(row, Body):
                 row.name, row.short_name, row.public = org.name[:200], org.short_name[:60], org.public
                 row.kind = org.body_kind or row.kind
+                row.statutory_members = org.statutory_members or row.statutory_members
             elif isinstance(row, Faction):
                 row.name, row.short_name = org.name[:200], org.short_name[:60]
             else:
@@ -140,9 +147,12 @@ def _membership(
         row = Membership(person_id=person.id, created_at=m.source.created or w.now)
         w.session.add(row)
     row.body_id, row.role, row.voting_right = target, m.role, m.voting_right
+    row.substitute_of_id = w.local(m.substitute_for_url, "person")
     row.start_date, row.end_date = m.start_date or NO_START, m.end_date
     row.modified_at = w.now
     w.session.flush()
+    if m.substitute_for_url and row.substitute_of_id is None:
+        w.tally.pending_substitutes.append((row.id, m.substitute_for_url))
     w.remember(m.source, "Membership", "membership", row.id, parent)
     w.audited("oparl.imported" if state == "new" else "oparl.updated", row, m.source.url)
     return "body", row.id
@@ -190,6 +200,7 @@ def write_persons(
             person.given_name, person.family_name = p.given_name[:100], p.family_name[:100]
             person.title = p.title[:60] if p.title else None
             person.email = p.email[:200] if p.email else None
+            person.function = p.function[:120] if p.function else None
             person.modified_at = w.now
             w.session.flush()
             w.remember(p.source, "Person", "person", person.id)
@@ -214,7 +225,9 @@ def write_persons(
                     for f, faction_id in factions
                     if (f.start_date or NO_START) <= day and (f.end_date is None or day <= f.end_date)
                 ]
-                row.faction_id = covering[0] if covering else None
+                row.faction_id = w.local(_m.on_behalf_of_url, "faction") or (
+                    covering[0] if covering else None
+                )
             for old in w.vanished_children(p.source.url, {m.source.url for m in p.memberships}):
                 _remove_membership(w, old.local_type, old.local_id, old.url)
         for gone in deleted:
@@ -260,6 +273,8 @@ def write_meetings(
                 *(f.source.url for m in items for i in m.agenda_items for f in i.files),
                 *(f.source.url for m in items for f in m.files),
                 *(u for m in items for u in m.organization_urls),
+                *(u for m in items for u in m.participant_urls),
+                *(m.place.source.url for m in items if m.place),
                 *(d.url for d in deleted),
             ]
         )
@@ -288,12 +303,14 @@ def write_meetings(
             meeting.name, meeting.start, meeting.end = m.name[:300], m.start, m.end
             meeting.state = _meeting_state(m, w.now)
             meeting.location = m.location[:300] if m.location else None
+            meeting.location_id = _place(w, m.place) if m.place else None
             bodies = [w.local(u, "body") for u in m.organization_urls]
             meeting.bodies = [w.session.get_one(Body, b) for b in dict.fromkeys(bodies) if b is not None]
             if not meeting.bodies:
                 w.inconsistent("Meeting", m.source.url, "Sitzung ohne bekanntes Gremium")
             meeting.modified_at = w.now
             w.session.flush()
+            _participants(w, meeting, m.participant_urls)
             w.remember(m.source, "Meeting", "meeting", meeting.id)
             w.audited(
                 "oparl.imported" if state == "new" else "oparl.updated",
@@ -321,11 +338,14 @@ def write_meetings(
                 if i_state != "unchanged":
                     row.number, row.title, row.public = item.number[:20], item.title, item.public
                     row.result_wording = item.result_wording
+                    row.resolution_text = item.resolution_text
                     row.modified_at = w.now
                 rows.append((i_state, row))
             w.session.flush()
             entries = [FileEntry(f, m.source.url, meeting_id=meeting.id) for f in m.files]
             for item, (i_state, row) in zip(m.agenda_items, rows, strict=True):
+                if item.consultation_url and i_state != "unchanged":
+                    w.tally.pending_items.append((row.id, item.consultation_url))
                 if i_state == "unchanged":
                     w.touch(item.source)
                 else:
@@ -361,6 +381,137 @@ def write_meetings(
                     w.hide_files(children, GONE)
 
     return write(sessions, run, now, step)
+
+
+def write_terms(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[TermIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """The Body's legislative terms."""
+
+    def step(w: Writer) -> None:
+        w.load([*(t.source.url for t in items), *(d.url for d in deleted)])
+        for t in items:
+            state = w.state(t.source)
+            w.counted("LegislativeTerm", state)
+            if state == "unchanged":
+                w.touch(t.source)
+                continue
+            record = w.records.get(t.source.url)
+            row = w.session.get(LegislativeTerm, record.local_id) if record and record.local_id else None
+            if row is None:
+                row = LegislativeTerm(
+                    municipality_id=run.municipality_id, created_at=t.source.created or w.now
+                )
+                w.session.add(row)
+            row.name, row.start_date, row.end_date = t.name[:200], t.start_date, t.end_date
+            row.modified_at = w.now
+            w.session.flush()
+            w.remember(t.source, "LegislativeTerm", "legislative_term", row.id)
+            w.audited("oparl.imported" if state == "new" else "oparl.updated", row, t.source.url)
+        for gone in deleted:
+            had = w.mark_deleted(gone)
+            if had is not None and had.local_id is not None:
+                row = w.session.get(LegislativeTerm, had.local_id)
+                if row is not None:
+                    w.audited("oparl.removed", row, gone.url)
+                    w.session.delete(row)
+
+    return write(sessions, run, now, step)
+
+
+def write_listed_files(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[ListedFileIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """The records of the Body's file list that no object embedded in this run (older versions, derivatives),
+    with the paper, meeting or agenda item they name."""
+
+    def step(w: Writer) -> None:
+        w.load(
+            [
+                *(i.file.source.url for i in items),
+                *(u for i in items for u in (i.paper_url, i.meeting_url, i.agenda_item_url) if u),
+                *(d.url for d in deleted),
+            ]
+        )
+        entries = []
+        for i in items:
+            record = w.records.get(i.file.source.url)
+            if record is not None and record.parent_url and record.deleted_at is None:
+                continue  # embedded in its object: it came (and is counted) with it
+            entries.append(
+                FileEntry(
+                    i.file,
+                    None,
+                    paper_id=w.local(i.paper_url, "paper"),
+                    meeting_id=w.local(i.meeting_url, "meeting"),
+                    agenda_item_id=w.local(i.agenda_item_url, "agenda_item"),
+                )
+            )
+        w.files(entries)
+        for gone in deleted:
+            had = w.mark_deleted(gone)
+            if had is not None and had.local_id is not None:
+                w.hide_files([had], GONE)
+
+    return write(sessions, run, now, step)
+
+
+def _place(w: Writer, place: LocationIn) -> int:
+    """The location row of a meeting's Location (shared by the meetings held there; written once per
+    change)."""
+    state = w.state(place.source)
+    record = w.records.get(place.source.url)
+    row = w.session.get(Location, record.local_id) if record and record.local_id else None
+    if row is not None and state == "unchanged":
+        return row.id
+    if row is None:
+        row = Location(municipality_id=w.run.municipality_id, created_at=place.source.created or w.now)
+        w.session.add(row)
+    if row.id is None or record is None or record.content_hash != place.source.content_hash:
+        row.description = place.description
+        row.street_address = place.street_address[:300] if place.street_address else None
+        row.room = place.room[:200] if place.room else None
+        row.postal_code = place.postal_code[:20] if place.postal_code else None
+        row.locality = place.locality[:200] if place.locality else None
+        row.modified_at = w.now
+        w.session.flush()
+        w.remember(place.source, "Location", "location", row.id)
+        w.audited("oparl.imported" if state == "new" else "oparl.updated", row, place.source.url)
+    return row.id
+
+
+def _participants(w: Writer, meeting: Meeting, urls: Sequence[str]) -> None:
+    """The persons the source names as present: the meeting's attendance (present)."""
+    wanted = [p for p in dict.fromkeys(w.local(u, "person") for u in urls) if p is not None]
+    have = {
+        a.person_id: a
+        for a in w.session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    }
+    for person_id, row in have.items():
+        if person_id not in wanted and row.status == AttendanceStatus.present.value:
+            w.session.delete(row)
+    for person_id in wanted:
+        if person_id not in have:
+            w.session.add(
+                Attendance(
+                    meeting_id=meeting.id,
+                    person_id=person_id,
+                    status=AttendanceStatus.present.value,
+                    created_at=w.now,
+                    modified_at=w.now,
+                )
+            )
+        else:
+            have[person_id].status = AttendanceStatus.present.value
+    w.session.flush()
 
 
 def _hide_items(w: Writer, ids: list[int]) -> None:

@@ -394,6 +394,7 @@ class Meeting(Timestamped, Base):
     start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     end: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     location: Mapped[str | None] = mapped_column(String(300))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"))  # an imported place
     second_session: Mapped[bool] = mapped_column(Boolean, default=False)  # after a failed quorum
     invitation_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     invitation_channel: Mapped[str | None] = mapped_column(String(16))
@@ -435,6 +436,8 @@ class AgendaItem(Timestamped, Base):
     second_session: Mapped[bool] = mapped_column(Boolean, default=False)
     # An imported item's result as the old system worded it (OParl AgendaItem.result, free text).
     result_wording: Mapped[str | None] = mapped_column(Text)
+    # An imported item's resolution text as the old system recorded it (an item result has its own).
+    resolution_text: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -860,3 +863,29 @@ class LoginFailure(Base):
     key_kind: Mapped[str] = mapped_column(String(16))  # "username" or "address"
     key_value: Mapped[str] = mapped_column(String(200))
     failed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class LegislativeTerm(Timestamped, Base):
+    """A legislative term (Wahlperiode) of a municipality, as its old council system recorded it. A
+    municipality without one publishes the term that its memberships begin."""
+
+    __tablename__ = "legislative_term"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Location(Timestamped, Base):
+    """A place where meetings are held, as an old council system recorded it (its address in parts). A
+    meeting keeps its place as text too; one without a location row publishes that text as its Location."""
+
+    __tablename__ = "location"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    street_address: Mapped[str | None] = mapped_column(String(300))
+    room: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    locality: Mapped[str | None] = mapped_column(String(200))

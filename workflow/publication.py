@@ -41,11 +41,13 @@ from workflow.models import (
     Circulation,
     Consultation,
     Depublication,
+    Location,
     Meeting,
     MeetingBody,
     Paper,
     StoredFile,
 )
+from workflow.source_models import ImportedFile
 from workflow.stamps import raise_modified
 from workflow.store import clock, get
 from workflow.vocabulary import PaperState, Urgency
@@ -118,6 +120,27 @@ def file_is_public() -> ColumnElement[bool]:
         ),
     )
     return and_(StoredFile.public.is_(True), paper_ok, meeting_ok, item_ok)
+
+
+def imported_file_is_public() -> ColumnElement[bool]:
+    """A file record of an imported object: public while it and what it belongs to are."""
+    paper_ok = or_(
+        ImportedFile.paper_id.is_(None),
+        exists(select(Paper.id).where(Paper.id == ImportedFile.paper_id, paper_is_public())),
+    )
+    meeting_ok = or_(ImportedFile.meeting_id.is_(None), meeting_is_public(ImportedFile.meeting_id))
+    item_ok = or_(
+        ImportedFile.agenda_item_id.is_(None),
+        exists(
+            select(AgendaItem.id).where(AgendaItem.id == ImportedFile.agenda_item_id, agenda_item_is_public())
+        ),
+    )
+    return and_(ImportedFile.public.is_(True), paper_ok, meeting_ok, item_ok)
+
+
+def location_is_public() -> ColumnElement[bool]:
+    """A recorded place: public while a public meeting is held there."""
+    return exists(select(Meeting.id).where(Meeting.location_id == Location.id, meeting_is_public()))
 
 
 def paper_public(paper: Paper) -> bool:

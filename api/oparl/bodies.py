@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from api.oparl.format import date, type_url
 from api.oparl.publisher import Publisher, clean, stamps
-from workflow.models import Body, Membership, Municipality
+from workflow.models import Body, LegislativeTerm, Membership, Municipality
 
 LEGISLATIVE_TERM_YEARS = 5  # Hessen, NRW and Niedersachsen all elect their councils for five years
 # The lists every Body links (OParl field → path under /body/{id}/).
@@ -67,6 +67,37 @@ def legislative_term(pub: Publisher, town: Municipality) -> dict[str, Any]:
     return obj
 
 
+def recorded_term(pub: Publisher, term: LegislativeTerm) -> dict[str, Any]:
+    return clean(
+        {
+            "id": pub.urls.term(term.id),
+            "type": type_url("LegislativeTerm"),
+            "body": pub.urls.body(term.municipality_id),
+            "name": term.name,
+            "startDate": date(term.start_date) if term.start_date else None,
+            "endDate": date(term.end_date) if term.end_date else None,
+            **stamps(term.created_at, term.modified_at),
+        }
+    )
+
+
+def legislative_terms(
+    pub: Publisher, town: Municipality
+) -> list[tuple[dt.datetime, dt.datetime, dict[str, Any]]]:
+    """The municipality's terms (created, modified, object): those recorded (imported), else the one its
+    memberships begin."""
+    recorded = list(
+        pub.session.scalars(
+            select(LegislativeTerm)
+            .where(LegislativeTerm.municipality_id == town.id)
+            .order_by(LegislativeTerm.id)
+        )
+    )
+    if recorded:
+        return [(t.created_at, t.modified_at, recorded_term(pub, t)) for t in recorded]
+    return [(town.created_at, town.modified_at, legislative_term(pub, town))]
+
+
 def term_start(pub: Publisher, town_id: int) -> dt.date | None:
     """The legislative term starts when the first membership of the term does."""
     return pub.session.scalar(
@@ -78,7 +109,7 @@ def term_start(pub: Publisher, town_id: int) -> dt.date | None:
 
 def body(pub: Publisher, town: Municipality) -> dict[str, Any]:
     lists = {name: pub.urls.body_list(town.id, path) for name, path in BODY_LISTS}
-    term = legislative_term(pub, town)
+    terms = [obj for _, _, obj in legislative_terms(pub, town)]
     return clean(
         {
             "id": pub.urls.body(town.id),
@@ -88,7 +119,7 @@ def body(pub: Publisher, town: Municipality) -> dict[str, Any]:
             "shortName": town.short_name,
             "website": town.website,
             **lists,
-            "legislativeTerm": [term],
+            "legislativeTerm": terms,
             **stamps(town.created_at, town.modified_at),
         }
     )

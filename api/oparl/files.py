@@ -13,8 +13,9 @@ from sqlalchemy.orm import defer
 from api.oparl.format import VENDOR, date, type_url
 from api.oparl.publisher import Publisher, clean, stamps
 from workflow.models import StoredFile
-from workflow.publication import file_is_public
+from workflow.publication import file_is_public, imported_file_is_public
 from workflow.rules import BERLIN
+from workflow.source_models import ImportedFile
 
 FILE_KIND_LABELS = {
     "vorlage": "Vorlage",
@@ -122,3 +123,81 @@ def main_of(files: Sequence[StoredFile], kind: str) -> StoredFile | None:
     if not of_kind:
         return None
     return max(of_kind, key=lambda f: (f.version, f.media_type == PDF, f.id))
+
+
+# ------------------------------------------------------------------------- file records of imported objects
+
+#: Where an imported file record is embedded, by the OParl field it came in (the others only in the list).
+EMBEDDED_ROLES = {
+    "paper": ("mainFile", "auxiliaryFile"),
+    "meeting": ("invitation", "resultsProtocol", "verbatimProtocol", "auxiliaryFile"),
+    "agenda_item": ("resolutionFile", "auxiliaryFile"),
+}
+IMPORTED_COLUMNS = (defer(ImportedFile.content),)
+
+
+def public_imported_files(
+    pub: Publisher,
+    *,
+    papers: Iterable[int] = (),
+    meetings: Iterable[int] = (),
+    items: Iterable[int] = (),
+) -> list[ImportedFile]:
+    """The public file records of these imported papers, meetings and agenda items, in id order."""
+    conditions = []
+    for column, ids in (
+        (ImportedFile.paper_id, list(papers)),
+        (ImportedFile.meeting_id, list(meetings)),
+        (ImportedFile.agenda_item_id, list(items)),
+    ):
+        if ids:
+            conditions.append(column.in_(ids))
+    if not conditions:
+        return []
+    return list(
+        pub.session.scalars(
+            select(ImportedFile)
+            .options(*IMPORTED_COLUMNS)
+            .where(or_(*conditions), imported_file_is_public())
+            .order_by(ImportedFile.id)
+        )
+    )
+
+
+def imported_file(pub: Publisher, f: ImportedFile) -> dict[str, Any]:
+    """An imported file record: its contents here once downloaded, else the link to the old system."""
+    urls = pub.urls
+    here = f.sha256 is not None
+    return clean(
+        {
+            "id": urls.imported_file(f.id),
+            "type": type_url("File"),
+            "name": f.name,
+            "fileName": f.file_name,
+            "mimeType": f.media_type,
+            "date": date(f.file_date) if f.file_date else None,
+            "size": f.size_bytes,
+            "sha512Checksum": f.sha512,
+            "accessUrl": urls.imported_file_access(f.id) if here else f.access_url,
+            "downloadUrl": urls.imported_file_download(f.id) if here else f.download_url,
+            "paper": [urls.paper(f.paper_id)] if f.paper_id else None,
+            "meeting": [urls.meeting(f.meeting_id)] if f.meeting_id else None,
+            "agendaItem": [urls.agenda_item(f.agenda_item_id)] if f.agenda_item_id else None,
+            **stamps(f.created_at, f.modified_at),
+        }
+    )
+
+
+def imported_by_role(
+    pub: Publisher, files: Sequence[ImportedFile], owner: str
+) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    """Owner id (paper, meeting or agenda item) → OParl field → the serialised records embedded there."""
+    column = {"paper": "paper_id", "meeting": "meeting_id", "agenda_item": "agenda_item_id"}[owner]
+    out: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    for f in files:
+        owner_id = getattr(f, column)
+        if owner != "agenda_item" and f.agenda_item_id is not None:
+            continue  # embedded in its agenda item
+        if owner_id is not None and f.role in EMBEDDED_ROLES[owner]:
+            out[owner_id][f.role].append(imported_file(pub, f))
+    return out

@@ -70,6 +70,10 @@ class Urls:
     def location(self, meeting_id: int) -> str:
         return f"{self.root}/location/{meeting_id}"
 
+    def place(self, location_id: int) -> str:
+        """A place recorded as such (imported); ``location`` is the place text of a meeting."""
+        return f"{self.root}/place/{location_id}"
+
     def agenda_item(self, item_id: int) -> str:
         return f"{self.root}/agendaitem/{item_id}"
 
@@ -87,6 +91,19 @@ class Urls:
 
     def file_download(self, file_id: int) -> str:
         return f"{self.root}/file/{file_id}/download"
+
+    def imported_file(self, file_id: int) -> str:
+        return f"{self.root}/importedfile/{file_id}"
+
+    def imported_file_access(self, file_id: int) -> str:
+        return f"{self.root}/importedfile/{file_id}/access"
+
+    def imported_file_download(self, file_id: int) -> str:
+        return f"{self.root}/importedfile/{file_id}/download"
+
+    def term(self, term_id: int) -> str:
+        """A legislative term recorded as such (imported), not derived from the memberships."""
+        return f"{self.root}/term/{term_id}"
 
     def legislative_term(self, municipality_id: int) -> str:
         return f"{self.root}/legislativeterm/{municipality_id}"

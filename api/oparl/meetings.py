@@ -9,11 +9,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.oparl.files import auxiliary_of, files_by_id, main_of, public_files
+from api.oparl.files import (
+    auxiliary_of,
+    files_by_id,
+    imported_by_role,
+    main_of,
+    public_files,
+    public_imported_files,
+)
 from api.oparl.format import VENDOR, date_time, type_url
 from api.oparl.publisher import Publisher, clean, stamps
-from workflow.models import AgendaItem, Consultation, ItemResult, Meeting, StoredFile, Vote
-from workflow.publication import agenda_item_is_public, consultation_is_public
+from workflow.models import AgendaItem, Consultation, ItemResult, Location, Meeting, StoredFile, Vote
+from workflow.publication import agenda_item_is_public, consultation_is_public, meeting_is_public
 from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
 
 # What a page of meetings or agenda items is loaded with (in one query per relationship, not per row).
@@ -79,11 +86,17 @@ def agenda_item(
     consultation_visible: bool,
     files: Sequence[StoredFile],
     serialized_files: dict[int, dict[str, Any]],
+    imported: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
     urls = pub.urls
     result = item.result
     resolution = main_of(files, "resolution_extract")
-    auxiliary = [serialized_files[f.id] for f in auxiliary_of(files, resolution)]
+    resolutions = imported.get("resolutionFile", [])
+    auxiliary = (
+        [serialized_files[f.id] for f in auxiliary_of(files, resolution)]
+        + resolutions[0 if resolution else 1 :]
+        + imported.get("auxiliaryFile", [])
+    )
     obj: dict[str, Any] = {
         "id": urls.agenda_item(item.id),
         "type": type_url("AgendaItem"),
@@ -95,9 +108,11 @@ def agenda_item(
         "consultation": (
             urls.consultation(item.consultation_id) if item.consultation_id and consultation_visible else None
         ),
-        "result": result.outcome_wording if result else None,
-        "resolutionText": result.resolution_text if result else None,
-        "resolutionFile": serialized_files[resolution.id] if resolution else None,
+        "result": result.outcome_wording if result else item.result_wording,
+        "resolutionText": result.resolution_text if result else item.resolution_text,
+        "resolutionFile": (
+            serialized_files[resolution.id] if resolution else (resolutions[0] if resolutions else None)
+        ),
         "auxiliaryFile": auxiliary,
         **stamps(item.created_at, item.modified_at),
     }
@@ -122,6 +137,7 @@ def agenda_items(pub: Publisher, items: Sequence[AgendaItem]) -> list[dict[str, 
     for f in files:
         if f.agenda_item_id is not None:
             by_item[f.agenda_item_id].append(f)
+    imported = imported_by_role(pub, public_imported_files(pub, items=[i.id for i in items]), "agenda_item")
     consultations_ok = pub.visible_ids(
         Consultation, consultation_is_public(), (i.consultation_id for i in items if i.consultation_id)
     )
@@ -133,6 +149,7 @@ def agenda_items(pub: Publisher, items: Sequence[AgendaItem]) -> list[dict[str, 
             consultation_visible=i.consultation_id in consultations_ok,
             files=by_item.get(i.id, []),
             serialized_files=serialized,
+            imported=imported.get(i.id, {}),
         )
         for i in items
     ]
@@ -150,6 +167,35 @@ def location(pub: Publisher, meeting: Meeting) -> dict[str, Any]:
     )
 
 
+def places(pub: Publisher, rows: Sequence[Location]) -> list[dict[str, Any]]:
+    """Recorded places with the public meetings held there."""
+    held: dict[int, list[int]] = defaultdict(list)
+    ids = [r.id for r in rows]
+    if ids:
+        for row in pub.session.execute(
+            select(Meeting.id, Meeting.location_id)
+            .where(Meeting.location_id.in_(ids), meeting_is_public())
+            .order_by(Meeting.id)
+        ):
+            held[row.location_id].append(row.id)
+    return [
+        clean(
+            {
+                "id": pub.urls.place(r.id),
+                "type": type_url("Location"),
+                "description": r.description,
+                "streetAddress": r.street_address,
+                "room": r.room,
+                "postalCode": r.postal_code,
+                "locality": r.locality,
+                "meetings": [pub.urls.meeting(i) for i in held.get(r.id, [])],
+                **stamps(r.created_at, r.modified_at),
+            }
+        )
+        for r in rows
+    ]
+
+
 def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True) -> list[dict[str, Any]]:
     """Public meetings (the caller filtered them, loaded with ``MEETING_OPTIONS``) with their public part
     only."""
@@ -158,7 +204,14 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
     items_by_meeting: dict[int, list[dict[str, Any]]] = defaultdict(list)
     files_by_meeting: dict[int, list[StoredFile]] = defaultdict(list)
     serialized: dict[int, dict[str, Any]] = {}
+    imported: dict[int, dict[str, list[dict[str, Any]]]] = {}
+    recorded: dict[int, dict[str, Any]] = {}
     if embed and ids:
+        imported = imported_by_role(pub, public_imported_files(pub, meetings=ids), "meeting")
+        wanted = sorted({m.location_id for m in meetings if m.location_id is not None})
+        if wanted:
+            rows = list(pub.session.scalars(select(Location).where(Location.id.in_(wanted))))
+            recorded = {r.id: obj for r, obj in zip(rows, places(pub, rows), strict=True)}
         items = list(
             pub.session.scalars(
                 select(AgendaItem)
@@ -179,6 +232,8 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
         files = files_by_meeting.get(meeting.id, [])
         invitation = main_of(files, "invitation")
         minutes = main_of(files, "minutes")
+        records = imported.get(meeting.id, {})
+        invitations, protocols = records.get("invitation", []), records.get("resultsProtocol", [])
         state = MeetingState(meeting.state)
         out.append(
             clean(
@@ -190,14 +245,25 @@ def meetings(pub: Publisher, meetings: Sequence[Meeting], *, embed: bool = True)
                     "cancelled": True if state is MeetingState.cancelled else None,
                     "start": date_time(meeting.start),
                     "end": date_time(meeting.end) if meeting.end else None,
-                    "location": location(pub, meeting) if embed and meeting.location else None,
+                    "location": recorded.get(meeting.location_id)
+                    if meeting.location_id is not None
+                    else (location(pub, meeting) if embed and meeting.location else None),
                     "organization": [urls.organization(b.id) for b in meeting.bodies],
                     "participant": [
                         urls.person(a.person_id) for a in meeting.attendance if a.status == "present"
                     ],
-                    "invitation": serialized[invitation.id] if embed and invitation else None,
-                    "resultsProtocol": serialized[minutes.id] if embed and minutes else None,
-                    "auxiliaryFile": [serialized[f.id] for f in auxiliary_of(files, invitation, minutes)],
+                    "invitation": serialized[invitation.id]
+                    if embed and invitation
+                    else (invitations[0] if invitations else None),
+                    "resultsProtocol": serialized[minutes.id]
+                    if embed and minutes
+                    else (protocols[0] if protocols else None),
+                    "verbatimProtocol": next(iter(records.get("verbatimProtocol", [])), None),
+                    "auxiliaryFile": [serialized[f.id] for f in auxiliary_of(files, invitation, minutes)]
+                    + invitations[0 if invitation else 1 :]
+                    + protocols[0 if minutes else 1 :]
+                    + records.get("verbatimProtocol", [])[1:]
+                    + records.get("auxiliaryFile", []),
                     "agendaItem": items_by_meeting.get(meeting.id, []) if embed else None,
                     VENDOR + "secondSession": meeting.second_session or None,
                     **stamps(meeting.created_at, meeting.modified_at),

@@ -14,7 +14,14 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from api.oparl.files import auxiliary_of, files_by_id, main_of, public_files
+from api.oparl.files import (
+    auxiliary_of,
+    files_by_id,
+    imported_by_role,
+    main_of,
+    public_files,
+    public_imported_files,
+)
 from api.oparl.format import VENDOR, date, type_url
 from api.oparl.publisher import Publisher, clean, stamps
 from workflow.models import Consultation, Paper, StoredFile
@@ -137,6 +144,7 @@ def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> li
     steps_by_paper: dict[int, list[dict[str, Any]]] = defaultdict(list)
     files_by_paper: dict[int, list[StoredFile]] = defaultdict(list)
     serialized: dict[int, dict[str, Any]] = {}
+    imported: dict[int, dict[str, list[dict[str, Any]]]] = {}
     if embed and ids:
         # Plain rows, not ORM objects: a page of 100 papers embeds a few hundred steps, and building
         # them as ORM instances was a fifth of the page's time.
@@ -154,6 +162,7 @@ def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> li
         for f in files:
             if f.paper_id is not None:
                 files_by_paper[f.paper_id].append(f)
+        imported = imported_by_role(pub, public_imported_files(pub, papers=ids), "paper")
     private = decided_in_private(pub.session, ids)
     out = []
     for p in papers:
@@ -161,6 +170,8 @@ def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> li
         state = PaperState(p.state)
         hidden = p.id in private
         main = main_of(files, "vorlage")
+        records = imported.get(p.id, {})
+        mains = records.get("mainFile", [])
         out.append(
             clean(
                 {
@@ -172,8 +183,10 @@ def papers(pub: Publisher, papers: Sequence[Paper], *, embed: bool = True) -> li
                     "date": date(p.paper_date),
                     "paperType": PAPER_KIND_LABELS[PaperKind(p.kind)],
                     "underDirectionOf": [urls.department(p.department_id)],
-                    "mainFile": serialized[main.id] if main else None,
-                    "auxiliaryFile": [serialized[f.id] for f in auxiliary_of(files, main)],
+                    "mainFile": serialized[main.id] if main else (mains[0] if mains else None),
+                    "auxiliaryFile": [serialized[f.id] for f in auxiliary_of(files, main)]
+                    + mains[0 if main else 1 :]
+                    + records.get("auxiliaryFile", []),
                     "consultation": steps_by_paper.get(p.id, []) if embed else None,
                     VENDOR + "state": None
                     if hidden and state in DECISION_STATES

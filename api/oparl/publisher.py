@@ -58,6 +58,7 @@ def deleted_object(urls: Urls, row: Depublication) -> dict[str, Any]:
         "consultation": ("Consultation", urls.consultation),
         "agenda_item": ("AgendaItem", urls.agenda_item),
         "file": ("File", urls.file),
+        "imported_file": ("File", urls.imported_file),
     }[row.object_type]
     return {
         "id": url(row.object_id),

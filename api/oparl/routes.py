@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from sqlalchemy import ColumnElement, exists, select
@@ -23,8 +24,9 @@ from starlette.responses import Response
 from api.files import content_disposition, etag_matches
 from api.oparl import bodies, files, meetings, organizations, papers
 from api.oparl.format import CORS_HEADERS, OparlJSON, Urls
-from api.oparl.lists import ListQuery, OparlError, memory_page, positive_int, sql_page
+from api.oparl.lists import ListQuery, OparlError, list_page, memory_page, positive_int, sql_page
 from api.oparl.publisher import Publisher, deleted_object
+from workflow.history_files import content_of
 from workflow.models import (
     AgendaItem,
     Body,
@@ -32,6 +34,8 @@ from workflow.models import (
     Department,
     Depublication,
     Faction,
+    LegislativeTerm,
+    Location,
     Meeting,
     Membership,
     Municipality,
@@ -43,9 +47,12 @@ from workflow.publication import (
     agenda_item_is_public,
     consultation_is_public,
     file_is_public,
+    imported_file_is_public,
+    location_is_public,
     meeting_is_public,
     paper_is_public,
 )
+from workflow.source_models import ImportedFile
 
 router = APIRouter(prefix="/oparl/v1", include_in_schema=False)
 
@@ -238,7 +245,14 @@ LOCATION = _Kind(
     Meeting,
     "Ort",
     lambda p, rows, _embed: [meetings.location(p, m) for m in rows],
-    visible=meeting_is_public() & Meeting.location.is_not(None),
+    visible=meeting_is_public() & Meeting.location.is_not(None) & Meeting.location_id.is_(None),
+)
+PLACE = _Kind(
+    "place",
+    Location,
+    "Ort",
+    lambda p, rows, _embed: meetings.places(p, rows),
+    visible=location_is_public(),
 )
 AGENDA_ITEM = _Kind(
     "agendaitem",
@@ -274,6 +288,15 @@ FILE = _Kind(
     object_type="file",
     options=(defer(StoredFile.content),),  # the bytes are sent at .../access, never in the JSON
 )
+IMPORTED_FILE = _Kind(
+    "importedfile",
+    ImportedFile,
+    "Datei",
+    lambda p, rows, _embed: [files.imported_file(p, f) for f in rows],
+    visible=imported_file_is_public(),
+    object_type="imported_file",
+    options=files.IMPORTED_COLUMNS,
+)
 OBJECTS = (
     ORGANIZATION,
     FACTION,
@@ -282,10 +305,12 @@ OBJECTS = (
     MEMBERSHIP,
     MEETING,
     LOCATION,
+    PLACE,
     AGENDA_ITEM,
     PAPER,
     CONSULTATION,
     FILE,
+    IMPORTED_FILE,
 )
 
 
@@ -334,8 +359,10 @@ def _organization_entries(publisher: Publisher, town: Municipality) -> list[Entr
 
 
 def _legislative_term_entries(publisher: Publisher, town: Municipality) -> list[Entry]:
-    term = bodies.legislative_term(publisher, town)
-    return [(f"{town.id:010d}", town.created_at, town.modified_at, term)]
+    return [
+        (f"{n:010d}", created, modified, term)
+        for n, (created, modified, term) in enumerate(bodies.legislative_terms(publisher, town))
+    ]
 
 
 def _membership_of_town(town_id: int) -> ColumnElement[bool]:
@@ -352,21 +379,78 @@ def _step_of_town(town_id: int) -> ColumnElement[bool]:
     return exists(select(Paper.id).where(Paper.id == Consultation.paper_id, Paper.municipality_id == town_id))
 
 
-LISTS: tuple[_RowList | _MemoryList, ...] = (
+@dataclass(frozen=True)
+class _ChainedList:
+    """A list of two tables, one after the other: the files (the generated documents, then the file records
+    of imported objects) and the locations (the meetings' place texts, then the recorded places). The
+    cursor of the second table is ``prefix`` and the row's id."""
+
+    path: str
+    first: _RowList
+    second: _RowList
+    prefix: str
+
+    def page(self, publisher: Publisher, town: Municipality, query: ListQuery) -> dict[str, Any]:
+        url = publisher.urls.body_list(town.id, self.path)
+        if query.after is not None and query.after.startswith(self.prefix):
+            after = query.after[len(self.prefix) :].lstrip("0") or None
+            page = self.second.page(publisher, town, replace(query, after=after))
+            return self._relinked(publisher, url, query, page["data"], page)
+        first = self.first.page(publisher, town, query)
+        if "next" in first["links"]:
+            return first
+        room = query.limit - len(first["data"])
+        if room <= 0:
+            more = self.second.page(publisher, town, replace(query, after=None, limit=1))
+            return self._relinked(publisher, url, query, first["data"], more, cursor_only=True)
+        rest = self.second.page(publisher, town, replace(query, after=None, limit=room))
+        return self._relinked(publisher, url, query, first["data"] + rest["data"], rest)
+
+    def _relinked(
+        self,
+        publisher: Publisher,
+        url: str,
+        query: ListQuery,
+        data: list[dict[str, Any]],
+        second: dict[str, Any],
+        *,
+        cursor_only: bool = False,
+    ) -> dict[str, Any]:
+        """A page whose next link (if any) goes on in the second table."""
+        following = second["links"].get("next")
+        next_after: str | None = None
+        if cursor_only:
+            next_after = self.prefix + "0" if second["data"] else None
+        elif following is not None:
+            next_after = self.prefix + parse_qs(urlsplit(following).query)["after"][0]
+        return list_page(publisher.urls, url, query, data, next_after)
+
+
+LISTS: tuple[_RowList | _MemoryList | _ChainedList, ...] = (
     _MemoryList("organizations", _organization_entries),
     _RowList("people", PERSON, lambda town_id: Person.municipality_id == town_id),
     _RowList("memberships", MEMBERSHIP, _membership_of_town),
     _RowList("meetings", MEETING, lambda town_id: Meeting.municipality_id == town_id),
-    _RowList("locations", LOCATION, lambda town_id: Meeting.municipality_id == town_id),
+    _ChainedList(
+        "locations",
+        _RowList("locations", LOCATION, lambda town_id: Meeting.municipality_id == town_id),
+        _RowList("locations", PLACE, lambda town_id: Location.municipality_id == town_id),
+        "p",
+    ),
     _MemoryList("legislativeterms", _legislative_term_entries),
     _RowList("agendaitems", AGENDA_ITEM, _item_of_town),
     _RowList("papers", PAPER, lambda town_id: Paper.municipality_id == town_id),
     _RowList("consultations", CONSULTATION, _step_of_town),
-    _RowList("files", FILE, lambda town_id: StoredFile.municipality_id == town_id),
+    _ChainedList(
+        "files",
+        _RowList("files", FILE, lambda town_id: StoredFile.municipality_id == town_id),
+        _RowList("files", IMPORTED_FILE, lambda town_id: ImportedFile.municipality_id == town_id),
+        "i",
+    ),
 )
 
 
-def _list_route(kind: _RowList | _MemoryList) -> Callable[[Request, str], OparlJSON]:
+def _list_route(kind: _RowList | _MemoryList | _ChainedList) -> Callable[[Request, str], OparlJSON]:
     def route(request: Request, body_id: str) -> OparlJSON:
         urls = _urls(request)
         query = ListQuery.parse(request.query_params)
@@ -390,6 +474,17 @@ def oparl_legislativeterm(request: Request, object_id: str) -> OparlJSON:
     urls = _urls(request)
     with request.app.state.sessions() as session:
         return _answer(bodies.legislative_term(Publisher(session, urls), _town(session, object_id)))
+
+
+@router.get("/term/{object_id}")
+def oparl_term(request: Request, object_id: str) -> OparlJSON:
+    urls = _urls(request)
+    term_id = _id(object_id, "Wahlperiode")
+    with request.app.state.sessions() as session:
+        term = session.get(LegislativeTerm, term_id)
+        if term is None:
+            raise _not_found("Wahlperiode", object_id)
+        return _answer(bodies.recorded_term(Publisher(session, urls), term))
 
 
 def _send_file(request: Request, object_id: str, disposition: str) -> Response:
@@ -438,6 +533,51 @@ def file_access(request: Request, object_id: str) -> Response:
 def file_download(request: Request, object_id: str) -> Response:
     """The file itself, to be saved."""
     return _send_file(request, object_id, "attachment")
+
+
+def _send_imported(request: Request, object_id: str, disposition: str) -> Response:
+    """The downloaded content of an imported file record; one not downloaded is found at its source."""
+    file_id = _id(object_id, "Datei")
+    with request.app.state.sessions() as session:
+        row = session.scalar(
+            select(ImportedFile)
+            .options(*files.IMPORTED_COLUMNS)
+            .where(ImportedFile.id == file_id, imported_file_is_public())
+        )
+        if row is None:
+            raise _not_found("Datei", object_id)
+        if row.sha256 is None:
+            raise OparlError(
+                404,
+                f"Der Inhalt der Datei {object_id} ist noch nicht übernommen; er liegt unter {row.access_url}",
+                f"file {object_id}: content not downloaded yet, see accessUrl",
+            )
+        etag = f'"{row.sha256}"'
+        last_modified = row.modified_at.astimezone(dt.UTC).replace(microsecond=0)
+        headers = {
+            **CORS_HEADERS,
+            "ETag": etag,
+            "Last-Modified": format_datetime(last_modified, usegmt=True),
+            "Cache-Control": "public, max-age=0, must-revalidate",
+        }
+        if _not_modified(request, etag, last_modified):
+            return Response(status_code=304, headers=headers)
+        headers["Content-Disposition"] = content_disposition(row.file_name or "datei", disposition)
+        return Response(
+            content_of(session, row.id),
+            media_type=row.media_type or "application/octet-stream",
+            headers=headers,
+        )
+
+
+@router.get("/importedfile/{object_id}/access")
+def imported_file_access(request: Request, object_id: str) -> Response:
+    return _send_imported(request, object_id, "inline")
+
+
+@router.get("/importedfile/{object_id}/download")
+def imported_file_download(request: Request, object_id: str) -> Response:
+    return _send_imported(request, object_id, "attachment")
 
 
 @router.get("/{rest:path}")

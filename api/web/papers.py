@@ -33,8 +33,16 @@ from workflow.access import (
 from workflow.errors import DomainError
 from workflow.models import Body, Department, Meeting, Municipality, Paper, StoredFile
 from workflow.papers import allowed_paper_triggers
-from workflow.publication import WITHHELD_STATE_LABEL, Withheld, decided_in_private, paper_public, withheld
+from workflow.publication import (
+    WITHHELD_STATE_LABEL,
+    Withheld,
+    decided_in_private,
+    imported_file_is_public,
+    paper_public,
+    withheld,
+)
 from workflow.queries import StepStatus, paper_history, paper_status
+from workflow.source_models import ImportedFile
 from workflow.store import get
 from workflow.vocabulary import (
     AUDIT_ACTION_LABELS,
@@ -62,7 +70,7 @@ def documents_of(
         .where(getattr(StoredFile, column) == value, StoredFile.municipality_id == town.id)
         .order_by(StoredFile.kind, StoredFile.version.desc(), StoredFile.id)
     )
-    return [
+    own = [
         {
             "url": links.document(town.key, row),
             "name": row.name,
@@ -73,6 +81,33 @@ def documents_of(
         }
         for row in rows
         if may_see(session, who, row)
+    ]
+    return own + imported_documents(session, town, column, value)
+
+
+def imported_documents(session: Session, town: Municipality, column: str, value: int) -> list[dict[str, Any]]:
+    """The public file records a paper or meeting brought from the old system: the content here once
+    downloaded, else the link to the old system."""
+    rows = session.scalars(
+        select(ImportedFile)
+        .options(defer(ImportedFile.content))
+        .where(
+            getattr(ImportedFile, column) == value,
+            ImportedFile.municipality_id == town.id,
+            imported_file_is_public(),
+        )
+        .order_by(ImportedFile.id)
+    )
+    return [
+        {
+            "url": f"/oparl/v1/importedfile/{row.id}/download" if row.sha256 else row.access_url,
+            "name": row.name,
+            "format": "PDF" if row.media_type == PDF_MEDIA_TYPE else (row.media_type or "Datei"),
+            "version": None,  # the old system's record names no version
+            "created": row.created_at,
+            "size": row.size_bytes,
+        }
+        for row in rows
     ]
 
 

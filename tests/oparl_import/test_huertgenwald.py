@@ -24,11 +24,13 @@ from workflow.models import (
     AuditEvent,
     Consultation,
     Depublication,
+    Location,
     Meeting,
     Membership,
     Municipality,
     Paper,
 )
+from workflow.publication import imported_file_is_public
 from workflow.source_models import ImportedFile, ImportRun, ImportSource, SourceRecord
 
 PUBLIC_URL = "http://testserver"
@@ -139,8 +141,12 @@ def test_every_object_of_the_dump_comes_in_with_the_counts_it_holds(imported: Im
                 AuditEvent.action == "oparl.imported", AuditEvent.actor == f"import:{source.body_url}"
             )
         )
-        assert imported_events == sum(c["created"] for c in expected.values()) - sum(
-            1 for r in session.scalars(select(SourceRecord.local_type)) if r.endswith("_membership")
+        local_types = Counter(session.scalars(select(SourceRecord.local_type)))
+        faction_memberships = sum(n for t, n in local_types.items() if t.endswith("_membership"))
+        # Locations are not counted per type (each meeting repeats its own); each row is audited once.
+        assert (
+            imported_events
+            == sum(c["created"] for c in expected.values()) - faction_memberships + (local_types["location"])
         )
 
 
@@ -257,3 +263,58 @@ def test_what_the_source_deletes_leaves_the_public_record(imported: Imported) ->
     assert {"id": f"{PUBLIC_URL}/oparl/v1/meeting/{meeting_id}", "deleted": True}.items() <= next(
         m for m in listed.json()["data"] if m["id"].endswith(f"/meeting/{meeting_id}")
     ).items()
+
+
+def test_locations_come_in_with_their_address_and_are_published(imported: Imported) -> None:
+    live = [m for m in _objects("meeting*.json") if not m.get("deleted")]
+    expected = {m["location"]["id"] for m in live if isinstance(m.get("location"), dict)}
+    with imported.sessions() as session:
+        rows = session.scalars(select(Location)).all()
+        assert len(rows) == len(expected)
+        place = next(r for r in rows if r.street_address == "August-Scholl-Str. 5")
+        assert (place.postal_code, place.locality) == ("52393", "Hürtgenwald")
+        meeting = session.scalars(select(Meeting).where(Meeting.location_id == place.id)).first()
+        assert meeting is not None
+        meeting_id = meeting.id
+    client = TestClient(create_app(imported.url, public_url=PUBLIC_URL))
+    shown = client.get(f"/oparl/v1/meeting/{meeting_id}").json()["location"]
+    assert shown["id"] == f"{PUBLIC_URL}/oparl/v1/place/{place.id}"
+    assert shown["streetAddress"] == "August-Scholl-Str. 5"
+    assert f"{PUBLIC_URL}/oparl/v1/meeting/{meeting_id}" in shown["meetings"]
+    assert client.get(f"/oparl/v1/place/{place.id}").json()["postalCode"] == "52393"
+    listed: list[str] = []
+    url: str | None = f"{PUBLIC_URL}/oparl/v1/body/1/locations?limit=7"
+    while url:
+        page = client.get(url).json()
+        listed += [o["id"] for o in page["data"]]
+        url = page["links"].get("next")
+    assert f"{PUBLIC_URL}/oparl/v1/place/{place.id}" in listed
+    assert len(listed) == len(set(listed)) == len(expected)
+
+
+def test_file_records_are_published_with_the_old_systems_link_until_fetched(imported: Imported) -> None:
+    with imported.sessions() as session:
+        record = session.scalars(
+            select(ImportedFile).where(ImportedFile.paper_id.is_not(None), ImportedFile.role == "mainFile")
+        ).first()
+        assert record is not None
+        paper_id, record_id, access = record.paper_id, record.id, record.access_url
+        public = session.scalar(select(func.count(ImportedFile.id)).where(imported_file_is_public()))
+    client = TestClient(create_app(imported.url, public_url=PUBLIC_URL))
+    main = client.get(f"/oparl/v1/paper/{paper_id}").json()["mainFile"]
+    assert main["id"] == f"{PUBLIC_URL}/oparl/v1/importedfile/{record_id}"
+    assert main["accessUrl"] == access
+    assert access.startswith(imported.server.base)
+    assert client.get(f"/oparl/v1/importedfile/{record_id}").json() == main
+    missing = client.get(f"/oparl/v1/importedfile/{record_id}/download")
+    assert missing.status_code == 404
+    assert "noch nicht übernommen" in missing.json()["message"]
+    listed: list[str] = []
+    url: str | None = f"{PUBLIC_URL}/oparl/v1/body/1/files?limit=1000"
+    while url:
+        page = client.get(url).json()
+        listed += [o["id"] for o in page["data"]]
+        url = page["links"].get("next")
+    assert len(listed) == len(set(listed)) == public
+    assert public is not None
+    assert public > 6800

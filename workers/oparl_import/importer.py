@@ -24,9 +24,16 @@ from workers.oparl_import.repairs import (
 )
 from workflow.errors import DomainError
 from workflow.history import Deleted, Problem, Tally
-from workflow.history_import import Run, finish_run, start_run
+from workflow.history_import import Run, finish_run, start_run, vanished_from_list
+from workflow.history_links import link_agenda_items, link_substitutes
 from workflow.history_papers import write_papers
-from workflow.history_writes import write_meetings, write_organizations, write_persons
+from workflow.history_writes import (
+    write_listed_files,
+    write_meetings,
+    write_organizations,
+    write_persons,
+    write_terms,
+)
 
 #: The lists read, in this order (a later one refers to the earlier ones), with their OParl type.
 PHASES: tuple[tuple[str, str], ...] = (
@@ -34,6 +41,7 @@ PHASES: tuple[tuple[str, str], ...] = (
     ("person", "Person"),
     ("meeting", "Meeting"),
     ("paper", "Paper"),
+    ("file", "File"),  # OParl 1.1: the records no object embeds (older versions, derivatives)
 )
 COUNT_KEYS = ("seen", "created", "updated", "unchanged", "deleted", "quarantined")
 
@@ -122,7 +130,13 @@ class Importer:
         self.now = now
 
     def run(
-        self, url: str, *, kommune: str | None = None, dry_run: bool = False, since: dt.datetime | None = None
+        self,
+        url: str,
+        *,
+        kommune: str | None = None,
+        dry_run: bool = False,
+        since: dt.datetime | None = None,
+        full: bool = False,
     ) -> Report:
         report = Report(source=url, dry_run=dry_run)
         try:
@@ -143,23 +157,32 @@ class Importer:
                 ags=normalise_ags(body.get("ags")),
                 website=body.get("website") if isinstance(body.get("website"), str) else None,
                 municipality_key=kommune,
-                system_url=str(system.get("id")) if system else None,
+                system_url=str(system.get("id")) if system else _text_or_none(body.get("system")),
                 oparl_version=str(body.get("type", "")).rsplit("/", 2)[-2] if body.get("type") else None,
                 vendor=str(system.get("vendor")) if system and system.get("vendor") else None,
                 since=since,
+                full=full,
                 now=self.now,
             )
             report.municipality, since = run.municipality_key, run.since
         report.since = since
-        terms = body.get("legislativeTerm")
-        if isinstance(terms, list):
-            report.tally.add("LegislativeTerm", "seen", len(terms))
         failed = False
         try:
+            terms = body.get("legislativeTerm")
+            if isinstance(terms, list):
+                self._page(report, run, "LegislativeTerm", [t for t in terms if isinstance(t, dict)])
+                if run is not None and run.since is None:
+                    self._vanished(report, run, "LegislativeTerm")
             for list_name, oparl_type in PHASES:
                 list_url = body.get(list_name)
                 if isinstance(list_url, str):
                     self._read_list(report, run, list_url, oparl_type, since)
+                if oparl_type == "Person" and run is not None and report.tally.pending_substitutes:
+                    pending, report.tally.pending_substitutes = report.tally.pending_substitutes, []
+                    report.tally.merge(link_substitutes(self.sessions, run, pending, self.now))
+                if oparl_type == "Paper" and run is not None and report.tally.pending_items:
+                    items, report.tally.pending_items = report.tally.pending_items, []
+                    report.tally.merge(link_agenda_items(self.sessions, run, items, self.now))
         except BaseException:
             failed = True
             raise
@@ -190,6 +213,18 @@ class Importer:
         except FetchError as exc:
             report.tally.quarantine(oparl_type, exc.url, f"Liste nicht vollständig lesbar: {exc.reason}")
             report.incomplete = True
+            return
+        if run is not None and since is None:
+            self._vanished(report, run, oparl_type)
+
+    def _vanished(self, report: Report, run: Run, oparl_type: str) -> None:
+        """A full run read the whole list: what it no longer holds (without a ``deleted`` flag) is taken
+        out of the public record like a deletion. Objects quarantined in this run are not."""
+        quarantined = {p.url for p in report.tally.quarantined}
+        gone = [u for u in vanished_from_list(self.sessions, run, oparl_type) if u not in quarantined]
+        for start in range(0, len(gone), 100):
+            chunk = [Deleted(oparl_type, url) for url in gone[start : start + 100]]
+            report.tally.merge(self._write(run, oparl_type, [], chunk))
 
     def _page(
         self, report: Report, run: Run | None, oparl_type: str, objects: Sequence[dict[str, Any]]
@@ -245,6 +280,10 @@ class Importer:
             return mapping.person(obj)
         if oparl_type == "Meeting":
             return mapping.meeting(obj)
+        if oparl_type == "File":
+            return mapping.listed_file(obj), []
+        if oparl_type == "LegislativeTerm":
+            return mapping.legislative_term(obj), []
         return mapping.paper(obj)
 
     def _write(self, run: Run, oparl_type: str, records: list[Any], deleted: list[Deleted]) -> Tally:
@@ -253,6 +292,8 @@ class Importer:
             "Person": write_persons,
             "Meeting": write_meetings,
             "Paper": write_papers,
+            "File": write_listed_files,
+            "LegislativeTerm": write_terms,
         }[oparl_type]
         try:
             return writer(self.sessions, run, records, deleted, self.now)
@@ -263,7 +304,8 @@ class Importer:
                     tally.merge(writer(self.sessions, run, [record], (), self.now))
                 except Exception as exc:
                     tally.add(oparl_type, "seen")
-                    tally.quarantine(oparl_type, record.source.url, f"nicht speicherbar: {_reason(exc)}")
+                    url = record.file.source.url if oparl_type == "File" else record.source.url
+                    tally.quarantine(oparl_type, url, f"nicht speicherbar: {_reason(exc)}")
             for gone in deleted:
                 try:
                     tally.merge(writer(self.sessions, run, [], [gone], self.now))
@@ -271,6 +313,10 @@ class Importer:
                     tally.add(oparl_type, "seen")
                     tally.quarantine(oparl_type, gone.url, f"Löschung nicht übernehmbar: {_reason(exc)}")
             return tally
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _reason(exc: Exception) -> str:
@@ -304,16 +350,18 @@ def import_oparl(
     kommune: str | None = None,
     dry_run: bool = False,
     since: dt.datetime | None = None,
+    full: bool = False,
     progress: Progress | None = None,
     client: OParlClient | None = None,
     now: dt.datetime | None = None,
 ) -> Report:
-    """Import the OParl source at ``url`` (System, body list or Body)."""
+    """Import the OParl source at ``url`` (System, body list or Body); ``full`` reads every list whole (not
+    only what changed since the last run) and takes out what the source no longer holds."""
     own = client is None
     client = client or OParlClient()
     try:
         return Importer(sessions, client, progress=progress, now=now).run(
-            url, kommune=kommune, dry_run=dry_run, since=since
+            url, kommune=kommune, dry_run=dry_run, since=since, full=full
         )
     finally:
         if own:

@@ -12,17 +12,22 @@ import json
 import re
 from typing import Any
 
+from api.oparl.format import VENDOR
+from api.oparl.organizations import BODY_KIND_LABELS
 from workers.oparl_import.repairs import parse_date, parse_datetime, type_name
 from workflow.history import (
     AgendaItemIn,
     ConsultationIn,
     FileIn,
+    ListedFileIn,
+    LocationIn,
     MeetingIn,
     MembershipIn,
     OrganizationIn,
     PaperIn,
     PersonIn,
     Source,
+    TermIn,
 )
 from workflow.history_import import slug
 from workflow.vocabulary import BodyKind, ConsultationRole, MembershipRole, PaperKind
@@ -78,6 +83,8 @@ def url_key(name: str, url: str) -> str:
 
 def organization_kind(obj: dict[str, Any]) -> str:
     """``faction`` (Fraktion, Partei), ``department`` (Dienststelle, Verwaltungsbereich) or ``body``."""
+    if (_text(obj, "organizationType") or "").lower() == "gremium":
+        return "body"
     text = " ".join(filter(None, (_text(obj, "organizationType"), _text(obj, "classification")))).lower()
     if "fraktion" in text or "partei" in text:
         return "faction"
@@ -119,7 +126,13 @@ _BODY_KINDS: tuple[tuple[tuple[str, ...], BodyKind], ...] = (
 )
 
 
-def body_kind(name: str) -> BodyKind:
+_KIND_BY_LABEL = {label.lower(): BodyKind(kind) for kind, label in BODY_KIND_LABELS.items()}
+
+
+def body_kind(name: str, classification: str | None = None) -> BodyKind:
+    """The kind of body: from the classification where it is one of ours, else from the name."""
+    if classification and classification.lower() in _KIND_BY_LABEL:
+        return _KIND_BY_LABEL[classification.lower()]
     lowered = name.lower()
     if lowered.strip() == "rat":
         return BodyKind.assembly
@@ -136,13 +149,17 @@ def organization(obj: dict[str, Any]) -> OrganizationIn:
         raise MappingError("Organisation ohne Namen")
     kind = organization_kind(obj)
     short = _text(obj, "shortName") or name
+    public = obj.get(VENDOR + "public")
+    members = obj.get(VENDOR + "statutoryMembers")
     return OrganizationIn(
         source=source,
         kind=kind,
         key=url_key(short, source.url),
         name=name,
         short_name=short,
-        body_kind=body_kind(name).value if kind == "body" else None,
+        body_kind=body_kind(name, _text(obj, "classification")).value if kind == "body" else None,
+        public=public if isinstance(public, bool) else True,
+        statutory_members=members if isinstance(members, int) and members >= 0 else 0,
     )
 
 
@@ -171,6 +188,8 @@ def membership(obj: dict[str, Any]) -> MembershipIn:
     return MembershipIn(
         source=source,
         organization_url=org,
+        on_behalf_of_url=_url(obj.get("onBehalfOf")),
+        substitute_for_url=_url(obj.get(VENDOR + "substituteFor")),
         role=role.value,
         voting_right=voting
         if isinstance(voting, bool)
@@ -194,6 +213,8 @@ def person(obj: dict[str, Any]) -> tuple[PersonIn, list[tuple[str, str, str]]]:
     title = (
         " ".join(t for t in titles if isinstance(t, str)) if isinstance(titles, list) else _text(obj, "title")
     )
+    status = obj.get("status")
+    function = next((t for t in status if isinstance(t, str)), None) if isinstance(status, list) else None
     emails = obj.get("email")
     email = next((e for e in emails if isinstance(e, str)), None) if isinstance(emails, list) else None
     memberships, problems = [], []
@@ -212,6 +233,7 @@ def person(obj: dict[str, Any]) -> tuple[PersonIn, list[tuple[str, str, str]]]:
             family_name=family or "",
             title=title or None,
             email=email,
+            function=function,
             memberships=tuple(memberships),
         ),
         problems,
@@ -255,6 +277,22 @@ def files(
     return tuple(out)
 
 
+def legislative_term(obj: dict[str, Any]) -> TermIn:
+    start, end = parse_date(obj.get("startDate")), parse_date(obj.get("endDate"))
+    name = _text(obj, "name") or "Wahlperiode " + "–".join(str(d.year) for d in (start, end) if d)
+    return TermIn(source=source_of(obj), name=name, start_date=start, end_date=end)
+
+
+def listed_file(obj: dict[str, Any]) -> ListedFileIn:
+    """A File of the Body's file list: the record and the objects it names as its owners."""
+    return ListedFileIn(
+        file=file_record(obj, "file"),
+        paper_url=_first_url(obj.get("paper")),
+        meeting_url=_first_url(obj.get("meeting")),
+        agenda_item_url=_first_url(obj.get("agendaItem")),
+    )
+
+
 def location_text(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None
@@ -263,6 +301,20 @@ def location_text(value: Any) -> str | None:
         return described
     place = " ".join(filter(None, (_text(value, "postalCode"), _text(value, "locality"))))
     return ", ".join(filter(None, (_text(value, "streetAddress"), _text(value, "room"), place))) or None
+
+
+def location(value: Any) -> LocationIn | None:
+    """The meeting's Location where the source embeds it with an id (a URL alone says nothing)."""
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        return None
+    return LocationIn(
+        source=source_of(value),
+        description=_text(value, "description"),
+        street_address=_text(value, "streetAddress"),
+        room=_text(value, "room"),
+        postal_code=_text(value, "postalCode"),
+        locality=_text(value, "locality"),
+    )
 
 
 def agenda_item(obj: dict[str, Any], problems: list[tuple[str, str, str]]) -> AgendaItemIn:
@@ -274,6 +326,8 @@ def agenda_item(obj: dict[str, Any], problems: list[tuple[str, str, str]]) -> Ag
         public=public if isinstance(public, bool) else True,
         result_wording=_text(obj, "result"),
         files=files(obj, ("resolutionFile", "auxiliaryFile"), problems),
+        resolution_text=_text(obj, "resolutionText"),
+        consultation_url=_url(obj.get("consultation")),
     )
 
 
@@ -299,7 +353,9 @@ def meeting(obj: dict[str, Any]) -> tuple[MeetingIn, list[tuple[str, str, str]]]
             end=parse_datetime(obj.get("end")),
             cancelled=obj.get("cancelled") is True,
             location=location_text(obj.get("location")),
+            place=location(obj.get("location")),
             organization_urls=orgs,
+            participant_urls=tuple(u for u in map(_url, obj.get("participant") or []) if u),
             agenda_items=tuple(items),
             files=files(
                 obj, ("invitation", "resultsProtocol", "verbatimProtocol", "auxiliaryFile"), problems
@@ -341,7 +397,9 @@ def consultation_role(text: str | None) -> str | None:
 
 def consultation(obj: dict[str, Any]) -> ConsultationIn:
     authoritative = obj.get("authoritative")
+    stage = obj.get(VENDOR + "stage")
     return ConsultationIn(
+        stage=stage if isinstance(stage, int) and not isinstance(stage, bool) and stage > 0 else None,
         source=source_of(obj),
         organization_url=_first_url(obj.get("organization")),
         meeting_url=_url(obj.get("meeting")),
@@ -381,6 +439,10 @@ def paper(obj: dict[str, Any]) -> tuple[PaperIn, list[tuple[str, str, str]]]:
             department_url=_first_url(obj.get("underDirectionOf")),
             consultations=tuple(steps),
             files=files(obj, ("mainFile", "auxiliaryFile"), problems),
+            file_reference=_text(obj, VENDOR + "fileReference"),
+            financial_impact=obj.get(VENDOR + "financialImpact") is True,
+            proposed_resolution=_text(obj, VENDOR + "proposedResolution") or "",
+            resolution_text=_text(obj, VENDOR + "resolutionText"),
         ),
         problems,
     )
