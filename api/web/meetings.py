@@ -21,6 +21,7 @@ from workflow.access import (
     Role,
     can_read_paper,
     can_see_non_public_of,
+    require_record_for,
     require_role,
     require_same_municipality,
 )
@@ -55,6 +56,15 @@ def _may_invite(who: Principal | None, meeting: Meeting, now: dt.datetime) -> bo
         return False
     try:
         require_same_municipality(require_role(who, Role.coordination), meeting.municipality_id)
+    except DomainError:
+        return False
+    return True
+
+
+def _may_record(who: Principal | None, meeting: Meeting) -> bool:
+    """A secretary of one of the meeting's bodies (the JSON API's rule): the meeting day is theirs."""
+    try:
+        require_record_for(who, meeting)
     except DomainError:
         return False
     return True
@@ -109,6 +119,9 @@ def _page(
             attendance=attendance,
             documents=documents_of(session, town, who, meeting_id=meeting.id),
             may_invite=_may_invite(who, meeting, now),
+            meeting_day_url=links.meeting(session, town.key, meeting) + "/sitzungsdienst"
+            if _may_record(who, meeting)
+            else None,
             invite_url=links.meeting(session, town.key, meeting) + "/einladung",
             errors=errors or {},
             values=values or {},
