@@ -419,6 +419,7 @@ def _page(
             recording=recording,
             attendance=_attendance(session, meeting),
             attendance_recorded=bool(meeting.attendance),
+            present_count=len(_present(meeting)),
             quorum=_quorum(session, meeting),
             agenda=agenda,
             top=top,

@@ -250,3 +250,25 @@ def test_only_the_bodys_secretary_gets_the_recording_controls(api: Api) -> None:
     assert "Sitzungsdienst: Anwesenheit und Ergebnisse erfassen" in api.client.get(meeting_url).text
     with api.db.sessions() as s:
         assert s.get_one(AgendaItem, day.items[0]).result is None
+
+
+def test_htmx_gets_the_days_part_of_the_page_and_the_address_to_show(api: Api) -> None:
+    day = _meeting_day(api)
+    page_login(api.client, "wetzlar-schrift-magistrat")
+    page = api.client.get(day.url)
+    form = {"csrf_token": _csrf(page.text), "top": str(day.items[0])}
+    form.update({f"person-{p}": "anwesend" for p in day.members})
+    swapped = api.client.post(day.url + "/anwesenheit", data=form, headers={"HX-Request": "true"})
+    assert swapped.status_code == 200
+    assert swapped.text.lstrip().startswith('<div id="sitzungstag"')
+    assert "<html" not in swapped.text
+    assert swapped.headers["HX-Push-Url"] == f"{day.url}?top={day.items[0]}"
+    assert "Die Anwesenheit ist gespeichert: 12 anwesend." in swapped.text
+    refused = api.client.post(
+        f"{day.url}/top/{day.items[0]}",
+        data=_form(page.text, ergebnis="recommended", ja="13", nein="0"),
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 422
+    assert refused.text.lstrip().startswith('<div id="sitzungstag"')
+    assert 'id="fehler-stimmen"' in refused.text
