@@ -126,7 +126,15 @@ def test_a_meeting_day_with_the_keyboard_only(new_page: NewPage, server: Server)
     tab_to(page, "#feld-einstimmig")
     page.keyboard.press("Space")
     expect(page.locator("#feld-stimmen")).to_have_value("13")
+    page.context.set_offline(True)  # the connection drops as the secretary sends the form
     tab_to(page, ".top-form .form-actions button")
+    page.keyboard.press("Enter")
+    expect(page.locator(".connection")).to_contain_text("Keine Verbindung zum Server")
+    expect(page.locator("#feld-stimmen")).to_have_value("13")  # what was typed is still there
+    assert _results(server, second) == []
+    assert_accessible(page, "meeting day after a lost connection")
+    page.context.set_offline(False)
+    tab_to(page, ".top-form .form-actions button", limit=200)
     page.keyboard.press("Enter")
     expect(page.locator(".meeting-day")).to_contain_text(
         "Alle TOPs, für die Sie Ergebnisse erfassen, sind erfasst."
