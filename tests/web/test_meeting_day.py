@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,7 +15,7 @@ from tests.e2e.conftest import Api
 from tests.scenario import Scenario
 from tests.web.conftest import csrf_of, page_login
 from tests.web.test_pages import _meeting_url
-from workflow.models import AgendaItem, AuditEvent, ItemResult, MeetingQuorum
+from workflow.models import AgendaItem, AuditEvent, ItemResult, Meeting, MeetingQuorum
 
 KEY = re.compile(r'name="schluessel" value="([^"]+)"')
 
@@ -272,3 +273,50 @@ def test_htmx_gets_the_days_part_of_the_page_and_the_address_to_show(api: Api) -
     assert refused.status_code == 422
     assert refused.text.lstrip().startswith('<div id="sitzungstag"')
     assert 'id="fehler-stimmen"' in refused.text
+
+
+def test_faction_counts_named_votes_the_lack_of_quorum_and_the_minutes(api: Api) -> None:
+    day = _meeting_day(api)
+    page_login(api.client, "wetzlar-schrift-magistrat")
+    page = api.client.get(day.url)
+    _attend(api, day, page.text, absent=0)
+    page = api.client.get(day.url)
+    csrf = _csrf(page.text)
+    post = partial(api.client.post, follow_redirects=False)
+    assert (
+        post(day.url + "/beschlussfaehigkeit", data={"csrf_token": csrf, "gremium": "magistrat"}).status_code
+        == 303
+    )
+    herget = day.members[2]  # SPD
+    fields = {"fraktion-spd-ja": "3", "fraktion-cdu-nein": "2", f"namentlich-{herget}": "ja"}
+    sent = post(
+        f"{day.url}/top/{day.items[0]}",
+        data=_form(page.text, ergebnis="recommended", ja="10", nein="2", **fields),
+    )
+    assert sent.status_code == 303, sent.text
+    with api.db.sessions() as s:
+        vote = s.scalars(select(ItemResult).where(ItemResult.agenda_item_id == day.items[0])).one().votes[0]
+        assert [(fc.yes, fc.no, fc.abstain) for fc in vote.faction_counts] == [(3, 0, 0), (0, 2, 0)]
+        assert [(n.person_id, n.choice) for n in vote.named] == [(herget, "yes")]
+
+    page = api.client.get(day.url)
+    lack = {"csrf_token": csrf, "gremium": "magistrat", "aktion": "fehlen", "ab_top": str(day.items[1])}
+    assert post(day.url + "/beschlussfaehigkeit", data=lack).status_code == 303
+    page = api.client.get(day.url)
+    assert "Die Beschlussunfähigkeit wurde um 17:05 Uhr festgestellt" in page.text
+    refused = post(
+        f"{day.url}/top/{day.items[1]}", data=_form(page.text, ergebnis="recommended", ja="10", nein="0")
+    )
+    assert refused.status_code == 422
+    assert 'id="fehler-ergebnis"' in refused.text  # the lack of quorum concerns the outcome
+    deferred = post(f"{day.url}/top/{day.items[1]}", data=_form(page.text, ergebnis="deferred", mangels="ja"))
+    assert deferred.status_code == 303, deferred.text
+
+    page = api.client.get(day.url)
+    approved = post(day.url + "/niederschrift", data={"csrf_token": csrf})
+    assert approved.status_code == 303
+    with api.db.sessions() as s:
+        assert s.get_one(Meeting, s.get_one(AgendaItem, day.items[0]).meeting_id).state == "minutes_approved"
+    page = api.client.get(day.url)
+    assert "Die Genehmigung der Niederschrift ist erfasst." not in page.text  # no message without a change
+    assert 'class="top-form"' not in page.text  # nothing left to record after the approval
