@@ -27,6 +27,10 @@ from workflow.models import IdempotencyRecord, utcnow
 KEEP_FOR = dt.timedelta(days=1)
 
 
+class StillRunning(Conflict):
+    """The first request with this key has not answered yet (a double click); a moment later it has."""
+
+
 def _fingerprint(method: str, path: str, payload: Any) -> str:
     canonical = json.dumps([method, path, payload], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -107,7 +111,7 @@ def _reserve(
             german="Dieser Idempotency-Key wurde schon für eine andere Anfrage benutzt",
         )
     if record.status_code is None:
-        raise Conflict("The first request with this Idempotency-Key is still running; retry in a moment")
+        raise StillRunning("The first request with this Idempotency-Key is still running; retry in a moment")
     return JSONResponse(
         record.response, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
     )

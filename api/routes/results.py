@@ -38,7 +38,7 @@ def read_result(town: Town, item: AgendaItemOr404, session: ReadSession, who: Ca
         raise NotFound(f"agenda item {item.id} not found")
     if item.result is None:
         raise NotFound(f"No result recorded for TOP {item.number} yet")
-    return JSONResponse(_result_json(item.result, _faction_keys(session, town.id)))
+    return JSONResponse(_result_json(item.result, faction_keys(session, town.id)))
 
 
 @router.post(
@@ -58,8 +58,8 @@ def record_result(
     session: ReadSession,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    factions = _faction_keys(session, town.id, data)
-    given = _result_input(factions, data)
+    factions = faction_keys(session, town.id, data)
+    given = result_input(factions, data)
     release(session)
 
     def record() -> tuple[int, object]:
@@ -84,8 +84,8 @@ def correct_result(
     sessions: Sessions,
     session: ReadSession,
 ) -> JSONResponse:
-    factions = _faction_keys(session, town.id, data)
-    given = _result_input(factions, data)
+    factions = faction_keys(session, town.id, data)
+    given = result_input(factions, data)
     release(session)
     row = results.correct_result(
         sessions,
@@ -99,7 +99,7 @@ def correct_result(
     return JSONResponse(_result_json(row, factions))
 
 
-def _faction_keys(session: Session, town_id: int, data: schemas.ResultIn | None = None) -> dict[str, int]:
+def faction_keys(session: Session, town_id: int, data: schemas.ResultIn | None = None) -> dict[str, int]:
     """Key → id of the municipality's factions (votes name them by key); none are needed for a result whose
     votes name no faction (it has no faction counts to show either)."""
     if data is not None and not any(vote.factions for vote in data.votes):
@@ -112,7 +112,7 @@ def _result_json(row: ItemResult, factions: dict[str, int]) -> dict[str, object]
     return views.result_out(row, {id_: key for key, id_ in factions.items()}).model_dump(mode="json")
 
 
-def _result_input(factions: dict[str, int], data: schemas.ResultIn) -> results.ResultInput:
+def result_input(factions: dict[str, int], data: schemas.ResultIn) -> results.ResultInput:
     """The request's result in the use case's terms (factions by id); an unknown faction is a 404."""
     votes = []
     for vote in data.votes:

@@ -22,6 +22,7 @@ from workflow.access import (
     can_read_paper,
     can_see_meeting,
     can_see_non_public_of,
+    require_record_for,
     require_role,
     require_same_municipality,
     visible_agenda_items,
@@ -68,6 +69,15 @@ def _may_invite(who: Principal | None, meeting: Meeting, now: dt.datetime) -> bo
         return False
     try:
         require_same_municipality(require_role(who, Role.coordination), meeting.municipality_id)
+    except DomainError:
+        return False
+    return True
+
+
+def _may_record(who: Principal | None, meeting: Meeting) -> bool:
+    """A secretary of one of the meeting's bodies (the JSON API's rule): the meeting day is theirs."""
+    try:
+        require_record_for(who, meeting)
     except DomainError:
         return False
     return True
@@ -123,6 +133,9 @@ def _page(
             attendance=attendance,
             documents=documents_of(session, town, who, meeting_id=meeting.id),
             may_invite=_may_invite(who, meeting, now),
+            meeting_day_url=links.meeting(session, town.key, meeting) + "/sitzungsdienst"
+            if _may_record(who, meeting)
+            else None,
             invite_url=links.meeting(session, town.key, meeting) + "/einladung",
             provisional=results_provisional(meeting) and any(i.result is not None for i in items),
             open_data=open_data_of(request, meeting),

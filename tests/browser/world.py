@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from gremienlauf.demo import _wetzlar
 from tests.scenario import Scenario, berlin
 from workflow import papers
-from workflow.vocabulary import PaperKind
+from workflow.rules import VoteInput
+from workflow.vocabulary import Outcome, PaperKind
 
 NOW = berlin("2013-12-02 09:00")
 
@@ -43,4 +44,31 @@ def build(sessions: sessionmaker[Session]) -> dict[str, int]:
     world.schedule(secret.id, "magistrat", held.id)
     world.invite(held.id)
     soon = world.new_meeting("magistrat", "2013-12-09 09:00")  # its invitation is due this week
-    return {"seed": seed, "draft": draft.id, "waiting": waiting.id, "held": held.id, "soon": soon.id}
+    today = _meeting_today(world)
+    return {
+        "seed": seed,
+        "draft": draft.id,
+        "waiting": waiting.id,
+        "held": held.id,
+        "soon": soon.id,
+        "today": today,
+    }
+
+
+def _meeting_today(world: Scenario) -> int:
+    """The Sozialausschuss meets this morning on two papers the Magistrat recommended: the secretary's day."""
+    subjects = ("Neubau der Kindertagesstätte Niedergirmes", "Zuschuss für den Jugendtreff Hermannstein")
+    today_papers = [
+        world.submitted_paper(subject=s, committees=["sjs"], when="2013-11-04 10:00") for s in subjects
+    ]
+    earlier = world.new_meeting("magistrat", "2013-11-18 09:00")
+    items = [world.schedule(p.id, "magistrat", earlier.id) for p in today_papers]
+    world.invite(earlier.id)
+    world.attend(earlier.id)
+    for item in items:
+        world.record(item.id, Outcome.recommended, VoteInput(10, 0, 2))
+    today = world.new_meeting("sjs", "2013-12-02 08:30")
+    for p in today_papers:
+        world.schedule(p.id, "sjs", today.id)
+    world.invite(today.id)
+    return today.id
