@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gremienlauf.demo_users import create_demo_users, secretary_username
-from workflow import meetings, notice, papers, results
+from workflow import meetings, notice, papers, references, results
 from workflow.access import Principal, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.errors import DomainError
@@ -331,7 +331,7 @@ def _wetzlar(sessions: Sessions) -> int:
     now = at("18.07.2013 11:30")
     papers.cosign(sessions, actor="Kämmerei", paper_id=paper.id, department="kaemmerei", now=now)
     say(now, "Kämmerei zeichnet mit")
-    papers.set_reference_counter(
+    references.set_reference_counter(
         sessions, actor="Administration", municipality="wetzlar", year=2013, last_number=1561, now=now
     )
     now = at("10.09.2013 14:00")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin, recorder
-from workflow import meetings, papers, results
+from workflow import meetings, papers, references, results
 from workflow.db import transaction
 from workflow.errors import PlanInvalid, RuleViolation, TransitionNotAllowed
 from workflow.models import Base, Faction, Membership, Municipality
@@ -87,7 +87,9 @@ def test_bad_ids_and_choices_in_meeting_use_cases_are_refused(db: Database) -> N
             db.sessions, actor="t", meeting_id=meeting.id, present=[2**40], now=meeting.start
         )
     with pytest.raises(RuleViolation, match="The year must lie between 1900 and 2200"):
-        papers.set_reference_counter(db.sessions, actor="t", municipality="wetzlar", year=-5, last_number=1)
+        references.set_reference_counter(
+            db.sessions, actor="t", municipality="wetzlar", year=-5, last_number=1
+        )
     # Only the invitation in between left its audit and outbox rows.
     assert _counts(db) == before | {"audit_event": before["audit_event"] + 1, "outbox": before["outbox"] + 1}
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin, recorder
-from workflow import meetings, papers, results
+from workflow import meetings, papers, references, results
 from workflow.errors import (
     Conflict,
     DomainError,
@@ -465,7 +465,7 @@ def test_a_refused_use_case_leaves_no_trace_in_any_table(db: Database) -> None:
         ),
         (
             "a reference counter going back",
-            lambda: papers.set_reference_counter(
+            lambda: references.set_reference_counter(
                 db.sessions, actor="test", municipality="wetzlar", year=2013, last_number=0
             ),
             RuleViolation,
@@ -577,7 +577,7 @@ def test_the_numbering_of_a_previous_system_is_continued_and_cannot_go_back(db: 
     sc = Scenario(db.sessions)
 
     def set_counter(last_number: int, *, year: int = 2013) -> None:
-        papers.set_reference_counter(
+        references.set_reference_counter(
             db.sessions, actor="Administration", municipality="wetzlar", year=year, last_number=last_number
         )
 
