@@ -94,10 +94,12 @@ class _Pages:
                     self._by_meeting.pop(meeting_id, None)
 
 
-class LiveBroker(Protocol):
+class Publisher(Protocol):
     def publish(self, meeting_id: int) -> None:
         """Tell every live page of the meeting, in every process, that it changed; never raises."""
 
+
+class LiveBroker(Publisher, Protocol):
     def subscribe(self, meeting_id: int) -> Any:
         """``async with broker.subscribe(m) as subscription``: wait for changes of meeting ``m``."""
 
@@ -176,7 +178,7 @@ class RedisBroker(_Pages):
         self._client.close()
 
 
-def watch(sessions: sessionmaker[Session], broker: LiveBroker) -> None:
+def watch(sessions: sessionmaker[Session], broker: Publisher) -> None:
     """Publish "meeting M changed" after each commit that wrote an outbox event naming meeting M."""
 
     def before_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -23,11 +23,12 @@ import redis
 import uvicorn
 
 from api.app import create_app
-from api.live import InProcessBroker, LiveBroker, RedisBroker
+from api.live import InProcessBroker, LiveBroker, RedisBroker, watch
 from api.web import links
 from gremienlauf.demo_users import DEMO_PASSWORD
 from tests.conftest import Database, _sqlite_copy
 from tests.web.live_world import MARKER, SECRETARY, LiveWorld, build_live_world, result_with_factions
+from workflow.audit import emit
 from workflow.models import Meeting
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -110,7 +111,9 @@ class Stream:
             return None
 
     def close(self) -> None:
-        self._response.close()
+        """Hang up, as a browser closing the page does (shutting the socket wakes the blocked reader)."""
+        sock = self._response.extensions["network_stream"].get_extra_info("socket")
+        sock.shutdown(socket.SHUT_RDWR)
         self._client.close()
         self._thread.join(timeout=5)
 
@@ -225,3 +228,30 @@ def test_the_live_page_of_a_non_public_meeting_does_not_exist(live_db: tuple[Dat
         response = httpx.get(base + path + "/ereignisse", timeout=10)
         assert response.status_code == 404
         assert "text/event-stream" not in response.headers.get("content-type", "")
+
+
+class Told:
+    """A broker that only notes whom it was told about (the HTTP tests above use the real ones)."""
+
+    def __init__(self) -> None:
+        self.meetings: list[int] = []
+
+    def publish(self, meeting_id: int) -> None:
+        self.meetings.append(meeting_id)
+
+
+def test_only_a_committed_event_naming_a_meeting_is_published(live_db: tuple[Database, LiveWorld]) -> None:
+    db, world = live_db
+    told = Told()
+    watch(db.sessions, told)
+    now = world.start + dt.timedelta(minutes=30)
+    with db.sessions() as session:
+        emit(session, "ResultRecorded", now, meeting_id=world.meeting_id, agenda_item_id=1)
+        session.flush()
+        session.rollback()
+    with db.sessions.begin() as session:
+        emit(session, "PaperChanged", now, paper_id=1)
+    assert told.meetings == []
+    with db.sessions.begin() as session:
+        emit(session, "ResultRecorded", now, meeting_id=world.meeting_id, agenda_item_id=1)
+    assert told.meetings == [world.meeting_id]
