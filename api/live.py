@@ -48,7 +48,8 @@ class Subscription:
 
     def notify(self) -> None:
         """Thread-safe: called from the thread that committed, or from the Redis listener."""
-        self._loop.call_soon_threadsafe(self._changed.set)
+        with suppress(RuntimeError):  # its event loop has closed (the server stopped): nobody is waiting
+            self._loop.call_soon_threadsafe(self._changed.set)
 
     async def wait(self, timeout: float) -> bool:
         """Until the meeting changed (True) or ``timeout`` seconds passed (False)."""
@@ -188,7 +189,10 @@ def watch(sessions: sessionmaker[Session], broker: Publisher) -> None:
 
     def after_commit(session: Session) -> None:
         for meeting_id in sorted(session.info.pop(_CHANGED, ())):
-            broker.publish(meeting_id)
+            try:
+                broker.publish(meeting_id)
+            except Exception:  # the commit stands; the pages catch up at their next re-read
+                log.exception("live: meeting %s changed, but the broker failed", meeting_id)
 
     def after_rollback(session: Session) -> None:
         session.info.pop(_CHANGED, None)
