@@ -29,6 +29,7 @@ def test_a_result_recorded_through_the_api_appears_on_the_open_live_page(
     page = new_page(width=320)
     page.goto(server.url(path))
     expect(page.locator("#live-verbindung")).to_have_text("Neue Ergebnisse erscheinen automatisch.")
+    assert_accessible(page, "live page before the first result")
     token = httpx.post(
         server.url("/api/v1/auth/token"), json={"username": SECRETARY, "password": DEMO_PASSWORD}, timeout=10
     ).json()["access_token"]
