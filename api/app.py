@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 
 from api import errors, oparl, security
+from api.live import InProcessBroker, LiveBroker, RedisBroker, watch
 from api.routes import auth, circulations, documents, feeds, meetings, papers, results
 from api.schemas import ErrorOut
 from api.settings import ApiSettings
@@ -44,13 +45,16 @@ def create_app(
     engine_options: dict[str, Any] | None = None,
     public_url: str | None = None,
     workers: WorkerSettings | None = None,
+    live: LiveBroker | None = None,
     freeze_gc: bool = False,
 ) -> FastAPI:
     """The app on ``database_url`` (default: the setting); ``clock`` gives "now" to every use case;
     ``engine_options`` go to SQLAlchemy (e.g. the pool size); ``public_url`` starts every OParl id
     (default: the setting ``GREMIENLAUF_PUBLIC_URL``). With ``workers``, the app hands the outbox
     to the workers while it runs: to Celery right after each commit (with Redis), or to the in-process
-    worker (the embedded default). ``freeze_gc`` is for the server process (``api.main``): once started,
+    worker (the embedded default). ``live`` tells the live pages of meetings of each change: by default
+    over Redis pub/sub when ``GREMIENLAUF_REDIS_URL`` is set (several API processes), else within this
+    process. ``freeze_gc`` is for the server process (``api.main``): once started,
     everything the process holds so far is left out of Python's garbage collection (``gc.freeze``).
     Otherwise each full collection walks the whole heap (modules, SQLAlchemy's and pydantic's caches)
     and stops every request for 70–140 ms, about once a second under load; frozen, it takes about 7 ms
@@ -60,10 +64,19 @@ def create_app(
     sessions = make_session_factory(engine)
 
     settings = ApiSettings()
+    if live is None:
+        live = (
+            RedisBroker(settings.redis_url, channel=settings.live_channel)
+            if settings.redis_url
+            else InProcessBroker()
+        )
+    watch(sessions, live)
+    live_broker = live
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         background = None
+        await live_broker.start()
         try:
             if workers is not None:
                 from workers.background import start_background
@@ -74,6 +87,7 @@ def create_app(
         finally:
             if background is not None:
                 background.stop()
+            await live_broker.stop()
 
     app = FastAPI(
         title="gremienlauf",
@@ -87,6 +101,7 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.live = live
     errors.install(app, pages=web_errors)
     for router in (
         auth.router,

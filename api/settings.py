@@ -15,3 +15,8 @@ class ApiSettings(BaseSettings):
     # OpenTelemetry provider (OTEL_* variables). Off by default: unused, it still looks up the providers on
     # every request.
     telemetry: bool = False
+    # Redis for the live pages of meetings (the same setting as the workers' broker): every API process
+    # hears of each result over Redis pub/sub. Unset (the embedded default): within the one process.
+    redis_url: str | None = None
+    # The Redis pub/sub channel of the live pages, so several installations (or test runs) can share a Redis.
+    live_channel: str = "gremienlauf:live"

@@ -115,7 +115,9 @@ def serve(
 
         typer.echo(describe_demo_logins(f"http://{host}:{port}/"))
     typer.echo(f"gremienlauf-API unter http://{host}:{port}/docs")
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers)
+    # Open live pages keep their event streams open: on shutdown they get 5 s, then they are closed (the
+    # browser reconnects to another process).
+    uvicorn.run("api.main:app", host=host, port=port, workers=workers, timeout_graceful_shutdown=5)
 
 
 user_app = typer.Typer(help="Benutzer verwalten.", no_args_is_help=True)

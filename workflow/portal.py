@@ -26,6 +26,7 @@ from workflow.models import (
     Paper,
     Person,
     Vote,
+    VoteFactionCount,
     active_on,
 )
 from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
@@ -259,4 +260,73 @@ def town_bodies(session: Session, town_id: int) -> list[Body]:
 def town_factions(session: Session, town_id: int) -> list[Faction]:
     return list(
         session.scalars(select(Faction).where(Faction.municipality_id == town_id).order_by(Faction.id))
+    )
+
+
+# ----------------------------------------------------------------------------------------- live page
+
+
+@dataclass(frozen=True)
+class FactionVotes:
+    """How one faction voted on the decisive vote of a result."""
+
+    faction: str
+    yes: int
+    no: int
+    abstain: int
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    """A public TOP of the live page: what it deals with and, once recorded, its result with the counts of
+    the decisive vote (abstentions included) and the counts per faction."""
+
+    number: str
+    title: str
+    paper: Paper | None
+    outcome: str | None  # the wording, e.g. "angenommen"; None while there is no result
+    yes: int | None
+    no: int | None
+    abstain: int | None
+    factions: list[FactionVotes]
+    recorded_at: dt.datetime | None
+
+
+def live_items(session: Session, meeting_id: int) -> list[LiveItem]:
+    """The public TOPs of a meeting in their order, each with its result as far as recorded. Nothing of a
+    non-public TOP, and nothing at all of a meeting that is not public."""
+    items = session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.meeting_id == meeting_id, agenda_item_is_public())
+        .options(
+            selectinload(AgendaItem.result)
+            .selectinload(ItemResult.votes)
+            .selectinload(Vote.faction_counts)
+            .selectinload(VoteFactionCount.faction),
+            selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
+        )
+        .order_by(AgendaItem.order, AgendaItem.id)
+    )
+    return [_live_item(item) for item in items]
+
+
+def _live_item(item: AgendaItem) -> LiveItem:
+    result = item.result
+    vote = None
+    if result is not None and result.votes:
+        vote = next((v for v in result.votes if v.decisive), result.votes[-1])
+    factions = [
+        FactionVotes(count.faction.name, count.yes, count.no, count.abstain)
+        for count in (vote.faction_counts if vote is not None else [])
+    ]
+    return LiveItem(
+        number=item.number,
+        title=item.title,
+        paper=item.consultation.paper if item.consultation is not None else None,
+        outcome=result.outcome_wording if result is not None else None,
+        yes=vote.yes if vote is not None else None,
+        no=vote.no if vote is not None else None,
+        abstain=vote.abstain if vote is not None else None,
+        factions=factions,
+        recorded_at=result.recorded_at if result is not None else None,
     )

@@ -116,6 +116,10 @@ def _page(
             {"name": a.person.name, "status": ATTENDANCE_LABELS.get(a.status, a.status)}
             for a in meeting.attendance
         ]
+    open_data = open_data_of(request, meeting)
+    live_url = None
+    if open_data is not None and state is not MeetingState.cancelled:  # public meetings only
+        live_url = links.meeting(session, town.key, meeting) + "/live"
     return render(
         request,
         "meeting.html",
@@ -138,7 +142,8 @@ def _page(
             else None,
             invite_url=links.meeting(session, town.key, meeting) + "/einladung",
             provisional=results_provisional(meeting) and any(i.result is not None for i in items),
-            open_data=open_data_of(request, meeting),
+            open_data=open_data,
+            live_url=live_url,
             errors=errors or {},
             values=values or {},
         ),

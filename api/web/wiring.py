@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import auth, documents, drafting, info, meeting_day, meetings, papers, portal, start
+from api.web import auth, documents, drafting, info, live, meeting_day, meetings, papers, portal, start
 from api.web.templating import STATIC
 
 
@@ -22,6 +22,7 @@ def install(app: FastAPI) -> None:
         drafting.router,
         papers.router,
         meetings.router,
+        live.router,
         portal.router,
         meeting_day.router,
         documents.router,
