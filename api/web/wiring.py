@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import auth, documents, drafting, info, meetings, papers, portal, start
+from api.web import alerts, auth, documents, drafting, info, meetings, papers, portal, start
 from api.web.templating import STATIC
 
 
@@ -23,6 +23,8 @@ def install(app: FastAPI) -> None:
         papers.router,
         meetings.router,
         portal.router,
+        alerts.router,
+        alerts.one_click,
         documents.router,
     ):
         app.include_router(router)
