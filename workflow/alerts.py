@@ -468,7 +468,9 @@ def due_alerts(session: Session) -> list[Alert]:
     sent: dict[int, set[str]] = {}
     for subscription_id, key in session.execute(select(AlertSent.subscription_id, AlertSent.item_key)):
         sent.setdefault(subscription_id, set()).add(key)
-    towns = dict(session.execute(select(Municipality.id, Municipality.key)).tuples().all())
+    towns: dict[int, str] = {
+        row.id: row.key for row in session.execute(select(Municipality.id, Municipality.key))
+    }
     alerts = []
     for row in rows:
         items = _new_items(session, row, sent.get(row.id, set()))
