@@ -68,8 +68,11 @@ def drain_once(ctx: Context, *, limit: int = 200) -> int:
 
 
 def _alerts_if_due(ctx: Context) -> None:
-    """The portal's e-mail alerts, every ``alert_interval`` seconds (as beat runs them)."""
-    if time.monotonic() < float(ctx.extra.get("alerts_next", 0.0)):
+    """The portal's e-mail alerts, every ``alert_interval`` seconds (as beat runs them); the first run a
+    minute after the worker started (not while the process is still starting up)."""
+    if "alerts_next" not in ctx.extra:
+        ctx.extra["alerts_next"] = time.monotonic() + min(60.0, ctx.settings.alert_interval)
+    if time.monotonic() < float(ctx.extra["alerts_next"]):
         return
     ctx.extra["alerts_next"] = time.monotonic() + ctx.settings.alert_interval
     try:
