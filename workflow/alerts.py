@@ -405,6 +405,13 @@ def _search_clause(session: Session, town_id: int, search: Mapping[str, str]) ->
     return where
 
 
+def search_query(session: Session, town_id: int, search: Mapping[str, str]) -> Select[Paper]:
+    """The public papers a search of the search page finds (the filters as ``clean_search`` keeps them)."""
+    return select(Paper).where(
+        Paper.municipality_id == town_id, paper_is_public(), *_search_clause(session, town_id, search)
+    )
+
+
 def _papers(query: Select[Paper], session: Session, sent: set[str]) -> list[AlertItem]:
     return [
         AlertItem(key=f"paper:{p.id}", paper=p)
@@ -418,11 +425,8 @@ def _new_items(session: Session, row: AlertSubscription, sent: set[str]) -> list
     public_papers = select(Paper).where(Paper.municipality_id == row.municipality_id, paper_is_public())
     if row.body_id is None:
         # A paper that newly appears in the search or changed since (a new state, a decision).
-        query = public_papers.where(
-            Paper.modified_at >= row.confirmed_at,
-            *_search_clause(session, row.municipality_id, row.search or {}),
-        )
-        return _papers(query, session, sent)
+        query = search_query(session, row.municipality_id, row.search or {})
+        return _papers(query.where(Paper.modified_at >= row.confirmed_at), session, sent)
     in_body = Paper.id.in_(select(Consultation.paper_id).where(Consultation.body_id == row.body_id))
     items = _papers(public_papers.where(in_body, Paper.submitted_at >= row.confirmed_at), session, sent)
     results = session.scalars(

@@ -13,7 +13,7 @@ from tests.scenario import berlin
 from tests.web.conftest import csrf_of
 from tests.web.portal import Portal
 from workflow import alerts
-from workflow.models import AlertSubscription, Municipality
+from workflow.models import AlertSubscription, Municipality, Paper
 
 
 def _row(portal: Portal, email: str) -> AlertSubscription | None:
@@ -159,3 +159,42 @@ def test_the_privacy_page_says_what_an_alert_stores_and_how_long(portal: Portal)
     assert "E-Mail-Benachrichtigungen" in text
     assert f"{int(alerts.CONFIRM_WITHIN.total_seconds() // 3600)} Stunden" in text
     assert "bis Sie die Benachrichtigung abbestellen" in text
+
+
+SEARCHES = (
+    {},
+    {"q": "Stadthalle"},
+    {"q": "Ankauf"},  # only a non-public paper has the word
+    {"gremium": "sjs"},
+    {"gremium": "magistrat", "status": "adopted"},  # decided in private: the public does not learn it
+    {"status": "submitted"},
+    {"art": "beschlussvorlage", "fachamt": "kbs"},
+    {"von": "2014-01-01", "bis": "2014-12-31"},
+)
+
+
+def test_a_search_alert_finds_what_the_search_page_finds_for_the_public(portal: Portal) -> None:
+    from api.routes.papers import search_papers
+
+    with portal.db.sessions() as s:
+        town = s.scalars(select(Municipality).where(Municipality.key == "wetzlar")).one()
+        found_any = False
+        for search in SEARCHES:
+            cleaned = alerts.clean_search(search)
+            page, _ = search_papers(
+                s,
+                town,
+                None,
+                states=[cleaned["status"]] if "status" in cleaned else [],
+                kind=cleaned.get("art"),
+                body=cleaned.get("gremium"),
+                department=cleaned.get("fachamt"),
+                date_from=dt.date.fromisoformat(cleaned["von"]) if "von" in cleaned else None,
+                date_to=dt.date.fromisoformat(cleaned["bis"]) if "bis" in cleaned else None,
+                q=cleaned.get("q"),
+                limit=10_000,
+            )
+            alerted = set(s.scalars(alerts.search_query(s, town.id, cleaned).with_only_columns(Paper.id)))
+            assert alerted == {p.id for p in page}, search
+            found_any = found_any or bool(alerted)
+    assert found_any
