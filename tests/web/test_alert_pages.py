@@ -161,7 +161,7 @@ def test_the_privacy_page_says_what_an_alert_stores_and_how_long(portal: Portal)
     assert "bis Sie die Benachrichtigung abbestellen" in text
 
 
-SEARCHES = (
+SEARCHES: tuple[dict[str, str], ...] = (
     {},
     {"q": "Stadthalle"},
     {"q": "Ankauf"},  # only a non-public paper has the word
