@@ -214,3 +214,24 @@ def test_an_address_can_be_sent_only_a_few_confirmation_mails_a_day(db: Database
         )
         is None
     )
+
+
+def test_a_body_meeting_in_private_sends_its_public_papers_but_never_its_results(
+    db: Database, smtp: SmtpSink
+) -> None:
+    sc = Scenario(db.sessions)
+    now = berlin("2013-09-01 10:00")
+    ctx = make_context(db, worker_settings(smtp.port), clock=lambda: now)
+    alerts.subscribe(
+        db.sessions, town_id=sc.town_id(), email=ADDRESS, consent=True, body_key="magistrat", now=now
+    )
+    drain(ctx)
+    alerts.confirm(db.sessions, token=_token(smtp.to(ADDRESS)[0], "bestaetigen"), now=now)
+    _meeting_with_a_public_and_a_private_result(sc)  # the Magistrat deals with both papers, in private
+    ctx.clock = lambda: berlin("2013-10-29 07:00")
+    assert alert_jobs.send_alerts(ctx) == 1
+    body = _plain(smtp.to(ADDRESS)[-1])
+    assert "Neue Vorlage" in body
+    assert "Spielplatz am Dom – Erneuerung" in body
+    assert "Ergebnis" not in body  # the Magistrat's results are not public
+    assert "Zq9" not in body
