@@ -15,7 +15,7 @@ from celery.schedules import crontab
 from kombu.entity import Queue
 from sqlalchemy.exc import DBAPIError
 
-from workers import jobs, relay, reminders, runtime, wiring
+from workers import alert_jobs, jobs, relay, reminders, runtime, wiring
 from workers.delivery import MailBusy, MailNotDelivered
 from workers.runtime import context
 from workers.settings import WorkerSettings
@@ -70,6 +70,7 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
         beat_schedule={
             "outbox-relay": {"task": "gremienlauf.relay_sweep", "schedule": settings.relay_interval},
             "reminder-scan": {"task": "gremienlauf.scan_reminders", "schedule": settings.reminder_interval},
+            "alerts": {"task": "gremienlauf.send_alerts", "schedule": settings.alert_interval},
             **(
                 {
                     "oparl-import": {
@@ -89,6 +90,7 @@ def create_celery(settings: WorkerSettings | None = None, database_url: str | No
     app.task(name="gremienlauf.relay_sweep", bind=True)(relay_sweep)
     app.task(name="gremienlauf.scan_reminders", bind=True)(scan_reminders)
     app.task(name="gremienlauf.oparl_import", bind=True)(oparl_import)
+    app.task(name="gremienlauf.send_alerts", bind=True)(send_alerts)
     return app
 
 
@@ -132,6 +134,15 @@ def scan_reminders(self: Task) -> int:
     return len(
         reminders.claim_due(ctx.sessions, ctx.clock(), lambda rid: send.apply_async(args=[rid], retry=False))
     )
+
+
+def send_alerts(self: Task) -> int:
+    """Mail the due e-mail alerts of the portal (a mail not sent now goes out on the next run)."""
+    try:
+        return alert_jobs.send_alerts(context())
+    except (MailBusy, *RETRYABLE) as exc:
+        log.warning("alerts: %s; the next run sends what is left", exc)
+        return 0
 
 
 def oparl_import(self: Task) -> int:

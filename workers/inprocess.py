@@ -14,7 +14,7 @@ import time
 
 from sqlalchemy import select
 
-from workers import jobs, reminders, wiring
+from workers import alert_jobs, jobs, reminders, wiring
 from workers.context import Context
 from workers.delivery import MailBusy
 from workers.relay import Nudge
@@ -63,7 +63,22 @@ def drain_once(ctx: Context, *, limit: int = 200) -> int:
         except Exception as exc:
             # The reminder stays queued; the scan takes it again after reminders.REQUEUE_AFTER.
             log.warning("reminder %s failed: %r", reminder_id, exc)
+    _alerts_if_due(ctx)
     return finished
+
+
+def _alerts_if_due(ctx: Context) -> None:
+    """The portal's e-mail alerts, every ``alert_interval`` seconds (as beat runs them); the first run a
+    minute after the worker started (not while the process is still starting up)."""
+    if "alerts_next" not in ctx.extra:
+        ctx.extra["alerts_next"] = time.monotonic() + min(60.0, ctx.settings.alert_interval)
+    if time.monotonic() < float(ctx.extra["alerts_next"]):
+        return
+    ctx.extra["alerts_next"] = time.monotonic() + ctx.settings.alert_interval
+    try:
+        alert_jobs.send_alerts(ctx)
+    except Exception as exc:  # SMTP down: the next run sends what is left
+        log.warning("alerts failed: %r", exc)
 
 
 def _backoff(ctx: Context, attempts: int) -> float:

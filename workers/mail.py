@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -47,6 +47,8 @@ class Mail:
     calendar: bytes | None = None
     calendar_method: str | None = None
     attachments: Sequence[Attachment] = field(default_factory=tuple)
+    #: Further headers, e.g. List-Unsubscribe of an alert mail.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def message_id(key: str, recipient: str) -> str:
@@ -70,6 +72,8 @@ def to_message(mail: Mail, *, sender: str, now: dt.datetime) -> EmailMessage:
     msg["Date"] = format_datetime(now.astimezone(BERLIN))
     msg["Message-ID"] = message_id(mail.key, mail.recipient)
     msg["Auto-Submitted"] = "auto-generated"
+    for name, value in mail.headers.items():
+        msg[name] = value
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
     if mail.calendar is not None:

@@ -55,6 +55,9 @@ class WorkerSettings(BaseSettings):
     # API processes spend no CPU on it (for installations where the API is the bottleneck).
     api_relay: bool = True
     reminder_interval: float = 60.0
+    # E-mail alerts of the portal: how often (seconds) beat, or the in-process worker, mails what became
+    # public since the last run to the confirmed subscriptions (one mail per subscription and run).
+    alert_interval: float = 3600.0
     # Nightly OParl import: with an hour set (0–23, Europe/Berlin), beat re-imports every source imported
     # before (``gremienlauf import oparl``) once a day, so the old and the new system can run side by side.
     oparl_import_hour: int | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from workers import document_jobs, jobs
+from workers import alert_jobs, document_jobs, jobs
 from workers.context import Context, Job
 from workers.documents import documents_for_event
 from workflow.models import OutboxMessage
@@ -20,6 +20,7 @@ JOBS: dict[str, Job] = {
     "reminders": jobs.plan_reminders,
     "documents": document_jobs.documents,
     "pdfs": document_jobs.pdfs,
+    "alert_confirmation_mail": alert_jobs.confirmation,
 }
 
 #: Event type → its jobs. ``documents`` and ``pdfs`` run only when the event calls for a document
@@ -44,6 +45,7 @@ EVENT_JOBS: dict[str, tuple[str, ...]] = {
     "ResultRecorded": ("result_mail", "documents", "pdfs"),
     "ResultCorrected": ("result_mail", "documents", "pdfs"),
     "CirculationDecided": ("documents", "pdfs"),
+    "AlertSubscriptionRequested": ("alert_confirmation_mail",),
 }
 
 DOCUMENT_JOBS = frozenset({"documents", "pdfs"})

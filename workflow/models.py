@@ -889,3 +889,47 @@ class Location(Timestamped, Base):
     room: Mapped[str | None] = mapped_column(String(200))
     postal_code: Mapped[str | None] = mapped_column(String(20))
     locality: Mapped[str | None] = mapped_column(String(200))
+
+
+class AlertSubscription(Base):
+    """An e-mail alert of a member of the public (no account): a body's new papers and results, or a search.
+
+    Stored only after the form was sent with consent; alerts go out only once ``confirmed_at`` is set (double
+    opt-in). ``token`` is the secret of the confirmation and the unsubscribe link. Unsubscribing deletes the
+    row; an unconfirmed row is deleted when its confirmation link expires (``workflow.alerts``).
+    """
+
+    __tablename__ = "alert_subscription"
+    __table_args__ = (UniqueConstraint("municipality_id", "email", "target"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    # "gremium:stvv" or "suche:" + the search's query string (the same filters as the search page)
+    target: Mapped[str] = mapped_column(String(600))
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id", ondelete="CASCADE"), index=True)
+    search: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertSent(Base):
+    """An item (``paper:17``, ``result:42``) an alert subscription was mailed: never mailed twice."""
+
+    __tablename__ = "alert_sent"
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_subscription.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AlertRequest(Base):
+    """One subscription request, counted per address for the limit; only the address's SHA-256 is kept,
+    and only for ``workflow.alerts.REQUEST_WINDOW``."""
+
+    __tablename__ = "alert_request"
+    __table_args__ = (Index("ix_alert_request_key", "address_hash", "requested_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

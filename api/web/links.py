@@ -230,3 +230,17 @@ def easy_language(town_key: str) -> str:
 
 def sign_language(town_key: str) -> str:
     return f"/{town_key}/gebaerdensprache"
+
+
+def alerts(town_key: str, **filters: str | None) -> str:
+    """The form of an e-mail alert: ``?gremium=stvv`` for a body; the search page's filters for a search."""
+    given = [(name, value) for name, value in sorted(filters.items()) if value]
+    return f"/{town_key}/benachrichtigungen" + (f"?{urlencode(given)}" if given else "")
+
+
+def alert_confirm(town_key: str, token: str) -> str:
+    return f"/{town_key}/benachrichtigungen/bestaetigen/{token}"
+
+
+def alert_unsubscribe(town_key: str, token: str) -> str:
+    return f"/{town_key}/benachrichtigungen/abmelden/{token}"

@@ -16,6 +16,7 @@ from api.deps import ReadSession, Town
 from api.routes.documents import may_see
 from api.routes.papers import search_papers
 from api.web import links
+from api.web.alerts import alert_form, remember_form
 from api.web.context import PAPER_TONES, page, principal
 from api.web.session import PageCaller, check_csrf
 from api.web.templating import render
@@ -369,7 +370,8 @@ def search_page(
             next_url = links.search(town.key, **filters, weiter=cursor) if cursor else None
             if sees_as_public(who, town.id):
                 private = decided_in_private(session, (p.id for p in papers))
-    return render(
+    alert = alert_form(request, me, town, search=filters)
+    response = render(
         request,
         "search.html",
         page(
@@ -386,7 +388,9 @@ def search_page(
             kind_options=[(k.value, PAPER_KIND_LABELS[k]) for k in PaperKind],
             body_options=[(b.key, b.name) for b in bodies],
             department_options=[(d.key, d.name) for d in departments],
+            alert=alert,
         ),
         block="search",
         status=422 if errors else 200,
     )
+    return remember_form(request, me, response, alert)

@@ -20,6 +20,7 @@ from api.deps import Now, ReadSession, Town
 from api.oparl.format import Urls
 from api.routes.papers import search_papers
 from api.web import links
+from api.web.alerts import alert_form, alert_storage, remember_form
 from api.web.context import MEETING_TONES, page
 from api.web.papers import paper_entry
 from api.web.session import PageCaller, check_csrf
@@ -240,7 +241,8 @@ def body_page(
     body = by_key(session, Body, town.id, key)
     today = now.astimezone(BERLIN).date()
     groups = portal.members_by_faction(session, body, today)
-    return render(
+    alert = alert_form(request, me, town, body=body)
+    response = render(
         request,
         "portal/body.html",
         page(
@@ -280,8 +282,10 @@ def body_page(
             ical_url=links.body_ical(town.key, body) if feed_is_open(body) else None,
             atom_url=links.body_results_atom(town.key, body),
             open_data=_urls(request).organization(body.id),
+            alert=alert,
         ),
     )
+    return remember_form(request, me, response, alert)
 
 
 @router.get("/{municipality}/personen/{key}", response_class=HTMLResponse)
@@ -505,7 +509,15 @@ def _text_page(request: Request, town: Municipality, me: ActiveSession | None, s
     return render(
         request,
         "portal/text.html",
-        page(me, town, slug, title=title, text=(town.portal or {}).get(field), missing=what),
+        page(
+            me,
+            town,
+            slug,
+            title=title,
+            text=(town.portal or {}).get(field),
+            missing=what,
+            alert_storage=alert_storage() if slug == "datenschutz" else None,
+        ),
     )
 
 

@@ -9,7 +9,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.web import auth, documents, drafting, info, live, meeting_day, meetings, papers, portal, start
+from api.web import (
+    alerts,
+    auth,
+    documents,
+    drafting,
+    info,
+    live,
+    meeting_day,
+    meetings,
+    papers,
+    portal,
+    start,
+)
 from api.web.templating import STATIC
 
 
@@ -25,6 +37,8 @@ def install(app: FastAPI) -> None:
         live.router,
         portal.router,
         meeting_day.router,
+        alerts.router,
+        alerts.one_click,
         documents.router,
     ):
         app.include_router(router)
