@@ -283,7 +283,7 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     elif outcome in QUORUM_OUTCOMES and excluded_by_recusal is None:
         if recusals_cost_quorum:
             check_quorum(quorum, statutory, len(eligible), second_session=facts.second_session)
-        _check_quorum_established(facts, quorum)
+        _check_quorum_established(facts, quorum, len(eligible))
     _check_late_item(facts, data, len(eligible))
     names = {i: people[i].name for i in member_ids if i in people}
     tie_rule = TieRule(settings.tie_rule)
@@ -311,7 +311,7 @@ def _recusals_leave_too_few(facts: Facts, recused: set[int], quorum: QuorumRule)
     return statutory - len(recused & members) < quorum.minimum_present(statutory)
 
 
-def _check_quorum_established(facts: Facts, quorum: QuorumRule) -> None:
+def _check_quorum_established(facts: Facts, quorum: QuorumRule, n_voters: int) -> None:
     """A decision needs the quorum the chair established when the meeting opened, presumed from then on even as
     members leave, until its lack is formally established (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1
     NKomVG): refused without the first, and from the item the second names on. Exempt: the item a second
@@ -323,17 +323,21 @@ def _check_quorum_established(facts: Facts, quorum: QuorumRule) -> None:
     basis = opening.cite() if opening is not None and opening.legal_basis else quorum.cite()
     route = f"POST /api/v1/{facts.town}/meetings/{facts.meeting_id}/quorum"
     if facts.quorum_presumed is None:
+        needed = quorum.minimum_present(facts.body.statutory_members)
         raise QuorumNotMet(
             f"TOP {number}: the quorum of {body} was not established at the opening of the meeting ({basis}); "
-            f"a decision needs it. The chair establishes it when the meeting opens ({route}, use case "
-            "workflow.quorum.establish_quorum); if the body was not quorate, record the item as 'deferred' for "
-            "lack of quorum",
+            f"a decision needs it ({n_voters} voting members present, at least {needed} needed). The chair "
+            f"establishes it when the meeting opens ({route}, use case workflow.quorum.establish_quorum); if "
+            "the body was not quorate, record the item as 'deferred' for lack of quorum",
             german=f"TOP {number}: Die Beschlussfähigkeit von {body} wurde zu Beginn der Sitzung nicht "
-            f"festgestellt ({basis}); ohne diese Feststellung kann kein Beschluss erfasst werden. Die oder der "
-            f"Vorsitzende stellt sie bei der Eröffnung der Sitzung fest ({route}); war das Gremium nicht "
-            "beschlussfähig, den TOP mangels Beschlussfähigkeit zurückstellen.",
+            f"festgestellt ({basis}); ohne diese Feststellung kann kein Beschluss erfasst werden ({n_voters} "
+            f"stimmberechtigte Mitglieder anwesend, nötig sind mindestens {needed}). Die oder der Vorsitzende "
+            f"stellt sie bei der Eröffnung der Sitzung fest ({route}); war das Gremium nicht beschlussfähig, den "
+            "TOP mangels Beschlussfähigkeit zurückstellen.",
             rule="quorum_not_established",
             legal_basis=basis,
+            present=n_voters,
+            needed=needed,
         )
     if facts.quorum_presumed is False:
         raise QuorumNotMet(
