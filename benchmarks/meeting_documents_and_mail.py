@@ -37,7 +37,7 @@ from workers.celery_app import create_celery, publisher
 from workers.documents import documents_for_event
 from workers.people import invitees
 from workers.settings import WorkerSettings
-from workflow import meetings, papers, results
+from workflow import meetings, papers, quorum, results
 from workflow.access import Principal, Role
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Body, Consultation, MailDelivery, Meeting, Membership, OutboxMessage, StoredFile
@@ -127,6 +127,9 @@ def build_meeting(url: str) -> int:
         meeting_id=meeting.id,
         present=present,
         now=START + dt.timedelta(minutes=1),
+    )
+    quorum.establish_quorum(  # the chair at the opening: without it no decision is recorded
+        sessions, actor="Benchmark", meeting_id=meeting.id, body="stvv", now=START + dt.timedelta(minutes=2)
     )
     secretary = Principal(  # the secretary of the assembly records the results
         user_id=0,

@@ -75,7 +75,7 @@ from benchmarks.common import (
     wait_until_quiet,
     write_json,
 )
-from workflow import meetings, papers, results
+from workflow import meetings, papers, quorum, results
 from workflow.access import Role, add_user, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Base, Body, Consultation, Membership
@@ -126,7 +126,7 @@ def _voting_members(sessions: sessionmaker[Session], body_id: int) -> list[int]:
 
 def build_template_meeting(sessions: sessionmaker[Session], per_meeting: int, start: dt.datetime) -> int:
     """A Magistrat meeting that started at ``start`` with ``per_meeting`` papers on its agenda, invited,
-    attendance recorded: all through the use cases, each at a plausible moment before the meeting."""
+    attendance and quorum recorded: all through the use cases, each at a plausible moment before the meeting."""
     planning = start - dt.timedelta(days=30)
     with sessions() as session:
         body_id = session.scalars(select(Body.id).where(Body.key == BODY)).one()
@@ -169,6 +169,10 @@ def build_template_meeting(sessions: sessionmaker[Session], per_meeting: int, st
         present=_voting_members(sessions, body_id),
         now=start + dt.timedelta(minutes=1),
     )
+    # The chair establishes the quorum at the opening: without it no decision is recorded.
+    quorum.establish_quorum(
+        sessions, actor=ACTOR, meeting_id=meeting.id, body=BODY, now=start + dt.timedelta(minutes=2)
+    )
     return meeting.id
 
 
@@ -188,13 +192,14 @@ _COPIED: list[tuple[str, str, frozenset[str]]] = [
     ),
     ("agenda_item", "meeting_id = :meeting", frozenset({"id", "meeting_id", "consultation_id"})),
     ("attendance", "meeting_id = :meeting", frozenset({"id", "meeting_id"})),
+    ("meeting_quorum", "meeting_id = :meeting", frozenset({"id", "meeting_id", "lacking_from_item_id"})),
 ]
 
 
 def copy_template_meeting(engine: Engine, meeting_id: int, per_meeting: int, copies: int) -> None:
-    """``copies`` copies of the template meeting with its papers, steps, agenda and attendance."""
+    """``copies`` copies of the template meeting with its papers, steps, agenda, attendance and quorum."""
     with engine.begin() as conn:
-        for table in ("paper", "consultation", "meeting", "agenda_item", "attendance"):
+        for table in ("paper", "consultation", "meeting", "agenda_item", "attendance", "meeting_quorum"):
             biggest = conn.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()
             if biggest >= STRIDE:
                 raise RuntimeError(f"template ids of {table} reach {biggest}; raise STRIDE")
@@ -230,7 +235,7 @@ def copy_template_meeting(engine: Engine, meeting_id: int, per_meeting: int, cop
                 f"AND consultation.id >= {STRIDE} AND src.agenda_item_id IS NOT NULL"
             )
         )
-        for table in ("paper", "consultation", "meeting", "agenda_item", "attendance"):
+        for table in ("paper", "consultation", "meeting", "agenda_item", "attendance", "meeting_quorum"):
             conn.execute(
                 text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             )

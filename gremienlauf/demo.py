@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gremienlauf.demo_users import create_demo_users, secretary_username
-from workflow import meetings, notice, papers, references, results
+from workflow import meetings, notice, papers, quorum, references, results
 from workflow.access import Principal, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.errors import DomainError
@@ -189,7 +189,8 @@ def meeting_day(
 
 
 def hold(sessions: Sessions, town: Town, meeting: Meeting, absent: int = 1) -> list[int]:
-    """Record attendance: every voting member of the meeting's bodies but the last ``absent`` of each."""
+    """Record attendance: every voting member of the meeting's bodies but the last ``absent`` of each; then
+    the chair establishes each body's quorum at the opening, without which no decision is recorded."""
     present: list[int] = []
     with sessions() as s:
         body_keys = [b.key for b in s.get_one(Meeting, meeting.id).bodies]
@@ -203,6 +204,14 @@ def hold(sessions: Sessions, town: Town, meeting: Meeting, absent: int = 1) -> l
         present=present,
         now=meeting.start + dt.timedelta(minutes=5),
     )
+    for key in body_keys:
+        quorum.establish_quorum(
+            sessions,
+            actor="Vorsitz",
+            meeting_id=meeting.id,
+            body=key,
+            now=meeting.start + dt.timedelta(minutes=6),
+        )
     return present
 
 

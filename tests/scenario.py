@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import meetings, papers, results
+from workflow import meetings, papers, quorum, results
 from workflow.access import Principal, Role
 from workflow.models import (
     AgendaItem,
@@ -42,6 +42,25 @@ def recorder(sessions: sessionmaker[Session], name: str = "test", town: str = "w
         person_id=None,
         body_ids=bodies,
     )
+
+
+def open_meeting(sessions: sessionmaker[Session], meeting_id: int, *, actor: str = "Vorsitz") -> list[str]:
+    """The chair opens the meeting: the quorum of every body whose voting members the attendance lists in
+    quorate number, and whose quorum was not yet established, is established (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO
+    NRW, § 65 Abs. 1 NKomVG). Returns the keys of the bodies established now."""
+    with sessions() as s:
+        meeting = s.get_one(Meeting, meeting_id)
+        start = meeting.start
+        due = [
+            q.body_key
+            for q in quorum.quorum_status(s, meeting)
+            if q.established_at is None and q.present >= q.needed
+        ]
+    for key in due:
+        quorum.establish_quorum(
+            sessions, actor=actor, meeting_id=meeting_id, body=key, now=start + dt.timedelta(minutes=2)
+        )
+    return due
 
 
 def berlin(text: str) -> dt.datetime:
@@ -201,8 +220,17 @@ class Scenario:
             now=meeting.start - dt.timedelta(days=days_before),
         )
 
-    def attend(self, meeting_id: int, *, absent: int = 0, present: Sequence[int] | None = None) -> list[int]:
-        """Everyone with a vote present except the last ``absent`` of each body (or exactly ``present``)."""
+    def attend(
+        self,
+        meeting_id: int,
+        *,
+        absent: int = 0,
+        present: Sequence[int] | None = None,
+        establish_quorum: bool = True,
+    ) -> list[int]:
+        """Everyone with a vote present except the last ``absent`` of each body (or exactly ``present``); then,
+        as the chair does at the opening, the quorum of each body present in quorate number is established
+        (``establish_quorum=False`` leaves that to the test)."""
         meeting = self.meeting(meeting_id)
         with self.sessions() as s:
             keys = [b.key for b in s.get_one(Meeting, meeting_id).bodies]
@@ -218,6 +246,8 @@ class Scenario:
             present=list(present),
             now=meeting.start + dt.timedelta(minutes=1),
         )
+        if establish_quorum:
+            open_meeting(self.sessions, meeting_id, actor=self.actor)
         return list(present)
 
     def record(self, item_id: int, outcome: Outcome, *votes: VoteInput, **kwargs: object):  # type: ignore[no-untyped-def]

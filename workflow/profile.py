@@ -305,6 +305,9 @@ class Profile(_Strict):
     notice_set_by: Cited | None = None
     matter_notice: MatterNotice | None = None
     quorum: QuorumRule = QuorumRule()
+    # The chair establishes the quorum when the meeting opens; a decision needs that finding (§ 53 Abs. 1 Satz 2
+    # HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1 NKomVG).
+    quorum_at_opening: Cited | None = None
     recusal_quorum: RecusalQuorum | None = None  # None: recusals can cost the quorum (NRW)
     late_item_fraction_of_statutory: Fraction | None = None
     late_item_rule: Cited | None = None  # the legal basis of late_item_fraction_of_statutory
@@ -349,6 +352,7 @@ class Profile(_Strict):
                 ("matter_notice.minimum", self.matter_notice.minimum),
             ]
         rules.append(("quorum", self.quorum))
+        rules.append(("quorum_at_opening", self.quorum_at_opening))
         if self.recusal_quorum is not None:
             rules.append(("recusal_quorum", self.recusal_quorum))
         if self.late_item_fraction_of_statutory is not None:

@@ -118,11 +118,14 @@ def load_facts(
             select(Body).where(Body.municipality_id == paper.municipality_id, Body.key == data.referred_to)
         ).one_or_none()
         referral = Referral(target.id, target.name) if target is not None else None
+    municipality = get(session, Municipality, paper.municipality_id)
     return Facts(
         municipality_id=paper.municipality_id,
-        profile=profile_named(get(session, Municipality, paper.municipality_id).profile),
+        profile=profile_named(municipality.profile),
         role=step.role,
         body=BodyFacts(body.id, body.name, body.kind, body.settings_override, body.statutory_members),
+        town=municipality.key,
+        meeting_id=meeting.id,
         item_number=item.number,
         late_addition=item.late_addition,
         matter=Matter(item.matter) if item.matter else None,

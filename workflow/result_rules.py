@@ -16,7 +16,7 @@ from workflow import validate
 from workflow.beratungsfolge import Referral
 from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import full_name
-from workflow.profile import Profile, RecusalQuorum, UrgentDecision
+from workflow.profile import Profile, QuorumRule, RecusalQuorum, UrgentDecision
 from workflow.rules import (
     Seat,
     VoteInput,
@@ -35,6 +35,7 @@ from workflow.vocabulary import (
     DECIDING_OUTCOMES,
     FAILED_MOTION_OUTCOMES,
     OUTCOME_WORDING,
+    QUORUM_OUTCOMES,
     RECOMMENDING_OUTCOMES,
     RECORDABLE_OUTCOMES,
     BodyKind,
@@ -111,6 +112,8 @@ class Facts:
     profile: Profile
     role: str  # the step's role
     body: BodyFacts
+    town: str  # the municipality's key, for the routes a message names
+    meeting_id: int
     item_number: str
     late_addition: bool
     matter: Matter | None  # what the agenda item concerns (e.g. the Hauptsatzung), for a qualified majority
@@ -119,7 +122,7 @@ class Facts:
     second_session: bool
     # The quorum as the chair established it for this item (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1
     # NKomVG): True established at the opening and presumed; False its lack was established before or at
-    # this item; None nothing established (the head count of the item decides).
+    # this item; None nothing established (a decision is refused; only deferring for lack of quorum is open).
     quorum_presumed: bool | None
     day: dt.date  # the meeting's day in Berlin
     attendance: Sequence[int]  # who the attendance of the meeting lists as present
@@ -254,9 +257,18 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     quorum = profile.quorum_for(settings)
     statutory = facts.body.statutory_members
     excluded_by_recusal = _more_than_half_recused(facts, recused)
+    recusals_cost_quorum = excluded_by_recusal is None and _recusals_leave_too_few(facts, recused, quorum)
     if data.quorum_failed:
         needed = quorum.minimum_present(statutory)
-        if facts.quorum_presumed:
+        if excluded_by_recusal is not None:
+            raise RuleViolation(
+                "More than half of the members are recused: the body is quorate regardless "
+                f"({excluded_by_recusal.cite()})",
+                german="Mehr als die Hälfte der Mitglieder ist befangen: Das Gremium ist dennoch "
+                f"beschlussfähig ({excluded_by_recusal.cite()})",
+                rule="quorate_despite_recusals",
+            )
+        if facts.quorum_presumed and not recusals_cost_quorum:
             raise RuleViolation(
                 f"The quorum was established at the opening and is presumed until its lack is formally "
                 f"established ({quorum.cite()}); establish the lack of quorum first",
@@ -268,24 +280,10 @@ def check(facts: Facts, data: ResultInput) -> Checked:
             raise RuleViolation(
                 f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
             )
-        if excluded_by_recusal is not None:
-            raise RuleViolation(
-                "More than half of the members are recused: the body is quorate regardless "
-                f"({excluded_by_recusal.cite()})",
-                german="Mehr als die Hälfte der Mitglieder ist befangen: Das Gremium ist dennoch "
-                f"beschlussfähig ({excluded_by_recusal.cite()})",
-                rule="quorate_despite_recusals",
-            )
-    elif facts.quorum_presumed is False and not facts.second_session:
-        raise QuorumNotMet(
-            f"The lack of quorum was established before TOP {facts.item_number} ({quorum.cite()}); record it "
-            "as 'deferred' for lack of quorum",
-            german=f"Die Beschlussunfähigkeit wurde vor TOP {facts.item_number} festgestellt ({quorum.cite()}); "
-            "den TOP mangels Beschlussfähigkeit zurückstellen",
-            rule="lack_of_quorum_established",
-        )
-    elif facts.quorum_presumed is None and excluded_by_recusal is None:
-        check_quorum(quorum, statutory, len(eligible), second_session=facts.second_session)
+    elif outcome in QUORUM_OUTCOMES and excluded_by_recusal is None:
+        if recusals_cost_quorum:
+            check_quorum(quorum, statutory, len(eligible), second_session=facts.second_session)
+        _check_quorum_established(facts, quorum, len(eligible))
     _check_late_item(facts, data, len(eligible))
     names = {i: people[i].name for i in member_ids if i in people}
     tie_rule = TieRule(settings.tie_rule)
@@ -303,6 +301,52 @@ def check(facts: Facts, data: ResultInput) -> Checked:
             f"Genehmigung der {excluded_by_recusal.needs_approval_of} nach {excluded_by_recusal.cite()}"
         )
     return Checked(outcome, wording, present, referred_to, presiding, approval)
+
+
+def _recusals_leave_too_few(facts: Facts, recused: set[int], quorum: QuorumRule) -> bool:
+    """Where recusals can cost the quorum (no ``recusal_quorum`` in the profile, NRW): the recused members alone
+    leave fewer than the quorum needs. No presumption covers a lack the item's own record shows."""
+    statutory = facts.body.statutory_members
+    members = {s.person_id for s in facts.seats if s.voting_right and s.role is not MembershipRole.substitute}
+    return statutory - len(recused & members) < quorum.minimum_present(statutory)
+
+
+def _check_quorum_established(facts: Facts, quorum: QuorumRule, n_voters: int) -> None:
+    """A decision needs the quorum the chair established when the meeting opened, presumed from then on even as
+    members leave, until its lack is formally established (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1
+    NKomVG): refused without the first, and from the item the second names on. Exempt: the item a second
+    session deals with again, quorate regardless (§ 53 Abs. 2 HGO, § 49 Abs. 2 GO NRW, § 65 Abs. 2 NKomVG)."""
+    if facts.second_session and quorum.second_session_always_quorate:
+        return
+    number, body = facts.item_number, facts.body.name
+    opening = facts.profile.quorum_at_opening
+    basis = opening.cite() if opening is not None and opening.legal_basis else quorum.cite()
+    route = f"POST /api/v1/{facts.town}/meetings/{facts.meeting_id}/quorum"
+    if facts.quorum_presumed is None:
+        needed = quorum.minimum_present(facts.body.statutory_members)
+        raise QuorumNotMet(
+            f"TOP {number}: the quorum of {body} was not established at the opening of the meeting ({basis}); "
+            f"a decision needs it ({n_voters} voting members present, at least {needed} needed). The chair "
+            f"establishes it when the meeting opens ({route}, use case workflow.quorum.establish_quorum); if "
+            "the body was not quorate, record the item as 'deferred' for lack of quorum",
+            german=f"TOP {number}: Die Beschlussfähigkeit von {body} wurde zu Beginn der Sitzung nicht "
+            f"festgestellt ({basis}); ohne diese Feststellung kann kein Beschluss erfasst werden ({n_voters} "
+            f"stimmberechtigte Mitglieder anwesend, nötig sind mindestens {needed}). Die oder der Vorsitzende "
+            f"stellt sie bei der Eröffnung der Sitzung fest ({route}); war das Gremium nicht beschlussfähig, den "
+            "TOP mangels Beschlussfähigkeit zurückstellen.",
+            rule="quorum_not_established",
+            legal_basis=basis,
+            present=n_voters,
+            needed=needed,
+        )
+    if facts.quorum_presumed is False:
+        raise QuorumNotMet(
+            f"The lack of quorum was established before TOP {number} ({quorum.cite()}); record it as 'deferred' "
+            "for lack of quorum",
+            german=f"Die Beschlussunfähigkeit wurde vor TOP {number} festgestellt ({quorum.cite()}); den TOP "
+            "mangels Beschlussfähigkeit zurückstellen",
+            rule="lack_of_quorum_established",
+        )
 
 
 def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:

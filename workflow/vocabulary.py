@@ -188,6 +188,12 @@ FAILED_MOTION_OUTCOMES = frozenset({Outcome.rejected, Outcome.not_recommended})
 APPROVAL_OUTCOMES = frozenset({Outcome.approved, Outcome.revoked})
 #: Outcomes that need at least one recorded vote.
 VOTED_OUTCOMES = DECIDING_OUTCOMES | RECOMMENDING_OUTCOMES | APPROVAL_OUTCOMES
+#: Outcomes that are a decision of the body on the matter and so need its quorum, as the chair established it
+#: at the opening (§ 53 Abs. 1 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1 NKomVG): deciding, recommending, the
+#: statement of a hearing, approving or revoking an urgent decision, and referring the paper to another body.
+#: Not: putting the item off (postponed, deferred, removed), which leaves the matter undecided with the same
+#: body; a withdrawal, which the submitter declares; taking note, which decides nothing.
+QUORUM_OUTCOMES = VOTED_OUTCOMES | {Outcome.statement, Outcome.referred}
 #: Outcomes after which the same body deals with the paper again at a later meeting.
 AGAIN_LATER_OUTCOMES = frozenset({Outcome.postponed, Outcome.deferred, Outcome.removed})
 #: Outcomes that a secretary may record for an agenda item (the others come from use cases).

@@ -122,7 +122,7 @@ def test_the_minutes_state_the_quorum_established_at_the_opening_and_its_lack(db
     meeting = run.new_meeting("magistrat", "2013-09-30 09:00")
     items = [run.schedule(run.submitted_paper(subject=s).id, "magistrat", meeting.id) for s in ("A", "B")]
     run.invite(meeting.id)
-    run.attend(meeting.id)
+    run.attend(meeting.id, establish_quorum=False)
     start = run.meeting(meeting.id).start
     quorum.establish_quorum(db.sessions, actor="Vorsitz", meeting_id=meeting.id, body="magistrat", now=start)
     quorum.establish_lack_of_quorum(

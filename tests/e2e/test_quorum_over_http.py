@@ -41,6 +41,12 @@ def test_the_quorum_is_established_then_its_lack_and_the_secretary_is_warned(api
     )
 
     expect(api.put(f"{path}/attendance", as_=SECRETARY, json={"present": members}), 200)
+    # Everyone is there, but without the chair's finding at the opening no decision is recorded.
+    adopted = {"outcome": "adopted", "votes": [{"yes": 50, "no": 9}]}
+    refused = expect(api.post(f"/wetzlar/agenda-items/{items[0]}/result", as_=SECRETARY, json=adopted), 422)
+    assert (refused["error"], refused["details"]["rule"]) == ("quorum_not_met", "quorum_not_established")
+    assert "(§ 53 Abs. 1 Satz 2 HGO)" in refused["message"]
+    assert f"POST /api/v1/wetzlar/meetings/{meeting.id}/quorum" in refused["message"]
     (quorum,) = expect(api.post(f"{path}/quorum", as_=SECRETARY, json={"body": "stvv"}), 200)["quorum"]
     assert (quorum["established_present"], quorum["needed"], quorum["warning"]) == (59, 30, None)
     expect(api.post(f"{path}/quorum", as_=SECRETARY, json={"body": "stvv"}), 409)

@@ -36,7 +36,7 @@ import pytest
 from httpx import Response
 
 from tests.e2e.conftest import Api
-from tests.scenario import Scenario, berlin, recorder
+from tests.scenario import Scenario, berlin, open_meeting, recorder
 from workflow import meetings, papers, results
 from workflow.models import Paper
 from workflow.papers import StepInput
@@ -221,6 +221,7 @@ class World:
             present=self.sc.members("stvv"),
             now=_at(-HOURS + dt.timedelta(minutes=5)),
         )
+        open_meeting(self.sc.sessions, meeting.id)
         return meeting.id, items
 
     def item_to_record(self) -> int:

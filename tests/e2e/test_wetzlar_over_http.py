@@ -118,6 +118,10 @@ def attend(api: Api, life: Life, key: str, who: str, present: list[int], excused
         200,
     )
     assert meeting["state"] == "held"
+    path = f"/wetzlar/meetings/{life.meetings[key]}/quorum"
+    for body in [q["body"] for q in meeting["quorum"]]:  # the chair establishes each quorum at the opening
+        quorum = expect(api.post(path, as_=who, json={"body": body}), 200)["quorum"]
+        assert next(q for q in quorum if q["body"] == body)["established_at"] is not None
 
 
 def record(api: Api, life: Life, body: str, result: dict[str, Any]) -> dict[str, Any]:

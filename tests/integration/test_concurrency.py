@@ -102,18 +102,16 @@ def lock_order(engine: Engine, first: str, then: str, table: str = "paper") -> I
             event.remove(engine, name, hook)
 
 
-def magistrat_items(
-    sc: Scenario, count: int, *, attended: bool = True
-) -> tuple[Meeting, list[tuple[int, int]]]:
-    """``count`` papers on the agenda of one invited Magistrat meeting: (paper id, agenda item id) each."""
+def magistrat_items(sc: Scenario, count: int) -> tuple[Meeting, list[tuple[int, int]]]:
+    """``count`` papers on the agenda of one opened Magistrat meeting (attendance and quorum recorded): (paper
+    id, agenda item id) each."""
     meeting = sc.new_meeting("magistrat", "2013-10-07 09:00")
     items = []
     for number in range(count):
         paper = sc.submitted_paper(committees=["sjs"], subject=f"Vorlage {number + 1}")
         items.append((paper.id, sc.schedule(paper.id, "magistrat", meeting.id).id))
     sc.invite(meeting.id)
-    if attended:
-        sc.attend(meeting.id)
+    sc.attend(meeting.id)
     return meeting, items
 
 
@@ -181,8 +179,7 @@ def test_two_secretaries_recording_the_same_item_at_once_get_one_result_and_one_
     pg: Database,
 ) -> None:
     sc = Scenario(pg.sessions)
-    # The meeting is invited but not held yet: the first result also moves the meeting to 'held'.
-    meeting, items = magistrat_items(sc, 5, attended=False)
+    meeting, items = magistrat_items(sc, 5)
     present = sc.members("magistrat")
     actors = {"a": "Schriftführerin A", "b": "Schriftführer B"}
     votes = {"a": VoteInput(12, 0, 0), "b": VoteInput(11, 0, 1)}

@@ -83,8 +83,9 @@ def test_a_second_session_exempts_only_the_deferred_item_from_the_quorum(db: Dat
     sc.invite(second.id)
     sc.attend(second.id, present=sc.members(t.committee)[:3])
 
-    with pytest.raises(QuorumNotMet, match="Not quorate"):
+    with pytest.raises(QuorumNotMet) as refused:
         sc.record(ordinary.id, Outcome.recommended, VoteInput(3, 0, 0))
+    assert refused.value.details["rule"] == "quorum_not_established"
     sc.record(repeated.id, Outcome.recommended, VoteInput(3, 0, 0))
     sc.record(ordinary.id, Outcome.deferred, quorum_failed=True)
 
@@ -293,13 +294,13 @@ def test_the_quorum_established_at_the_opening_is_presumed_until_its_lack_is_est
         items.append(sc.schedule(paper.id, t.committee, meeting.id).id)
     sc.invite(meeting.id)
     members = sc.members(t.committee)
-    sc.attend(meeting.id, present=members[:3])
+    sc.attend(meeting.id, present=members[:3], establish_quorum=False)
     opening = sc.meeting(meeting.id).start
     with pytest.raises(QuorumNotMet, match="3 voting members present, at least"):
         quorum.establish_quorum(
             db.sessions, actor="Vorsitz", meeting_id=meeting.id, body=t.committee, now=opening
         )
-    sc.attend(meeting.id, present=members)
+    sc.attend(meeting.id, present=members, establish_quorum=False)
     quorum.establish_quorum(
         db.sessions, actor="Vorsitz", meeting_id=meeting.id, body=t.committee, now=opening
     )
@@ -331,3 +332,56 @@ def test_the_quorum_established_at_the_opening_is_presumed_until_its_lack_is_est
     assert refused.value.details["rule"] == "lack_of_quorum_established"
     assert "Beschlussunfähigkeit wurde vor TOP" in refused.value.german
     sc.record(items[1], Outcome.deferred, quorum_failed=True)
+
+
+OPENING_RULE = {
+    "wetzlar": "§ 53 Abs. 1 Satz 2 HGO",
+    "duisburg": "§ 49 Abs. 1 GO NRW (Wortlaut nicht geprüft)",
+    "wilhelmshaven": "§ 65 Abs. 1 NKomVG (Wortlaut nicht geprüft)",
+}
+
+
+@pytest.mark.parametrize("town", sorted(TOWNS))
+def test_a_decision_without_the_quorum_established_at_the_opening_is_refused(db: Database, town: str) -> None:
+    """§ 53 Abs. 1 Satz 2 HGO, § 49 Abs. 1 GO NRW, § 65 Abs. 1 NKomVG: decisions are refused without the chair's
+    finding at the opening, even with every member present; putting the item off needs no quorum. Once the chair
+    has established it, the same decision is accepted, also after members left."""
+    t = TOWNS[town]
+    sc = Scenario(db.sessions, town=town)
+    meeting = sc.new_meeting(t.committee, t.second)
+    items = []
+    for subject in ("Erste", "Zweite", "Dritte"):
+        paper = at_committee(sc, t, subject=subject)
+        items.append(sc.schedule(paper.id, t.committee, meeting.id).id)
+    sc.invite(meeting.id)
+    members = sc.members(t.committee)
+    sc.attend(meeting.id, present=members, establish_quorum=False)
+
+    everyone = VoteInput(len(members), 0, 0)
+    for outcome, votes in ((Outcome.recommended, [everyone]), (Outcome.referred, [])):
+        extra = {"referred_to": t.assembly} if outcome is Outcome.referred else {}
+        with pytest.raises(QuorumNotMet) as refused:
+            sc.record(items[0], outcome, *votes, **extra)
+        assert refused.value.details["rule"] == "quorum_not_established"
+        german = refused.value.german
+        assert f"wurde zu Beginn der Sitzung nicht festgestellt ({OPENING_RULE[town]})" in german
+        assert f"POST /api/v1/{town}/meetings/{meeting.id}/quorum" in german
+    sc.record(items[2], Outcome.postponed)
+
+    opening = sc.meeting(meeting.id).start
+    quorum.establish_quorum(
+        db.sessions, actor="Vorsitz", meeting_id=meeting.id, body=t.committee, now=opening
+    )
+    sc.attend(meeting.id, present=members[:2])
+    sc.record(items[0], Outcome.recommended, VoteInput(2, 0, 0))
+    quorum.establish_lack_of_quorum(
+        db.sessions,
+        actor="Vorsitz",
+        meeting_id=meeting.id,
+        body=t.committee,
+        from_item_id=items[1],
+        now=opening,
+    )
+    with pytest.raises(QuorumNotMet) as refused:
+        sc.record(items[1], Outcome.recommended, VoteInput(2, 0, 0))
+    assert refused.value.details["rule"] == "lack_of_quorum_established"

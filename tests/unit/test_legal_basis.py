@@ -53,6 +53,23 @@ def test_a_profile_with_a_rule_without_legal_basis_is_refused(tmp_path: Path) ->
         load_yaml_model(path, Profile)
 
 
+@pytest.mark.parametrize(
+    ("name", "cited"),
+    [
+        ("hessen", "§ 53 Abs. 1 Satz 2 HGO"),
+        ("nrw", "§ 49 Abs. 1 GO NRW (Wortlaut nicht geprüft)"),
+        ("niedersachsen", "§ 65 Abs. 1 NKomVG (Wortlaut nicht geprüft)"),
+    ],
+)
+def test_the_quorum_established_at_the_opening_cites_its_paragraph(name: str, cited: str) -> None:
+    opening = load_profile(name).quorum_at_opening
+    assert opening is not None
+    assert opening.cite() == cited
+    if opening.text_checked:  # read, and the note says where and what
+        assert "Der Vorsitzende stellt die Beschlußfähigkeit bei Beginn der Sitzung fest" in opening.note
+        assert "https://" in opening.note
+
+
 def test_the_hessen_magistrat_quorum_and_casting_vote_say_their_wording_was_not_checked() -> None:
     # § 68 HGO could not be read in the statute's own text: "mindestens die Hälfte" and the chair's casting
     # vote stay, marked as assumptions rather than presented as law.
@@ -63,6 +80,7 @@ def test_the_hessen_magistrat_quorum_and_casting_vote_say_their_wording_was_not_
     assert not quorum.text_checked
     assert "mindestens" in quorum.note
     assert "mehr als" in quorum.note
+    assert "§ 68 nicht" in quorum.note  # where the wording was looked for, and that it was not found
     assert quorum.describe(7) == ("at least 1/2 of 7", "mindestens 1/2 von 7")
     casting = magistrat.legal_basis["tie_rule"]
     assert casting.legal_basis == "§ 68 Abs. 2 HGO"
