@@ -67,6 +67,8 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[tuple[DocumentKind, int]]]] = {
     "CirculationStarted": ({**CIRCULATION, "body_id": 55}, []),
     "CirculationObjected": (CIRCULATION, []),
     "CirculationDecided": ({**CIRCULATION, "outcome": "adopted"}, [(V, 11)]),
+    # A confirmation mail is asked for (e-mail alerts): no document.
+    "AlertSubscriptionRequested": ({"subscription_id": 77}, []),
 }
 
 

@@ -39,7 +39,8 @@ def _meeting_day(api: Api) -> Day:
     return Day(_meeting_url(api, meeting.id) + "/sitzungsdienst", items, world.members("magistrat"))
 
 
-def _attend(api: Api, day: Day, page_text: str, *, absent: int = 1) -> None:
+def _attend(api: Api, day: Day, page_text: str, *, absent: int = 1, establish: bool = False) -> None:
+    """Record the attendance; ``establish``: and the quorum, as the chair establishes it at the opening."""
     form = {"csrf_token": _csrf(page_text)}
     for person in day.members[: len(day.members) - absent]:
         form[f"person-{person}"] = "anwesend"
@@ -47,6 +48,10 @@ def _attend(api: Api, day: Day, page_text: str, *, absent: int = 1) -> None:
         form[f"person-{person}"] = "entschuldigt"
     answer = api.client.post(day.url + "/anwesenheit", data=form, follow_redirects=False)
     assert answer.status_code == 303, answer.text
+    if establish:
+        quorum = {"csrf_token": form["csrf_token"], "gremium": "magistrat"}
+        answer = api.client.post(day.url + "/beschlussfaehigkeit", data=quorum, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
 
 
 def _csrf(text: str) -> str:
@@ -135,7 +140,7 @@ def test_refusals_come_back_next_to_their_fields_with_everything_typed(api: Api)
     day = _meeting_day(api)
     page_login(api.client, "wetzlar-schrift-magistrat")
     page = api.client.get(day.url)
-    _attend(api, day, page.text, absent=1)
+    _attend(api, day, page.text, absent=1, establish=True)
     page = api.client.get(day.url)
     url = f"{day.url}/top/{day.items[0]}"
 
@@ -183,7 +188,7 @@ def test_a_resent_form_records_once_and_a_correction_needs_a_reason(api: Api) ->
     day = _meeting_day(api)
     page_login(api.client, "wetzlar-schrift-magistrat")
     page = api.client.get(day.url)
-    _attend(api, day, page.text, absent=0)
+    _attend(api, day, page.text, absent=0, establish=True)
     page = api.client.get(day.url)
     url = f"{day.url}/top/{day.items[0]}"
     form = _form(page.text, ergebnis="recommended", ja="10", nein="2")
@@ -265,6 +270,11 @@ def test_htmx_gets_the_days_part_of_the_page_and_the_address_to_show(api: Api) -
     assert "<html" not in swapped.text
     assert swapped.headers["HX-Push-Url"] == f"{day.url}?top={day.items[0]}"
     assert "Die Anwesenheit ist gespeichert: 12 anwesend." in swapped.text
+    quorum = {"csrf_token": form["csrf_token"], "gremium": "magistrat"}
+    assert (
+        api.client.post(day.url + "/beschlussfaehigkeit", data=quorum, follow_redirects=False).status_code
+        == 303
+    )
     refused = api.client.post(
         f"{day.url}/top/{day.items[0]}",
         data=_form(page.text, ergebnis="recommended", ja="13", nein="0"),
