@@ -65,6 +65,7 @@ class MembershipIn:
     end_date: dt.date | None
     on_behalf_of_url: str | None = None  # the faction the member sits for
     substitute_for_url: str | None = None  # the person a substitute stands in for
+    person_url: str | None = None  # from the Body's membership list (embedded ones are their person's)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class PersonIn:
     email: str | None
     function: str | None = None  # e.g. Oberbürgermeister (OParl's status)
     memberships: tuple[MembershipIn, ...] = ()
+    membership_refs: tuple[str, ...] = ()  # memberships named by URL only: the membership list brings them
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class MeetingIn:
     location: str | None
     organization_urls: tuple[str, ...]
     place: LocationIn | None = None
+    place_url: str | None = None  # a Location named by URL only (the Body's location list brings it)
     participant_urls: tuple[str, ...] = ()
     agenda_items: tuple[AgendaItemIn, ...] = ()
     files: tuple[FileIn, ...] = ()

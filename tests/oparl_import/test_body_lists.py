@@ -1,0 +1,102 @@
+"""The Body's own lists of OParl 1.1 (``membership``, ``locationList``, ``legislativeTermList``): what only
+they hold comes in, what they repeat of an object embedded elsewhere is counted once (fixture
+``body_lists.json``: a membership embedded in its person and one only listed, a place embedded in a meeting
+and one a meeting names by URL only, a term embedded in the Body and one only listed)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tests.conftest import Database
+from tests.oparl_import.test_karlsruhe import client_for
+from workers.oparl_import.importer import import_oparl
+from workflow.models import Faction, LegislativeTerm, Location, Meeting, Membership, Person
+from workflow.source_models import SourceRecord
+
+FIXTURE = Path(__file__).parent / "fixtures/body_lists.json"
+SYSTEM = "https://ris.example.org/oparl/system"
+B = "https://ris.example.org/oparl/body/1"
+
+
+def answers() -> dict[str, Any]:
+    return dict(json.loads(FIXTURE.read_text(encoding="utf-8")))
+
+
+def _local(session: Any, url: str) -> int:
+    local_id = session.scalars(select(SourceRecord.local_id).where(SourceRecord.url == url)).one()
+    assert local_id is not None
+    return int(local_id)
+
+
+def _seen(report: dict[str, Any]) -> dict[str, int]:
+    return {t: c["seen"] for t, c in report["counts"].items()}
+
+
+def test_what_only_the_bodys_lists_hold_comes_in_once(db: Database) -> None:
+    dry = import_oparl(db.sessions, SYSTEM, dry_run=True, client=client_for(answers())).as_json()
+    first = import_oparl(db.sessions, SYSTEM, client=client_for(answers())).as_json()
+    for oparl_type, created in {"Membership": 3, "Location": 3, "LegislativeTerm": 2, "Meeting": 2}.items():
+        assert first["counts"][oparl_type] == {
+            "seen": created,
+            "created": created,
+            "updated": 0,
+            "unchanged": 0,
+            "deleted": 0,
+            "quarantined": 0,
+        }, oparl_type
+    assert _seen(dry) == _seen(first)  # the dry run counts what the run writes
+    assert first["quarantined"] == []
+    with db.session() as session:
+        bert = session.get_one(Person, _local(session, f"{B}/person/2"))
+        (seat,) = session.scalars(select(Membership).where(Membership.person_id == bert.id)).all()
+        assert seat.role == "deputy_chair"
+        faction = session.get_one(Faction, seat.faction_id)
+        assert faction.short_name == "BL"
+        school = session.get_one(Location, _local(session, f"{B}/location/2"))
+        assert school.street_address == "Schulweg 3"
+        second_meeting = session.get_one(Meeting, _local(session, f"{B}/meeting/2"))
+        assert second_meeting.location_id == school.id
+        assert second_meeting.location == "Aula der Gesamtschule"
+        town = school.municipality_id
+        terms = session.scalars(
+            select(LegislativeTerm.name)
+            .where(LegislativeTerm.municipality_id == town)
+            .order_by(LegislativeTerm.start_date)
+        ).all()
+        assert terms == ["Wahlperiode 2014–2020", "Wahlperiode 2020–2025"]
+        assert session.scalar(select(func.count()).where(Location.municipality_id == town)) == 3
+
+    again = import_oparl(db.sessions, SYSTEM, full=True, client=client_for(answers())).as_json()
+    for oparl_type in ("Membership", "Location", "LegislativeTerm"):
+        counts = again["counts"][oparl_type]
+        assert counts["unchanged"] == counts["seen"] == first["counts"][oparl_type]["seen"], oparl_type
+
+
+def test_a_full_run_removes_a_membership_the_list_no_longer_holds(db: Database) -> None:
+    import_oparl(db.sessions, SYSTEM, client=client_for(answers()))
+    source = answers()
+    memberships = source[f"{B}/memberships"]
+    kept = [m for m in memberships["data"] if m["id"] != f"{B}/membership/11"]
+    source[f"{B}/memberships"] = {**memberships, "data": kept}
+    people = source[f"{B}/people"]["data"]
+    people[1] = {**people[1], "membership": [f"{B}/membership/12"]}
+
+    report = import_oparl(db.sessions, SYSTEM, full=True, client=client_for(copy.deepcopy(source))).as_json()
+    assert report["counts"]["Membership"] == {
+        "seen": 3,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 2,
+        "deleted": 1,
+        "quarantined": 0,
+    }
+    with db.session() as session:
+        bert = session.get_one(Person, _local(session, f"{B}/person/2"))
+        assert session.scalars(select(Membership).where(Membership.person_id == bert.id)).all() == []
+        record = session.scalars(select(SourceRecord).where(SourceRecord.url == f"{B}/membership/11")).one()
+        assert record.deleted_at is not None
