@@ -6,14 +6,18 @@ and one a meeting names by URL only, a term embedded in the Body and one only li
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+import docx
 from sqlalchemy import func, select
 
 from tests.conftest import Database
 from tests.oparl_import.test_karlsruhe import client_for
+from workers.documents import DocumentKind, generate_document
 from workers.oparl_import.importer import import_oparl
 from workflow.models import Faction, LegislativeTerm, Location, Meeting, Membership, Person
 from workflow.source_models import SourceRecord
@@ -100,3 +104,39 @@ def test_a_full_run_removes_a_membership_the_list_no_longer_holds(db: Database) 
         assert session.scalars(select(Membership).where(Membership.person_id == bert.id)).all() == []
         record = session.scalars(select(SourceRecord).where(SourceRecord.url == f"{B}/membership/11")).one()
         assert record.deleted_at is not None
+
+
+def _text(content: bytes) -> str:
+    document = docx.Document(io.BytesIO(content))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([*(p.text for p in document.paragraphs), *cells])
+
+
+def test_the_documents_of_an_imported_paper_show_what_the_old_system_recorded(db: Database) -> None:
+    import_oparl(db.sessions, SYSTEM, client=client_for(answers()))
+    now = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    with db.session() as session:
+        paper_id = _local(session, f"{B}/paper/1")
+        item_id = _local(session, f"{B}/agendaitem/1")
+        vorlage = _text(
+            generate_document(
+                session, kind=DocumentKind.VORLAGE, subject_id=paper_id, output_key="t:vorlage", now=now
+            ).content
+        )
+        extract = _text(
+            generate_document(
+                session,
+                kind=DocumentKind.RESOLUTION_EXTRACT,
+                subject_id=item_id,
+                output_key="t:extract",
+                now=now,
+            ).content
+        )
+        session.rollback()
+    assert "Haushaltssatzung 2021" in vorlage
+    assert "einstimmig, 0 Enthaltungen" in vorlage  # the Beratungsfolge row of the meeting
+    assert "Haushaltsplan 2021 (Entwurf)" in vorlage  # the Anlagen: the auxiliary files
+    assert "Stellenplan 2021" in vorlage
+    assert "Vorlage 12/2021" not in vorlage  # the main file is the old system's Vorlage itself
+    assert "einstimmig, 0 Enthaltungen" in extract
+    assert "Der Rat beschließt die Haushaltssatzung 2021." in extract
