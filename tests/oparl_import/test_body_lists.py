@@ -140,3 +140,23 @@ def test_the_documents_of_an_imported_paper_show_what_the_old_system_recorded(db
     assert "Vorlage 12/2021" not in vorlage  # the main file is the old system's Vorlage itself
     assert "einstimmig, 0 Enthaltungen" in extract
     assert "Der Rat beschließt die Haushaltssatzung 2021." in extract
+
+
+def test_a_step_that_does_not_fit_its_meeting_is_written_and_reported(db: Database) -> None:
+    source = answers()
+    committee = {
+        "id": f"{B}/organization/3",
+        "type": "https://schema.oparl.org/1.1/Organization",
+        "name": "Hauptausschuss",
+        "organizationType": "Gremium",
+    }
+    source[f"{B}/organizations"]["data"].append(committee)
+    step = source[f"{B}/papers"]["data"][0]["consultation"][0]
+    step["organization"] = [committee["id"]]  # the meeting is the Rat's
+    step["meeting"] = f"{B}/meeting/2"  # and its TOP stands in meeting 1
+    report = import_oparl(db.sessions, SYSTEM, client=client_for(source)).as_json()
+    assert report["counts"]["Consultation"]["created"] == 1
+    assert sorted(p["reason"] for p in report["inconsistent"] if p["url"] == step["id"]) == [
+        "Gremium der Beratung tagt nicht in ihrer Sitzung",
+        "TOP der Beratung gehört zu einer anderen Sitzung",
+    ]
