@@ -31,9 +31,9 @@ from workflow.models import (
     Vote,
 )
 from workflow.publication import DRAFT_STATES
-from workflow.source_models import ImportedFile
 from workflow.queries import PaperStatus, paper_status
 from workflow.rules import BERLIN, vote_summary
+from workflow.source_models import ImportedFile
 from workflow.vocabulary import (
     PAPER_KIND_LABELS,
     RECOMMENDING_OUTCOMES,
