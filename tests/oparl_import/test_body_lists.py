@@ -13,13 +13,25 @@ from pathlib import Path
 from typing import Any
 
 import docx
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from api.app import create_app
+from api.web import links
 from tests.conftest import Database
 from tests.oparl_import.test_karlsruhe import client_for
 from workers.documents import DocumentKind, generate_document
 from workers.oparl_import.importer import import_oparl
-from workflow.models import Faction, LegislativeTerm, Location, Meeting, Membership, Person
+from workflow.models import (
+    Faction,
+    LegislativeTerm,
+    Location,
+    Meeting,
+    Membership,
+    Municipality,
+    Paper,
+    Person,
+)
 from workflow.source_models import SourceRecord
 
 FIXTURE = Path(__file__).parent / "fixtures/body_lists.json"
@@ -140,6 +152,18 @@ def test_the_documents_of_an_imported_paper_show_what_the_old_system_recorded(db
     assert "Vorlage 12/2021" not in vorlage  # the main file is the old system's Vorlage itself
     assert "einstimmig, 0 Enthaltungen" in extract
     assert "Der Rat beschließt die Haushaltssatzung 2021." in extract
+    with db.session() as session:
+        meeting = session.get_one(Meeting, _local(session, f"{B}/meeting/1"))
+        town = session.get_one(Municipality, meeting.municipality_id)
+        meeting_page, paper_page = (
+            links.meeting(session, town.key, meeting),
+            links.paper(town.key, session.get_one(Paper, paper_id)),
+        )
+    client = TestClient(create_app(db.url, public_url="http://testserver"))
+    for page in (meeting_page, paper_page):  # the web pages show the source's result text too
+        shown = client.get(page)
+        assert shown.status_code == 200, page
+        assert "einstimmig, 0 Enthaltungen" in shown.text, page
 
 
 def test_a_step_that_does_not_fit_its_meeting_is_written_and_reported(db: Database) -> None:

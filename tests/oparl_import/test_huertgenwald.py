@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.web import links
 from tests.oparl_import.dump_server import ORIGIN, DumpServer, dump_dir, serve_dump
 from workers.oparl_import.importer import Report, import_oparl
 from workflow.db import make_engine, make_session_factory, upgrade
@@ -173,7 +174,12 @@ def test_imported_papers_carry_their_beratungsfolge_and_are_published(imported: 
         assert worded > 1000
         paper = session.scalars(select(Paper).where(Paper.reference == "45/2016")).one()
         paper_id = paper.id
+        page = links.paper(session.get_one(Municipality, paper.municipality_id).key, paper)
     client = TestClient(create_app(imported.url, public_url=PUBLIC_URL))
+    assert page.endswith("/vorlagen/45-2016")
+    shown_page = client.get(page)  # a Drucksachen-Nr. with a four-digit year has its page too
+    assert shown_page.status_code == 200
+    assert "45/2016" in shown_page.text
     shown = client.get(f"/oparl/v1/paper/{paper_id}").json()
     assert shown["reference"] == "45/2016"
     assert shown["consultation"], shown
