@@ -24,6 +24,7 @@ TYPE_LABELS = {
     "Person": "Personen",
     "Membership": "Mitgliedschaften",
     "LegislativeTerm": "Wahlperioden",
+    "Location": "Orte",
     "Meeting": "Sitzungen",
     "AgendaItem": "TOPs",
     "Paper": "Vorlagen",
@@ -167,6 +168,12 @@ def import_oparl_command(
     lines = [f"Quelle: {data['body']}"]
     if data["since"]:
         lines.append(f"Abgerufen: Änderungen seit {data['since']}")
+    elif not data["dry_run"]:
+        removed = sum(c["deleted"] for c in data["counts"].values())
+        lines.append(
+            f"Vollständiger Abgleich: {removed} Objekte, die die Quelle gelöscht hat oder nicht mehr "
+            "führt, aus der Veröffentlichung genommen"
+        )
     if data["other_bodies"]:
         lines.append(f"Weitere Körperschaften der Quelle nicht übernommen: {', '.join(data['other_bodies'])}")
     lines.append(

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
+    OUTCOME_WORDING,
     ConsultationRole,
     ConsultationState,
     Outcome,
@@ -65,6 +66,7 @@ class MembershipIn:
     end_date: dt.date | None
     on_behalf_of_url: str | None = None  # the faction the member sits for
     substitute_for_url: str | None = None  # the person a substitute stands in for
+    person_url: str | None = None  # from the Body's membership list (embedded ones are their person's)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class PersonIn:
     email: str | None
     function: str | None = None  # e.g. Oberbürgermeister (OParl's status)
     memberships: tuple[MembershipIn, ...] = ()
+    membership_refs: tuple[str, ...] = ()  # memberships named by URL only: the membership list brings them
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,7 @@ class MeetingIn:
     location: str | None
     organization_urls: tuple[str, ...]
     place: LocationIn | None = None
+    place_url: str | None = None  # a Location named by URL only (the Body's location list brings it)
     participant_urls: tuple[str, ...] = ()
     agenda_items: tuple[AgendaItemIn, ...] = ()
     files: tuple[FileIn, ...] = ()
@@ -302,6 +306,28 @@ def paper_state(
     if any(done) or any(state == ConsultationState.scheduled.value for state, _, _ in steps):
         return PaperState.in_deliberation
     return PaperState.submitted
+
+
+def step_inconsistencies(
+    *, body_id: int, meeting_body_ids: Collection[int], meeting_id: int | None, item_meeting_id: int | None
+) -> list[str]:
+    """What does not fit together in an imported step: it is written as the source has it, and reported."""
+    problems = []
+    if meeting_id is not None and meeting_body_ids and body_id not in meeting_body_ids:
+        problems.append("Gremium der Beratung tagt nicht in ihrer Sitzung")
+    if meeting_id is not None and item_meeting_id is not None and item_meeting_id != meeting_id:
+        problems.append("TOP der Beratung gehört zu einer anderen Sitzung")
+    return problems
+
+
+def decision_inconsistencies(steps: Sequence[tuple[str, str | None, bool]]) -> list[str]:
+    """A paper whose deciding steps record different final decisions (state, outcome, authoritative)."""
+    finals = sorted(
+        {Outcome(o) for _, o, authoritative in steps if authoritative and o and Outcome(o) in _FINAL}
+    )
+    if len(finals) > 1:
+        return ["Widersprüchliche Beschlüsse: " + ", ".join(OUTCOME_WORDING[o] for o in finals)]
+    return []
 
 
 def step_roles(kind: str, declared: Sequence[tuple[str | None, bool | None]]) -> list[tuple[str, bool]]:

@@ -233,6 +233,14 @@ class Writer:
             return None
         return record.local_id
 
+    def seen_in_run(self, url: str) -> bool:
+        """Whether this run already dealt with the object (an object listed twice, e.g. a location
+        embedded in several meetings and in the Body's location list, counts once)."""
+        if url not in self.records:
+            self.load([url])
+        record = self.records.get(url)
+        return record is not None and record.last_run_id == self.run.id and record.local_id is not None
+
     def state(self, source: Source) -> str:
         """``new``, ``changed`` or ``unchanged`` compared with what the last run saw."""
         record = self.records.get(source.url)
@@ -370,10 +378,11 @@ class Writer:
             )
             if r.url not in kept
         ]
-        for record in gone:
+        for record in gone:  # seen in this run as gone: counted as seen and deleted
             record.deleted_at = self.now
             record.last_run_id = self.run.id
             self.records[record.url] = record
+            self.tally.add(record.oparl_type, "seen")
             self.tally.add(record.oparl_type, "deleted")
         return gone
 

@@ -18,8 +18,10 @@ from workflow.history import (
     Deleted,
     PaperIn,
     Tally,
+    decision_inconsistencies,
     outcome_of,
     paper_state,
+    step_inconsistencies,
     step_roles,
     step_state,
 )
@@ -68,6 +70,13 @@ def _steps(w: Writer, paper: Paper, p: PaperIn) -> list[tuple[str, str | None, b
         last_day = day
         meeting = w.session.get(Meeting, meeting_id) if meeting_id else None
         item = w.session.get(AgendaItem, item_id) if item_id else None
+        for problem in step_inconsistencies(
+            body_id=body_id,
+            meeting_body_ids={b.id for b in meeting.bodies} if meeting else set(),
+            meeting_id=meeting_id,
+            item_meeting_id=item.meeting_id if item else None,
+        ):
+            w.inconsistent("Consultation", c.source.url, problem)
         state = step_state(
             meeting_start=meeting.start if meeting else None,
             meeting_cancelled=meeting is not None and meeting.state == MeetingState.cancelled.value,
@@ -200,6 +209,8 @@ def write_papers(
             if p.reference:
                 references[p.reference] = paper.id
             steps = _steps(w, paper, p)
+            for problem in decision_inconsistencies(steps):
+                w.inconsistent("Paper", p.source.url, problem)
             final = paper_state(p.kind, steps, p.paper_date, w.now.astimezone(BERLIN).date())
             paper.state = final.value
             paper.closing_reason = SETTLED_REASON if final is PaperState.settled else None

@@ -120,7 +120,7 @@ def write_organizations(
 
 
 def _membership(
-    w: Writer, person: Person, m: MembershipIn, parent: str, state: str
+    w: Writer, person: Person, m: MembershipIn, parent: str | None, state: str
 ) -> tuple[str, int] | None:
     """Write one membership; returns what it is a membership in (kind, local id)."""
     for kind in ("body", "faction", "department"):
@@ -211,30 +211,93 @@ def write_persons(
                 m_state = w.state(m.source)
                 w.counted("Membership", m_state)
                 written = _membership(w, person, m, p.source.url, m_state)
-                if written is None:
-                    w.tally.add("Membership", "created" if m_state == "new" else "updated", -1)
+                if written is None:  # quarantined: counted as seen and quarantined only
+                    w.tally.add("Membership", _COUNT_KEY[m_state], -1)
                 elif written[0] == "body":
                     in_body.append((m, written[1]))
                 elif written[0] == "faction":
                     factions.append((m, written[1]))
-            for _m, membership_id in in_body:
-                row = w.session.get_one(Membership, membership_id)
-                day = row.start_date
-                covering = [
-                    faction_id
-                    for f, faction_id in factions
-                    if (f.start_date or NO_START) <= day and (f.end_date is None or day <= f.end_date)
-                ]
-                row.faction_id = w.local(_m.on_behalf_of_url, "faction") or (
-                    covering[0] if covering else None
-                )
-            for old in w.vanished_children(p.source.url, {m.source.url for m in p.memberships}):
+            _link_factions(w, in_body, factions)
+            named = {m.source.url for m in p.memberships} | set(p.membership_refs)
+            for old in w.vanished_children(p.source.url, named):
                 _remove_membership(w, old.local_type, old.local_id, old.url)
         for gone in deleted:
             had = w.mark_deleted(gone)
             if had is not None and had.local_id is not None:
                 for child in w.vanished_children(gone.url, set()):
                     _remove_membership(w, child.local_type, child.local_id, child.url)
+
+    return write(sessions, run, now, step)
+
+
+_COUNT_KEY = {"new": "created", "changed": "updated", "unchanged": "unchanged"}
+
+
+def _link_factions(
+    w: Writer, in_body: Sequence[tuple[MembershipIn, int]], factions: Sequence[tuple[MembershipIn, int]]
+) -> None:
+    """A body membership sits for the faction it names (``onBehalfOf``), else for the faction the person
+    belonged to when it began."""
+    for m, membership_id in in_body:
+        row = w.session.get_one(Membership, membership_id)
+        day = row.start_date
+        covering = [
+            faction_id
+            for f, faction_id in factions
+            if (f.start_date or NO_START) <= day and (f.end_date is None or day <= f.end_date)
+        ]
+        row.faction_id = w.local(m.on_behalf_of_url, "faction") or (covering[0] if covering else None)
+
+
+def write_memberships(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[MembershipIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """Memberships of the Body's membership list. One that came embedded in its person in this run is
+    not written (nor counted) again; one only listed here is written for the person it names."""
+
+    def step(w: Writer) -> None:
+        w.load(
+            [
+                *(m.source.url for m in items),
+                *(m.person_url for m in items if m.person_url),
+                *(m.organization_url for m in items),
+                *(d.url for d in deleted),
+            ]
+        )
+        by_person: dict[int, tuple[list[tuple[MembershipIn, int]], list[tuple[MembershipIn, int]]]] = {}
+        for m in items:
+            if w.seen_in_run(m.source.url):
+                continue  # came with its person
+            person_id = w.local(m.person_url, "person")
+            if person_id is None:
+                w.tally.add("Membership", "seen")
+                w.tally.quarantine("Membership", m.source.url, f"Person {m.person_url} nicht importiert")
+                continue
+            state = w.state(m.source)
+            w.counted("Membership", state)
+            if state == "unchanged":
+                w.touch(m.source)
+                continue
+            record = w.records.get(m.source.url)
+            parent = record.parent_url if record is not None else None  # embedded before: stays its person's
+            written = _membership(w, w.session.get_one(Person, person_id), m, parent, state)
+            in_body, factions = by_person.setdefault(person_id, ([], []))
+            if written is None:
+                w.tally.add("Membership", _COUNT_KEY[state], -1)
+            elif written[0] == "body":
+                in_body.append((m, written[1]))
+            elif written[0] == "faction":
+                factions.append((m, written[1]))
+        for in_body, factions in by_person.values():
+            _link_factions(w, in_body, factions)
+        for gone in deleted:
+            had = w.mark_deleted(gone)
+            if had is not None:
+                _remove_membership(w, had.local_type, had.local_id, gone.url)
 
     return write(sessions, run, now, step)
 
@@ -275,6 +338,7 @@ def write_meetings(
                 *(u for m in items for u in m.organization_urls),
                 *(u for m in items for u in m.participant_urls),
                 *(m.place.source.url for m in items if m.place),
+                *(m.place_url for m in items if m.place_url),
                 *(d.url for d in deleted),
             ]
         )
@@ -283,6 +347,8 @@ def write_meetings(
             w.counted("Meeting", state)
             if state == "unchanged":
                 w.touch(m.source)
+                if m.place:
+                    _place(w, m.place)  # counted once per run (unchanged)
                 for item in m.agenda_items:
                     w.counted("AgendaItem", "unchanged")
                     w.touch(item.source)
@@ -303,7 +369,9 @@ def write_meetings(
             meeting.name, meeting.start, meeting.end = m.name[:300], m.start, m.end
             meeting.state = _meeting_state(m, w.now)
             meeting.location = m.location[:300] if m.location else None
-            meeting.location_id = _place(w, m.place) if m.place else None
+            meeting.location_id = _place(w, m.place) if m.place else w.local(m.place_url, "location")
+            if meeting.location_id is not None and m.place is None and not meeting.location:
+                meeting.location = _place_text(w.session.get_one(Location, meeting.location_id))
             bodies = [w.local(u, "body") for u in m.organization_urls]
             meeting.bodies = [w.session.get_one(Body, b) for b in dict.fromkeys(bodies) if b is not None]
             if not meeting.bodies:
@@ -395,6 +463,8 @@ def write_terms(
     def step(w: Writer) -> None:
         w.load([*(t.source.url for t in items), *(d.url for d in deleted)])
         for t in items:
+            if w.seen_in_run(t.source.url):
+                continue  # embedded in the Body and in its term list: once
             state = w.state(t.source)
             w.counted("LegislativeTerm", state)
             if state == "unchanged":
@@ -464,28 +534,61 @@ def write_listed_files(
     return write(sessions, run, now, step)
 
 
+def write_locations(
+    sessions: sessionmaker[Session],
+    run: Run,
+    items: Sequence[LocationIn],
+    deleted: Sequence[Deleted] = (),
+    now: dt.datetime | None = None,
+) -> Tally:
+    """Locations of the Body's location list and the Body's own (its administration's address). A
+    location deleted at the source is marked deleted; its row stays while meetings refer to it."""
+
+    def step(w: Writer) -> None:
+        w.load([*(p.source.url for p in items), *(d.url for d in deleted)])
+        for place in items:
+            _place(w, place)
+        for gone in deleted:
+            w.mark_deleted(gone)
+
+    return write(sessions, run, now, step)
+
+
 def _place(w: Writer, place: LocationIn) -> int:
-    """The location row of a meeting's Location (shared by the meetings held there; written once per
-    change)."""
-    state = w.state(place.source)
+    """The location row of a Location (shared by the meetings held there; written once per change). A
+    location is counted once per run, however many meetings name it."""
     record = w.records.get(place.source.url)
     row = w.session.get(Location, record.local_id) if record and record.local_id else None
-    if row is not None and state == "unchanged":
+    if row is not None and record is not None and w.seen_in_run(place.source.url):
+        return row.id
+    state = w.state(place.source)
+    if row is None and state == "unchanged":
+        state = "changed"  # the row is gone: written again
+    w.counted("Location", state)
+    if row is not None and record is not None and state == "unchanged":
+        record.last_run_id = w.run.id
         return row.id
     if row is None:
         row = Location(municipality_id=w.run.municipality_id, created_at=place.source.created or w.now)
         w.session.add(row)
-    if row.id is None or record is None or record.content_hash != place.source.content_hash:
-        row.description = place.description
-        row.street_address = place.street_address[:300] if place.street_address else None
-        row.room = place.room[:200] if place.room else None
-        row.postal_code = place.postal_code[:20] if place.postal_code else None
-        row.locality = place.locality[:200] if place.locality else None
-        row.modified_at = w.now
-        w.session.flush()
-        w.remember(place.source, "Location", "location", row.id)
-        w.audited("oparl.imported" if state == "new" else "oparl.updated", row, place.source.url)
+    row.description = place.description
+    row.street_address = place.street_address[:300] if place.street_address else None
+    row.room = place.room[:200] if place.room else None
+    row.postal_code = place.postal_code[:20] if place.postal_code else None
+    row.locality = place.locality[:200] if place.locality else None
+    row.modified_at = w.now
+    w.session.flush()
+    w.remember(place.source, "Location", "location", row.id)
+    w.audited("oparl.imported" if state == "new" else "oparl.updated", row, place.source.url)
     return row.id
+
+
+def _place_text(row: Location) -> str | None:
+    """A recorded place as text (for a meeting that names its Location by URL only)."""
+    if row.description:
+        return row.description[:300]
+    place = " ".join(filter(None, (row.postal_code, row.locality)))
+    return ", ".join(filter(None, (row.street_address, row.room, place)))[:300] or None
 
 
 def _participants(w: Writer, meeting: Meeting, urls: Sequence[str]) -> None:

@@ -212,7 +212,8 @@ def _appearance(item: AgendaItem, published: bool) -> Appearance:
         agenda_number=item.number,
         public=published,
         outcome=result.outcome if result else None,
-        outcome_wording=result.outcome_wording if result else None,
+        # an imported item without a result recorded here: the old system's result text
+        outcome_wording=result.outcome_wording if result else item.result_wording,
         votes=votes_text,
         unanimous=is_unanimous,
     )

@@ -1,6 +1,7 @@
 """Every readable URL of the web pages, built from its object in one place (and read back here too).
 
-``/wetzlar/vorlagen/1562-13`` (a draft, which has no Drucksachen-Nr. yet: ``/wetzlar/vorlagen/entwurf-7``),
+``/wetzlar/vorlagen/1562-13`` (any other Drucksachen-Nr. likewise with hyphens for its slashes, e.g. an
+imported ``45-2016``; a draft, which has no Drucksachen-Nr. yet: ``/wetzlar/vorlagen/entwurf-7``),
 ``/wetzlar/sitzungen/2013-10-28-kfp+sjs`` (date in Berlin and the sorted keys of the bodies; a second meeting of
 the same bodies on the same day gets ``-2``), ``/wetzlar/dokumente/12/Beschlussvorlage-1562-13.pdf``.
 """
@@ -11,7 +12,7 @@ import datetime as dt
 import re
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
@@ -50,7 +51,7 @@ def paper_slug(paper: Paper) -> str:
 
 
 def paper(town_key: str, paper: Paper) -> str:
-    return f"/{town_key}/vorlagen/{paper_slug(paper)}"
+    return f"/{town_key}/vorlagen/{quote(paper_slug(paper), safe='-._~')}"
 
 
 _REFERENCE = re.compile(r"^(\d{1,6})-(\d{2})$")
@@ -68,6 +69,15 @@ def paper_from_slug(session: Session, town_id: int, slug: str) -> Paper:
         candidate = session.get(Paper, int(match[1]))
         if candidate is not None and candidate.municipality_id == town_id and candidate.reference is None:
             found = candidate
+    if found is None and not _DRAFT.match(slug):
+        # A Drucksachen-Nr. of another form (imported: "45/2016", "2026/0222/1", "IV/123"): its slash
+        # became a hyphen (the first such paper, should two numbers differ only there).
+        found = session.scalars(
+            select(Paper)
+            .where(Paper.municipality_id == town_id, func.replace(Paper.reference, "/", "-") == slug)
+            .order_by(Paper.id)
+            .limit(1)
+        ).first()
     if found is None:
         raise NotFound(f"paper {slug} not found", german=f"Die Vorlage „{slug}“ gibt es nicht")
     return found

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.web import links
 from tests.oparl_import.dump_server import ORIGIN, DumpServer, dump_dir, serve_dump
 from workers.oparl_import.importer import Report, import_oparl
 from workflow.db import make_engine, make_session_factory, upgrade
@@ -69,6 +70,15 @@ def expected_counts() -> dict[str, Counter[str]]:
         for f in (obj.get(field) if isinstance(obj.get(field), list) else [obj.get(field)])
         if isinstance(f, dict)
     ]
+    body = json.loads((dump_dir() / "body.json").read_text(encoding="utf-8"))["data"][0]
+    # Each place once, however many meetings name it; the Body's own place (its administration) too.
+    places = {
+        m["location"]["id"]: m["location"] for m in live_meetings if isinstance(m.get("location"), dict)
+    }
+    if isinstance(body.get("location"), dict):
+        places[body["location"]["id"]] = body["location"]
+    count("Location", list(places.values()))
+    count("LegislativeTerm", body.get("legislativeTerm", []))
     count("Organization", _objects("organization*.json"))
     count("Person", persons)
     count("Membership", [m for p in persons for m in p.get("membership", [])])
@@ -120,6 +130,8 @@ def test_every_object_of_the_dump_comes_in_with_the_counts_it_holds(imported: Im
             "quarantined": 0,
         }, oparl_type
     assert report["quarantined"] == []
+    assert expected["Location"]["seen"] == 5  # four places of meetings and the town hall of the Body
+    assert expected["LegislativeTerm"]["seen"] == 0  # SD.NET publishes no terms
     assert expected["Paper"]["created"] == 2097
     assert expected["File"]["created"] > 6900
     with imported.sessions() as session:
@@ -143,11 +155,8 @@ def test_every_object_of_the_dump_comes_in_with_the_counts_it_holds(imported: Im
         )
         local_types = Counter(session.scalars(select(SourceRecord.local_type)))
         faction_memberships = sum(n for t, n in local_types.items() if t.endswith("_membership"))
-        # Locations are not counted per type (each meeting repeats its own); each row is audited once.
-        assert (
-            imported_events
-            == sum(c["created"] for c in expected.values()) - faction_memberships + (local_types["location"])
-        )
+        assert _count(session, Location) == expected["Location"]["created"]
+        assert imported_events == sum(c["created"] for c in expected.values()) - faction_memberships
 
 
 def test_imported_papers_carry_their_beratungsfolge_and_are_published(imported: Imported) -> None:
@@ -165,15 +174,27 @@ def test_imported_papers_carry_their_beratungsfolge_and_are_published(imported: 
         assert worded > 1000
         paper = session.scalars(select(Paper).where(Paper.reference == "45/2016")).one()
         paper_id = paper.id
+        page = links.paper(session.get_one(Municipality, paper.municipality_id).key, paper)
     client = TestClient(create_app(imported.url, public_url=PUBLIC_URL))
+    assert page.endswith("/vorlagen/45-2016")
+    shown_page = client.get(page)  # a Drucksachen-Nr. with a four-digit year has its page too
+    assert shown_page.status_code == 200
+    assert "45/2016" in shown_page.text
     shown = client.get(f"/oparl/v1/paper/{paper_id}").json()
     assert shown["reference"] == "45/2016"
     assert shown["consultation"], shown
     assert all("gremienlauf:outcomeWording" in c or "gremienlauf:state" in c for c in shown["consultation"])
 
 
+def assert_counts_add_up(report: dict[str, Any]) -> None:
+    """Each object seen is created, updated, unchanged, deleted or quarantined: nothing else."""
+    for oparl_type, counts in report["counts"].items():
+        assert counts["seen"] == sum(n for key, n in counts.items() if key != "seen"), (oparl_type, counts)
+
+
 def test_a_second_run_changes_nothing(imported: Imported) -> None:
     report = imported.second.as_json()
+    assert report["counts"]["Location"]["unchanged"] == expected_counts()["Location"]["seen"]
     for oparl_type, counts in report["counts"].items():
         assert counts["created"] == counts["updated"] == counts["deleted"] == counts["quarantined"] == 0, (
             oparl_type
@@ -225,11 +246,16 @@ def test_what_the_source_deletes_leaves_the_public_record(imported: Imported) ->
         report = import_oparl(imported.sessions, server.system_url).as_json()
     finally:
         server.edits = {}
+    assert_counts_add_up(report)
     assert report["counts"]["Paper"]["deleted"] == 1
     assert report["counts"]["Meeting"]["updated"] == 1
     assert report["counts"]["Meeting"]["deleted"] == 1
-    # the dropped item, and the items of the deleted meeting with it
-    assert report["counts"]["AgendaItem"]["deleted"] == 1 + len(gone_meeting.get("agendaItem", []))
+    # the dropped item, and the items of the deleted meeting with it: seen in this run as gone
+    children_gone = 1 + len(gone_meeting.get("agendaItem", []))
+    assert report["counts"]["AgendaItem"]["deleted"] == children_gone
+    assert (
+        report["counts"]["AgendaItem"]["seen"] == report["counts"]["AgendaItem"]["unchanged"] + children_gone
+    )
     local_url = victim["id"].replace(
         "https://sdnetrim.kdvz-frechen.de/rim4220/webservice/oparl/v1.0/", server.base
     )
@@ -270,7 +296,7 @@ def test_locations_come_in_with_their_address_and_are_published(imported: Import
     expected = {m["location"]["id"] for m in live if isinstance(m.get("location"), dict)}
     with imported.sessions() as session:
         rows = session.scalars(select(Location)).all()
-        assert len(rows) == len(expected)
+        assert len(rows) == len(expected) + 1  # and the Body's own place, where no meeting is held
         place = next(r for r in rows if r.street_address == "August-Scholl-Str. 5")
         assert (place.postal_code, place.locality) == ("52393", "Hürtgenwald")
         meeting = session.scalars(select(Meeting).where(Meeting.location_id == place.id)).first()

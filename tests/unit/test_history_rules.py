@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from workflow.history import outcome_of, paper_state, step_roles, step_state
+from workflow.history import (
+    decision_inconsistencies,
+    outcome_of,
+    paper_state,
+    step_inconsistencies,
+    step_roles,
+    step_state,
+)
 from workflow.vocabulary import Outcome, PaperState
 
 NOW = dt.datetime(2026, 12, 7, 12, tzinfo=dt.UTC)
@@ -78,3 +85,22 @@ def test_roles_of_steps_keep_what_the_source_says_and_otherwise_the_last_step_de
         ("decision", True),
         ("preliminary", False),
     ]
+
+
+def test_a_step_that_does_not_fit_its_meeting_is_reported() -> None:
+    fits = step_inconsistencies(body_id=1, meeting_body_ids={1, 2}, meeting_id=5, item_meeting_id=5)
+    assert fits == []
+    assert step_inconsistencies(body_id=3, meeting_body_ids={1}, meeting_id=5, item_meeting_id=6) == [
+        "Gremium der Beratung tagt nicht in ihrer Sitzung",
+        "TOP der Beratung gehört zu einer anderen Sitzung",
+    ]
+    # without a meeting (or one whose bodies are unknown) there is nothing to compare
+    assert step_inconsistencies(body_id=3, meeting_body_ids=set(), meeting_id=None, item_meeting_id=6) == []
+
+
+def test_different_final_decisions_of_one_paper_are_reported() -> None:
+    dealt = "dealt_with"
+    assert decision_inconsistencies([(dealt, "postponed", True), (dealt, "adopted", True)]) == []
+    assert decision_inconsistencies([(dealt, "rejected", False), (dealt, "adopted", True)]) == []
+    (problem,) = decision_inconsistencies([(dealt, "adopted", True), (dealt, "rejected", True)])
+    assert problem.startswith("Widersprüchliche Beschlüsse: ")

@@ -33,6 +33,7 @@ from workflow.models import (
 from workflow.publication import DRAFT_STATES
 from workflow.queries import PaperStatus, paper_status
 from workflow.rules import BERLIN, vote_summary
+from workflow.source_models import ImportedFile
 from workflow.vocabulary import (
     PAPER_KIND_LABELS,
     RECOMMENDING_OUTCOMES,
@@ -153,6 +154,23 @@ def _beratungsfolge(status: PaperStatus, *, public_form: bool) -> tuple[Beratung
     return tuple(rows)
 
 
+def _imported_attachments(session: Session, paper_id: int) -> list[str]:
+    """The Anlagen an imported paper brought from the old system (its auxiliary files still public there
+    and here; the main file is the old system's Vorlage itself)."""
+    return list(
+        session.scalars(
+            select(ImportedFile.name)
+            .where(
+                ImportedFile.paper_id == paper_id,
+                ImportedFile.agenda_item_id.is_(None),
+                ImportedFile.role == "auxiliaryFile",
+                ImportedFile.public.is_(True),
+            )
+            .order_by(ImportedFile.id)
+        )
+    )
+
+
 def vorlage_context(session: Session, paper_id: int) -> VorlageContext:
     """The Beschlussvorlage in the Wetzlar layout; its Beratungsfolge table filled as far as results go."""
     paper = _get(session, Paper, paper_id, "paper")
@@ -176,7 +194,7 @@ def vorlage_context(session: Session, paper_id: int) -> VorlageContext:
         reference_line=" - ".join(part for part in (reference, file_reference) if part),
         consultations=_beratungsfolge(status, public_form=paper.public),
         subject=paper.subject,
-        attachments=tuple(a.title for a in paper.attachments),
+        attachments=(*(a.title for a in paper.attachments), *_imported_attachments(session, paper.id)),
         resolution=paragraphs(paper.proposed_resolution),
         signed=signatory is not None or paper.signed_on is not None,
         signed_place=paper.signed_place or town.short_name,
@@ -259,6 +277,8 @@ def _item_line(item: AgendaItem, factions: dict[int, str]) -> ItemLine:
         resolution = paragraphs(result.resolution_text)
         if not resolution and paper is not None and result.outcome in ("adopted", "recommended"):
             resolution = paragraphs(paper.proposed_resolution)  # adopted as proposed
+    else:  # an imported item: what the old system recorded
+        resolution = paragraphs(item.resolution_text)
     return ItemLine(
         id=item.id,
         number=item.number,
@@ -267,7 +287,7 @@ def _item_line(item: AgendaItem, factions: dict[int, str]) -> ItemLine:
         reference=(paper.reference or "") if paper is not None else "",
         note=", ".join(notes),
         has_paper=paper is not None,
-        outcome=result.outcome_wording if result is not None else "",
+        outcome=result.outcome_wording if result is not None else item.result_wording or "",
         votes=tuple(_vote_line(v, factions) for v in result.votes) if result is not None else (),
         recused=", ".join(r.person.name for r in result.recusals) if result is not None else "",
         resolution_label="Beschlussempfehlung"

@@ -29,21 +29,45 @@ from workflow.history_links import link_agenda_items, link_substitutes
 from workflow.history_papers import write_papers
 from workflow.history_writes import (
     write_listed_files,
+    write_locations,
     write_meetings,
+    write_memberships,
     write_organizations,
     write_persons,
     write_terms,
 )
 
-#: The lists read, in this order (a later one refers to the earlier ones), with their OParl type.
+#: The Body's lists read, in this order (a later one refers to the earlier ones), with their OParl type.
+#: What a list repeats of an object already read embedded elsewhere in the run is not read (or counted)
+#: again.
 PHASES: tuple[tuple[str, str], ...] = (
+    ("legislativeTermList", "LegislativeTerm"),  # OParl 1.1: besides the terms embedded in the Body
     ("organization", "Organization"),
     ("person", "Person"),
+    ("membership", "Membership"),  # OParl 1.1: also the memberships no person embeds
+    ("locationList", "Location"),  # OParl 1.1: also the places no meeting embeds
     ("meeting", "Meeting"),
     ("paper", "Paper"),
     ("file", "File"),  # OParl 1.1: the records no object embeds (older versions, derivatives)
 )
 COUNT_KEYS = ("seen", "created", "updated", "unchanged", "deleted", "quarantined")
+#: The types the report always names (with zeros where the source holds none).
+REPORT_TYPES = (
+    "Organization",
+    "Person",
+    "Membership",
+    "LegislativeTerm",
+    "Location",
+    "Meeting",
+    "AgendaItem",
+    "Paper",
+    "Consultation",
+    "File",
+)
+#: Types an object of which may come more than once in one run (embedded in several parents, and in a
+#: list of its own): counted once per id (a file: once per parent that embeds it; the file list counts
+#: only the records no object embeds).
+ONCE_PER_RUN = ("Membership", "LegislativeTerm", "Location", "File")
 
 #: progress(phase, OParl type, objects done, objects expected or None)
 Progress = Callable[[str, str, int, int | None], None]
@@ -59,6 +83,7 @@ class Report:
     body: str | None = None
     municipality: str | None = None
     dry_run: bool = False
+    full: bool = False
     since: dt.datetime | None = None
     high_water_mark: dt.datetime | None = None
     tally: Tally = field(default_factory=Tally)
@@ -67,17 +92,20 @@ class Report:
     # A list could not be read to its end: the high-water mark stays where it was, so the next run asks
     # again for everything this one may have missed.
     incomplete: bool = False
+    # A dry run writes nothing, so it keeps here what it counted of the types in ONCE_PER_RUN.
+    dry_seen: set[str] = field(default_factory=set)
 
     def as_json(self) -> dict[str, Any]:
         counts = {
-            oparl_type: {key: per_type.get(key, 0) for key in COUNT_KEYS}
-            for oparl_type, per_type in sorted(self.tally.counts.items())
+            oparl_type: {key: self.tally.counts.get(oparl_type, {}).get(key, 0) for key in COUNT_KEYS}
+            for oparl_type in sorted({*REPORT_TYPES, *self.tally.counts})
         }
         return {
             "source": self.source,
             "body": self.body,
             "kommune": self.municipality,
             "dry_run": self.dry_run,
+            "full": self.full,
             "since": self.since.isoformat() if self.since else None,
             "high_water_mark": self.high_water_mark.isoformat() if self.high_water_mark else None,
             "counts": counts,
@@ -166,23 +194,28 @@ class Importer:
             )
             report.municipality, since = run.municipality_key, run.since
         report.since = since
+        report.full = since is None
         failed = False
         try:
             terms = body.get("legislativeTerm")
             if isinstance(terms, list):
                 self._page(report, run, "LegislativeTerm", [t for t in terms if isinstance(t, dict)])
-                if run is not None and run.since is None:
-                    self._vanished(report, run, "LegislativeTerm")
+            if isinstance(body.get("location"), dict):  # the Body's own place (its administration)
+                self._page(report, run, "Location", [body["location"]])
+            read_whole: set[str] = set()
             for list_name, oparl_type in PHASES:
                 list_url = body.get(list_name)
-                if isinstance(list_url, str):
-                    self._read_list(report, run, list_url, oparl_type, since)
+                if isinstance(list_url, str) and self._read_list(report, run, list_url, oparl_type, since):
+                    read_whole.add(oparl_type)
                 if oparl_type == "Person" and run is not None and report.tally.pending_substitutes:
                     pending, report.tally.pending_substitutes = report.tally.pending_substitutes, []
                     report.tally.merge(link_substitutes(self.sessions, run, pending, self.now))
                 if oparl_type == "Paper" and run is not None and report.tally.pending_items:
                     items, report.tally.pending_items = report.tally.pending_items, []
                     report.tally.merge(link_agenda_items(self.sessions, run, items, self.now))
+            if run is not None and since is None:
+                for oparl_type in _whole(body, read_whole):
+                    self._vanished(report, run, oparl_type)
         except BaseException:
             failed = True
             raise
@@ -201,7 +234,8 @@ class Importer:
 
     def _read_list(
         self, report: Report, run: Run | None, list_url: str, oparl_type: str, since: dt.datetime | None
-    ) -> None:
+    ) -> bool:
+        """Read one list of the Body; whether it could be read to its end."""
         filters = {"modified_since": without_fractions(since)} if since else {}
         done = 0
         self.progress("Abruf", oparl_type, 0, None)
@@ -213,13 +247,13 @@ class Importer:
         except FetchError as exc:
             report.tally.quarantine(oparl_type, exc.url, f"Liste nicht vollständig lesbar: {exc.reason}")
             report.incomplete = True
-            return
-        if run is not None and since is None:
-            self._vanished(report, run, oparl_type)
+            return False
+        return True
 
     def _vanished(self, report: Report, run: Run, oparl_type: str) -> None:
-        """A full run read the whole list: what it no longer holds (without a ``deleted`` flag) is taken
-        out of the public record like a deletion. Objects quarantined in this run are not."""
+        """A full run read the whole list (at the end of the run, when every list that can name an object
+        of this type was read): what it no longer holds (without a ``deleted`` flag) is taken out of the
+        public record like a deletion. Objects quarantined in this run are not."""
         quarantined = {p.url for p in report.tally.quarantined}
         gone = [u for u in vanished_from_list(self.sessions, run, oparl_type) if u not in quarantined]
         for start in range(0, len(gone), 100):
@@ -265,9 +299,18 @@ class Importer:
             records.append(record)
         if run is None:  # dry run: fetched, repaired and checked, nothing written
             for record in records:
+                url = _url_of(record)
+                if oparl_type in ONCE_PER_RUN:
+                    if url in report.dry_seen:
+                        continue  # came embedded before
+                    report.dry_seen.add(url)
                 tally.add(oparl_type, "seen")
-                for child_type, children in _children(record):
-                    tally.add(child_type, "seen", children)
+                for child_type, urls in _children(record):
+                    if child_type in ONCE_PER_RUN:
+                        if child_type != "File":  # an embedded file counts where it is embedded
+                            urls = [u for u in dict.fromkeys(urls) if u not in report.dry_seen]
+                        report.dry_seen.update(urls)
+                    tally.add(child_type, "seen", len(urls))
             for gone in deleted:
                 tally.add(gone.oparl_type, "seen")
             return
@@ -284,12 +327,21 @@ class Importer:
             return mapping.listed_file(obj), []
         if oparl_type == "LegislativeTerm":
             return mapping.legislative_term(obj), []
+        if oparl_type == "Membership":
+            return mapping.listed_membership(obj), []
+        if oparl_type == "Location":
+            place = mapping.location(obj)
+            if place is None:
+                raise mapping.MappingError("Ort ohne id")
+            return place, []
         return mapping.paper(obj)
 
     def _write(self, run: Run, oparl_type: str, records: list[Any], deleted: list[Deleted]) -> Tally:
         writer: Callable[..., Tally] = {  # type: ignore[assignment]
             "Organization": write_organizations,
             "Person": write_persons,
+            "Membership": write_memberships,
+            "Location": write_locations,
             "Meeting": write_meetings,
             "Paper": write_papers,
             "File": write_listed_files,
@@ -326,9 +378,29 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _children(record: Any) -> list[tuple[str, int]]:
-    """Embedded objects of a mapped record, for the dry run's counts."""
-    out: list[tuple[str, int]] = []
+def _whole(body: dict[str, Any], read_whole: set[str]) -> list[str]:
+    """The types this full run saw whole: their lists were read to the end (terms: embedded in the Body
+    and the term list, if any; locations: the location list and the meetings that embed them)."""
+    whole: list[str] = [
+        t for t in ("Organization", "Person", "Membership", "Meeting", "Paper", "File") if t in read_whole
+    ]
+    has_term_list = isinstance(body.get("legislativeTermList"), str)
+    if (isinstance(body.get("legislativeTerm"), list) or has_term_list) and (
+        not has_term_list or "LegislativeTerm" in read_whole
+    ):
+        whole.append("LegislativeTerm")
+    if {"Location", "Meeting"} <= read_whole:
+        whole.append("Location")
+    return whole
+
+
+def _url_of(record: Any) -> str:
+    return str(record.file.source.url if hasattr(record, "file") else record.source.url)
+
+
+def _children(record: Any) -> list[tuple[str, list[str]]]:
+    """Embedded objects of a mapped record (their URLs), for the dry run's counts."""
+    out: list[tuple[str, list[str]]] = []
     for name, oparl_type in (
         ("memberships", "Membership"),
         ("agenda_items", "AgendaItem"),
@@ -336,8 +408,14 @@ def _children(record: Any) -> list[tuple[str, int]]:
     ):
         children = getattr(record, name, ())
         if children:
-            out.append((oparl_type, len(children)))
-    files = len(getattr(record, "files", ())) + sum(len(i.files) for i in getattr(record, "agenda_items", ()))
+            out.append((oparl_type, [c.source.url for c in children]))
+    place = getattr(record, "place", None)
+    if place is not None:
+        out.append(("Location", [place.source.url]))
+    files = [
+        *(f.source.url for f in getattr(record, "files", ())),
+        *(f.source.url for i in getattr(record, "agenda_items", ()) for f in i.files),
+    ]
     if files:
         out.append(("File", files))
     return out

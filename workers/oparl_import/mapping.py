@@ -41,13 +41,16 @@ def content_hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
-def source_of(obj: dict[str, Any]) -> Source:
+def source_of(obj: dict[str, Any], *, back_references: tuple[str, ...] = ()) -> Source:
+    """Identity of an object; ``back_references`` (fields a list version carries and the embedded one
+    leaves out, e.g. a membership's ``person``) do not count for its hash, so both versions hash alike."""
     url = obj.get("id")
     if not isinstance(url, str) or not url:
         raise MappingError("Objekt ohne id")
+    hashed = {k: v for k, v in obj.items() if k not in back_references} if back_references else obj
     return Source(
         url=url,
-        content_hash=content_hash(obj),
+        content_hash=content_hash(hashed),
         modified=parse_datetime(obj.get("modified")),
         created=parse_datetime(obj.get("created")),
     )
@@ -179,7 +182,8 @@ def membership_role(text: str | None) -> MembershipRole:
 
 
 def membership(obj: dict[str, Any]) -> MembershipIn:
-    source = source_of(obj)
+    """A membership embedded in its person, or one of the Body's membership list (with its ``person``)."""
+    source = source_of(obj, back_references=("person",))
     org = _url(obj.get("organization"))
     if org is None:
         raise MappingError("Mitgliedschaft ohne Organisation")
@@ -196,7 +200,16 @@ def membership(obj: dict[str, Any]) -> MembershipIn:
         else role in (MembershipRole.chair, MembershipRole.deputy_chair, MembershipRole.member),
         start_date=parse_date(obj.get("startDate")),
         end_date=parse_date(obj.get("endDate")),
+        person_url=_url(obj.get("person")),
     )
+
+
+def listed_membership(obj: dict[str, Any]) -> MembershipIn:
+    """A membership of the Body's membership list: it must name its person."""
+    found = membership(obj)
+    if found.person_url is None:
+        raise MappingError("Mitgliedschaft ohne Person")
+    return found
 
 
 def person(obj: dict[str, Any]) -> tuple[PersonIn, list[tuple[str, str, str]]]:
@@ -217,10 +230,12 @@ def person(obj: dict[str, Any]) -> tuple[PersonIn, list[tuple[str, str, str]]]:
     function = next((t for t in status if isinstance(t, str)), None) if isinstance(status, list) else None
     emails = obj.get("email")
     email = next((e for e in emails if isinstance(e, str)), None) if isinstance(emails, list) else None
-    memberships, problems = [], []
+    memberships, problems, refs = [], [], []
     for m in obj.get("membership") or []:
         if not isinstance(m, dict):
-            continue  # a URL only: the membership list brings it
+            if isinstance(m, str) and m:
+                refs.append(m)  # a URL only: the membership list brings it
+            continue
         try:
             memberships.append(membership(m))
         except MappingError as exc:
@@ -235,6 +250,7 @@ def person(obj: dict[str, Any]) -> tuple[PersonIn, list[tuple[str, str, str]]]:
             email=email,
             function=function,
             memberships=tuple(memberships),
+            membership_refs=tuple(refs),
         ),
         problems,
     )
@@ -278,9 +294,10 @@ def files(
 
 
 def legislative_term(obj: dict[str, Any]) -> TermIn:
+    """A term embedded in the Body or of its term list (``legislativeTermList``; the same hash either way)."""
     start, end = parse_date(obj.get("startDate")), parse_date(obj.get("endDate"))
     name = _text(obj, "name") or "Wahlperiode " + "–".join(str(d.year) for d in (start, end) if d)
-    return TermIn(source=source_of(obj), name=name, start_date=start, end_date=end)
+    return TermIn(source=source_of(obj, back_references=("body",)), name=name, start_date=start, end_date=end)
 
 
 def listed_file(obj: dict[str, Any]) -> ListedFileIn:
@@ -303,12 +320,17 @@ def location_text(value: Any) -> str | None:
     return ", ".join(filter(None, (_text(value, "streetAddress"), _text(value, "room"), place))) or None
 
 
+#: What a Location of the Body's location list names and an embedded one leaves out.
+LOCATION_BACK_REFERENCES = ("bodies", "organizations", "persons", "meetings", "papers", "meeting", "paper")
+
+
 def location(value: Any) -> LocationIn | None:
-    """The meeting's Location where the source embeds it with an id (a URL alone says nothing)."""
+    """A Location embedded with an id (in a meeting, the Body) or of the Body's location list (a URL alone
+    says nothing: ``None``)."""
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
         return None
     return LocationIn(
-        source=source_of(value),
+        source=source_of(value, back_references=LOCATION_BACK_REFERENCES),
         description=_text(value, "description"),
         street_address=_text(value, "streetAddress"),
         room=_text(value, "room"),
@@ -354,6 +376,7 @@ def meeting(obj: dict[str, Any]) -> tuple[MeetingIn, list[tuple[str, str, str]]]
             cancelled=obj.get("cancelled") is True,
             location=location_text(obj.get("location")),
             place=location(obj.get("location")),
+            place_url=obj["location"] if isinstance(obj.get("location"), str) else None,
             organization_urls=orgs,
             participant_urls=tuple(u for u in map(_url, obj.get("participant") or []) if u),
             agenda_items=tuple(items),
