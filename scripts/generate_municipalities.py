@@ -447,13 +447,20 @@ class CityFile:
     # The Geschäftsordnung's notice periods (required where the state's law sets none, as in NRW):
     # comment lines, then the rules by name (regular, urgent, second_session) and receipt lags.
     notice: tuple[list[str], dict[str, dict[str, Any]], dict[str, int]] | None = None
+    # The public portal's texts (``municipality.portal``), as YAML lines under the municipality.
+    portal: list[str] | None = None
 
 
 def render(spec: CityFile) -> str:
     city = spec.city
     city.assign_keys()
     out = [f"# {line}".rstrip() for line in spec.header]
-    out.append(f"municipality: {flow(spec.municipality)}")
+    if spec.portal is None:
+        out.append(f"municipality: {flow(spec.municipality)}")
+    else:
+        out.append("municipality:")
+        out += [f"  {key}: {scalar(value)}" for key, value in spec.municipality.items()]
+        out += [f"  {line}".rstrip() for line in spec.portal]
     out.append(f"term_start: {spec.term_start.isoformat()}")
     if spec.notice is not None:
         comments, rules, lags = spec.notice
@@ -633,6 +640,18 @@ def wetzlar() -> CityFile:
                 "short_name": "Hauptamt",
                 "email": "hauptamt@wetzlar.example",
             },
+        ],
+        portal=[
+            "# The public portal's texts. Beispieltexte: vor dem Echtbetrieb durch die Angaben der Stadt ersetzen.",
+            "# Datenschutz (privacy) and Gebärdensprache (sign_language_url, sign_language_text) are left unset here:",
+            "# their pages then say that the municipality has not set them yet.",
+            "portal:",
+            "  impressum: |",
+            "    Beispieltext – die Stadt ersetzt ihn vor dem Echtbetrieb durch ihre Angaben.",
+            "",
+            "    Anbieter: Magistrat der Stadt Wetzlar, vertreten durch den Oberbürgermeister.",
+            "    Anschrift, Telefon und E-Mail-Adresse des Sitzungsdienstes stehen hier.",
+            "    Zuständige Aufsichtsbehörde: Regierungspräsidium Gießen.",
         ],
     )
 
