@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import defer
 
 from api.oparl.format import VENDOR, date, type_url
@@ -26,6 +26,38 @@ FILE_KIND_LABELS = {
 PDF = "application/pdf"
 
 
+_FileRow = TypeVar("_FileRow", StoredFile, ImportedFile)
+
+
+def _attached(
+    pub: Publisher,
+    model: type[_FileRow],
+    is_public: ColumnElement[bool],
+    *,
+    papers: Iterable[int],
+    meetings: Iterable[int],
+    items: Iterable[int],
+) -> list[_FileRow]:
+    """The public rows of ``model`` attached to these papers, meetings and agenda items, in id order,
+    without their content."""
+    conditions = [
+        column.in_(ids)
+        for column, ids in (
+            (model.paper_id, list(papers)),
+            (model.meeting_id, list(meetings)),
+            (model.agenda_item_id, list(items)),
+        )
+        if ids
+    ]
+    if not conditions:
+        return []
+    return list(
+        pub.session.scalars(
+            select(model).options(defer(model.content)).where(or_(*conditions), is_public).order_by(model.id)
+        )
+    )
+
+
 def public_files(
     pub: Publisher,
     *,
@@ -34,24 +66,7 @@ def public_files(
     items: Iterable[int] = (),
 ) -> list[StoredFile]:
     """The public documents of these papers, meetings and agenda items (content not loaded)."""
-    conditions = []
-    for column, ids in (
-        (StoredFile.paper_id, list(papers)),
-        (StoredFile.meeting_id, list(meetings)),
-        (StoredFile.agenda_item_id, list(items)),
-    ):
-        if ids:
-            conditions.append(column.in_(ids))
-    if not conditions:
-        return []
-    return list(
-        pub.session.scalars(
-            select(StoredFile)
-            .options(defer(StoredFile.content))
-            .where(or_(*conditions), file_is_public())
-            .order_by(StoredFile.id)
-        )
-    )
+    return _attached(pub, StoredFile, file_is_public(), papers=papers, meetings=meetings, items=items)
 
 
 def derivatives_of(pub: Publisher, file_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -144,23 +159,8 @@ def public_imported_files(
     items: Iterable[int] = (),
 ) -> list[ImportedFile]:
     """The public file records of these imported papers, meetings and agenda items, in id order."""
-    conditions = []
-    for column, ids in (
-        (ImportedFile.paper_id, list(papers)),
-        (ImportedFile.meeting_id, list(meetings)),
-        (ImportedFile.agenda_item_id, list(items)),
-    ):
-        if ids:
-            conditions.append(column.in_(ids))
-    if not conditions:
-        return []
-    return list(
-        pub.session.scalars(
-            select(ImportedFile)
-            .options(*IMPORTED_COLUMNS)
-            .where(or_(*conditions), imported_file_is_public())
-            .order_by(ImportedFile.id)
-        )
+    return _attached(
+        pub, ImportedFile, imported_file_is_public(), papers=papers, meetings=meetings, items=items
     )
 
 

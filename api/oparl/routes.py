@@ -493,18 +493,40 @@ def _send_file(request: Request, object_id: str, disposition: str) -> Response:
         row = session.scalar(select(StoredFile).where(StoredFile.id == file_id, file_is_public()))
         if row is None:
             raise _not_found("Datei", object_id)
-        etag = f'"{row.sha256}"'
-        last_modified = row.modified_at.astimezone(dt.UTC).replace(microsecond=0)
-        headers = {
-            **CORS_HEADERS,
-            "ETag": etag,
-            "Last-Modified": format_datetime(last_modified, usegmt=True),
-            "Cache-Control": "public, max-age=0, must-revalidate",
-        }
-        if _not_modified(request, etag, last_modified):
-            return Response(status_code=304, headers=headers)
-        headers["Content-Disposition"] = content_disposition(row.file_name, disposition)
-        return Response(row.content, media_type=row.media_type, headers=headers)
+        return _file_answer(
+            request,
+            sha256=row.sha256,
+            modified_at=row.modified_at,
+            file_name=row.file_name,
+            disposition=disposition,
+            media_type=row.media_type,
+            content=lambda: row.content,
+        )
+
+
+def _file_answer(
+    request: Request,
+    *,
+    sha256: str,
+    modified_at: dt.datetime,
+    file_name: str,
+    disposition: str,
+    media_type: str,
+    content: Callable[[], bytes | None],
+) -> Response:
+    """A file's bytes with its validators; 304 (and no content read) when the client's copy is current."""
+    etag = f'"{sha256}"'
+    last_modified = modified_at.astimezone(dt.UTC).replace(microsecond=0)
+    headers = {
+        **CORS_HEADERS,
+        "ETag": etag,
+        "Last-Modified": format_datetime(last_modified, usegmt=True),
+        "Cache-Control": "public, max-age=0, must-revalidate",
+    }
+    if _not_modified(request, etag, last_modified):
+        return Response(status_code=304, headers=headers)
+    headers["Content-Disposition"] = content_disposition(file_name, disposition)
+    return Response(content(), media_type=media_type, headers=headers)
 
 
 def _not_modified(request: Request, etag: str, last_modified: dt.datetime) -> bool:
@@ -552,21 +574,14 @@ def _send_imported(request: Request, object_id: str, disposition: str) -> Respon
                 f"Der Inhalt der Datei {object_id} ist noch nicht übernommen; er liegt unter {row.access_url}",
                 f"file {object_id}: content not downloaded yet, see accessUrl",
             )
-        etag = f'"{row.sha256}"'
-        last_modified = row.modified_at.astimezone(dt.UTC).replace(microsecond=0)
-        headers = {
-            **CORS_HEADERS,
-            "ETag": etag,
-            "Last-Modified": format_datetime(last_modified, usegmt=True),
-            "Cache-Control": "public, max-age=0, must-revalidate",
-        }
-        if _not_modified(request, etag, last_modified):
-            return Response(status_code=304, headers=headers)
-        headers["Content-Disposition"] = content_disposition(row.file_name or "datei", disposition)
-        return Response(
-            content_of(session, row.id),
+        return _file_answer(
+            request,
+            sha256=row.sha256,
+            modified_at=row.modified_at,
+            file_name=row.file_name or "datei",
+            disposition=disposition,
             media_type=row.media_type or "application/octet-stream",
-            headers=headers,
+            content=lambda: content_of(session, row.id),
         )
 
 
