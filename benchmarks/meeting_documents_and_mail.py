@@ -37,7 +37,7 @@ from workers.celery_app import create_celery, publisher
 from workers.documents import documents_for_event
 from workers.people import invitees
 from workers.settings import WorkerSettings
-from workflow import meetings, papers, quorum, results
+from workflow import meetings, papers, planning, quorum, results
 from workflow.access import Principal, Role
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Body, Consultation, MailDelivery, Meeting, Membership, OutboxMessage, StoredFile
@@ -93,11 +93,11 @@ def build_meeting(url: str) -> int:
             proposed_resolution="Die Stadtverordnetenversammlung beschließt die Förderung.",
             now=now,
         )
-        papers.plan_consultations(
+        planning.plan_consultations(
             sessions,
             actor="Benchmark",
             paper_id=paper.id,
-            stages=[[papers.StepInput("stvv", ConsultationRole.decision)]],
+            stages=[[planning.StepInput("stvv", ConsultationRole.decision)]],
             now=now,
         )
         papers.submit_paper(sessions, actor="Benchmark", paper_id=paper.id, now=now)

@@ -75,7 +75,7 @@ from benchmarks.common import (
     wait_until_quiet,
     write_json,
 )
-from workflow import meetings, papers, quorum, results
+from workflow import meetings, papers, planning, quorum, results
 from workflow.access import Role, add_user, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Base, Body, Consultation, Membership
@@ -127,11 +127,17 @@ def _voting_members(sessions: sessionmaker[Session], body_id: int) -> list[int]:
 def build_template_meeting(sessions: sessionmaker[Session], per_meeting: int, start: dt.datetime) -> int:
     """A Magistrat meeting that started at ``start`` with ``per_meeting`` papers on its agenda, invited,
     attendance and quorum recorded: all through the use cases, each at a plausible moment before the meeting."""
-    planning = start - dt.timedelta(days=30)
+    planned_at = start - dt.timedelta(days=30)
     with sessions() as session:
         body_id = session.scalars(select(Body.id).where(Body.key == BODY)).one()
     meeting = meetings.create_meeting(
-        sessions, actor=ACTOR, municipality=TOWN, bodies=[BODY], start=start, location="Rathaus", now=planning
+        sessions,
+        actor=ACTOR,
+        municipality=TOWN,
+        bodies=[BODY],
+        start=start,
+        location="Rathaus",
+        now=planned_at,
     )
     for number in range(1, per_meeting + 1):
         paper = papers.draft_paper(
@@ -141,13 +147,13 @@ def build_template_meeting(sessions: sessionmaker[Session], per_meeting: int, st
             kind=PaperKind.beschlussvorlage,
             department="kbs",
             subject=f"Zuschuss an den Jugendverein Nr. {number} für die Ferienspiele",
-            paper_date=planning.astimezone(BERLIN).date(),
+            paper_date=planned_at.astimezone(BERLIN).date(),
             proposed_resolution="Die Stadtverordnetenversammlung beschließt den Zuschuss.",
             justification="Die Ferienspiele werden seit Jahren gut angenommen.",
-            now=planning,
+            now=planned_at,
         )
-        papers.plan_consultations(sessions, actor=ACTOR, paper_id=paper.id, now=planning)
-        papers.submit_paper(sessions, actor=ACTOR, paper_id=paper.id, now=planning)
+        planning.plan_consultations(sessions, actor=ACTOR, paper_id=paper.id, now=planned_at)
+        papers.submit_paper(sessions, actor=ACTOR, paper_id=paper.id, now=planned_at)
         with sessions() as session:
             step_id = session.scalars(
                 select(Consultation.id).where(

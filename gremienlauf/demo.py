@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from gremienlauf.demo_users import create_demo_users, secretary_username
-from workflow import meetings, notice, papers, quorum, references, results
+from workflow import meetings, notice, papers, planning, quorum, references, results
 from workflow.access import Principal, principal_of_user
 from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.errors import DomainError
@@ -322,7 +322,7 @@ def _wetzlar(sessions: Sessions) -> int:
         now=now,
     )
     say(now, f"Koordinationsbüro legt den Entwurf an: „{WETZLAR_SUBJECT}“ (AZ I/351, 1 Anlage)")
-    papers.plan_consultations(
+    planning.plan_consultations(
         sessions, actor="Koordinationsbüro", paper_id=paper.id, committees=["sjs", "kfp"], now=now
     )
     say(
@@ -530,7 +530,7 @@ def _duisburg(sessions: Sessions) -> int:
         ),
         now=now,
     )
-    papers.plan_consultations(
+    planning.plan_consultations(
         sessions, actor="Referat für Integration", paper_id=paper.id, committees=["soziales"], now=now
     )
     paper = papers.submit_paper(sessions, actor="Referat für Integration", paper_id=paper.id, now=now)
@@ -644,7 +644,7 @@ def _wilhelmshaven(sessions: Sessions) -> int:
         ),
         now=now,
     )
-    papers.plan_consultations(
+    planning.plan_consultations(
         sessions, actor="Migrationsbüro", paper_id=paper.id, committees=["soziales"], now=now
     )
     paper = papers.submit_paper(sessions, actor="Migrationsbüro", paper_id=paper.id, now=now)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow import meetings, papers, quorum, results
+from workflow import meetings, papers, planning, quorum, results
 from workflow.access import Principal, Role
 from workflow.models import (
     AgendaItem,
@@ -171,7 +171,7 @@ class Scenario:
             public=public,
             now=now,
         )
-        papers.plan_consultations(
+        planning.plan_consultations(
             self.sessions,
             actor=self.actor,
             paper_id=paper.id,

@@ -2,7 +2,7 @@
 decides in urgent cases cannot be convened in time (NRW: with one Ratsmitglied, § 60 Abs. 1 Satz 2 GO NRW;
 Niedersachsen: with a deputy, § 89 Satz 2 NKomVG; Hessen: alone, in place of the Magistrat, § 70 Abs. 3 HGO).
 
-The urgent step and its follow-up are planned by ``workflow.papers.plan_consultations(urgent_reason=…)``;
+The urgent step and its follow-up are planned by ``workflow.planning.plan_consultations(urgent_reason=…)``;
 a decision at a meeting of the urgent step's body is recorded like any result (``workflow.results``). Here:
 one use case, one transaction. The rule is ``workflow.result_rules.check_mayor_decision``; what the outcome
 does to the Beratungsfolge is the pure ``workflow.beratungsfolge.outcome_changes``, as for a meeting's result.

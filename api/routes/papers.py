@@ -32,7 +32,7 @@ from api.deps import (
 )
 from api.errors import PreconditionRequired
 from api.idempotency import run_idempotent
-from workflow import approvals, papers, urgent
+from workflow import approvals, papers, planning, urgent
 from workflow.access import (
     Forbidden,
     Principal,
@@ -414,10 +414,10 @@ def plan(
     stages = (
         None
         if data.stages is None
-        else [[papers.StepInput(body=s.body, role=s.role) for s in stage] for stage in data.stages]
+        else [[planning.StepInput(body=s.body, role=s.role) for s in stage] for stage in data.stages]
     )
     release(session)
-    papers.plan_consultations(
+    planning.plan_consultations(
         sessions,
         actor=caller.actor,
         paper_id=paper.id,

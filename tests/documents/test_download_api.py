@@ -15,7 +15,7 @@ from tests.documents.conftest import NOW, Wetzlar, read_docx, rows, texts
 from tests.e2e.conftest import Api, FakeClock, add_logins, cheap_password_hashing, running_api
 from tests.scenario import Scenario, berlin
 from workers.documents import DocumentKind, generate_document
-from workflow import papers
+from workflow import papers, planning
 from workflow.vocabulary import DOCX_MEDIA_TYPE, PaperKind
 
 ERROR_KEYS = {"error", "message", "details"}
@@ -59,7 +59,7 @@ def world(wetzlar: Wetzlar) -> Iterator[World]:
             s, kind=DocumentKind.VORLAGE, subject_id=draft.id, output_key="api:draft", now=NOW
         ).id
         s.commit()
-    papers.plan_consultations(
+    planning.plan_consultations(
         db.sessions,
         actor="test",
         paper_id=draft.id,

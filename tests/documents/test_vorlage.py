@@ -14,7 +14,7 @@ from tests.conftest import Database
 from tests.documents.conftest import NOW, Wetzlar, header_text, read_docx, rows, texts
 from tests.scenario import Scenario, berlin
 from workers.documents import DocumentKind, generate_document
-from workflow import papers
+from workflow import papers, planning
 from workflow.models import Paper, StoredFile
 from workflow.rules import VoteInput
 from workflow.vocabulary import DOCX_MEDIA_TYPE, Outcome, PaperKind
@@ -265,7 +265,7 @@ def test_a_public_paper_in_draft_is_not_published_until_submitted(db: Database) 
     draft = vorlage("p:draft")
     assert (draft.public, draft.draft) == (False, True)
     assert "Entwurf – noch nicht eingereicht" in texts(read_docx(draft.content))
-    papers.plan_consultations(
+    planning.plan_consultations(
         db.sessions,
         actor="test",
         paper_id=paper.id,

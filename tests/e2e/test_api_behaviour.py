@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from tests.e2e.conftest import Api, login, running_api
 from tests.scenario import Scenario, berlin, open_meeting
-from workflow import meetings, papers
+from workflow import meetings, papers, planning
 from workflow.models import (
     AgendaItem,
     AuditEvent,
@@ -33,7 +33,7 @@ from workflow.models import (
     Paper,
     Vote,
 )
-from workflow.papers import StepInput
+from workflow.planning import StepInput
 from workflow.vocabulary import ConsultationRole, PaperKind
 
 OFFICE = "wetzlar-koordination"
@@ -111,7 +111,7 @@ class Town:
         ).id
         if submit:
             stages = [[StepInput("stvv", ConsultationRole.decision)]] if stvv_only else None
-            papers.plan_consultations(
+            planning.plan_consultations(
                 self.sc.sessions,
                 actor=self.sc.actor,
                 paper_id=paper_id,

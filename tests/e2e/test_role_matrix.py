@@ -37,9 +37,9 @@ from httpx import Response
 
 from tests.e2e.conftest import Api
 from tests.scenario import Scenario, berlin, open_meeting, recorder
-from workflow import meetings, papers, results
+from workflow import meetings, papers, planning, results
 from workflow.models import Paper
-from workflow.papers import StepInput
+from workflow.planning import StepInput
 from workflow.rules import VoteInput
 from workflow.vocabulary import ConsultationRole, Outcome, PaperKind
 
@@ -171,7 +171,7 @@ class World:
         """Submitted, to be decided by the Stadtverordnetenversammlung alone."""
         now = when or _at(-DAYS)
         paper_id = self.draft(public=public, paper_date=paper_date, when=now)
-        papers.plan_consultations(
+        planning.plan_consultations(
             self.sc.sessions,
             actor=ACTOR,
             paper_id=paper_id,

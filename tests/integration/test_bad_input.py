@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin, recorder
-from workflow import meetings, papers, references, results
+from workflow import meetings, papers, planning, references, results
 from workflow.db import transaction
 from workflow.errors import PlanInvalid, RuleViolation, TransitionNotAllowed
 from workflow.models import Base, Faction, Membership, Municipality
@@ -191,13 +191,13 @@ def test_a_committee_decides_only_a_delegated_matter(db: Database) -> None:
         paper_date=dt.date(2013, 7, 1),
     )
     with pytest.raises(PlanInvalid, match="decides only matters delegated to it"):
-        papers.plan_consultations(
+        planning.plan_consultations(
             db.sessions,
             actor="t",
             paper_id=paper.id,
-            stages=[[papers.StepInput("sjs", ConsultationRole.decision)]],
+            stages=[[planning.StepInput("sjs", ConsultationRole.decision)]],
         )
-    planned = papers.plan_consultations(db.sessions, actor="t", paper_id=paper.id, decided_by="sjs")
+    planned = planning.plan_consultations(db.sessions, actor="t", paper_id=paper.id, decided_by="sjs")
     assert [(s.body_id, s.authoritative) for s in planned.consultations][-1] == (sc.body_id("sjs"), True)
 
 
@@ -242,13 +242,13 @@ def test_a_heard_body_gives_a_statement_and_the_paper_goes_on(db: Database) -> N
         subject="Anhörung",
         paper_date=dt.date(2013, 7, 1),
     )
-    papers.plan_consultations(
+    planning.plan_consultations(
         db.sessions,
         actor="t",
         paper_id=paper.id,
         stages=[
-            [papers.StepInput("kfp", ConsultationRole.hearing)],
-            [papers.StepInput("stvv", ConsultationRole.decision)],
+            [planning.StepInput("kfp", ConsultationRole.hearing)],
+            [planning.StepInput("stvv", ConsultationRole.decision)],
         ],
     )
     papers.submit_paper(db.sessions, actor="t", paper_id=paper.id, now=berlin("2013-09-10 10:00"))

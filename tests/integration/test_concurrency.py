@@ -20,7 +20,7 @@ from sqlalchemy import Engine, event, func, select
 
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin, recorder
-from workflow import meetings, papers, results
+from workflow import meetings, papers, planning, results
 from workflow.errors import Conflict, DomainError, TransitionNotAllowed
 from workflow.models import (
     AgendaItem,
@@ -31,7 +31,7 @@ from workflow.models import (
     Paper,
     ReferenceCounter,
 )
-from workflow.papers import StepInput
+from workflow.planning import StepInput
 from workflow.rules import VoteInput
 from workflow.vocabulary import ConsultationRole, Outcome, PaperKind, PaperState
 
@@ -245,7 +245,7 @@ def test_concurrent_submissions_get_different_reference_numbers_without_gaps(pg:
             subject=f"Vorlage {number + 1}",
             paper_date=berlin("2013-09-02 10:00").date(),
         )
-        papers.plan_consultations(pg.sessions, actor="Fachamt", paper_id=paper.id, committees=["sjs"])
+        planning.plan_consultations(pg.sessions, actor="Fachamt", paper_id=paper.id, committees=["sjs"])
         drafts.append(paper.id)
 
     def submit(paper_id: int) -> Callable[[], Paper]:
@@ -339,7 +339,7 @@ def test_a_decision_racing_a_withdrawal_lets_exactly_one_of_them_win(pg: Databas
         paper_date=now.date(),
         now=now,
     )
-    papers.plan_consultations(
+    planning.plan_consultations(
         pg.sessions, actor="x", paper_id=paper.id, stages=[[StepInput("stvv", ConsultationRole.decision)]]
     )
     papers.submit_paper(pg.sessions, actor="x", paper_id=paper.id, now=now)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin, recorder
-from workflow import meetings, papers, references, results
+from workflow import meetings, papers, planning, references, results
 from workflow.errors import (
     Conflict,
     DomainError,
@@ -26,7 +26,7 @@ from workflow.errors import (
     VoteInconsistent,
 )
 from workflow.models import AuditEvent, Base, ItemResult, OutboxMessage, Paper
-from workflow.papers import StepInput
+from workflow.planning import StepInput
 from workflow.queries import paper_history, paper_status
 from workflow.rules import VoteInput
 from workflow.vocabulary import ConsultationRole, Outcome, PaperKind, PaperState
@@ -378,7 +378,7 @@ def test_a_refused_use_case_leaves_no_trace_in_any_table(db: Database) -> None:
     sc.attend(meeting.id)
     stvv = sc.new_meeting("stvv", "2013-11-27 18:00")
     planned = draft(sc)
-    papers.plan_consultations(db.sessions, actor="test", paper_id=planned.id, committees=["kfp"])
+    planning.plan_consultations(db.sessions, actor="test", paper_id=planned.id, committees=["kfp"])
     sjs_members = sc.members("sjs")
     at = berlin("2013-10-28 17:30")
 
@@ -404,7 +404,7 @@ def test_a_refused_use_case_leaves_no_trace_in_any_table(db: Database) -> None:
         ),
         (
             "a plan with an unknown body",
-            lambda: papers.plan_consultations(
+            lambda: planning.plan_consultations(
                 db.sessions,
                 actor="test",
                 paper_id=planned.id,
@@ -414,7 +414,7 @@ def test_a_refused_use_case_leaves_no_trace_in_any_table(db: Database) -> None:
         ),
         (
             "a plan naming a body twice",
-            lambda: papers.plan_consultations(
+            lambda: planning.plan_consultations(
                 db.sessions,
                 actor="test",
                 paper_id=planned.id,
@@ -542,7 +542,7 @@ def test_only_a_draft_can_be_edited_and_only_its_editable_fields(db: Database) -
         with pytest.raises(RuleViolation, match=f"Invalid value for '{field}'"):
             papers.update_draft(db.sessions, actor="x", paper_id=paper.id, changes={field: value})
 
-    papers.plan_consultations(db.sessions, actor="x", paper_id=paper.id, committees=["sjs"])
+    planning.plan_consultations(db.sessions, actor="x", paper_id=paper.id, committees=["sjs"])
     papers.submit_paper(db.sessions, actor="x", paper_id=paper.id, now=berlin("2013-09-10 10:00"))
     with pytest.raises(
         TransitionNotAllowed, match="Only a draft can be edited; the paper is in state 'submitted'"

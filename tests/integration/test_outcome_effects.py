@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin
-from workflow import meetings, papers
+from workflow import meetings, papers, planning
 from workflow.errors import NotFound, RuleViolation, TransitionNotAllowed
 from workflow.models import ItemResult, OutboxMessage, Paper
-from workflow.papers import StepInput
+from workflow.planning import StepInput
 from workflow.queries import PaperStatus, paper_status, waiting_for
 from workflow.rules import VoteInput
 from workflow.vocabulary import (
@@ -73,7 +73,7 @@ def paper_with_plan(sc: Scenario, stages: Sequence[Sequence[StepInput]], *, when
         proposed_resolution="Der Beschlussvorschlag.",
         now=now,
     )
-    papers.plan_consultations(sc.sessions, actor=sc.actor, paper_id=paper.id, stages=stages, now=now)
+    planning.plan_consultations(sc.sessions, actor=sc.actor, paper_id=paper.id, stages=stages, now=now)
     return papers.submit_paper(sc.sessions, actor=sc.actor, paper_id=paper.id, now=now)
 
 

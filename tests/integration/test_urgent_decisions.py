@@ -14,7 +14,7 @@ from tests.conftest import Database
 from tests.oparl.conftest import BASE, oparl_client
 from tests.scenario import Scenario, berlin
 from workers.documents.contexts import vorlage_context
-from workflow import meetings, papers, urgent
+from workflow import meetings, papers, planning, urgent
 from workflow.errors import NotFound, PlanInvalid, RuleViolation, TransitionNotAllowed
 from workflow.models import MayorDecision, Paper
 from workflow.queries import paper_status
@@ -41,7 +41,7 @@ def urgent_paper(sc: Scenario, when: str, *, reason: str | None = REASON) -> Pap
         proposed_resolution="Der Förderantrag wird gestellt.",
         now=now,
     )
-    papers.plan_consultations(sc.sessions, actor=sc.actor, paper_id=paper.id, urgent_reason=reason, now=now)
+    planning.plan_consultations(sc.sessions, actor=sc.actor, paper_id=paper.id, urgent_reason=reason, now=now)
     return papers.submit_paper(sc.sessions, actor=sc.actor, paper_id=paper.id, now=now)
 
 
@@ -97,11 +97,11 @@ def test_nrw_the_hfa_cannot_be_planned_to_decide_without_the_urgent_procedure(db
         now=now,
     )
     with pytest.raises(PlanInvalid) as refused:
-        papers.plan_consultations(
+        planning.plan_consultations(
             sc.sessions,
             actor=sc.actor,
             paper_id=paper.id,
-            stages=[[papers.StepInput("hfa", ConsultationRole.decision)]],
+            stages=[[planning.StepInput("hfa", ConsultationRole.decision)]],
             now=now,
         )
     assert refused.value.details["rule"] == "urgent_decision_only"
@@ -109,11 +109,13 @@ def test_nrw_the_hfa_cannot_be_planned_to_decide_without_the_urgent_procedure(db
     assert "nicht rechtzeitig einberufen" in refused.value.german
     # The reason why the Rat cannot wait is required.
     with pytest.raises(PlanInvalid) as no_reason:
-        papers.plan_consultations(sc.sessions, actor=sc.actor, paper_id=paper.id, urgent_reason="  ", now=now)
+        planning.plan_consultations(
+            sc.sessions, actor=sc.actor, paper_id=paper.id, urgent_reason="  ", now=now
+        )
     assert no_reason.value.details["rule"] == "urgent_decision_needs_reason"
     assert "§ 60 Abs. 1 Satz 1 GO NRW" in no_reason.value.german
     with pytest.raises(PlanInvalid, match="give no explicit stages"):
-        papers.plan_consultations(
+        planning.plan_consultations(
             sc.sessions, actor=sc.actor, paper_id=paper.id, urgent_reason=REASON, decided_by="hfa", now=now
         )
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.oparl.world import World, add_document, build_world
 from tests.scenario import Scenario, berlin
-from workflow import meetings, papers
+from workflow import meetings, papers, planning
 from workflow.rules import VoteInput
 from workflow.vocabulary import Outcome, PaperKind
 
@@ -67,7 +67,7 @@ def build_portal_world(sessions: sessionmaker[Session]) -> PortalWorld:
         ],
         now=berlin(when),
     )
-    papers.plan_consultations(
+    planning.plan_consultations(
         sessions, actor="test", paper_id=with_attachment.id, committees=["sjs"], now=berlin(when)
     )
     papers.submit_paper(sessions, actor="test", paper_id=with_attachment.id, now=berlin(when))

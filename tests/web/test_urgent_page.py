@@ -9,7 +9,7 @@ from api.web import links
 from tests.e2e.conftest import Api
 from tests.scenario import Scenario, berlin
 from tests.web.conftest import page_login
-from workflow import papers, urgent
+from workflow import papers, planning, urgent
 from workflow.models import Paper
 from workflow.vocabulary import PaperKind
 
@@ -30,7 +30,7 @@ def test_the_page_of_a_mayors_urgent_decision(api: Api) -> None:
         proposed_resolution="Der Auftrag wird vergeben.",
         now=now,
     )
-    papers.plan_consultations(sc.sessions, actor=sc.actor, paper_id=paper.id, urgent_reason=REASON, now=now)
+    planning.plan_consultations(sc.sessions, actor=sc.actor, paper_id=paper.id, urgent_reason=REASON, now=now)
     papers.submit_paper(sc.sessions, actor=sc.actor, paper_id=paper.id, now=now)
     urgent.record_mayor_decision(
         sc.sessions,
