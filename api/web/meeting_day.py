@@ -1,7 +1,8 @@
 """The secretary's meeting day: attendance with substitutes (late arrivals and early departures by changing it
-between TOPs; each result keeps who was present at it), the quorum, and per TOP the result: outcome, votes
-with an "einstimmig" shortcut, faction counts, named votes, recusals; corrections with a reason; the approval
-of the minutes.
+between TOPs; each result keeps who was present at it), the quorum, and per TOP the result (the form itself is
+``api.web.result_form``): outcome, votes with an "einstimmig" shortcut, faction counts, named votes, earlier
+votes on other subjects, the casting vote, recusals, who presided, a late item's approval; corrections with a
+reason; the approval of the minutes.
 
 Routes only translate. Who may record is the JSON API's rule (``require_record_for``); the form becomes the
 API's ``ResultIn`` and, through ``api.routes.results``, the use case's input; a resent form is answered once by
@@ -12,10 +13,8 @@ back next to the field they concern, with everything typed still in the form.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -31,25 +30,31 @@ from api.idempotency import StillRunning, run_idempotent
 from api.routes.results import faction_keys, result_input
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page
+from api.web.result_form import (
+    MAX_EARLIER,
+    Top,
+    build_top,
+    field_of,
+    read_form,
+    text_of,
+    values_of,
+    wants_another_vote,
+)
 from api.web.session import LoggedIn, check_csrf
 from api.web.templating import render
 from workflow import meetings, quorum, results
 from workflow.access import Forbidden, Principal, require_record_for
-from workflow.errors import DomainError, NotFound, QuorumNotMet, RuleViolation, VoteInconsistent
-from workflow.models import AgendaItem, Body, Faction, ItemResult, Meeting, Municipality, Person
+from workflow.errors import DomainError, NotFound, RuleViolation
+from workflow.models import AgendaItem, Faction, Meeting, Municipality, Person
 from workflow.queries import meeting_allowed_triggers, result_text
-from workflow.result_rules import ROLE_OUTCOMES
-from workflow.rules import BERLIN, Seat, voters
+from workflow.rules import BERLIN
 from workflow.store import seats
 from workflow.vocabulary import (
     MEETING_STATE_LABELS,
-    OUTCOME_WORDING,
     AttendanceStatus,
     ConsultationRole,
     MeetingState,
     MembershipRole,
-    Outcome,
-    VoteChoice,
 )
 from workflow.web_sessions import ActiveSession
 
@@ -62,9 +67,6 @@ ATTENDANCE = {
     "abwesend": None,
 }
 ATTENDANCE_FIELD = {AttendanceStatus.present: "anwesend", AttendanceStatus.excused: "entschuldigt"}
-COUNTS = (("ja", "Ja"), ("nein", "Nein"), ("enthaltung", "Enthaltung"))
-CHOICES = {"ja": VoteChoice.yes, "nein": VoteChoice.no, "enthaltung": VoteChoice.abstain}
-CHOICE_FIELD = {choice.value: name for name, choice in CHOICES.items()}
 ROLE_TEXT = {
     ConsultationRole.decision: "Entscheidung",
     ConsultationRole.preliminary: "Vorberatung",
@@ -166,198 +168,8 @@ def _quorum(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------- a TOP
 
 
-@dataclass(frozen=True)
-class Top:
-    """What the form of one TOP shows and reads: its outcomes, who may vote and who may be recused."""
-
-    item: AgendaItem
-    body: Body
-    role: ConsultationRole
-    seats: list[Seat]
-    present: set[int]
-    outcomes: list[tuple[str, str]]
-    members: list[dict[str, Any]]  # present members of the body: who may be recused
-    voters: list[dict[str, Any]]  # entitled to vote on the attendance: for named votes
-    factions: list[dict[str, str]]  # the voters' factions: for the counts per faction
-    referral_bodies: list[tuple[str, str]]
-
-    def eligible(self, recused: set[int]) -> int:
-        return len(voters(self.seats, self.present, recused))
-
-
 def _top(session: Session, town: Municipality, meeting: Meeting, item: AgendaItem) -> Top:
-    assert item.consultation is not None
-    step = item.consultation
-    body_seats = seats(session, step.body_id, _day(meeting))
-    present = _present(meeting)
-    entitled = voters(body_seats, present, set())
-    in_body = [s.person_id for s in body_seats if s.person_id in present]
-    people = {p.id: p.name for p in session.scalars(select(Person).where(Person.id.in_(sorted(in_body))))}
-    faction_rows = session.scalars(
-        select(Faction)
-        .where(Faction.id.in_(sorted({f for f in entitled.values() if f is not None})))
-        .order_by(Faction.id)
-    ).all()
-    role = ConsultationRole(step.role)
-    allowed = ROLE_OUTCOMES[role]
-    return Top(
-        item=item,
-        body=step.body,
-        role=role,
-        seats=body_seats,
-        present=present,
-        outcomes=[(o.value, OUTCOME_WORDING[o]) for o in Outcome if o in allowed],
-        members=[{"id": pid, "name": people[pid], "voter": pid in entitled} for pid in in_body],
-        voters=[{"id": pid, "name": people[pid]} for pid in in_body if pid in entitled],
-        factions=[{"key": f.key, "name": f.short_name} for f in faction_rows],
-        referral_bodies=[
-            (b.key, b.name)
-            for b in session.scalars(
-                select(Body).where(Body.municipality_id == town.id, Body.id != step.body_id).order_by(Body.id)
-            )
-        ],
-    )
-
-
-def _values_of(result: ItemResult | None, factions: dict[int, str]) -> dict[str, Any]:
-    """The form's values: empty for a new result, the recorded one for a correction."""
-    values: dict[str, Any] = {
-        "schluessel": secrets.token_urlsafe(16),
-        "fraktionen": {},
-        "namentlich": {},
-        "befangen": set(),
-        "befangen_grund": {},
-    }
-    if result is None:
-        return values
-    vote = next((v for v in result.votes if v.decisive), result.votes[0] if result.votes else None)
-    values.update(
-        ergebnis=result.outcome,
-        revision=str(result.revision),
-        beschlusstext=result.resolution_text or "",
-        mangels=result.quorum_failed,
-        befangen={r.person_id for r in result.recusals},
-        befangen_grund={r.person_id: r.reason or "" for r in result.recusals},
-    )
-    if vote is not None:
-        values.update(ja=str(vote.yes), nein=str(vote.no), enthaltung=str(vote.abstain))
-        values["fraktionen"] = {
-            factions[fc.faction_id]: {"ja": str(fc.yes), "nein": str(fc.no), "enthaltung": str(fc.abstain)}
-            for fc in vote.faction_counts
-            if fc.faction_id in factions
-        }
-        values["namentlich"] = {n.person_id: CHOICE_FIELD[n.choice] for n in vote.named}
-    return values
-
-
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _count(raw: str) -> int | None:
-    """A count as typed: None when empty; raises ValueError for anything but a whole number from 0."""
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 5:
-        raise ValueError(raw)
-    return int(raw)
-
-
-def _read(
-    form: FormData, top: Top, *, correcting: bool
-) -> tuple[dict[str, Any], dict[str, str], dict[str, Any] | None]:
-    """The form's values (as typed, for showing again), a German error per field, and the API's result
-    payload when the form is complete."""
-    members = {m["id"] for m in top.members}
-    values: dict[str, Any] = {
-        name: _text(form, name)
-        for name in ("ergebnis", "ja", "nein", "enthaltung", "beschlusstext", "verwiesen_an", "grund")
-    }
-    values.update(
-        schluessel=_text(form, "schluessel") or secrets.token_urlsafe(16),
-        revision=_text(form, "revision"),
-        einstimmig=form.get("einstimmig") == "ja",
-        mangels=form.get("mangels") == "ja",
-        fraktionen={
-            f["key"]: {c: _text(form, f"fraktion-{f['key']}-{c}") for c, _ in COUNTS} for f in top.factions
-        },
-        namentlich={v["id"]: _text(form, f"namentlich-{v['id']}") for v in top.voters},
-        befangen={int(v) for v in form.getlist("befangen") if isinstance(v, str) and v.isdigit()} & members,
-        befangen_grund={m["id"]: _text(form, f"befangen-grund-{m['id']}") for m in top.members},
-    )
-    errors: dict[str, str] = {}
-    if values["ergebnis"] not in {code for code, _ in top.outcomes}:
-        errors["ergebnis"] = "Bitte wählen Sie das Ergebnis des TOP."
-    if values["einstimmig"]:
-        values.update(ja=str(top.eligible(values["befangen"])), nein="0", enthaltung="0")
-    counts: dict[str, int | None] = {}
-    for name, label in COUNTS:
-        try:
-            counts[name] = _count(values[name])
-        except ValueError:
-            errors.setdefault("stimmen", f"„{label}“: Bitte eine ganze Zahl ab 0 eingeben.")
-    per_faction = []
-    for key, typed in values["fraktionen"].items():
-        try:
-            parsed = {c: _count(typed[c]) for c, _ in COUNTS}
-        except ValueError:
-            errors.setdefault("fraktionen", "Stimmen der Fraktionen: Bitte ganze Zahlen ab 0 eingeben.")
-            continue
-        if any(v is not None for v in parsed.values()):
-            per_faction.append(
-                {
-                    "faction": key,
-                    "yes": parsed["ja"] or 0,
-                    "no": parsed["nein"] or 0,
-                    "abstain": parsed["enthaltung"] or 0,
-                }
-            )
-    named = {str(pid): CHOICES[c].value for pid, c in values["namentlich"].items() if c in CHOICES}
-    voted = any(v is not None for v in counts.values())
-    if not voted and (per_faction or named) and "stimmen" not in errors:
-        errors["stimmen"] = (
-            "Bitte tragen Sie auch die Gesamtzahl der Ja- und Nein-Stimmen und Enthaltungen ein."
-        )
-    if correcting and not values["grund"]:
-        errors["grund"] = "Bitte geben Sie den Grund der Berichtigung an; er wird im Verlauf festgehalten."
-    if errors:
-        return values, errors, None
-    payload: dict[str, Any] = {
-        "outcome": values["ergebnis"],
-        "votes": [
-            {
-                "yes": counts["ja"] or 0,
-                "no": counts["nein"] or 0,
-                "abstain": counts["enthaltung"] or 0,
-                "factions": per_faction,
-                "named": named,
-            }
-        ]
-        if voted
-        else [],
-        "recused": [
-            {"person_id": pid, "reason": values["befangen_grund"].get(pid) or None}
-            for pid in sorted(values["befangen"])
-        ],
-        "resolution_text": values["beschlusstext"] or None,
-        "referred_to": values["verwiesen_an"] or None,
-        "quorum_failed": values["mangels"],
-    }
-    if correcting:
-        payload["reason"] = values["grund"]
-        if values["revision"].isdigit():
-            payload["expected_revision"] = int(values["revision"])
-    return values, errors, payload
-
-
-def _field_of(exc: DomainError) -> str:
-    """Which part of the form a refusal of the use case concerns."""
-    if isinstance(exc, VoteInconsistent):
-        return "stimmen"
-    if isinstance(exc, QuorumNotMet):
-        return "ergebnis"
-    return "_form"
+    return build_top(session, town, item, _present(meeting), _day(meeting))
 
 
 # ---------------------------------------------------------------------------------------------- the page
@@ -390,7 +202,7 @@ def _page(
     top = _top(session, town, meeting, current) if current is not None else None
     if top is not None and values is None:
         faction_of = {id_: key for key, id_ in faction_keys(session, town.id).items()}
-        values = _values_of(current.result if current else None, faction_of)
+        values = values_of(current.result if current else None, faction_of)
     agenda = [
         {
             "id": i.id,
@@ -516,7 +328,7 @@ def meeting_day(
 
 
 def _top_of(form: FormData) -> int | None:
-    raw = _text(form, "top")
+    raw = text_of(form, "top")
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
@@ -528,7 +340,7 @@ async def record_attendance(
     who = _recorder(me, town, meeting)
     form = await request.form()
     shown = [p["id"] for body in _attendance(session, meeting) for p in body["people"]]
-    chosen = {pid: ATTENDANCE.get(_text(form, f"person-{pid}")) for pid in shown}
+    chosen = {pid: ATTENDANCE.get(text_of(form, f"person-{pid}")) for pid in shown}
     present = [pid for pid, status in chosen.items() if status is AttendanceStatus.present]
     excused = [pid for pid, status in chosen.items() if status is AttendanceStatus.excused]
     top, url = _top_of(form), _url(session, town, meeting)
@@ -551,8 +363,8 @@ async def record_quorum(
     meeting = _meeting(session, town, slug)
     who = _recorder(me, town, meeting)
     form = await request.form()
-    body, from_item, top = _text(form, "gremium"), _text(form, "ab_top"), _top_of(form)
-    lack = _text(form, "aktion") == "fehlen"
+    body, from_item, top = text_of(form, "gremium"), text_of(form, "ab_top"), _top_of(form)
+    lack = text_of(form, "aktion") == "fehlen"
     url = _url(session, town, meeting)
     again = _again(request, session, town, me, slug, now)
     release(session)
@@ -618,11 +430,16 @@ async def record_top(
     form = await request.form()
     # The form says what it is: a correction form carries the revision it corrects. A result form sent again
     # after its result was recorded is answered from the idempotency record, not taken for a correction.
-    correcting = bool(_text(form, "revision"))
-    values, errors, payload = _read(form, _top(session, town, meeting, item), correcting=correcting)
+    correcting = bool(text_of(form, "revision"))
+    values, errors, payload = read_form(form, _top(session, town, meeting, item), correcting=correcting)
     factions = faction_keys(session, town.id)
     url, order = _url(session, town, meeting), item.order
     again = _again(request, session, town, me, slug, now)
+    if wants_another_vote(form):  # a row for one more earlier vote; nothing is recorded
+        if len(values["weitere"]) < MAX_EARLIER:
+            values["weitere"].append({"gegenstand": "", "ja": "", "nein": "", "enthaltung": ""})
+        release(session)
+        return again(current_id=item_id, values=values)
     data: schemas.ResultIn | None = None
     if payload is not None:
         try:
@@ -663,7 +480,7 @@ async def record_top(
     except Forbidden:
         raise
     except DomainError as exc:
-        return again(current_id=item_id, values=values, errors={_field_of(exc): exc.german}, status=422)
+        return again(current_id=item_id, values=values, errors={field_of(exc): exc.german}, status=422)
     if correcting:
         return _done(request, url, again, top=item_id, code=f"berichtigung-{item_id}")
     refresh(session)

@@ -104,7 +104,16 @@ def test_a_meeting_day_with_the_keyboard_only(new_page: NewPage, server: Server)
     expect(page.locator("#stimmen-live")).to_be_hidden()
     expect(page.locator("#stimmen-summe")).to_have_text("12 von 13 Stimmberechtigten erfasst.")
     screenshot(page, "sitzungsdienst")
-    tab_to(page, ".top-form .form-actions button")
+    # a row for an earlier vote (an amendment) is added without recording anything; what was typed stays
+    tab_to(page, ".earlier-votes summary")
+    page.keyboard.press("Enter")
+    tab_to(page, ".earlier-votes button[value=weitere]")
+    page.keyboard.press("Enter")
+    expect(page.locator("#feld-weitere")).to_be_visible()
+    expect(page.locator("#feld-stimmen")).to_have_value("9")
+    assert _results(server, first) == []
+    assert_accessible(page, "meeting day with a row for an earlier vote")
+    tab_to(page, ".top-form .form-actions button", limit=300)
     page.keyboard.press("Enter")
     expect(page.locator(".saved")).to_contain_text(re.compile(r"Das Ergebnis von TOP \S+ 1 ist gespeichert"))
     expect(page.locator("#top-titel")).to_contain_text("Jugendtreff")  # the next TOP in one step
