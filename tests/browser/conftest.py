@@ -1,5 +1,6 @@
-"""Browser tests: uvicorn in a subprocess on a free port (one server for the session, on a SQLite copy of the
-test template with the demo logins and the world of ``tests/browser/world.py``), Debian's Chromium driven by
+"""Browser tests: uvicorn in a subprocess on a free port (one server per database for the session: a SQLite copy
+and a PostgreSQL copy of the test template with the demo logins and the world of ``tests/browser/world.py``;
+every browser test runs on both, PostgreSQL skipped when unreachable unless CI=true), Debian's Chromium driven by
 Playwright (one browser for the session; ``executable_path``, never ``playwright install``), axe-core
 (bundled with axe-playwright-python, offline) on every page type and state.
 
@@ -9,6 +10,7 @@ installs it there), where they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -26,8 +28,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from gremienlauf.demo_users import DEMO_PASSWORD
 from tests.browser import world
-from tests.conftest import IN_CI
-from tests.e2e.conftest import sqlite_template  # noqa: F401  (the template with the demo logins)
+from tests.conftest import IN_CI, _postgres_copy
+from tests.e2e.conftest import (  # noqa: F401  (the templates with the demo logins)
+    postgres_template,
+    sqlite_template,
+)
 from workflow.db import make_engine, make_session_factory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,15 +57,25 @@ class Server:
         return self.base + path
 
 
-@pytest.fixture(scope="session")
-def server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:  # noqa: F811
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not CHROMIUM.exists():
         if IN_CI:
             pytest.fail("CI=true but /usr/bin/chromium is missing (scripts/ensure-chromium.sh installs it)")
         pytest.skip("Chromium (/usr/bin/chromium) is not installed: apt-get install chromium")
-    path = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite:///{path}"
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            path = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+            url = f"sqlite:///{path}"
+        else:
+            copy = contextlib.contextmanager(_postgres_copy)(request.getfixturevalue("postgres_template"))
+            url = stack.enter_context(copy).url
+        yield from _serve(url)
+
+
+def _serve(url: str) -> Iterator[Server]:
+    """The world built in the database at ``url``, then uvicorn on it until the session ends."""
     engine = make_engine(url)
     ids = world.build(make_session_factory(engine))
     engine.dispose()
