@@ -21,7 +21,7 @@ from workflow.errors import Conflict, QuorumNotMet, RuleViolation, TransitionNot
 from workflow.models import AgendaItem, Body, Meeting, MeetingQuorum
 from workflow.rules import BERLIN, voters
 from workflow.store import body_settings, clock, get, profile_of, seats
-from workflow.vocabulary import AttendanceStatus, MeetingState
+from workflow.vocabulary import MEETING_STATE_LABELS, AttendanceStatus, MeetingState
 
 Sessions = sessionmaker[Session]
 
@@ -51,7 +51,11 @@ def _head_count(session: Session, meeting: Meeting, body: Body) -> tuple[int, in
 def _body_of(meeting: Meeting, body_key: str) -> Body:
     body = next((b for b in meeting.bodies if b.key == body_key), None)
     if body is None:
-        raise RuleViolation(f"The body '{body_key}' does not meet at '{meeting.name}'", body=body_key)
+        raise RuleViolation(
+            f"The body '{body_key}' does not meet at '{meeting.name}'",
+            german=f"Das Gremium „{body_key}“ tagt nicht in der Sitzung „{meeting.name}“",
+            body=body_key,
+        )
     return body
 
 
@@ -72,10 +76,15 @@ def establish_quorum(
         if meeting.state not in (MeetingState.invited, MeetingState.held):
             raise TransitionNotAllowed(
                 f"The quorum is established at a meeting that was invited or held; it is '{meeting.state}'",
+                german="Die Beschlussfähigkeit wird nur in einer Sitzung festgestellt, zu der eingeladen wurde "
+                f"oder die stattfand (diese ist: {MEETING_STATE_LABELS[MeetingState(meeting.state)]})",
                 state=meeting.state,
             )
         if _record(session, meeting, the_body) is not None:
-            raise Conflict(f"The quorum of {the_body.name} at this meeting was already established")
+            raise Conflict(
+                f"The quorum of {the_body.name} at this meeting was already established",
+                german=f"Die Beschlussfähigkeit von {the_body.name} wurde in dieser Sitzung schon festgestellt",
+            )
         present, needed = _head_count(session, meeting, the_body)
         if present < needed:
             raise QuorumNotMet(
@@ -130,10 +139,16 @@ def establish_lack_of_quorum(
                 german="Die Beschlussfähigkeit wurde zu Beginn nicht festgestellt",
             )
         if row.lack_established_at is not None:
-            raise Conflict(f"The lack of quorum of {the_body.name} was already established")
+            raise Conflict(
+                f"The lack of quorum of {the_body.name} was already established",
+                german=f"Die Beschlussunfähigkeit von {the_body.name} wurde schon festgestellt",
+            )
         item = get(session, AgendaItem, from_item_id)
         if item.meeting_id != meeting.id:
-            raise RuleViolation(f"TOP {item.number} is not on the agenda of '{meeting.name}'")
+            raise RuleViolation(
+                f"TOP {item.number} is not on the agenda of '{meeting.name}'",
+                german=f"TOP {item.number} steht nicht auf der Tagesordnung der Sitzung „{meeting.name}“",
+            )
         before = snapshot(row)
         row.lack_established_at, row.lacking_from_item_id = now, item.id
         session.flush()

@@ -18,6 +18,7 @@ from workflow.errors import QuorumNotMet, RuleViolation, VoteInconsistent
 from workflow.models import full_name
 from workflow.profile import Profile, QuorumRule, RecusalQuorum, UrgentDecision
 from workflow.rules import (
+    VOTE_WORDS,
     Seat,
     VoteInput,
     check_outcome_against_votes,
@@ -164,7 +165,9 @@ def validated(data: ResultInput) -> ResultInput:
         if vote.casting_vote is not None:
             cast = validate.choice(VoteChoice, vote.casting_vote, "casting vote")
             if cast is VoteChoice.abstain:
-                raise VoteInconsistent("A casting vote is yes or no")
+                raise VoteInconsistent(
+                    "A casting vote is yes or no", german="Ein Stichentscheid lautet Ja oder Nein"
+                )
         for person, named_choice in vote.named.items():
             validate.ident(person, "person")
             validate.choice(VoteChoice, named_choice, "named vote")
@@ -190,7 +193,10 @@ def validated(data: ResultInput) -> ResultInput:
     if data.presided_by is not None:
         validate.ident(data.presided_by, "person")
     if not isinstance(data.urgency_decided, bool):
-        raise RuleViolation("The decision on the urgency of a late item is true or false")
+        raise RuleViolation(
+            "The decision on the urgency of a late item is true or false",
+            german="Der Beschluss über die Dringlichkeit ist entweder gefasst oder nicht",
+        )
     return data
 
 
@@ -198,59 +204,97 @@ def check(facts: Facts, data: ResultInput) -> Checked:
     """Every rule a result must satisfy; raises a domain error naming the broken rule."""
     outcome = Outcome(validated(data).outcome)
     if outcome not in RECORDABLE_OUTCOMES:
-        raise RuleViolation(f"The outcome '{outcome.value}' cannot be recorded at a meeting")
+        raise RuleViolation(
+            f"The outcome '{outcome.value}' cannot be recorded at a meeting",
+            german=f"Das Ergebnis „{OUTCOME_WORDING[outcome]}“ kann nicht in einer Sitzung erfasst werden",
+        )
     role = ConsultationRole(facts.role)
     allowed = ROLE_OUTCOMES[role]
     if outcome not in allowed:
         raise RuleViolation(
             f"A step with the role '{role.value}' ({facts.body.name}) cannot end with '{outcome.value}' "
             f"({OUTCOME_WORDING[outcome]}); allowed: {', '.join(sorted(o.value for o in allowed))}",
+            german=f"„{OUTCOME_WORDING[outcome]}“ passt nicht zur Rolle von {facts.body.name} bei dieser Vorlage "
+            f"(erlaubt: {', '.join(OUTCOME_WORDING[o] for o in Outcome if o in allowed)})",
             rule="outcome_not_allowed_for_role",
         )
     if outcome in NEEDS_TEXT and not (data.resolution_text or "").strip():
-        raise RuleViolation(f"'{OUTCOME_WORDING[outcome]}' needs the amended resolution text")
+        raise RuleViolation(
+            f"'{OUTCOME_WORDING[outcome]}' needs the amended resolution text",
+            german=f"„{OUTCOME_WORDING[outcome]}“ braucht den geänderten Beschlusstext",
+        )
     if data.quorum_failed and outcome is not Outcome.deferred:
-        raise RuleViolation("Lack of quorum is recorded with the outcome 'deferred' (zurückgestellt)")
+        raise RuleViolation(
+            "Lack of quorum is recorded with the outcome 'deferred' (zurückgestellt)",
+            german="Fehlende Beschlussfähigkeit wird mit dem Ergebnis „zurückgestellt“ erfasst",
+        )
     if data.quorum_failed and data.votes:
-        raise VoteInconsistent("A body that is not quorate cannot vote")
+        raise VoteInconsistent(
+            "A body that is not quorate cannot vote",
+            german="Ein Gremium, das nicht beschlussfähig ist, kann nicht abstimmen",
+        )
     referred_to = None
     if outcome is Outcome.referred:
         if not data.referred_to:
-            raise RuleViolation("'verwiesen an …' needs the body (Gremium) the paper is referred to")
+            raise RuleViolation(
+                "'verwiesen an …' needs the body (Gremium) the paper is referred to",
+                german="„verwiesen an …“ braucht das Gremium, an das die Vorlage verwiesen wird",
+            )
         referred_to = facts.referral
         if referred_to is None:
             raise not_found("body", f"'{data.referred_to}'", entity="body", key=data.referred_to)
         if referred_to.body_id == facts.body.id:
-            raise RuleViolation("A body cannot refer a paper to itself")
+            raise RuleViolation(
+                "A body cannot refer a paper to itself",
+                german="Ein Gremium kann eine Vorlage nicht an sich selbst verweisen",
+            )
     elif data.referred_to:
-        raise RuleViolation("A body to refer to is only given with the outcome 'referred'")
+        raise RuleViolation(
+            "A body to refer to is only given with the outcome 'referred'",
+            german="Ein Gremium, an das verwiesen wird, gibt es nur beim Ergebnis „verwiesen an“",
+        )
 
     present = list(data.present) if data.present is not None else list(facts.attendance)
     if not present:
-        raise RuleViolation("Record the attendance of the meeting (or who was present for this item) first")
+        raise RuleViolation(
+            "Record the attendance of the meeting (or who was present for this item) first",
+            german="Bitte zuerst die Anwesenheit der Sitzung erfassen",
+        )
     body_seats = facts.seats
     member_ids = {s.person_id for s in body_seats}
     given = set(present) | named_persons(data)
     people = facts.people
     unknown = {i for i in given if i not in people or people[i].municipality_id != facts.municipality_id}
     if unknown:
-        raise RuleViolation(f"Persons not of this municipality: {sorted(unknown)}", persons=sorted(unknown))
+        raise RuleViolation(
+            f"Persons not of this municipality: {sorted(unknown)}",
+            german=f"Personen, die nicht zu dieser Kommune gehören: {sorted(unknown)}",
+            persons=sorted(unknown),
+        )
     counted = counted_factions(data)
     factions = {i: name for i, name in facts.factions.items() if i in counted}
     if counted:
         unknown = counted - factions.keys()
         if unknown:
             raise RuleViolation(
-                f"Factions not of this municipality: {sorted(unknown)}", factions=sorted(unknown)
+                f"Factions not of this municipality: {sorted(unknown)}",
+                german=f"Fraktionen, die nicht zu dieser Kommune gehören: {sorted(unknown)}",
+                factions=sorted(unknown),
             )
     if outcome is Outcome.withdrawn:
         if data.votes:
-            raise VoteInconsistent("A withdrawal (Zurückziehung) is declared, not voted on")
+            raise VoteInconsistent(
+                "A withdrawal (Zurückziehung) is declared, not voted on",
+                german="Über eine Zurückziehung wird nicht abgestimmt; sie wird erklärt",
+            )
         return Checked(outcome, (data.wording or "").strip() or OUTCOME_WORDING[outcome], present, None)
     recused = set(data.recused)
     strangers = recused - member_ids
     if strangers:
-        raise VoteInconsistent(f"Recused persons must be members of {facts.body.name}: {sorted(strangers)}")
+        raise VoteInconsistent(
+            f"Recused persons must be members of {facts.body.name}: {sorted(strangers)}",
+            german=f"Befangen kann nur ein Mitglied von {facts.body.name} sein: {sorted(strangers)}",
+        )
     eligible = voters(body_seats, set(present), recused)
     profile = facts.profile
     settings = body_settings(profile, facts.body)
@@ -278,7 +322,9 @@ def check(facts: Facts, data: ResultInput) -> Checked:
             )
         if facts.quorum_presumed is None and len(eligible) >= needed:
             raise RuleViolation(
-                f"The body was quorate ({len(eligible)} voting members present, {needed} needed)"
+                f"The body was quorate ({len(eligible)} voting members present, {needed} needed)",
+                german=f"Das Gremium war beschlussfähig ({len(eligible)} stimmberechtigte Mitglieder anwesend, "
+                f"nötig sind {needed})",
             )
     elif outcome in QUORUM_OUTCOMES and excluded_by_recusal is None:
         if recusals_cost_quorum:
@@ -356,7 +402,10 @@ def _check_late_item(facts: Facts, data: ResultInput, n_voters: int) -> None:
     fraction = facts.profile.late_item_fraction_of_statutory
     if data.late_item_approval is not None and data.late_item_approval > n_voters:
         raise VoteInconsistent(
-            f"{data.late_item_approval} votes for taking up the item > {n_voters} anwesende Stimmberechtigte"
+            f"{data.late_item_approval} votes for taking up the item > {n_voters} anwesende Stimmberechtigte",
+            german=f"{data.late_item_approval} Zustimmungen zur Behandlung > {n_voters} anwesende "
+            "Stimmberechtigte",
+            rule="late_item_approval_exceeds_present",
         )
     if not facts.late_addition or data.outcome in (Outcome.removed, Outcome.postponed):
         return
@@ -462,9 +511,6 @@ def _check_casting_vote_is_the_presiding_members(
         )
 
 
-VOTE_WORDS = {VoteChoice.yes: "Ja", VoteChoice.no: "Nein", VoteChoice.abstain: "Enthaltung"}
-
-
 def _more_than_half_recused(facts: Facts, recused: set[int]) -> RecusalQuorum | None:
     """The profile's rule when more than half of the statutory members are excluded by recusal: the body is
     quorate regardless (§ 53 Abs. 3 HGO, § 65 Abs. 3 NKomVG); None where recusals can cost the quorum."""
@@ -503,7 +549,10 @@ def check_mayor_decision(facts: MayorDecisionFacts) -> None:
             rule="mayor_decision_adopts",
         )
     if facts.outcome in NEEDS_TEXT and not (facts.resolution_text or "").strip():
-        raise RuleViolation(f"'{OUTCOME_WORDING[facts.outcome]}' needs the amended resolution text")
+        raise RuleViolation(
+            f"'{OUTCOME_WORDING[facts.outcome]}' needs the amended resolution text",
+            german=f"„{OUTCOME_WORDING[facts.outcome]}“ braucht den geänderten Beschlusstext",
+        )
     if not facts.reason.strip():
         raise RuleViolation(
             f"An urgent decision of the mayor needs the reason why the deciding body could not be convened in "

@@ -48,6 +48,9 @@ class VoteInput:
     named: Mapping[int, VoteChoice] = field(default_factory=dict)
 
 
+VOTE_WORDS = {VoteChoice.yes: "Ja", VoteChoice.no: "Nein", VoteChoice.abstain: "Enthaltung"}
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -156,12 +159,18 @@ def check_votes(
     which is the chair's own vote deciding a tie).
     """
     if sum(1 for v in votes if v.decisive) > 1:
-        raise VoteInconsistent("Only one vote of an item can be the decisive one")
+        raise VoteInconsistent(
+            "Only one vote of an item can be the decisive one",
+            german="Nur eine Abstimmung eines TOP kann die maßgebliche sein",
+        )
     n_voters = len(eligible)
     for number, vote in enumerate(votes, start=1):
         label = f"Vote {number} ({vote.subject})"
+        label_de = f"Abstimmung {number} ({vote.subject})"
         if min(vote.yes, vote.no, vote.abstain) < 0:
-            raise VoteInconsistent(f"{label}: counts cannot be negative")
+            raise VoteInconsistent(
+                f"{label}: counts cannot be negative", german=f"{label_de}: Stimmen können nicht negativ sein"
+            )
         total = vote.yes + vote.no + vote.abstain
         if total > n_voters:
             raise VoteInconsistent(
@@ -176,44 +185,66 @@ def check_votes(
         if vote.casting_vote is not None:
             if tie_rule is not TieRule.chair_decides:
                 raise VoteInconsistent(
-                    f"{label}: this body has no casting vote of the chair; a tie is a rejection"
+                    f"{label}: this body has no casting vote of the chair; a tie is a rejection",
+                    german=f"{label_de}: In diesem Gremium gibt es keinen Stichentscheid; Stimmengleichheit "
+                    "bedeutet Ablehnung",
                 )
             if vote.yes != vote.no or vote.yes == 0:
                 raise VoteInconsistent(
-                    f"{label}: a casting vote is only given on a tie of cast votes ({vote.yes} : {vote.no})"
+                    f"{label}: a casting vote is only given on a tie of cast votes ({vote.yes} : {vote.no})",
+                    german=f"{label_de}: Ein Stichentscheid gibt es nur bei Stimmengleichheit "
+                    f"({vote.yes} : {vote.no})",
                 )
             if not chair_votes:
                 raise VoteInconsistent(
-                    f"{label}: the chair is absent or recused, so there is no casting vote; a tie is a rejection"
+                    f"{label}: the chair is absent or recused, so there is no casting vote; a tie is a rejection",
+                    german=f"{label_de}: Die oder der Vorsitzende ist abwesend oder befangen, also gibt es keinen "
+                    "Stichentscheid; Stimmengleichheit bedeutet Ablehnung",
                 )
         counts = {VoteChoice.yes: vote.yes, VoteChoice.no: vote.no, VoteChoice.abstain: vote.abstain}
         named_per_choice = dict.fromkeys(VoteChoice, 0)
         for person_id, choice in vote.named.items():
             name = person_names.get(person_id, f"#{person_id}")
             if person_id in recused:
-                raise VoteInconsistent(f"{label}: {name} is recused (befangen) and cannot vote")
+                raise VoteInconsistent(
+                    f"{label}: {name} is recused (befangen) and cannot vote",
+                    german=f"{label_de}: {name} ist befangen und darf nicht mitstimmen",
+                )
             if person_id not in eligible:
-                raise VoteInconsistent(f"{label}: {name} is not a voting member present for this item")
+                raise VoteInconsistent(
+                    f"{label}: {name} is not a voting member present for this item",
+                    german=f"{label_de}: {name} ist bei diesem TOP kein anwesendes stimmberechtigtes Mitglied",
+                )
             named_per_choice[VoteChoice(choice)] += 1
         for choice, n in named_per_choice.items():
             if n > counts[choice]:
                 raise VoteInconsistent(
-                    f"{label}: {n} named votes '{choice.value}' but only {counts[choice]} counted"
+                    f"{label}: {n} named votes '{choice.value}' but only {counts[choice]} counted",
+                    german=f"{label_de}: {n} namentliche Stimmen „{VOTE_WORDS[choice]}“, gezählt aber nur "
+                    f"{counts[choice]}",
                 )
         seen: set[int] = set()
         sums = dict.fromkeys(VoteChoice, 0)
         for fc in vote.faction_counts:
             fname = faction_names.get(fc.faction_id, f"#{fc.faction_id}")
             if fc.faction_id in seen:
-                raise VoteInconsistent(f"{label}: faction {fname} is counted twice")
+                raise VoteInconsistent(
+                    f"{label}: faction {fname} is counted twice",
+                    german=f"{label_de}: Die Fraktion {fname} ist doppelt gezählt",
+                )
             seen.add(fc.faction_id)
             if min(fc.yes, fc.no, fc.abstain) < 0:
-                raise VoteInconsistent(f"{label}: counts of {fname} cannot be negative")
+                raise VoteInconsistent(
+                    f"{label}: counts of {fname} cannot be negative",
+                    german=f"{label_de}: Die Stimmen der Fraktion {fname} können nicht negativ sein",
+                )
             members = sum(1 for f in eligible.values() if f == fc.faction_id)
             if fc.yes + fc.no + fc.abstain > members:
                 raise VoteInconsistent(
                     f"{label}: {fname}: {describe_counts(fc.yes, fc.no, fc.abstain)} > {members} voting "
-                    "members of the faction present"
+                    "members of the faction present",
+                    german=f"{label_de}: {fname}: {describe_counts(fc.yes, fc.no, fc.abstain)} > {members} "
+                    "anwesende stimmberechtigte Mitglieder der Fraktion",
                 )
             sums[VoteChoice.yes] += fc.yes
             sums[VoteChoice.no] += fc.no
@@ -221,7 +252,9 @@ def check_votes(
         for choice, n in sums.items():
             if n > counts[choice]:
                 raise VoteInconsistent(
-                    f"{label}: factions add up to {n} '{choice.value}' but {counts[choice]} counted"
+                    f"{label}: factions add up to {n} '{choice.value}' but {counts[choice]} counted",
+                    german=f"{label_de}: Die Fraktionen haben zusammen {n} Stimmen „{VOTE_WORDS[choice]}“, "
+                    f"gezählt sind {counts[choice]}",
                 )
 
 
@@ -238,7 +271,10 @@ def check_outcome_against_votes(outcome: Outcome, votes: Sequence[VoteInput], ti
     vote = decisive_vote(votes)
     if vote is None:
         if outcome in VOTED_OUTCOMES:
-            raise VoteInconsistent(f"Outcome '{outcome.value}' ({wording}) needs a recorded vote")
+            raise VoteInconsistent(
+                f"Outcome '{outcome.value}' ({wording}) needs a recorded vote",
+                german=f"Das Ergebnis „{wording}“ braucht eine erfasste Abstimmung",
+            )
         return
     passed = carried(vote.yes, vote.no, tie_rule, vote.casting_vote)
     counts = f"{vote.yes} Ja / {vote.no} Nein / {_plural(vote.abstain, 'Enthaltung', 'Enthaltungen')}"

@@ -339,7 +339,11 @@ def read_form(
 def field_of(exc: DomainError) -> str:
     """Which part of the form a refusal of the use case concerns."""
     rule = exc.details.get("rule")
-    if rule in ("late_item_needs_approval", "late_item_needs_urgency_decision"):
+    if rule in (
+        "late_item_needs_approval",
+        "late_item_needs_urgency_decision",
+        "late_item_approval_exceeds_present",
+    ):
         return "zustimmung"
     if rule == "presiding_not_present":
         return "leitung"

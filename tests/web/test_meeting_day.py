@@ -168,7 +168,7 @@ def test_refusals_come_back_next_to_their_fields_with_everything_typed(api: Api)
     )
     assert mismatch.status_code == 422
     assert 'id="fehler-stimmen"' in mismatch.text
-    assert "factions add up to 7 &#39;yes&#39; but 6 counted" in mismatch.text
+    assert "Die Fraktionen haben zusammen 7 Stimmen „Ja“, gezählt sind 6" in mismatch.text
     assert 'name="fraktion-cdu-ja" data-column="ja" value="3"' in mismatch.text
 
     no_outcome = api.client.post(url, data=_form(page.text, ja="x"))
