@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import enum
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -44,6 +45,18 @@ from workflow.vocabulary import (
 TEMPLATES_ENV = "GREMIENLAUF_TEMPLATES_DIR"
 PDF_TIMEOUT_SECONDS = 120
 PDF_KEY_SUFFIX = ":pdf"
+# LibreOffice's PDF export (JSON filter options, LibreOffice 7.4 and later): tagged PDF declaring PDF/UA-1,
+# the window showing the document's title rather than the file name. Title and language come from the
+# Word document (render.py sets both).
+PDF_EXPORT_OPTIONS = {
+    "UseTaggedPDF": True,
+    "PDFUACompliance": True,
+    "DisplayPDFDocumentTitle": True,
+}
+PDF_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
+    {name: {"type": "boolean", "value": str(value).lower()} for name, value in PDF_EXPORT_OPTIONS.items()},
+    separators=(",", ":"),
+)
 MAX_OUTPUT_KEY = 200 - len(PDF_KEY_SUFFIX)
 
 
@@ -261,7 +274,7 @@ def generate_document(
     if existing is not None:
         return existing
     subject = _subject(session, kind, subject_id)
-    content = render(template_path(kind), _context(session, kind, subject_id, now))
+    content = render(template_path(kind), _context(session, kind, subject_id, now), title=subject.name)
     latest = session.scalar(
         select(func.max(StoredFile.version)).where(
             StoredFile.kind == kind.value,
@@ -334,7 +347,7 @@ def _convert(
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf",
+            PDF_FILTER,
             "--outdir",
             work,
             *(str(source) for source in sources),
