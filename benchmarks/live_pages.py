@@ -22,8 +22,9 @@ What it does:
    first event (the list so far).
 4. ``--results`` times: the secretary records the next TOP's result through the API
    (``POST /api/v1/wetzlar/agenda-items/{id}/result``), and each page's delay is measured from the moment
-   the request was sent until its stream delivered the event whose list holds that result. Every page must
-   get it (a page that does not within ``--timeout`` seconds counts as failed). ``--pause`` seconds between
+   the request was sent until its stream delivered the next event (the new list: a stream sends only when
+   the list changed, and nothing else changes the meeting in between). Every page must get it (a page that
+   does not within ``--timeout`` seconds counts as failed). ``--pause`` seconds between
    results.
 
 Printed per result and over all: p50, p95 and max of the delay over the pages, the API's answer time, the
