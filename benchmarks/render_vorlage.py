@@ -43,6 +43,7 @@ from typing import Any
 from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 
 from gremienlauf import demo
+from gremienlauf.demo_users import create_demo_users
 from workers.documents.contexts import VorlageContext, vorlage_context
 from workers.documents.generate import DocumentKind, template_path
 from workers.documents.render import ENVIRONMENT, render
@@ -50,6 +51,8 @@ from workflow.db import make_engine, make_session_factory, upgrade
 from workflow.models import Paper
 from workflow.municipality import example_path
 from workflow.setup import import_municipality
+
+TITLE = "Beschlussvorlage 1562/13"  # what generate_document writes into the core properties
 
 
 def floor(template: Path, replacements: dict[str, str]) -> bytes:
@@ -119,6 +122,7 @@ def main() -> None:
         import_municipality(
             sessions, example_path("wetzlar"), actor="benchmark", now=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
         )
+        create_demo_users(sessions)  # the demo records results as the bodies' secretaries
         with contextlib.redirect_stdout(io.StringIO()):
             paper_id = demo._wetzlar(sessions)
         template = template_path(DocumentKind.VORLAGE)
@@ -135,7 +139,7 @@ def main() -> None:
 
         def with_context() -> bytes:
             with sessions() as session:
-                return render(template, vorlage_context(session, paper_id))
+                return render(template, vorlage_context(session, paper_id), title=TITLE)
 
         def stock_docxtpl() -> bytes:
             document = DocxTemplate(str(template))
@@ -147,7 +151,7 @@ def main() -> None:
         contenders: dict[str, Callable[[], bytes]] = {
             "floor": lambda: floor(template, replacements),
             "floor-cached": lambda: floor_cached(members, replacements),
-            "render": lambda: render(template, context),
+            "render": lambda: render(template, context, title=TITLE),
             "context+render": with_context,
             "docxtpl": stock_docxtpl,
         }

@@ -21,6 +21,7 @@ from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import Table
 
@@ -34,6 +35,11 @@ def new_document(title: str) -> DocumentObject:
     normal = doc.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)
+    # German as the documents' language (Word's spelling, the PDF's /Lang); render.py sets it again for a
+    # template saved by a Word of another language.
+    doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(
+        qn("w:lang")
+    ).set(qn("w:val"), "de-DE")
     section = doc.sections[0]
     section.page_height, section.page_width = Cm(29.7), Cm(21.0)
     section.left_margin = section.right_margin = Cm(2.5)
@@ -45,6 +51,7 @@ def new_document(title: str) -> DocumentObject:
     props.title, props.author, props.last_modified_by = title, "gremienlauf", "gremienlauf"
     props.created = props.modified = FIXED_TIME
     props.revision = 1
+    props.language = "de-DE"
     return doc
 
 

@@ -14,7 +14,7 @@ import time
 
 from sqlalchemy import select
 
-from workers import alert_jobs, jobs, reminders, wiring
+from workers import alert_jobs, document_jobs, jobs, reminders, wiring
 from workers.context import Context
 from workers.delivery import MailBusy
 from workers.relay import Nudge
@@ -117,6 +117,10 @@ class InProcessWorker(threading.Thread):
         self.last_run: dt.datetime | None = None
 
     def run(self) -> None:
+        try:
+            document_jobs.drop_earlier_pdf_claims(self.ctx, dt.datetime.now(dt.UTC))
+        except Exception:
+            log.exception("in-process worker: dropping the PDF claims of an earlier run failed")
         while not self.stopping.is_set():
             try:
                 drain_once(self.ctx)

@@ -756,6 +756,16 @@ class StoredFile(Timestamped, Base):
     draft: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
+class PdfClaim(Base):
+    """A worker converting a DOCX master to PDF, outside any transaction: other workers leave the master to
+    it until ``claimed_at`` is older than the claim's lifetime (a worker that died meanwhile). Deleted when
+    the PDF is stored (or the conversion failed)."""
+
+    __tablename__ = "pdf_claim"
+    master_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), primary_key=True)
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class Depublication(Base):
     """An object that was published and no longer is (OParl answers it with ``deleted: true``).
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import threading
 import time
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.conftest import IN_CI
-from tests.documents.conftest import NOW, Wetzlar
+from tests.documents.conftest import NOW, Wetzlar, read_docx
 from tests.fake_soffice import fake_soffice
 from workers.documents import (
     DocumentKind,
@@ -64,6 +68,49 @@ def test_the_vorlage_becomes_a_pdf_linked_to_its_master_and_a_second_call_reuses
     assert pdf.media_type == PDF_MEDIA_TYPE
     assert pdf.file_name == "Beschlussvorlage 1562-13.pdf"
     assert pdf.size_bytes == len(pdf.content)
+
+
+PDFUA_ID = "{http://www.aiim.org/pdfua/ns/id/}part"
+
+
+@needs_soffice
+def test_every_kind_of_document_becomes_a_tagged_pdf_ua_in_german_with_its_title(
+    wetzlar: Wetzlar, tmp_path: Path
+) -> None:
+    """What a screen reader needs (tags, language, title); the PDF/UA identifier is LibreOffice's claim, and
+    no veraPDF run checks it here."""
+    assert soffice_path() is not None, (
+        "CI=true: LibreOffice must be installed (scripts/ensure-libreoffice.sh)"
+    )
+    ids = _three_masters(wetzlar, "ua")
+    with wetzlar.db.session() as s:
+        extract = generate_document(
+            s,
+            kind=DocumentKind.RESOLUTION_EXTRACT,
+            subject_id=wetzlar.items["stvv"],
+            output_key="ua:extract",
+            now=NOW,
+        )
+        s.commit()
+        masters = [*(s.get_one(StoredFile, i) for i in ids), extract]
+        results = generate_pdfs(s, masters=masters, now=NOW, profile_dir=tmp_path / "profile")
+        s.commit()
+    assert results is not None
+    assert {master.kind for master in masters} == {kind.value for kind in DocumentKind}
+    for master, pdf in zip(masters, results, strict=True):
+        assert isinstance(pdf, StoredFile), master.kind
+        assert read_docx(master.content).core_properties.title == master.name
+        reader = PdfReader(io.BytesIO(pdf.content))
+        catalog: Any = reader.trailer["/Root"]
+        assert catalog["/MarkInfo"]["/Marked"].value is True, master.kind
+        assert "/StructTreeRoot" in catalog, master.kind
+        assert catalog["/Lang"] == "de-DE", master.kind
+        assert catalog["/ViewerPreferences"]["/DisplayDocTitle"].value is True, master.kind
+        assert reader.metadata is not None
+        assert reader.metadata.title == master.name, master.kind
+        xmp = ElementTree.fromstring(catalog["/Metadata"].get_object().get_data())
+        assert [e.text for e in xmp.iter(PDFUA_ID)] == ["1"], master.kind
+        assert master.name in [e.text for e in xmp.iter("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}li")]
 
 
 def test_a_soffice_that_exits_0_without_writing_the_pdf_is_an_error(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from types import ModuleType
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from docxtpl import DocxTemplate  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session
 
@@ -147,6 +148,32 @@ def test_jinja_autoescapes_so_markup_in_data_stays_text(tmp_path: Path) -> None:
     path = _template(tmp_path, "Betreff: {{ subject }}")
     doc = read_docx(render(path, {"subject": "</w:t></w:r><w:r><w:t>eingeschleust & <b>"}))
     assert texts(doc) == ["Betreff: </w:t></w:r><w:r><w:t>eingeschleust & <b>"]
+
+
+def _default_language(content: bytes) -> str:
+    styles = read_docx(content).styles.element
+    lang = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    return str(lang.get(qn("w:val")))
+
+
+def test_a_document_is_german_and_has_its_own_title_whatever_the_template_said(tmp_path: Path) -> None:
+    path = _template(tmp_path, "Betreff: {{ subject }}")
+    assert _default_language(path.read_bytes()) == "en-US"  # python-docx's default, as an English Word saves
+    content = render(path, {"subject": "x"}, title="Beschlussvorlage 1562/13 & <Anlage>")
+    doc = read_docx(content)
+    assert (doc.core_properties.title, doc.core_properties.language) == (
+        "Beschlussvorlage 1562/13 & <Anlage>",
+        "de-DE",
+    )
+    assert _default_language(content) == "de-DE"
+    assert texts(doc) == ["Betreff: x"]
+
+
+def test_every_committed_template_is_german() -> None:
+    for name in TEMPLATE_FILES.values():
+        template = (ROOT / "templates_docx" / name).read_bytes()
+        assert _default_language(template) == "de-DE", name
+        assert read_docx(template).core_properties.language == "de-DE", name
 
 
 def test_a_misspelt_placeholder_is_an_error_naming_the_template(tmp_path: Path) -> None:

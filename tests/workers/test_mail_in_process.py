@@ -458,16 +458,17 @@ def test_a_small_pdf_batch_takes_the_events_own_documents_first(
 def test_a_pdf_task_whose_document_another_worker_has_claimed_waits_for_it_and_converts_nothing_itself(
     db: Database, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import datetime as dt
     import threading
 
     from tests.fake_soffice import fake_soffice
-    from workers.document_jobs import claim_pdf_batch, output_key
-    from workers.documents import documents_for_event, generate_pdfs
+    from workers.document_jobs import claim_pdf_batch, output_key, release_pdf_claims
+    from workers.documents import documents_for_event, store_pdfs
+    from workers.documents.generate import docx_to_pdfs
     from workers.wiring import JOBS
-    from workflow.models import StoredFile
+    from workflow.db import transaction
+    from workflow.models import PdfClaim, StoredFile
 
-    if db.kind != "postgresql":
-        pytest.skip("row locks: SQLite has one writer at a time")
     log = fake_soffice(tmp_path, monkeypatch)
     _invited_committee(db)
     ctx = make_context(
@@ -489,23 +490,62 @@ def test_a_pdf_task_whose_document_another_worker_has_claimed_waits_for_it_and_c
         except BaseException as error:  # reported by the assertion below
             errors.append(error)
 
-    with db.session() as first:  # the first worker's batch holds the event's documents
-        batch = claim_pdf_batch(first, own=own, limit=20)
-        assert set(own) <= {m.id for m in batch}
-        waiting = threading.Thread(target=second_worker)
-        waiting.start()
-        waiting.join(timeout=1.5)
-        assert waiting.is_alive()  # blocked on the claimed rows, not converting
-        generate_pdfs(first, masters=batch, now=berlin("2013-10-01 12:00"), profile_dir=tmp_path / "lo1")
-        first.commit()
+    # The first worker claims the event's documents and converts them with no transaction open.
+    with transaction(db.sessions) as first:
+        batch = claim_pdf_batch(first, own=own, limit=20, now=dt.datetime.now(dt.UTC))
+    assert batch is not None
+    assert set(own) <= {m.id for m in batch}
+    waiting = threading.Thread(target=second_worker)
+    waiting.start()
+    waiting.join(timeout=1.5)
+    assert waiting.is_alive()  # waiting for the claim, not converting
+    assert log.read_text() == ""
+    converted = docx_to_pdfs([m.content for m in batch], profile_dir=tmp_path / "lo1")
+    with transaction(db.sessions) as first:
+        store_pdfs(first, masters=batch, converted=converted, now=berlin("2013-10-01 12:00"))
+        release_pdf_claims(first, batch)
     waiting.join(timeout=30)
     assert not waiting.is_alive()
     assert errors == []
     assert len(log.read_text().splitlines()) == 1  # only the first worker started LibreOffice
     with db.session() as s:
         pdfs = s.scalars(select(StoredFile.master_file_id).where(StoredFile.master_file_id.in_(own))).all()
+        assert s.scalars(select(PdfClaim)).all() == []
     assert len(pdfs) == len(own)
     assert set(pdfs) == set(own)
+
+
+def test_a_claim_left_by_a_worker_that_died_is_taken_over(
+    db: Database, smtp: SmtpSink, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from tests.fake_soffice import fake_soffice
+    from workers.document_jobs import PDF_CLAIM_LIFETIME, claim_pdf_batch, pending_pdf_masters
+    from workers.wiring import JOBS
+    from workflow.db import transaction
+    from workflow.models import PdfClaim
+
+    log = fake_soffice(tmp_path, monkeypatch)
+    _invited_committee(db)
+    ctx = make_context(
+        db, worker_settings(smtp.port, pdf_enabled=True, pdf_profile_root=str(tmp_path / "lo"))
+    )
+    events = _pdf_events(db)
+    for outbox_id, payload in events:
+        JOBS["documents"](ctx, outbox_id, payload)
+    with db.session() as s:
+        pending = [m.id for m in s.scalars(pending_pdf_masters())]
+    assert pending
+    long_ago = dt.datetime.now(dt.UTC) - PDF_CLAIM_LIFETIME - dt.timedelta(seconds=1)
+    with transaction(db.sessions) as s:
+        assert claim_pdf_batch(s, own=pending, limit=20, now=long_ago) is not None
+    last_id, last_payload = events[-1]
+    JOBS["pdfs"](ctx, last_id, last_payload)  # would wait for ever if the dead claim held
+    assert len(log.read_text().splitlines()) == 1
+    with db.session() as s:
+        assert s.scalars(pending_pdf_masters()).all() == []
+        assert s.scalars(select(PdfClaim)).all() == []
 
 
 def test_a_line_break_in_a_paper_subject_does_not_stop_the_result_mail_or_later_events(

@@ -12,6 +12,8 @@ from workers.documents.generate import (
     generate_document,
     generate_pdf,
     generate_pdfs,
+    make_document,
+    store_pdfs,
 )
 
 __all__ = [
@@ -22,4 +24,6 @@ __all__ = [
     "generate_document",
     "generate_pdf",
     "generate_pdfs",
+    "make_document",
+    "store_pdfs",
 ]

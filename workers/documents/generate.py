@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import enum
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -23,10 +24,11 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from workers.documents import contexts
 from workers.documents.render import render
+from workflow.db import transaction
 from workflow.errors import NotFound
 from workflow.models import AgendaItem, Meeting, Paper, StoredFile
 from workflow.publication import DRAFT_STATES
@@ -44,6 +46,18 @@ from workflow.vocabulary import (
 TEMPLATES_ENV = "GREMIENLAUF_TEMPLATES_DIR"
 PDF_TIMEOUT_SECONDS = 120
 PDF_KEY_SUFFIX = ":pdf"
+# LibreOffice's PDF export (JSON filter options, LibreOffice 7.4 and later): tagged PDF declaring PDF/UA-1,
+# the window showing the document's title rather than the file name. Title and language come from the
+# Word document (render.py sets both).
+PDF_EXPORT_OPTIONS = {
+    "UseTaggedPDF": True,
+    "PDFUACompliance": True,
+    "DisplayPDFDocumentTitle": True,
+}
+PDF_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
+    {name: {"type": "boolean", "value": str(value).lower()} for name, value in PDF_EXPORT_OPTIONS.items()},
+    separators=(",", ":"),
+)
 MAX_OUTPUT_KEY = 200 - len(PDF_KEY_SUFFIX)
 
 
@@ -238,10 +252,61 @@ def generate_document(
     Never commits.
 
     It locks the subject's row (paper, meeting or agenda item; SELECT … FOR UPDATE on PostgreSQL) until the
-    caller's transaction ends: commit before making the PDF (``generate_pdf`` refuses a master that is not
-    committed yet, so a conversion of up to two minutes never holds the paper locked).
+    caller's transaction ends, and renders inside that transaction: the jobs use ``make_document``, which
+    renders with no transaction open. Commit before making the PDF (``generate_pdf`` refuses a master that
+    is not committed yet, so a conversion of up to two minutes never holds the paper locked).
     """
     kind = DocumentKind(kind)
+    existing = _lock_for_version(session, kind, subject_id, output_key)
+    if existing is not None:
+        return existing
+    subject = _subject(session, kind, subject_id)
+    content = render(template_path(kind), _context(session, kind, subject_id, now), title=subject.name)
+    return _store(session, kind, subject_id, output_key, subject, content, now)
+
+
+def make_document(
+    sessions: sessionmaker[Session],
+    *,
+    kind: DocumentKind,
+    subject_id: int,
+    output_key: str,
+    now: dt.datetime,
+    attempts: int = 3,
+) -> StoredFile:
+    """``generate_document`` in its own transactions, rendering with none open: what the subject's document
+    needs is read in a read transaction (on SQLite a plain BEGIN, which no writer waits for), rendered, and
+    stored in a short write transaction that locks the subject, reads the same again and stores only when
+    nothing changed meanwhile (a result recorded while the minutes were rendered); otherwise it renders
+    again, and after ``attempts`` renders under the lock as ``generate_document`` does.
+
+    Idempotent on ``output_key``; commits. The row returned is detached (its columns loaded)."""
+    kind = DocumentKind(kind)
+    for _ in range(attempts):
+        with sessions() as session:
+            existing = _by_key(session, output_key)
+            if existing is not None:
+                return existing
+            subject = _subject(session, kind, subject_id)
+            context = _context(session, kind, subject_id, now)
+        content = render(template_path(kind), context, title=subject.name)
+        with transaction(sessions) as session:
+            existing = _lock_for_version(session, kind, subject_id, output_key)
+            if existing is not None:
+                return existing
+            if (_subject(session, kind, subject_id), _context(session, kind, subject_id, now)) == (
+                subject,
+                context,
+            ):
+                return _store(session, kind, subject_id, output_key, subject, content, now)
+    with transaction(sessions) as session:
+        return generate_document(session, kind=kind, subject_id=subject_id, output_key=output_key, now=now)
+
+
+def _lock_for_version(
+    session: Session, kind: DocumentKind, subject_id: int, output_key: str
+) -> StoredFile | None:
+    """Lock the subject and make the session read it afresh; the row under output_key if there is one."""
     if not 0 < len(output_key) <= MAX_OUTPUT_KEY:
         # stored_file.output_key holds 200 characters, and the PDF's key adds ":pdf".
         raise ValueError(f"output_key must have 1 to {MAX_OUTPUT_KEY} characters, not {len(output_key)}")
@@ -257,11 +322,19 @@ def generate_document(
     for loaded in list(session.identity_map.values()):
         if not isinstance(loaded, StoredFile):
             session.expire(loaded)
-    existing = _by_key(session, output_key)
-    if existing is not None:
-        return existing
-    subject = _subject(session, kind, subject_id)
-    content = render(template_path(kind), _context(session, kind, subject_id, now))
+    return _by_key(session, output_key)
+
+
+def _store(
+    session: Session,
+    kind: DocumentKind,
+    subject_id: int,
+    output_key: str,
+    subject: Subject,
+    content: bytes,
+    now: dt.datetime,
+) -> StoredFile:
+    """Store the rendered content as the subject's next version (the subject is locked by the caller)."""
     latest = session.scalar(
         select(func.max(StoredFile.version)).where(
             StoredFile.kind == kind.value,
@@ -334,7 +407,7 @@ def _convert(
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf",
+            PDF_FILTER,
             "--outdir",
             work,
             *(str(source) for source in sources),
@@ -466,13 +539,25 @@ def generate_pdfs(
         return None
     todo = [n for n, result in enumerate(results) if result is None]
     converted = docx_to_pdfs([masters[n].content for n in todo], profile_dir=profile_dir, soffice=soffice)
-    for n, content in zip(todo, converted, strict=True):
-        results[n] = (
-            content
-            if isinstance(content, PdfConversionError)
-            else _store_pdf(session, masters[n], content, now)
-        )
+    stored = store_pdfs(session, masters=[masters[n] for n in todo], converted=converted, now=now)
+    for n, result in zip(todo, stored, strict=True):
+        results[n] = result
     return [result for result in results if result is not None]
+
+
+def store_pdfs(
+    session: Session,
+    *,
+    masters: Sequence[StoredFile],
+    converted: Sequence[bytes | PdfConversionError],
+    now: dt.datetime,
+) -> list[StoredFile | PdfConversionError]:
+    """Store each master's converted PDF (``docx_to_pdfs``' answer for them); a PDF another worker stored
+    meanwhile under the same key is returned instead. Errors are passed through. Never commits."""
+    return [
+        content if isinstance(content, PdfConversionError) else _store_pdf(session, master, content, now)
+        for master, content in zip(masters, converted, strict=True)
+    ]
 
 
 def _store_pdf(session: Session, master: StoredFile, content: bytes, now: dt.datetime) -> StoredFile:
