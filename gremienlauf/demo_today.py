@@ -3,12 +3,13 @@ login's start page ("Meine Aufgaben") has something to do.
 
 After the three historic papers, each municipality gets papers in every state (a draft, one whose
 co-signature the demo department is asked for, one ready to be submitted, one submitted and waiting for its
-first body, two in deliberation, one decided), the meetings they went through, one meeting held last week
-whose results are not recorded yet, one running today (invited, attendance not recorded, its TOPs waiting
-for results), one whose invitation deadline is near (not yet invited), and a meeting to come for every
-other body. Everything is done through the use cases, as the demo logins with the right roles (the
-coordination office plans, submits and invites; the department drafts and co-signs; each body's secretary
-records attendance and results), at times relative to ``today``, so the same ``today`` gives the same data.
+first body, three in deliberation; in Wetzlar one decided in the past weeks, elsewhere the historic paper is
+the decided one), the meetings they went through, one meeting held last week whose results are not recorded
+yet, one running today (invited, attendance not recorded, its TOPs waiting for results), one whose
+invitation deadline is near (not yet invited), and a meeting to come for every other body. Everything is
+done through the use cases, as the demo logins with the right roles (the coordination office plans, submits
+and invites; the department drafts and co-signs; each body's secretary records attendance and results), at
+times relative to ``today``, so the same ``today`` gives the same data.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ Sessions = sessionmaker[Session]
 #: that asks the demo department to co-sign.
 COMMITTEES = {"wetzlar": ("sjs", "kfp"), "duisburg": ("soziales",), "wilhelmshaven": ("soziales",)}
 OTHER_DEPARTMENT = "kaemmerei"
+#: The municipality whose present has a paper decided in the past weeks.
+RECENT_DECISION = "wetzlar"
 #: How long before a meeting its invitation goes out (within every example municipality's notice period),
 #: and how far apart the stages of a paper meet (its next meeting is prepared after the last one met).
 INVITED_BEFORE = dt.timedelta(days=12)
@@ -249,15 +252,20 @@ def _deadline_soon(p: Present, body: str) -> dt.datetime:
 
 def _present(sessions: Sessions, key: str, today: dt.date) -> None:
     p = Present(sessions, key, today)
-    # Decided: through every stage in the past weeks, adopted by the assembly.
     first_drafted = at(p.day(-7 * STAGE_WEEKS * 6), 10)
-    decided = _paper(p, "Sanierung der Stadtbibliothek", drafted=first_drafted, submit=True)
-    stages = _stages(p, decided)
     moving = _paper(p, "Förderprogramm Dachbegrünung", drafted=first_drafted, submit=True)
+    stages = _stages(p, moving)
+    # Decided (one municipality: the invitations of every stage are the demo's dearest part): through every
+    # stage in the past weeks, adopted by the assembly. The others have their historic decided paper.
+    decided = (
+        _paper(p, "Sanierung der Stadtbibliothek", drafted=first_drafted, submit=True)
+        if key == RECENT_DECISION
+        else None
+    )
     n = len(stages)
-    for index, bodies in enumerate(stages):
+    for index, bodies in enumerate(stages if decided else stages[:1]):
         start = at(p.day(-7 * STAGE_WEEKS * (n - index) - 7), 17)
-        steps = [(decided, b) for b in bodies] + ([(moving, b) for b in bodies] if index == 0 else [])
+        steps = [(decided, b) for b in bodies if decided] + [(moving, b) for b in bodies if index == 0]
         meeting, items = _meeting(p, bodies, start, steps)
         counts = _attend(p, meeting, bodies)
         last = index == n - 1
