@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,11 +35,22 @@ def demo(
             "eine leere Datenbank verwenden, z. B. PostgreSQL",
         ),
     ] = None,
+    heute: Annotated[
+        str | None,
+        typer.Option(
+            "--heute", help="Stichtag für die Arbeit auf den Startseiten (JJJJ-MM-TT); ohne Angabe: heute"
+        ),
+    ] = None,
 ) -> None:
-    """Die Wetzlarer Vorlage 1562/13 und je eine Vorlage aus Duisburg und Wilhelmshaven durchspielen."""
+    """Die Wetzlarer Vorlage 1562/13 und je eine Vorlage aus Duisburg und Wilhelmshaven durchspielen, dann
+    Arbeit für die Startseiten aller Rollen bezogen auf heute anlegen."""
     from gremienlauf.demo import run_demo
 
-    run_demo(database_url)
+    try:
+        today = dt.date.fromisoformat(heute) if heute else None
+    except ValueError:
+        raise typer.BadParameter(f"'{heute}' ist kein Datum (JJJJ-MM-TT)", param_hint="--heute") from None
+    run_demo(database_url, today)
 
 
 @db_app.command("upgrade")

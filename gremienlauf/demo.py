@@ -744,8 +744,9 @@ def _wilhelmshaven(sessions: Sessions) -> int:
     return paper.id
 
 
-def run_demo(database_url: str | None = None) -> None:
-    """Set up a fresh database, load the three example municipalities and run the three papers."""
+def run_demo(database_url: str | None = None, today: dt.date | None = None) -> None:
+    """Set up a fresh database, load the three example municipalities and run the three papers; then add
+    work due relative to ``today`` (default: today in Berlin) for every demo login's start page."""
     if database_url is None:
         DEMO_DATABASE.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
@@ -768,6 +769,9 @@ def run_demo(database_url: str | None = None) -> None:
                 f"  {paper.reference}: {PAPER_STATE_LABELS[PaperState(paper.state)]} "
                 f"am {format_berlin(paper.decided_at) if paper.decided_at else '–'}"
             )
+    from gremienlauf.demo_today import add_present
+
+    add_present(sessions, today)
     _documents_and_mails(sessions)
     typer.echo(f"\n  Datenbank: {database_url}")
     engine.dispose()

@@ -79,10 +79,13 @@ class ProgressDisplay:
 
 
 def summary(report: dict[str, Any]) -> Table:
+    towns = [part["kommune"] for part in report["bodies"]] or [report["kommune"]]
     title = (
         "Probelauf (nichts gespeichert)"
         if report["dry_run"]
-        else f"Übernommen in Kommune '{report['kommune']}'"
+        else f"Übernommen in Kommune '{towns[0]}'"
+        if len(towns) == 1
+        else f"Übernommen in {len(towns)} Kommunen: " + ", ".join(f"'{t}'" for t in towns)
     )
     table = Table(title=title)
     table.add_column("Art")
@@ -151,10 +154,16 @@ def import_oparl_command(
                 progress=display,
             )
             data = result.as_json()
-            if files and not dry_run and result.municipality:
-                data["files"] = _download(
-                    make_session_factory(engine), result.municipality, str(result.body), display
-                )
+            if files and not dry_run and result.municipalities:
+                fetched = [
+                    _download(make_session_factory(engine), str(part.municipality), str(part.body), display)
+                    for part in result.parts or [result]
+                    if part.municipality
+                ]
+                data["files"] = {
+                    "counts": {k: sum(f["counts"][k] for f in fetched) for k in fetched[0]["counts"]},
+                    "refused": [r for f in fetched for r in f["refused"]],
+                }
     except ImportFailed as exc:
         typer.secho(f"Fehler: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
@@ -165,7 +174,17 @@ def import_oparl_command(
     out = Console()
     out.print(summary(data))
     quarantined, inconsistent = len(data["quarantined"]), len(data["inconsistent"])
-    lines = [f"Quelle: {data['body']}"]
+    lines = (
+        [f"Quelle: {data['body']}"]
+        if not data["bodies"]
+        else [f"Quelle: {data['source']} mit {len(data['bodies'])} Körperschaften"]
+        + [
+            f"  {part['body']}"
+            + ("" if data["dry_run"] else f" → Kommune '{part['kommune']}'")
+            + f": {sum(c['seen'] for c in part['counts'].values())} Objekte gelesen"
+            for part in data["bodies"]
+        ]
+    )
     if data["since"]:
         lines.append(f"Abgerufen: Änderungen seit {data['since']}")
     elif not data["dry_run"]:
@@ -174,8 +193,6 @@ def import_oparl_command(
             f"Vollständiger Abgleich: {removed} Objekte, die die Quelle gelöscht hat oder nicht mehr "
             "führt, aus der Veröffentlichung genommen"
         )
-    if data["other_bodies"]:
-        lines.append(f"Weitere Körperschaften der Quelle nicht übernommen: {', '.join(data['other_bodies'])}")
     lines.append(
         f"{quarantined} Objekte in Quarantäne, {inconsistent} Unstimmigkeiten gemeldet"
         + (f" (Einzelheiten in {report})" if report and (quarantined or inconsistent) else "")

@@ -165,6 +165,8 @@ class ConsultationIn:
     role: str | None  # a ConsultationRole value when the source says
     authoritative: bool | None
     stage: int | None = None  # the stage of the Beratungsfolge, where the source says (gremienlauf)
+    # The source publishes its steps' states (gremienlauf) but not this one's: dealt with in private there.
+    state_withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -267,9 +269,15 @@ def outcome_of(wording: str | None, *, authoritative: bool) -> Outcome | None:
     return outcome
 
 
-def step_state(*, meeting_start: dt.datetime | None, meeting_cancelled: bool, now: dt.datetime) -> str:
+def step_state(
+    *, meeting_start: dt.datetime | None, meeting_cancelled: bool, now: dt.datetime, withheld: bool = False
+) -> str:
     """Where an imported step stands: dealt with when its meeting lies in the past, scheduled for a meeting
-    to come, planned without one (it can be scheduled here)."""
+    to come, planned without one (it can be scheduled here). A step the source published without its state
+    (dealt with there in private) and without a meeting is dealt with: it is history, not work to schedule
+    here, and the stages after it can go on."""
+    if withheld and (meeting_start is None or meeting_cancelled):
+        return ConsultationState.dealt_with.value
     if meeting_start is None or meeting_cancelled:
         return ConsultationState.planned.value
     if meeting_start <= now:

@@ -105,9 +105,11 @@ def start_run(
         elif source is not None:
             town = session.get_one(Municipality, source.municipality_id)
         else:
-            key = slug(body_short_name or body_name, 60)
-            if session.scalar(select(Municipality.id).where(Municipality.key == key)):
-                key = f"{key[:50]}-import"
+            base = key = slug(body_short_name or body_name, 60)
+            taken = 0
+            while session.scalar(select(Municipality.id).where(Municipality.key == key)):
+                taken += 1  # e.g. two bodies of one source with the same short name
+                key = f"{base[:50]}-import" + (f"-{taken}" if taken > 1 else "")
             town = Municipality(
                 key=key,
                 name=body_name[:200],
@@ -135,15 +137,16 @@ def start_run(
         return Run(run.id, source.id, town.id, town.key, f"import:{source.body_url}"[:200], effective)
 
 
-def imported_sources(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
-    """(entry URL, municipality key) of every source imported before, for the nightly re-import."""
+def imported_sources(sessions: sessionmaker[Session]) -> list[tuple[str, str, str]]:
+    """(entry URL, Body URL, municipality key) of every source imported before, for the nightly re-import
+    (one System may hold several bodies, each imported into its own municipality)."""
     with sessions() as session:
         rows = session.execute(
-            select(ImportSource.entry_url, Municipality.key)
+            select(ImportSource.entry_url, ImportSource.body_url, Municipality.key)
             .join(Municipality, Municipality.id == ImportSource.municipality_id)
             .order_by(ImportSource.id)
         ).all()
-    return [(r.entry_url, r.key) for r in rows]
+    return [(r.entry_url, r.body_url, r.key) for r in rows]
 
 
 def finish_run(

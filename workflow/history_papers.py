@@ -81,6 +81,7 @@ def _steps(w: Writer, paper: Paper, p: PaperIn) -> list[tuple[str, str | None, b
             meeting_start=meeting.start if meeting else None,
             meeting_cancelled=meeting is not None and meeting.state == MeetingState.cancelled.value,
             now=w.now,
+            withheld=c.state_withheld,
         )
         wording = (
             item.result_wording if item is not None and state == ConsultationState.dealt_with.value else None
@@ -104,6 +105,7 @@ def _steps(w: Writer, paper: Paper, p: PaperIn) -> list[tuple[str, str | None, b
             "agenda_item_id": item_id,
             "outcome": outcome.value if outcome else None,
             "outcome_wording": wording,
+            "state_withheld": c.state_withheld,
         }
         if any(getattr(row, k, None) != v for k, v in values.items()):
             for k, v in values.items():

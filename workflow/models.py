@@ -353,6 +353,9 @@ class Consultation(Timestamped, Base):
     # approves / is informed of that decision afterwards; with the reason why that body cannot wait.
     urgency: Mapped[str | None] = mapped_column(String(16))
     urgency_reason: Mapped[str | None] = mapped_column(Text)
+    # Imported from a source that published the step without its state (dealt with there in private): it is
+    # published here without state, outcome and wording as well (``workflow.publication.private_steps``).
+    state_withheld: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -9,9 +9,10 @@ Its parts:
   Beratungsfolge is public with its paper; a generated document is public when marked so and everything it
   belongs to is public; an attachment's title is public when the attachment is.
 * **Dealt with in private**: a step whose agenda item or meeting is not public shows neither its outcome, its
-  wording, its resolution nor where it was dealt with; a paper whose deciding step was dealt with in private
-  shows neither its decision (a deciding state, the adopted text, when it was decided) nor what follows from
-  it. ``private_steps`` and ``decided_in_private`` say which, for loaded rows, with the same expressions.
+  wording, its resolution nor where it was dealt with; so does a step imported from a source that published
+  it without its state (``Consultation.state_withheld``: dealt with in private there); a paper whose
+  deciding step was dealt with in private shows neither its decision (a deciding state, the adopted text,
+  when it was decided) nor what follows from it. ``private_steps`` and ``decided_in_private`` say which, for loaded rows, with the same expressions.
 * Every public surface (the pages, the JSON API without a token, OParl, the calendar and Atom feeds, the
   documents) asks these functions; ``workflow.access`` adds who may see more than the public.
 * **Parents follow their children**: ``workflow.stamps`` raises a published parent's ``modified_at`` when
@@ -185,13 +186,16 @@ class StepPlace(Protocol):
     def meeting_id(self) -> int | None: ...
     @property
     def agenda_item_id(self) -> int | None: ...
+    @property
+    def state_withheld(self) -> bool: ...
 
 
 def private_steps(session: Session, steps: Sequence[StepPlace]) -> set[int]:
     """The steps dealt with (or to be dealt with) in private: on a non-public agenda item or in a non-public
     meeting, or without a meeting by a non-public body (in writing, Umlaufverfahren; or an urgent decision
-    taken without a meeting in place of one). Their outcome, wording, resolution and place are the content
-    of the non-public deliberation."""
+    taken without a meeting in place of one); and the steps imported from a source that did not publish
+    their state. Their outcome, wording, resolution and place are the content of the non-public
+    deliberation."""
     items = public_agenda_items(session, (s.agenda_item_id for s in steps))
     meetings = public_meetings(session, (s.meeting_id for s in steps))
     private = {
@@ -199,6 +203,7 @@ def private_steps(session: Session, steps: Sequence[StepPlace]) -> set[int]:
         for s in steps
         if (s.agenda_item_id is not None and s.agenda_item_id not in items)
         or (s.meeting_id is not None and s.meeting_id not in meetings)
+        or s.state_withheld
     }
     return private | without_meeting_in_private(session, [s.id for s in steps if s.meeting_id is None])
 
@@ -233,7 +238,11 @@ def decided_in_private(session: Session, paper_ids: Iterable[int]) -> set[int]:
         return set()
     rows = session.execute(
         select(
-            Consultation.id, Consultation.paper_id, Consultation.agenda_item_id, Consultation.meeting_id
+            Consultation.id,
+            Consultation.paper_id,
+            Consultation.agenda_item_id,
+            Consultation.meeting_id,
+            Consultation.state_withheld,
         ).where(
             Consultation.paper_id.in_(wanted),
             or_(Consultation.authoritative.is_(True), Consultation.urgency == Urgency.decision.value),
@@ -293,7 +302,7 @@ def decided_in_private_clause() -> ColumnElement[bool]:
         select(Consultation.id).where(
             Consultation.paper_id == Paper.id,
             or_(Consultation.authoritative.is_(True), Consultation.urgency == Urgency.decision.value),
-            or_(item_hidden, meeting_hidden, in_writing, urgent),
+            or_(item_hidden, meeting_hidden, in_writing, urgent, Consultation.state_withheld.is_(True)),
         )
     )
 

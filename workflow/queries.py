@@ -253,7 +253,11 @@ def _step_status(
         role=CONSULTATION_ROLE_LABELS[ConsultationRole(step.role)],
         authoritative=step.authoritative,
         state=step.state,
-        state_label=CONSULTATION_STATE_LABELS[ConsultationState(step.state)],
+        state_label=(
+            WITHHELD_AT_SOURCE_LABEL
+            if step.state_withheld
+            else CONSULTATION_STATE_LABELS[ConsultationState(step.state)]
+        ),
         outcome=step.outcome,
         outcome_wording=step.outcome_wording,
         appearances=[_appearance(item, item.id in published) for item in items],
@@ -265,6 +269,10 @@ def _step_status(
         decided_by=_decided_by(decision) if decision else None,
         private_body_id=step.body_id if step.urgency == Urgency.decision and not step.body.public else None,
     )
+
+
+#: What a page says of a step imported without the state its source withheld (dealt with there in private).
+WITHHELD_AT_SOURCE_LABEL = "Stand an der Quelle nicht veröffentlicht"
 
 
 def _decided_by(decision: MayorDecision) -> str:

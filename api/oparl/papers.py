@@ -70,6 +70,8 @@ class Step(Protocol):
     @property
     def urgency(self) -> str | None: ...
     @property
+    def state_withheld(self) -> bool: ...
+    @property
     def created_at(self) -> dt.datetime: ...
     @property
     def modified_at(self) -> dt.datetime: ...
@@ -88,6 +90,7 @@ STEP_COLUMNS = (
     Consultation.outcome,
     Consultation.outcome_wording,
     Consultation.urgency,
+    Consultation.state_withheld,
     Consultation.created_at,
     Consultation.modified_at,
 )

@@ -7,11 +7,13 @@ has none); query parameters other than ``page`` (filters) are ignored, as a serv
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 DUMP = Path(__file__).resolve().parents[2].parent / "shared/oparl/real-data/huertgenwald-1.0/server"
@@ -88,3 +90,33 @@ def serve_dump(root: Path | None = None, prefix: str = "oparl") -> Iterator[Dump
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def serve_answers(answers: dict[str, Any], origin: str) -> Iterator[str]:
+    """Serves ``answers`` (URL → JSON object, URLs under ``origin``) from 127.0.0.1, with every ``origin``
+    rewritten to the local server; yields the local base URL that replaces ``origin``."""
+    text = json.dumps(answers)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            found = served.get(base + self.path.lstrip("/").split("?", 1)[0])
+            body = json.dumps(found if found is not None else {"type": "Error"}).encode("utf-8")
+            self.send_response(200 if found is not None else 404)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    served: dict[str, Any] = json.loads(text.replace(origin, base))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -54,6 +54,13 @@ def test_step_state_follows_the_meeting() -> None:
     assert step_state(meeting_start=past, meeting_cancelled=True, now=NOW) == "planned"
 
 
+def test_a_step_whose_state_the_source_withheld_is_dealt_with_unless_its_meeting_says_otherwise() -> None:
+    past, future = NOW - dt.timedelta(days=3), NOW + dt.timedelta(days=3)
+    assert step_state(meeting_start=None, meeting_cancelled=False, now=NOW, withheld=True) == "dealt_with"
+    assert step_state(meeting_start=future, meeting_cancelled=False, now=NOW, withheld=True) == "scheduled"
+    assert step_state(meeting_start=past, meeting_cancelled=False, now=NOW, withheld=True) == "dealt_with"
+
+
 def test_a_paper_decided_at_the_source_arrives_in_its_final_state() -> None:
     today = NOW.date()
     old = dt.date(2016, 4, 7)

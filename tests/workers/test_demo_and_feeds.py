@@ -3,13 +3,18 @@ calendar feeds over HTTP."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -17,22 +22,57 @@ from gremienlauf.cli import app
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin
 from workflow import meetings
+from workflow.db import make_engine, make_session_factory
 from workflow.feeds import create_token
+from workflow.models import Paper, User
 from workflow.publication import depublish_paper
+from workflow.rules import BERLIN
+
+#: The day the demo's present is built for (a Wednesday), and the time its start pages are looked at.
+DEMO_TODAY = dt.date(2026, 3, 11)
+#: What each secretary's start page shows: the meeting running today and the one held last week wait for
+#: their results; every other body has its next meeting.
+SECRETARY_TASKS = {
+    "wetzlar": {"magistrat": "ergebnisse", "sjs": "ergebnisse", "kfp": "ergebnisse", "fwa": "sitzungen"},
+    "duisburg": {"soziales": "ergebnisse", "hfa": "ergebnisse", "schule": "sitzungen"},
+    "wilhelmshaven": {"soziales": "ergebnisse", "va": "ergebnisse", "bauen": "sitzungen"},
+}
+OFFICE_TASKS = {"entwuerfe", "einreichen", "ladungsfrist", "ergebnisse", "sitzungen"}
+ROLE_TASKS = {
+    "koordination": OFFICE_TASKS,
+    "admin": OFFICE_TASKS,
+    "fachamt": {"entwuerfe", "mitzeichnung"},
+    "mitglied": {"sitzungen"},
+}
+SECTION = re.compile(r'id="abschnitt-([a-z]+)">[^<]*<span class="count">\((\d+)\)')
 
 
-def test_the_demo_produces_documents_and_mails_in_folders_and_says_where_in_german(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in ("GREMIENLAUF_SMTP_HOST", "GREMIENLAUF_REDIS_URL", "GREMIENLAUF_MAIL_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    result = CliRunner().invoke(app, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "E-Mails:" in result.output
-    assert "als .eml-Dateien in var/mail/" in result.output
-    assert "Dokumente:" in result.output
-    assert "var/dokumente/<Kommune>/" in result.output
+@dataclass
+class Demo:
+    folder: Path
+    output: str
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """``gremienlauf demo --heute 2026-03-11`` in a folder of its own (once for this module)."""
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.chdir(folder)
+        for name in ("GREMIENLAUF_SMTP_HOST", "GREMIENLAUF_REDIS_URL", "GREMIENLAUF_MAIL_DIR"):
+            monkeypatch.delenv(name, raising=False)
+        result = CliRunner().invoke(app, ["demo", "--heute", DEMO_TODAY.isoformat()])
+        assert result.exit_code == 0, result.output
+        yield Demo(folder, result.output)
+
+
+def test_the_demo_produces_documents_and_mails_in_folders_and_says_where_in_german(demo_run: Demo) -> None:
+    tmp_path, output = demo_run.folder, demo_run.output
+    assert "E-Mails:" in output
+    assert "als .eml-Dateien in var/mail/" in output
+    assert "Dokumente:" in output
+    assert "var/dokumente/<Kommune>/" in output
+    assert "Arbeit für die Startseiten, bezogen auf heute (11.03.2026)" in output
     mails = [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in (tmp_path / "var" / "mail").glob("*.eml")
@@ -40,7 +80,41 @@ def test_the_demo_produces_documents_and_mails_in_folders_and_says_where_in_germ
     subjects = [str(m["Subject"]) for m in mails]
     assert "Einladung: Sitzung Stadtverordnetenversammlung am 27.11.2013" in subjects
     assert any(s.startswith("Ergebnis der Beratung: Drucksache 1562/13") for s in subjects)
+    assert "Einladung: Sitzung Magistrat am 11.03.2026" in subjects  # today's meeting
     assert (tmp_path / "var" / "dokumente" / "wetzlar" / "Beschlussvorlage 1562-13.docx").exists()
+
+
+def test_every_demo_login_finds_work_of_its_kind_on_its_start_page(demo_run: Demo) -> None:
+    from tests.web.conftest import page_login
+
+    url = f"sqlite:///{demo_run.folder / 'var' / 'demo.sqlite3'}"
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        users = list(session.scalars(select(User.username).order_by(User.id)))
+        paper_states = set(session.scalars(select(Paper.state)))
+    engine.dispose()
+    assert {"draft", "cosigning", "submitted", "in_deliberation", "adopted"} <= paper_states
+    noon = dt.datetime.combine(DEMO_TODAY, dt.time(12), tzinfo=BERLIN)
+    missing: dict[str, object] = {}
+    with TestClient(create_app(url, clock=lambda: noon)) as client:
+        for username in users:
+            town, role = username.split("-", 2)[:2]
+            expected = (
+                {SECRETARY_TASKS[town].get(username.split("-", 2)[2], "sitzungen")}
+                if role == "schrift"
+                else ROLE_TASKS[role]
+            )
+            client.cookies.clear()
+            assert page_login(client, username).status_code == 303, username
+            page = client.get(f"/{town}/")
+            assert page.status_code == 200, username
+            counts = {key: int(n) for key, n in SECTION.findall(page.text)}
+            if empty := {key for key in expected if counts.get(key, 0) == 0}:
+                missing[username] = (empty, counts)
+            if role == "koordination":
+                assert "Einladung spätestens" in page.text  # a deadline near, not passed
+    assert not missing, missing
+    assert len(users) == 3 * 4 + sum(len(bodies) + 1 for bodies in SECRETARY_TASKS.values())
 
 
 def _calendar(response: object) -> Calendar:

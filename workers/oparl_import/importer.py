@@ -88,12 +88,38 @@ class Report:
     high_water_mark: dt.datetime | None = None
     tally: Tally = field(default_factory=Tally)
     repairs: Counter[str] = field(default_factory=Counter)
-    other_bodies: list[str] = field(default_factory=list)
+    # A source with several bodies: the report of each (this report sums them up; ``body`` and
+    # ``municipality`` are then None).
+    parts: list[Report] = field(default_factory=list)
     # A list could not be read to its end: the high-water mark stays where it was, so the next run asks
     # again for everything this one may have missed.
     incomplete: bool = False
     # A dry run writes nothing, so it keeps here what it counted of the types in ONCE_PER_RUN.
     dry_seen: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of_bodies(cls, source: str, parts: list[Report]) -> Report:
+        """The report of a source with several bodies: the counts, problems and repairs of all of them."""
+        if len(parts) == 1:
+            return parts[0]
+        marks = [p.high_water_mark for p in parts if p.high_water_mark is not None]
+        total = cls(
+            source=source,
+            dry_run=all(p.dry_run for p in parts),
+            full=all(p.full for p in parts),
+            high_water_mark=max(marks) if marks else None,
+            incomplete=any(p.incomplete for p in parts),
+            parts=parts,
+        )
+        for part in parts:
+            total.tally.merge(part.tally)
+            total.repairs.update(part.repairs)
+        return total
+
+    @property
+    def municipalities(self) -> list[str]:
+        """The municipalities written into (one per body)."""
+        return [m for p in (self.parts or [self]) if (m := p.municipality) is not None]
 
     def as_json(self) -> dict[str, Any]:
         counts = {
@@ -116,12 +142,13 @@ class Report:
                 {"type": p.oparl_type, "url": p.url, "reason": p.reason} for p in self.tally.inconsistent
             ],
             "repairs": dict(sorted(self.repairs.items())),
-            "other_bodies": self.other_bodies,
+            "bodies": [part.as_json() for part in self.parts],
         }
 
 
-def _find_body(client: OParlClient, url: str) -> tuple[dict[str, Any], dict[str, Any] | None, list[str]]:
-    """The Body behind a System, body list or Body URL; the System if known; other bodies of the list."""
+def find_bodies(client: OParlClient, url: str) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The bodies behind a System, body list or Body URL (all of a list, deleted ones left out), and the
+    System if known."""
     data = client.get_json(url)
     system: dict[str, Any] | None = None
     if isinstance(data, dict) and mapping.is_type(data, "System"):
@@ -131,16 +158,20 @@ def _find_body(client: OParlClient, url: str) -> tuple[dict[str, Any], dict[str,
             raise ImportFailed(f"Das System unter {url} nennt keine Körperschaften (body)")
         data = client.get_json(body_ref)
     if isinstance(data, dict) and mapping.is_type(data, "Body"):
-        return data, system, []
+        return [data], system
     if isinstance(data, dict) and "data" in data:
         bodies = [
             b for page in client.pages(url if system is None else str(system["body"])) for b in page.objects
         ]
-        bodies = [b for b in bodies if not is_deleted(b)]
+        bodies = [b for b in bodies if isinstance(b, dict) and not is_deleted(b)]
         if not bodies:
             raise ImportFailed(f"Unter {url} ist keine Körperschaft (Body) zu finden")
-        return bodies[0], system, [str(b.get("id")) for b in bodies[1:]]
+        return bodies, system
     raise ImportFailed(f"Unter {url} ist weder ein OParl-System noch eine Körperschaft (Body) zu finden")
+
+
+def _named(body: dict[str, Any]) -> str:
+    return f"{body.get('name') or body.get('shortName') or 'ohne Namen'} ({body.get('id')})"
 
 
 class Importer:
@@ -156,24 +187,60 @@ class Importer:
         self.client = client
         self.progress = progress or (lambda phase, oparl_type, done, total: None)
         self.now = now
+        self.phase = "Abruf"
 
     def run(
         self,
         url: str,
         *,
         kommune: str | None = None,
+        body_url: str | None = None,
         dry_run: bool = False,
         since: dt.datetime | None = None,
         full: bool = False,
     ) -> Report:
-        report = Report(source=url, dry_run=dry_run)
+        """Import every Body of the source (only the one at ``body_url``, if given), each into its own
+        municipality; ``kommune`` only for a source with one Body (or with ``body_url``)."""
         try:
-            body, system, others = _find_body(self.client, url)
+            found, system = find_bodies(self.client, url)
         except FetchError as exc:
             raise ImportFailed(f"Die Quelle ist nicht erreichbar: {exc.url} ({exc.reason})") from exc
-        body, _ = repair(body, "Body", mapping.version_of(body))
+        bodies = [repair(b, "Body", mapping.version_of(b))[0] for b in found]
+        if body_url is not None:
+            bodies = [b for b in bodies if b.get("id") == body_url]
+            if not bodies:
+                raise ImportFailed(f"Die Quelle {url} führt die Körperschaft {body_url} nicht (mehr)")
+        if kommune is not None and len(bodies) > 1:
+            raise ImportFailed(
+                f"Die Quelle {url} führt {len(bodies)} Körperschaften: "
+                + "; ".join(_named(b) for b in bodies)
+                + f". In die Kommune '{kommune}' kann nur eine übernommen werden: bitte statt der "
+                "Adresse des Systems die Adresse der Körperschaft angeben."
+            )
+        parts = []
+        for body in bodies:
+            # one progress bar per body, phase and type
+            self.phase = "Abruf" if len(bodies) == 1 else f"Abruf {body.get('shortName') or body.get('name')}"
+            parts.append(
+                self._body(url, body, system, kommune=kommune, dry_run=dry_run, since=since, full=full)
+            )
+        return Report.of_bodies(url, parts)
+
+    def _body(
+        self,
+        url: str,
+        body: dict[str, Any],
+        system: dict[str, Any] | None,
+        *,
+        kommune: str | None,
+        dry_run: bool,
+        since: dt.datetime | None,
+        full: bool,
+    ) -> Report:
+        """Import one Body: its lists, in the order of ``PHASES``."""
+        report = Report(source=url, dry_run=dry_run)
         body_url = str(body.get("id") or url)
-        report.body, report.other_bodies = body_url, others
+        report.body = body_url
         run: Run | None = None
         if not dry_run:
             run = start_run(
@@ -238,12 +305,12 @@ class Importer:
         """Read one list of the Body; whether it could be read to its end."""
         filters = {"modified_since": without_fractions(since)} if since else {}
         done = 0
-        self.progress("Abruf", oparl_type, 0, None)
+        self.progress(self.phase, oparl_type, 0, None)
         try:
             for page in self.client.pages(list_url, filters):
                 self._page(report, run, oparl_type, page.objects)
                 done += len(page.objects)
-                self.progress("Abruf", oparl_type, done, page.total)
+                self.progress(self.phase, oparl_type, done, page.total)
         except FetchError as exc:
             report.tally.quarantine(oparl_type, exc.url, f"Liste nicht vollständig lesbar: {exc.reason}")
             report.incomplete = True
@@ -426,6 +493,7 @@ def import_oparl(
     url: str,
     *,
     kommune: str | None = None,
+    body_url: str | None = None,
     dry_run: bool = False,
     since: dt.datetime | None = None,
     full: bool = False,
@@ -433,13 +501,15 @@ def import_oparl(
     client: OParlClient | None = None,
     now: dt.datetime | None = None,
 ) -> Report:
-    """Import the OParl source at ``url`` (System, body list or Body); ``full`` reads every list whole (not
-    only what changed since the last run) and takes out what the source no longer holds."""
+    """Import the OParl source at ``url`` (System, body list or Body): every Body it holds, each into its
+    own municipality (``kommune``: into this existing one, for a source with one Body; ``body_url``: only
+    this Body of the source). ``full`` reads every list whole (not only what changed since the last run)
+    and takes out what the source no longer holds."""
     own = client is None
     client = client or OParlClient()
     try:
         return Importer(sessions, client, progress=progress, now=now).run(
-            url, kommune=kommune, dry_run=dry_run, since=since, full=full
+            url, kommune=kommune, body_url=body_url, dry_run=dry_run, since=since, full=full
         )
     finally:
         if own:

@@ -429,6 +429,8 @@ def consultation(obj: dict[str, Any]) -> ConsultationIn:
         agenda_item_url=_url(obj.get("agendaItem")),
         role=consultation_role(_text(obj, "role")),
         authoritative=authoritative if isinstance(authoritative, bool) else None,
+        # gremienlauf publishes every step's stage and state, except the state of one dealt with in private
+        state_withheld=VENDOR + "stage" in obj and VENDOR + "state" not in obj,
     )
 
 

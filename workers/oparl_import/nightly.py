@@ -22,10 +22,10 @@ def import_all(
     """Re-import each source into its municipality; a source that cannot be reached is logged and tried
     again the next night, the others still run."""
     reports = []
-    for url, municipality in imported_sources(sessions):
+    for url, body_url, municipality in imported_sources(sessions):
         fetcher = client()
         try:
-            report = import_oparl(sessions, url, kommune=municipality, client=fetcher)
+            report = import_oparl(sessions, url, kommune=municipality, body_url=body_url, client=fetcher)
         except ImportFailed as exc:
             log.warning("OParl import of %s into %s failed: %s", url, municipality, exc)
             continue
