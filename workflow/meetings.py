@@ -139,13 +139,16 @@ def create_meeting(
     return meeting
 
 
-def _renumber(session: Session, meeting: Meeting, now: dt.datetime) -> None:
-    """Public part first (Ö 1, Ö 2, …), then the non-public part (N 1, …); order runs from 0.
+def _renumber(
+    session: Session, meeting: Meeting, now: dt.datetime, items: list[AgendaItem] | None = None
+) -> None:
+    """Public part first (Ö 1, Ö 2, …), then the non-public part (N 1, …); order runs from 0. ``items``:
+    the meeting's items in their new order (public ones first), else as they are ordered now.
 
     An item whose number or order changes is stamped ``now`` (published copies must learn of it); the
     others keep their ``modified_at``, which the column's onupdate would otherwise set to the wall clock.
     """
-    items = sorted(meeting.agenda_items, key=lambda i: (not i.public, i.order))
+    items = items or sorted(meeting.agenda_items, key=lambda i: (not i.public, i.order))
     before = {item.id: (item.order, item.number, item.modified_at) for item in items}
     for index, item in enumerate(items):
         item.order = -1 - index  # step aside first: (meeting_id, order) is unique
