@@ -4,20 +4,22 @@ part, take a TOP off again before the invitation; and what the rule for late ite
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import emit, record_audit, snapshot
+from workflow.beratungsfolge import mayor_only
 from workflow.db import transaction
 from workflow.errors import RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE
-from workflow.meetings import _lock_meeting_with_its_papers, _renumber
-from workflow.models import AgendaItem, Depublication, Meeting
+from workflow.meetings import _lock_meeting_with_its_papers, _must_wait_for, _renumber, waiting_steps
+from workflow.models import AgendaItem, Consultation, Depublication, Meeting
 from workflow.profile import Profile
 from workflow.publication import public_agenda_items
-from workflow.store import clock, get
+from workflow.store import clock, get, profile_of
 from workflow.vocabulary import ConsultationState
 
 Sessions = sessionmaker[Session]
@@ -155,6 +157,38 @@ def remove_agenda_item(
         session.flush()
         emit(session, "AgendaChanged", now, meeting_id=meeting.id)
     return meeting
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """A step that may go on this meeting's agenda, and the bodies of earlier stages still open (and not on
+    an earlier meeting): ``build_agenda`` leaves such a step out, scheduling it by hand is allowed."""
+
+    step: Consultation
+    earlier_open: tuple[str, ...]
+
+
+def waiting_for_meeting(session: Session, meeting: Meeting) -> list[WaitingStep]:
+    """The steps waiting for one of the meeting's bodies, oldest submission first; not those the mayor
+    decides alone."""
+    rows = session.execute(waiting_steps([b.id for b in meeting.bodies])).all()
+    if not rows:
+        return []
+    steps = {
+        s.id: s
+        for s in session.scalars(select(Consultation).where(Consultation.id.in_([r[0] for r in rows])))
+    }
+    profile = profile_of(session, meeting.municipality_id)
+    out = []
+    for step_id, _paper_id in rows:
+        step = steps[step_id]
+        if mayor_only(profile, step):
+            continue
+        earlier = tuple(
+            other.body.name for other in step.paper.consultations if _must_wait_for(other, step, meeting)
+        )
+        out.append(WaitingStep(step, earlier))
+    return out
 
 
 def late_item_rule(profile: Profile) -> str | None:

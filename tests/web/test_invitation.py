@@ -1,5 +1,6 @@
-"""The coordination office invites from the meeting page: the deadline is shown, a late invitation is refused
-with the reason next to the field unless urgent with a reason."""
+"""The coordination office invites from the invitation page: the deadline with the days left is shown, a
+preview of what the invitation says, a late invitation is refused with the reason next to the field unless
+urgent with a reason; only the office sees the page."""
 
 from __future__ import annotations
 
@@ -18,19 +19,31 @@ def test_a_late_invitation_is_refused_and_a_timely_one_goes_out(api: Api) -> Non
     url = _meeting_url(api, meeting.id)
 
     page_login(api.client, "wetzlar-fachamt")
-    assert "Einladung versenden" not in api.client.get(url).text  # not the department's to send
+    assert "Einladung prüfen" not in api.client.get(url).text  # not the department's to send
+    refused = api.client.get(url + "/einladung")
+    assert refused.status_code == 403
+    assert "Einladung versenden" not in refused.text
     api.client.cookies.clear()
+    anonymous = api.client.get(url + "/einladung", follow_redirects=False)
+    assert anonymous.status_code == 303
 
     api.clock.set("2013-10-27 10:00")
     page_login(api.client, "wetzlar-koordination")
+    assert "Einladung prüfen und versenden" in api.client.get(url).text
+    url += "/einladung"
     page = api.client.get(url)
     assert "Einladung versenden" in page.text
     assert "Die Ladungsfrist ist verstrichen" in page.text
-    late = api.client.post(url + "/einladung", data={"csrf_token": csrf_of(page)})
+    assert "Frist verstrichen" in page.text
+    assert "Entwurf: Einladung zur Sitzung" in page.text
+    assert "Spielplatz am Dom (Drucksache" in page.text
+    no_token = api.client.post(url, data={})
+    assert no_token.status_code == 403
+    late = api.client.post(url, data={"csrf_token": csrf_of(page)})
     assert late.status_code == 422
     assert 'id="fehler-dringlich"' in late.text
     assert "Ladungsfrist versäumt" in late.text
-    no_reason = api.client.post(url + "/einladung", data={"csrf_token": csrf_of(page), "dringlich": "ja"})
+    no_reason = api.client.post(url, data={"csrf_token": csrf_of(page), "dringlich": "ja"})
     assert no_reason.status_code == 422
     assert 'id="fehler-begruendung"' in no_reason.text
     with api.db.sessions() as s:
@@ -39,8 +52,12 @@ def test_a_late_invitation_is_refused_and_a_timely_one_goes_out(api: Api) -> Non
     api.clock.set("2013-10-10 10:00")
     page = api.client.get(url)
     assert "Die Einladung muss bis" in page.text
-    sent = api.client.post(url + "/einladung", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
+    assert "<strong>noch 13 Tage</strong>" in page.text  # until 23.10.2013, 23:59
+    sent = api.client.post(url, data={"csrf_token": csrf_of(page)}, follow_redirects=False)
     assert sent.status_code == 303
     with api.db.sessions() as s:
         assert s.get_one(Meeting, meeting.id).state == "invited"
-    assert "Einladung versenden" not in api.client.get(url).text
+    after = api.client.get(sent.headers["location"]).text
+    assert "Die Einladung ist versandt." in after
+    assert "Einladung versenden" not in after
+    assert "Entwurf:" not in after
