@@ -74,7 +74,7 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     step = re.findall(r'name="schritt" value="(\d+)"', page.text)
     assert len(step) == 2
     # The non-public paper offers only the non-public part.
-    assert page.text.count("Auf die Tagesordnung: öffentlich") == 1
+    assert page.text.count('name="teil" value="oeffentlich"') == 1
 
     refused = api.client.post(url + "/tagesordnung/punkte", data={"titel": "Mitteilungen"})
     assert refused.status_code == 403

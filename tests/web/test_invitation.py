@@ -18,12 +18,16 @@ def test_a_late_invitation_is_refused_and_a_timely_one_goes_out(api: Api) -> Non
     world.schedule(paper.id, "sjs", meeting.id)
     url = _meeting_url(api, meeting.id)
 
-    page_login(api.client, "wetzlar-fachamt")
-    assert "Einladung prüfen" not in api.client.get(url).text  # not the department's to send
-    refused = api.client.get(url + "/einladung")
-    assert refused.status_code == 403
-    assert "Einladung versenden" not in refused.text
-    api.client.cookies.clear()
+    for who in ("wetzlar-fachamt", "wetzlar-schrift-stvv", "wetzlar-mitglied"):  # not theirs to send
+        page_login(api.client, who)
+        assert "Einladung prüfen" not in api.client.get(url).text
+        refused = api.client.get(url + "/einladung")
+        assert refused.status_code == 403, who
+        assert "Keine Berechtigung" in refused.text
+        assert "Einladung versenden" not in refused.text
+        sent = api.client.post(url + "/einladung", data={"csrf_token": csrf_of(api.client.get("/wetzlar/"))})
+        assert sent.status_code == 403, who
+        api.client.cookies.clear()
     anonymous = api.client.get(url + "/einladung", follow_redirects=False)
     assert anonymous.status_code == 303
 
