@@ -103,7 +103,8 @@ def _preview(town: Municipality, meeting: Meeting) -> dict[str, Any]:
 
 
 def _documents(session: Session, town: Municipality, meeting: Meeting) -> list[dict[str, Any]]:
-    """The latest generated invitation, as Word and as PDF (the office may read every version)."""
+    """The latest generated invitation, as Word and as PDF (the office may read every version); ``stale``
+    when the meeting changed after it was made (its agenda is then older than the preview's)."""
     rows = session.scalars(
         select(StoredFile)
         .options(defer(StoredFile.content))
@@ -117,7 +118,7 @@ def _documents(session: Session, town: Municipality, meeting: Meeting) -> list[d
             "name": row.name,
             "format": "PDF" if row.media_type == PDF_MEDIA_TYPE else "Word",
             "version": row.version,
-            "created": row.created_at,
+            "stale": row.created_at < meeting.modified_at,
         }
         for row in rows
         if row.version == latest

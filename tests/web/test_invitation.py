@@ -4,10 +4,14 @@ urgent with a reason; only the office sees the page."""
 
 from __future__ import annotations
 
+import re
+
 from tests.e2e.conftest import Api
-from tests.scenario import Scenario
+from tests.scenario import Scenario, berlin
 from tests.web.conftest import csrf_of, page_login
 from tests.web.test_pages import _meeting_url
+from workers.documents import DocumentKind, generate_document
+from workflow import meetings
 from workflow.models import Meeting
 
 
@@ -65,3 +69,38 @@ def test_a_late_invitation_is_refused_and_a_timely_one_goes_out(api: Api) -> Non
     assert "Die Einladung ist versandt." in after
     assert "Einladung versenden" not in after
     assert "Entwurf:" not in after
+
+
+def test_the_invitation_page_offers_the_latest_generated_document_and_says_when_it_is_older(api: Api) -> None:
+    world = Scenario(api.db.sessions)
+    meeting = world.new_meeting("sjs", "2013-10-28 17:00")
+    meetings.add_agenda_item(
+        api.db.sessions,
+        actor="test",
+        meeting_id=meeting.id,
+        title="Mitteilungen",
+        now=berlin("2013-10-01 10:00"),
+    )
+    for version, when in ((1, "2013-10-01 10:01"), (2, "2013-10-01 10:02")):
+        with api.db.sessions() as s, s.begin():
+            key = f"invitation:{meeting.id}:test-{version}"
+            generate_document(
+                s, kind=DocumentKind.INVITATION, subject_id=meeting.id, output_key=key, now=berlin(when)
+            )
+    url = _meeting_url(api, meeting.id) + "/einladung"
+    api.clock.set("2013-10-02 10:00")
+    page_login(api.client, "wetzlar-koordination")
+    page = api.client.get(url).text
+    assert "(Word, Fassung 2)" in page
+    assert "Fassung 1" not in page
+    assert "erzeugt vor der letzten Änderung" not in page
+    downloaded = api.client.get(re.findall(r'href="(/wetzlar/dokumente/[^"]+)"', page)[0])
+    assert downloaded.status_code == 200
+    assert downloaded.content.startswith(b"PK")  # a .docx is a zip
+
+    meetings.add_agenda_item(
+        api.db.sessions, actor="test", meeting_id=meeting.id, title="Anfragen", now=berlin("2013-10-02 10:00")
+    )
+    page = api.client.get(url).text
+    assert "(Word, Fassung 2)</a> – erzeugt vor der letzten Änderung der Tagesordnung" in page
+    assert "Anfragen" in page.split("Vorschau der Einladung")[1]
