@@ -43,7 +43,7 @@ def _office(me: ActiveSession, town: Municipality, meeting: Meeting) -> Principa
 
 
 def _url(session: Session, town: Municipality, meeting: Meeting, rest: str = "") -> str:
-    return links.meeting(session, town.key, meeting) + "/tagesordnung" + rest
+    return links.meeting_agenda(session, town.key, meeting) + rest
 
 
 def _items(session: Session, town: Municipality, meeting: Meeting, public: bool) -> list[dict[str, Any]]:
@@ -129,7 +129,7 @@ def _page(
             state_label=MEETING_STATE_LABELS[state],
             state_tone=MEETING_TONES[state],
             meeting_url=links.meeting(session, town.key, meeting),
-            invitation_url=links.meeting(session, town.key, meeting) + "/einladung",
+            invitation_url=links.meeting_invitation(session, town.key, meeting),
             url=_url(session, town, meeting),
             editable=editable,
             removable=state is MeetingState.planned,

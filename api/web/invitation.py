@@ -151,8 +151,8 @@ def _page(
             state_label=MEETING_STATE_LABELS[state],
             state_tone=MEETING_TONES[state],
             meeting_url=links.meeting(session, town.key, meeting),
-            agenda_url=links.meeting(session, town.key, meeting) + "/tagesordnung",
-            url=links.meeting(session, town.key, meeting) + "/einladung",
+            agenda_url=links.meeting_agenda(session, town.key, meeting),
+            url=links.meeting_invitation(session, town.key, meeting),
             deadline=_deadlines(session, meeting, now) if state is MeetingState.planned else None,
             may_invite="invite" in meeting_allowed_triggers(meeting, now),
             preview=_preview(town, meeting),
@@ -196,7 +196,7 @@ async def invite(
             "begruendung": "Bitte begründen Sie die Dringlichkeit; die Begründung steht in der Einladung."
         }
         return _page(request, session, town, me, meeting, now, errors=errors, values=values, status=422)
-    url = links.meeting(session, town.key, meeting)
+    url = links.meeting_invitation(session, town.key, meeting)
     release(session)
     try:
         meetings.invite_meeting(
@@ -212,4 +212,4 @@ async def invite(
         meeting = links.meeting_from_slug(session, town.id, slug)
         errors = {"dringlich" if isinstance(exc, NoticePeriodViolation) else "_form": exc.german}
         return _page(request, session, town, me, meeting, now, errors=errors, values=values, status=422)
-    return RedirectResponse(url + "/einladung?versandt=ja", status_code=303)
+    return RedirectResponse(url + "?versandt=ja", status_code=303)

@@ -139,8 +139,8 @@ def _page(
             meeting_day_url=links.meeting(session, town.key, meeting) + "/sitzungsdienst"
             if _may_record(who, meeting)
             else None,
-            invite_url=links.meeting(session, town.key, meeting) + "/einladung",
-            agenda_url=links.meeting(session, town.key, meeting) + "/tagesordnung"
+            invite_url=links.meeting_invitation(session, town.key, meeting),
+            agenda_url=links.meeting_agenda(session, town.key, meeting)
             if _may_invite(who, meeting)
             else None,
             provisional=results_provisional(meeting) and any(i.result is not None for i in items),
