@@ -9,15 +9,19 @@ agenda's part of the page is answered; a plain form is sent back to the page.
 
 from __future__ import annotations
 
+import json
+import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.deps import Now, ReadSession, Sessions, Town, refresh, release
+from api.idempotency import StillRunning, run_idempotent
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page
 from api.web.session import LoggedIn, check_csrf
@@ -25,7 +29,7 @@ from api.web.templating import render
 from workflow import agenda, meetings
 from workflow.access import Principal, Role, require_role
 from workflow.errors import DomainError, NotFound, RuleViolation
-from workflow.models import AgendaItem, Meeting, Municipality
+from workflow.models import Meeting, Municipality
 from workflow.store import profile_of
 from workflow.vocabulary import CONSULTATION_ROLE_LABELS, MEETING_STATE_LABELS, ConsultationRole, MeetingState
 from workflow.web_sessions import ActiveSession
@@ -139,7 +143,10 @@ def _page(
             waiting=_waiting(town, agenda.waiting_for_meeting(session, meeting)) if editable else [],
             public_items=public_items,
             non_public_items=non_public_items,
-            values=values or {},
+            values={
+                **(values or {}),
+                "schluessel": (values or {}).get("schluessel") or secrets.token_urlsafe(16),
+            },
             errors=errors or {},
             saved=_message(meeting, saved),
             moved=moved,
@@ -225,33 +232,58 @@ async def schedule(
 async def add_item(
     request: Request, town: Town, slug: str, me: LoggedIn, session: ReadSession, sessions: Sessions, now: Now
 ) -> Response:
-    """A plain item without a paper (Mitteilungen, Anfragen …) with its title."""
+    """A plain item without a paper (Mitteilungen, Anfragen …) with its title. The form carries a key: sent
+    twice (a double click without JavaScript, a resent form), it adds the item once (the API's idempotency
+    record)."""
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
     form = await request.form()
     title, part = _text(form, "titel"), _text(form, "teil")
-    values = {"titel": title, "teil": part}
+    values = {"titel": title, "teil": part, "schluessel": _text(form, "schluessel")[:200] or None}
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
     release(session)
     if not title:
         errors = {"titel": "Bitte geben Sie den Titel des TOP ein, z. B. „Mitteilungen“."}
         return again(values=values, errors=errors, status=422)
-    try:
+
+    def add() -> tuple[int, object]:
         item = meetings.add_agenda_item(
             sessions, actor=who.actor, meeting_id=meeting.id, title=title, public=PARTS.get(part), now=now
         )
+        return 201, {"agenda_item_id": item.id}
+
+    try:
+        answer = _once(sessions, who, values["schluessel"], request.url.path, [title, part], add)
     except DomainError as exc:
         return again(values=values, errors={"titel": exc.german}, status=422)
-    return _done(request, url, again, f"neu-{item.id}")
+    return _done(request, url, again, f"neu-{json.loads(bytes(answer.body))['agenda_item_id']}")
 
 
-def _item_of(meeting: Meeting, item_id: int) -> AgendaItem:
-    item = next((i for i in meeting.agenda_items if i.id == item_id), None)
-    if item is None:
-        raise NotFound(
-            f"agenda item {item_id} not found", german="Diesen TOP gibt es in dieser Sitzung nicht"
-        )
-    return item
+def _once(
+    sessions: Any,
+    who: Principal,
+    key: str | None,
+    path: str,
+    payload: Any,
+    run: Callable[[], tuple[int, object]],
+) -> JSONResponse:
+    """``run`` once per key; a second request while the first still runs waits for its answer."""
+    for _ in range(40):
+        try:
+            return run_idempotent(sessions, who, key, "POST", path, payload, run)
+        except StillRunning:
+            time.sleep(0.25)
+    raise StillRunning(
+        "The first request with this key is still running",
+        german="Der TOP wird gerade gespeichert. Bitte laden Sie die Seite gleich neu.",
+    )
+
+
+GONE = "Diesen TOP gibt es nicht mehr auf der Tagesordnung (jemand hat sie inzwischen geändert); unten steht sie, wie sie jetzt ist."
+
+
+def _has_item(meeting: Meeting, item_id: int) -> bool:
+    return any(i.id == item_id for i in meeting.agenda_items)
 
 
 @router.post("/{municipality}/sitzungen/{slug}/tagesordnung/{item_id}/position")
@@ -268,15 +300,17 @@ async def move(
     """To ``position`` (from 0) within its part: the buttons send one up or down, drag and drop any."""
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
-    item = _item_of(meeting, item_id)
     form = await request.form()
     position = _number(_text(form, "position"))
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
+    found = _has_item(meeting, item_id)
     release(session)
+    if not found:
+        return again(errors={"_form": GONE}, status=422)
     try:
         if position is None:
             raise RuleViolation("No position given", german="Bitte wählen Sie, wohin der TOP soll.")
-        agenda.move_agenda_item(sessions, actor=who.actor, item_id=item.id, position=position, now=now)
+        agenda.move_agenda_item(sessions, actor=who.actor, item_id=item_id, position=position, now=now)
     except DomainError as exc:
         return again(errors={f"top-{item_id}": exc.german}, status=422)
     return _done(request, url, again, f"verschoben-{item_id}", moved=item_id)
@@ -295,11 +329,13 @@ async def remove(
 ) -> Response:
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
-    item = _item_of(meeting, item_id)
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
+    found = _has_item(meeting, item_id)
     release(session)
+    if not found:
+        return again(errors={"_form": GONE}, status=422)
     try:
-        agenda.remove_agenda_item(sessions, actor=who.actor, item_id=item.id, now=now)
+        agenda.remove_agenda_item(sessions, actor=who.actor, item_id=item_id, now=now)
     except DomainError as exc:
         return again(errors={f"top-{item_id}": exc.german}, status=422)
     return _done(request, url, again, "entfernt")

@@ -100,9 +100,12 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     assert 'id="fehler-titel"' in empty.text
     assert 'aria-invalid="true"' in empty.text
     for title in ("Mitteilungen", "Anfragen"):
-        api.client.post(
-            url + "/tagesordnung/punkte", data={"csrf_token": csrf, "titel": title, "teil": "oeffentlich"}
-        )
+        form = api.client.get(url + "/tagesordnung").text
+        key = re.findall(r'name="schluessel" value="([^"]+)"', form)[0]
+        data = {"csrf_token": csrf, "titel": title, "teil": "oeffentlich", "schluessel": key}
+        first = api.client.post(url + "/tagesordnung/punkte", data=data, follow_redirects=False)
+        again = api.client.post(url + "/tagesordnung/punkte", data=data, follow_redirects=False)
+        assert first.headers["location"] == again.headers["location"]  # sent twice, added once
     page = api.client.get(url + "/tagesordnung").text
     assert _numbers(page) == [
         ("Ö 1", "Spielplatz am Dom"),
@@ -150,6 +153,11 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     assert "Der TOP ist von der Tagesordnung genommen" in page
     assert _numbers(page) == [("Ö 1", "Anfragen"), ("Ö 2", "Mitteilungen"), ("N 1", "Grundstückskauf")]
     assert "Spielplatz am Dom" in page.split("Wartende Vorlagen")[1].split("TOP ohne Vorlage")[0]
+    resent = api.client.post(
+        url + f"/tagesordnung/{items['Spielplatz am Dom']}/entfernen", data={"csrf_token": csrf}
+    )
+    assert resent.status_code == 422
+    assert "Diesen TOP gibt es nicht mehr auf der Tagesordnung" in resent.text
 
     # After the invitation: a new TOP is a late item, removal is the body's, the rule is named.
     invited = api.client.post(url + "/einladung", data={"csrf_token": csrf}, follow_redirects=False)
