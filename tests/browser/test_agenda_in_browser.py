@@ -5,13 +5,17 @@ after each htmx swap, with an error and without JavaScript; reordering with the 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from api.web import links
 from tests.browser.conftest import NewPage, Server, assert_accessible, assert_fits, screenshot
 from tests.browser.test_meeting_day_in_browser import tab_to
+from tests.browser.world import NOW
 from tests.scenario import Scenario
+from workflow import meetings
 from workflow.db import make_engine, make_session_factory
 from workflow.models import Meeting
 
@@ -19,8 +23,10 @@ OFFICE = "wetzlar-koordination"
 SUBJECTS = ("Neufassung der Friedhofssatzung", "Erneuerung der Straßenbeleuchtung Büblingshausen")
 
 
-def _meeting(server: Server) -> str:
-    """A Magistrat meeting in January with two papers waiting for it (the other tests do not look at it)."""
+@pytest.fixture
+def meeting_url(server: Server) -> Iterator[str]:
+    """A Magistrat meeting in January with two papers waiting for it; cancelled afterwards, so the other
+    tests' pages (the office's next meetings) do not show it."""
     engine = make_engine(server.database_url)
     try:
         world = Scenario(make_session_factory(engine))
@@ -28,7 +34,11 @@ def _meeting(server: Server) -> str:
             world.submitted_paper(subject=subject, when="2013-11-28 10:00")
         meeting = world.new_meeting("magistrat", "2014-01-20 09:00")
         with world.sessions() as s:
-            return links.meeting(s, "wetzlar", s.get_one(Meeting, meeting.id))
+            url = server.url(links.meeting(s, "wetzlar", s.get_one(Meeting, meeting.id)))
+        yield url
+        meetings.cancel_meeting(
+            world.sessions, actor="Browsertest", meeting_id=meeting.id, reason="Testende", now=NOW
+        )
     finally:
         engine.dispose()
 
@@ -39,8 +49,8 @@ def _order(page: Page) -> list[str]:
     return [re.sub(r" \(\d+/\d+\)", "", t).strip() for t in plain]
 
 
-def test_the_office_builds_an_agenda_by_keyboard_and_by_mouse(new_page: NewPage, server: Server) -> None:
-    url = server.url(_meeting(server))
+def test_the_office_builds_an_agenda_by_keyboard_and_by_mouse(new_page: NewPage, meeting_url: str) -> None:
+    url = meeting_url
     page = new_page(OFFICE)
     page.goto(url + "/tagesordnung")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Magistrat")
@@ -102,8 +112,8 @@ def test_the_office_builds_an_agenda_by_keyboard_and_by_mouse(new_page: NewPage,
     assert _order(page) == [f"Ö 1 {SUBJECTS[1]}", f"Ö 2 {SUBJECTS[0]}"]
 
 
-def test_the_invitation_page_and_the_refusal_for_others(new_page: NewPage, server: Server) -> None:
-    url = server.url(_meeting(server))
+def test_the_invitation_page_and_the_refusal_for_others(new_page: NewPage, meeting_url: str) -> None:
+    url = meeting_url
     page = new_page(OFFICE)
     page.goto(url + "/einladung")
     expect(page.get_by_role("heading", name="Ladungsfrist")).to_be_visible()
