@@ -93,10 +93,12 @@ def _preview(town: Municipality, meeting: Meeting) -> dict[str, Any]:
             "title": item.title,
             "reference": paper.reference if paper is not None else None,
             "late": item.late_addition,
+            "second": item.second_session,
         }
 
     return {
         "town": town.name,
+        "second_session": meeting.second_session,
         "public": [line(i) for i in meeting.agenda_items if i.public],
         "non_public": [line(i) for i in meeting.agenda_items if not i.public],
     }

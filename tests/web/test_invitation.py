@@ -104,3 +104,11 @@ def test_the_invitation_page_offers_the_latest_generated_document_and_says_when_
     page = api.client.get(url).text
     assert "(Word, Fassung 2)</a> – erzeugt vor der letzten Änderung der Tagesordnung" in page
     assert "Anfragen" in page.split("Vorschau der Einladung")[1]
+
+
+def test_the_preview_of_a_second_session_says_what_the_invitation_must_point_out(api: Api) -> None:
+    meeting = Scenario(api.db.sessions).new_meeting("sjs", "2013-10-28 17:00", second_session=True)
+    api.clock.set("2013-10-02 10:00")
+    page_login(api.client, "wetzlar-koordination")
+    page = api.client.get(_meeting_url(api, meeting.id) + "/einladung").text
+    assert "Zweite Sitzung zu denselben Gegenständen nach Beschlussunfähigkeit" in page
