@@ -433,6 +433,14 @@ class AgendaItemIn(Model):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"consultation_id": 2}]})
 
 
+class AgendaPositionIn(Model):
+    """Where a TOP goes within its part of the agenda (public or non-public), counted from 0."""
+
+    position: int = Field(ge=0, le=10_000, strict=True)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"position": 0}]})
+
+
 class InvitationIn(Model):
     urgent: Flag = False
     urgent_reason: Text5000 | None = None

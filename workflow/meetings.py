@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
@@ -139,13 +139,16 @@ def create_meeting(
     return meeting
 
 
-def _renumber(session: Session, meeting: Meeting, now: dt.datetime) -> None:
-    """Public part first (Ö 1, Ö 2, …), then the non-public part (N 1, …); order runs from 0.
+def _renumber(
+    session: Session, meeting: Meeting, now: dt.datetime, items: list[AgendaItem] | None = None
+) -> None:
+    """Public part first (Ö 1, Ö 2, …), then the non-public part (N 1, …); order runs from 0. ``items``:
+    the meeting's items in their new order (public ones first), else as they are ordered now.
 
     An item whose number or order changes is stamped ``now`` (published copies must learn of it); the
     others keep their ``modified_at``, which the column's onupdate would otherwise set to the wall clock.
     """
-    items = sorted(meeting.agenda_items, key=lambda i: (not i.public, i.order))
+    items = items or sorted(meeting.agenda_items, key=lambda i: (not i.public, i.order))
     before = {item.id: (item.order, item.number, item.modified_at) for item in items}
     for index, item in enumerate(items):
         item.order = -1 - index  # step aside first: (meeting_id, order) is unique
@@ -197,6 +200,26 @@ def schedule_consultation(
     return ScheduleResult(step, item)
 
 
+def waiting_steps(body_ids: Sequence[int]) -> Select[int, int]:
+    """(step id, paper id) of the steps of these bodies that wait for a meeting, oldest submission first."""
+    return (
+        select(Consultation.id, Consultation.paper_id)
+        .join(Paper, Consultation.paper_id == Paper.id)
+        .where(
+            Consultation.body_id.in_(body_ids),
+            Consultation.state.in_([state.value for state in WAITING_STATES]),
+            or_(
+                Paper.state.in_([PaperState.submitted.value, PaperState.in_deliberation.value]),
+                and_(
+                    Consultation.urgency == Urgency.follow_up.value,
+                    Paper.state.in_([state.value for state in DECIDED_BY_URGENCY]),
+                ),
+            ),
+        )
+        .order_by(Paper.submitted_at, Consultation.id)
+    )
+
+
 def build_agenda(
     sessions: Sessions, *, actor: str, meeting_id: int, now: dt.datetime | None = None
 ) -> list[AgendaItem]:
@@ -209,25 +232,7 @@ def build_agenda(
         )
         if not body_ids:
             get(session, Meeting, meeting_id)  # raises NotFound
-        waiting = [
-            (step_id, paper_id)
-            for step_id, paper_id in session.execute(
-                select(Consultation.id, Consultation.paper_id)
-                .join(Paper, Consultation.paper_id == Paper.id)
-                .where(
-                    Consultation.body_id.in_(body_ids),
-                    Consultation.state.in_([state.value for state in WAITING_STATES]),
-                    or_(
-                        Paper.state.in_([PaperState.submitted.value, PaperState.in_deliberation.value]),
-                        and_(
-                            Consultation.urgency == Urgency.follow_up.value,
-                            Paper.state.in_([state.value for state in DECIDED_BY_URGENCY]),
-                        ),
-                    ),
-                )
-                .order_by(Paper.submitted_at, Consultation.id)
-            )
-        ]
+        waiting = [(step_id, paper_id) for step_id, paper_id in session.execute(waiting_steps(body_ids))]
         papers_by_id = lock_all(session, Paper, [paper_id for _, paper_id in waiting])
         steps = lock_all(session, Consultation, [step_id for step_id, _ in waiting])
         meeting = get(session, Meeting, meeting_id, lock=True)
@@ -261,11 +266,14 @@ def build_agenda(
 
 def _must_wait(paper: Paper, step: Consultation, meeting: Meeting) -> bool:
     """An earlier stage of the paper still open and not on an earlier meeting: the step must wait."""
-    return any(
+    return any(_must_wait_for(other, step, meeting) for other in paper.consultations)
+
+
+def _must_wait_for(other: Consultation, step: Consultation, meeting: Meeting) -> bool:
+    return (
         other.stage < step.stage
         and other.state not in FINISHED_STEP_STATES
         and (other.meeting is None or other.meeting.start >= meeting.start)
-        for other in paper.consultations
     )
 
 

@@ -339,4 +339,6 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "consultation.circulated": "ins Umlaufverfahren gegeben",
     "consultation.circulation_ended": "zurück in die Planung (Widerspruch im Umlaufverfahren)",
     "agenda_item.added": "Tagesordnungspunkt angelegt",
+    "agenda_item.moved": "Tagesordnungspunkt verschoben",
+    "agenda_item.removed": "Tagesordnungspunkt von der Tagesordnung genommen",
 }

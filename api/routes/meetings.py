@@ -12,6 +12,7 @@ from sqlalchemy import select
 from api import schemas, views
 from api.deps import (
     Caller,
+    ItemId,
     MeetingOr404,
     MeetingRecorder,
     Now,
@@ -31,7 +32,7 @@ from api.routes.papers import (
     SafeDateQuery,
     keyset_page,
 )
-from workflow import meetings, quorum
+from workflow import agenda, meetings, quorum
 from workflow.access import can_see_meeting, sees_as_public
 from workflow.errors import NotFound, RuleViolation
 from workflow.models import Body, Consultation, Meeting, MeetingBody, Paper
@@ -184,6 +185,55 @@ def add_agenda_item(
     return run_idempotent(
         sessions, caller, idempotency_key, "POST", request.url.path, data.model_dump(mode="json"), compute
     )
+
+
+def _item_of(meeting: Meeting, item_id: int) -> int:
+    if not any(item.id == item_id for item in meeting.agenda_items):
+        raise not_found("agenda_item", item_id, entity="agenda_item", id=item_id)
+    return item_id
+
+
+@router.put(
+    "/meetings/{meeting_id}/agenda-items/{item_id}/position",
+    response_model=schemas.MeetingOut,
+    summary="Move a TOP within its part of the agenda (the engine numbers all TOPs again)",
+)
+def move_agenda_item(
+    now: Now,
+    meeting: MeetingOr404,
+    item_id: ItemId,
+    caller: Office,
+    data: schemas.AgendaPositionIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    """While the meeting is planned or invited; after the invitation the members get the changed invitation."""
+    item_id = _item_of(meeting, item_id)
+    release(session)
+    agenda.move_agenda_item(sessions, actor=caller.actor, item_id=item_id, position=data.position, now=now)
+    return _meeting_response(session, meeting.id, who, now)
+
+
+@router.delete(
+    "/meetings/{meeting_id}/agenda-items/{item_id}",
+    response_model=schemas.MeetingOut,
+    summary="Take a TOP off the agenda before the invitation (a paper's step waits for a meeting again)",
+)
+def remove_agenda_item(
+    now: Now,
+    meeting: MeetingOr404,
+    item_id: ItemId,
+    caller: Office,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    """After the invitation only the body takes a TOP off, in the meeting (result 'removed')."""
+    item_id = _item_of(meeting, item_id)
+    release(session)
+    agenda.remove_agenda_item(sessions, actor=caller.actor, item_id=item_id, now=now)
+    return _meeting_response(session, meeting.id, who, now)
 
 
 @router.post(

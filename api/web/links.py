@@ -116,6 +116,16 @@ def meeting(session: Session, town_key: str, meeting: Meeting) -> str:
     return f"/{town_key}/sitzungen/{slug}" + (f"-{position + 1}" if position else "")
 
 
+def meeting_agenda(session: Session, town_key: str, row: Meeting) -> str:
+    """The coordination office's agenda builder of the meeting."""
+    return meeting(session, town_key, row) + "/tagesordnung"
+
+
+def meeting_invitation(session: Session, town_key: str, row: Meeting) -> str:
+    """The coordination office's invitation page of the meeting (deadline, preview, issuing)."""
+    return meeting(session, town_key, row) + "/einladung"
+
+
 _MEETING = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9_+-]{1,300})$")
 _NTH = re.compile(r"^(.+)-(\d{1,3})$")
 

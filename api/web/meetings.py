@@ -6,16 +6,15 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session, object_session
 
-from api.deps import Now, ReadSession, Sessions, Town, refresh, release
+from api.deps import Now, ReadSession, Town
 from api.web import links
-from api.web.context import MEETING_TONES, own_town, page, principal
+from api.web.context import MEETING_TONES, page, principal
 from api.web.papers import documents_of
-from api.web.session import LoggedIn, PageCaller, check_csrf
+from api.web.session import PageCaller, check_csrf
 from api.web.templating import render
-from workflow import meetings
 from workflow.access import (
     Principal,
     Role,
@@ -27,7 +26,7 @@ from workflow.access import (
     require_same_municipality,
     visible_agenda_items,
 )
-from workflow.errors import DomainError, NoticePeriodViolation
+from workflow.errors import DomainError
 from workflow.models import AgendaItem, Meeting, Municipality
 from workflow.notice import invitation_deadline
 from workflow.portal import results_provisional
@@ -63,9 +62,9 @@ def open_data_of(request: Request, meeting: Meeting) -> str | None:
     return str(request.app.state.oparl_urls.meeting(meeting.id))
 
 
-def _may_invite(who: Principal | None, meeting: Meeting, now: dt.datetime) -> bool:
-    """The coordination office of the municipality, while the meeting machine allows it."""
-    if who is None or "invite" not in meeting_allowed_triggers(meeting, now):
+def _may_invite(who: Principal | None, meeting: Meeting, now: dt.datetime | None = None) -> bool:
+    """The coordination office of the municipality (with ``now``: while the meeting machine allows inviting)."""
+    if who is None or (now is not None and "invite" not in meeting_allowed_triggers(meeting, now)):
         return False
     try:
         require_same_municipality(require_role(who, Role.coordination), meeting.municipality_id)
@@ -140,7 +139,10 @@ def _page(
             meeting_day_url=links.meeting(session, town.key, meeting) + "/sitzungsdienst"
             if _may_record(who, meeting)
             else None,
-            invite_url=links.meeting(session, town.key, meeting) + "/einladung",
+            invite_url=links.meeting_invitation(session, town.key, meeting),
+            agenda_url=links.meeting_agenda(session, town.key, meeting)
+            if _may_invite(who, meeting)
+            else None,
             provisional=results_provisional(meeting) and any(i.result is not None for i in items),
             open_data=open_data,
             live_url=live_url,
@@ -156,39 +158,3 @@ def meeting_page(
     request: Request, town: Town, slug: str, me: PageCaller, session: ReadSession, now: Now
 ) -> Response:
     return _page(request, session, town, me, links.meeting_from_slug(session, town.id, slug), now)
-
-
-@router.post("/{municipality}/sitzungen/{slug}/einladung")
-async def invite(
-    request: Request, town: Town, slug: str, me: LoggedIn, session: ReadSession, sessions: Sessions, now: Now
-) -> Response:
-    """The invitation: refused after the Ladungsfrist unless urgent with a reason (the use case decides)."""
-    meeting = links.meeting_from_slug(session, town.id, slug)
-    who = require_role(own_town(me, town), Role.coordination)
-    form = await request.form()
-    urgent = form.get("dringlich") == "ja"
-    reason = form.get("begruendung")
-    reason = reason.strip() if isinstance(reason, str) else ""
-    values = {"dringlich": urgent, "begruendung": reason}
-    if urgent and not reason:
-        errors = {
-            "begruendung": "Bitte begründen Sie die Dringlichkeit; die Begründung steht in der Einladung."
-        }
-        return _page(request, session, town, me, meeting, now, errors=errors, values=values, status=422)
-    url = links.meeting(session, town.key, meeting)
-    release(session)
-    try:
-        meetings.invite_meeting(
-            sessions,
-            actor=who.actor,
-            meeting_id=meeting.id,
-            urgent=urgent,
-            urgent_reason=reason or None,
-            now=now,
-        )
-    except NoticePeriodViolation as exc:
-        refresh(session)
-        meeting = links.meeting_from_slug(session, town.id, slug)
-        errors = {"dringlich": exc.german}
-        return _page(request, session, town, me, meeting, now, errors=errors, values=values, status=422)
-    return RedirectResponse(url, status_code=303)

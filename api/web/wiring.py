@@ -10,11 +10,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    agenda,
     alerts,
     auth,
     documents,
     drafting,
     info,
+    invitation,
     live,
     meeting_day,
     meetings,
@@ -34,6 +36,8 @@ def install(app: FastAPI) -> None:
         drafting.router,
         papers.router,
         meetings.router,
+        agenda.router,
+        invitation.router,
         live.router,
         portal.router,
         meeting_day.router,

@@ -201,10 +201,10 @@ def test_the_invitation_form_shows_the_deadline_and_explains_a_refusal(
     new_page: NewPage, server: Server
 ) -> None:
     page = new_page("wetzlar-koordination")
-    page.goto(server.url(_paths(server)["soon"]))
+    page.goto(server.url(_paths(server)["soon"] + "/einladung"))
     expect(page.get_by_role("heading", name="Einladung versenden")).to_be_visible()
     expect(page.locator(".invitation")).to_contain_text("Die Einladung muss bis Mittwoch, 04.12.2013")
-    assert_accessible(page, "meeting page with the invitation form")
+    assert_accessible(page, "the invitation page with its form")
     page.get_by_label("Dringlich (verkürzte Ladungsfrist)").check()
     page.get_by_role("button", name="Einladung versenden").click()
     expect(page.locator("#fehler-begruendung")).to_contain_text("Bitte begründen Sie die Dringlichkeit")

@@ -88,6 +88,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "depublish a published paper":                        (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "create a meeting":                                   (401, 201, 403, 403, 403, 403, 403, 201, 403, 403),
     "invite to a meeting":                                (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
+    "order the agenda of a meeting":                      (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
+    "take a TOP off the agenda":                          (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "record the attendance of a meeting of the body":     (401, 403, 403, 200, 403, 403, 403, 200, 403, 403),
     "record a result of the body":                        (401, 403, 403, 201, 403, 403, 403, 201, 403, 403),
     "correct a result of the body":                       (401, 403, 403, 200, 403, 403, 403, 200, 403, 403),
@@ -190,6 +192,19 @@ class World:
             start=_at(30 * DAYS),
             now=_at(-DAYS),
         ).id
+
+    def planned_items(self) -> tuple[int, int]:
+        """A planned meeting with two plain TOPs: (meeting id, id of the second TOP)."""
+        meeting = self.planned_meeting()
+        for title in ("Mitteilungen", "Anfragen"):
+            item = meetings.add_agenda_item(
+                self.sc.sessions, actor=ACTOR, meeting_id=meeting, title=title, now=_at(-DAYS)
+            )
+        return meeting, item.id
+
+    def planned_paths(self) -> tuple[str, int]:
+        meeting, item = self.planned_items()
+        return f"/meetings/{meeting}", item
 
     def held_meeting(self, *paper_ids: int, public: bool | None = None) -> tuple[int, list[int]]:
         """A meeting of the body that began an hour ago, with the papers on its agenda, everyone there."""
@@ -371,6 +386,14 @@ ACTIONS: dict[str, Callable[[World, str], int]] = {
     ),
     "invite to a meeting": lambda w, r: (
         w.call("POST", f"/meetings/{w.planned_meeting()}/invitation", r, json={}).status_code
+    ),
+    "order the agenda of a meeting": lambda w, r: (
+        w.call(
+            "PUT", "{}/agenda-items/{}/position".format(*w.planned_paths()), r, json={"position": 0}
+        ).status_code
+    ),
+    "take a TOP off the agenda": lambda w, r: (
+        w.call("DELETE", "{}/agenda-items/{}".format(*w.planned_paths()), r).status_code
     ),
     "record the attendance of a meeting of the body": lambda w, r: (
         w.call(

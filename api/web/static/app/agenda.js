@@ -1,0 +1,40 @@
+// The agenda builder: drag a TOP onto another of the same part to move it there. It sends the TOP's own
+// "Nach oben/unten" form with the new position, so the server decides and numbers as for the buttons.
+(function () {
+  var dragged = null;
+  function row(event) { return event.target.closest && event.target.closest(".agenda-builder__item"); }
+  document.addEventListener("dragstart", function (event) {
+    dragged = row(event);
+    if (dragged) { event.dataTransfer.effectAllowed = "move"; event.dataTransfer.setData("text/plain", ""); }
+  });
+  document.addEventListener("dragover", function (event) {
+    var over = row(event);
+    if (dragged && over && over.parentNode === dragged.parentNode) {
+      event.preventDefault();
+      over.classList.add("agenda-builder__item--target");
+    }
+  });
+  document.addEventListener("dragleave", function (event) {
+    var over = row(event);
+    if (over) { over.classList.remove("agenda-builder__item--target"); }
+  });
+  document.addEventListener("drop", function (event) {
+    var over = row(event);
+    var form = dragged && dragged.querySelector("form.agenda-move");
+    if (!over || !form || over === dragged || over.parentNode !== dragged.parentNode) { return; }
+    event.preventDefault();
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "position";
+    input.value = over.getAttribute("data-position");
+    form.appendChild(input);
+    dragged = null;
+    form.requestSubmit();
+  });
+  document.addEventListener("dragend", function () { dragged = null; });
+  // After a move the focus stays with the moved TOP, so the keyboard can move it on.
+  document.addEventListener("htmx:afterSwap", function () {
+    var button = document.querySelector("[data-moved] .agenda-move button");
+    if (button) { button.focus(); }
+  });
+})();

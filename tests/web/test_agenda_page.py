@@ -1,0 +1,179 @@
+"""The coordination office's agenda builder over HTTP: who may use it, papers waiting for the body onto the
+public or non-public part, plain items, ordering and removal through the use cases, errors next to the field,
+the htmx fragment, late items after the invitation, and the CSRF check."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import Api
+from tests.scenario import Scenario
+from tests.web.conftest import csrf_of, page_login
+from tests.web.test_pages import _meeting_url
+from workflow.models import AuditEvent, Meeting
+
+OFFICE = "wetzlar-koordination"
+
+
+def csrf_of_page(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match
+    return match[1]
+
+
+def _numbers(page: str) -> list[tuple[str, str]]:
+    """(number, title) of each TOP shown by the builder, in order."""
+    found = re.findall(
+        r'agenda-builder__number">([^<]+)</span>\s*<span class="agenda-builder__title">(?:<a [^>]+>)?([^<]+)',
+        page,
+    )
+    return [(n, t) for n, t in found]
+
+
+def _world(api: Api) -> tuple[str, int]:
+    world = Scenario(api.db.sessions)
+    world.submitted_paper(subject="Spielplatz am Dom", committees=["sjs"])
+    world.submitted_paper(subject="Grundstückskauf", committees=["sjs"], public=False)
+    meeting = world.new_meeting("sjs", "2013-10-28 17:00")
+    return _meeting_url(api, meeting.id), meeting.id
+
+
+def test_only_the_office_builds_the_agenda(api: Api) -> None:
+    url, _ = _world(api)
+    api.clock.set("2013-10-01 10:00")
+    anonymous = api.client.get(url + "/tagesordnung", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/anmelden?weiter=")
+    for who in ("wetzlar-fachamt", "wetzlar-schrift-stvv", "wetzlar-mitglied"):
+        page_login(api.client, who)
+        refused = api.client.get(url + "/tagesordnung")
+        assert refused.status_code == 403, who
+        assert "Keine Berechtigung" in refused.text
+        assert "Spielplatz am Dom" not in refused.text
+        csrf = csrf_of(api.client.get("/wetzlar/"))
+        sent = api.client.post(
+            url + "/tagesordnung/punkte", data={"csrf_token": csrf, "titel": "Mitteilungen"}
+        )
+        assert sent.status_code == 403, who
+        api.client.cookies.clear()
+    with api.db.sessions() as s:
+        assert not s.scalars(
+            AuditEvent.__table__.select().where(AuditEvent.action == "agenda_item.added")
+        ).all()
+
+
+def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
+    url, meeting_id = _world(api)
+    api.clock.set("2013-10-01 10:00")
+    page_login(api.client, OFFICE)
+    page = api.client.get(url + "/tagesordnung")
+    assert page.status_code == 200
+    assert "Wartende Vorlagen" in page.text
+    assert "Noch keine Tagesordnungspunkte." in page.text
+    csrf = csrf_of(page)
+    step = re.findall(r'name="schritt" value="(\d+)"', page.text)
+    assert len(step) == 2
+    # The non-public paper offers only the non-public part.
+    assert page.text.count('name="teil" value="oeffentlich"') == 1
+
+    refused = api.client.post(url + "/tagesordnung/punkte", data={"titel": "Mitteilungen"})
+    assert refused.status_code == 403
+    assert "Das Formular ist abgelaufen" in refused.text
+
+    added = api.client.post(
+        url + "/tagesordnung/vorlagen",
+        data={"csrf_token": csrf, "schritt": step[0], "teil": "oeffentlich"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    assert "gespeichert=neu-" in added.headers["location"]
+    shown = api.client.get(added.headers["location"]).text
+    assert "„Spielplatz am Dom“ steht jetzt als TOP Ö 1 auf der Tagesordnung." in shown
+    api.client.post(
+        url + "/tagesordnung/vorlagen",
+        data={"csrf_token": csrf, "schritt": step[1], "teil": "nichtoeffentlich"},
+    )
+    empty = api.client.post(
+        url + "/tagesordnung/punkte", data={"csrf_token": csrf, "titel": " ", "teil": "oeffentlich"}
+    )
+    assert empty.status_code == 422
+    assert 'id="fehler-titel"' in empty.text
+    assert 'aria-invalid="true"' in empty.text
+    for title in ("Mitteilungen", "Anfragen"):
+        form = api.client.get(url + "/tagesordnung").text
+        key = re.findall(r'name="schluessel" value="([^"]+)"', form)[0]
+        data = {"csrf_token": csrf, "titel": title, "teil": "oeffentlich", "schluessel": key}
+        first = api.client.post(url + "/tagesordnung/punkte", data=data, follow_redirects=False)
+        again = api.client.post(url + "/tagesordnung/punkte", data=data, follow_redirects=False)
+        assert first.headers["location"] == again.headers["location"]  # sent twice, added once
+    page = api.client.get(url + "/tagesordnung").text
+    assert _numbers(page) == [
+        ("Ö 1", "Spielplatz am Dom"),
+        ("Ö 2", "Mitteilungen"),
+        ("Ö 3", "Anfragen"),
+        ("N 1", "Grundstückskauf"),
+    ]
+    assert "Keine Vorlage wartet auf diese Sitzung." in page
+
+    with api.db.sessions() as s:
+        items = {i.title: i.id for i in s.get_one(Meeting, meeting_id).agenda_items}
+    # Up by a button (a plain form) and to the top by the same form with any position (drag and drop), via htmx.
+    up = api.client.post(
+        url + f"/tagesordnung/{items['Anfragen']}/position", data={"csrf_token": csrf, "position": "1"}
+    )
+    assert up.status_code == 200
+    fragment = api.client.post(
+        url + f"/tagesordnung/{items['Anfragen']}/position",
+        data={"csrf_token": csrf, "position": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="tagesordnung"')
+    assert "„Anfragen“ ist jetzt TOP Ö 1." in fragment.text
+    assert 'data-moved="true"' in fragment.text
+    assert [t for _, t in _numbers(fragment.text)] == [
+        "Anfragen",
+        "Spielplatz am Dom",
+        "Mitteilungen",
+        "Grundstückskauf",
+    ]
+    outside = api.client.post(
+        url + f"/tagesordnung/{items['Grundstückskauf']}/position",
+        data={"csrf_token": csrf, "position": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert outside.status_code == 422
+    assert f'id="fehler-top-{items["Grundstückskauf"]}"' in outside.text
+    assert "nichtöffentlichen Teil" in outside.text
+
+    removed = api.client.post(
+        url + f"/tagesordnung/{items['Spielplatz am Dom']}/entfernen", data={"csrf_token": csrf}
+    )
+    page = removed.text
+    assert "Der TOP ist von der Tagesordnung genommen" in page
+    assert _numbers(page) == [("Ö 1", "Anfragen"), ("Ö 2", "Mitteilungen"), ("N 1", "Grundstückskauf")]
+    assert "Spielplatz am Dom" in page.split("Wartende Vorlagen")[1].split("TOP ohne Vorlage")[0]
+    resent = api.client.post(
+        url + f"/tagesordnung/{items['Spielplatz am Dom']}/entfernen", data={"csrf_token": csrf}
+    )
+    assert resent.status_code == 422
+    assert "Diesen TOP gibt es nicht mehr auf der Tagesordnung" in resent.text
+
+    # After the invitation: a new TOP is a late item, removal is the body's, the rule is named.
+    invited = api.client.post(url + "/einladung", data={"csrf_token": csrf}, follow_redirects=False)
+    assert invited.status_code == 303, invited.text[-3000:]
+    api.clock.set("2013-10-25 10:00")
+    page_login(api.client, OFFICE)
+    page = api.client.get(url + "/tagesordnung").text
+    csrf = csrf_of_page(page)
+    assert "Die Einladung ist versandt." in page
+    assert "Zwei Drittel der gesetzlichen Zahl der Mitglieder" in page
+    assert "Entfernen" not in page
+    late = api.client.post(
+        url + "/tagesordnung/vorlagen", data={"csrf_token": csrf, "schritt": step[0], "teil": "oeffentlich"}
+    )
+    assert "(nachträglich aufgenommen)" in late.text
+    assert "nachträglich aufgenommen</span>" in late.text
+    gone = api.client.post(url + f"/tagesordnung/{items['Anfragen']}/entfernen", data={"csrf_token": csrf})
+    assert gone.status_code == 422
+    assert "Nach der Einladung kann nur das Gremium einen TOP absetzen" in gone.text
