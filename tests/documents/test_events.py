@@ -50,6 +50,7 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[tuple[DocumentKind, int]]]] = {
     "MeetingCreated": ({"meeting_id": 22}, []),
     "AgendaChanged": ({"meeting_id": 22}, [(INV, 22)]),
     "MeetingInvited": ({"meeting_id": 22, "urgent": False}, [(INV, 22)]),
+    "MeetingMoved": ({"meeting_id": 22, "invited": True}, [(INV, 22)]),
     "MeetingCancelled": ({"meeting_id": 22}, [(INV, 22)]),
     "AttendanceRecorded": ({"meeting_id": 22}, [(M, 22)]),
     "ResultRecorded": ({**RESULT, "outcome": "adopted"}, [(V, 11), (M, 22), (X, 33)]),
