@@ -34,7 +34,10 @@ def may_move(meeting: Meeting) -> bool:
     return MeetingState(meeting.state) in MOVABLE
 
 
-def _refuse_state(meeting: Meeting) -> TransitionNotAllowed:
+def check_movable(meeting: Meeting) -> None:
+    """Only a planned or invited meeting can be moved; a held or cancelled one stays as it was."""
+    if may_move(meeting):
+        return
     state = MeetingState(meeting.state)
     if state is MeetingState.cancelled:
         german = f"Die Sitzung „{meeting.name}“ wurde abgesagt; sie kann nicht mehr verlegt werden."
@@ -43,7 +46,7 @@ def _refuse_state(meeting: Meeting) -> TransitionNotAllowed:
             f"Die Sitzung „{meeting.name}“ hat bereits stattgefunden; Datum, Uhrzeit und Ort "
             "bleiben, wie sie waren."
         )
-    return TransitionNotAllowed(
+    raise TransitionNotAllowed(
         f"The meeting is '{meeting.state}'; only a planned or invited meeting can be moved",
         german=german,
         state=meeting.state,
@@ -91,8 +94,7 @@ def move_meeting(
         )
     with transaction(sessions) as session:
         meeting = _lock_meeting_with_its_papers(session, meeting_id)
-        if not may_move(meeting):
-            raise _refuse_state(meeting)
+        check_movable(meeting)
         if (meeting.start, meeting.end, meeting.location) == (start, end, location):
             raise RuleViolation(
                 "Start, end and place are as they were",

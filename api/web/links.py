@@ -254,3 +254,19 @@ def alert_confirm(town_key: str, token: str) -> str:
 
 def alert_unsubscribe(town_key: str, token: str) -> str:
     return f"/{town_key}/benachrichtigungen/abmelden/{token}"
+
+
+# ------------------------------------------------------------------- the office's meeting planning
+
+
+def planning(town_key: str, body: str | None = None) -> str:
+    """The office's meetings per body: ``/wetzlar/sitzungsplanung?gremium=sjs`` (all bodies without it)."""
+    return f"/{town_key}/sitzungsplanung" + (f"?{urlencode({'gremium': body})}" if body else "")
+
+
+def meeting_move(session: Session, town_key: str, meeting_row: Meeting) -> str:
+    return f"{meeting(session, town_key, meeting_row)}/verlegen"
+
+
+def meeting_cancel(session: Session, town_key: str, meeting_row: Meeting) -> str:
+    return f"{meeting(session, town_key, meeting_row)}/absagen"

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, object_session
 from api.deps import Now, ReadSession, Sessions, Town, refresh, release
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page, principal
+from api.web.meeting_planning import office_actions
 from api.web.papers import documents_of
 from api.web.session import LoggedIn, PageCaller, check_csrf
 from api.web.templating import render
@@ -141,6 +142,7 @@ def _page(
             if _may_record(who, meeting)
             else None,
             invite_url=links.meeting(session, town.key, meeting) + "/einladung",
+            office_actions=office_actions(session, town, who, meeting, now),
             provisional=results_provisional(meeting) and any(i.result is not None for i in items),
             open_data=open_data,
             live_url=live_url,
