@@ -131,5 +131,13 @@ def move_meeting(
             reason=meeting.urgent_reason if shortened else None,
             meeting_id=meeting.id,
         )
-        emit(session, "MeetingMoved", now, meeting_id=meeting.id, invited=invited)
+        emit(
+            session,
+            "MeetingMoved",
+            now,
+            meeting_id=meeting.id,
+            invited=invited,
+            previous_start=old_start,
+            previous_location=(before or {}).get("location"),
+        )
     return meeting

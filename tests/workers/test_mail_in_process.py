@@ -141,6 +141,10 @@ def test_a_moved_meeting_sends_the_changed_invitation_with_the_same_uid_and_a_hi
     assert str(event["LOCATION"]) == "Altes Rathaus"
     text = updates[0].message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert "Montag, 04.11.2013, 18:00 Uhr" in text
+    assert (
+        "die Sitzung wurde verlegt; bisher war sie für Montag, 28.10.2013, 17:00 Uhr, Rathaus vorgesehen."
+        in text
+    )
     assert "Altes Rathaus" in text
     drain(ctx)  # nothing twice
     assert len(smtp.messages) == before + len(updates)
