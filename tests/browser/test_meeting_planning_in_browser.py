@@ -12,7 +12,12 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from api.web import links
+from tests.browser import world
 from tests.browser.conftest import NewPage, Server, assert_accessible, assert_fits, screenshot
+from workflow import meetings
+from workflow.db import make_engine, make_session_factory
+from workflow.store import municipality_by_key
 
 OFFICE = "wetzlar-koordination"
 SJS = "Sozial-, Jugend- und Sportausschuss"
@@ -28,6 +33,19 @@ def _create(page: Page, server: Server, day: str, place: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"Sitzung Magistrat am {day[8:]}.{day[5:7]}.{day[:4]}"
     )
+
+
+def _invite(server: Server, path: str) -> None:
+    """Invite the meeting at ``path`` through the use case (the invitation page is tested elsewhere)."""
+    engine = make_engine(server.database_url)
+    try:
+        sessions = make_session_factory(engine)
+        with sessions() as s:
+            town = municipality_by_key(s, "wetzlar").id
+            meeting_id = links.meeting_from_slug(s, town, path.rsplit("/", 1)[1]).id
+        meetings.invite_meeting(sessions, actor="Browsertest", meeting_id=meeting_id, now=world.NOW)
+    finally:
+        engine.dispose()
 
 
 def test_the_office_plans_moves_and_cancels_a_meeting(new_page: NewPage, server: Server) -> None:
@@ -52,10 +70,21 @@ def test_the_office_plans_moves_and_cancels_a_meeting(new_page: NewPage, server:
     assert_accessible(page, "Sitzung anlegen with errors")
     screenshot(page, "sitzung-anlegen-fehler")
 
+    page.locator("#feld-filter-gremium").select_option("fwa")
+    page.get_by_role("button", name="Anzeigen").click()
+    expect(page.locator("#sitzungsliste")).to_contain_text("Keine kommende Sitzung geplant.")
+    assert_accessible(page, "meeting planning without coming meetings, after the htmx swap")
+
     _create(page, server, "2014-01-20", "Neues Rathaus, Sitzungssaal")
     page.get_by_role("link", name="Sitzung verlegen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sitzung verlegen")
+    expect(page.get_by_label("Dringlich (verkürzte Ladungsfrist)")).to_have_count(0)  # not invited yet
     assert_accessible(page, "moving a meeting")
+    _invite(server, page.url.removeprefix(server.base).removesuffix("/verlegen"))
+    page.reload()
+    expect(page.locator("main")).to_contain_text("Für den neuen Termin gilt die Ladungsfrist erneut")
+    expect(page.get_by_label("Dringlich (verkürzte Ladungsfrist)")).to_be_visible()
+    assert_accessible(page, "moving an invited meeting")
     screenshot(page, "sitzung-verlegen")
     page.get_by_label("Neues Datum").fill("2013-11-01")
     page.get_by_role("button", name="Sitzung verlegen").click()
@@ -71,7 +100,7 @@ def test_the_office_plans_moves_and_cancels_a_meeting(new_page: NewPage, server:
 
     page.get_by_role("link", name="Sitzung absagen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sitzung absagen")
-    expect(page.locator("main")).to_contain_text("Es wurde noch nicht eingeladen")
+    expect(page.locator("main")).to_contain_text("Alle Eingeladenen erhalten eine Absage")
     assert_accessible(page, "cancelling a meeting")
     page.get_by_role("button", name="Sitzung absagen").click()
     expect(page.locator("#fehler-grund")).to_be_visible()
