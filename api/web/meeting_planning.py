@@ -364,12 +364,11 @@ async def move(
     except DomainError as exc:
         refresh(session)
         meeting = session.get_one(Meeting, meeting_id)
+        # A meeting held or cancelled meanwhile says so above the form (also when htmx sent it).
         field = "_form"
         if isinstance(exc, NoticePeriodViolation):
             field = "dringlich"
-        elif isinstance(exc, TransitionNotAllowed):
-            raise
-        elif start <= now:
+        elif start <= now and not isinstance(exc, TransitionNotAllowed):
             field = "datum"
         errors = {field: exc.german}
         return _move_page(request, session, me, town, meeting, now, values=values, errors=errors, status=422)
@@ -468,9 +467,7 @@ async def cancel(
         meetings.cancel_meeting(
             sessions, actor=who.actor, meeting_id=meeting_id, reason=str(values["grund"]), now=now
         )
-    except TransitionNotAllowed:
-        raise
-    except DomainError as exc:
+    except DomainError as exc:  # e.g. held or cancelled meanwhile: said above the form
         refresh(session)
         meeting = session.get_one(Meeting, meeting_id)
         return _cancel_page(

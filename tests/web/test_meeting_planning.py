@@ -240,6 +240,21 @@ def test_the_office_cancels_a_meeting_with_a_reason_and_its_papers_wait_again(ap
         step = s.scalars(select(Consultation).where(Consultation.paper_id == paper)).all()
         sjs = next(c for c in step if c.body.key == "sjs")
         assert (sjs.state, sjs.meeting_id) == ("planned", None)
+    again = api.client.post(
+        url + "/absagen",
+        data={"csrf_token": csrf_of(form), "grund": "Noch einmal", "bestaetigt": "ja"},
+        headers=HTMX,
+    )  # a second tab, sent after the first: said in the form, which htmx swaps in
+    assert again.status_code == 422
+    assert again.text.lstrip().startswith('<div id="absagen">')
+    assert "„absagen“ ist im Zustand „abgesagt“ nicht möglich" in again.text
+    late_move = api.client.post(
+        url + "/verlegen",
+        data={"csrf_token": csrf_of(form), "datum": "2013-11-04", "beginn": "17:00"},
+        headers=HTMX,
+    )
+    assert late_move.status_code == 422
+    assert "wurde abgesagt; sie kann nicht mehr verlegt werden" in late_move.text
     page = api.client.get(url).text
     assert "Beschlussunfähigkeit absehbar" in page
     assert "Sitzung verlegen" not in page
