@@ -264,9 +264,11 @@ def planning(town_key: str, body: str | None = None) -> str:
     return f"/{town_key}/sitzungsplanung" + (f"?{urlencode({'gremium': body})}" if body else "")
 
 
-def meeting_move(session: Session, town_key: str, meeting_row: Meeting) -> str:
-    return f"{meeting(session, town_key, meeting_row)}/verlegen"
+def meeting_move(meeting_url: str) -> str:
+    """Moving the meeting at ``meeting_url`` (from ``meeting``)."""
+    return f"{meeting_url}/verlegen"
 
 
-def meeting_cancel(session: Session, town_key: str, meeting_row: Meeting) -> str:
-    return f"{meeting(session, town_key, meeting_row)}/absagen"
+def meeting_cancel(meeting_url: str) -> str:
+    """Cancelling the meeting at ``meeting_url`` (from ``meeting``)."""
+    return f"{meeting_url}/absagen"

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from starlette.datastructures import FormData
 
 from api.deps import Now, ReadSession, Sessions, Town, refresh, release
@@ -35,8 +35,8 @@ from workflow.web_sessions import ActiveSession
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
-COMING = 60  # meetings listed ahead
-PAST = 20  # meetings listed back
+COMING = 25  # meetings listed ahead (a body's own list is shorter)
+PAST = 10  # meetings listed back
 
 
 def office_page(me: LoggedIn, town: Town) -> Principal:
@@ -81,8 +81,9 @@ def _deadline(session: Session, meeting: Meeting, now: dt.datetime) -> dict[str,
 
 def _entry(session: Session, town: Municipality, meeting: Meeting, now: dt.datetime) -> dict[str, Any]:
     state = MeetingState(meeting.state)
+    url = links.meeting(session, town.key, meeting)
     return {
-        "url": links.meeting(session, town.key, meeting),
+        "url": url,
         "name": meeting.name,
         "start": meeting.start,
         "end": meeting.end,
@@ -92,17 +93,15 @@ def _entry(session: Session, town: Municipality, meeting: Meeting, now: dt.datet
         "tone": MEETING_TONES[state],
         "deadline": _deadline(session, meeting, now),
         "invited_at": meeting.invitation_sent_at,
-        "move_url": links.meeting_move(session, town.key, meeting)
-        if meeting_changes.may_move(meeting)
-        else None,
-        "cancel_url": links.meeting_cancel(session, town.key, meeting)
+        "move_url": links.meeting_move(url) if meeting_changes.may_move(meeting) else None,
+        "cancel_url": links.meeting_cancel(url)
         if "cancel" in meeting_allowed_triggers(meeting, now)
         else None,
     }
 
 
 def _meetings(session: Session, town: Municipality, body: Body | None, now: dt.datetime) -> dict[str, Any]:
-    query = select(Meeting).where(Meeting.municipality_id == town.id)
+    query = select(Meeting).where(Meeting.municipality_id == town.id).options(selectinload(Meeting.bodies))
     if body is not None:
         query = query.where(
             Meeting.id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body.id))
@@ -112,8 +111,10 @@ def _meetings(session: Session, town: Municipality, body: Body | None, now: dt.d
         query.where(Meeting.start >= today).order_by(Meeting.start, Meeting.id).limit(COMING)
     )
     past = session.scalars(query.where(Meeting.start < today).order_by(Meeting.start.desc()).limit(PAST))
+    shown = [_entry(session, town, m, now) for m in coming]
     return {
-        "coming": [_entry(session, town, m, now) for m in coming],
+        "coming": shown,
+        "more_coming": len(shown) == COMING,
         "past": [_entry(session, town, m, now) for m in past],
     }
 
@@ -292,6 +293,7 @@ def _move_page(
     if invited:
         found = invitation_deadline(session, meeting).rule
         rule = found.describe() + (f", {found.legal_basis}" if found.legal_basis else "")
+    url = links.meeting(session, town.key, meeting)
     return render(
         request,
         "meeting_move.html",
@@ -300,8 +302,8 @@ def _move_page(
             town,
             "planning",
             meeting=meeting,
-            meeting_url=links.meeting(session, town.key, meeting),
-            action=links.meeting_move(session, town.key, meeting),
+            meeting_url=url,
+            action=links.meeting_move(url),
             bodies=[b.name for b in meeting.bodies],
             invited=invited,
             rule=rule,
@@ -405,6 +407,7 @@ def _cancel_page(
         for i in meeting.agenda_items
         if i.consultation is not None and i.consultation.agenda_item_id == i.id
     ]
+    url = links.meeting(session, town.key, meeting)
     return render(
         request,
         "meeting_cancel.html",
@@ -413,8 +416,8 @@ def _cancel_page(
             town,
             "planning",
             meeting=meeting,
-            meeting_url=links.meeting(session, town.key, meeting),
-            action=links.meeting_cancel(session, town.key, meeting),
+            meeting_url=url,
+            action=links.meeting_cancel(url),
             bodies=[b.name for b in meeting.bodies],
             invited=meeting.invitation_sent_at is not None,
             papers=papers,
@@ -484,9 +487,9 @@ def office_actions(
         require_same_municipality(require_role(who, Role.coordination), town.id)
     except DomainError:
         return {}
-    actions = {}
+    actions, url = {}, links.meeting(session, town.key, meeting)
     if meeting_changes.may_move(meeting):
-        actions["Sitzung verlegen"] = links.meeting_move(session, town.key, meeting)
+        actions["Sitzung verlegen"] = links.meeting_move(url)
     if "cancel" in meeting_allowed_triggers(meeting, now):
-        actions["Sitzung absagen"] = links.meeting_cancel(session, town.key, meeting)
+        actions["Sitzung absagen"] = links.meeting_cancel(url)
     return actions
