@@ -449,6 +449,22 @@ class InvitationIn(Model):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"urgent": False}]})
 
 
+class MeetingMoveIn(Model):
+    """The new start, end or place; a field left out stays as it is (a planned end moves with the start).
+    ``urgent`` as for the invitation (an invited meeting's changed invitation is due now)."""
+
+    start: SafeDateTime | None = None
+    end: SafeDateTime | None = None
+    location: Text300 | None = None
+    urgent: Flag = False
+    urgent_reason: Text5000 | None = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"start": "2013-11-04T17:00:00+01:00", "location": "Altes Rathaus"}]},
+    )
+
+
 class AttendanceIn(Model):
     present: list[Id] = Field(max_length=1000)
     excused: list[Id] = Field(default_factory=list, max_length=1000)

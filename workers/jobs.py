@@ -8,6 +8,7 @@ the Celery worker and in the embedded in-process worker; which event calls for w
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -54,7 +55,7 @@ def _organizer(settings: WorkerSettings) -> str:
     return parseaddr(settings.mail_sender)[1]
 
 
-def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
+def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool, moved_from: str | None = None) -> None:
     with ctx.sessions() as session:
         meeting = session.get_one(Meeting, meeting_id)
         if meeting.invitation_sent_at is None or meeting.state == "cancelled":
@@ -72,7 +73,13 @@ def _send_invitations(ctx: Context, meeting_id: int, *, changed: bool) -> None:
         entry,
         recipients,
         lambda r, calendar: mail.invitation_mail(
-            key=key, recipient=r.email, name=r.name, meeting=info, changed=changed, calendar=calendar
+            key=key,
+            recipient=r.email,
+            name=r.name,
+            meeting=info,
+            changed=changed,
+            calendar=calendar,
+            moved_from=moved_from,
         ),
     )
 
@@ -109,7 +116,7 @@ def invitation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) ->
 
 
 def invitation_update_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:
-    """An agenda change after the invitation: the changed invitation with the raised SEQUENCE."""
+    """An agenda change or a move after the invitation: the changed invitation with the raised SEQUENCE."""
     if "late_addition" in payload and not payload["late_addition"]:
         return  # scheduled before the invitation: the invitation itself carries it
     with ctx.sessions() as session:
@@ -117,7 +124,16 @@ def invitation_update_mail(ctx: Context, outbox_id: int, payload: Mapping[str, A
         invited_at = session.get_one(Meeting, int(payload["meeting_id"])).invitation_sent_at
     if invited_at is None or changed_at <= invited_at:
         return  # a change before the invitation: the invitation itself carries it
-    _send_invitations(ctx, int(payload["meeting_id"]), changed=True)
+    _send_invitations(ctx, int(payload["meeting_id"]), changed=True, moved_from=_moved_from(payload))
+
+
+def _moved_from(payload: Mapping[str, Any]) -> str | None:
+    """When and where a moved meeting (MeetingMoved) was to be before, in German; None for other changes."""
+    previous = payload.get("previous_start")
+    if not isinstance(previous, str):
+        return None
+    place = payload.get("previous_location")
+    return mail.german_datetime(dt.datetime.fromisoformat(previous)) + (f", {place}" if place else "")
 
 
 def cancellation_mail(ctx: Context, outbox_id: int, payload: Mapping[str, Any]) -> None:

@@ -117,6 +117,10 @@ class MeetingInfo:
 
 _INVITATION_TEXT = _TEXT_ENV.from_string("""\
 Guten Tag {{ name }},
+{% if moved_from %}
+
+die Sitzung wurde verlegt; bisher war sie für {{ moved_from }} vorgesehen.
+{% endif %}
 
 hiermit lade ich Sie zu folgender Sitzung ein:
 
@@ -153,6 +157,7 @@ _INVITATION_HTML = _ENV.from_string("""\
 <html lang="de"><head><meta charset="utf-8"><title>{{ meeting.name }}</title></head>
 <body>
 <p>Guten Tag {{ name }},</p>
+{% if moved_from %}<p><strong>Die Sitzung wurde verlegt;</strong> bisher war sie für {{ moved_from }} vorgesehen.</p>{% endif %}
 <p>hiermit lade ich Sie zu folgender Sitzung ein:</p>
 <p><strong>{{ meeting.name }}</strong><br>am {{ when }}<br>Ort: {{ meeting.location or "wird noch mitgeteilt" }}</p>
 {% if meeting.urgent_reason %}
@@ -179,13 +184,28 @@ _INVITATION_HTML = _ENV.from_string("""\
 
 
 def invitation_mail(
-    *, key: str, recipient: str, name: str, meeting: MeetingInfo, calendar: bytes, changed: bool = False
+    *,
+    key: str,
+    recipient: str,
+    name: str,
+    meeting: MeetingInfo,
+    calendar: bytes,
+    changed: bool = False,
+    moved_from: str | None = None,
 ) -> Mail:
-    """The invitation with the agenda (non-public part included: only members get it) and the .ics."""
+    """The invitation with the agenda (non-public part included: only members get it) and the .ics;
+    ``moved_from``: when and where a moved meeting was to be before ("Montag, 28.10.2013, 17:00 Uhr, Rathaus")."""
     public = [i for i in meeting.agenda if i.public]
     private = [i for i in meeting.agenda if not i.public]
     when = german_datetime(meeting.start)
-    context = {"name": name, "meeting": meeting, "when": when, "public": public, "private": private}
+    context = {
+        "name": name,
+        "meeting": meeting,
+        "when": when,
+        "public": public,
+        "private": private,
+        "moved_from": moved_from,
+    }
     prefix = "Geänderte Einladung" if changed else "Einladung"
     return Mail(
         key=key,

@@ -38,6 +38,7 @@ EVENT_JOBS: dict[str, tuple[str, ...]] = {
     "MeetingInvited": ("invitation_mail", "reminders", "documents", "pdfs"),
     "AgendaChanged": ("invitation_update_mail", "documents", "pdfs"),
     "ConsultationScheduled": ("invitation_update_mail", "documents", "pdfs"),
+    "MeetingMoved": ("invitation_update_mail", "reminders", "documents", "pdfs"),
     "MeetingCancelled": ("cancellation_mail", "reminders", "documents", "pdfs"),
     "AttendanceRecorded": ("reminders", "documents", "pdfs"),
     "MinutesApproved": ("reminders", "documents", "pdfs"),

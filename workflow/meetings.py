@@ -15,7 +15,7 @@ from workflow import validate
 from workflow.audit import emit, record_audit, snapshot
 from workflow.beratungsfolge import DECIDED_BY_URGENCY, FINISHED_STEP_STATES, WAITING_STATES, mayor_only
 from workflow.db import transaction
-from workflow.errors import NoticePeriodViolation, RuleViolation, TransitionNotAllowed
+from workflow.errors import RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
 from workflow.models import (
     AgendaItem,
@@ -28,9 +28,9 @@ from workflow.models import (
     Paper,
     Person,
 )
-from workflow.notice import check_matter_may_join, deadline
+from workflow.notice import check_matter_may_join, check_notice, deadline
 from workflow.papers import fire_paper_audited
-from workflow.rules import BERLIN, check_dispatch, format_berlin
+from workflow.rules import BERLIN, format_berlin
 from workflow.store import (
     body_settings,
     by_key,
@@ -277,6 +277,32 @@ def _must_wait_for(other: Consultation, step: Consultation, meeting: Meeting) ->
     )
 
 
+def check_stage_order(
+    paper: Paper, step: Consultation, start: dt.datetime, *, moving: Meeting | None = None
+) -> None:
+    """A step meets after the meetings of its paper's earlier stages and before those of its later ones
+    (``moving``: the meeting whose steps all move to ``start`` together, so its own steps are left aside)."""
+    for other in paper.consultations:
+        if other.meeting is None or other.id == step.id or other.state in FINISHED_STEP_STATES:
+            continue
+        if moving is not None and other.meeting_id == moving.id:
+            continue
+        if other.stage < step.stage and other.meeting.start >= start:
+            raise RuleViolation(
+                f"{step.body.name} can only deliberate after {other.body.name} (an earlier stage), which "
+                f"meets on {format_berlin(other.meeting.start)}",
+                german=f"{step.body.name} kann erst nach {other.body.name} (frühere Stufe der Beratungsfolge) "
+                f"beraten; dort ist die Sitzung am {format_berlin(other.meeting.start)}",
+            )
+        if other.stage > step.stage and other.meeting.start <= start:
+            raise RuleViolation(
+                f"{other.body.name} (a later stage) already meets on {format_berlin(other.meeting.start)}; "
+                f"{step.body.name} must deliberate before that",
+                german=f"{other.body.name} (spätere Stufe der Beratungsfolge) tagt bereits am "
+                f"{format_berlin(other.meeting.start)}; {step.body.name} muss vorher beraten",
+            )
+
+
 def _schedule(
     session: Session,
     paper: Paper,
@@ -301,19 +327,7 @@ def _schedule(
         raise TransitionNotAllowed(
             f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
         )
-    for other in paper.consultations:
-        if other.meeting is None or other.id == step.id or other.state in FINISHED_STEP_STATES:
-            continue
-        if other.stage < step.stage and other.meeting.start >= meeting.start:
-            raise RuleViolation(
-                f"{step.body.name} can only deliberate after {other.body.name} (an earlier stage), which "
-                f"meets on {format_berlin(other.meeting.start)}"
-            )
-        if other.stage > step.stage and other.meeting.start <= meeting.start:
-            raise RuleViolation(
-                f"{other.body.name} (a later stage) already meets on {format_berlin(other.meeting.start)}; "
-                f"{step.body.name} must deliberate before that"
-            )
+    check_stage_order(paper, step, meeting.start)
     profile = profile_of(session, paper.municipality_id)
     if mayor_only(profile, step):
         procedure = profile.urgent_decision
@@ -451,24 +465,8 @@ def invite_meeting(
         assert regular is not None
         before = snapshot(meeting)
         fire_meeting(meeting, "invite", now)
-        if now > regular.latest_dispatch:
-            if not urgent:
-                raise NoticePeriodViolation(
-                    f"Ladungsfrist missed: the invitation had to be sent by {regular.describe()}. "
-                    "If the chair shortened the period, mark the invitation as urgent (Dringlichkeit) with a reason.",
-                    german=f"Ladungsfrist versäumt: Die Einladung musste bis {regular.describe()} versandt werden. "
-                    "Hat der Vorsitz die Frist verkürzt, die Einladung als dringlich mit Begründung kennzeichnen.",
-                    deadline=regular.latest_dispatch.isoformat(),
-                )
-            if not urgent_reason or not urgent_reason.strip():
-                raise NoticePeriodViolation(
-                    "An urgent invitation (Dringlichkeit) needs a reason, which is printed in the invitation"
-                )
-            shortened = deadline(profile, meeting, channel, urgent=True)
-            if shortened is None:
-                raise NoticePeriodViolation("The notice period of this body cannot be shortened")
-            check_dispatch(now, shortened.latest_dispatch, what="even an urgent invitation")
-            meeting.urgent, meeting.urgent_reason = True, urgent_reason.strip()
+        if check_notice(profile, meeting, channel, now, urgent=urgent, urgent_reason=urgent_reason):
+            meeting.urgent, meeting.urgent_reason = True, (urgent_reason or "").strip()
         meeting.invitation_sent_at = now
         meeting.invitation_channel = (channel or regular.channel).value
         for item in meeting.agenda_items:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from workflow.errors import NoticePeriodViolation
 from workflow.models import Meeting
 from workflow.profile import MatterNotice, NoticeRule, Profile
-from workflow.rules import format_berlin, latest_dispatch
+from workflow.rules import check_dispatch, format_berlin, latest_dispatch
 from workflow.store import notice_rules, profile_of
 from workflow.vocabulary import MATTER_LABELS, Channel, Matter
 
@@ -116,6 +116,45 @@ def deadline(
                 InvitationDeadline(latest_dispatch(meeting.start, candidate, lag), candidate, via, body.name)
             )
     return min(deadlines, key=lambda d: d.latest_dispatch)
+
+
+def check_notice(
+    profile: Profile,
+    meeting: Meeting,
+    channel: Channel | None,
+    now: dt.datetime,
+    *,
+    urgent: bool,
+    urgent_reason: str | None,
+) -> bool:
+    """The Ladungsfrist for an invitation sent ``now`` (the invitation, or the changed invitation of a moved
+    meeting). True if it holds only because the period was shortened (urgent, with a reason); False if the
+    regular period holds; NoticePeriodViolation if neither does."""
+    regular = deadline(profile, meeting, channel, urgent=False)
+    assert regular is not None
+    if now <= regular.latest_dispatch:
+        return False
+    if not urgent:
+        raise NoticePeriodViolation(
+            f"Ladungsfrist missed: the invitation had to be sent by {regular.describe()}. "
+            "If the chair shortened the period, mark the invitation as urgent (Dringlichkeit) with a reason.",
+            german=f"Ladungsfrist versäumt: Die Einladung musste bis {regular.describe()} versandt werden. "
+            "Hat der Vorsitz die Frist verkürzt, die Einladung als dringlich mit Begründung kennzeichnen.",
+            deadline=regular.latest_dispatch.isoformat(),
+        )
+    if not urgent_reason or not urgent_reason.strip():
+        raise NoticePeriodViolation(
+            "An urgent invitation (Dringlichkeit) needs a reason, which is printed in the invitation",
+            german="Eine dringliche Einladung braucht eine Begründung; sie steht in der Einladung.",
+        )
+    shortened = deadline(profile, meeting, channel, urgent=True)
+    if shortened is None:
+        raise NoticePeriodViolation(
+            "The notice period of this body cannot be shortened",
+            german="Die Ladungsfrist dieses Gremiums kann nicht abgekürzt werden.",
+        )
+    check_dispatch(now, shortened.latest_dispatch, what="even an urgent invitation")
+    return True
 
 
 def invitation_deadline(

@@ -32,7 +32,7 @@ from api.routes.papers import (
     SafeDateQuery,
     keyset_page,
 )
-from workflow import agenda, meetings, quorum
+from workflow import agenda, meeting_changes, meetings, quorum
 from workflow.access import can_see_meeting, sees_as_public
 from workflow.errors import NotFound, RuleViolation
 from workflow.models import Body, Consultation, Meeting, MeetingBody, Paper
@@ -313,6 +313,43 @@ def cancel(
 ) -> JSONResponse:
     release(session)
     meetings.cancel_meeting(sessions, actor=caller.actor, meeting_id=meeting.id, reason=data.reason, now=now)
+    return _meeting_response(session, meeting.id, who, now)
+
+
+@router.post(
+    "/meetings/{meeting_id}/move",
+    response_model=schemas.MeetingOut,
+    summary="Move to another date, time or place (the notice period is checked again once invited)",
+)
+def move(
+    now: Now,
+    meeting: MeetingOr404,
+    caller: Office,
+    data: schemas.MeetingMoveIn,
+    sessions: Sessions,
+    session: ReadSession,
+    who: Caller,
+) -> JSONResponse:
+    """Fields left out stay as they are; the invitees of an invited meeting get the changed invitation."""
+    given = data.model_fields_set
+    start = data.start if "start" in given and data.start is not None else meeting.start
+    if "end" in given:
+        end = data.end
+    else:  # the meeting keeps its length
+        end = meeting.end + (start - meeting.start) if meeting.end is not None else None
+    location = data.location if "location" in given else meeting.location
+    release(session)
+    meeting_changes.move_meeting(
+        sessions,
+        actor=caller.actor,
+        meeting_id=meeting.id,
+        start=start,
+        end=end,
+        location=location,
+        urgent=data.urgent,
+        urgent_reason=data.urgent_reason,
+        now=now,
+    )
     return _meeting_response(session, meeting.id, who, now)
 
 

@@ -264,3 +264,21 @@ def alert_confirm(town_key: str, token: str) -> str:
 
 def alert_unsubscribe(town_key: str, token: str) -> str:
     return f"/{town_key}/benachrichtigungen/abmelden/{token}"
+
+
+# ------------------------------------------------------------------- the office's meeting planning
+
+
+def planning(town_key: str, body: str | None = None) -> str:
+    """The office's meetings per body: ``/wetzlar/sitzungsplanung?gremium=sjs`` (all bodies without it)."""
+    return f"/{town_key}/sitzungsplanung" + (f"?{urlencode({'gremium': body})}" if body else "")
+
+
+def meeting_move(meeting_url: str) -> str:
+    """Moving the meeting at ``meeting_url`` (from ``meeting``)."""
+    return f"{meeting_url}/verlegen"
+
+
+def meeting_cancel(meeting_url: str) -> str:
+    """Cancelling the meeting at ``meeting_url`` (from ``meeting``)."""
+    return f"{meeting_url}/absagen"

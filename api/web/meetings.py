@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, object_session
 from api.deps import Now, ReadSession, Town
 from api.web import links
 from api.web.context import MEETING_TONES, page, principal
+from api.web.meeting_planning import office_actions
 from api.web.papers import documents_of
 from api.web.session import PageCaller, check_csrf
 from api.web.templating import render
@@ -143,6 +144,7 @@ def _page(
             agenda_url=links.meeting_agenda(session, town.key, meeting)
             if _may_invite(who, meeting)
             else None,
+            office_actions=office_actions(session, town, who, meeting, now),
             provisional=results_provisional(meeting) and any(i.result is not None for i in items),
             open_data=open_data,
             live_url=live_url,

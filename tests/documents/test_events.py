@@ -50,6 +50,15 @@ EXPECTED: dict[str, tuple[dict[str, Any], list[tuple[DocumentKind, int]]]] = {
     "MeetingCreated": ({"meeting_id": 22}, []),
     "AgendaChanged": ({"meeting_id": 22}, [(INV, 22)]),
     "MeetingInvited": ({"meeting_id": 22, "urgent": False}, [(INV, 22)]),
+    "MeetingMoved": (
+        {
+            "meeting_id": 22,
+            "invited": True,
+            "previous_start": "2013-10-28T16:00:00+00:00",
+            "previous_location": "Rathaus",
+        },
+        [(INV, 22)],
+    ),
     "MeetingCancelled": ({"meeting_id": 22}, [(INV, 22)]),
     "AttendanceRecorded": ({"meeting_id": 22}, [(M, 22)]),
     "ResultRecorded": ({**RESULT, "outcome": "adopted"}, [(V, 11), (M, 22), (X, 33)]),

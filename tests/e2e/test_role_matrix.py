@@ -90,6 +90,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "invite to a meeting":                                (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "order the agenda of a meeting":                      (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "take a TOP off the agenda":                          (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
+    "move a meeting":                                     (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
+    "cancel a meeting":                                   (401, 200, 403, 403, 403, 403, 403, 200, 403, 403),
     "record the attendance of a meeting of the body":     (401, 403, 403, 200, 403, 403, 403, 200, 403, 403),
     "record a result of the body":                        (401, 403, 403, 201, 403, 403, 403, 201, 403, 403),
     "correct a result of the body":                       (401, 403, 403, 200, 403, 403, 403, 200, 403, 403),
@@ -394,6 +396,16 @@ ACTIONS: dict[str, Callable[[World, str], int]] = {
     ),
     "take a TOP off the agenda": lambda w, r: (
         w.call("DELETE", "{}/agenda-items/{}".format(*w.planned_paths()), r).status_code
+    ),
+    "move a meeting": lambda w, r: (
+        w.call(
+            "POST", f"/meetings/{w.planned_meeting()}/move", r, json={"location": "Altes Rathaus"}
+        ).status_code
+    ),
+    "cancel a meeting": lambda w, r: (
+        w.call(
+            "POST", f"/meetings/{w.planned_meeting()}/cancellation", r, json={"reason": "Keine Vorlagen"}
+        ).status_code
     ),
     "record the attendance of a meeting of the body": lambda w, r: (
         w.call(

@@ -16,7 +16,7 @@ from tests.workers.conftest import SmtpSink, make_context, worker_settings
 from tests.workers.helpers import expected_invitees, non_voting_members
 from workers import people
 from workers.inprocess import drain
-from workflow import meetings
+from workflow import meeting_changes, meetings
 from workflow.models import MailDelivery, Meeting, Membership, OutboxMessage, Person
 from workflow.rules import BERLIN, VoteInput
 from workflow.vocabulary import Outcome
@@ -107,6 +107,47 @@ def test_an_agenda_change_after_the_invitation_sends_the_invitation_again_with_a
     assert str(event["UID"]) == f"sitzung-{meeting_id}@gremienlauf.example"
     assert event.decoded("SEQUENCE") == 1
     assert "Anfragen" in updates[0].message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def test_a_moved_meeting_sends_the_changed_invitation_with_the_same_uid_and_a_higher_sequence(
+    db: Database, smtp: SmtpSink
+) -> None:
+    _sc, meeting_id, _ = _invited_committee(db)
+    ctx = make_context(db, worker_settings(smtp.port))
+    drain(ctx)
+    first = [m for m in smtp.messages if str(m.message["Subject"]).startswith("Einladung: Sitzung Sozial")]
+    assert first
+    original = _calendar(first[0].message).walk("VEVENT")[0]
+    before = len(smtp.messages)
+    meeting_changes.move_meeting(
+        db.sessions,
+        actor="test",
+        meeting_id=meeting_id,
+        start=berlin("2013-11-04 18:00"),
+        end=None,
+        location="Altes Rathaus",
+        now=berlin("2013-10-20 10:00"),
+    )
+    drain(ctx)
+    updates = smtp.messages[before:]
+    assert {r for m in updates for r in m.recipients} == expected_invitees(db, meeting_id)
+    assert all(str(m.message["Subject"]).startswith("Geänderte Einladung:") for m in updates)
+    calendar = _calendar(updates[0].message)
+    event = calendar.walk("VEVENT")[0]
+    assert calendar["METHOD"] == "REQUEST"
+    assert str(event["UID"]) == str(original["UID"]) == f"sitzung-{meeting_id}@gremienlauf.example"
+    assert (original.decoded("SEQUENCE"), event.decoded("SEQUENCE")) == (0, 1)
+    assert event.decoded("DTSTART") == berlin("2013-11-04 18:00")
+    assert str(event["LOCATION"]) == "Altes Rathaus"
+    text = updates[0].message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Montag, 04.11.2013, 18:00 Uhr" in text
+    assert (
+        "die Sitzung wurde verlegt; bisher war sie für Montag, 28.10.2013, 17:00 Uhr, Rathaus vorgesehen."
+        in text
+    )
+    assert "Altes Rathaus" in text
+    drain(ctx)  # nothing twice
+    assert len(smtp.messages) == before + len(updates)
 
 
 def test_a_cancelled_meeting_sends_a_cancellation_to_everyone_invited(db: Database, smtp: SmtpSink) -> None:

@@ -45,8 +45,8 @@ def documents_for_event(event_type: str, payload: Mapping[str, Any]) -> list[tup
     """Which documents an outbox event calls for, as (kind, subject id) pairs, in a fixed order.
 
     The invitation is made when it is issued (MeetingInvited) and again whenever the agenda changes after
-    that: an item added to an invited meeting (AgendaChanged) or a paper scheduled late
-    (ConsultationScheduled with ``late_addition``). AgendaChanged carries no state, so an AgendaChanged
+    that: an item added to an invited meeting (AgendaChanged), a moved meeting (MeetingMoved) or a paper
+    scheduled late (ConsultationScheduled with ``late_addition``). AgendaChanged carries no state, so an AgendaChanged
     before the invitation also renders one; that document says "Entwurf" and is not public. A cancelled
     meeting gets its invitation again, saying it is cancelled. (MeetingCancelled carries no paper ids: the
     Vorlagen whose steps it ended are not named here; a task that wants them looks them up.)
@@ -58,9 +58,12 @@ def documents_for_event(event_type: str, payload: Mapping[str, Any]) -> list[tup
     item_id = _id(payload, "agenda_item_id")
     if event_type in VORLAGE_EVENTS and paper_id is not None:
         wanted.append((DocumentKind.VORLAGE, paper_id))
-    invitation_changed = event_type in ("MeetingInvited", "AgendaChanged", "MeetingCancelled") or (
-        event_type == "ConsultationScheduled" and payload.get("late_addition") is True
-    )
+    invitation_changed = event_type in (
+        "MeetingInvited",
+        "AgendaChanged",
+        "MeetingMoved",
+        "MeetingCancelled",
+    ) or (event_type == "ConsultationScheduled" and payload.get("late_addition") is True)
     if invitation_changed and meeting_id is not None:
         wanted.append((DocumentKind.INVITATION, meeting_id))
     if event_type in MINUTES_EVENTS and meeting_id is not None:
