@@ -153,7 +153,9 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
     list_search.set_up_town(url)
     engine = make_engine(url)
     with engine.connect() as conn:
-        town_id = conn.execute(select(Municipality.id).where(Municipality.key == list_search.TOWN)).scalar_one()
+        town_id = conn.execute(
+            select(Municipality.id).where(Municipality.key == list_search.TOWN)
+        ).scalar_one()
         departments = {k: i for k, i in conn.execute(select(Department.key, Department.id))}
         bodies = {
             key: (id_, kind, public)
@@ -163,8 +165,9 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
         }
         body_names: dict[int, str] = {i: n for i, n in conn.execute(select(Body.id, Body.name))}
         member_rows = conn.execute(
-            select(Membership.body_id, Membership.person_id, Membership.start_date, Membership.end_date)
-            .where(Membership.role != "substitute")
+            select(
+                Membership.body_id, Membership.person_id, Membership.start_date, Membership.end_date
+            ).where(Membership.role != "substitute")
         ).all()
         factions = list(conn.execute(select(Faction.id).where(Faction.municipality_id == town_id)).scalars())
         index = conn.execute(
@@ -184,7 +187,9 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
     )
     for row in data.papers[:: max(1, papers // 100)]:
         assert row[23] == search_document(row[9], row[10], row[11]), row[0]
-    print(f"  generated {len(data.papers)} papers, {len(data.steps)} steps: {time.perf_counter() - started:.1f} s")
+    print(
+        f"  generated {len(data.papers)} papers, {len(data.steps)} steps: {time.perf_counter() - started:.1f} s"
+    )
 
     # --- meetings of every body, 2006 to eight weeks ahead, and today's meeting of TODAY_BODY
     meetings: list[MeetingRow] = []
@@ -257,7 +262,6 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
             (stvv_id,),
         ):
             members[stvv_id].append((person_id, start_date, end_date))
-        stamp = dt.datetime.combine(FIRST_DAY, dt.time(9), BERLIN)
         meeting_rows, meeting_body, items, results, votes, faction_counts, attendance, audit = (
             [], [], [], [], [], [], [], []
         )  # fmt: skip
@@ -388,9 +392,7 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
         copied = time.perf_counter()
         pg.execute("DROP INDEX ix_paper_fulltext")
         pg.execute("ALTER TABLE consultation DISABLE TRIGGER ALL")
-        for table, columns, rows in (
-            ("paper", list_search.PAPER_COLUMNS, data.papers),
-        ):
+        for table, columns, rows in (("paper", list_search.PAPER_COLUMNS, data.papers),):
             quoted = ", ".join(f'"{c}"' for c in columns)
             with pg.cursor().copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
                 for row in rows:
@@ -424,7 +426,9 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
 
 def _comment(papers: int, seed: int, with_steps: float) -> str:
     today = dt.datetime.now(BERLIN).date()
-    return f"gremienlauf pages world v{WORLD_VERSION} papers={papers} seed={seed} steps={with_steps} day={today}"
+    return (
+        f"gremienlauf pages world v{WORLD_VERSION} papers={papers} seed={seed} steps={with_steps} day={today}"
+    )
 
 
 def ensure_world(
