@@ -48,6 +48,7 @@ from api.web import links
 from api.web.session import SESSION_COOKIE
 from benchmarks import list_search, world
 from benchmarks.common import (
+    CpuMeter,
     HttpConnection,
     Server,
     busy_share,
@@ -108,6 +109,7 @@ class Measured:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     sizes: list[int] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         p95 = percentile(self.latencies, 95)
@@ -122,6 +124,7 @@ class Measured:
             "p95_ms": round(p95, 2),
             "max_ms": round(max(self.latencies), 2),
             "max_kb": round(max(self.sizes) / 1024, 1),
+            **self.cpu,
             "statuses": {str(k): v for k, v in self.statuses.items()},
             "target_ms": self.page.target_ms,
             "time_met": ok and p95 < self.page.target_ms,
@@ -330,15 +333,15 @@ def _search_pair(session: Any, name: str, params: dict[str, str], deep_page: int
 
 
 async def measure(
-    host: str,
-    port: int,
+    server: Server,
+    database: str,
     types: list[PageType],
     cookies: dict[str, str],
     repeat: int,
     warmup: int,
     limit: float,
 ) -> list[Measured]:
-    connection = HttpConnection(host, port)
+    connection = HttpConnection(server.host, server.port)
     results = []
     for page in types:
         headers = {"Cookie": f"{SESSION_COOKIE}={cookies[page.user]}"} if page.user else {}
@@ -347,6 +350,7 @@ async def measure(
             await connection.request("GET", page.paths[n % len(page.paths)], headers=headers)
         began = time.perf_counter()
         n = 0
+        meter = CpuMeter(server.pid, database).__enter__()
         while len(measured.latencies) < repeat:
             path = page.paths[n % len(page.paths)]
             n += 1
@@ -359,6 +363,9 @@ async def measure(
                 print(f"    {response.status} for {path}: {response.body[:300]!r}")
             if time.perf_counter() - began > limit and len(measured.latencies) >= 10:
                 break
+        meter.__exit__()
+        measured.cpu = meter.per_request_ms(len(measured.latencies))
+        del measured.cpu["load_generator_cpu_ms"]
         results.append(measured)
         s = measured.summary()
         flags = ("" if s["time_met"] else "  TIME NOT MET") + (
@@ -366,7 +373,7 @@ async def measure(
         )
         print(
             f"  {page.name:<58} p50 {s['p50_ms']:6.1f}  p95 {s['p95_ms']:6.1f}  max {s['max_ms']:6.1f} ms"
-            f"  {s['max_kb']:6.1f} KB{flags}"
+            f"  {s['max_kb']:6.1f} KB  CPU {s['server_cpu_ms']:5.1f} + {s['postgres_cpu_ms']:5.1f} ms{flags}"
         )
     await connection.close()
     return results
@@ -517,11 +524,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     every_type, cookies = page_types(url, args.deep_page)
     types = [t for t in every_type if args.only in t.name]
-    print(f"measure: {args.warmup} unmeasured + up to {args.repeat} measured requests per page type")
+    print(
+        f"measure: {args.warmup} unmeasured + up to {args.repeat} measured requests per page type; "
+        "p50/p95/max of the time to the last byte, the largest answer, and the CPU per request of the "
+        "API process + PostgreSQL (less sensitive to other load than the times)"
+    )
     browser: dict[str, Any] = {}
     with Server(args.app, env={"GREMIENLAUF_DATABASE_URL": url}) as app:
         results = asyncio.run(
-            measure(app.host, app.port, types, cookies, args.repeat, args.warmup, args.max_seconds)
+            measure(app, args.database, types, cookies, args.repeat, args.warmup, args.max_seconds)
         )
         if args.browser:
             print(f"browser: Chromium, {args.lcp_runs} loads per page, fresh context each")
