@@ -29,7 +29,7 @@ from workflow.access import (
     visible_agenda_items,
 )
 from workflow.errors import DomainError, NoticePeriodViolation
-from workflow.models import AgendaItem, Consultation, ItemResult, Meeting, Municipality
+from workflow.models import AgendaItem, Attendance, Consultation, ItemResult, Meeting, Municipality
 from workflow.notice import invitation_deadline
 from workflow.portal import results_provisional
 from workflow.publication import public_meetings
@@ -57,7 +57,8 @@ def _item(session: ReadSession, town_key: str, who: Principal | None, item: Agen
 
 
 def load_agenda(session: Session, meeting: Meeting) -> None:
-    """The agenda with each TOP's paper and result in four queries, not four per TOP."""
+    """The agenda with each TOP's paper and result, and the attendance with each person, in a few queries
+    instead of a few per TOP and one per person."""
     session.scalars(
         select(Meeting)
         .where(Meeting.id == meeting.id)
@@ -65,7 +66,8 @@ def load_agenda(session: Session, meeting: Meeting) -> None:
             selectinload(Meeting.agenda_items).options(
                 selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
                 selectinload(AgendaItem.result).selectinload(ItemResult.votes),
-            )
+            ),
+            selectinload(Meeting.attendance).selectinload(Attendance.person),
         )
     ).one()
 
