@@ -236,7 +236,9 @@ def page_types(url: str, deep_page: int) -> tuple[list[PageType], dict[str, str]
         kbs_drafts = session.scalars(
             select(Paper)
             .join(Department, Department.id == Paper.department_id)
-            .where(Paper.state == "draft", Department.key == list_search.USERS["department"][2]["department"])
+            .where(
+                Paper.state == "draft", Department.key == "kbs"
+            )  # the department user's (list_search.USERS)
             .order_by(Paper.id.desc())
             .limit(1)
         ).all()

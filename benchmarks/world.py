@@ -229,6 +229,7 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
     # --- each step onto the agenda of the next meeting of its body
     paper_by_id = {row[0]: row for row in data.papers}
     steps = [list(s) for s in data.steps]
+    step: list[Any] | None
     for step in steps:
         paper = paper_by_id[step[2]]
         key = body_key[step[3]]
@@ -392,11 +393,10 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
         copied = time.perf_counter()
         pg.execute("DROP INDEX ix_paper_fulltext")
         pg.execute("ALTER TABLE consultation DISABLE TRIGGER ALL")
-        for table, columns, rows in (("paper", list_search.PAPER_COLUMNS, data.papers),):
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            with pg.cursor().copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        quoted = ", ".join(f'"{c}"' for c in list_search.PAPER_COLUMNS)
+        with pg.cursor().copy(f"COPY paper ({quoted}) FROM STDIN") as copy:
+            for paper_row in data.papers:
+                copy.write_row(paper_row)
         counts = {"papers": len(data.papers)}
         counts["meetings"] = _copy(pg, "meeting", meeting_rows)
         _copy(pg, "meeting_body", meeting_body)
