@@ -247,7 +247,11 @@ class Paper(Timestamped, Base):
     """A Vorlage (Beschlussvorlage, Mitteilungsvorlage, Antrag, …)."""
 
     __tablename__ = "paper"
-    __table_args__ = (UniqueConstraint("municipality_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "reference"),
+        # The latest papers of a municipality (portal start page, Atom feed), newest submission first.
+        Index("ix_paper_submitted", "municipality_id", "submitted_at", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)

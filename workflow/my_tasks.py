@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from workflow.access import Principal, Role, member_body_ids
 from workflow.models import AgendaItem, Cosignature, ItemResult, Meeting, MeetingBody, Paper
@@ -106,8 +106,20 @@ def _to_submit(session: Session, who: Principal) -> list[Paper]:
             Paper.state.in_([PaperState.draft, PaperState.cosigning]),
         )
         .order_by(Paper.modified_at, Paper.id)
+        # the guards read the co-signatures and steps: loaded per batch, and no further than needed
+        .options(selectinload(Paper.cosignatures), selectinload(Paper.consultations))
+        .execution_options(yield_per=LIMIT * 5)
     )
-    return [p for p in candidates if "submit" in allowed_paper_triggers(p)][:LIMIT]
+    ready: list[Paper] = []
+    try:
+        for paper in candidates:
+            if "submit" in allowed_paper_triggers(paper):
+                ready.append(paper)
+                if len(ready) == LIMIT:
+                    break
+    finally:
+        candidates.close()
+    return ready
 
 
 def _meetings(session: Session, who: Principal, body_ids: frozenset[int] | None):  # type: ignore[no-untyped-def]
@@ -126,6 +138,7 @@ def _deadlines(session: Session, who: Principal, now: dt.datetime) -> list[Deadl
         _meetings(session, who, None)
         .where(Meeting.state == MeetingState.planned, Meeting.start > now)
         .order_by(Meeting.start, Meeting.id)
+        .options(selectinload(Meeting.bodies))
     )
     soon = []
     for meeting in planned:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
@@ -292,6 +292,10 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         .join(Consultation, AgendaItem.consultation_id == Consultation.id)
         .where(Consultation.paper_id == paper.id)
         .order_by(Meeting.start, AgendaItem.id)
+        .options(
+            contains_eager(AgendaItem.meeting),
+            selectinload(AgendaItem.result).selectinload(ItemResult.votes),
+        )
     ):
         items.setdefault(item.consultation_id or 0, []).append(item)
     circulations: dict[int, list[Circulation]] = {}

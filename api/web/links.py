@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from workflow.errors import NotFound
 from workflow.models import Body, Faction, Meeting, MeetingBody, Paper, Person, StoredFile
@@ -94,26 +95,58 @@ def _bodies_slug(meeting: Meeting) -> str:
     return "+".join(sorted(body.key for body in meeting.bodies))
 
 
-def _same_day_same_bodies(session: Session, meeting: Meeting) -> list[Meeting]:
-    day = _day(meeting)
-    first = dt.datetime.combine(day, dt.time(), BERLIN)
+_SLUGS = "links.meeting_slugs"
+
+
+def _known_slugs(session: Session) -> dict[int, str]:
+    """The meeting slugs worked out in the session's current transaction (a new one starts afresh)."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_SLUGS)
+    if cached is None or cached[0] is not transaction:
+        cached = session.info[_SLUGS] = (transaction, {})
+    slugs: dict[int, str] = cached[1]
+    return slugs
+
+
+def prefetch_meetings(session: Session, meetings: Iterable[Meeting]) -> None:
+    """Work out the slugs of many meetings (a list page) in one query instead of one per meeting: every
+    meeting of the same municipalities on those days, with its bodies."""
+    slugs = _known_slugs(session)
+    wanted = [m for m in meetings if m.id not in slugs]
+    if not wanted:
+        return
+    days = {(m.municipality_id, _day(m)) for m in wanted}
+    same_days = or_(
+        *(
+            and_(
+                Meeting.municipality_id == town_id,
+                Meeting.start >= dt.datetime.combine(day, dt.time(), BERLIN),
+                Meeting.start < dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), BERLIN),
+            )
+            for town_id, day in days
+        )
+    )
     candidates = session.scalars(
         select(Meeting)
-        .where(
-            Meeting.municipality_id == meeting.municipality_id,
-            Meeting.start >= first,
-            Meeting.start < first + dt.timedelta(days=1),
-        )
+        .where(same_days)
+        .options(selectinload(Meeting.bodies))
         .order_by(Meeting.start, Meeting.id)
     )
-    return [m for m in candidates if _bodies_slug(m) == _bodies_slug(meeting)]
+    seen: dict[tuple[int, str], int] = {}
+    for candidate in candidates:
+        slug = f"{_day(candidate):%Y-%m-%d}-{_bodies_slug(candidate)}"
+        position = seen[(candidate.municipality_id, slug)] = (
+            seen.get((candidate.municipality_id, slug), 0) + 1
+        )
+        slugs[candidate.id] = slug + (f"-{position}" if position > 1 else "")
 
 
 def meeting(session: Session, town_key: str, meeting: Meeting) -> str:
-    slug = f"{_day(meeting):%Y-%m-%d}-{_bodies_slug(meeting)}"
-    siblings = _same_day_same_bodies(session, meeting)
-    position = next((i for i, m in enumerate(siblings) if m.id == meeting.id), 0)
-    return f"/{town_key}/sitzungen/{slug}" + (f"-{position + 1}" if position else "")
+    slugs = _known_slugs(session)
+    if meeting.id not in slugs:
+        prefetch_meetings(session, [meeting])
+    slug = slugs.get(meeting.id) or f"{_day(meeting):%Y-%m-%d}-{_bodies_slug(meeting)}"
+    return f"/{town_key}/sitzungen/{slug}"
 
 
 def meeting_agenda(session: Session, town_key: str, row: Meeting) -> str:

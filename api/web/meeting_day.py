@@ -30,6 +30,7 @@ from api.idempotency import StillRunning, run_idempotent
 from api.routes.results import faction_keys, result_input
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page
+from api.web.meetings import load_agenda
 from api.web.result_form import (
     MAX_EARLIER,
     Top,
@@ -193,6 +194,7 @@ def _page(
     who = _recorder(me, town, meeting)
     state = MeetingState(meeting.state)
     recording = state in RECORDING_STATES
+    load_agenda(session, meeting)
     items = list(meeting.agenda_items)
     mine = {i.id for i in items if _may_record(who, meeting, i)}
     open_items = [i for i in items if i.id in mine and i.result is None]

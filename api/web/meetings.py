@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from api.deps import Now, ReadSession, Town
 from api.web import links
@@ -28,7 +29,7 @@ from workflow.access import (
     visible_agenda_items,
 )
 from workflow.errors import DomainError
-from workflow.models import AgendaItem, Meeting, Municipality
+from workflow.models import AgendaItem, Attendance, Consultation, ItemResult, Meeting, Municipality
 from workflow.notice import invitation_deadline
 from workflow.portal import results_provisional
 from workflow.publication import public_meetings
@@ -53,6 +54,22 @@ def _item(session: ReadSession, town_key: str, who: Principal | None, item: Agen
         "late_addition": item.late_addition,
         "result": result_text(item),
     }
+
+
+def load_agenda(session: Session, meeting: Meeting) -> None:
+    """The agenda with each TOP's paper and result, and the attendance with each person, in a few queries
+    instead of a few per TOP and one per person."""
+    session.scalars(
+        select(Meeting)
+        .where(Meeting.id == meeting.id)
+        .options(
+            selectinload(Meeting.agenda_items).options(
+                selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
+                selectinload(AgendaItem.result).selectinload(ItemResult.votes),
+            ),
+            selectinload(Meeting.attendance).selectinload(Attendance.person),
+        )
+    ).one()
 
 
 def open_data_of(request: Request, meeting: Meeting) -> str | None:
@@ -99,6 +116,7 @@ def _page(
     if not can_see_meeting(session, who, meeting):
         raise not_found("meeting", meeting.id)
     show_non_public = can_see_non_public_of(session, who, meeting)
+    load_agenda(session, meeting)
     items = visible_agenda_items(session, who, meeting)
     state = MeetingState(meeting.state)
     deadline = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -85,6 +86,20 @@ def meeting_entry(session: Session, town: Municipality, meeting: Meeting) -> dic
     }
 
 
+def meeting_entries(
+    session: Session, town: Municipality, meetings: Sequence[Meeting]
+) -> list[dict[str, Any]]:
+    links.prefetch_meetings(session, meetings)
+    return [meeting_entry(session, town, m) for m in meetings]
+
+
+def decision_entries(
+    session: Session, town: Municipality, decisions: Sequence[portal.Decision]
+) -> list[dict[str, Any]]:
+    links.prefetch_meetings(session, [d.meeting for d in decisions])
+    return [decision_entry(session, town, d) for d in decisions]
+
+
 def decision_entry(session: Session, town: Municipality, d: portal.Decision) -> dict[str, Any]:
     return {
         "title": d.item.title,
@@ -114,9 +129,9 @@ def start_page(
             town,
             "portal",
             now=now,
-            meetings=[meeting_entry(session, town, m) for m in portal.coming_meetings(session, town.id, now)],
+            meetings=meeting_entries(session, town, portal.coming_meetings(session, town.id, now)),
             papers=[paper_entry(town, p, Withheld(decision=p.id in private)) for p in papers],
-            decisions=[decision_entry(session, town, d) for d in portal.latest_decisions(session, town.id)],
+            decisions=decision_entries(session, town, portal.latest_decisions(session, town.id)),
             bodies=[
                 {"name": b.name, "url": links.body(town.key, b)} for b in portal.town_bodies(session, town.id)
             ],
@@ -177,10 +192,9 @@ def calendar(
             "calendar",
             month=month_name(month),
             body=body,
-            meetings=[
-                meeting_entry(session, town, m)
-                for m in portal.meetings_in_month(session, town.id, month, body_id=body_id)
-            ],
+            meetings=meeting_entries(
+                session, town, portal.meetings_in_month(session, town.id, month, body_id=body_id)
+            ),
             previous=(
                 {"url": links.calendar(town.key, previous, key), "label": month_name(previous)}
                 if span and previous >= span[0]
@@ -266,18 +280,13 @@ def body_page(
                 }
                 for g in groups
             ],
-            coming=[
-                meeting_entry(session, town, m)
-                for m in portal.coming_meetings(session, town.id, now, body_id=body.id)
-            ],
-            past=[
-                meeting_entry(session, town, m)
-                for m in portal.past_meetings(session, town.id, now, body_id=body.id)
-            ],
-            decisions=[
-                decision_entry(session, town, d)
-                for d in portal.latest_decisions(session, town.id, body_id=body.id, limit=5)
-            ],
+            coming=meeting_entries(
+                session, town, portal.coming_meetings(session, town.id, now, body_id=body.id)
+            ),
+            past=meeting_entries(session, town, portal.past_meetings(session, town.id, now, body_id=body.id)),
+            decisions=decision_entries(
+                session, town, portal.latest_decisions(session, town.id, body_id=body.id, limit=5)
+            ),
             calendar_url=links.calendar(town.key, body=body.key),
             ical_url=links.body_ical(town.key, body) if feed_is_open(body) else None,
             atom_url=links.body_results_atom(town.key, body),
@@ -392,6 +401,7 @@ def results_feed(request: Request, town: Town, key: str, session: ReadSession, n
     """Results of a body (Atom): its 50 latest published results, "vorläufig" until the minutes are approved."""
     body = by_key(session, Body, town.id, key)
     decisions = portal.latest_decisions(session, town.id, body_id=body.id, limit=50)
+    links.prefetch_meetings(session, [d.meeting for d in decisions])
     entries: list[dict[str, Any]] = []
     for d in decisions:
         url = _absolute(request, links.meeting(session, town.key, d.meeting))

@@ -54,6 +54,9 @@ def start_page(request: Request, town: Town, me: PageCaller, session: ReadSessio
         return portal.start_page(request, session, town, me, now)
     who = own_town(require_login(me), town)
     tasks = my_tasks(session, who, now)
+    links.prefetch_meetings(
+        session, [d.meeting for d in tasks.deadlines] + tasks.without_results + tasks.next_meetings
+    )
     sections: list[dict[str, Any]] = []
 
     def add(key: str, title: str, kind: str, items: list[dict[str, Any]], empty: str, shown: bool) -> None:
