@@ -19,6 +19,7 @@ from api.web import (
     meeting_day,
     meetings,
     papers,
+    planning,
     portal,
     start,
 )
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
         info.router,
         start.router,
         drafting.router,
+        planning.router,
         papers.router,
         meetings.router,
         live.router,
