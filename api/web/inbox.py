@@ -17,7 +17,7 @@ from api.web.session import LoggedIn, check_csrf
 from api.web.templating import render
 from workflow import papers
 from workflow.access import Role, require_role
-from workflow.errors import DomainError
+from workflow.errors import DomainError, NotFound
 from workflow.models import Department, Municipality, Paper
 from workflow.submission_inbox import submission_inbox
 from workflow.vocabulary import PAPER_KIND_LABELS, PAPER_STATE_LABELS, PaperKind, PaperState
@@ -31,7 +31,7 @@ Slug = Annotated[str, Query(max_length=80)]
 
 def _entry(town: Municipality, paper: Paper) -> dict[str, Any]:
     return {
-        "slug": links.paper_slug(paper),
+        "id": paper.id,
         "url": links.paper(town.key, paper),
         "subject": paper.subject,
         "label": paper.reference or "Entwurf",
@@ -115,7 +115,12 @@ async def submit_from_inbox(
     form = await request.form()
     slug, department = form.get("vorlage"), form.get("fachamt")
     department = department if isinstance(department, str) else ""
-    paper = links.paper_from_slug(session, town.id, slug if isinstance(slug, str) else "")
+    # The paper's id, not its address: the address of a draft changes when someone else submits it first.
+    paper = (
+        session.get(Paper, int(slug)) if isinstance(slug, str) and slug.isdigit() and len(slug) < 10 else None
+    )
+    if paper is None or paper.municipality_id != town.id:
+        raise NotFound("paper not found", german="Diese Vorlage gibt es nicht")
     release(session)
     try:
         submitted = papers.submit_paper(sessions, actor=who.actor, paper_id=paper.id, now=now)

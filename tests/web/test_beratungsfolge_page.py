@@ -74,6 +74,10 @@ def test_the_office_plans_a_beratungsfolge_with_buttons_and_no_javascript(api: A
     assert _selected(added.text, "stufe-2-gremium") == [""]
     assert _selected(added.text, "stufe-3-gremium") == ["stvv"]
     assert _plan(api, paper.id) == []  # editing is not saving
+    swapped = api.client.post(url, data={**default, "aktion": "stufe-neu"}, headers={"HX-Request": "true"})
+    assert swapped.status_code == 200
+    assert swapped.text.lstrip().startswith('<div id="beratungsfolge"')  # htmx gets the editor block only
+    assert "Neue Stufe 2 eingefügt." in swapped.text
 
     parallel = api.client.post(
         url,
