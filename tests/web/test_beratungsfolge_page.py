@@ -158,7 +158,7 @@ def test_the_plan_is_read_only_once_a_step_is_on_an_agenda(api: Api) -> None:
     )
     meeting = world.new_meeting("magistrat", "2013-08-19 09:00")
     world.schedule(paper.id, "magistrat", meeting.id, when="2013-07-20 10:00")
-    url = f"/wetzlar/vorlagen/{paper.reference.replace('/', '-')}/beratungsfolge"
+    url = f"/wetzlar/vorlagen/{(paper.reference or '').replace('/', '-')}/beratungsfolge"
     page_login(api.client, "wetzlar-koordination")
     shown = api.client.get(url)
     assert shown.status_code == 200
@@ -189,7 +189,7 @@ def test_who_may_open_the_editor_is_who_may_plan_through_the_api(api: Api) -> No
     submitted = Scenario(api.db.sessions).submitted_paper(subject="Eingereicht", when="2013-07-12 10:00")
     own_url = f"/wetzlar/vorlagen/entwurf-{own.id}/beratungsfolge"
     other_url = f"/wetzlar/vorlagen/entwurf-{other.id}/beratungsfolge"
-    submitted_url = f"/wetzlar/vorlagen/{submitted.reference.replace('/', '-')}/beratungsfolge"
+    submitted_url = f"/wetzlar/vorlagen/{(submitted.reference or '').replace('/', '-')}/beratungsfolge"
 
     anonymous = api.client.get(own_url, follow_redirects=False)
     assert anonymous.status_code == 303
