@@ -93,6 +93,24 @@ def test_the_office_plans_a_beratungsfolge_with_buttons_and_no_javascript(api: A
     assert _selected(parallel.text, "stufe-1-gremium") == ["sjs", "kfp"]  # the stage moved up, both steps
     assert _selected(parallel.text, "stufe-2-gremium") == ["magistrat"]
 
+    down = api.client.post(url, data={**default, "aktion": "runter-1"})
+    assert _selected(down.text, "stufe-1-gremium") == ["stvv"]
+    assert _selected(down.text, "stufe-2-gremium") == ["magistrat"]
+    removed = api.client.post(
+        url,
+        data={
+            **default,
+            "stufe-1-gremium": ["sjs", "kfp"],
+            "stufe-1-rolle": ["preliminary"] * 2,
+            "aktion": "schritt-weg-1-1",
+        },
+    )
+    assert _selected(removed.text, "stufe-1-gremium") == ["kfp"]
+    reset = api.client.post(url, data={"csrf_token": token, "aktion": "standard"})
+    assert _selected(reset.text, "stufe-1-gremium") == ["magistrat"]
+    assert _selected(reset.text, "stufe-3-gremium") == ["stvv"]
+    assert "Der Vorschlag des Profils ist eingesetzt" in reset.text
+
     missing = api.client.post(
         url,
         data={
