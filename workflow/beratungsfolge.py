@@ -19,6 +19,7 @@ from workflow.profile import Profile, UrgentDecision
 from workflow.vocabulary import (
     CONSULTATION_ROLE_LABELS,
     DECIDING_OUTCOMES,
+    PAPER_KIND_LABELS,
     BodyKind,
     ConsultationRole,
     ConsultationState,
@@ -221,39 +222,78 @@ def mayor_only(profile: Profile, step: Consultation) -> bool:
 
 def check_plan(kind: PaperKind, plan: Plan) -> None:
     """A plan must be non-empty; a paper that is decided has exactly one deciding step, alone and last but for
-    the follow-up of an urgent decision."""
-    if not plan or not all(plan):
-        raise PlanInvalid("A Beratungsfolge needs at least one step, and no stage may be empty")
-    if any(
-        s.role is ConsultationRole.approval and s.urgency is not Urgency.follow_up for st in plan for s in st
-    ):
+    the follow-up of an urgent decision. A refusal names the stage it concerns (``stage``, counted from 1)
+    where there is one."""
+    if not plan:
+        raise PlanInvalid(
+            "A Beratungsfolge needs at least one step, and no stage may be empty",
+            german="Die Beratungsfolge braucht mindestens eine Stufe mit einem Gremium",
+        )
+    empty = [i for i, stage in enumerate(plan, start=1) if not stage]
+    if empty:
+        raise PlanInvalid(
+            "A Beratungsfolge needs at least one step, and no stage may be empty",
+            german=f"Die Stufe {empty[0]} hat kein Gremium; jede Stufe braucht mindestens eines",
+            stage=empty[0],
+        )
+    approval = [
+        i
+        for i, st in enumerate(plan, start=1)
+        for s in st
+        if s.role is ConsultationRole.approval and s.urgency is not Urgency.follow_up
+    ]
+    if approval:
         raise PlanInvalid(
             "Only the step after an urgent decision has the role 'approval' (Genehmigung); plan it with the "
             "urgent procedure",
             german="Die Rolle „Genehmigung“ hat nur der Schritt nach einer Eil- oder Dringlichkeitsentscheidung; "
             "dafür die Beratungsfolge dringlich (mit Begründung) planen",
+            stage=approval[0],
         )
     follow_ups = [i for i, stage in enumerate(plan) if all(s.urgency is Urgency.follow_up for s in stage)]
     if follow_ups:
         if follow_ups != [len(plan) - 1] or not any(s.urgency is Urgency.decision for s in plan[-2]):
-            raise PlanInvalid("The follow-up of an urgent decision stands alone right after it")
+            raise PlanInvalid(
+                "The follow-up of an urgent decision stands alone right after it",
+                german="Der Schritt nach einer Eil- oder Dringlichkeitsentscheidung steht allein direkt danach",
+                stage=follow_ups[0] + 1,
+            )
         plan = plan[:-1]
-    bodies = [step.body.key for stage in plan for step in stage]
-    twice = sorted({k for k in bodies if bodies.count(k) > 1})
-    if twice:
-        raise PlanInvalid(f"A body (Gremium) appears twice in the Beratungsfolge: {', '.join(twice)}")
+    seen: set[str] = set()
+    for number, stage in enumerate(plan, start=1):
+        for step in stage:
+            if step.body.key in seen:
+                raise PlanInvalid(
+                    f"A body (Gremium) appears twice in the Beratungsfolge: {step.body.key}",
+                    german=f"{step.body.name} steht zweimal in der Beratungsfolge; jedes Gremium berät eine "
+                    "Vorlage nur einmal",
+                    stage=number,
+                )
+            seen.add(step.body.key)
     deciding = [(i, step) for i, stage in enumerate(plan) for step in stage if step.authoritative]
+    decision = CONSULTATION_ROLE_LABELS[ConsultationRole.decision]
     if kind in DECIDED_KINDS:
         if len(deciding) != 1:
             raise PlanInvalid(
-                f"A {kind.value} needs exactly one step with the role "
-                f"'{CONSULTATION_ROLE_LABELS[ConsultationRole.decision]}' (found {len(deciding)})"
+                f"A {kind.value} needs exactly one step with the role '{decision}' (found {len(deciding)})",
+                german=f"Über eine Vorlage der Art „{PAPER_KIND_LABELS[kind]}“ entscheidet genau ein Gremium: genau "
+                f"ein Schritt braucht die Rolle „{decision}“ (jetzt {len(deciding)})",
+                **({"stage": deciding[1][0] + 1} if len(deciding) > 1 else {}),
             )
         index, _ = deciding[0]
         if index != len(plan) - 1 or len(plan[index]) != 1:
-            raise PlanInvalid("The deciding step (Entscheidung) must stand alone in the last stage")
+            raise PlanInvalid(
+                "The deciding step (Entscheidung) must stand alone in the last stage",
+                german=f"Der Schritt mit der Rolle „{decision}“ muss allein in der letzten Stufe stehen",
+                stage=index + 1,
+            )
     elif deciding:
-        raise PlanInvalid(f"A {kind.value} is not decided; no step may have the role 'decision'")
+        raise PlanInvalid(
+            f"A {kind.value} is not decided; no step may have the role 'decision'",
+            german=f"Über eine Vorlage der Art „{PAPER_KIND_LABELS[kind]}“ wird nicht entschieden; kein Schritt "
+            f"darf die Rolle „{decision}“ haben",
+            stage=deciding[0][0] + 1,
+        )
 
 
 # ----------------------------------------------------------------------- stages of persisted steps

@@ -25,6 +25,7 @@ from workflow.models import (
 from workflow.papers import allowed_paper_triggers
 from workflow.store import clock, get, profile_of
 from workflow.vocabulary import (
+    PAPER_STATE_LABELS,
     BodyKind,
     ConsultationRole,
     ConsultationState,
@@ -41,6 +42,66 @@ class StepInput:
 
     body: str
     role: ConsultationRole = ConsultationRole.preliminary
+
+
+#: Paper states in which the Beratungsfolge may still be planned.
+PLANNABLE_STATES = frozenset({PaperState.draft, PaperState.cosigning, PaperState.submitted})
+
+
+def plan_refusal(paper: Paper) -> TransitionNotAllowed | None:
+    """Why the paper's Beratungsfolge can no longer be planned (None while it can): the paper has gone on
+    (in deliberation, decided, withdrawn) or one of its steps is already on an agenda."""
+    scheduled = sorted(
+        (c for c in paper.consultations if c.state != ConsultationState.planned), key=lambda c: c.stage
+    )
+    if scheduled:
+        names = ", ".join(c.body.name for c in scheduled)
+        return TransitionNotAllowed(
+            "The Beratungsfolge can no longer be changed: a step is already scheduled",
+            german="Die Beratungsfolge kann nicht mehr geändert werden: Die Vorlage steht bereits auf der "
+            f"Tagesordnung ({names}).",
+        )
+    if paper.state not in PLANNABLE_STATES:
+        return TransitionNotAllowed(
+            f"The Beratungsfolge can no longer be planned: the paper is in state '{paper.state}'",
+            german="Die Beratungsfolge kann nicht mehr geändert werden: Die Vorlage ist "
+            f"{PAPER_STATE_LABELS[PaperState(paper.state)]}.",
+            state=paper.state,
+            allowed=allowed_paper_triggers(paper),
+        )
+    return None
+
+
+def proposed_plan(session: Session, paper: Paper) -> list[list[StepInput]]:
+    """The plan an editor starts from: the paper's planned steps, or, before any is planned, the profile's
+    default for the paper's kind (empty when the profile has none that fits the municipality's bodies)."""
+    if paper.consultations:
+        stages: dict[int, list[Consultation]] = {}
+        for step in sorted(paper.consultations, key=lambda c: (c.stage, c.position, c.id)):
+            stages.setdefault(step.stage, []).append(step)
+        return [
+            [StepInput(body=s.body.key, role=ConsultationRole(s.role)) for s in stage]
+            for _, stage in sorted(stages.items())
+        ]
+    return profile_default(session, paper)
+
+
+def profile_default(session: Session, paper: Paper) -> list[list[StepInput]]:
+    """The profile's default Beratungsfolge for the paper's kind (empty when the profile has none that fits
+    the municipality's bodies)."""
+    bodies = list(
+        session.scalars(select(Body).where(Body.municipality_id == paper.municipality_id).order_by(Body.id))
+    )
+    try:
+        plan = default_plan(
+            profile_of(session, paper.municipality_id),
+            PaperKind(paper.kind),
+            bodies,
+            financial_impact=paper.financial_impact,
+        )
+    except PlanInvalid:
+        return []
+    return [[StepInput(body=s.body.key, role=s.role) for s in stage] for stage in plan]
 
 
 def plan_consultations(
@@ -71,17 +132,10 @@ def plan_consultations(
             )
     with transaction(sessions) as session:
         paper = get(session, Paper, paper_id, lock=True)
-        if paper.state not in (PaperState.draft, PaperState.cosigning, PaperState.submitted):
-            raise TransitionNotAllowed(
-                f"The Beratungsfolge can no longer be planned: the paper is in state '{paper.state}'",
-                state=paper.state,
-                allowed=allowed_paper_triggers(paper),
-            )
+        refusal = plan_refusal(paper)
+        if refusal is not None:
+            raise refusal
         existing = list(paper.consultations)
-        if any(c.state != ConsultationState.planned for c in existing):
-            raise TransitionNotAllowed(
-                "The Beratungsfolge can no longer be changed: a step is already scheduled"
-            )
         profile = profile_of(session, paper.municipality_id)
         bodies = list(
             session.scalars(
@@ -113,7 +167,7 @@ def plan_consultations(
                 for stage in stages
             ]
             check_plan(kind, plan)
-            for step in (s for stage in plan for s in stage if s.authoritative):
+            for number, step in ((i, s) for i, stage in enumerate(plan, 1) for s in stage if s.authoritative):
                 kind_spec = profile.body_kinds.get(BodyKind(step.body.kind))
                 urgent = profile.urgent_decision
                 if (
@@ -132,6 +186,7 @@ def plan_consultations(
                         f"eine übertragene Angelegenheit mit „entscheidet: {step.body.key}“",
                         rule="urgent_decision_only",
                         legal_basis=urgent.legal_basis,
+                        stage=number,
                     )
                 if kind_spec is None or not kind_spec.may_decide:
                     raise PlanInvalid(
@@ -139,6 +194,7 @@ def plan_consultations(
                         f"with decided_by='{step.body.key}'",
                         german=f"{step.body.name} entscheidet nur übertragene Angelegenheiten; dafür "
                         f"„entscheidet: {step.body.key}“ angeben",
+                        stage=number,
                     )
         before = {"plan": [_step_view(c) for c in existing]}
         for old in existing:

@@ -315,3 +315,27 @@ def meeting_move(meeting_url: str) -> str:
 def meeting_cancel(meeting_url: str) -> str:
     """Cancelling the meeting at ``meeting_url`` (from ``meeting``)."""
     return f"{meeting_url}/absagen"
+
+
+# ---------------------------------------------------------------------------- the coordination office
+
+
+def inbox(town_key: str, **filters: str | None) -> str:
+    """The submission inbox: ``/wetzlar/eingang?fachamt=kbs``."""
+    given = [(name, value) for name, value in sorted(filters.items()) if value]
+    return f"/{town_key}/eingang" + (f"?{urlencode(given)}" if given else "")
+
+
+def inbox_submit(town_key: str) -> str:
+    return f"/{town_key}/eingang/einreichen"
+
+
+def deadlines(town_key: str, **filters: str | None) -> str:
+    """The deadline overview: ``/wetzlar/fristen?gremium=stvv&wochen=8`` (six weeks and all bodies without)."""
+    given = [(name, value) for name, value in sorted(filters.items()) if value]
+    return f"/{town_key}/fristen" + (f"?{urlencode(given)}" if given else "")
+
+
+def beratungsfolge(town_key: str, paper: Paper) -> str:
+    """The Beratungsfolge editor of a paper."""
+    return f"{paper_url(town_key, paper)}/beratungsfolge"

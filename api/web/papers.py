@@ -27,6 +27,7 @@ from workflow.access import (
     can_see_non_public_of_body,
     require_cosign,
     require_edit_draft,
+    require_manage_paper,
     require_read_paper,
     require_role,
     sees_as_public,
@@ -34,6 +35,7 @@ from workflow.access import (
 from workflow.errors import DomainError
 from workflow.models import Body, Department, Meeting, Municipality, Paper, StoredFile
 from workflow.papers import allowed_paper_triggers
+from workflow.planning import plan_refusal
 from workflow.publication import (
     WITHHELD_STATE_LABEL,
     Withheld,
@@ -193,6 +195,10 @@ def _actions(
         if "request_cosignatures" in allowed:
             url = links.paper_action(town.key, paper, "mitzeichnung-anfordern")
             actions.append({"url": url, "label": "Zur Mitzeichnung geben"})
+    if plan_refusal(paper) is None and permitted(lambda: require_manage_paper(who, paper)):
+        actions.append(
+            {"url": links.beratungsfolge(town.key, paper), "label": "Beratungsfolge planen", "link": True}
+        )
     if paper.state == PaperState.cosigning and who.role is not Role.coordination:
         for c in paper.cosignatures:
             if c.signed_at is None and permitted(partial(require_cosign, who, paper, c.department_id)):

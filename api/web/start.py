@@ -59,9 +59,24 @@ def start_page(request: Request, town: Town, me: PageCaller, session: ReadSessio
     )
     sections: list[dict[str, Any]] = []
 
+    #: Sections with a page of their own for the coordination office: (address, link text).
+    more = {
+        "einreichen": (links.inbox(town.key), "Zum Eingang"),
+        "ladungsfrist": (links.deadlines(town.key), "Alle Fristen der nächsten Wochen"),
+    }
+
     def add(key: str, title: str, kind: str, items: list[dict[str, Any]], empty: str, shown: bool) -> None:
         if shown:
-            sections.append({"key": key, "title": title, "kind": kind, "entries": items, "empty": empty})
+            sections.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "kind": kind,
+                    "entries": items,
+                    "empty": empty,
+                    "more": more.get(key),
+                }
+            )
 
     add(
         "entwuerfe",
