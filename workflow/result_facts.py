@@ -34,7 +34,7 @@ from workflow.result_rules import (
     validated,
 )
 from workflow.rules import BERLIN
-from workflow.store import get, profile_named, seats
+from workflow.store import get, profile_named, seats_with_persons
 from workflow.vocabulary import AttendanceStatus, Matter
 
 #: The TOP with its step, paper and meeting, locked ``FOR UPDATE`` in one statement, with the step's body
@@ -70,6 +70,16 @@ def lock_for_result(session: Session, agenda_item_id: int) -> tuple[Paper, Consu
     return paper, step, meeting, item
 
 
+_PRESENT = (
+    select(Attendance.person_id)
+    .where(Attendance.meeting_id == bindparam("meeting_id"), Attendance.status == AttendanceStatus.present)
+    .order_by(Attendance.id)
+)
+_PERSONS = select(
+    Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
+).where(Person.id.in_(bindparam("ids", expanding=True)))
+
+
 def load_facts(
     session: Session, paper: Paper, step: Consultation, meeting: Meeting, item: AgendaItem, data: ResultInput
 ) -> Facts:
@@ -78,23 +88,12 @@ def load_facts(
     validated(data)  # the ids below go into statements
     day = meeting.start.astimezone(BERLIN).date()
     body = step.body
-    body_seats = seats(session, body.id, day)
-    attendance = list(
-        session.scalars(
-            select(Attendance.person_id)
-            .where(Attendance.meeting_id == meeting.id, Attendance.status == AttendanceStatus.present)
-            .order_by(Attendance.id)
-        )
-    )
-    wanted = {s.person_id for s in body_seats} | set(attendance) | named_persons(data)
-    people = {
-        row.id: Member.of(row)
-        for row in session.execute(
-            select(
-                Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
-            ).where(Person.id.in_(sorted(wanted)))
-        )
-    }
+    seated = seats_with_persons(session, body.id, day)
+    attendance = list(session.scalars(_PRESENT, {"meeting_id": meeting.id}))
+    people = {seat.person_id: Member.of(row) for seat, row in seated}
+    others = (set(attendance) | named_persons(data)) - people.keys()  # usually none
+    if others:
+        people |= {row.id: Member.of(row) for row in session.execute(_PERSONS, {"ids": sorted(others)})}
     counted = counted_factions(data)
     factions: dict[int, str] = {}
     if counted:
@@ -125,7 +124,7 @@ def load_facts(
         quorum_presumed=quorum_presumed(session, item, body.id),
         day=day,
         attendance=attendance,
-        seats=body_seats,
+        seats=[seat for seat, _ in seated],
         people=people,
         factions=factions,
         referral=referral,
