@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
+from anyio import CapacityLimiter
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Field, TypeAdapter, ValidationError
@@ -178,6 +179,15 @@ async def result_recorder(
 
 
 ResultRecorder = Annotated[Recording, Depends(result_recorder)]
+
+
+async def recording_threads(request: Request) -> CapacityLimiter:  # async: no I/O, no thread hop
+    """The threads results are recorded in (``api.app.RECORDING_THREADS`` at once)."""
+    threads: CapacityLimiter = request.app.state.recording_threads
+    return threads
+
+
+RecordingThreads = Annotated[CapacityLimiter, Depends(recording_threads)]
 
 
 # ------------------------------------------------------------------------ papers and meetings, and who may act

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from api.deps import (
     ItemId,
     Now,
     ReadSession,
+    RecordingThreads,
     ResultRecorder,
     Sessions,
     Town,
@@ -46,24 +48,33 @@ def read_result(town: Town, item: AgendaItemOr404, session: ReadSession, who: Ca
     response_model=schemas.ResultOut,
     summary="Record the result: attendance, votes, outcome",
 )
-def record_result(
+async def record_result(
     recorder: ResultRecorder,
     item_id: ItemId,
     data: schemas.ResultIn,
     request: Request,
     now: Now,
     sessions: Sessions,
+    threads: RecordingThreads,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    factions = faction_keys_for(sessions, recorder.municipality_id, data)
-    given = result_input(factions, data)
+    """``async`` only to run the work in one of ``threads`` (a plain ``def`` route runs in any thread)."""
+    path = request.url.path
 
-    def record() -> tuple[int, object]:
-        row = results.record_result(sessions, who=recorder.who, agenda_item_id=item_id, result=given, now=now)
-        return 201, _result_json(row, factions)
+    def record_in_thread() -> JSONResponse:
+        factions = faction_keys_for(sessions, recorder.municipality_id, data)
+        given = result_input(factions, data)
 
-    payload = data.model_dump(mode="json") if idempotency_key is not None else None
-    return run_idempotent(sessions, recorder.who, idempotency_key, "POST", request.url.path, payload, record)
+        def record() -> tuple[int, object]:
+            row = results.record_result(
+                sessions, who=recorder.who, agenda_item_id=item_id, result=given, now=now
+            )
+            return 201, _result_json(row, factions)
+
+        payload = data.model_dump(mode="json") if idempotency_key is not None else None
+        return run_idempotent(sessions, recorder.who, idempotency_key, "POST", path, payload, record)
+
+    return await anyio.to_thread.run_sync(record_in_thread, limiter=threads)
 
 
 @router.put(
