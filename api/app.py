@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from fastapi import FastAPI
 
 from api import errors, oparl, security
@@ -30,6 +31,15 @@ Log in with `POST /api/v1/auth/token` and send the token as `Authorization: Bear
 see what the public sees. Errors always come as `{"error": code, "message": …, "details": …}`; where it
 helps, `details.german` says the same in German.
 """
+
+
+#: At most this many results are recorded at once, each in a thread of its own; the next requests wait for
+#: a thread in the order they came. More threads would only share the process's one interpreter (the GIL)
+#: in no particular order: at 32 secretaries at once with 40 threads a few results waited twice as long as
+#: the median (p99 570-720 ms against p50 300 ms), with 8 the p99 was 400 ms at the same throughput
+#: (docs/benchmarks.md). No request holds a database connection while it waits: the route's lookups close
+#: their session before, and the use case opens its own in the thread.
+RECORDING_THREADS = 8
 
 
 def _started(freeze_gc: bool) -> None:
@@ -101,6 +111,7 @@ def create_app(
     app.state.clock = clock
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.recording_threads = anyio.CapacityLimiter(RECORDING_THREADS)
     app.state.live = live
     errors.install(app, pages=web_errors)
     for router in (

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
+from anyio import CapacityLimiter
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.access import (
@@ -128,19 +131,63 @@ def agenda_item_in(town: Town, item_id: ItemId, session: ReadSession) -> AgendaI
 AgendaItemOr404 = Annotated[AgendaItem, Depends(agenda_item_in)]
 
 
-def result_recorder(town: Town, who: Caller, item_id: ItemId, session: ReadSession) -> Principal:
-    """Who may record or correct the result of the TOP: a secretary of its body (a TOP without a paper:
-    of one of the meeting's bodies), or an administrator; a TOP of another municipality is a 404. ``town``
-    first: an unknown municipality is a 404 before a bad token's 401, as on every route."""
-    scope = recording_scope(session, item_id)
+@dataclass(frozen=True)
+class Recording:
+    """Who records (or corrects) the result of a TOP, and the municipality in the path."""
+
+    who: Principal
+    municipality_id: int
+
+
+#: The TOP's id as sent, for ``recording_lookups``: FastAPI validates it as ``ItemId`` (422 for 0, a number
+#: too large or no number) only after the dependencies, so an unknown municipality (404) and a bad token
+#: (401) are answered first.
+SentItemId = Annotated[str, Path(alias="item_id", include_in_schema=False)]
+_ITEM_ID = TypeAdapter(Annotated[int, Field(ge=1, le=MAX_ID)])
+
+
+def recording_lookups(
+    municipality: MunicipalityKey, item_id: SentItemId, credentials: Credentials, sessions: Sessions, now: Now
+) -> Recording | None:
+    """The lookups of ``result_recorder`` in one step: the municipality (404), the caller (401), where the
+    TOP's result is recorded (a TOP of another municipality is a 404) and whether the caller may record
+    there (403); None if there is no such TOP. One hop to the thread pool instead of one per dependency,
+    in a session of their own that is closed before the route runs."""
+    with sessions() as session:
+        town = municipality_by_key(session, municipality)
+        who = None if credentials is None else principal_for_token(session, credentials.credentials, now)
+        try:
+            scope = recording_scope(session, _ITEM_ID.validate_python(item_id))
+        except ValidationError:  # not an id: FastAPI answers 422 for it (``ItemId``)
+            return None
     if scope is None:
-        raise not_found("agenda_item", item_id, entity="agenda_item", id=item_id)
+        return None
     if scope.municipality_id != town.id:
         raise not_found("meeting", scope.meeting_id)
-    return require_record_in(who, scope.municipality_id, set(scope.body_ids))
+    return Recording(require_record_in(who, scope.municipality_id, set(scope.body_ids)), town.id)
 
 
-ResultRecorder = Annotated[Principal, Depends(result_recorder)]
+async def result_recorder(
+    found: Annotated[Recording | None, Depends(recording_lookups)], item_id: ItemId
+) -> Recording:
+    """Who may record or correct the result of the TOP: a secretary of its body (a TOP without a paper:
+    of one of the meeting's bodies), or an administrator. The municipality first: an unknown one is a 404
+    before a bad token's 401, as on every route. ``async``: it does no I/O (no hop to the thread pool)."""
+    if found is None:
+        raise not_found("agenda_item", item_id, entity="agenda_item", id=item_id)
+    return found
+
+
+ResultRecorder = Annotated[Recording, Depends(result_recorder)]
+
+
+async def recording_threads(request: Request) -> CapacityLimiter:  # async: no I/O, no thread hop
+    """The threads results are recorded in (``api.app.RECORDING_THREADS`` at once)."""
+    threads: CapacityLimiter = request.app.state.recording_threads
+    return threads
+
+
+RecordingThreads = Annotated[CapacityLimiter, Depends(recording_threads)]
 
 
 # ------------------------------------------------------------------------ papers and meetings, and who may act

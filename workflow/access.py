@@ -18,7 +18,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import record_audit
@@ -211,30 +211,32 @@ def principal_for_user(session: Session, user: User) -> Principal:
     return _principal(user, bodies)
 
 
+#: The caller behind a token (built once: every request with a login runs it).
+_TOKEN = (
+    select(
+        ApiToken.expires_at,
+        User.id,
+        User.username,
+        User.role,
+        User.municipality_id,
+        User.department_id,
+        User.person_id,
+        User.active,
+        UserBody.body_id,
+    )
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(UserBody, UserBody.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def principal_for_token(session: Session, token: str, now: dt.datetime | None = None) -> Principal:
     """The caller behind a bearer token, or Unauthenticated if it is unknown or expired.
 
     One round trip (token, user and the bodies the user is secretary of, outer-joined): every request
     with a login pays for this, so it is kept to a single statement.
     """
-    rows: list[Row[Any]] = list(
-        session.execute(
-            select(
-                ApiToken.expires_at,
-                User.id,
-                User.username,
-                User.role,
-                User.municipality_id,
-                User.department_id,
-                User.person_id,
-                User.active,
-                UserBody.body_id,
-            )
-            .join(User, User.id == ApiToken.user_id)
-            .outerjoin(UserBody, UserBody.user_id == User.id)
-            .where(ApiToken.token_hash == _token_hash(token))
-        )
-    )
+    rows: list[Row[Any]] = list(session.execute(_TOKEN, {"token_hash": _token_hash(token)}))
     if not rows or rows[0].expires_at <= clock(now):
         raise Unauthenticated(
             "The token is unknown or has expired; log in again",
@@ -399,18 +401,19 @@ class RecordingScope:
     body_ids: frozenset[int]
 
 
+_SCOPE = (
+    select(Meeting.municipality_id, Meeting.id, Consultation.body_id, MeetingBody.body_id.label("of_meeting"))
+    .select_from(AgendaItem)
+    .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+    .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
+    .outerjoin(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+    .where(AgendaItem.id == bindparam("item_id"))
+)
+
+
 def recording_scope(session: Session, agenda_item_id: int) -> RecordingScope | None:
     """The ``RecordingScope`` of a TOP in one statement (None if there is no such TOP)."""
-    rows = session.execute(
-        select(
-            Meeting.municipality_id, Meeting.id, Consultation.body_id, MeetingBody.body_id.label("of_meeting")
-        )
-        .select_from(AgendaItem)
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
-        .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
-        .outerjoin(MeetingBody, MeetingBody.meeting_id == Meeting.id)
-        .where(AgendaItem.id == agenda_item_id)
-    ).all()
+    rows = session.execute(_SCOPE, {"item_id": agenda_item_id}).all()
     if not rows:
         return None
     first = rows[0]

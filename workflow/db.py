@@ -30,9 +30,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREMIENLAUF_", extra="ignore")
 
     database_url: str = "sqlite:///var/gremienlauf.sqlite3"
-    # Connections per process (PostgreSQL); a request holds at most one at a time.
-    db_pool_size: int = 10
-    db_max_overflow: int = 20
+    # Connections per process (PostgreSQL); a request holds at most one at a time. All 30 are kept once
+    # opened: an overflow connection is closed when it returns to a full pool, and under load (more
+    # requests at once than the pool's size) every third request then opened a new one (a new PostgreSQL
+    # backend each time).
+    db_pool_size: int = 30
+    db_max_overflow: int = 0
     # Test each pooled connection before use (one extra round trip per checkout); it spares the first
     # request after a database restart an error. Off, a dead connection fails one request and the pool
     # is then renewed.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.audit import emit, record_audit, snapshot
@@ -193,14 +193,15 @@ def quorum_status(session: Session, meeting: Meeting) -> list[QuorumStatus]:
     return statuses
 
 
+_FINDING = select(MeetingQuorum).where(  # read for every result
+    MeetingQuorum.meeting_id == bindparam("meeting_id"), MeetingQuorum.body_id == bindparam("body_id")
+)
+
+
 def quorum_presumed(session: Session, item: AgendaItem, body_id: int) -> bool | None:
     """For the result of ``item``: True when the body's quorum was established at the opening and its lack not
     established at or before the item; False when it was; None when nothing was established."""
-    row = session.scalars(
-        select(MeetingQuorum).where(
-            MeetingQuorum.meeting_id == item.meeting_id, MeetingQuorum.body_id == body_id
-        )
-    ).one_or_none()
+    row = session.scalars(_FINDING, {"meeting_id": item.meeting_id, "body_id": body_id}).one_or_none()
     if row is None:
         return None
     lacking_from = get(session, AgendaItem, row.lacking_from_item_id) if row.lacking_from_item_id else None

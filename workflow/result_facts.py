@@ -7,11 +7,8 @@ meeting's day, the attendance, the quorum findings, and the persons, factions an
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
-from sqlalchemy.orm.interfaces import LoaderOption
 
 from workflow.beratungsfolge import Referral
 from workflow.errors import RuleViolation
@@ -37,45 +34,50 @@ from workflow.result_rules import (
     validated,
 )
 from workflow.rules import BERLIN
-from workflow.store import get, profile_named, seats
+from workflow.store import get, profile_named, seats_with_persons
 from workflow.vocabulary import AttendanceStatus, Matter
 
-_Row = TypeVar("_Row", Paper, Consultation, Meeting, AgendaItem)
+#: The TOP with its step, paper and meeting, locked ``FOR UPDATE`` in one statement, with the step's body
+#: and municipality (the facts need them; they do not change while a meeting is held). PostgreSQL locks the
+#: rows of one result row in the order of the ``OF`` list: paper → step → meeting → TOP, the fixed order of
+#: every use case, so concurrent use cases cannot deadlock. ``populate_existing``: a versioned object already
+#: in the session is read again as locked, not kept as it was before a concurrent change. The TOP's result
+#: is not joined: after waiting for a lock, PostgreSQL reads the locked rows again but the joined ones as
+#: they were before the wait, so a result recorded meanwhile would be missed; ``item.result`` loads it in
+#: a statement of its own, after the lock.
+_LOCKED = (
+    select(Paper, Consultation, Meeting, AgendaItem)
+    .select_from(Paper)
+    .join(Consultation, Consultation.paper_id == Paper.id)
+    .join(AgendaItem, AgendaItem.consultation_id == Consultation.id)
+    .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+    .where(AgendaItem.id == bindparam("item_id"))
+    .options(joinedload(Consultation.body).joinedload(Body.municipality))
+    .with_for_update(of=[Paper, Consultation, Meeting, AgendaItem])
+    .execution_options(populate_existing=True)
+)
 
 
 def lock_for_result(session: Session, agenda_item_id: int) -> tuple[Paper, Consultation, Meeting, AgendaItem]:
-    """Lock in the fixed order paper → step → meeting → item, so concurrent use cases cannot deadlock.
-
-    The ids are read as plain columns first: a versioned object already in the session would make the
-    locking load fail on a concurrent change instead of showing it.
-    """
-    found = session.execute(
-        select(AgendaItem.number, AgendaItem.meeting_id, AgendaItem.consultation_id, Consultation.paper_id)
-        .outerjoin(Consultation, AgendaItem.consultation_id == Consultation.id)
-        .where(AgendaItem.id == agenda_item_id)
-    ).one_or_none()
+    """Lock in the fixed order paper → step → meeting → item, so concurrent use cases cannot deadlock."""
+    found = session.execute(_LOCKED, {"item_id": agenda_item_id}).one_or_none()
     if found is None:
-        get(session, AgendaItem, agenda_item_id)  # raises NotFound
-    number, meeting_id, step_id, paper_id = found  # type: ignore[misc]
-    if step_id is None:
+        number = session.scalar(select(AgendaItem.number).where(AgendaItem.id == agenda_item_id))
+        if number is None:
+            get(session, AgendaItem, agenda_item_id)  # raises NotFound
         raise RuleViolation(f"TOP {number} has no paper; there is no result to record")
-    paper = _lock(session, Paper, paper_id)
-    # With the rows the facts need anyway: the step's body and municipality, the TOP's result.
-    step = _lock(session, Consultation, step_id, joinedload(Consultation.body).joinedload(Body.municipality))
-    meeting = _lock(session, Meeting, meeting_id)
-    item = _lock(session, AgendaItem, agenda_item_id, joinedload(AgendaItem.result))
+    paper, step, meeting, item = found
     return paper, step, meeting, item
 
 
-def _lock(session: Session, model: type[_Row], id_: int, *loads: LoaderOption) -> _Row:
-    """The row ``FOR UPDATE`` (only its own table's row, not those of the rows loaded with it)."""
-    return session.scalars(
-        select(model)
-        .where(model.id == id_)
-        .options(*loads)
-        .with_for_update(of=model)
-        .execution_options(populate_existing=True)
-    ).one()
+_PRESENT = (
+    select(Attendance.person_id)
+    .where(Attendance.meeting_id == bindparam("meeting_id"), Attendance.status == AttendanceStatus.present)
+    .order_by(Attendance.id)
+)
+_PERSONS = select(
+    Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
+).where(Person.id.in_(bindparam("ids", expanding=True)))
 
 
 def load_facts(
@@ -86,23 +88,12 @@ def load_facts(
     validated(data)  # the ids below go into statements
     day = meeting.start.astimezone(BERLIN).date()
     body = step.body
-    body_seats = seats(session, body.id, day)
-    attendance = list(
-        session.scalars(
-            select(Attendance.person_id)
-            .where(Attendance.meeting_id == meeting.id, Attendance.status == AttendanceStatus.present)
-            .order_by(Attendance.id)
-        )
-    )
-    wanted = {s.person_id for s in body_seats} | set(attendance) | named_persons(data)
-    people = {
-        row.id: Member.of(row)
-        for row in session.execute(
-            select(
-                Person.id, Person.municipality_id, Person.title, Person.given_name, Person.family_name
-            ).where(Person.id.in_(sorted(wanted)))
-        )
-    }
+    seated = seats_with_persons(session, body.id, day)
+    attendance = list(session.scalars(_PRESENT, {"meeting_id": meeting.id}))
+    people = {seat.person_id: Member.of(row) for seat, row in seated}
+    others = (set(attendance) | named_persons(data)) - people.keys()  # usually none
+    if others:
+        people |= {row.id: Member.of(row) for row in session.execute(_PERSONS, {"ids": sorted(others)})}
     counted = counted_factions(data)
     factions: dict[int, str] = {}
     if counted:
@@ -133,7 +124,7 @@ def load_facts(
         quorum_presumed=quorum_presumed(session, item, body.id),
         day=day,
         attendance=attendance,
-        seats=body_seats,
+        seats=[seat for seat, _ in seated],
         people=people,
         factions=factions,
         referral=referral,

@@ -135,18 +135,7 @@ def record_result(
         session.add(row)
         item.modified_at = meeting.modified_at = now
         before = _apply(session, paper, step, changes, checked, result, now=now)
-        session.flush()
-        record_audit(
-            session,
-            actor=actor,
-            action="result.recorded",
-            entity=row,
-            now=now,
-            after=result_snapshot(row),
-            paper_id=paper.id,
-            meeting_id=meeting.id,
-        )
-        _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now)
+        # The events name nothing the flush assigns: written with the result, in its one flush.
         emit(
             session,
             "ResultRecorded",
@@ -159,6 +148,18 @@ def record_result(
         )
         for event in changes.events:
             emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
+        session.flush()
+        record_audit(
+            session,
+            actor=actor,
+            action="result.recorded",
+            entity=row,
+            now=now,
+            after=result_snapshot(row),
+            paper_id=paper.id,
+            meeting_id=meeting.id,
+        )
+        _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now)
     return row
 
 

@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from workflow import validate
 from workflow.errors import NotFound
-from workflow.models import Base, Body, Membership, Municipality, active_on, utcnow
+from workflow.models import Base, Body, Membership, Municipality, Person, active_on, utcnow
 from workflow.profile import BodySettings, BodySettingsOverride, NoticeRules, Profile, load_profile
 from workflow.rules import Seat
 from workflow.vocabulary import BodyKind, MembershipRole
@@ -87,8 +87,11 @@ def by_key(session: Session, model: type[T], municipality_id: int, key: str) -> 
     return obj
 
 
+_MUNICIPALITY_BY_KEY = select(Municipality).where(Municipality.key == bindparam("key"))  # on every request
+
+
 def municipality_by_key(session: Session, key: str) -> Municipality:
-    obj = session.scalars(select(Municipality).where(Municipality.key == key)).one_or_none()
+    obj = session.scalars(_MUNICIPALITY_BY_KEY, {"key": key}).one_or_none()
     if obj is None:
         raise municipality_not_found(key)
     return obj
@@ -126,23 +129,38 @@ def notice_rules(profile: Profile, body: Body) -> NoticeRules:
     return profile.notice_for(body_settings(profile, body))
 
 
+_MEMBERSHIP = (
+    Membership.person_id,
+    Membership.role,
+    Membership.voting_right,
+    Membership.faction_id,
+    Membership.substitute_of_id,
+    Membership.start_date,
+    Membership.end_date,
+)
+_OF_BODY = Membership.body_id == bindparam("body_id")
+_MEMBERSHIPS = select(*_MEMBERSHIP).where(_OF_BODY).order_by(Membership.id)
+_MEMBERSHIPS_WITH_PERSONS = (
+    select(*_MEMBERSHIP, Person.municipality_id, Person.title, Person.given_name, Person.family_name)
+    .join(Person, Person.id == Membership.person_id)
+    .where(_OF_BODY)
+    .order_by(Membership.id)
+)
+
+
 def seats(session: Session, body_id: int, day: dt.date) -> list[Seat]:
     """The body's seats on ``day``: its memberships active that day, in their order."""
-    memberships = session.execute(
-        select(
-            Membership.person_id,
-            Membership.role,
-            Membership.voting_right,
-            Membership.faction_id,
-            Membership.substitute_of_id,
-            Membership.start_date,
-            Membership.end_date,
-        )
-        .where(Membership.body_id == body_id)
-        .order_by(Membership.id)
-    ).all()
+    return [seat for seat, _ in _active(session.execute(_MEMBERSHIPS, {"body_id": body_id}), day)]
+
+
+def seats_with_persons(session: Session, body_id: int, day: dt.date) -> list[tuple[Seat, Row[Any]]]:
+    """``seats``, each with its member's ``municipality_id``, ``title``, ``given_name`` and ``family_name``."""
+    return _active(session.execute(_MEMBERSHIPS_WITH_PERSONS, {"body_id": body_id}), day)
+
+
+def _active(memberships: Iterable[Row[Any]], day: dt.date) -> list[tuple[Seat, Row[Any]]]:
     return [
-        Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id)
+        (Seat(m.person_id, MembershipRole(m.role), m.voting_right, m.faction_id, m.substitute_of_id), m)
         for m in memberships
         if active_on(m.start_date, m.end_date, day)
     ]

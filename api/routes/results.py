@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api import schemas, views
 from api.deps import (
@@ -14,10 +15,10 @@ from api.deps import (
     ItemId,
     Now,
     ReadSession,
+    RecordingThreads,
     ResultRecorder,
     Sessions,
     Town,
-    release,
 )
 from api.idempotency import run_idempotent
 from api.routes.papers import IdempotencyKey
@@ -47,27 +48,33 @@ def read_result(town: Town, item: AgendaItemOr404, session: ReadSession, who: Ca
     response_model=schemas.ResultOut,
     summary="Record the result: attendance, votes, outcome",
 )
-def record_result(
+async def record_result(
     recorder: ResultRecorder,
-    town: Town,
     item_id: ItemId,
     data: schemas.ResultIn,
     request: Request,
     now: Now,
     sessions: Sessions,
-    session: ReadSession,
+    threads: RecordingThreads,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    factions = faction_keys(session, town.id, data)
-    given = result_input(factions, data)
-    release(session)
+    """``async`` only to run the work in one of ``threads`` (a plain ``def`` route runs in any thread)."""
+    path = request.url.path
 
-    def record() -> tuple[int, object]:
-        row = results.record_result(sessions, who=recorder, agenda_item_id=item_id, result=given, now=now)
-        return 201, _result_json(row, factions)
+    def record_in_thread() -> JSONResponse:
+        factions = faction_keys_for(sessions, recorder.municipality_id, data)
+        given = result_input(factions, data)
 
-    payload = data.model_dump(mode="json")
-    return run_idempotent(sessions, recorder, idempotency_key, "POST", request.url.path, payload, record)
+        def record() -> tuple[int, object]:
+            row = results.record_result(
+                sessions, who=recorder.who, agenda_item_id=item_id, result=given, now=now
+            )
+            return 201, _result_json(row, factions)
+
+        payload = data.model_dump(mode="json") if idempotency_key is not None else None
+        return run_idempotent(sessions, recorder.who, idempotency_key, "POST", path, payload, record)
+
+    return await anyio.to_thread.run_sync(record_in_thread, limiter=threads)
 
 
 @router.put(
@@ -77,19 +84,16 @@ def record_result(
 )
 def correct_result(
     recorder: ResultRecorder,
-    town: Town,
     item_id: ItemId,
     data: schemas.CorrectionIn,
     now: Now,
     sessions: Sessions,
-    session: ReadSession,
 ) -> JSONResponse:
-    factions = faction_keys(session, town.id, data)
+    factions = faction_keys_for(sessions, recorder.municipality_id, data)
     given = result_input(factions, data)
-    release(session)
     row = results.correct_result(
         sessions,
-        who=recorder,
+        who=recorder.who,
         agenda_item_id=item_id,
         result=given,
         reason=data.reason,
@@ -97,6 +101,14 @@ def correct_result(
         now=now,
     )
     return JSONResponse(_result_json(row, factions))
+
+
+def faction_keys_for(sessions: sessionmaker[Session], town_id: int, data: schemas.ResultIn) -> dict[str, int]:
+    """``faction_keys`` for a result's input, in a session of its own, only if its votes name a faction."""
+    if not any(vote.factions for vote in data.votes):
+        return {}
+    with sessions() as session:
+        return faction_keys(session, town_id)
 
 
 def faction_keys(session: Session, town_id: int, data: schemas.ResultIn | None = None) -> dict[str, int]:
