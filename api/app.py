@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from api import errors, oparl, security
 from api.live import InProcessBroker, LiveBroker, RedisBroker, watch
-from api.routes import auth, circulations, documents, feeds, meetings, papers, results
+from api.routes import admin, auth, circulations, documents, feeds, meetings, papers, results
 from api.schemas import ErrorOut
 from api.settings import ApiSettings
 from api.web import errors as web_errors
@@ -111,6 +111,7 @@ def create_app(
         circulations.router,
         documents.router,
         feeds.router,
+        admin.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.state.public_url = public_url or settings.public_url

@@ -131,10 +131,15 @@ def add_user(
     if role in needs and not needs[role]:
         raise RuleViolation(
             f"A user with the role '{role.value}' needs a "
-            f"{'department' if role is Role.department else 'person'}"
+            f"{'department' if role is Role.department else 'person'}",
+            german=f"Die Rolle „{ROLE_LABELS[role]}“ braucht "
+            f"{'ein Fachamt' if role is Role.department else 'eine Person'}",
         )
     if role is Role.secretary and not bodies:
-        raise RuleViolation("A secretary needs at least one body (Gremium)")
+        raise RuleViolation(
+            "A secretary needs at least one body (Gremium)",
+            german="Die Schriftführung braucht mindestens ein Gremium",
+        )
     with transaction(sessions) as session:
         town = municipality_by_key(session, municipality)
         if session.scalar(select(User.id).where(User.username == username.strip())):
