@@ -17,6 +17,7 @@ from api.schemas import ErrorOut
 from api.settings import ApiSettings
 from api.web import errors as web_errors
 from api.web import wiring as web_pages
+from workers.documents.generate import preview_document
 from workflow.db import make_engine, make_session_factory
 from workflow.models import utcnow
 
@@ -102,6 +103,8 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.live = live
+    # The pages' Word preview of a draft renders like the workers, without storing (api/web/preview.py).
+    app.state.document_preview = preview_document
     errors.install(app, pages=web_errors)
     for router in (
         auth.router,

@@ -183,18 +183,27 @@ def _add(session: Session, municipality_id: int, new: NewMembership, now: dt.dat
     ).all()
     if role is MembershipRole.substitute:
         if new.substitute_of_id is None:
-            raise RuleViolation("A substitute names the member they stand in for")
+            raise RuleViolation(
+                "A substitute names the member they stand in for",
+                german="Eine Vertretung nennt das Mitglied, das sie vertritt",
+                field="substitute_of",
+            )
         if not any(m.person_id == new.substitute_of_id and _overlaps(m, start, new.until) for m in others):
             raise RuleViolation(
                 "A substitute stands in for a member of the same body",
                 german="Eine Vertretung vertritt ein Mitglied desselben Gremiums",
+                field="substitute_of",
             )
     elif new.substitute_of_id is not None:
         raise RuleViolation(
-            "Only a substitute stands in for someone", german="Nur eine Vertretung vertritt jemanden"
+            "Only a substitute stands in for someone",
+            german="Nur eine Vertretung vertritt jemanden",
+            field="substitute_of",
         )
     if new.substitute_of_id == person.id:
-        raise RuleViolation("Nobody stands in for themselves", german="Niemand vertritt sich selbst")
+        raise RuleViolation(
+            "Nobody stands in for themselves", german="Niemand vertritt sich selbst", field="substitute_of"
+        )
     clash = next(
         (
             m

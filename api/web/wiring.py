@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    admin_people,
+    admin_users,
     alerts,
     auth,
     documents,
@@ -18,8 +20,10 @@ from api.web import (
     live,
     meeting_day,
     meetings,
+    member,
     papers,
     portal,
+    preview,
     start,
 )
 from api.web.templating import STATIC
@@ -31,7 +35,11 @@ def install(app: FastAPI) -> None:
         auth.router,
         info.router,
         start.router,
+        member.router,
+        admin_users.router,
+        admin_people.router,
         drafting.router,
+        preview.router,
         papers.router,
         meetings.router,
         live.router,
