@@ -15,6 +15,7 @@ from tests.scenario import Scenario, berlin
 from tests.web.conftest import page_login
 from workflow import papers, planning
 from workflow.access import Role, add_user
+from workflow.memberships import add_person
 from workflow.models import Meeting, Paper, StoredFile
 from workflow.planning import StepInput
 from workflow.vocabulary import ConsultationRole, PaperKind
@@ -143,6 +144,28 @@ def test_the_papers_of_my_bodies_include_the_non_public_ones_of_my_bodies_only(a
     other = api.client.get("/wetzlar/meine-vorlagen").text
     assert "Grundstückskauf" not in other
     assert "Kulturpreis vertraulich" in other
+
+    # A council member of no body: nothing non-public anywhere on these pages (nor in the API's list).
+    town_id = Scenario(api.db.sessions).town_id()
+    add_person(
+        api.db.sessions, actor="test", municipality_id=town_id, key="ohne", given_name="O", family_name="Ohne"
+    )
+    add_user(
+        api.db.sessions,
+        municipality="wetzlar",
+        username="wetzlar-ohne",
+        password="demo-passwort",
+        role=Role.council_member,
+        person="ohne",
+    )
+    api.client.cookies.clear()
+    page_login(api.client, "wetzlar-ohne")
+    for url in ("/wetzlar/meine-vorlagen", "/wetzlar/meine-sitzungen", "/wetzlar/vorlagen"):
+        shown = api.client.get(url).text
+        assert "Grundstückskauf" not in shown, url
+        assert "Kulturpreis" not in shown, url
+    nobody = {p["subject"] for p in api.get("/wetzlar/papers?limit=100", as_="wetzlar-ohne").json()["items"]}
+    assert not nobody & {"Grundstückskauf Lahnufer", "Kulturpreis vertraulich"}
 
     api.client.cookies.clear()
     page_login(api.client, "wetzlar-koordination")  # staff have no bodies of their own
