@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.models import Meeting, MeetingBody, Membership, Person
@@ -54,6 +54,21 @@ def _seat_word(session: Session, membership: Membership) -> str:
     return f"{membership.body.short_name}: {word}"
 
 
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), BERLIN)
+
+
+def _held_by(m: Membership) -> ColumnElement[bool]:
+    """A meeting of the membership's body on a day the membership held (its Berlin date within the span)."""
+    window = and_(
+        Meeting.id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == m.body_id)),
+        Meeting.start >= _midnight(m.start_date),
+    )
+    if m.end_date is not None:
+        window = and_(window, Meeting.start < _midnight(m.end_date + dt.timedelta(days=1)))
+    return window
+
+
 def my_meetings(session: Session, person_id: int, now: dt.datetime, *, past_limit: int = 20) -> MyMeetings:
     """The person's meetings: every coming one, and the latest ``past_limit`` past ones."""
     memberships = list(
@@ -61,32 +76,28 @@ def my_meetings(session: Session, person_id: int, now: dt.datetime, *, past_limi
             select(Membership).where(Membership.person_id == person_id).options(selectinload(Membership.body))
         )
     )
-    by_body: dict[int, list[Membership]] = {}
-    for m in memberships:
-        by_body.setdefault(m.body_id, []).append(m)
-    if not by_body:
+    if not memberships:
         return MyMeetings([], [], False)
-    earliest = min(m.start_date for m in memberships)
-    candidates = session.scalars(
-        select(Meeting)
-        .where(
-            Meeting.id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id.in_(list(by_body)))),
-            Meeting.start >= dt.datetime.combine(earliest, dt.time(), BERLIN),
-        )
-        .options(selectinload(Meeting.bodies))
-        .order_by(Meeting.start, Meeting.id)
+    mine = (
+        select(Meeting).where(or_(*(_held_by(m) for m in memberships))).options(selectinload(Meeting.bodies))
     )
-    coming: list[MyMeeting] = []
-    past: list[MyMeeting] = []
-    for meeting in candidates:
+    since = now - RUNNING
+    coming = session.scalars(mine.where(Meeting.start >= since).order_by(Meeting.start, Meeting.id)).all()
+    past = session.scalars(
+        mine.where(Meeting.start < since)
+        .order_by(Meeting.start.desc(), Meeting.id.desc())
+        .limit(past_limit + 1)
+    ).all()
+
+    def entry(meeting: Meeting) -> MyMeeting:
         day = meeting.start.astimezone(BERLIN).date()
-        held = [m for body in meeting.bodies for m in by_body.get(body.id, []) if m.active_on(day)]
-        if not held:
-            continue
-        entry = MyMeeting(meeting, tuple(_seat_word(session, m) for m in held))
-        (coming if meeting.start >= now - RUNNING else past).append(entry)
-    past.reverse()  # the latest first
-    return MyMeetings(coming, past[:past_limit], len(past) > past_limit)
+        bodies = {b.id for b in meeting.bodies}
+        held = [m for m in memberships if m.body_id in bodies and m.active_on(day)]
+        return MyMeeting(meeting, tuple(_seat_word(session, m) for m in held))
+
+    return MyMeetings(
+        [entry(m) for m in coming], [entry(m) for m in past[:past_limit]], len(past) > past_limit
+    )
 
 
 def my_body_ids(session: Session, person_id: int, day: dt.date) -> list[int]:

@@ -15,8 +15,8 @@ from tests.scenario import Scenario, berlin
 from tests.web.conftest import page_login
 from workflow import papers, planning
 from workflow.access import Role, add_user
-from workflow.memberships import add_person
-from workflow.models import Meeting, Paper, StoredFile
+from workflow.memberships import add_person, end_membership
+from workflow.models import Meeting, Membership, Paper, StoredFile
 from workflow.planning import StepInput
 from workflow.vocabulary import ConsultationRole, PaperKind
 
@@ -82,6 +82,26 @@ def test_my_meetings_lists_the_meetings_of_my_bodies_also_as_a_substitute(api: A
     meeting_page = api.client.get(_meeting_url(api, sjs.id)).text
     assert "Grundstückskauf Lahnufer" in meeting_page  # the non-public part, visible to a member
     assert "nichtöffentlicher Teil" in meeting_page
+
+    # Once his substitution ends the day before, the meeting is no longer one of his; the earlier one stays.
+    world_ids = Scenario(api.db.sessions)
+    with api.db.sessions() as s:
+        substitution = s.scalars(
+            select(Membership.id).where(
+                Membership.person_id == world_ids.person_id("zimmermann"),
+                Membership.body_id == world_ids.body_id("sjs"),
+            )
+        ).one()
+    end_membership(
+        api.db.sessions,
+        actor="test",
+        municipality_id=world_ids.town_id(),
+        membership_id=substitution,
+        until=dt.date(2013, 10, 27),
+    )
+    after = api.client.get("/wetzlar/meine-sitzungen").text
+    assert _meeting_url(api, sjs.id) not in after
+    assert _meeting_url(api, early.id) in after
 
     api.client.cookies.clear()
     page_login(api.client, "wetzlar-mitglied-magistrat")  # sits in the Magistrat only
