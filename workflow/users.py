@@ -1,4 +1,4 @@
-"""The administrator's use cases on logins: list, deactivate, reset a password (creating one is
+"""The administrator's use cases on logins: list, deactivate, reactivate, reset a password (creating one is
 ``workflow.access.add_user``).
 
 A deactivated user cannot log in, and what they were logged in with ends at once: their web sessions and
@@ -103,6 +103,37 @@ def deactivate_user(
             now=now,
             before={"active": True},
             after={"active": False, "logins_ended": ended},
+        )
+    return user
+
+
+def reactivate_user(
+    sessions: sessionmaker[Session],
+    *,
+    actor: str,
+    municipality_id: int,
+    user_id: int,
+    now: dt.datetime | None = None,
+) -> User:
+    """Let a deactivated login log in again (with its old password; reset it if that is not known)."""
+    now = clock(now)
+    with transaction(sessions) as session:
+        user = _user_of(session, municipality_id, user_id)
+        if user.active:
+            raise RuleViolation(
+                f"The user '{user.username}' is active",
+                german=f"Der Zugang „{user.username}“ ist nicht gesperrt",
+            )
+        user.active = True
+        user.modified_at = now
+        record_audit(
+            session,
+            actor=actor,
+            action="user.reactivated",
+            entity=user,
+            now=now,
+            before={"active": False},
+            after={"active": True},
         )
     return user
 

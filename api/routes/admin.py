@@ -108,6 +108,21 @@ def deactivate(
 
 
 @router.post(
+    "/users/{user_id}/reactivation",
+    response_model=schemas.UserOut,
+    summary="Let a deactivated user log in again",
+)
+def reactivate(
+    user_id: UserId, town: Town, admin: Administrator, session: ReadSession, sessions: Sessions, now: Now
+) -> schemas.UserOut:
+    release(session)
+    user = users.reactivate_user(
+        sessions, actor=admin.actor, municipality_id=town.id, user_id=user_id, now=now
+    )
+    return user_out(session, session.get_one(User, user.id))
+
+
+@router.post(
     "/users/{user_id}/password-reset",
     response_model=schemas.PasswordResetOut,
     summary="Give a user a new random password (returned this once); open sessions and tokens end",

@@ -140,6 +140,30 @@ def deactivate(
     return RedirectResponse(f"{links.admin_users(town.key)}?gesperrt={user_id}", status_code=303)
 
 
+@router.post("/{municipality}/verwaltung/zugaenge/{user_id}/entsperren")
+def reactivate(
+    request: Request,
+    town: Town,
+    user_id: UserId,
+    me: LoggedIn,
+    session: ReadSession,
+    sessions: Sessions,
+    now: Now,
+) -> Response:
+    who = admin(me, town)
+    release(session)
+    try:
+        user = users.reactivate_user(
+            sessions, actor=who.actor, municipality_id=town.id, user_id=user_id, now=now
+        )
+    except DomainError as exc:
+        if exc.code == "not_found":
+            raise
+        return _list_page(request, session, me, town, error=exc.german, status=422)
+    message = f"Der Zugang „{user.username}“ ist wieder freigegeben."
+    return _list_page(request, session, me, town, message=message)
+
+
 def _secret_page(
     request: Request, me: LoggedIn, town: Municipality, user: User, password: str, *, new: bool
 ) -> Response:

@@ -281,7 +281,7 @@ def admin_user_new(town_key: str) -> str:
 
 
 def admin_user_action(town_key: str, user_id: int, action: str) -> str:
-    """``sperren`` or ``passwort``."""
+    """``sperren``, ``entsperren`` or ``passwort``."""
     return f"/{town_key}/verwaltung/zugaenge/{user_id}/{action}"
 
 

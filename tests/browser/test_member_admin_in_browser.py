@@ -56,6 +56,7 @@ def test_my_meetings_and_the_papers_of_my_bodies(new_page: NewPage, server: Serv
     member.get_by_label("Gremium").select_option("magistrat")
     member.get_by_role("button", name="Anzeigen").click()
     expect(member).to_have_url(re.compile(r"/wetzlar/meine-vorlagen\?gremium=magistrat"))
+    expect(member.locator("#vorlagen-titel")).to_be_focused()
     expect(member.get_by_text("Ankauf eines Grundstücks am Lahnufer")).to_be_visible()
     assert_accessible(member, "papers of my bodies after the htmx swap")
     screenshot(member, "vorlagen-meiner-gremien")
@@ -149,6 +150,9 @@ def test_users_and_roles(new_page: NewPage, server: Server) -> None:
     assert_accessible_without_js(new_page, no_js, "wetzlar-admin", "users after deactivating one")
     newcomer.reload()
     expect(newcomer).to_have_url(re.compile(r"/anmelden"))
+    no_js.get_by_role("button", name="Entsperren (wetzlar-schrift-browser)").click()
+    expect(no_js.get_by_role("status").first).to_contain_text("wieder freigegeben")
+    assert_accessible_without_js(new_page, no_js, "wetzlar-admin", "users after reactivating one")
 
 
 def test_persons_and_memberships(new_page: NewPage, server: Server) -> None:

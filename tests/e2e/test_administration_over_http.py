@@ -105,9 +105,17 @@ def test_a_deactivated_user_cannot_log_in_and_their_sessions_and_tokens_end(api:
     own = api.post(f"/wetzlar/users/{_user_id(api, ADMIN)}/deactivation", as_=ADMIN)
     assert own.status_code == 422
     assert "eigenen Zugang" in own.json()["details"]["german"]
+    back = api.post(f"/wetzlar/users/{user_id}/reactivation", as_=ADMIN)
+    assert back.status_code == 200, back.text
+    assert back.json()["active"] is True
+    assert api.post(f"/wetzlar/users/{user_id}/reactivation", as_=ADMIN).status_code == 422  # not deactivated
+    relogin = api.client.post(
+        "/api/v1/auth/token", json={"username": "wetzlar-neu", "password": "demo-passwort"}
+    )
+    assert relogin.status_code == 200
     with api.db.sessions() as s:
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.entity_type == "app_user")).all()
-    assert "user.deactivated" in actions
+    assert {"user.deactivated", "user.reactivated"} <= set(actions)
 
 
 def test_a_password_reset_gives_a_new_password_once_and_ends_the_old_logins(api: Api) -> None:
@@ -156,6 +164,7 @@ def test_only_the_municipalitys_administrator_administers(api: Api, caller: str 
         ),
         api.post(f"/wetzlar/users/{target}/deactivation", as_=caller),
         api.post(f"/wetzlar/users/{target}/password-reset", as_=caller),
+        api.post(f"/wetzlar/users/{target}/reactivation", as_=caller),
         api.post("/wetzlar/persons", as_=caller, json={"key": "neu", "given_name": "A", "family_name": "B"}),
         api.post(f"/wetzlar/memberships/{membership}/end", as_=caller, json={"end_date": "2014-01-31"}),
         api.post(

@@ -63,6 +63,7 @@ def test_every_form_is_refused_without_its_csrf_token(api: Api) -> None:
         "/wetzlar/verwaltung/zugaenge/neu": {"benutzername": "x-neu", "rolle": "admin"},
         f"/wetzlar/verwaltung/zugaenge/{target}/sperren": {},
         f"/wetzlar/verwaltung/zugaenge/{target}/passwort": {},
+        f"/wetzlar/verwaltung/zugaenge/{target}/entsperren": {},
         "/wetzlar/verwaltung/personen": {"schluessel": "neu", "vorname": "A", "nachname": "B"},
         f"/wetzlar/verwaltung/personen/hahn/ende-{membership}": {f"ende-{membership}": "2014-01-31"},
         "/wetzlar/verwaltung/personen/hahn/fraktion": {"fraktion": "spd", "fraktion-ab": "2014-01-31"},
@@ -158,6 +159,12 @@ def test_the_administrator_creates_deactivates_and_resets_logins_through_the_for
     assert "ist gesperrt" in shown.text
     assert other.get("/wetzlar/", follow_redirects=False).status_code == 303
     assert page_login(other, "wetzlar-schrift-neu", new_password).status_code != 303
+    unlocked = api.client.post(
+        f"/wetzlar/verwaltung/zugaenge/{user_id}/entsperren", data={"csrf_token": token}
+    )
+    assert unlocked.status_code == 200
+    assert "wieder freigegeben" in unlocked.text
+    assert page_login(other, "wetzlar-schrift-neu", new_password).status_code == 303
     own = api.client.post(
         f"/wetzlar/verwaltung/zugaenge/{_user_id(api, 'wetzlar-admin')}/sperren", data={"csrf_token": token}
     )
