@@ -13,11 +13,12 @@ from fastapi import FastAPI
 
 from api import errors, oparl, security
 from api.live import InProcessBroker, LiveBroker, RedisBroker, watch
-from api.routes import auth, circulations, documents, feeds, meetings, papers, results
+from api.routes import admin, auth, circulations, documents, feeds, meetings, papers, results
 from api.schemas import ErrorOut
 from api.settings import ApiSettings
 from api.web import errors as web_errors
 from api.web import wiring as web_pages
+from workers.documents.generate import preview_document
 from workflow.db import make_engine, make_session_factory
 from workflow.models import utcnow
 
@@ -113,6 +114,8 @@ def create_app(
     app.state.sessions = sessions
     app.state.recording_threads = anyio.CapacityLimiter(RECORDING_THREADS)
     app.state.live = live
+    # The pages' Word preview of a draft renders like the workers, without storing (api/web/preview.py).
+    app.state.document_preview = preview_document
     errors.install(app, pages=web_errors)
     for router in (
         auth.router,
@@ -122,6 +125,7 @@ def create_app(
         circulations.router,
         documents.router,
         feeds.router,
+        admin.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.state.public_url = public_url or settings.public_url

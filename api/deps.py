@@ -311,3 +311,13 @@ def circulation_member(town: Town, who: Caller) -> Principal:
 
 
 CirculationMember = Annotated[Principal, Depends(circulation_member)]
+
+
+def administrator(town: Town, who: Caller) -> Principal:
+    """The administrator of the municipality (users, roles, persons and memberships)."""
+    caller = require_role(who, Role.admin)
+    require_same_municipality(caller, town.id)
+    return caller
+
+
+Administrator = Annotated[Principal, Depends(administrator)]

@@ -124,23 +124,36 @@ def add_user(
         raise RuleViolation(
             "The password must have at least 10 characters",
             german="Das Passwort muss mindestens 10 Zeichen lang sein",
+            field="password",
         )
     if not username.strip():
-        raise RuleViolation("The user name must not be empty", german="Der Benutzername darf nicht leer sein")
+        raise RuleViolation(
+            "The user name must not be empty",
+            german="Der Benutzername darf nicht leer sein",
+            field="username",
+        )
     needs = {Role.department: department, Role.council_member: person}
     if role in needs and not needs[role]:
         raise RuleViolation(
             f"A user with the role '{role.value}' needs a "
-            f"{'department' if role is Role.department else 'person'}"
+            f"{'department' if role is Role.department else 'person'}",
+            german=f"Die Rolle „{ROLE_LABELS[role]}“ braucht "
+            f"{'ein Fachamt' if role is Role.department else 'eine Person'}",
+            field="department" if role is Role.department else "person",
         )
     if role is Role.secretary and not bodies:
-        raise RuleViolation("A secretary needs at least one body (Gremium)")
+        raise RuleViolation(
+            "A secretary needs at least one body (Gremium)",
+            german="Die Schriftführung braucht mindestens ein Gremium",
+            field="bodies",
+        )
     with transaction(sessions) as session:
         town = municipality_by_key(session, municipality)
         if session.scalar(select(User.id).where(User.username == username.strip())):
             raise Conflict(
                 f"The user name '{username}' is taken",
                 german=f"Der Benutzername „{username}“ ist schon vergeben",
+                field="username",
             )
         user = User(
             municipality_id=town.id,

@@ -179,6 +179,7 @@ def search_papers(
     q: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    body_ids: Sequence[int] | None = None,
 ) -> tuple[list[Paper], str | None]:
     """The papers ``who`` may see that match every filter given, one keyset page (the list route and the
     search page)."""
@@ -199,6 +200,14 @@ def search_papers(
         body_id = by_key(session, Body, town.id, body).id
         query = query.where(
             Paper.id.in_(select(Consultation.paper_id).where(Consultation.body_id == body_id))
+        )
+    if body_ids is not None:  # a step at one of these bodies (a council member's own bodies)
+        query = query.where(
+            exists(
+                select(Consultation.id).where(
+                    Consultation.paper_id == Paper.id, Consultation.body_id.in_(list(body_ids))
+                )
+            )
         )
     if date_from:
         query = query.where(Paper.paper_date >= date_from)

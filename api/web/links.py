@@ -339,3 +339,53 @@ def deadlines(town_key: str, **filters: str | None) -> str:
 def beratungsfolge(town_key: str, paper: Paper) -> str:
     """The Beratungsfolge editor of a paper."""
     return f"{paper_url(town_key, paper)}/beratungsfolge"
+
+
+# ------------------------------------------------------------------------------- council members
+
+
+def my_meetings(town_key: str) -> str:
+    return f"/{town_key}/meine-sitzungen"
+
+
+def my_papers(town_key: str, **filters: str | None) -> str:
+    """``/wetzlar/meine-vorlagen?gremium=sjs``: the papers of my bodies (filtered to one of them)."""
+    given = [(name, value) for name, value in sorted(filters.items()) if value]
+    return f"/{town_key}/meine-vorlagen" + (f"?{urlencode(given)}" if given else "")
+
+
+# ------------------------------------------------------------------------------- administration
+
+
+def admin_users(town_key: str) -> str:
+    return f"/{town_key}/verwaltung/zugaenge"
+
+
+def admin_user_new(town_key: str) -> str:
+    return f"/{town_key}/verwaltung/zugaenge/neu"
+
+
+def admin_user_action(town_key: str, user_id: int, action: str) -> str:
+    """``sperren``, ``entsperren`` or ``passwort``."""
+    return f"/{town_key}/verwaltung/zugaenge/{user_id}/{action}"
+
+
+def admin_persons(town_key: str) -> str:
+    return f"/{town_key}/verwaltung/personen"
+
+
+def admin_person(town_key: str, person: Person) -> str:
+    return f"/{town_key}/verwaltung/personen/{person.key}"
+
+
+def admin_person_action(town_key: str, person: Person, action: str) -> str:
+    """``mitgliedschaft`` (join), ``fraktion`` (faction change) or ``ende-{membership id}`` (leave)."""
+    return f"{admin_person(town_key, person)}/{action}"
+
+
+# ------------------------------------------------------------------------------- drafting preview
+
+
+def draft_preview(town_key: str, paper: Paper) -> str:
+    """The Word document of a draft as it would be rendered now (not stored)."""
+    return f"{paper_url(town_key, paper)}/vorschau.docx"

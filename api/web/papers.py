@@ -23,6 +23,7 @@ from api.web.templating import render
 from workflow.access import (
     Principal,
     Role,
+    can_read_draft,
     can_see_non_public_of,
     can_see_non_public_of_body,
     require_cosign,
@@ -37,6 +38,7 @@ from workflow.models import Body, Department, Meeting, Municipality, Paper, Stor
 from workflow.papers import allowed_paper_triggers
 from workflow.planning import plan_refusal
 from workflow.publication import (
+    DRAFT_STATES,
     WITHHELD_STATE_LABEL,
     Withheld,
     decided_in_private,
@@ -205,6 +207,10 @@ def _actions(
                 url = links.paper_action(town.key, paper, "mitzeichnen")
                 label = f"Mitzeichnen für {c.department.name}"
                 actions.append({"url": url, "label": label, "fachamt": c.department.key})
+    if PaperState(paper.state) in DRAFT_STATES and can_read_draft(who, paper):
+        actions.append(
+            {"url": links.draft_preview(town.key, paper), "label": "Vorschau (Word)", "link": True}
+        )
     if "submit" in allowed and permitted(lambda: require_role(who, Role.coordination)):
         actions.append({"url": links.paper_action(town.key, paper, "einreichen"), "label": "Einreichen"})
     return actions

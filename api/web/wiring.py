@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    admin_people,
+    admin_users,
     agenda,
     alerts,
     auth,
@@ -23,9 +25,11 @@ from api.web import (
     meeting_day,
     meeting_planning,
     meetings,
+    member,
     papers,
     planning,
     portal,
+    preview,
     start,
 )
 from api.web.templating import STATIC
@@ -37,10 +41,14 @@ def install(app: FastAPI) -> None:
         auth.router,
         info.router,
         start.router,
+        member.router,
+        admin_users.router,
+        admin_people.router,
         drafting.router,
         planning.router,
         inbox.router,
         deadlines.router,
+        preview.router,
         papers.router,
         meeting_planning.router,
         meetings.router,

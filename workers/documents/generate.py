@@ -368,6 +368,26 @@ def _store(
     return stored
 
 
+@dataclass(frozen=True)
+class Preview:
+    """A document rendered on request and not stored: no version, no file row, nothing published."""
+
+    name: str
+    file_name: str
+    media_type: str
+    content: bytes
+
+
+def preview_document(session: Session, *, kind: DocumentKind, subject_id: int, now: dt.datetime) -> Preview:
+    """Render the DOCX for the subject as it stands now, without storing it (e.g. the Word preview of a
+    draft Vorlage). Reads only; takes no lock."""
+    kind = DocumentKind(kind)
+    subject = _subject(session, kind, subject_id)
+    content = render(template_path(kind), _context(session, kind, subject_id, now))
+    name = f"Vorschau {subject.name}"
+    return Preview(name, file_name(name, "docx"), DOCX_MEDIA_TYPE, content)
+
+
 # ------------------------------------------------------------------------------------------------- PDF
 
 
