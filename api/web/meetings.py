@@ -29,7 +29,7 @@ from workflow.access import (
     visible_agenda_items,
 )
 from workflow.errors import DomainError
-from workflow.models import AgendaItem, Attendance, Consultation, ItemResult, Meeting, Municipality
+from workflow.models import AgendaItem, Attendance, Consultation, ItemResult, Meeting, Municipality, Paper
 from workflow.notice import invitation_deadline
 from workflow.portal import results_provisional
 from workflow.publication import public_meetings
@@ -56,19 +56,22 @@ def _item(session: ReadSession, town_key: str, who: Principal | None, item: Agen
     }
 
 
-def load_agenda(session: Session, meeting: Meeting) -> None:
-    """The agenda with each TOP's paper and result, and the attendance with each person, in a few queries
-    instead of a few per TOP and one per person."""
+def load_agenda(session: Session, meeting: Meeting, *, with_attendance: bool = True) -> None:
+    """The agenda with each TOP's paper and result (and, ``with_attendance``, the attendance with each person),
+    in a few queries instead of a few per TOP and one per person. The papers' long texts are not read: the
+    agenda shows their Drucksachen-Nr. and links."""
+    agenda = selectinload(Meeting.agenda_items).options(
+        selectinload(AgendaItem.consultation)
+        .selectinload(Consultation.paper)
+        .defer(Paper.proposed_resolution)
+        .defer(Paper.justification)
+        .defer(Paper.search_text)
+        .defer(Paper.resolution_text),
+        selectinload(AgendaItem.result).selectinload(ItemResult.votes),
+    )
+    options = [agenda, selectinload(Meeting.attendance).selectinload(Attendance.person)]
     session.scalars(
-        select(Meeting)
-        .where(Meeting.id == meeting.id)
-        .options(
-            selectinload(Meeting.agenda_items).options(
-                selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
-                selectinload(AgendaItem.result).selectinload(ItemResult.votes),
-            ),
-            selectinload(Meeting.attendance).selectinload(Attendance.person),
-        )
+        select(Meeting).where(Meeting.id == meeting.id).options(*options[: 2 if with_attendance else 1])
     ).one()
 
 
@@ -116,7 +119,7 @@ def _page(
     if not can_see_meeting(session, who, meeting):
         raise not_found("meeting", meeting.id)
     show_non_public = can_see_non_public_of(session, who, meeting)
-    load_agenda(session, meeting)
+    load_agenda(session, meeting, with_attendance=show_non_public)
     items = visible_agenda_items(session, who, meeting)
     state = MeetingState(meeting.state)
     deadline = None

@@ -19,6 +19,8 @@ STATIC = Path(__file__).parent / "static"
 
 templates = Jinja2Blocks(directory=str(TEMPLATES))
 templates.env.autoescape = True  # also for templates whose name does not end in .html
+templates.env.trim_blocks = True  # no empty lines and indentation left by block tags: smaller pages
+templates.env.lstrip_blocks = True
 templates.env.globals["links"] = links
 templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
 
