@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from api.deps import Now, ReadSession, Town
 from api.web import links
@@ -61,13 +61,13 @@ def load_agenda(session: Session, meeting: Meeting, *, with_attendance: bool = T
     in a few queries instead of a few per TOP and one per person. The papers' long texts are not read: the
     agenda shows their Drucksachen-Nr. and links."""
     agenda = selectinload(Meeting.agenda_items).options(
-        selectinload(AgendaItem.consultation)
-        .selectinload(Consultation.paper)
+        joinedload(AgendaItem.consultation)
+        .joinedload(Consultation.paper)
         .defer(Paper.proposed_resolution)
         .defer(Paper.justification)
         .defer(Paper.search_text)
         .defer(Paper.resolution_text),
-        selectinload(AgendaItem.result).selectinload(ItemResult.votes),
+        joinedload(AgendaItem.result).selectinload(ItemResult.votes),
     )
     options = [agenda, selectinload(Meeting.attendance).selectinload(Attendance.person)]
     session.scalars(
