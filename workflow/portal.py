@@ -156,7 +156,12 @@ class Decision:
 def latest_decisions(
     session: Session, town_id: int, *, body_id: int | None = None, limit: int = 8
 ) -> list[Decision]:
-    """The results of published agenda items, the newest meeting first (of one body's meetings if given)."""
+    """The results of published agenda items, the newest meeting first (of one body's meetings if given).
+
+    For the whole town the ``limit`` newest meetings with such a result are found first (by the index of their
+    start): they hold the ``limit`` newest results, each having one at least, so not every result of the town
+    is sorted. One body's meetings are few enough to be asked directly (and a non-public body's have none
+    published, which the first way would find out only after checking each)."""
     query = (
         select(AgendaItem)
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
@@ -167,13 +172,27 @@ def latest_decisions(
             selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
             selectinload(AgendaItem.meeting).selectinload(Meeting.bodies),
         )
-        .order_by(Meeting.start.desc(), AgendaItem.order)
+        .order_by(Meeting.start.desc(), Meeting.id.desc(), AgendaItem.order)
         .limit(limit)
     )
     if body_id is not None:
         query = query.where(
             AgendaItem.meeting_id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body_id))
         )
+    else:
+        with_result = (
+            select(AgendaItem.id)
+            .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+            .where(AgendaItem.meeting_id == Meeting.id, agenda_item_is_public())
+            .exists()
+        )
+        newest = (
+            select(Meeting.id)
+            .where(Meeting.municipality_id == town_id, meeting_is_public(), with_result)
+            .order_by(Meeting.start.desc(), Meeting.id.desc())
+            .limit(limit)
+        )
+        query = query.where(AgendaItem.meeting_id.in_(list(session.scalars(newest))))
     decisions = []
     for item in session.scalars(query):
         assert item.result is not None
