@@ -11,8 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow.models import (
     AgendaItem,
@@ -231,13 +231,16 @@ def members_by_faction(session: Session, body: Body, day: dt.date) -> list[Facti
     """Who sits in the body on ``day``, by faction (the largest first, those without one last)."""
     rows = session.scalars(
         select(Membership)
-        .where(Membership.body_id == body.id)
-        .options(selectinload(Membership.person), selectinload(Membership.faction))
+        .where(
+            Membership.body_id == body.id,
+            Membership.start_date <= day,
+            or_(Membership.end_date.is_(None), Membership.end_date >= day),
+        )
+        .options(joinedload(Membership.person), joinedload(Membership.faction))
     )
     groups: dict[int | None, list[Membership]] = {}
     for m in rows:
-        if m.active_on(day):
-            groups.setdefault(m.faction_id, []).append(m)
+        groups.setdefault(m.faction_id, []).append(m)
     ordered = sorted(
         groups.items(),
         key=lambda kv: (kv[0] is None, -len(kv[1]), kv[1][0].faction.name if kv[1][0].faction else ""),
