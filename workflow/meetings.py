@@ -40,9 +40,24 @@ from workflow.store import (
     municipality_by_key,
     profile_of,
 )
-from workflow.vocabulary import AttendanceStatus, Channel, ConsultationState, Matter, PaperState, Urgency
+from workflow.vocabulary import (
+    MEETING_STATE_LABELS,
+    PAPER_STATE_LABELS,
+    AttendanceStatus,
+    Channel,
+    ConsultationState,
+    Matter,
+    PaperState,
+    Urgency,
+)
+from workflow.vocabulary import MeetingState as MeetingStateValue
 
 Sessions = sessionmaker[Session]
+
+
+def _state_label(state: str) -> str:
+    """A meeting's state as the pages say it (geplant, eingeladen, …)."""
+    return MEETING_STATE_LABELS[MeetingStateValue(state)]
 
 
 def _lock_meeting_with_its_papers(session: Session, meeting_id: int) -> Meeting:
@@ -108,10 +123,13 @@ def create_meeting(
     start = _aware(start, "The start of the meeting")
     end = _aware(end, "The end of the meeting") if end else None
     if end is not None and end <= start:
-        raise RuleViolation("The meeting must end after it starts")
+        raise RuleViolation(
+            "The meeting must end after it starts", german="Die Sitzung muss nach ihrem Beginn enden"
+        )
     if not bodies or len(set(bodies)) != len(bodies):
         raise RuleViolation(
-            "A meeting needs one body (Gremium), or several different ones for a joint meeting"
+            "A meeting needs one body (Gremium), or several different ones for a joint meeting",
+            german="Eine Sitzung braucht ein Gremium, für eine gemeinsame Sitzung mehrere verschiedene",
         )
     with transaction(sessions) as session:
         town = municipality_by_key(session, municipality)
@@ -319,10 +337,15 @@ def _schedule(
     if paper.state not in (PaperState.submitted, PaperState.in_deliberation) and not follows_decision:
         raise TransitionNotAllowed(
             f"Only a submitted paper can be put on an agenda; the paper is in state '{paper.state}'",
+            german="Nur eine eingereichte Vorlage kann auf eine Tagesordnung; diese ist "
+            f"„{PAPER_STATE_LABELS[PaperState(paper.state)]}“",
             state=paper.state,
         )
     if step.body_id not in {b.id for b in meeting.bodies}:
-        raise RuleViolation(f"'{meeting.name}' is not a meeting of '{step.body.name}'")
+        raise RuleViolation(
+            f"'{meeting.name}' is not a meeting of '{step.body.name}'",
+            german=f"„{meeting.name}“ ist keine Sitzung von {step.body.name}",
+        )
     if meeting.state not in ("planned", "invited"):
         raise TransitionNotAllowed(
             f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
@@ -412,7 +435,10 @@ def add_agenda_item(
         meeting = get(session, Meeting, meeting_id, lock=True)
         if meeting.state not in ("planned", "invited"):
             raise TransitionNotAllowed(
-                f"The meeting is in state '{meeting.state}'; nothing can be added", state=meeting.state
+                f"The meeting is in state '{meeting.state}'; nothing can be added",
+                german="Zu dieser Sitzung kann nichts mehr hinzukommen (sie ist "
+                f"„{_state_label(meeting.state)}“)",
+                state=meeting.state,
             )
         profile = profile_of(session, meeting.municipality_id)
         check_matter_may_join(profile, meeting, matter)
@@ -508,7 +534,9 @@ def cancel_meeting(
     """Cancel a meeting: its papers go back to 'planned' for their body's next meeting."""
     now = clock(now)
     if not reason or not reason.strip():
-        raise RuleViolation("Cancelling a meeting needs a reason")
+        raise RuleViolation(
+            "Cancelling a meeting needs a reason", german="Bitte geben Sie den Grund der Absage an"
+        )
     with transaction(sessions) as session:
         meeting = _lock_meeting_with_its_papers(session, meeting_id)
         before = snapshot(meeting)
@@ -564,12 +592,17 @@ def record_attendance(
     now = clock(now)
     present, excused = validate.idents(present, "person"), validate.idents(excused, "person")
     if set(present) & set(excused):
-        raise RuleViolation("A person cannot be present and excused at once")
+        raise RuleViolation(
+            "A person cannot be present and excused at once",
+            german="Eine Person kann nicht zugleich anwesend und entschuldigt sein",
+        )
     with transaction(sessions) as session:
         meeting = get(session, Meeting, meeting_id, lock=True)
         if meeting.state not in ("invited", "held"):
             raise TransitionNotAllowed(
                 f"Attendance can only be recorded for a meeting that was invited or held; it is '{meeting.state}'",
+                german="Die Anwesenheit wird nur für eine Sitzung erfasst, zu der eingeladen wurde oder die "
+                f"stattfand (diese ist „{_state_label(meeting.state)}“)",
                 state=meeting.state,
             )
         known = set(
@@ -581,7 +614,11 @@ def record_attendance(
         )
         unknown = sorted((set(present) | set(excused)) - known)
         if unknown:
-            raise RuleViolation(f"Unknown persons: {', '.join(map(str, unknown))}", unknown=unknown)
+            raise RuleViolation(
+                f"Unknown persons: {', '.join(map(str, unknown))}",
+                german=f"Unbekannte Personen: {', '.join(map(str, unknown))}",
+                unknown=unknown,
+            )
         if meeting.state == "invited":
             fire_meeting(meeting, "hold", now)
         before = {"attendance": {a.person_id: a.status for a in meeting.attendance}}
@@ -639,7 +676,11 @@ def approve_minutes(
             and i.consultation.agenda_item_id == i.id
         ]
         if meeting.state == "held" and missing:
-            raise RuleViolation(f"No result recorded yet for TOP {', '.join(missing)}", items=missing)
+            raise RuleViolation(
+                f"No result recorded yet for TOP {', '.join(missing)}",
+                german=f"Für TOP {', '.join(missing)} ist noch kein Ergebnis erfasst",
+                items=missing,
+            )
         before = snapshot(meeting)
         fire_meeting(meeting, "approve_minutes", now)
         meeting.modified_at = now

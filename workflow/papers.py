@@ -35,6 +35,7 @@ from workflow.search import refresh_search_text
 from workflow.store import by_key, clock, get, municipality_by_key
 from workflow.vocabulary import (
     OUTCOME_WORDING,
+    PAPER_STATE_LABELS,
     CirculationState,
     ConsultationRole,
     ConsultationState,
@@ -108,9 +109,9 @@ def allowed_paper_triggers(paper: Paper) -> list[str]:
     return PAPER_MACHINE.allowed_triggers(paper, paper_guards(paper))
 
 
-def _require_text(value: str, what: str) -> str:
+def _require_text(value: str, what: str, german: str) -> str:
     if not value or not value.strip():
-        raise RuleViolation(f"{what} must not be empty")
+        raise RuleViolation(f"{what} must not be empty", german=f"Bitte geben Sie {german} an")
     return value.strip()
 
 
@@ -171,7 +172,7 @@ def draft_paper(
             paper.attachments.append(
                 Attachment(
                     position=position,
-                    title=_require_text(attachment.title, "An attachment's title"),
+                    title=_require_text(attachment.title, "An attachment's title", "den Titel der Anlage"),
                     file_name=attachment.file_name,
                     media_type=attachment.media_type,
                     size_bytes=attachment.size_bytes,
@@ -183,7 +184,10 @@ def draft_paper(
         seen: set[str] = set()
         for key in cosigners:
             if key in seen or key == dept.key:
-                raise RuleViolation(f"Co-signer (Mitzeichnung) '{key}' is named twice or is the originator")
+                raise RuleViolation(
+                    f"Co-signer (Mitzeichnung) '{key}' is named twice or is the originator",
+                    german=f"Das Amt „{key}“ ist zur Mitzeichnung doppelt genannt oder ist das federführende Amt",
+                )
             seen.add(key)
             paper.cosignatures.append(
                 Cosignature(
@@ -214,20 +218,30 @@ def update_draft(
     now = clock(now)
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
-        raise RuleViolation(f"These fields cannot be edited: {', '.join(unknown)}", fields=unknown)
+        raise RuleViolation(
+            f"These fields cannot be edited: {', '.join(unknown)}",
+            german=f"Diese Felder können nicht geändert werden: {', '.join(unknown)}",
+            fields=unknown,
+        )
     for field, value in changes.items():
         if not EDITABLE_FIELDS[field](value):
-            raise RuleViolation(f"Invalid value for '{field}'", field=field)
+            raise RuleViolation(
+                f"Invalid value for '{field}'", german=f"Ungültiger Wert für „{field}“", field=field
+            )
     with transaction(sessions) as session:
         paper = get(session, Paper, paper_id, lock=True)
         if expected_version is not None and paper.version != expected_version:
             raise VersionConflict(
                 f"The paper was changed in the meantime (version {paper.version}, yours {expected_version})",
+                german="Die Vorlage wurde inzwischen von jemand anderem geändert. Bitte laden Sie sie neu und "
+                "tragen Sie Ihre Änderungen erneut ein.",
                 current_version=paper.version,
             )
         if paper.state != PaperState.draft:
             raise TransitionNotAllowed(
                 f"Only a draft can be edited; the paper is in state '{paper.state}'",
+                german="Nur ein Entwurf kann bearbeitet werden; diese Vorlage ist "
+                f"„{PAPER_STATE_LABELS[PaperState(paper.state)]}“",
                 state=paper.state,
                 allowed=allowed_paper_triggers(paper),
             )
@@ -321,15 +335,23 @@ def cosign(
             raise TransitionNotAllowed(
                 f"Co-signing (Mitzeichnung) is only possible while the paper is in co-signing; it is in state "
                 f"'{paper.state}'",
+                german="Mitzeichnen ist nur möglich, solange die Vorlage in der Mitzeichnung ist; sie ist "
+                f"„{PAPER_STATE_LABELS[PaperState(paper.state)]}“",
                 state=paper.state,
                 allowed=allowed_paper_triggers(paper),
             )
         dept = by_key(session, Department, paper.municipality_id, department)
         entry = next((c for c in paper.cosignatures if c.department_id == dept.id), None)
         if entry is None:
-            raise RuleViolation(f"'{dept.name}' is not asked to co-sign this paper")
+            raise RuleViolation(
+                f"'{dept.name}' is not asked to co-sign this paper",
+                german=f"{dept.name} ist nicht um Mitzeichnung dieser Vorlage gebeten",
+            )
         if entry.signed_at is not None:
-            raise RuleViolation(f"'{dept.name}' has already co-signed this paper")
+            raise RuleViolation(
+                f"'{dept.name}' has already co-signed this paper",
+                german=f"{dept.name} hat diese Vorlage schon mitgezeichnet",
+            )
         before = snapshot(entry)
         entry.signed_at, entry.signed_by, entry.comment, entry.modified_at = now, actor, comment, now
         paper.modified_at = now
@@ -351,7 +373,7 @@ def return_to_draft(
     sessions: Sessions, *, actor: str, paper_id: int, reason: str, now: dt.datetime | None = None
 ) -> Paper:
     """A co-signer refuses: the paper goes back to draft and every co-signature given so far lapses."""
-    reason = _require_text(reason, "A reason")
+    reason = _require_text(reason, "A reason", "den Grund")
 
     def clear_signatures(_session: Session, paper: Paper, now: dt.datetime) -> None:
         for entry in paper.cosignatures:
@@ -496,7 +518,7 @@ def withdraw_paper(
     sessions: Sessions, *, actor: str, paper_id: int, reason: str, now: dt.datetime | None = None
 ) -> Paper:
     """Withdraw a paper (Zurückziehung): final for every open step."""
-    reason = _require_text(reason, "A reason")
+    reason = _require_text(reason, "A reason", "den Grund")
 
     def close(session: Session, paper: Paper, now: dt.datetime) -> None:
         paper.closing_reason = reason
@@ -525,14 +547,15 @@ def settle_paper(
     now: dt.datetime | None = None,
 ) -> Paper:
     """Declare a paper settled (erledigt), e.g. superseded by another paper."""
-    reason = _require_text(reason, "A reason")
+    reason = _require_text(reason, "A reason", "den Grund")
 
     def close(session: Session, paper: Paper, now: dt.datetime) -> None:
         if superseded_by is not None:
             other = get(session, Paper, superseded_by)
             if other.id == paper.id or other.municipality_id != paper.municipality_id:
                 raise RuleViolation(
-                    "A paper can only be superseded by another paper of the same municipality"
+                    "A paper can only be superseded by another paper of the same municipality",
+                    german="Eine Vorlage kann nur durch eine andere Vorlage derselben Kommune ersetzt werden",
                 )
             paper.superseded_by_id = other.id
         paper.closing_reason = reason

@@ -158,7 +158,11 @@ def plan_consultations(
             by_key_ = {b.key: b for b in bodies}
             unknown = sorted({s.body for stage in stages for s in stage} - set(by_key_))
             if unknown:
-                raise PlanInvalid(f"Unknown bodies (Gremien): {', '.join(unknown)}", unknown=unknown)
+                raise PlanInvalid(
+                    f"Unknown bodies (Gremien): {', '.join(unknown)}",
+                    german=f"Unbekannte Gremien: {', '.join(unknown)}",
+                    unknown=unknown,
+                )
             plan = [
                 [
                     PlannedStep(by_key_[s.body], validate.choice(ConsultationRole, s.role, "role"))
