@@ -64,6 +64,10 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_size", settings.db_pool_size)
         kwargs.setdefault("max_overflow", settings.db_max_overflow)
     engine = create_engine(url, pool_pre_ping=Settings().db_pool_pre_ping, **kwargs)
+    # Several rows of one table in one flush (a result's presence rows, its audit events) go out as one
+    # INSERT … VALUES (…), (…) as with psycopg2, not as psycopg 3's executemany in pipeline mode, whose
+    # polling of the socket cost the API process CPU per result (docs/benchmarks.md).
+    engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 
 
