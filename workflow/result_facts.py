@@ -2,7 +2,8 @@
 
 ``lock_for_result`` locks the TOP's paper, step, meeting and TOP in the fixed order of every use case;
 ``load_facts`` reads what the pure rules (``workflow.result_rules``) look at: the body and its seats on the
-meeting's day, the attendance, the quorum findings, and the persons, factions and body the input names.
+meeting's day, the attendance, the quorum findings, and the persons, factions and body the input names;
+``require_recordable`` says whether the TOP can take a result now (the state of its meeting and step).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from workflow.beratungsfolge import Referral
-from workflow.errors import RuleViolation
+from workflow.beratungsfolge import Referral, earlier_unfinished
+from workflow.errors import Conflict, RuleViolation, TransitionNotAllowed
 from workflow.models import (
     AgendaItem,
     Attendance,
@@ -35,7 +36,14 @@ from workflow.result_rules import (
 )
 from workflow.rules import BERLIN
 from workflow.store import get, profile_named, seats_with_persons
-from workflow.vocabulary import AttendanceStatus, Matter
+from workflow.vocabulary import (
+    CONSULTATION_STATE_LABELS,
+    MEETING_STATE_LABELS,
+    AttendanceStatus,
+    ConsultationState,
+    Matter,
+    MeetingState,
+)
 
 #: The TOP with its step, paper and meeting, locked ``FOR UPDATE`` in one statement, with the step's body
 #: and municipality (the facts need them; they do not change while a meeting is held). PostgreSQL locks the
@@ -129,3 +137,56 @@ def load_facts(
         factions=factions,
         referral=referral,
     )
+
+
+def require_recordable(paper: Paper, step: Consultation, meeting: Meeting, item: AgendaItem) -> None:
+    """A result may be recorded for the TOP now: none is recorded yet, the meeting is invited or held (not
+    cancelled), the paper's step still stands on this TOP and is invited, and the earlier stages are done."""
+    if item.result is not None:
+        raise Conflict(
+            f"A result for TOP {item.number} was already recorded by {item.result.recorded_by}; "
+            "correct it with a reason instead",
+            german=f"Für TOP {item.number} hat {item.result.recorded_by} schon ein Ergebnis erfasst; "
+            "bitte stattdessen mit Grund berichtigen",
+            agenda_item_id=item.id,
+            revision=item.result.revision,
+        )
+    if meeting.state == MeetingState.cancelled:
+        raise TransitionNotAllowed(
+            f"The meeting '{meeting.name}' was cancelled; no result can be recorded for its TOP {item.number}",
+            german=f"Die Sitzung „{meeting.name}“ wurde abgesagt; für TOP {item.number} kann kein "
+            "Ergebnis erfasst werden",
+            state=meeting.state,
+        )
+    if step.agenda_item_id != item.id:
+        raise TransitionNotAllowed(
+            f"TOP {item.number} is no longer where this paper's step stands (the step is '{step.state}')",
+            german=f"Die Vorlage steht nicht mehr unter TOP {item.number} (ihr Beratungsschritt ist "
+            f"„{CONSULTATION_STATE_LABELS[ConsultationState(step.state)]}“)",
+            state=step.state,
+        )
+    if meeting.state not in (MeetingState.invited, MeetingState.held):
+        raise TransitionNotAllowed(
+            f"Results can only be recorded for a held meeting; it is '{meeting.state}'",
+            german="Ergebnisse werden nur für eine Sitzung erfasst, die stattfindet oder stattfand (diese "
+            f"ist „{MEETING_STATE_LABELS[MeetingState(meeting.state)]}“)",
+            state=meeting.state,
+        )
+    if step.state != ConsultationState.invited:
+        raise TransitionNotAllowed(
+            f"The step of {step.body.name} is '{step.state}'; no result can be recorded",
+            german=f"Der Beratungsschritt von {step.body.name} ist "
+            f"„{CONSULTATION_STATE_LABELS[ConsultationState(step.state)]}“; es kann kein Ergebnis erfasst "
+            "werden",
+            state=step.state,
+        )
+    blocking = earlier_unfinished(paper.consultations, step)
+    if blocking:
+        raise RuleViolation(
+            "The Beratungsfolge has not reached this body yet: "
+            + ", ".join(f"{b.body.name} ({b.state})" for b in blocking)
+            + " must deliberate first",
+            german="Die Beratungsfolge ist noch nicht bei diesem Gremium angekommen: Zuerst beraten "
+            + ", ".join(b.body.name for b in blocking),
+            rule="stage_not_joined",
+        )

@@ -21,7 +21,6 @@ from workflow.beratungsfolge import (
     EFFECTS,
     Changes,
     PaperFacts,
-    earlier_unfinished,
     outcome_changes,
 )
 from workflow.db import transaction
@@ -40,7 +39,7 @@ from workflow.models import (
     table,
 )
 from workflow.papers import close_steps, fire_paper
-from workflow.result_facts import load_facts, lock_for_result
+from workflow.result_facts import load_facts, lock_for_result, require_recordable
 from workflow.result_rules import (
     Checked,
     ResultInput,
@@ -49,8 +48,8 @@ from workflow.result_rules import (
 from workflow.store import clock
 from workflow.vocabulary import (
     DECIDING_OUTCOMES,
+    OUTCOME_WORDING,
     ConsultationRole,
-    ConsultationState,
     MeetingState,
     Outcome,
 )
@@ -76,44 +75,9 @@ def record_result(
     with transaction(sessions) as session:
         paper, step, meeting, item = lock_for_result(session, agenda_item_id)
         actor = require_record_for(who, meeting, step.body_id).actor
-        if item.result is not None:
-            raise Conflict(
-                f"A result for TOP {item.number} was already recorded by {item.result.recorded_by}; "
-                "correct it with a reason instead",
-                agenda_item_id=item.id,
-                revision=item.result.revision,
-            )
-        if meeting.state == MeetingState.cancelled:
-            raise TransitionNotAllowed(
-                f"The meeting '{meeting.name}' was cancelled; no result can be recorded for its TOP {item.number}",
-                german=f"Die Sitzung „{meeting.name}“ wurde abgesagt; für TOP {item.number} kann kein "
-                "Ergebnis erfasst werden",
-                state=meeting.state,
-            )
-        if step.agenda_item_id != item.id:
-            raise TransitionNotAllowed(
-                f"TOP {item.number} is no longer where this paper's step stands (the step is '{step.state}')",
-                state=step.state,
-            )
+        require_recordable(paper, step, meeting, item)
         if meeting.state == MeetingState.invited:
             fire_meeting(meeting, "hold", now)
-        elif meeting.state != MeetingState.held:
-            raise TransitionNotAllowed(
-                f"Results can only be recorded for a held meeting; it is '{meeting.state}'",
-                state=meeting.state,
-            )
-        if step.state != ConsultationState.invited:
-            raise TransitionNotAllowed(
-                f"The step of {step.body.name} is '{step.state}'; no result can be recorded", state=step.state
-            )
-        blocking = earlier_unfinished(paper.consultations, step)
-        if blocking:
-            raise RuleViolation(
-                "The Beratungsfolge has not reached this body yet: "
-                + ", ".join(f"{b.body.name} ({b.state})" for b in blocking)
-                + " must deliberate first",
-                rule="stage_not_joined",
-            )
         checked = check(load_facts(session, paper, step, meeting, item, result), result)
         changes = outcome_changes(
             PaperFacts.of(paper.kind, paper.state, paper.proposed_resolution, paper.consultations),
@@ -180,13 +144,19 @@ def correct_result(
     """
     now = clock(now)
     if not reason or not reason.strip():
-        raise RuleViolation("A correction needs a reason")
+        raise RuleViolation(
+            "A correction needs a reason",
+            german="Bitte geben Sie den Grund der Berichtigung an; er wird im Verlauf festgehalten",
+        )
     with transaction(sessions) as session:
         paper, step, meeting, item = lock_for_result(session, agenda_item_id)
         actor = require_record_for(who, meeting, step.body_id).actor
         row = item.result
         if row is None:
-            raise RuleViolation(f"No result recorded for TOP {item.number} yet; record it first")
+            raise RuleViolation(
+                f"No result recorded for TOP {item.number} yet; record it first",
+                german=f"Für TOP {item.number} ist noch kein Ergebnis erfasst; bitte zuerst erfassen",
+            )
         if meeting.state == MeetingState.minutes_approved:
             raise TransitionNotAllowed(
                 "The minutes of this meeting are approved; a result can no longer be corrected",
@@ -195,13 +165,19 @@ def correct_result(
             )
         if expected_revision is not None and row.revision != expected_revision:
             raise Conflict(
-                f"The result was corrected in the meantime (revision {row.revision})", revision=row.revision
+                f"The result was corrected in the meantime (revision {row.revision})",
+                german=f"Das Ergebnis wurde inzwischen berichtigt (Fassung {row.revision}); bitte die Seite "
+                "neu laden",
+                revision=row.revision,
             )
         old, new = Outcome(row.outcome), Outcome(result.outcome)
         if EFFECTS.get(old) != EFFECTS.get(new):
             raise RuleViolation(
                 f"A correction cannot turn '{old.value}' into '{new.value}': the effect on the Beratungsfolge "
                 "differs. Withdraw or re-plan the paper instead.",
+                german=f"Eine Berichtigung kann „{OUTCOME_WORDING[old]}“ nicht in „{OUTCOME_WORDING[new]}“ "
+                "ändern: Das wirkt anders auf die Beratungsfolge. Bitte die Vorlage stattdessen zurückziehen "
+                "oder neu planen.",
                 rule="correction_changes_effect",
             )
         checked = check(load_facts(session, paper, step, meeting, item, result), result)
@@ -210,7 +186,10 @@ def correct_result(
             and checked.referred_to
             and checked.referred_to.body_id != row.referred_to_body_id
         ):
-            raise RuleViolation("A correction cannot change the body the paper was referred to")
+            raise RuleViolation(
+                "A correction cannot change the body the paper was referred to",
+                german="Eine Berichtigung kann das Gremium, an das verwiesen wurde, nicht ändern",
+            )
         before = result_snapshot(row)
         _fill(row, result, checked)
         row.revision += 1
