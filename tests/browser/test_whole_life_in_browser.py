@@ -1,0 +1,145 @@
+"""A Wetzlar Beschlussvorlage's whole life clicked through in a real browser, every step by the role that does
+it, logged in: the department drafts it, the Kämmerei co-signs, the coordination office submits it, plans its
+Beratungsfolge (Magistrat → Sozial- und Kulturausschuss in parallel → Finanzausschuss → StVV), plans the
+meetings (the two committees jointly), puts the paper on the agendas and invites; on each meeting day the body's
+secretary records the result; at the end the public paper page shows five results and "beschlossen". Then the
+key flows again with JavaScript off: drafting, submission, the Beratungsfolge and recording a result.
+
+The test has its own database (a fresh copy of the template, no shared world) and its own server, whose clock
+the test moves on from the drafting Monday to each meeting day, as the weeks pass in real life.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from gremienlauf.demo_users import DEMO_PASSWORD, secretary_username
+from tests.browser.conftest import Server, _serve, assert_accessible
+from tests.browser.world import NOW
+from tests.conftest import _postgres_copy
+from tests.scenario import berlin
+from workflow.access import Role, add_user
+from workflow.db import make_engine, make_session_factory
+
+DEPARTMENT = "wetzlar-fachamt"  # the Koordinationsbüro für Sozialplanung (kbs)
+COSIGNER = "wetzlar-kaemmerei"  # a login of the Kämmerei, made for this test
+OFFICE = "wetzlar-koordination"
+SUBJECT = "Zuschuss Jugendtreff Hermannstein – Durchlauf"
+PLAIN_SUBJECT = "Benennung eines Platzes in Naunheim – ohne JavaScript"
+SJS = "Sozial-, Jugend- und Sportausschuss"
+KFP = "Kultur-, Freizeit- und Partnerschaftsausschuss"
+
+
+@dataclass
+class Town:
+    """The test's own server and the clock it reads."""
+
+    server: Server
+    clock: Path
+    browser: Browser
+    contexts: list[BrowserContext] = field(default_factory=list)
+
+    def set_clock(self, moment: dt.datetime) -> None:
+        self.clock.write_text(moment.isoformat())
+
+    def page(self, login: str | None = None, *, js: bool = True) -> Page:
+        """A fresh browser (context), logged in as ``login`` through the login page."""
+        context = self.browser.new_context(
+            viewport={"width": 1280, "height": 900}, java_script_enabled=js, locale="de-DE"
+        )
+        self.contexts.append(context)
+        page = context.new_page()
+        if login is not None:
+            page.goto(self.server.url("/anmelden"))
+            page.get_by_label("Benutzername").fill(login)
+            page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="Anmelden").click()
+            page.wait_for_url(lambda url: "/anmelden" not in url)
+        return page
+
+
+@pytest.fixture(scope="module")
+def town(
+    request: pytest.FixtureRequest, server: Server, browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Town]:
+    """On the database kind of ``server`` (SQLite or PostgreSQL): a fresh copy of the template with the demo
+    logins and a Kämmerei login, served by its own uvicorn whose clock starts at the world's Monday."""
+    clock = tmp_path_factory.mktemp("clock") / "now.txt"
+    clock.write_text(NOW.isoformat())
+    with contextlib.ExitStack() as stack:
+        if server.database_url.startswith("sqlite"):
+            path = tmp_path_factory.mktemp("whole-life") / "life.sqlite3"
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+            url = f"sqlite:///{path}"
+        else:
+            copy = contextlib.contextmanager(_postgres_copy)(request.getfixturevalue("postgres_template"))
+            url = stack.enter_context(copy).url
+        engine = make_engine(url)
+        add_user(
+            make_session_factory(engine),
+            municipality="wetzlar",
+            username=COSIGNER,
+            password=DEMO_PASSWORD,
+            role=Role.department,
+            department="kaemmerei",
+            actor="Browsertest",
+            now=NOW,
+        )
+        engine.dispose()
+        own = stack.enter_context(contextlib.contextmanager(_serve)(url, clock))
+        made = Town(own, clock, browser)
+        yield made
+        for context in made.contexts:
+            context.close()
+
+
+def _draft(page: Page, town: Town, subject: str, *, financial: bool, cosigner: str | None) -> None:
+    """The department fills in the new paper as the seed paper was drafted: every field of the form."""
+    page.goto(town.server.url("/wetzlar/vorlagen/neu"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Neue Vorlage anlegen")
+    page.get_by_label("Art").select_option(label="Beschlussvorlage")
+    page.get_by_label("Betreff").fill(subject)
+    page.get_by_label("Datum der Vorlage").fill("2013-12-02")
+    page.get_by_label("Aktenzeichen").fill("I/351")
+    page.get_by_label("Beschlussvorschlag").fill(
+        "Die Stadtverordnetenversammlung bewilligt dem Jugendtreff Hermannstein für 2014 einen Zuschuss "
+        "von 12.000 Euro."
+    )
+    page.get_by_label("Begründung").fill(
+        "Der Jugendtreff ist der einzige offene Treff für Jugendliche im Stadtteil. Der Zuschuss deckt die "
+        "Miete und eine halbe Stelle der Betreuung."
+    )
+    if financial:
+        page.get_by_label("Die Vorlage hat finanzielle Auswirkungen").check()
+    page.get_by_label("Öffentlich (sonst nur im nichtöffentlichen Teil)").check()
+    page.get_by_label("Ort der Unterzeichnung").fill("Wetzlar")
+    page.get_by_label("Anlagen").fill("Kostenaufstellung\nKonzept des Trägers")
+    if cosigner is not None:
+        page.get_by_label(cosigner).check()
+    page.get_by_role("button", name="Entwurf anlegen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(subject)
+    expect(page).to_have_url(re.compile(r"/wetzlar/vorlagen/entwurf-\d+$"))
+
+
+def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
+    # Monday, 2 December 2013: the department drafts the paper and asks the Kämmerei to co-sign
+    department = town.page(DEPARTMENT)
+    _draft(department, town, SUBJECT, financial=True, cosigner="Kämmerei / Finanzverwaltung")
+    draft_url = department.url
+    assert_accessible(department, "the new draft")
+    department.get_by_role("button", name="Zur Mitzeichnung geben").click()
+    expect(department.locator("main")).to_contain_text("Kämmerei / Finanzverwaltung: steht aus")
+
+    cosigner = town.page(COSIGNER)
+    cosigner.goto(draft_url)
+    cosigner.get_by_role("button", name="Mitzeichnen für Kämmerei / Finanzverwaltung").click()
+    expect(cosigner.locator("main")).to_contain_text("Kämmerei / Finanzverwaltung: mitgezeichnet am 02.12.2013")
