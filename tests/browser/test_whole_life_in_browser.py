@@ -130,6 +130,19 @@ def _draft(page: Page, town: Town, subject: str, *, financial: bool, cosigner: s
     expect(page).to_have_url(re.compile(r"/wetzlar/vorlagen/entwurf-\d+$"))
 
 
+def _plan(page: Page, town: Town, bodies: list[str], day: str, start: str) -> str:
+    """The office creates a meeting on the planning page; returns its address."""
+    page.goto(town.server.url("/wetzlar/sitzungsplanung"))
+    for body in bodies:
+        page.get_by_role("checkbox", name=body, exact=True).check()
+    page.get_by_label("Datum", exact=True).fill(day)
+    page.get_by_label("Beginn").fill(start)
+    page.locator("#feld-ort").fill("Neues Rathaus, Sitzungssaal")
+    page.get_by_role("button", name="Sitzung anlegen").click()
+    expect(page).to_have_url(re.compile(rf"/wetzlar/sitzungen/{day}-[a-z+-]+$"))
+    return page.url
+
+
 def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     # Monday, 2 December 2013: the department drafts the paper and asks the Kämmerei to co-sign
     department = town.page(DEPARTMENT)
@@ -143,3 +156,57 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     cosigner.goto(draft_url)
     cosigner.get_by_role("button", name="Mitzeichnen für Kämmerei / Finanzverwaltung").click()
     expect(cosigner.locator("main")).to_contain_text("Kämmerei / Finanzverwaltung: mitgezeichnet am 02.12.2013")
+
+    # the coordination office submits it from its inbox and plans the Beratungsfolge from the profile's default
+    office = town.page(OFFICE)
+    office.get_by_role("navigation", name="Hauptnavigation").get_by_role("link", name="Eingang").click()
+    office.get_by_role("button", name=f"Einreichen „{SUBJECT}“").click()
+    notice = office.locator("#eingang").get_by_role("status").filter(has_text="Eingereicht:")
+    expect(notice).to_be_focused()
+    assert_accessible(office, "the inbox after the submission")
+    paper_path = notice.get_by_role("link").first.get_attribute("href")
+    assert paper_path is not None
+    notice.get_by_role("link", name="Beratungsfolge planen").click()
+    expect(office.get_by_role("heading", level=1)).to_have_text("Beratungsfolge")
+    expect(office.get_by_label("Gremium 1 in Stufe 1", exact=True)).to_have_value("magistrat")
+    expect(office.get_by_label("Gremium 1 in Stufe 2", exact=True)).to_have_value("fwa")  # financial impact
+    expect(office.get_by_label("Gremium 1 in Stufe 3", exact=True)).to_have_value("stvv")
+    # the committees the paper concerns: a new stage (it comes before the decision), with the two committees in
+    # parallel, moved before the finance committee
+    office.get_by_role("button", name="Stufe hinzufügen").click()
+    expect(office.get_by_label("Gremium 1 in Stufe 4", exact=True)).to_have_value("stvv")
+    office.get_by_label("Gremium 1 in Stufe 3", exact=True).select_option("sjs")
+    office.get_by_role("button", name="Paralleles Gremium hinzufügen (Stufe 3)").click()
+    office.get_by_label("Gremium 2 in Stufe 3", exact=True).select_option("kfp")
+    office.get_by_role("button", name="Nach oben (Stufe 3)").click()
+    expect(office.get_by_label("Gremium 2 in Stufe 2", exact=True)).to_have_value("kfp")
+    for stage, steps in enumerate((["magistrat"], ["sjs", "kfp"], ["fwa"], ["stvv"]), start=1):
+        for n, body in enumerate(steps, start=1):
+            expect(office.get_by_label(f"Gremium {n} in Stufe {stage}", exact=True)).to_have_value(body)
+            role = "decision" if body == "stvv" else "preliminary"
+            expect(office.get_by_label(f"Rolle von Gremium {n} in Stufe {stage}")).to_have_value(role)
+    office.get_by_role("button", name="Speichern").click()
+    expect(office.get_by_role("heading", name="Die Beratungsfolge ist gespeichert.")).to_be_visible()
+    assert_accessible(office, "the saved Beratungsfolge")
+
+    # the office plans the meetings (the two committees jointly) and puts the paper on their agendas
+    meetings = {
+        "magistrat": _plan(office, town, ["Magistrat"], "2013-12-09", "17:00"),
+        "joint": _plan(office, town, [SJS, KFP], "2013-12-10", "18:00"),
+        "fwa": _plan(office, town, ["Finanz- und Wirtschaftsausschuss"], "2013-12-11", "18:00"),
+        "stvv": _plan(office, town, ["Stadtverordnetenversammlung"], "2013-12-12", "19:00"),
+    }
+    assert_accessible(office, "a planned meeting")
+    for key, url in meetings.items():
+        office.goto(url + "/tagesordnung")
+        waiting = office.locator(".agenda-builder__paper", has_text=SUBJECT)
+        for _ in range(2 if key == "joint" else 1):
+            waiting.get_by_role("button", name=re.compile("öffentlich \\(")).first.click()
+            expect(office.locator(".saved")).to_contain_text(f"„{SUBJECT}“ steht jetzt als TOP")
+        expect(waiting).to_have_count(0)
+        if key == "joint":
+            assert_accessible(office, "the joint meeting's agenda")
+        office.goto(url + "/einladung")
+        office.get_by_role("button", name="Einladung versenden").click()
+        expect(office.locator("main")).to_contain_text("eingeladen")
+    assert_accessible(office, "an invitation sent")
