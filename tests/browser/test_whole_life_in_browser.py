@@ -143,6 +143,46 @@ def _plan(page: Page, town: Town, bodies: list[str], day: str, start: str) -> st
     return page.url
 
 
+def _record(
+    town: Town,
+    body: str,
+    url: str,
+    start: dt.datetime,
+    outcome: str,
+    *,
+    name: str | None = None,
+    subject: str = SUBJECT,
+    js: bool = True,
+) -> Page:
+    """On the meeting day, half an hour after the start, the body's secretary records attendance (everyone
+    came), establishes the quorum and records the paper's result: all voting members present, three against
+    or abstaining (``name``: the body's name on a joint meeting's buttons)."""
+    town.set_clock(start + dt.timedelta(minutes=30))
+    page = town.page(secretary_username("wetzlar", body), js=js)
+    page.goto(url + "/sitzungsdienst")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    attendance = page.get_by_role("button", name="Anwesenheit speichern")
+    if attendance.is_visible():
+        attendance.click()
+        expect(page.locator(".saved")).to_contain_text("Die Anwesenheit ist gespeichert")
+    quorum = "Beschlussfähigkeit feststellen" + (f" ({name})" if name else "")
+    button = page.get_by_role("button", name=quorum, exact=True)
+    if button.count():
+        button.click()
+        expect(page.get_by_role("button", name=quorum, exact=True)).to_have_count(0)
+    expect(page.locator("#top-titel")).to_contain_text(subject)
+    page.get_by_label(outcome, exact=True).check()
+    voters = int(page.locator("#stimmen-summe").get_attribute("data-voters") or 0)
+    page.locator("#feld-stimmen").fill(str(voters - 3))
+    page.locator("#feld-nein").fill("2")
+    page.locator("#feld-enthaltung").fill("1")
+    page.locator(".top-form .form-actions button").first.click()
+    expect(page.locator(".saved")).to_contain_text(
+        re.compile(r"Das Ergebnis von TOP \S+ \d+ ist gespeichert")
+    )
+    return page
+
+
 def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     # Monday, 2 December 2013: the department drafts the paper and asks the Kämmerei to co-sign
     department = town.page(DEPARTMENT)
@@ -155,7 +195,9 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     cosigner = town.page(COSIGNER)
     cosigner.goto(draft_url)
     cosigner.get_by_role("button", name="Mitzeichnen für Kämmerei / Finanzverwaltung").click()
-    expect(cosigner.locator("main")).to_contain_text("Kämmerei / Finanzverwaltung: mitgezeichnet am 02.12.2013")
+    expect(cosigner.locator("main")).to_contain_text(
+        "Kämmerei / Finanzverwaltung: mitgezeichnet am 02.12.2013"
+    )
 
     # the coordination office submits it from its inbox and plans the Beratungsfolge from the profile's default
     office = town.page(OFFICE)
@@ -210,3 +252,38 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
         office.get_by_role("button", name="Einladung versenden").click()
         expect(office.locator("main")).to_contain_text("eingeladen")
     assert_accessible(office, "an invitation sent")
+
+    # the meeting days: each body's secretary records the result
+    page = _record(
+        town, "magistrat", meetings["magistrat"], berlin("2013-12-09 17:00"), "Zustimmung empfohlen"
+    )
+    assert_accessible(page, "the Magistrat's meeting day with the result recorded")
+    joint = berlin("2013-12-10 18:00")
+    _record(town, "sjs", meetings["joint"], joint, "Zustimmung empfohlen", name=SJS)
+    page = _record(town, "kfp", meetings["joint"], joint, "Zustimmung empfohlen", name=KFP)
+    assert_accessible(page, "the joint meeting's day with both results recorded")
+    _record(town, "fwa", meetings["fwa"], berlin("2013-12-11 18:00"), "Zustimmung empfohlen")
+    page = _record(town, "stvv", meetings["stvv"], berlin("2013-12-12 19:00"), "beschlossen")
+    assert_accessible(page, "the StVV's meeting day with the decision recorded")
+
+    # the public sees the Beratungsfolge with five results and the decision
+    visitor = town.page()
+    visitor.goto(town.server.url(paper_path))
+    expect(visitor.get_by_role("heading", level=1)).to_have_text(SUBJECT)
+    expect(visitor.locator(".kern-badge").first).to_have_text("beschlossen")
+    steps = visitor.locator(".timeline__step")
+    expect(steps).to_have_count(5)
+    expect(steps.locator(".timeline__meta")).to_contain_text(["behandelt"] * 5)
+    # the Magistrat meets in private: the public learns that it deliberated, not how
+    expect(steps.nth(0)).to_contain_text("In nichtöffentlicher Sitzung beraten.")
+    recommended = ": Zustimmung empfohlen (10 Ja / 2 Nein / 1 Enthaltung)"
+    expect(steps.nth(1)).to_contain_text("10.12.2013, TOP Ö 1" + recommended)
+    expect(steps.nth(2)).to_contain_text("10.12.2013, TOP Ö 2" + recommended)
+    expect(steps.nth(3)).to_contain_text("11.12.2013, TOP Ö 1" + recommended)
+    expect(steps.nth(4)).to_contain_text("12.12.2013, TOP Ö 1: beschlossen (56 Ja / 2 Nein / 1 Enthaltung)")
+    assert_accessible(visitor, "the public paper page of the decided paper")
+    office = town.page(OFFICE)  # staff see the Magistrat's result too
+    office.goto(town.server.url(paper_path))
+    expect(office.locator(".timeline__step").nth(0)).to_contain_text(
+        "(nichtöffentlich): Zustimmung empfohlen (9 Ja / 2 Nein / 1 Enthaltung)"
+    )
