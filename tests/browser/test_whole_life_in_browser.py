@@ -231,6 +231,8 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     expect(office.get_by_role("heading", name="Die Beratungsfolge ist gespeichert.")).to_be_visible()
     assert_accessible(office, "the saved Beratungsfolge")
 
+    plain_path = _the_plain_paper_drafted_and_submitted(town)
+
     # the office plans the meetings (the two committees jointly) and puts the paper on their agendas
     meetings = {
         "magistrat": _plan(office, town, ["Magistrat"], "2013-12-09", "17:00"),
@@ -246,6 +248,10 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
             waiting.get_by_role("button", name=re.compile("öffentlich \\(")).first.click()
             expect(office.locator(".saved")).to_contain_text(f"„{SUBJECT}“ steht jetzt als TOP")
         expect(waiting).to_have_count(0)
+        if key == "magistrat":  # the paper made without JavaScript goes to the Magistrat too
+            plain = office.locator(".agenda-builder__paper", has_text=PLAIN_SUBJECT)
+            plain.get_by_role("button", name=re.compile("öffentlich \\(")).first.click()
+            expect(office.locator(".saved")).to_contain_text(f"„{PLAIN_SUBJECT}“ steht jetzt als TOP")
         if key == "joint":
             assert_accessible(office, "the joint meeting's agenda")
         office.goto(url + "/einladung")
@@ -258,6 +264,18 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
         town, "magistrat", meetings["magistrat"], berlin("2013-12-09 17:00"), "Zustimmung empfohlen"
     )
     assert_accessible(page, "the Magistrat's meeting day with the result recorded")
+    # the second TOP without JavaScript: the plain form, the page comes back with the message
+    plain = _record(
+        town,
+        "magistrat",
+        meetings["magistrat"],
+        berlin("2013-12-09 17:00"),
+        "Zustimmung empfohlen",
+        subject=PLAIN_SUBJECT,
+        js=False,
+    )
+    assert "gespeichert=" in plain.url
+    _accessible_without_js(town, plain, "the meeting day after a result recorded without JavaScript")
     joint = berlin("2013-12-10 18:00")
     _record(town, "sjs", meetings["joint"], joint, "Zustimmung empfohlen", name=SJS)
     page = _record(town, "kfp", meetings["joint"], joint, "Zustimmung empfohlen", name=KFP)
@@ -287,3 +305,42 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     expect(office.locator(".timeline__step").nth(0)).to_contain_text(
         "(nichtöffentlich): Zustimmung empfohlen (9 Ja / 2 Nein / 1 Enthaltung)"
     )
+    office.goto(town.server.url(plain_path))
+    expect(office.locator(".timeline__step").nth(0)).to_contain_text(
+        "(nichtöffentlich): Zustimmung empfohlen (9 Ja / 2 Nein / 1 Enthaltung)"
+    )
+    expect(office.locator(".timeline__step").nth(1)).to_contain_text("Noch nicht terminiert.")
+
+
+def _accessible_without_js(town: Town, no_js: Page, what: str) -> None:
+    """axe is JavaScript itself: it checks the very page the JavaScript-less browser got, in a second one (at
+    the same address, so the styles load)."""
+    html = no_js.content()
+    checker = town.page(OFFICE)
+    checker.goto(town.server.url("/wetzlar/"))
+    checker.set_content(html)
+    checker.wait_for_load_state("networkidle")
+    assert_accessible(checker, what)
+
+
+def _the_plain_paper_drafted_and_submitted(town: Town) -> str:
+    """The key flows without JavaScript: the department drafts a second paper, the office submits it from the
+    paper page and saves the profile's Beratungsfolge (Magistrat → StVV); returns the paper's address."""
+    department = town.page(DEPARTMENT, js=False)
+    _draft(department, town, PLAIN_SUBJECT, financial=False, cosigner=None)
+    draft_url = department.url
+    _accessible_without_js(town, department, "a new draft without JavaScript")
+    office = town.page(OFFICE, js=False)
+    office.goto(draft_url)
+    office.get_by_role("button", name="Einreichen").click()
+    expect(office.locator(".kern-badge").first).to_have_text("eingereicht")
+    expect(office.locator("main")).to_contain_text(re.compile(r"Drucksachen-Nr\. \d+/13"))
+    paper_url = office.url
+    _accessible_without_js(town, office, "the submitted paper without JavaScript")
+    office.get_by_role("link", name="Beratungsfolge planen").click()
+    expect(office.get_by_label("Gremium 1 in Stufe 1", exact=True)).to_have_value("magistrat")
+    expect(office.get_by_label("Gremium 1 in Stufe 2", exact=True)).to_have_value("stvv")
+    office.get_by_role("button", name="Speichern").click()
+    expect(office.get_by_role("heading", name="Die Beratungsfolge ist gespeichert.")).to_be_visible()
+    assert office.url.endswith("?gespeichert=1")
+    return paper_url.removeprefix(town.server.base)
