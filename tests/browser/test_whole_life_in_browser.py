@@ -1,9 +1,10 @@
 """A Wetzlar Beschlussvorlage's whole life clicked through in a real browser, every step by the role that does
 it, logged in: the department drafts it, the Kämmerei co-signs, the coordination office submits it, plans its
-Beratungsfolge (Magistrat → Sozial- und Kulturausschuss in parallel → Finanzausschuss → StVV), plans the
-meetings (the two committees jointly), puts the paper on the agendas and invites; on each meeting day the body's
-secretary records the result; at the end the public paper page shows five results and "beschlossen". Then the
-key flows again with JavaScript off: drafting, submission, the Beratungsfolge and recording a result.
+Beratungsfolge (Magistrat → SJS and KFP in parallel → the finance committee FWA → StVV), plans the meetings
+(the two committees jointly), puts the paper on the agendas and invites; on each meeting day the body's
+secretary records the result; at the end the public paper page shows all five steps deliberated ("behandelt";
+the Magistrat's result, private, only to staff) and the paper "beschlossen". The key flows again with
+JavaScript off: a second paper drafted, submitted, its Beratungsfolge saved and its Magistrat result recorded.
 
 The test has its own database (a fresh copy of the template, no shared world) and its own server, whose clock
 the test moves on from the drafting Monday to each meeting day, as the weeks pass in real life.
@@ -249,8 +250,8 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
             expect(office.locator(".saved")).to_contain_text(f"„{SUBJECT}“ steht jetzt als TOP")
         expect(waiting).to_have_count(0)
         if key == "magistrat":  # the paper made without JavaScript goes to the Magistrat too
-            plain = office.locator(".agenda-builder__paper", has_text=PLAIN_SUBJECT)
-            plain.get_by_role("button", name=re.compile("öffentlich \\(")).first.click()
+            other = office.locator(".agenda-builder__paper", has_text=PLAIN_SUBJECT)
+            other.get_by_role("button", name=re.compile("öffentlich \\(")).first.click()
             expect(office.locator(".saved")).to_contain_text(f"„{PLAIN_SUBJECT}“ steht jetzt als TOP")
         if key == "joint":
             assert_accessible(office, "the joint meeting's agenda")
@@ -265,7 +266,7 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     )
     assert_accessible(page, "the Magistrat's meeting day with the result recorded")
     # the second TOP without JavaScript: the plain form, the page comes back with the message
-    plain = _record(
+    plain_day = _record(
         town,
         "magistrat",
         meetings["magistrat"],
@@ -274,8 +275,8 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
         subject=PLAIN_SUBJECT,
         js=False,
     )
-    assert "gespeichert=" in plain.url
-    _accessible_without_js(town, plain, "the meeting day after a result recorded without JavaScript")
+    assert "gespeichert=" in plain_day.url
+    _accessible_without_js(town, plain_day, "the meeting day after a result recorded without JavaScript")
     joint = berlin("2013-12-10 18:00")
     _record(town, "sjs", meetings["joint"], joint, "Zustimmung empfohlen", name=SJS)
     page = _record(town, "kfp", meetings["joint"], joint, "Zustimmung empfohlen", name=KFP)
@@ -289,16 +290,18 @@ def test_the_paper_s_whole_life_clicked_through(town: Town) -> None:
     visitor.goto(town.server.url(paper_path))
     expect(visitor.get_by_role("heading", level=1)).to_have_text(SUBJECT)
     expect(visitor.locator(".kern-badge").first).to_have_text("beschlossen")
-    steps = visitor.locator(".timeline__step")
-    expect(steps).to_have_count(5)
-    expect(steps.locator(".timeline__meta")).to_contain_text(["behandelt"] * 5)
+    timeline = visitor.locator(".timeline__step")
+    expect(timeline).to_have_count(5)
+    expect(timeline.locator(".timeline__meta")).to_contain_text(["behandelt"] * 5)
     # the Magistrat meets in private: the public learns that it deliberated, not how
-    expect(steps.nth(0)).to_contain_text("In nichtöffentlicher Sitzung beraten.")
+    expect(timeline.nth(0)).to_contain_text("In nichtöffentlicher Sitzung beraten.")
     recommended = ": Zustimmung empfohlen (10 Ja / 2 Nein / 1 Enthaltung)"
-    expect(steps.nth(1)).to_contain_text("10.12.2013, TOP Ö 1" + recommended)
-    expect(steps.nth(2)).to_contain_text("10.12.2013, TOP Ö 2" + recommended)
-    expect(steps.nth(3)).to_contain_text("11.12.2013, TOP Ö 1" + recommended)
-    expect(steps.nth(4)).to_contain_text("12.12.2013, TOP Ö 1: beschlossen (56 Ja / 2 Nein / 1 Enthaltung)")
+    expect(timeline.nth(1)).to_contain_text("10.12.2013, TOP Ö 1" + recommended)
+    expect(timeline.nth(2)).to_contain_text("10.12.2013, TOP Ö 2" + recommended)
+    expect(timeline.nth(3)).to_contain_text("11.12.2013, TOP Ö 1" + recommended)
+    expect(timeline.nth(4)).to_contain_text(
+        "12.12.2013, TOP Ö 1: beschlossen (56 Ja / 2 Nein / 1 Enthaltung)"
+    )
     assert_accessible(visitor, "the public paper page of the decided paper")
     office = town.page(OFFICE)  # staff see the Magistrat's result too
     office.goto(town.server.url(paper_path))
