@@ -74,13 +74,18 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield from _serve(url)
 
 
-def _serve(url: str) -> Iterator[Server]:
-    """The world built in the database at ``url``, then uvicorn on it until the session ends."""
-    engine = make_engine(url)
-    ids = world.build(make_session_factory(engine))
-    engine.dispose()
-    port = _free_port()
+def _serve(url: str, clock_file: Path | None = None) -> Iterator[Server]:
+    """The world built in the database at ``url``, then uvicorn on it until the session ends; with
+    ``clock_file``, no world, and the server's clock reads the moment the test writes into that file."""
+    ids: dict[str, int] = {}
     env = {**os.environ, "GREMIENLAUF_DATABASE_URL": url, "GREMIENLAUF_TEST_NOW": world.NOW.isoformat()}
+    if clock_file is None:
+        engine = make_engine(url)
+        ids = world.build(make_session_factory(engine))
+        engine.dispose()
+    else:
+        env["GREMIENLAUF_TEST_CLOCK_FILE"] = str(clock_file)
+    port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "tests.browser.server:app", "--port", str(port)],
         cwd=Path(__file__).resolve().parents[2],
