@@ -74,6 +74,7 @@ USERS = {
     "department": ("bench-fachamt", Role.department, {"department": "kbs"}),
     "council_member": ("bench-mitglied", Role.council_member, {"person": "baumann"}),
     "secretary": ("bench-schrift", Role.secretary, {"bodies": ["sjs"]}),
+    "admin": ("bench-admin", Role.admin, {}),
 }
 
 # ------------------------------------------------------------------------------------ the papers

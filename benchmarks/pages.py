@@ -294,6 +294,41 @@ def page_types(url: str, deep_page: int) -> tuple[list[PageType], dict[str, str]
             PageType("draft form (new)", "staff", [f"/{TOWN}/vorlagen/neu"], "department",
                      target_ms=STAFF_TARGET_MS),
         ]  # fmt: skip
+        coming = session.scalars(
+            select(Meeting)
+            .join(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+            .where(
+                MeetingBody.body_id == bodies["stvv"].id,
+                Meeting.start >= dt.datetime.combine(today, dt.time(), BERLIN),
+                Meeting.state.in_(["planned", "invited"]),
+            )
+            .order_by(Meeting.start)
+            .limit(3)
+        ).all()
+        coming_urls = [links.meeting(session, TOWN, m) for m in coming]
+        members = session.scalars(select(Person).order_by(Person.id).limit(5)).all()
+        office_types = [
+            ("submission inbox", [links.inbox(TOWN)], "coordination"),
+            (
+                "deadline overview",
+                [links.deadlines(TOWN), links.deadlines(TOWN, gremium="stvv")],
+                "coordination",
+            ),
+            ("meeting planning", [links.planning(TOWN), links.planning(TOWN, "stvv")], "coordination"),
+            ("agenda builder", [u + "/tagesordnung" for u in coming_urls], "coordination"),
+            ("invitation page", [u + "/einladung" for u in coming_urls], "coordination"),
+            ("Beratungsfolge editor", [u + "/beratungsfolge" for u in public_papers], "coordination"),
+            ("my meetings, council member", [links.my_meetings(TOWN)], "council_member"),
+            ("papers of my bodies, council member", [links.my_papers(TOWN)], "council_member"),
+            ("logins, admin", [links.admin_users(TOWN)], "admin"),
+            ("persons, admin", [links.admin_persons(TOWN)], "admin"),
+            ("a person's memberships, admin", [links.admin_person(TOWN, p) for p in members], "admin"),
+        ]
+        types += [
+            PageType(name, "staff", urls, user, target_ms=STAFF_TARGET_MS)
+            for name, urls, user in office_types
+            if urls
+        ]
         if kbs_drafts:
             types.append(
                 PageType(
