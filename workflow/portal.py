@@ -192,7 +192,8 @@ def latest_decisions(
             .order_by(Meeting.start.desc(), Meeting.id.desc())
             .limit(limit)
         )
-        query = query.where(AgendaItem.meeting_id.in_(list(session.scalars(newest))))
+        ids = list(session.scalars(newest))
+        query = query.where(Meeting.id.in_(ids), AgendaItem.meeting_id.in_(ids))
     decisions = []
     for item in session.scalars(query):
         assert item.result is not None
