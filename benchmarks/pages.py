@@ -275,6 +275,26 @@ def page_types(url: str, deep_page: int) -> tuple[list[PageType], dict[str, str]
                 html=False,
             ),
             PageType("search page (empty form, newest papers)", "public", [_search({})]),
+            PageType("live page of a meeting", "public", [u + "/live" for u in recent_stvv]),
+            PageType(
+                "information pages (Impressum, Datenschutz, Leichte Sprache, Gebärdensprache, Barrierefreiheit)",
+                "public",
+                [
+                    f"/{TOWN}/impressum",
+                    f"/{TOWN}/datenschutz",
+                    f"/{TOWN}/leichte-sprache",
+                    f"/{TOWN}/gebaerdensprache",
+                    links.ACCESSIBILITY,
+                ],
+            ),
+            PageType(
+                "e-mail alert form",
+                "public",
+                [
+                    f"/{TOWN}/benachrichtigungen?abo=gremium&gremium=stvv",
+                    f"/{TOWN}/benachrichtigungen?abo=suche&q=Kita",
+                ],
+            ),
         ]
         for key in ("coordination", "department", "secretary", "council_member"):
             types.append(
