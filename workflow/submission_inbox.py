@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.models import Cosignature, Paper
 from workflow.paging import PAGE_SIZE, Page, page_of
 from workflow.papers import cosignature_missing, submittable
+from workflow.search import subject_or_reference_has
 from workflow.vocabulary import PaperState
 
 
@@ -31,26 +32,11 @@ class Inbox:
     waiting: Page[Waiting]
 
 
-def _words(text: str) -> ColumnElement[bool]:
-    """Every word of ``text`` in the Betreff or the Drucksachen-Nr. (case ignored)."""
-    return and_(
-        *[
-            or_(
-                Paper.subject.icontains(word, autoescape=True),
-                Paper.reference.icontains(word, autoescape=True),
-            )
-            for word in text.split()
-        ]
-    )
-
-
 def _papers(municipality_id: int, department_id: int | None, text: str) -> Select[Paper]:
     query = select(Paper).where(Paper.municipality_id == municipality_id)
     if department_id is not None:
         query = query.where(Paper.department_id == department_id)
-    if text.split():
-        query = query.where(_words(text))
-    return query.order_by(Paper.modified_at, Paper.id)
+    return query.where(subject_or_reference_has(text)).order_by(Paper.modified_at, Paper.id)
 
 
 def submission_inbox(
