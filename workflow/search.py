@@ -63,7 +63,10 @@ def subject_or_reference_has(text: str) -> ColumnElement[bool]:
         return true()
     return and_(
         *[
-            or_(Paper.subject.icontains(word, autoescape=True), Paper.reference.icontains(word, autoescape=True))
+            or_(
+                Paper.subject.icontains(word, autoescape=True),
+                Paper.reference.icontains(word, autoescape=True),
+            )
             for word in words
         ]
     )

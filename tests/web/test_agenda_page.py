@@ -218,7 +218,8 @@ def test_the_waiting_papers_come_fifty_at_a_time_with_the_count_a_filter_and_pag
     assert "„Vorlage Nummer 52“ steht jetzt als TOP Ö 1 auf der Tagesordnung." in after
     assert "(51 von 51 Vorlagen)" in _waiting_part(after)
     again = api.client.post(
-        url + "/vorlagen", data={"csrf_token": csrf_of_page(first), "schritt": last_step, "teil": "oeffentlich"}
+        url + "/vorlagen",
+        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "teil": "oeffentlich"},
     )
     assert again.status_code == 422
     assert "Diese Vorlage wartet nicht (mehr) auf diese Sitzung." in again.text
