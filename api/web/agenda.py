@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -33,7 +32,8 @@ from api.web.templating import render
 from workflow import agenda, meetings
 from workflow.access import Principal, Role, require_role
 from workflow.errors import DomainError, NotFound, RuleViolation
-from workflow.models import Consultation, Meeting, Municipality, Paper
+from workflow.models import Meeting, Municipality, Paper
+from workflow.queries import papers_of_agenda
 from workflow.store import profile_of
 from workflow.vocabulary import CONSULTATION_ROLE_LABELS, MEETING_STATE_LABELS, ConsultationRole, MeetingState
 from workflow.web_sessions import ActiveSession
@@ -54,22 +54,13 @@ def _url(session: Session, town: Municipality, meeting: Meeting, rest: str = "")
     return links.meeting_agenda(session, town.key, meeting) + rest
 
 
-def _papers_of_items(session: Session, meeting: Meeting) -> dict[int, Paper]:
-    """The paper of each TOP's step, by the step's id, in one statement (not one per TOP)."""
-    step_ids = [i.consultation_id for i in meeting.agenda_items if i.consultation_id is not None]
-    if not step_ids:
-        return {}
-    query = select(Consultation.id, Paper).join(Paper, Paper.id == Consultation.paper_id)
-    return {step_id: paper for step_id, paper in session.execute(query.where(Consultation.id.in_(step_ids)))}
-
-
 def _items(
     session: Session, town: Municipality, meeting: Meeting, public: bool, papers: dict[int, Paper]
 ) -> list[dict[str, Any]]:
     part = [i for i in meeting.agenda_items if i.public is public]
     out = []
     for index, item in enumerate(part):
-        paper = papers.get(item.consultation_id) if item.consultation_id is not None else None
+        paper = papers.get(item.id)
         out.append(
             {
                 "id": item.id,
@@ -136,7 +127,7 @@ def _page(
     _office(me, town, meeting)
     state = MeetingState(meeting.state)
     editable = state.value in agenda.ORDERING_STATES
-    papers = _papers_of_items(session, meeting)
+    papers = papers_of_agenda(session, meeting.id)
     public_items = _items(session, town, meeting, True, papers)
     non_public_items = _items(session, town, meeting, False, papers)
     listing = listing or Listing()
