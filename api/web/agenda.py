@@ -9,6 +9,7 @@ agenda's part of the page is answered; a plain form is sent back to the page.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import time
@@ -19,7 +20,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
 from api.deps import Now, ReadSession, Sessions, Town, refresh, release
@@ -239,11 +240,44 @@ def agenda_page(
 async def schedule(
     request: Request, town: Town, slug: str, me: LoggedIn, session: ReadSession, sessions: Sessions, now: Now
 ) -> Response:
-    """A waiting paper's step onto the public or the non-public part."""
+    """A waiting paper's step (``schritt``) onto the public or the non-public part (``teil``)."""
+    form = await request.form()
+    return _schedule(request, town, slug, me, session, sessions, now, form, _part(form))
+
+
+@router.post("/{municipality}/sitzungen/{slug}/tagesordnung/vorlagen/{part}")
+async def schedule_to_part(
+    request: Request,
+    town: Town,
+    slug: str,
+    part: str,
+    me: LoggedIn,
+    session: ReadSession,
+    sessions: Sessions,
+    now: Now,
+) -> Response:
+    """The same with the part in the address (``…/vorlagen/oeffentlich``): the buttons of the list of waiting
+    papers, one form for all of them, each button naming its step and its part."""
+    if part not in PARTS:
+        raise NotFound(f"no part {part!r} of an agenda", german="Diesen Teil der Tagesordnung gibt es nicht")
+    form = await request.form()
+    return _schedule(request, town, slug, me, session, sessions, now, form, PARTS[part])
+
+
+def _schedule(
+    request: Request,
+    town: Municipality,
+    slug: str,
+    me: ActiveSession,
+    session: Session,
+    sessions: sessionmaker[Session],
+    now: dt.datetime,
+    form: FormData,
+    public: bool | None,
+) -> Response:
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
-    form = await request.form()
-    step_id, public = _number(_text(form, "schritt")), _part(form)
+    step_id = _number(_text(form, "schritt"))
     listing = Listing(_text(form, "q")[:200], _text(form, "seite")[:40])
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
     if step_id is None or not agenda.waits_for_meeting(session, meeting, step_id):

@@ -21,6 +21,11 @@ def csrf_of_page(page: str) -> str:
     return match[1]
 
 
+def _steps(page: str) -> list[str]:
+    """The steps the list of waiting papers offers, in order (each has a button per part it may go on)."""
+    return list(dict.fromkeys(re.findall(r'name="schritt" value="(\d+)"', page)))
+
+
 def _numbers(page: str) -> list[tuple[str, str]]:
     """(number, title) of each TOP shown by the builder, in order."""
     found = re.findall(
@@ -71,10 +76,10 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     assert "Wartende Vorlagen" in page.text
     assert "Noch keine Tagesordnungspunkte." in page.text
     csrf = csrf_of(page)
-    step = re.findall(r'name="schritt" value="(\d+)"', page.text)
+    step = _steps(page.text)
     assert len(step) == 2
     # The non-public paper offers only the non-public part.
-    assert page.text.count('name="teil" value="oeffentlich"') == 1
+    assert page.text.count('/tagesordnung/vorlagen/oeffentlich"') == 1
 
     refused = api.client.post(url + "/tagesordnung/punkte", data={"titel": "Mitteilungen"})
     assert refused.status_code == 403
@@ -194,7 +199,7 @@ def test_the_waiting_papers_come_fifty_at_a_time_with_the_count_a_filter_and_pag
     first = api.client.get(url).text
     waiting = _waiting_part(first)
     assert "(1–50 von 52 Vorlagen)" in waiting
-    assert len(re.findall(r'name="schritt" value="(\d+)"', waiting)) == 50
+    assert len(_steps(waiting)) == 50
     assert "Vorlage Nummer 50" in waiting
     assert "Vorlage Nummer 51" not in waiting
     assert f'rel="next" href="{url}?seite=2"' in waiting
@@ -202,13 +207,14 @@ def test_the_waiting_papers_come_fifty_at_a_time_with_the_count_a_filter_and_pag
     second = _waiting_part(api.client.get(url + "?seite=2").text)
     assert "(51–52 von 52 Vorlagen)" in second
     assert "Vorlage Nummer 52" in second
-    last_step = re.findall(r'name="schritt" value="(\d+)"', second)[-1]
+    last_step = _steps(second)[-1]
     assert '<input type="hidden" name="seite" value="2">' in second
 
     # A paper of the second page goes on the agenda; the plain form comes back to the second page.
+    # (The list's buttons name the part in the address.)
     added = api.client.post(
-        url + "/vorlagen",
-        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "teil": "oeffentlich", "seite": "2"},
+        url + "/vorlagen/oeffentlich",
+        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "seite": "2"},
         follow_redirects=False,
     )
     assert added.status_code == 303
@@ -223,6 +229,11 @@ def test_the_waiting_papers_come_fifty_at_a_time_with_the_count_a_filter_and_pag
     )
     assert again.status_code == 422
     assert "Diese Vorlage wartet nicht (mehr) auf diese Sitzung." in again.text
+    nowhere = api.client.post(
+        url + "/vorlagen/irgendwo", data={"csrf_token": csrf_of_page(first), "schritt": last_step}
+    )
+    assert nowhere.status_code == 404
+    assert "Diesen Teil der Tagesordnung gibt es nicht" in nowhere.text
     unknown = api.client.post(
         url + "/vorlagen", data={"csrf_token": csrf_of_page(first), "schritt": "abc", "teil": "oeffentlich"}
     )
