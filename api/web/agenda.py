@@ -42,6 +42,8 @@ from workflow.web_sessions import ActiveSession
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 PARTS = {"oeffentlich": True, "nichtoeffentlich": False}
+#: The waiting papers shown at a time beside the agenda (the filter and the pages reach the others).
+WAITING_PER_PAGE = 25
 
 
 def _office(me: ActiveSession, town: Municipality, meeting: Meeting) -> Principal:
@@ -134,7 +136,11 @@ def _page(
     listing = listing or Listing()
     number, notice = page_number(listing.page)
     url = _url(session, town, meeting)
-    waiting = agenda.waiting_for_meeting(session, meeting, listing.text, number) if editable else None
+    waiting = (
+        agenda.waiting_for_meeting(session, meeting, listing.text, number, WAITING_PER_PAGE)
+        if editable
+        else None
+    )
     return render(
         request,
         "agenda.html",

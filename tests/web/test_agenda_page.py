@@ -188,7 +188,7 @@ def _waiting_part(page: str) -> str:
     return page.split('id="wartend-titel"')[1].split('id="punkt-titel"')[0]
 
 
-def test_the_waiting_papers_come_fifty_at_a_time_with_the_count_a_filter_and_pages(api: Api) -> None:
+def test_the_waiting_papers_come_25_at_a_time_with_the_count_a_filter_and_pages(api: Api) -> None:
     world = Scenario(api.db.sessions)
     for n in range(1, 53):
         world.submitted_paper(subject=f"Vorlage Nummer {n:02}", committees=["sjs"])
@@ -198,28 +198,28 @@ def test_the_waiting_papers_come_fifty_at_a_time_with_the_count_a_filter_and_pag
     page_login(api.client, OFFICE)
     first = api.client.get(url).text
     waiting = _waiting_part(first)
-    assert "(1–50 von 52 Vorlagen)" in waiting
-    assert len(_steps(waiting)) == 50
-    assert "Vorlage Nummer 50" in waiting
-    assert "Vorlage Nummer 51" not in waiting
+    assert "(1–25 von 52 Vorlagen)" in waiting
+    assert len(_steps(waiting)) == 25
+    assert "Vorlage Nummer 25" in waiting
+    assert "Vorlage Nummer 26" not in waiting
     assert f'rel="next" href="{url}?seite=2"' in waiting
 
-    second = _waiting_part(api.client.get(url + "?seite=2").text)
-    assert "(51–52 von 52 Vorlagen)" in second
-    assert "Vorlage Nummer 52" in second
-    last_step = _steps(second)[-1]
-    assert '<input type="hidden" name="seite" value="2">' in second
+    third = _waiting_part(api.client.get(url + "?seite=3").text)
+    assert "(51–52 von 52 Vorlagen)" in third
+    assert "Vorlage Nummer 52" in third
+    last_step = _steps(third)[-1]
+    assert '<input type="hidden" name="seite" value="3">' in third
 
-    # A paper of the second page goes on the agenda; the plain form comes back to the second page.
+    # A paper of the last page goes on the agenda; the plain form comes back to that page.
     # (The list's buttons name the part in the address.)
     added = api.client.post(
         url + "/vorlagen/oeffentlich",
-        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "seite": "2"},
+        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "seite": "3"},
         follow_redirects=False,
     )
     assert added.status_code == 303
     assert added.headers["location"].startswith(url + "?gespeichert=neu-")
-    assert added.headers["location"].endswith("&seite=2")
+    assert added.headers["location"].endswith("&seite=3")
     after = api.client.get(added.headers["location"]).text
     assert "„Vorlage Nummer 52“ steht jetzt als TOP Ö 1 auf der Tagesordnung." in after
     assert "(51 von 51 Vorlagen)" in _waiting_part(after)
@@ -251,7 +251,7 @@ def test_the_waiting_papers_come_fifty_at_a_time_with_the_count_a_filter_and_pag
         answer = api.client.get(f"{url}?seite={bad}")
         assert answer.status_code == 200, bad
         assert f"„{bad}“ ist keine Seitenzahl; angezeigt wird Seite 1." in answer.text
-        assert "(1–50 von 51 Vorlagen)" in answer.text
+        assert "(1–25 von 51 Vorlagen)" in answer.text
     assert "(51 von 51 Vorlagen)" in api.client.get(url + "?seite=9").text  # past the last: the last
     fragment = api.client.get(url + "?seite=2", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="tagesordnung"')
