@@ -4,21 +4,24 @@ part, take a TOP off again before the invitation; and what the rule for late ite
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Select, not_, select
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from workflow.audit import emit, record_audit, snapshot
-from workflow.beratungsfolge import mayor_only
+from workflow.beratungsfolge import mayor_only_clause
 from workflow.db import transaction
 from workflow.errors import RuleViolation, TransitionNotAllowed
 from workflow.machines import CONSULTATION_MACHINE
-from workflow.meetings import _lock_meeting_with_its_papers, _must_wait_for, _renumber, waiting_steps
-from workflow.models import AgendaItem, Consultation, Depublication, Meeting
+from workflow.meetings import _lock_meeting_with_its_papers, _must_wait_for, _renumber, waits_for_a_meeting
+from workflow.models import AgendaItem, Consultation, Depublication, Meeting, Paper
+from workflow.paging import PAGE_SIZE, Page, page_of
 from workflow.profile import Profile
 from workflow.publication import public_agenda_items
+from workflow.search import subject_or_reference_has
 from workflow.store import clock, get, profile_of
 from workflow.vocabulary import ConsultationState
 
@@ -168,27 +171,55 @@ class WaitingStep:
     earlier_open: tuple[str, ...]
 
 
-def waiting_for_meeting(session: Session, meeting: Meeting) -> list[WaitingStep]:
+def _waiting_steps(session: Session, meeting: Meeting) -> Select[Consultation]:
     """The steps waiting for one of the meeting's bodies, oldest submission first; not those the mayor
     decides alone."""
-    rows = session.execute(waiting_steps([b.id for b in meeting.bodies])).all()
-    if not rows:
-        return []
-    steps = {
-        s.id: s
-        for s in session.scalars(select(Consultation).where(Consultation.id.in_([r[0] for r in rows])))
-    }
     profile = profile_of(session, meeting.municipality_id)
-    out = []
-    for step_id, _paper_id in rows:
-        step = steps[step_id]
-        if mayor_only(profile, step):
-            continue
-        earlier = tuple(
-            other.body.name for other in step.paper.consultations if _must_wait_for(other, step, meeting)
+    return (
+        select(Consultation)
+        .join(Paper, Consultation.paper_id == Paper.id)
+        .where(waits_for_a_meeting([b.id for b in meeting.bodies]), not_(mayor_only_clause(profile)))
+        .order_by(Paper.submitted_at, Consultation.id)
+    )
+
+
+def waiting_for_meeting(
+    session: Session, meeting: Meeting, text: str = "", page: int = 1, size: int = PAGE_SIZE
+) -> Page[WaitingStep]:
+    """Page ``page`` of the steps waiting for one of the meeting's bodies (with every word of ``text`` in
+    the Betreff or the Drucksachen-Nr., if given), oldest submission first, with their count; not those the
+    mayor decides alone. A fixed number of statements, however long the list."""
+    query = (
+        _waiting_steps(session, meeting)
+        .where(subject_or_reference_has(text))
+        .options(joinedload(Consultation.paper), joinedload(Consultation.body))
+    )
+    steps: Page[Consultation] = page_of(session, query, page, size)
+    others: dict[int, list[Consultation]] = defaultdict(list)
+    if steps.items:
+        for other in session.scalars(
+            select(Consultation)
+            .where(Consultation.paper_id.in_({step.paper_id for step in steps.items}))
+            .options(selectinload(Consultation.body), selectinload(Consultation.meeting))
+            .order_by(Consultation.stage, Consultation.position)
+        ):
+            others[other.paper_id].append(other)
+    waiting = [
+        WaitingStep(
+            step,
+            tuple(o.body.name for o in others[step.paper_id] if _must_wait_for(o, step, meeting)),
         )
-        out.append(WaitingStep(step, earlier))
-    return out
+        for step in steps.items
+    ]
+    return Page(waiting, steps.total, steps.number, steps.size)
+
+
+def waits_for_meeting(session: Session, meeting: Meeting, step_id: int) -> bool:
+    """Whether this step may go on the meeting's agenda by hand now: it is one of ``waiting_for_meeting``,
+    on whichever page."""
+    return bool(
+        session.scalar(select(_waiting_steps(session, meeting).where(Consultation.id == step_id).exists()))
+    )
 
 
 def late_item_rule(profile: Profile) -> str | None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import ColumnElement, and_, false
+
 from workflow.errors import PlanInvalid, RuleViolation
 from workflow.machines import CONSULTATION_TRANSITIONS, PAPER_TRANSITIONS, Transition
 from workflow.models import Body, Consultation
@@ -218,6 +220,14 @@ def mayor_only(profile: Profile, step: Consultation) -> bool:
     decides it, without a meeting."""
     procedure = profile.urgent_decision
     return step.urgency == Urgency.decision and procedure is not None and procedure.body_kind is None
+
+
+def mayor_only_clause(profile: Profile) -> ColumnElement[bool]:
+    """``mayor_only`` as a WHERE clause over ``Consultation``, for a list of steps in SQL."""
+    procedure = profile.urgent_decision
+    if procedure is None or procedure.body_kind is not None:
+        return false()
+    return and_(Consultation.urgency.is_not(None), Consultation.urgency == Urgency.decision.value)
 
 
 def check_plan(kind: PaperKind, plan: Plan) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
@@ -218,22 +218,28 @@ def schedule_consultation(
     return ScheduleResult(step, item)
 
 
+def waits_for_a_meeting(body_ids: Sequence[int]) -> ColumnElement[bool]:
+    """A WHERE clause over ``Consultation`` joined with its ``Paper``: the step of one of these bodies waits for
+    a meeting."""
+    return and_(
+        Consultation.body_id.in_(body_ids),
+        Consultation.state.in_([state.value for state in WAITING_STATES]),
+        or_(
+            Paper.state.in_([PaperState.submitted.value, PaperState.in_deliberation.value]),
+            and_(
+                Consultation.urgency == Urgency.follow_up.value,
+                Paper.state.in_([state.value for state in DECIDED_BY_URGENCY]),
+            ),
+        ),
+    )
+
+
 def waiting_steps(body_ids: Sequence[int]) -> Select[int, int]:
     """(step id, paper id) of the steps of these bodies that wait for a meeting, oldest submission first."""
     return (
         select(Consultation.id, Consultation.paper_id)
         .join(Paper, Consultation.paper_id == Paper.id)
-        .where(
-            Consultation.body_id.in_(body_ids),
-            Consultation.state.in_([state.value for state in WAITING_STATES]),
-            or_(
-                Paper.state.in_([PaperState.submitted.value, PaperState.in_deliberation.value]),
-                and_(
-                    Consultation.urgency == Urgency.follow_up.value,
-                    Paper.state.in_([state.value for state in DECIDED_BY_URGENCY]),
-                ),
-            ),
-        )
+        .where(waits_for_a_meeting(body_ids))
         .order_by(Paper.submitted_at, Consultation.id)
     )
 

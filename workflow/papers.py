@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, not_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
@@ -99,6 +99,22 @@ def paper_guards(paper: Paper) -> dict[str, Callable[[], bool]]:
             for c in paper.consultations
         ),
     }
+
+
+def cosignature_missing() -> ColumnElement[bool]:
+    """A WHERE clause: a required co-signature of the paper is not given yet (the guard ``all_cosigned``,
+    negated, for a list of papers in SQL)."""
+    return exists().where(
+        Cosignature.paper_id == Paper.id, Cosignature.required.is_(True), Cosignature.signed_at.is_(None)
+    )
+
+
+def submittable() -> ColumnElement[bool]:
+    """A WHERE clause: the paper machine allows ``submit`` now (the paper list's form of
+    ``"submit" in allowed_paper_triggers(paper)``)."""
+    (submit,) = [t for t in PAPER_MACHINE.table if t.trigger == "submit"]
+    assert submit.condition == "all_cosigned"
+    return and_(Paper.state.in_([str(state) for state in submit.source]), not_(cosignature_missing()))
 
 
 def fire_paper(paper: Paper, trigger: str) -> None:

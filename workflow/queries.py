@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload
+from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
 
 from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
@@ -371,6 +371,19 @@ def waiting_for(session: Session, body_id: int) -> list[Consultation]:
             .order_by(Paper.submitted_at, Consultation.id)
         )
     )
+
+
+def papers_of_agenda(session: Session, meeting_id: int) -> dict[int, Paper]:
+    """The paper of each TOP of the meeting that has one, by the TOP's id, in one statement; of each paper
+    only its id and Drucksachen-Nr. (what a link and an agenda line need)."""
+    query = (
+        select(AgendaItem.id, Paper)
+        .join(Consultation, AgendaItem.consultation_id == Consultation.id)
+        .join(Paper, Consultation.paper_id == Paper.id)
+        .where(AgendaItem.meeting_id == meeting_id)
+        .options(load_only(Paper.id, Paper.reference))
+    )
+    return {item_id: paper for item_id, paper in session.execute(query)}
 
 
 def result_text(item: AgendaItem) -> str:

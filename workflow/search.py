@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 import snowballstemmer
-from sqlalchemy import ColumnElement, and_, false, func, literal_column
+from sqlalchemy import ColumnElement, and_, false, func, literal_column, or_, true
 
 from workflow.models import Paper
 
@@ -53,3 +53,20 @@ def matches(query: str, dialect: str) -> ColumnElement[bool]:
     if not terms:
         return false()
     return and_(*[Paper.search_text.contains(f" {term} ", autoescape=True) for term in terms])
+
+
+def subject_or_reference_has(text: str) -> ColumnElement[bool]:
+    """A WHERE clause for the office's lists: every word of ``text`` occurs in the Betreff or the
+    Drucksachen-Nr. (a part of a word is enough; case ignored)."""
+    words = text.split()
+    if not words:
+        return true()
+    return and_(
+        *[
+            or_(
+                Paper.subject.icontains(word, autoescape=True),
+                Paper.reference.icontains(word, autoescape=True),
+            )
+            for word in words
+        ]
+    )

@@ -9,27 +9,32 @@ agenda's part of the page is answered; a plain form is sent back to the page.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
 from api.deps import Now, ReadSession, Sessions, Town, refresh, release
 from api.idempotency import StillRunning, run_idempotent
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page
+from api.web.paging import page_number, pager
 from api.web.session import LoggedIn, check_csrf
 from api.web.templating import render
 from workflow import agenda, meetings
 from workflow.access import Principal, Role, require_role
 from workflow.errors import DomainError, NotFound, RuleViolation
-from workflow.models import Meeting, Municipality
+from workflow.models import Meeting, Municipality, Paper
+from workflow.queries import papers_of_agenda
 from workflow.store import profile_of
 from workflow.vocabulary import CONSULTATION_ROLE_LABELS, MEETING_STATE_LABELS, ConsultationRole, MeetingState
 from workflow.web_sessions import ActiveSession
@@ -37,6 +42,8 @@ from workflow.web_sessions import ActiveSession
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 PARTS = {"oeffentlich": True, "nichtoeffentlich": False}
+#: The waiting papers shown at a time beside the agenda (the filter and the pages reach the others).
+WAITING_PER_PAGE = 25
 
 
 def _office(me: ActiveSession, town: Municipality, meeting: Meeting) -> Principal:
@@ -50,11 +57,13 @@ def _url(session: Session, town: Municipality, meeting: Meeting, rest: str = "")
     return links.meeting_agenda(session, town.key, meeting) + rest
 
 
-def _items(session: Session, town: Municipality, meeting: Meeting, public: bool) -> list[dict[str, Any]]:
+def _items(
+    session: Session, town: Municipality, meeting: Meeting, public: bool, papers: dict[int, Paper]
+) -> list[dict[str, Any]]:
     part = [i for i in meeting.agenda_items if i.public is public]
     out = []
     for index, item in enumerate(part):
-        paper = item.consultation.paper if item.consultation is not None else None
+        paper = papers.get(item.id)
         out.append(
             {
                 "id": item.id,
@@ -116,12 +125,22 @@ def _page(
     saved: str | None = None,
     moved: int | None = None,
     status: int = 200,
+    listing: Listing | None = None,
 ) -> Response:
     _office(me, town, meeting)
     state = MeetingState(meeting.state)
     editable = state.value in agenda.ORDERING_STATES
-    public_items = _items(session, town, meeting, True)
-    non_public_items = _items(session, town, meeting, False)
+    papers = papers_of_agenda(session, meeting.id)
+    public_items = _items(session, town, meeting, True, papers)
+    non_public_items = _items(session, town, meeting, False, papers)
+    listing = listing or Listing()
+    number, notice = page_number(listing.page)
+    url = _url(session, town, meeting)
+    waiting = (
+        agenda.waiting_for_meeting(session, meeting, listing.text, number, WAITING_PER_PAGE)
+        if editable
+        else None
+    )
     return render(
         request,
         "agenda.html",
@@ -134,13 +153,16 @@ def _page(
             state_tone=MEETING_TONES[state],
             meeting_url=links.meeting(session, town.key, meeting),
             invitation_url=links.meeting_invitation(session, town.key, meeting),
-            url=_url(session, town, meeting),
+            url=url,
             editable=editable,
             removable=state is MeetingState.planned,
             invited=state is MeetingState.invited,
             late_rule=agenda.late_item_rule(profile_of(session, meeting.municipality_id)),
             any_late=any(i.late_addition for i in meeting.agenda_items),
-            waiting=_waiting(town, agenda.waiting_for_meeting(session, meeting)) if editable else [],
+            waiting=_waiting(town, waiting.items) if waiting else [],
+            waiting_pager=pager(waiting, lambda n: listing.url(url, n), notice) if waiting else None,
+            waiting_page=waiting.number if waiting else 1,
+            q=listing.text.strip(),
             public_items=public_items,
             non_public_items=non_public_items,
             values={
@@ -154,6 +176,20 @@ def _page(
         block="agenda",
         status=status,
     )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The list of waiting papers as the address asks for it: ``q`` (words of the Betreff or the
+    Drucksachen-Nr.) and ``seite``."""
+
+    text: str = ""
+    page: str = ""
+
+    def url(self, agenda_url: str, page: int, saved: str | None = None) -> str:
+        given = {"q": self.text.strip(), "seite": str(page) if page > 1 else "", "gespeichert": saved or ""}
+        query = urlencode({name: value for name, value in sorted(given.items()) if value})
+        return agenda_url + (f"?{query}" if query else "")
 
 
 Again = Callable[..., Response]
@@ -196,36 +232,75 @@ def agenda_page(
     slug: str,
     me: LoggedIn,
     session: ReadSession,
-    gespeichert: str | None = None,
+    gespeichert: Annotated[str, Query(max_length=40)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    seite: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
+    """``?q=Spielplatz`` filters the waiting papers by words of the Betreff or the Drucksachen-Nr., ``?seite=2``
+    pages them; ``?gespeichert=…`` names the change just saved."""
     meeting = links.meeting_from_slug(session, town.id, slug)
-    return _page(request, session, town, me, meeting, saved=gespeichert)
+    return _page(request, session, town, me, meeting, saved=gespeichert or None, listing=Listing(q, seite))
 
 
 @router.post("/{municipality}/sitzungen/{slug}/tagesordnung/vorlagen")
 async def schedule(
     request: Request, town: Town, slug: str, me: LoggedIn, session: ReadSession, sessions: Sessions, now: Now
 ) -> Response:
-    """A waiting paper's step onto the public or the non-public part."""
+    """A waiting paper's step (``schritt``) onto the public or the non-public part (``teil``)."""
+    form = await request.form()
+    return _schedule(request, town, slug, me, session, sessions, now, form, _part(form))
+
+
+@router.post("/{municipality}/sitzungen/{slug}/tagesordnung/vorlagen/{part}")
+async def schedule_to_part(
+    request: Request,
+    town: Town,
+    slug: str,
+    part: str,
+    me: LoggedIn,
+    session: ReadSession,
+    sessions: Sessions,
+    now: Now,
+) -> Response:
+    """The same with the part in the address (``…/vorlagen/oeffentlich``): the buttons of the list of waiting
+    papers, one form for all of them, each button naming its step and its part."""
+    if part not in PARTS:
+        raise NotFound(f"no part {part!r} of an agenda", german="Diesen Teil der Tagesordnung gibt es nicht")
+    form = await request.form()
+    return _schedule(request, town, slug, me, session, sessions, now, form, PARTS[part])
+
+
+def _schedule(
+    request: Request,
+    town: Municipality,
+    slug: str,
+    me: ActiveSession,
+    session: Session,
+    sessions: sessionmaker[Session],
+    now: dt.datetime,
+    form: FormData,
+    public: bool | None,
+) -> Response:
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
-    form = await request.form()
-    step_id, public = _number(_text(form, "schritt")), _part(form)
+    step_id = _number(_text(form, "schritt"))
+    listing = Listing(_text(form, "q")[:200], _text(form, "seite")[:40])
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
-    waiting = {w.step.id for w in agenda.waiting_for_meeting(session, meeting)}
-    if step_id not in waiting:
+    if step_id is None or not agenda.waits_for_meeting(session, meeting, step_id):
         message = "Diese Vorlage wartet nicht (mehr) auf diese Sitzung. Die Liste ist jetzt aktuell."
         release(session)
-        return again(errors={"_form": message}, status=422)
-    assert step_id is not None
+        return again(errors={"_form": message}, status=422, listing=listing)
     release(session)
     try:
         result = meetings.schedule_consultation(
             sessions, actor=who.actor, consultation_id=step_id, meeting_id=meeting.id, public=public, now=now
         )
     except DomainError as exc:
-        return again(errors={f"schritt-{step_id}": exc.german}, status=422)
-    return _done(request, url, again, f"neu-{result.agenda_item.id}")
+        return again(errors={f"schritt-{step_id}": exc.german}, status=422, listing=listing)
+    code = f"neu-{result.agenda_item.id}"
+    if request.headers.get("HX-Request") == "true":
+        return again(saved=code, listing=listing)
+    return RedirectResponse(listing.url(url, page_number(listing.page)[0], code), status_code=303)
 
 
 @router.post("/{municipality}/sitzungen/{slug}/tagesordnung/punkte")

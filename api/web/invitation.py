@@ -29,7 +29,7 @@ from workflow.access import Principal, Role, require_role
 from workflow.errors import DomainError, NotFound, NoticePeriodViolation
 from workflow.models import Meeting, Municipality, StoredFile
 from workflow.notice import deadline, invitation_deadline
-from workflow.queries import meeting_allowed_triggers
+from workflow.queries import meeting_allowed_triggers, papers_of_agenda
 from workflow.rules import BERLIN
 from workflow.store import profile_of
 from workflow.vocabulary import MEETING_STATE_LABELS, PDF_MEDIA_TYPE, MeetingState
@@ -85,9 +85,11 @@ def _deadlines(session: Session, meeting: Meeting, now: dt.datetime) -> dict[str
     return out
 
 
-def _preview(town: Municipality, meeting: Meeting) -> dict[str, Any]:
+def _preview(session: Session, town: Municipality, meeting: Meeting) -> dict[str, Any]:
+    papers = papers_of_agenda(session, meeting.id)
+
     def line(item: Any) -> dict[str, Any]:
-        paper = item.consultation.paper if item.consultation is not None else None
+        paper = papers.get(item.id)
         return {
             "number": item.number,
             "title": item.title,
@@ -157,7 +159,7 @@ def _page(
             url=links.meeting_invitation(session, town.key, meeting),
             deadline=_deadlines(session, meeting, now) if state is MeetingState.planned else None,
             may_invite="invite" in meeting_allowed_triggers(meeting, now),
-            preview=_preview(town, meeting),
+            preview=_preview(session, town, meeting),
             documents=_documents(session, town, meeting),
             errors=errors or {},
             values=values or {},

@@ -14,9 +14,9 @@ from tests.conftest import Database
 from tests.oparl.conftest import BASE, oparl_client
 from tests.scenario import Scenario, berlin
 from workers.documents.contexts import vorlage_context
-from workflow import meetings, papers, planning, urgent
+from workflow import agenda, meetings, papers, planning, urgent
 from workflow.errors import NotFound, PlanInvalid, RuleViolation, TransitionNotAllowed
-from workflow.models import MayorDecision, Paper
+from workflow.models import MayorDecision, Meeting, Paper
 from workflow.queries import paper_status
 from workflow.rules import VoteInput
 from workflow.vocabulary import ConsultationRole, Outcome, PaperKind, PaperState
@@ -336,6 +336,15 @@ def test_hessen_the_urgent_step_is_not_put_on_a_magistrat_agenda(db: Database) -
         )
     assert refused.value.details["rule"] == "urgent_step_decided_by_the_mayor"
     assert "§ 70 Abs. 3 Satz 1 HGO" in refused.value.german
+    with sc.sessions() as s:  # the agenda builder lists the report to the Magistrat, not the mayor's step
+        shown = s.get_one(Meeting, meeting.id)
+        follow_up = next(c.id for c in s.get_one(Paper, paper.id).consultations if c.urgency == "follow_up")
+        listed = agenda.waiting_for_meeting(s, shown)
+        assert [w.step.id for w in listed.items] == [follow_up]
+        assert listed.total == 1
+        assert listed.items[0].earlier_open == ("Magistrat",)
+        assert not agenda.waits_for_meeting(s, shown, urgent_step)
+        assert agenda.waits_for_meeting(s, shown, follow_up)
     with pytest.raises(RuleViolation, match="No paper is waiting"):
         meetings.build_agenda(
             sc.sessions, actor=sc.actor, meeting_id=meeting.id, now=berlin("2013-09-11 09:00")

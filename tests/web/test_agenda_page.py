@@ -21,6 +21,11 @@ def csrf_of_page(page: str) -> str:
     return match[1]
 
 
+def _steps(page: str) -> list[str]:
+    """The steps the list of waiting papers offers, in order (each has a button per part it may go on)."""
+    return list(dict.fromkeys(re.findall(r'name="schritt" value="(\d+)"', page)))
+
+
 def _numbers(page: str) -> list[tuple[str, str]]:
     """(number, title) of each TOP shown by the builder, in order."""
     found = re.findall(
@@ -71,10 +76,10 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     assert "Wartende Vorlagen" in page.text
     assert "Noch keine Tagesordnungspunkte." in page.text
     csrf = csrf_of(page)
-    step = re.findall(r'name="schritt" value="(\d+)"', page.text)
+    step = _steps(page.text)
     assert len(step) == 2
     # The non-public paper offers only the non-public part.
-    assert page.text.count('name="teil" value="oeffentlich"') == 1
+    assert page.text.count('/tagesordnung/vorlagen/oeffentlich"') == 1
 
     refused = api.client.post(url + "/tagesordnung/punkte", data={"titel": "Mitteilungen"})
     assert refused.status_code == 403
@@ -177,3 +182,76 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     gone = api.client.post(url + f"/tagesordnung/{items['Anfragen']}/entfernen", data={"csrf_token": csrf})
     assert gone.status_code == 422
     assert "Nach der Einladung kann nur das Gremium einen TOP absetzen" in gone.text
+
+
+def _waiting_part(page: str) -> str:
+    return page.split('id="wartend-titel"')[1].split('id="punkt-titel"')[0]
+
+
+def test_the_waiting_papers_come_25_at_a_time_with_the_count_a_filter_and_pages(api: Api) -> None:
+    world = Scenario(api.db.sessions)
+    for n in range(1, 53):
+        world.submitted_paper(subject=f"Vorlage Nummer {n:02}", committees=["sjs"])
+    meeting = world.new_meeting("sjs", "2013-10-28 17:00")
+    url = _meeting_url(api, meeting.id) + "/tagesordnung"
+    api.clock.set("2013-10-01 10:00")
+    page_login(api.client, OFFICE)
+    first = api.client.get(url).text
+    waiting = _waiting_part(first)
+    assert "(1–25 von 52 Vorlagen)" in waiting
+    assert len(_steps(waiting)) == 25
+    assert "Vorlage Nummer 25" in waiting
+    assert "Vorlage Nummer 26" not in waiting
+    assert f'rel="next" href="{url}?seite=2"' in waiting
+
+    third = _waiting_part(api.client.get(url + "?seite=3").text)
+    assert "(51–52 von 52 Vorlagen)" in third
+    assert "Vorlage Nummer 52" in third
+    last_step = _steps(third)[-1]
+    assert '<input type="hidden" name="seite" value="3">' in third
+
+    # A paper of the last page goes on the agenda; the plain form comes back to that page.
+    # (The list's buttons name the part in the address.)
+    added = api.client.post(
+        url + "/vorlagen/oeffentlich",
+        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "seite": "3"},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    assert added.headers["location"].startswith(url + "?gespeichert=neu-")
+    assert added.headers["location"].endswith("&seite=3")
+    after = api.client.get(added.headers["location"]).text
+    assert "„Vorlage Nummer 52“ steht jetzt als TOP Ö 1 auf der Tagesordnung." in after
+    assert "(51 von 51 Vorlagen)" in _waiting_part(after)
+    again = api.client.post(
+        url + "/vorlagen",
+        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "teil": "oeffentlich"},
+    )
+    assert again.status_code == 422
+    assert "Diese Vorlage wartet nicht (mehr) auf diese Sitzung." in again.text
+    nowhere = api.client.post(
+        url + "/vorlagen/irgendwo", data={"csrf_token": csrf_of_page(first), "schritt": last_step}
+    )
+    assert nowhere.status_code == 404
+    assert "Diesen Teil der Tagesordnung gibt es nicht" in nowhere.text
+    unknown = api.client.post(
+        url + "/vorlagen", data={"csrf_token": csrf_of_page(first), "schritt": "abc", "teil": "oeffentlich"}
+    )
+    assert unknown.status_code == 422
+
+    words = api.client.get(url + "?q=NUMMER+vorlage+5").text
+    assert "(7 Vorlagen)" in _waiting_part(words)  # 05, 15, 25, 35, 45, 50, 51 (52 is on the agenda)
+    assert 'name="q" value="NUMMER vorlage 5"' in words
+    assert "Keine wartende Vorlage mit „Haushalt“." in api.client.get(url + "?q=Haushalt").text
+    kept = _waiting_part(api.client.get(url + "?q=Vorlage&seite=2").text)
+    assert f'rel="prev" href="{url}?q=Vorlage"' in kept
+    assert '<input type="hidden" name="q" value="Vorlage">' in kept
+
+    for bad in ("abc", "-1", "0"):
+        answer = api.client.get(f"{url}?seite={bad}")
+        assert answer.status_code == 200, bad
+        assert f"„{bad}“ ist keine Seitenzahl; angezeigt wird Seite 1." in answer.text
+        assert "(1–25 von 51 Vorlagen)" in answer.text
+    assert "(51 von 51 Vorlagen)" in api.client.get(url + "?seite=9").text  # past the last: the last
+    fragment = api.client.get(url + "?seite=2", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<div id="tagesordnung"')

@@ -174,3 +174,66 @@ def test_only_the_office_sees_the_deadlines(api: Api) -> None:
         api.client.cookies.clear()
         page_login(api.client, username)
         assert api.client.get("/wetzlar/fristen").status_code == 403, username
+
+
+def test_the_inbox_shows_fifty_at_a_time_with_the_count_filters_and_pages(api: Api) -> None:
+    for n in range(1, 53):
+        _draft(api, f"Spielplatz Nummer {n:02}")
+    _draft(api, "Satzung über Gebühren", department="rechtsamt")
+    page_login(api.client, "wetzlar-koordination")
+    first = api.client.get("/wetzlar/eingang")
+    ready = _section(first.text, "bereit")
+    assert "(1–50 von 53 Vorlagen)" in ready
+    assert ready.count('name="vorlage"') == 50
+    assert "Spielplatz Nummer 50" in ready
+    assert "Spielplatz Nummer 51" not in ready
+    assert "Seite 1 von 2" in ready
+    assert 'rel="next" href="/wetzlar/eingang?seite=2"' in ready
+    assert 'rel="prev"' not in ready
+
+    second = _section(api.client.get("/wetzlar/eingang?seite=2").text, "bereit")
+    assert "(51–53 von 53 Vorlagen)" in second
+    assert "Spielplatz Nummer 51" in second
+    assert "Satzung über Gebühren" in second
+    assert "Spielplatz Nummer 50" not in second
+    assert 'rel="prev" href="/wetzlar/eingang"' in second
+    assert 'rel="next"' not in second
+
+    words = api.client.get("/wetzlar/eingang?q=nummer+spielplatz+5")
+    assert "(1–50 von" not in words.text
+    assert "(8 Vorlagen)" in _section(words.text, "bereit")  # 05, 15, … 52
+    assert 'name="q" value="nummer spielplatz 5"' in words.text  # the filter stays filled in
+    one = api.client.get("/wetzlar/eingang?q=gebühren&fachamt=rechtsamt")
+    assert "(1 Vorlage)" in _section(one.text, "bereit")
+    none = api.client.get("/wetzlar/eingang?q=Friedhof")
+    assert "Keine Vorlage wartet auf die Einreichung mit „Friedhof“." in none.text
+    kept = _section(api.client.get("/wetzlar/eingang?fachamt=kbs&q=Spielplatz").text, "bereit")
+    assert "(1–50 von 52 Vorlagen)" in kept
+    assert 'href="/wetzlar/eingang?fachamt=kbs&amp;q=Spielplatz&amp;seite=2"' in kept
+
+    for bad in ("abc", "-1", "0", "2.5", "99999999999"):
+        answer = api.client.get(f"/wetzlar/eingang?seite={bad}")
+        assert answer.status_code == 200, bad
+        assert f"„{bad}“ ist keine Seitenzahl; angezeigt wird Seite 1." in answer.text
+        assert "(1–50 von 53 Vorlagen)" in answer.text
+    past = api.client.get("/wetzlar/eingang?seite=7")
+    assert past.status_code == 200
+    assert "(51–53 von 53 Vorlagen)" in past.text  # past the last page: the last page
+    too_long = api.client.get("/wetzlar/eingang?seite=" + "1" * 50)
+    assert too_long.status_code == 400
+    assert "Die Adresse oder das Formular enthält ungültige Angaben." in too_long.text
+
+    # Submitting from the second page comes back to the second page with its filters.
+    with api.db.sessions() as s:
+        paper = s.scalars(select(Paper).where(Paper.subject == "Spielplatz Nummer 52")).one()
+    submitted = api.client.post(
+        "/wetzlar/eingang/einreichen",
+        data={"csrf_token": csrf_of(first), "vorlage": str(paper.id), "q": "Spielplatz", "seite": "2"},
+        follow_redirects=False,
+    )
+    assert submitted.status_code == 303
+    location = submitted.headers["location"]
+    assert location.startswith("/wetzlar/eingang?eingereicht=")
+    assert location.endswith("&q=Spielplatz&seite=2")
+    after = _section(api.client.get(location).text, "bereit")
+    assert "(51 von 51 Vorlagen)" in after

@@ -1,5 +1,5 @@
-// The agenda builder: drag a TOP onto another of the same part to move it there. It sends the TOP's own
-// "Nach oben/unten" form with the new position, so the server decides and numbers as for the buttons.
+// The agenda builder: drag a TOP onto another of the same part to move it there. It presses the TOP's own
+// "Nach oben/unten" button with the new position, so the server decides and numbers as for the buttons.
 (function () {
   var dragged = null;
   function row(event) { return event.target.closest && event.target.closest(".agenda-builder__item"); }
@@ -20,16 +20,12 @@
   });
   document.addEventListener("drop", function (event) {
     var over = row(event);
-    var form = dragged && dragged.querySelector("form.agenda-move");
-    if (!over || !form || over === dragged || over.parentNode !== dragged.parentNode) { return; }
+    var button = dragged && dragged.querySelector(".agenda-move button[name=position]");
+    if (!over || !button || over === dragged || over.parentNode !== dragged.parentNode) { return; }
     event.preventDefault();
-    var input = document.createElement("input");
-    input.type = "hidden";
-    input.name = "position";
-    input.value = over.getAttribute("data-position");
-    form.appendChild(input);
+    button.value = over.getAttribute("data-position");
     dragged = null;
-    form.requestSubmit();
+    button.click();
   });
   document.addEventListener("dragend", function () { dragged = null; });
   // After a move the focus stays with the moved TOP, so the keyboard can move it on.
