@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import re
 import sys
 import time
 import urllib.parse
@@ -397,6 +398,7 @@ async def measure(
     repeat: int,
     warmup: int,
     limit: float,
+    save_html: Path | None = None,
 ) -> list[Measured]:
     connection = HttpConnection(server.host, server.port)
     results = []
@@ -416,6 +418,11 @@ async def measure(
             measured.latencies.append((time.perf_counter() - started) * 1000)
             measured.statuses[response.status] = measured.statuses.get(response.status, 0) + 1
             measured.sizes.append(len(response.body))
+            if save_html is not None and n == 1:
+                save_html.mkdir(parents=True, exist_ok=True)
+                (
+                    save_html / (re.sub(r"[^a-z0-9]+", "-", page.name.lower()).strip("-") + ".html")
+                ).write_bytes(response.body)
             if response.status != 200 and measured.statuses[response.status] == 1:
                 print(f"    {response.status} for {path}: {response.body[:300]!r}")
             if time.perf_counter() - began > limit and len(measured.latencies) >= 10:
@@ -558,6 +565,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", default="api.main:app", help="the ASGI app (default api.main:app)")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS", help="wait for idle CPUs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--save-html", type=Path, metavar="DIR", help="write each page type's first answer here"
+    )
     args = parser.parse_args(argv)
     if args.drop:
         world.drop_world(args.database)
@@ -589,7 +599,9 @@ def main(argv: list[str] | None = None) -> int:
     browser: dict[str, Any] = {}
     with Server(args.app, env={"GREMIENLAUF_DATABASE_URL": url}) as app:
         results = asyncio.run(
-            measure(app, args.database, types, cookies, args.repeat, args.warmup, args.max_seconds)
+            measure(
+                app, args.database, types, cookies, args.repeat, args.warmup, args.max_seconds, args.save_html
+            )
         )
         if args.browser:
             print(f"browser: Chromium, {args.lcp_runs} loads per page, fresh context each")

@@ -246,28 +246,13 @@ def agenda_page(
 async def schedule(
     request: Request, town: Town, slug: str, me: LoggedIn, session: ReadSession, sessions: Sessions, now: Now
 ) -> Response:
-    """A waiting paper's step (``schritt``) onto the public or the non-public part (``teil``)."""
+    """A waiting paper's step onto the public or the non-public part: the list's buttons send the step as
+    ``oeffentlich`` or ``nichtoeffentlich``; a form of its own as ``schritt`` with ``teil``."""
     form = await request.form()
+    for name, public in PARTS.items():
+        if step := _text(form, name):
+            return _schedule(request, town, slug, me, session, sessions, now, form, public, step)
     return _schedule(request, town, slug, me, session, sessions, now, form, _part(form))
-
-
-@router.post("/{municipality}/sitzungen/{slug}/tagesordnung/vorlagen/{part}")
-async def schedule_to_part(
-    request: Request,
-    town: Town,
-    slug: str,
-    part: str,
-    me: LoggedIn,
-    session: ReadSession,
-    sessions: Sessions,
-    now: Now,
-) -> Response:
-    """The same with the part in the address (``…/vorlagen/oeffentlich``): the buttons of the list of waiting
-    papers, one form for all of them, each button naming its step and its part."""
-    if part not in PARTS:
-        raise NotFound(f"no part {part!r} of an agenda", german="Diesen Teil der Tagesordnung gibt es nicht")
-    form = await request.form()
-    return _schedule(request, town, slug, me, session, sessions, now, form, PARTS[part])
 
 
 def _schedule(
@@ -280,10 +265,11 @@ def _schedule(
     now: dt.datetime,
     form: FormData,
     public: bool | None,
+    step: str | None = None,
 ) -> Response:
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
-    step_id = _number(_text(form, "schritt"))
+    step_id = _number(step if step is not None else _text(form, "schritt"))
     listing = Listing(_text(form, "q")[:200], _text(form, "seite")[:40])
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
     if step_id is None or not agenda.waits_for_meeting(session, meeting, step_id):
@@ -361,25 +347,37 @@ def _has_item(meeting: Meeting, item_id: int) -> bool:
     return any(i.id == item_id for i in meeting.agenda_items)
 
 
-@router.post("/{municipality}/sitzungen/{slug}/tagesordnung/{item_id}/position")
-async def move(
-    request: Request,
-    town: Town,
-    slug: str,
-    item_id: int,
-    me: LoggedIn,
-    session: ReadSession,
-    sessions: Sessions,
-    now: Now,
+@router.post("/{municipality}/sitzungen/{slug}/tagesordnung/aendern")
+async def change(
+    request: Request, town: Town, slug: str, me: LoggedIn, session: ReadSession, sessions: Sessions, now: Now
 ) -> Response:
-    """To ``position`` (from 0) within its part: the buttons send one up or down, drag and drop any."""
+    """The buttons of an agenda's part, one form for the whole list: ``verschieben`` = "TOP:position" moves a
+    TOP (one up or down; drag and drop sends any position), ``entfernen`` = TOP removes it."""
+    form = await request.form()
+    if remove_id := _text(form, "entfernen"):
+        return _remove(request, town, slug, me, session, sessions, now, _number(remove_id))
+    item, _, position = _text(form, "verschieben").partition(":")
+    return _move(request, town, slug, me, session, sessions, now, _number(item), _number(position))
+
+
+def _move(
+    request: Request,
+    town: Municipality,
+    slug: str,
+    me: ActiveSession,
+    session: Session,
+    sessions: sessionmaker[Session],
+    now: dt.datetime,
+    item_id: int | None,
+    position: int | None,
+) -> Response:
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
-    form = await request.form()
-    position = _number(_text(form, "position"))
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
-    found = _has_item(meeting, item_id)
+    found = item_id is not None and _has_item(meeting, item_id)
     release(session)
+    if item_id is None:
+        return again(errors={"_form": "Bitte wählen Sie, welcher TOP wohin soll."}, status=422)
     if not found:
         return again(errors={"_form": GONE}, status=422)
     try:
@@ -391,23 +389,22 @@ async def move(
     return _done(request, url, again, f"verschoben-{item_id}", moved=item_id)
 
 
-@router.post("/{municipality}/sitzungen/{slug}/tagesordnung/{item_id}/entfernen")
-async def remove(
+def _remove(
     request: Request,
-    town: Town,
+    town: Municipality,
     slug: str,
-    item_id: int,
-    me: LoggedIn,
-    session: ReadSession,
-    sessions: Sessions,
-    now: Now,
+    me: ActiveSession,
+    session: Session,
+    sessions: sessionmaker[Session],
+    now: dt.datetime,
+    item_id: int | None,
 ) -> Response:
     meeting = links.meeting_from_slug(session, town.id, slug)
     who = _office(me, town, meeting)
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
-    found = _has_item(meeting, item_id)
+    found = item_id is not None and _has_item(meeting, item_id)
     release(session)
-    if not found:
+    if item_id is None or not found:
         return again(errors={"_form": GONE}, status=422)
     try:
         agenda.remove_agenda_item(sessions, actor=who.actor, item_id=item_id, now=now)

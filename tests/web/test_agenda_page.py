@@ -23,7 +23,7 @@ def csrf_of_page(page: str) -> str:
 
 def _steps(page: str) -> list[str]:
     """The steps the list of waiting papers offers, in order (each has a button per part it may go on)."""
-    return list(dict.fromkeys(re.findall(r'name="schritt" value="(\d+)"', page)))
+    return list(dict.fromkeys(re.findall(r'name="(?:nicht)?oeffentlich" value="(\d+)"', page)))
 
 
 def _numbers(page: str) -> list[tuple[str, str]]:
@@ -79,7 +79,8 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     step = _steps(page.text)
     assert len(step) == 2
     # The non-public paper offers only the non-public part.
-    assert page.text.count('/tagesordnung/vorlagen/oeffentlich"') == 1
+    assert page.text.count('name="oeffentlich"') == 1
+    assert page.text.count('name="nichtoeffentlich"') == 2
 
     refused = api.client.post(url + "/tagesordnung/punkte", data={"titel": "Mitteilungen"})
     assert refused.status_code == 403
@@ -122,14 +123,15 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
 
     with api.db.sessions() as s:
         items = {i.title: i.id for i in s.get_one(Meeting, meeting_id).agenda_items}
-    # Up by a button (a plain form) and to the top by the same form with any position (drag and drop), via htmx.
+    # Up by its button (a plain form) and to the top by the same form with any position (drag and drop), via htmx.
+    assert f'name="verschieben" value="{items["Anfragen"]}:1"' in page
     up = api.client.post(
-        url + f"/tagesordnung/{items['Anfragen']}/position", data={"csrf_token": csrf, "position": "1"}
+        url + "/tagesordnung/aendern", data={"csrf_token": csrf, "verschieben": f"{items['Anfragen']}:1"}
     )
     assert up.status_code == 200
     fragment = api.client.post(
-        url + f"/tagesordnung/{items['Anfragen']}/position",
-        data={"csrf_token": csrf, "position": "0"},
+        url + "/tagesordnung/aendern",
+        data={"csrf_token": csrf, "verschieben": f"{items['Anfragen']}:0"},
         headers={"HX-Request": "true"},
     )
     assert fragment.status_code == 200
@@ -143,23 +145,32 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
         "Grundstückskauf",
     ]
     outside = api.client.post(
-        url + f"/tagesordnung/{items['Grundstückskauf']}/position",
-        data={"csrf_token": csrf, "position": "1"},
+        url + "/tagesordnung/aendern",
+        data={"csrf_token": csrf, "verschieben": f"{items['Grundstückskauf']}:1"},
         headers={"HX-Request": "true"},
     )
     assert outside.status_code == 422
     assert f'id="fehler-top-{items["Grundstückskauf"]}"' in outside.text
     assert "nichtöffentlichen Teil" in outside.text
 
+    for nonsense in (
+        {},
+        {"verschieben": "x:1"},
+        {"verschieben": f"{items['Anfragen']}:oben"},
+        {"entfernen": "x"},
+    ):
+        refused = api.client.post(url + "/tagesordnung/aendern", data={"csrf_token": csrf, **nonsense})
+        assert refused.status_code == 422, nonsense
+        assert 'class="kern-error' in refused.text or "kern-alert--danger" in refused.text
     removed = api.client.post(
-        url + f"/tagesordnung/{items['Spielplatz am Dom']}/entfernen", data={"csrf_token": csrf}
+        url + "/tagesordnung/aendern", data={"csrf_token": csrf, "entfernen": items["Spielplatz am Dom"]}
     )
     page = removed.text
     assert "Der TOP ist von der Tagesordnung genommen" in page
     assert _numbers(page) == [("Ö 1", "Anfragen"), ("Ö 2", "Mitteilungen"), ("N 1", "Grundstückskauf")]
     assert "Spielplatz am Dom" in page.split("Wartende Vorlagen")[1].split("TOP ohne Vorlage")[0]
     resent = api.client.post(
-        url + f"/tagesordnung/{items['Spielplatz am Dom']}/entfernen", data={"csrf_token": csrf}
+        url + "/tagesordnung/aendern", data={"csrf_token": csrf, "entfernen": items["Spielplatz am Dom"]}
     )
     assert resent.status_code == 422
     assert "Diesen TOP gibt es nicht mehr auf der Tagesordnung" in resent.text
@@ -179,7 +190,9 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     )
     assert "(nachträglich aufgenommen)" in late.text
     assert "nachträglich aufgenommen</span>" in late.text
-    gone = api.client.post(url + f"/tagesordnung/{items['Anfragen']}/entfernen", data={"csrf_token": csrf})
+    gone = api.client.post(
+        url + "/tagesordnung/aendern", data={"csrf_token": csrf, "entfernen": items["Anfragen"]}
+    )
     assert gone.status_code == 422
     assert "Nach der Einladung kann nur das Gremium einen TOP absetzen" in gone.text
 
@@ -211,10 +224,10 @@ def test_the_waiting_papers_come_25_at_a_time_with_the_count_a_filter_and_pages(
     assert '<input type="hidden" name="seite" value="3">' in third
 
     # A paper of the last page goes on the agenda; the plain form comes back to that page.
-    # (The list's buttons name the part in the address.)
+    # (The list's buttons send the step under the part's name.)
     added = api.client.post(
-        url + "/vorlagen/oeffentlich",
-        data={"csrf_token": csrf_of_page(first), "schritt": last_step, "seite": "3"},
+        url + "/vorlagen",
+        data={"csrf_token": csrf_of_page(first), "oeffentlich": last_step, "seite": "3"},
         follow_redirects=False,
     )
     assert added.status_code == 303
@@ -229,11 +242,6 @@ def test_the_waiting_papers_come_25_at_a_time_with_the_count_a_filter_and_pages(
     )
     assert again.status_code == 422
     assert "Diese Vorlage wartet nicht (mehr) auf diese Sitzung." in again.text
-    nowhere = api.client.post(
-        url + "/vorlagen/irgendwo", data={"csrf_token": csrf_of_page(first), "schritt": last_step}
-    )
-    assert nowhere.status_code == 404
-    assert "Diesen Teil der Tagesordnung gibt es nicht" in nowhere.text
     unknown = api.client.post(
         url + "/vorlagen", data={"csrf_token": csrf_of_page(first), "schritt": "abc", "teil": "oeffentlich"}
     )

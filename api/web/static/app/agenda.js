@@ -1,5 +1,6 @@
 // The agenda builder: drag a TOP onto another of the same part to move it there. It presses the TOP's own
-// "Nach oben/unten" button with the new position, so the server decides and numbers as for the buttons.
+// "Nach oben/unten" button with the new position ("TOP:position"), so the server decides and numbers as for
+// the buttons.
 (function () {
   var dragged = null;
   function row(event) { return event.target.closest && event.target.closest(".agenda-builder__item"); }
@@ -20,10 +21,10 @@
   });
   document.addEventListener("drop", function (event) {
     var over = row(event);
-    var button = dragged && dragged.querySelector(".agenda-move button[name=position]");
+    var button = dragged && dragged.querySelector("button[name=verschieben]");
     if (!over || !button || over === dragged || over.parentNode !== dragged.parentNode) { return; }
     event.preventDefault();
-    button.value = over.getAttribute("data-position");
+    button.value = button.value.split(":")[0] + ":" + Array.prototype.indexOf.call(over.parentNode.children, over);
     dragged = null;
     button.click();
   });
