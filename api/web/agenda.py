@@ -43,7 +43,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 PARTS = {"oeffentlich": True, "nichtoeffentlich": False}
 #: The waiting papers shown at a time beside the agenda (the filter and the pages reach the others).
-WAITING_PER_PAGE = 25
+WAITING_PER_PAGE = 10
 
 
 def _office(me: ActiveSession, town: Municipality, meeting: Meeting) -> Principal:
@@ -97,6 +97,16 @@ def _waiting(town: Municipality, waiting: list[agenda.WaitingStep]) -> list[dict
     ]
 
 
+def _query(address: str) -> str:
+    """The query of ``address`` as a relative address to which one more parameter can be added."""
+    query = address.partition("?")[2]
+    return f"?{query}&" if query else "?"
+
+
+def _item_with_error(errors: dict[str, str] | None) -> int | None:
+    return next((int(k[4:]) for k in errors or {} if k.startswith("top-") and k[4:].isdigit()), None)
+
+
 def _message(meeting: Meeting, code: str | None) -> str | None:
     """What a change that was just saved says above the agenda (``gespeichert`` in the address)."""
     if code == "entfernt":
@@ -126,7 +136,9 @@ def _page(
     moved: int | None = None,
     status: int = 200,
     listing: Listing | None = None,
+    selected: int | None = None,
 ) -> Response:
+    """``selected``: the TOP whose buttons (move, remove) are shown; the moved one, or one with an error, too."""
     _office(me, town, meeting)
     state = MeetingState(meeting.state)
     editable = state.value in agenda.ORDERING_STATES
@@ -172,6 +184,9 @@ def _page(
             errors=errors or {},
             saved=_message(meeting, saved),
             moved=moved,
+            selected=selected or moved or _item_with_error(errors),
+            done_url=listing.url(url, number),
+            select_url=_query(listing.url(url, number)) + "auswahl=",
         ),
         block="agenda",
         status=status,
@@ -235,11 +250,24 @@ def agenda_page(
     gespeichert: Annotated[str, Query(max_length=40)] = "",
     q: Annotated[str, Query(max_length=200)] = "",
     seite: Annotated[str, Query(max_length=40)] = "",
+    auswahl: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     """``?q=Spielplatz`` filters the waiting papers by words of the Betreff or the Drucksachen-Nr., ``?seite=2``
-    pages them; ``?gespeichert=…`` names the change just saved."""
+    pages them; ``?gespeichert=…`` names the change just saved; ``?auswahl=TOP`` shows that TOP's buttons
+    (after a move the moved TOP keeps them)."""
     meeting = links.meeting_from_slug(session, town.id, slug)
-    return _page(request, session, town, me, meeting, saved=gespeichert or None, listing=Listing(q, seite))
+    kind, _, moved = gespeichert.partition("-")
+    selected = _number(auswahl) or (_number(moved) if kind == "verschoben" else None)
+    return _page(
+        request,
+        session,
+        town,
+        me,
+        meeting,
+        saved=gespeichert or None,
+        listing=Listing(q, seite),
+        selected=selected,
+    )
 
 
 @router.post("/{municipality}/sitzungen/{slug}/tagesordnung/vorlagen")

@@ -45,7 +45,9 @@ def meeting_url(server: Server) -> Iterator[str]:
 
 def _order(page: Page) -> list[str]:
     texts = page.locator(".agenda-builder__list .agenda-builder__item").all_inner_texts()
-    plain = [re.sub(r"\s+", " ", t).split(" Nach ")[0].split(" Entfernen")[0] for t in texts]
+    plain = [
+        re.sub(r"\s+", " ", t).split(" Nach ")[0].split(" Entfernen")[0].split(" Ändern")[0] for t in texts
+    ]
     return [re.sub(r" \(\d+/\d+\)", "", t).strip() for t in plain]
 
 
@@ -75,11 +77,16 @@ def test_the_office_builds_an_agenda_by_keyboard_and_by_mouse(new_page: NewPage,
     assert_accessible(page, "agenda builder after a plain item was added")
     assert _order(page) == [f"Ö 1 {SUBJECTS[0]}", f"Ö 2 {SUBJECTS[1]}", "Ö 3 Mitteilungen"]
 
-    # The keyboard: Tab to "Nach oben" of Mitteilungen, Enter twice; the focus stays with the moved TOP.
-    tab_to(page, ".agenda-builder__item:nth-child(3) .agenda-move button")
+    # The keyboard: Tab to "Ändern" of Mitteilungen, Enter: its buttons appear with the focus on "Nach oben";
+    # Enter twice; the focus stays on "Nach oben" of the moved TOP.
+    expect(page.locator(".agenda-move")).to_have_count(0)
+    tab_to(page, ".agenda-builder__item:nth-child(3) .agenda-select")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Nach oben: TOP Ö 3")).to_be_focused()
+    assert_accessible(page, "agenda builder with a TOP chosen")
     page.keyboard.press("Enter")
     expect(page.locator(".saved")).to_contain_text("„Mitteilungen“ ist jetzt TOP Ö 2.")
-    expect(page.locator("[data-moved] .agenda-move button").first).to_be_focused()
+    expect(page.get_by_role("button", name="Nach oben: TOP Ö 2")).to_be_focused()
     assert_accessible(page, "agenda builder after a move")
     page.keyboard.press("Enter")
     expect(page.locator(".saved")).to_contain_text("„Mitteilungen“ ist jetzt TOP Ö 1.")
@@ -103,7 +110,10 @@ def test_the_office_builds_an_agenda_by_keyboard_and_by_mouse(new_page: NewPage,
     plain = new_page(OFFICE, js=False)
     plain.goto(url + "/tagesordnung")
     plain.locator(".agenda-builder__item", has_text="Mitteilungen").get_by_role(
-        "button", name="Entfernen"
+        "link", name=re.compile("Ändern")
+    ).click()
+    plain.locator(".agenda-builder__item", has_text="Mitteilungen").get_by_role(
+        "button", name=re.compile("Entfernen")
     ).click()
     expect(plain.locator(".saved")).to_contain_text("Der TOP ist von der Tagesordnung genommen")
     assert "gespeichert=entfernt" in plain.url

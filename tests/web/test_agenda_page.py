@@ -124,7 +124,13 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     with api.db.sessions() as s:
         items = {i.title: i.id for i in s.get_one(Meeting, meeting_id).agenda_items}
     # Up by its button (a plain form) and to the top by the same form with any position (drag and drop), via htmx.
-    assert f'name="verschieben" value="{items["Anfragen"]}:1"' in page
+    # Only the TOP chosen with "Ändern" shows its buttons; the moved one keeps them.
+    assert 'name="verschieben" value="' not in page.replace('name="verschieben" value=""', "")
+    assert f'href="?auswahl={items["Anfragen"]}#feld-top-{items["Anfragen"]}"' in page
+    chosen = api.client.get(url + f"/tagesordnung?auswahl={items['Anfragen']}").text
+    assert f'name="verschieben" value="{items["Anfragen"]}:1"' in chosen
+    assert chosen.count('name="verschieben" value="') == 1 + 2  # the last TOP's "Nach oben", each part's drop
+    assert api.client.get(url + "/tagesordnung?auswahl=abc").status_code == 200
     up = api.client.post(
         url + "/tagesordnung/aendern", data={"csrf_token": csrf, "verschieben": f"{items['Anfragen']}:1"}
     )
@@ -138,6 +144,7 @@ def test_the_office_fills_orders_and_trims_the_agenda(api: Api) -> None:
     assert fragment.text.lstrip().startswith('<div id="tagesordnung"')
     assert "„Anfragen“ ist jetzt TOP Ö 1." in fragment.text
     assert 'data-moved="true"' in fragment.text
+    assert f'name="verschieben" value="{items["Anfragen"]}:1"' in fragment.text  # now first: "Nach unten"
     assert [t for _, t in _numbers(fragment.text)] == [
         "Anfragen",
         "Spielplatz am Dom",
@@ -201,7 +208,7 @@ def _waiting_part(page: str) -> str:
     return page.split('id="wartend-titel"')[1].split('id="punkt-titel"')[0]
 
 
-def test_the_waiting_papers_come_25_at_a_time_with_the_count_a_filter_and_pages(api: Api) -> None:
+def test_the_waiting_papers_come_10_at_a_time_with_the_count_a_filter_and_pages(api: Api) -> None:
     world = Scenario(api.db.sessions)
     for n in range(1, 53):
         world.submitted_paper(subject=f"Vorlage Nummer {n:02}", committees=["sjs"])
@@ -211,28 +218,28 @@ def test_the_waiting_papers_come_25_at_a_time_with_the_count_a_filter_and_pages(
     page_login(api.client, OFFICE)
     first = api.client.get(url).text
     waiting = _waiting_part(first)
-    assert "(1–25 von 52 Vorlagen)" in waiting
-    assert len(_steps(waiting)) == 25
-    assert "Vorlage Nummer 25" in waiting
-    assert "Vorlage Nummer 26" not in waiting
+    assert "(1–10 von 52 Vorlagen)" in waiting
+    assert len(_steps(waiting)) == 10
+    assert "Vorlage Nummer 10" in waiting
+    assert "Vorlage Nummer 11" not in waiting
     assert f'rel="next" href="{url}?seite=2"' in waiting
 
-    third = _waiting_part(api.client.get(url + "?seite=3").text)
+    third = _waiting_part(api.client.get(url + "?seite=6").text)
     assert "(51–52 von 52 Vorlagen)" in third
     assert "Vorlage Nummer 52" in third
     last_step = _steps(third)[-1]
-    assert '<input type="hidden" name="seite" value="3">' in third
+    assert '<input type="hidden" name="seite" value="6">' in third
 
     # A paper of the last page goes on the agenda; the plain form comes back to that page.
     # (The list's buttons send the step under the part's name.)
     added = api.client.post(
         url + "/vorlagen",
-        data={"csrf_token": csrf_of_page(first), "oeffentlich": last_step, "seite": "3"},
+        data={"csrf_token": csrf_of_page(first), "oeffentlich": last_step, "seite": "6"},
         follow_redirects=False,
     )
     assert added.status_code == 303
     assert added.headers["location"].startswith(url + "?gespeichert=neu-")
-    assert added.headers["location"].endswith("&seite=3")
+    assert added.headers["location"].endswith("&seite=6")
     after = api.client.get(added.headers["location"]).text
     assert "„Vorlage Nummer 52“ steht jetzt als TOP Ö 1 auf der Tagesordnung." in after
     assert "(51 von 51 Vorlagen)" in _waiting_part(after)
@@ -259,7 +266,7 @@ def test_the_waiting_papers_come_25_at_a_time_with_the_count_a_filter_and_pages(
         answer = api.client.get(f"{url}?seite={bad}")
         assert answer.status_code == 200, bad
         assert f"„{bad}“ ist keine Seitenzahl; angezeigt wird Seite 1." in answer.text
-        assert "(1–25 von 51 Vorlagen)" in answer.text
+        assert "(1–10 von 51 Vorlagen)" in answer.text
     assert "(51 von 51 Vorlagen)" in api.client.get(url + "?seite=9").text  # past the last: the last
     fragment = api.client.get(url + "?seite=2", headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="tagesordnung"')

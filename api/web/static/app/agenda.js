@@ -1,9 +1,24 @@
-// The agenda builder: drag a TOP onto another of the same part to move it there. It presses the TOP's own
-// "Nach oben/unten" button with the new position ("TOP:position"), so the server decides and numbers as for
-// the buttons.
+// The agenda builder. "Ändern" shows a TOP's buttons without reloading the page; after a move the focus
+// stays on the button pressed, so the keyboard can move the TOP on. Dragging a TOP onto another of the same
+// part fills the list's hidden button with "TOP:position" and presses it, so the server decides and numbers
+// as for the buttons.
 (function () {
   var dragged = null;
+  var pressed = null;
+  var refocus = false;
   function row(event) { return event.target.closest && event.target.closest(".agenda-builder__item"); }
+  document.addEventListener("click", function (event) {
+    var select = event.target.closest && event.target.closest("a.agenda-select");
+    if (select && window.htmx) {
+      event.preventDefault();
+      pressed = null;
+      refocus = true;
+      htmx.ajax("GET", select.getAttribute("href").split("#")[0], { target: "#tagesordnung", swap: "outerHTML" });
+      return;
+    }
+    var button = event.target.closest && event.target.closest(".agenda-move button");
+    if (button) { pressed = button.getAttribute("aria-label").split(":")[0]; refocus = true; }
+  });
   document.addEventListener("dragstart", function (event) {
     dragged = row(event);
     if (dragged) { event.dataTransfer.effectAllowed = "move"; event.dataTransfer.setData("text/plain", ""); }
@@ -21,17 +36,24 @@
   });
   document.addEventListener("drop", function (event) {
     var over = row(event);
-    var button = dragged && dragged.querySelector("button[name=verschieben]");
+    var form = dragged && dragged.closest("form");
+    var button = form && form.querySelector("button.agenda-drop");
     if (!over || !button || over === dragged || over.parentNode !== dragged.parentNode) { return; }
     event.preventDefault();
-    button.value = button.value.split(":")[0] + ":" + Array.prototype.indexOf.call(over.parentNode.children, over);
+    button.value = dragged.getAttribute("data-top") + ":" + Array.prototype.indexOf.call(over.parentNode.children, over);
     dragged = null;
+    pressed = null;
     button.click();
   });
   document.addEventListener("dragend", function () { dragged = null; });
-  // After a move the focus stays with the moved TOP, so the keyboard can move it on.
   document.addEventListener("htmx:afterSwap", function () {
-    var button = document.querySelector("[data-moved] .agenda-move button");
-    if (button) { button.focus(); }
+    var buttons = document.querySelectorAll("[data-selected] .agenda-move button");
+    var wanted = refocus;
+    refocus = false;
+    if (!wanted || !buttons.length || document.querySelector(".error-summary")) { return; }
+    var again = Array.prototype.filter.call(buttons, function (b) {
+      return pressed && b.getAttribute("aria-label").split(":")[0] === pressed;
+    });
+    (again[0] || buttons[0]).focus();
   });
 })();
