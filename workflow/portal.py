@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -289,8 +290,7 @@ def town_factions(session: Session, town_id: int) -> list[Faction]:
 # ----------------------------------------------------------------------------------------- live page
 
 
-@dataclass(frozen=True)
-class FactionVotes:
+class FactionVotes(NamedTuple):
     """How one faction voted on the decisive vote of a result."""
 
     faction: str
@@ -299,57 +299,96 @@ class FactionVotes:
     abstain: int
 
 
-@dataclass(frozen=True)
-class LiveItem:
+class LiveItem(NamedTuple):
     """A public TOP of the live page: what it deals with and, once recorded, its result with the counts of
-    the decisive vote (abstentions included) and the counts per faction."""
+    the decisive vote (abstentions included) and the counts per faction. Plain values (no ORM rows), so
+    that their ``repr`` tells what the live page shows."""
 
     number: str
     title: str
-    paper: Paper | None
+    paper_id: int | None
+    paper_reference: str | None
     outcome: str | None  # the wording, e.g. "angenommen"; None while there is no result
     yes: int | None
     no: int | None
     abstain: int | None
-    factions: list[FactionVotes]
+    factions: tuple[FactionVotes, ...]
     recorded_at: dt.datetime | None
+
+
+@dataclass
+class _Vote:
+    decisive: bool
+    yes: int
+    no: int
+    abstain: int
+    factions: list[FactionVotes]
 
 
 def live_items(session: Session, meeting_id: int) -> list[LiveItem]:
     """The public TOPs of a meeting in their order, each with its result as far as recorded. Nothing of a
-    non-public TOP, and nothing at all of a meeting that is not public."""
-    items = session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.meeting_id == meeting_id, agenda_item_is_public())
-        .options(
-            selectinload(AgendaItem.result)
-            .selectinload(ItemResult.votes)
-            .selectinload(Vote.faction_counts)
-            .selectinload(VoteFactionCount.faction),
-            selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
+    non-public TOP, and nothing at all of a meeting that is not public.
+
+    One query of columns: a row per TOP, vote and faction count (a TOP without a result has one row)."""
+    rows = session.execute(
+        select(
+            AgendaItem.id,
+            AgendaItem.number,
+            AgendaItem.title,
+            Paper.id,
+            Paper.reference,
+            ItemResult.outcome_wording,
+            ItemResult.recorded_at,
+            Vote.id,
+            Vote.decisive,
+            Vote.yes,
+            Vote.no,
+            Vote.abstain,
+            Faction.name,
+            VoteFactionCount.yes,
+            VoteFactionCount.no,
+            VoteFactionCount.abstain,
         )
-        .order_by(AgendaItem.order, AgendaItem.id)
+        .select_from(AgendaItem)
+        .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
+        .outerjoin(Paper, Paper.id == Consultation.paper_id)
+        .outerjoin(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+        .outerjoin(Vote, Vote.result_id == ItemResult.id)
+        .outerjoin(VoteFactionCount, VoteFactionCount.vote_id == Vote.id)
+        .outerjoin(Faction, Faction.id == VoteFactionCount.faction_id)
+        .where(AgendaItem.meeting_id == meeting_id, agenda_item_is_public())
+        .order_by(AgendaItem.order, AgendaItem.id, Vote.position, VoteFactionCount.faction_id)
     )
-    return [_live_item(item) for item in items]
-
-
-def _live_item(item: AgendaItem) -> LiveItem:
-    result = item.result
-    vote = None
-    if result is not None and result.votes:
-        vote = next((v for v in result.votes if v.decisive), result.votes[-1])
-    factions = [
-        FactionVotes(count.faction.name, count.yes, count.no, count.abstain)
-        for count in (vote.faction_counts if vote is not None else [])
-    ]
-    return LiveItem(
-        number=item.number,
-        title=item.title,
-        paper=item.consultation.paper if item.consultation is not None else None,
-        outcome=result.outcome_wording if result is not None else None,
-        yes=vote.yes if vote is not None else None,
-        no=vote.no if vote is not None else None,
-        abstain=vote.abstain if vote is not None else None,
-        factions=factions,
-        recorded_at=result.recorded_at if result is not None else None,
-    )
+    items: dict[int, list[Any]] = {}  # number, title, paper id and reference, outcome, recorded at
+    votes: dict[int, dict[int, _Vote]] = {}
+    for item_id, *item, vote_id, decisive, yes, no, abstain, faction, f_yes, f_no, f_abstain in rows:
+        if item_id not in items:
+            items[item_id] = item
+            votes[item_id] = {}
+        if vote_id is None:
+            continue
+        vote = votes[item_id].get(vote_id)
+        if vote is None:
+            vote = votes[item_id][vote_id] = _Vote(decisive, yes, no, abstain, [])
+        if faction is not None:
+            vote.factions.append(FactionVotes(faction, f_yes, f_no, f_abstain))
+    live = []
+    for item_id, (number, title, paper_id, reference, outcome, recorded_at) in items.items():
+        # the vote the outcome rests on: the decisive one, else the last
+        item_votes = list(votes[item_id].values())
+        vote = next((v for v in item_votes if v.decisive), item_votes[-1]) if item_votes else None
+        live.append(
+            LiveItem(
+                number=number,
+                title=title,
+                paper_id=paper_id,
+                paper_reference=reference,
+                outcome=outcome,
+                yes=vote.yes if vote is not None else None,
+                no=vote.no if vote is not None else None,
+                abstain=vote.abstain if vote is not None else None,
+                factions=tuple(vote.factions) if vote is not None else (),
+                recorded_at=recorded_at,
+            )
+        )
+    return live
