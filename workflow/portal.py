@@ -32,7 +32,7 @@ from workflow.models import (
 )
 from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
 from workflow.queries import result_text
-from workflow.rules import BERLIN
+from workflow.rules import BERLIN, decisive_vote
 from workflow.vocabulary import BodyKind, MeetingState, MembershipRole
 
 #: How members are ordered within a faction: the chair first, then deputies, members, advisory ones, substitutes.
@@ -374,9 +374,7 @@ def live_items(session: Session, meeting_id: int) -> list[LiveItem]:
             vote.factions.append(FactionVotes(faction, f_yes, f_no, f_abstain))
     live = []
     for item_id, (number, title, paper_id, reference, outcome, recorded_at) in items.items():
-        # the vote the outcome rests on: the decisive one, else the last
-        item_votes = list(votes[item_id].values())
-        vote = next((v for v in item_votes if v.decisive), item_votes[-1]) if item_votes else None
+        vote = decisive_vote(list(votes[item_id].values()))
         live.append(
             LiveItem(
                 number=number,
