@@ -31,8 +31,8 @@ from workflow.models import (
     active_on,
 )
 from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
-from workflow.queries import result_text
-from workflow.rules import BERLIN, decisive_vote
+from workflow.queries import Appearance
+from workflow.rules import BERLIN, decisive_vote, unanimous, vote_summary
 from workflow.vocabulary import BodyKind, MeetingState, MembershipRole
 
 #: How members are ordered within a faction: the chair first, then deputies, members, advisory ones, substitutes.
@@ -132,6 +132,7 @@ def latest_papers(session: Session, town_id: int, *, limit: int = 8) -> list[Pap
         session.scalars(
             select(Paper)
             .where(Paper.municipality_id == town_id, paper_is_public())
+            .options(joinedload(Paper.department))
             .order_by(Paper.submitted_at.desc(), Paper.id.desc())
             .limit(limit)
         )
@@ -142,13 +143,27 @@ def papers_decided_in_private(session: Session, papers: Sequence[Paper]) -> set[
     return decided_in_private(session, (p.id for p in papers))
 
 
+@dataclass
+class _Vote:
+    """A vote as read for a list: its counts and, where asked for, the counts per faction."""
+
+    decisive: bool
+    yes: int
+    no: int
+    abstain: int
+    factions: list[FactionVotes]
+
+
 @dataclass(frozen=True)
 class Decision:
     """A published result: the TOP, its meeting, its paper (if any) and what came of it."""
 
-    item: AgendaItem
+    item_id: int
+    number: str
+    title: str
     meeting: Meeting
-    paper: Paper | None
+    paper_id: int | None
+    paper_reference: str | None
     text: str
     provisional: bool
     recorded_at: dt.datetime
@@ -162,17 +177,23 @@ def latest_decisions(
     For the whole town the ``limit`` newest meetings with such a result are found first (by the index of their
     start): they hold the ``limit`` newest results, each having one at least, so not every result of the town
     is sorted. One body's meetings are few enough to be asked directly (and a non-public body's have none
-    published, which the first way would find out only after checking each)."""
+    published, which the first way would find out only after checking each). The TOPs, their papers and
+    their votes are read as columns; only their few meetings as rows (for their links)."""
     query = (
-        select(AgendaItem)
+        select(
+            AgendaItem.id,
+            AgendaItem.number,
+            AgendaItem.title,
+            AgendaItem.meeting_id,
+            AgendaItem.consultation_id,
+            ItemResult.id.label("result_id"),
+            ItemResult.outcome,
+            ItemResult.outcome_wording,
+            ItemResult.recorded_at,
+        )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
         .where(Meeting.municipality_id == town_id, agenda_item_is_public())
-        .options(
-            selectinload(AgendaItem.result).selectinload(ItemResult.votes).selectinload(Vote.faction_counts),
-            selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
-            selectinload(AgendaItem.meeting).selectinload(Meeting.bodies),
-        )
         .order_by(Meeting.start.desc(), Meeting.id.desc(), AgendaItem.order)
         .limit(limit)
     )
@@ -195,17 +216,62 @@ def latest_decisions(
         )
         ids = list(session.scalars(newest))
         query = query.where(Meeting.id.in_(ids), AgendaItem.meeting_id.in_(ids))
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    votes: dict[int, list[_Vote]] = {}
+    for result_id, decisive, yes, no, abstain in session.execute(
+        select(Vote.result_id, Vote.decisive, Vote.yes, Vote.no, Vote.abstain)
+        .where(Vote.result_id.in_({row.result_id for row in rows}))
+        .order_by(Vote.result_id, Vote.position)
+    ):
+        votes.setdefault(result_id, []).append(_Vote(decisive, yes, no, abstain, []))
+    papers: dict[int, tuple[int, str | None]] = {
+        step: (paper_id, reference)
+        for step, paper_id, reference in session.execute(
+            select(Consultation.id, Paper.id, Paper.reference)
+            .join(Paper, Paper.id == Consultation.paper_id)
+            .where(
+                Consultation.id.in_({row.consultation_id for row in rows if row.consultation_id is not None})
+            )
+        )
+    }
+    meetings = {
+        m.id: m
+        for m in session.scalars(
+            select(Meeting)
+            .where(Meeting.id.in_({row.meeting_id for row in rows}))
+            .options(selectinload(Meeting.bodies))
+        )
+    }
     decisions = []
-    for item in session.scalars(query):
-        assert item.result is not None
+    for item_id, number, title, meeting_id, step, result_id, outcome, wording, at in rows:
+        meeting = meetings[meeting_id]
+        paper_id, reference = papers.get(step, (None, None)) if step is not None else (None, None)
+        vote = decisive_vote(votes.get(result_id, []))
+        shown = Appearance(
+            meeting_id=meeting_id,
+            meeting_start=meeting.start,
+            meeting_state=meeting.state,
+            agenda_item_id=item_id,
+            agenda_number=number,
+            public=True,
+            outcome=outcome,
+            outcome_wording=wording,
+            votes=vote_summary(vote.yes, vote.no, vote.abstain) if vote is not None else None,
+            unanimous=unanimous(vote.yes, vote.no, vote.abstain) if vote is not None else None,
+        )
         decisions.append(
             Decision(
-                item=item,
-                meeting=item.meeting,
-                paper=item.consultation.paper if item.consultation else None,
-                text=result_text(item),
-                provisional=results_provisional(item.meeting),
-                recorded_at=item.result.recorded_at,
+                item_id=item_id,
+                number=number,
+                title=title,
+                meeting=meeting,
+                paper_id=paper_id,
+                paper_reference=reference,
+                text=shown.result_text,
+                provisional=results_provisional(meeting),
+                recorded_at=at,
             )
         )
     return decisions
@@ -314,15 +380,6 @@ class LiveItem(NamedTuple):
     abstain: int | None
     factions: tuple[FactionVotes, ...]
     recorded_at: dt.datetime | None
-
-
-@dataclass
-class _Vote:
-    decisive: bool
-    yes: int
-    no: int
-    abstain: int
-    factions: list[FactionVotes]
 
 
 def live_items(session: Session, meeting_id: int) -> list[LiveItem]:
