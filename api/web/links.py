@@ -135,24 +135,31 @@ def prefetch_meetings(session: Session, meetings: Iterable[Meeting]) -> None:
             for town_id, day in days
         )
     )
-    candidates = session.scalars(
-        select(Meeting)
+    rows = session.execute(
+        select(Meeting.id, Meeting.municipality_id, Meeting.start, Body.key)
+        .outerjoin(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+        .outerjoin(Body, Body.id == MeetingBody.body_id)
         .where(same_days)
-        .options(selectinload(Meeting.bodies))
         .order_by(Meeting.start, Meeting.id)
     )
-    _remember(slugs, candidates)
+    candidates: dict[int, tuple[int, dt.datetime, list[str]]] = {}
+    for meeting_id, town_id, start, key in rows:
+        bodies = candidates.setdefault(meeting_id, (town_id, start, []))[2]
+        if key is not None:
+            bodies.append(key)
+    _remember(
+        slugs, ((i, town, start, "+".join(sorted(keys))) for i, (town, start, keys) in candidates.items())
+    )
 
 
-def _remember(slugs: dict[int, str], meetings: Iterable[Meeting]) -> None:
-    """The slugs of ``meetings``: all meetings of their municipalities on their days, in their order."""
+def _remember(slugs: dict[int, str], meetings: Iterable[tuple[int, int, dt.datetime, str]]) -> None:
+    """The slugs of ``meetings`` (id, municipality, start, bodies' slug): all meetings of their
+    municipalities on their days, in their order."""
     seen: dict[tuple[int, str], int] = {}
-    for candidate in meetings:
-        slug = f"{_day(candidate):%Y-%m-%d}-{_bodies_slug(candidate)}"
-        position = seen[(candidate.municipality_id, slug)] = (
-            seen.get((candidate.municipality_id, slug), 0) + 1
-        )
-        slugs[candidate.id] = slug + (f"-{position}" if position > 1 else "")
+    for meeting_id, town_id, start, bodies in meetings:
+        slug = f"{start.astimezone(BERLIN).date():%Y-%m-%d}-{bodies}"
+        position = seen[(town_id, slug)] = seen.get((town_id, slug), 0) + 1
+        slugs[meeting_id] = slug + (f"-{position}" if position > 1 else "")
 
 
 def meeting(session: Session, town_key: str, meeting: Meeting) -> str:
@@ -203,7 +210,7 @@ def meeting_from_slug(session: Session, town_id: int, slug: str) -> Meeting:
         )
     )
     # Those of the day without a body are left out: their slugs end in "-" and never share one with these.
-    _remember(_known_slugs(session), that_day)
+    _remember(_known_slugs(session), ((m.id, m.municipality_id, m.start, _bodies_slug(m)) for m in that_day))
     readings = [(match[2], 0)]
     if nth := _NTH.match(match[2]):
         readings.append((nth[1], int(nth[2]) - 1))
