@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -30,8 +31,8 @@ from workflow.models import (
     active_on,
 )
 from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
-from workflow.queries import result_text
-from workflow.rules import BERLIN
+from workflow.queries import Appearance
+from workflow.rules import BERLIN, decisive_vote, unanimous, vote_summary
 from workflow.vocabulary import BodyKind, MeetingState, MembershipRole
 
 #: How members are ordered within a faction: the chair first, then deputies, members, advisory ones, substitutes.
@@ -131,6 +132,7 @@ def latest_papers(session: Session, town_id: int, *, limit: int = 8) -> list[Pap
         session.scalars(
             select(Paper)
             .where(Paper.municipality_id == town_id, paper_is_public())
+            .options(joinedload(Paper.department))
             .order_by(Paper.submitted_at.desc(), Paper.id.desc())
             .limit(limit)
         )
@@ -141,13 +143,27 @@ def papers_decided_in_private(session: Session, papers: Sequence[Paper]) -> set[
     return decided_in_private(session, (p.id for p in papers))
 
 
+@dataclass
+class _Vote:
+    """A vote as read for a list: its counts and, where asked for, the counts per faction."""
+
+    decisive: bool
+    yes: int
+    no: int
+    abstain: int
+    factions: list[FactionVotes]
+
+
 @dataclass(frozen=True)
 class Decision:
     """A published result: the TOP, its meeting, its paper (if any) and what came of it."""
 
-    item: AgendaItem
+    item_id: int
+    number: str
+    title: str
     meeting: Meeting
-    paper: Paper | None
+    paper_id: int | None
+    paper_reference: str | None
     text: str
     provisional: bool
     recorded_at: dt.datetime
@@ -161,17 +177,23 @@ def latest_decisions(
     For the whole town the ``limit`` newest meetings with such a result are found first (by the index of their
     start): they hold the ``limit`` newest results, each having one at least, so not every result of the town
     is sorted. One body's meetings are few enough to be asked directly (and a non-public body's have none
-    published, which the first way would find out only after checking each)."""
+    published, which the first way would find out only after checking each). The TOPs, their papers and
+    their votes are read as columns; only their few meetings as rows (for their links)."""
     query = (
-        select(AgendaItem)
+        select(
+            AgendaItem.id,
+            AgendaItem.number,
+            AgendaItem.title,
+            AgendaItem.meeting_id,
+            AgendaItem.consultation_id,
+            ItemResult.id.label("result_id"),
+            ItemResult.outcome,
+            ItemResult.outcome_wording,
+            ItemResult.recorded_at,
+        )
         .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
         .where(Meeting.municipality_id == town_id, agenda_item_is_public())
-        .options(
-            selectinload(AgendaItem.result).selectinload(ItemResult.votes).selectinload(Vote.faction_counts),
-            selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
-            selectinload(AgendaItem.meeting).selectinload(Meeting.bodies),
-        )
         .order_by(Meeting.start.desc(), Meeting.id.desc(), AgendaItem.order)
         .limit(limit)
     )
@@ -194,17 +216,62 @@ def latest_decisions(
         )
         ids = list(session.scalars(newest))
         query = query.where(Meeting.id.in_(ids), AgendaItem.meeting_id.in_(ids))
+    rows = session.execute(query).all()
+    if not rows:
+        return []
+    votes: dict[int, list[_Vote]] = {}
+    for result_id, decisive, yes, no, abstain in session.execute(
+        select(Vote.result_id, Vote.decisive, Vote.yes, Vote.no, Vote.abstain)
+        .where(Vote.result_id.in_({row.result_id for row in rows}))
+        .order_by(Vote.result_id, Vote.position)
+    ):
+        votes.setdefault(result_id, []).append(_Vote(decisive, yes, no, abstain, []))
+    papers: dict[int, tuple[int, str | None]] = {
+        step: (paper_id, reference)
+        for step, paper_id, reference in session.execute(
+            select(Consultation.id, Paper.id, Paper.reference)
+            .join(Paper, Paper.id == Consultation.paper_id)
+            .where(
+                Consultation.id.in_({row.consultation_id for row in rows if row.consultation_id is not None})
+            )
+        )
+    }
+    meetings = {
+        m.id: m
+        for m in session.scalars(
+            select(Meeting)
+            .where(Meeting.id.in_({row.meeting_id for row in rows}))
+            .options(selectinload(Meeting.bodies))
+        )
+    }
     decisions = []
-    for item in session.scalars(query):
-        assert item.result is not None
+    for item_id, number, title, meeting_id, step, result_id, outcome, wording, at in rows:
+        meeting = meetings[meeting_id]
+        paper_id, reference = papers.get(step, (None, None)) if step is not None else (None, None)
+        vote = decisive_vote(votes.get(result_id, []))
+        shown = Appearance(
+            meeting_id=meeting_id,
+            meeting_start=meeting.start,
+            meeting_state=meeting.state,
+            agenda_item_id=item_id,
+            agenda_number=number,
+            public=True,
+            outcome=outcome,
+            outcome_wording=wording,
+            votes=vote_summary(vote.yes, vote.no, vote.abstain) if vote is not None else None,
+            unanimous=unanimous(vote.yes, vote.no, vote.abstain) if vote is not None else None,
+        )
         decisions.append(
             Decision(
-                item=item,
-                meeting=item.meeting,
-                paper=item.consultation.paper if item.consultation else None,
-                text=result_text(item),
-                provisional=results_provisional(item.meeting),
-                recorded_at=item.result.recorded_at,
+                item_id=item_id,
+                number=number,
+                title=title,
+                meeting=meeting,
+                paper_id=paper_id,
+                paper_reference=reference,
+                text=shown.result_text,
+                provisional=results_provisional(meeting),
+                recorded_at=at,
             )
         )
     return decisions
@@ -289,8 +356,7 @@ def town_factions(session: Session, town_id: int) -> list[Faction]:
 # ----------------------------------------------------------------------------------------- live page
 
 
-@dataclass(frozen=True)
-class FactionVotes:
+class FactionVotes(NamedTuple):
     """How one faction voted on the decisive vote of a result."""
 
     faction: str
@@ -299,57 +365,85 @@ class FactionVotes:
     abstain: int
 
 
-@dataclass(frozen=True)
-class LiveItem:
+class LiveItem(NamedTuple):
     """A public TOP of the live page: what it deals with and, once recorded, its result with the counts of
-    the decisive vote (abstentions included) and the counts per faction."""
+    the decisive vote (abstentions included) and the counts per faction. Plain values (no ORM rows), so
+    that their ``repr`` tells what the live page shows."""
 
     number: str
     title: str
-    paper: Paper | None
+    paper_id: int | None
+    paper_reference: str | None
     outcome: str | None  # the wording, e.g. "angenommen"; None while there is no result
     yes: int | None
     no: int | None
     abstain: int | None
-    factions: list[FactionVotes]
+    factions: tuple[FactionVotes, ...]
     recorded_at: dt.datetime | None
 
 
 def live_items(session: Session, meeting_id: int) -> list[LiveItem]:
     """The public TOPs of a meeting in their order, each with its result as far as recorded. Nothing of a
-    non-public TOP, and nothing at all of a meeting that is not public."""
-    items = session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.meeting_id == meeting_id, agenda_item_is_public())
-        .options(
-            selectinload(AgendaItem.result)
-            .selectinload(ItemResult.votes)
-            .selectinload(Vote.faction_counts)
-            .selectinload(VoteFactionCount.faction),
-            selectinload(AgendaItem.consultation).selectinload(Consultation.paper),
+    non-public TOP, and nothing at all of a meeting that is not public.
+
+    One query of columns: a row per TOP, vote and faction count (a TOP without a result has one row)."""
+    rows = session.execute(
+        select(
+            AgendaItem.id,
+            AgendaItem.number,
+            AgendaItem.title,
+            Paper.id,
+            Paper.reference,
+            ItemResult.outcome_wording,
+            ItemResult.recorded_at,
+            Vote.id,
+            Vote.decisive,
+            Vote.yes,
+            Vote.no,
+            Vote.abstain,
+            Faction.name,
+            VoteFactionCount.yes,
+            VoteFactionCount.no,
+            VoteFactionCount.abstain,
         )
-        .order_by(AgendaItem.order, AgendaItem.id)
+        .select_from(AgendaItem)
+        .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
+        .outerjoin(Paper, Paper.id == Consultation.paper_id)
+        .outerjoin(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+        .outerjoin(Vote, Vote.result_id == ItemResult.id)
+        .outerjoin(VoteFactionCount, VoteFactionCount.vote_id == Vote.id)
+        .outerjoin(Faction, Faction.id == VoteFactionCount.faction_id)
+        .where(AgendaItem.meeting_id == meeting_id, agenda_item_is_public())
+        .order_by(AgendaItem.order, AgendaItem.id, Vote.position, VoteFactionCount.faction_id)
     )
-    return [_live_item(item) for item in items]
-
-
-def _live_item(item: AgendaItem) -> LiveItem:
-    result = item.result
-    vote = None
-    if result is not None and result.votes:
-        vote = next((v for v in result.votes if v.decisive), result.votes[-1])
-    factions = [
-        FactionVotes(count.faction.name, count.yes, count.no, count.abstain)
-        for count in (vote.faction_counts if vote is not None else [])
-    ]
-    return LiveItem(
-        number=item.number,
-        title=item.title,
-        paper=item.consultation.paper if item.consultation is not None else None,
-        outcome=result.outcome_wording if result is not None else None,
-        yes=vote.yes if vote is not None else None,
-        no=vote.no if vote is not None else None,
-        abstain=vote.abstain if vote is not None else None,
-        factions=factions,
-        recorded_at=result.recorded_at if result is not None else None,
-    )
+    items: dict[int, list[Any]] = {}  # number, title, paper id and reference, outcome, recorded at
+    votes: dict[int, dict[int, _Vote]] = {}
+    for item_id, *item, vote_id, decisive, yes, no, abstain, faction, f_yes, f_no, f_abstain in rows:
+        if item_id not in items:
+            items[item_id] = item
+            votes[item_id] = {}
+        if vote_id is None:
+            continue
+        vote = votes[item_id].get(vote_id)
+        if vote is None:
+            vote = votes[item_id][vote_id] = _Vote(decisive, yes, no, abstain, [])
+        if faction is not None:
+            vote.factions.append(FactionVotes(faction, f_yes, f_no, f_abstain))
+    live = []
+    for item_id, (number, title, paper_id, reference, outcome, recorded_at) in items.items():
+        vote = decisive_vote(list(votes[item_id].values()))
+        live.append(
+            LiveItem(
+                number=number,
+                title=title,
+                paper_id=paper_id,
+                paper_reference=reference,
+                outcome=outcome,
+                yes=vote.yes if vote is not None else None,
+                no=vote.no if vote is not None else None,
+                abstain=vote.abstain if vote is not None else None,
+                factions=tuple(vote.factions) if vote is not None else (),
+                recorded_at=recorded_at,
+            )
+        )
+    return live

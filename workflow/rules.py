@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from workflow.errors import NoticePeriodViolation, QuorumNotMet, VoteInconsistent
@@ -258,7 +259,15 @@ def check_votes(
                 )
 
 
-def decisive_vote(votes: Sequence[VoteInput]) -> VoteInput | None:
+class _Marked(Protocol):
+    @property
+    def decisive(self) -> bool: ...
+
+
+MarkedVote = TypeVar("MarkedVote", bound=_Marked)
+
+
+def decisive_vote(votes: Sequence[MarkedVote]) -> MarkedVote | None:
     """The vote the outcome rests on: the one marked decisive, else the last (the main motion comes last)."""
     if not votes:
         return None

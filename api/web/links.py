@@ -48,11 +48,20 @@ def login(next_path: str | None = None) -> str:
 
 
 def paper_slug(paper: Paper) -> str:
-    return paper.reference.replace("/", "-") if paper.reference else f"entwurf-{paper.id}"
+    return _paper_slug(paper.id, paper.reference)
+
+
+def _paper_slug(paper_id: int, reference: str | None) -> str:
+    return reference.replace("/", "-") if reference else f"entwurf-{paper_id}"
 
 
 def paper(town_key: str, paper: Paper) -> str:
-    return f"/{town_key}/vorlagen/{quote(paper_slug(paper), safe='-._~')}"
+    return paper_from_columns(town_key, paper.id, paper.reference)
+
+
+def paper_from_columns(town_key: str, paper_id: int, reference: str | None) -> str:
+    """The paper's address from its id and Drucksachen-Nr. alone (a read model of columns, no row)."""
+    return f"/{town_key}/vorlagen/{quote(_paper_slug(paper_id, reference), safe='-._~')}"
 
 
 _REFERENCE = re.compile(r"^(\d{1,6})-(\d{2})$")
@@ -126,19 +135,31 @@ def prefetch_meetings(session: Session, meetings: Iterable[Meeting]) -> None:
             for town_id, day in days
         )
     )
-    candidates = session.scalars(
-        select(Meeting)
+    rows = session.execute(
+        select(Meeting.id, Meeting.municipality_id, Meeting.start, Body.key)
+        .outerjoin(MeetingBody, MeetingBody.meeting_id == Meeting.id)
+        .outerjoin(Body, Body.id == MeetingBody.body_id)
         .where(same_days)
-        .options(selectinload(Meeting.bodies))
         .order_by(Meeting.start, Meeting.id)
     )
+    candidates: dict[int, tuple[int, dt.datetime, list[str]]] = {}
+    for meeting_id, town_id, start, key in rows:
+        bodies = candidates.setdefault(meeting_id, (town_id, start, []))[2]
+        if key is not None:
+            bodies.append(key)
+    _remember(
+        slugs, ((i, town, start, "+".join(sorted(keys))) for i, (town, start, keys) in candidates.items())
+    )
+
+
+def _remember(slugs: dict[int, str], meetings: Iterable[tuple[int, int, dt.datetime, str]]) -> None:
+    """The slugs of ``meetings`` (id, municipality, start, bodies' slug): all meetings of their
+    municipalities on their days, in their order."""
     seen: dict[tuple[int, str], int] = {}
-    for candidate in candidates:
-        slug = f"{_day(candidate):%Y-%m-%d}-{_bodies_slug(candidate)}"
-        position = seen[(candidate.municipality_id, slug)] = (
-            seen.get((candidate.municipality_id, slug), 0) + 1
-        )
-        slugs[candidate.id] = slug + (f"-{position}" if position > 1 else "")
+    for meeting_id, town_id, start, bodies in meetings:
+        slug = f"{start.astimezone(BERLIN).date():%Y-%m-%d}-{bodies}"
+        position = seen[(town_id, slug)] = seen.get((town_id, slug), 0) + 1
+        slugs[meeting_id] = slug + (f"-{position}" if position > 1 else "")
 
 
 def meeting(session: Session, town_key: str, meeting: Meeting) -> str:
@@ -184,9 +205,12 @@ def meeting_from_slug(session: Session, town_id: int, slug: str) -> Meeting:
                 Meeting.start < first + dt.timedelta(days=1),
                 Meeting.id.in_(select(MeetingBody.meeting_id)),
             )
+            .options(selectinload(Meeting.bodies))
             .order_by(Meeting.start, Meeting.id)
         )
     )
+    # Those of the day without a body are left out: their slugs end in "-" and never share one with these.
+    _remember(_known_slugs(session), ((m.id, m.municipality_id, m.start, _bodies_slug(m)) for m in that_day))
     readings = [(match[2], 0)]
     if nth := _NTH.match(match[2]):
         readings.append((nth[1], int(nth[2]) - 1))

@@ -2,7 +2,8 @@
 
 The page is whole without JavaScript (a reload shows every result so far). With JavaScript, ``app.js``
 opens the event stream beside it: on each change of the meeting (``api.live``) the stream reads the public
-results from the database again and sends the rendered list, only when it differs from what the page shows.
+results from the database again and sends the list rendered by the page's block ``results``, only when
+what it shows differs from what the page shows (``stand``, a fingerprint of the values the list is made of).
 The stream holds no database session while it waits (the embedded default's SQLite must not be blocked).
 Everyone sees the public view here, logged in or not.
 """
@@ -25,7 +26,6 @@ from api.deps import ReadSession, Town
 from api.live import RECHECK_SECONDS, LiveBroker
 from api.web import links
 from api.web.context import page
-from api.web.meetings import open_data_of
 from api.web.session import PageCaller
 from api.web.templating import render, templates
 from workflow import portal
@@ -48,25 +48,31 @@ def _public_meeting(session: Session, town_id: int, slug: str) -> Meeting:
 
 
 def _results(session: Session, town_key: str, meeting: Meeting) -> dict[str, Any]:
-    """What the list of results shows (the page and the stream alike)."""
+    """What the list of results shows (the page and the stream alike): plain values only."""
     items = portal.live_items(session, meeting.id)
     recorded = sorted((i.recorded_at, n, i) for n, i in enumerate(items) if i.recorded_at is not None)
     return {
         "items": items,
-        "paper_urls": {i.number: links.paper(town_key, i.paper) for i in items if i.paper is not None},
+        "paper_urls": {
+            i.number: links.paper_from_columns(town_key, i.paper_id, i.paper_reference)
+            for i in items
+            if i.paper_id is not None
+        },
         "latest": recorded[-1][2] if recorded else None,  # the newest result, announced to screen readers
         "provisional": portal.results_provisional(meeting) and bool(recorded),
         "cancelled": meeting.state == MeetingState.cancelled,
     }
 
 
-def _fragment(context: dict[str, Any]) -> str:
-    return render_block(templates.env, TEMPLATE, "results", **context)
+def _fragment(results: dict[str, Any]) -> str:
+    return render_block(templates.env, TEMPLATE, "results", **results)
 
 
-def stand(fragment: str) -> str:
-    """A short fingerprint of the list (the page's state; the event id a reconnecting browser sends back)."""
-    return hashlib.sha256(fragment.encode()).hexdigest()[:16]
+def stand(results: dict[str, Any]) -> str:
+    """A short fingerprint of what the list shows (the page's state; the event id a reconnecting browser
+    sends back): of its values, so that an unchanged list is not rendered again to find out."""
+    shown = (results["items"], results["provisional"], results["cancelled"])
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
 
 
 @router.get("/{municipality}/sitzungen/{slug}/live", response_class=HTMLResponse)
@@ -84,8 +90,8 @@ def live_page(request: Request, town: Town, slug: str, me: PageCaller, session: 
             bodies=[b.name for b in meeting.bodies],
             meeting_url=meeting_url,
             live_url=meeting_url + "/live",
-            events_url=f"{meeting_url}/live/ereignisse?stand={stand(_fragment(results))}",
-            open_data=open_data_of(request, meeting),
+            events_url=f"{meeting_url}/live/ereignisse?stand={stand(results)}",
+            open_data=str(request.app.state.oparl_urls.meeting(meeting.id)),  # public: checked above
             **results,
         ),
     )
@@ -104,13 +110,13 @@ def live_target(request: Request, municipality: str, slug: str) -> LiveTarget:
         return LiveTarget(town.key, _public_meeting(session, town.id, slug).id)
 
 
-def _read(sessions: sessionmaker[Session], target: LiveTarget) -> str | None:
-    """The list as the public sees it now (None once the meeting is no longer public), in a short session."""
+def _read(sessions: sessionmaker[Session], target: LiveTarget) -> dict[str, Any] | None:
+    """What the list shows now (None once the meeting is no longer public), read in a short session."""
     with sessions() as session:
         meeting = session.get(Meeting, target.meeting_id)
         if meeting is None or meeting.id not in public_meetings(session, [meeting.id]):
             return None
-        return _fragment(_results(session, target.town_key, meeting))
+        return _results(session, target.town_key, meeting)
 
 
 @router.get("/{municipality}/sitzungen/{slug}/live/ereignisse", response_class=EventSourceResponse)
@@ -125,10 +131,12 @@ async def live_events(
     last = request.headers.get("last-event-id") or shown
     async with broker.subscribe(target.meeting_id) as subscription:
         while True:
-            fragment = await run_in_threadpool(_read, sessions, target)
-            if fragment is None:
+            results = await run_in_threadpool(_read, sessions, target)
+            if results is None:
                 return
-            if stand(fragment) != last:
-                last = stand(fragment)
-                yield ServerSentEvent(raw_data=fragment, event=EVENT, id=last)
+            if stand(results) != last:
+                last = stand(results)
+                yield ServerSentEvent(
+                    raw_data=await run_in_threadpool(_fragment, results), event=EVENT, id=last
+                )
             await subscription.wait(RECHECK_SECONDS)

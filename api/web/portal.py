@@ -102,10 +102,12 @@ def decision_entries(
 
 def decision_entry(session: Session, town: Municipality, d: portal.Decision) -> dict[str, Any]:
     return {
-        "title": d.item.title,
-        "number": d.item.number,
-        "paper_url": links.paper(town.key, d.paper) if d.paper is not None else None,
-        "reference": d.paper.reference if d.paper is not None else None,
+        "title": d.title,
+        "number": d.number,
+        "paper_url": links.paper_from_columns(town.key, d.paper_id, d.paper_reference)
+        if d.paper_id is not None
+        else None,
+        "reference": d.paper_reference,
         "meeting_url": links.meeting(session, town.key, d.meeting),
         "meeting": d.meeting.name,
         "start": d.meeting.start,
@@ -407,9 +409,11 @@ def results_feed(request: Request, town: Town, key: str, session: ReadSession, n
         url = _absolute(request, links.meeting(session, town.key, d.meeting))
         entries.append(
             {
-                "id": f"{url}#top-{d.item.id}",
-                "title": f"{d.item.number} {d.item.title}: {d.text}",
-                "url": _absolute(request, links.paper(town.key, d.paper)) if d.paper else url,
+                "id": f"{url}#top-{d.item_id}",
+                "title": f"{d.number} {d.title}: {d.text}",
+                "url": _absolute(request, links.paper_from_columns(town.key, d.paper_id, d.paper_reference))
+                if d.paper_id is not None
+                else url,
                 "updated": d.recorded_at,
                 "summary": f"{d.meeting.name}, {d.meeting.start.astimezone(BERLIN):%d.%m.%Y}"
                 + (" – vorläufig, die Niederschrift ist noch nicht genehmigt" if d.provisional else ""),

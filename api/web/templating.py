@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -67,8 +67,23 @@ def size_de(size: int) -> str:
     )
 
 
+class Counts(Protocol):
+    @property
+    def yes(self) -> int: ...
+    @property
+    def no(self) -> int: ...
+    @property
+    def abstain(self) -> int: ...
+
+
+def votes_de(counts: Counts) -> str:
+    """46 Ja, 4 Nein, 1 Enthaltung: the counts of a vote, abstentions always named."""
+    abstain = "Enthaltung" if counts.abstain == 1 else "Enthaltungen"
+    return f"{counts.yes} Ja, {counts.no} Nein, {counts.abstain} {abstain}"
+
+
 templates.env.filters.update(
-    date_de=date_de, datetime_de=datetime_de, time_de=time_de, iso=iso, size_de=size_de
+    date_de=date_de, datetime_de=datetime_de, time_de=time_de, iso=iso, size_de=size_de, votes_de=votes_de
 )
 
 
