@@ -137,7 +137,7 @@ def my_meetings(
         held = [s.words for s in seats if s.body_id in bodies and active_on(s.start_date, s.end_date, day)]
         return MyMeeting(meeting, tuple(held))
 
-    def one_page(query: Select[tuple[Meeting]], total: int, wanted: int) -> MeetingPage:
+    def one_page(query: Select[Meeting], total: int, wanted: int) -> MeetingPage:
         page, pages = _page(total, wanted, page_size)
         rows = (
             session.scalars(

@@ -214,9 +214,9 @@ def paper_query(
     date_to: dt.date | None = None,
     q: str | None = None,
     body_ids: Sequence[int] | None = None,
-) -> Select[tuple[Paper]]:
+) -> Select[Paper]:
     """The query of ``search_papers``: the papers ``who`` may see that match every filter given."""
-    query = select(Paper).where(Paper.municipality_id == town.id)
+    query: Select[Paper] = select(Paper).where(Paper.municipality_id == town.id)
     query = _visible(query, session, who, town.id)
     if states:
         query = query.where(Paper.state.in_(list(states)))
@@ -253,7 +253,7 @@ def paper_query(
     return query
 
 
-def count_up_to(session: Session, query: Select[tuple[Paper]], cap: int) -> int:
+def count_up_to(session: Session, query: Select[Paper], cap: int) -> int:
     """How many papers ``query`` finds, counted up to ``cap`` (an exact total of a long list would read
     every paper it finds)."""
     first = query.with_only_columns(Paper.id).order_by(Paper.id.desc()).limit(cap).subquery()

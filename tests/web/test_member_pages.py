@@ -9,7 +9,6 @@ import re
 import zipfile
 
 import pytest
-
 from sqlalchemy import func, select
 
 from api.web import links, member
@@ -282,7 +281,8 @@ def test_my_meetings_come_a_page_at_a_time_with_their_totals(api: Api) -> None:
     assert f"Seite 2 von {pages}" in second
     assert 'href="/wetzlar/meine-sitzungen#vergangene">Neuere Sitzungen' in second
     older = _listed(second, "vergangene-liste")
-    assert older and not set(older) & set(newest)
+    assert older
+    assert not set(older) & set(newest)
     walked = newest + older
     for number in range(3, pages + 1):
         walked += _listed(
