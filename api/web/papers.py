@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload, load_only
 
 from api.deps import ReadSession, Town
-from api.routes.documents import may_see
+from api.routes.documents import visible_files
 from api.routes.papers import search_papers
 from api.web import links
 from api.web.alerts import alert_form, remember_form
@@ -85,19 +85,18 @@ def documents_by(
         .options(defer(StoredFile.content))
         .where(getattr(StoredFile, column).in_(list(ids)), StoredFile.municipality_id == town.id)
         .order_by(StoredFile.kind, StoredFile.version.desc(), StoredFile.id)
-    )
-    for row in rows:
-        if may_see(session, who, row):
-            found[getattr(row, column)].append(
-                {
-                    "url": links.document(town.key, row),
-                    "name": row.name,
-                    "format": "PDF" if row.media_type == PDF_MEDIA_TYPE else "Word",
-                    "version": row.version,
-                    "created": row.created_at,
-                    "size": row.size_bytes,
-                }
-            )
+    ).all()
+    for row in visible_files(session, who, rows):
+        found[getattr(row, column)].append(
+            {
+                "url": links.document(town.key, row),
+                "name": row.name,
+                "format": "PDF" if row.media_type == PDF_MEDIA_TYPE else "Word",
+                "version": row.version,
+                "created": row.created_at,
+                "size": row.size_bytes,
+            }
+        )
     for subject_id, imported in imported_documents(session, town, column, ids).items():
         found[subject_id] += imported
     return found
