@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql.base import ExecutableOption
 
 from api import schemas, views
 from api.deps import (
@@ -181,10 +180,9 @@ def search_papers(
     limit: int = 50,
     cursor: str | None = None,
     body_ids: Sequence[int] | None = None,
-    options: Sequence[ExecutableOption] = (),
 ) -> tuple[list[Paper], str | None]:
     """The papers ``who`` may see that match every filter given, one keyset page (the list route and the
-    search page); ``options`` choose what is loaded of each (e.g. only the columns a list shows)."""
+    search page)."""
     query = paper_query(
         session,
         town,
@@ -198,7 +196,7 @@ def search_papers(
         q=q,
         body_ids=body_ids,
     )
-    return keyset_page(session, query.options(*options), Paper.id, cursor, limit)
+    return keyset_page(session, query, Paper.id, cursor, limit)
 
 
 def paper_query(

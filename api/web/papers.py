@@ -407,7 +407,6 @@ def search_page(
                 q=q or None,
                 limit=25,
                 cursor=weiter or None,
-                options=PAPER_ENTRY_LOAD,
             )
         except DomainError as exc:
             errors["q"] = exc.german
