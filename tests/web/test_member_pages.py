@@ -21,6 +21,7 @@ from workflow.member_meetings import PAGE_SIZE
 from workflow.memberships import add_person, end_membership
 from workflow.models import Meeting, Membership, Paper, StoredFile
 from workflow.planning import StepInput
+from workflow.source_models import ImportedFile
 from workflow.vocabulary import ConsultationRole, PaperKind
 
 SUBSTITUTE = "wetzlar-zimmermann"  # sits in the StVV, and in the SJS as Vertretung for Heuser
@@ -357,3 +358,24 @@ def test_the_papers_of_my_bodies_come_a_page_at_a_time_and_never_with_another_bo
         assert answer.status_code in (400, 422), bad
         assert "<html" in answer.text, bad
         assert "Kulturpreis" not in answer.text, bad
+
+
+def test_my_meetings_list_the_published_file_records_from_the_old_system_only(api: Api) -> None:
+    _add_substitute_login(api)
+    sjs = Scenario(api.db.sessions).new_meeting("sjs", "2013-10-28 17:00")
+    with api.db.sessions.begin() as s:
+        for name, public in (("Altes Protokoll veröffentlicht", True), ("Altes Protokoll gesperrt", False)):
+            s.add(
+                ImportedFile(
+                    municipality_id=sjs.municipality_id,
+                    meeting_id=sjs.id,
+                    role="resultsProtocol",
+                    name=name,
+                    access_url=f"https://alt.example/{name.replace(' ', '-')}",
+                    public=public,
+                )
+            )
+    page_login(api.client, SUBSTITUTE)
+    page = api.client.get("/wetzlar/meine-sitzungen").text
+    assert "Altes Protokoll veröffentlicht" in page
+    assert "Altes Protokoll gesperrt" not in page
