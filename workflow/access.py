@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -488,11 +488,21 @@ def can_see_non_public_of_body(
 def can_see_non_public_of(session: Session, who: Principal | None, meeting: Meeting) -> bool:
     """Staff of the municipality, council members of one of the meeting's bodies, and members of the
     assembly where the profile lets them attend the body's non-public meetings (``non_public_body_ids``)."""
-    if who is None or who.municipality_id != meeting.municipality_id:
-        return False
-    if who.role in STAFF:
-        return True
-    return bool(non_public_body_ids(session, who) & {b.id for b in meeting.bodies})
+    return meeting.id in non_public_visible_meetings(session, who, [meeting])
+
+
+def non_public_visible_meetings(
+    session: Session, who: Principal | None, meetings: Iterable[Meeting]
+) -> set[int]:
+    """``can_see_non_public_of`` for many meetings at once (a list's documents): the ids of those whose
+    non-public part ``who`` may see."""
+    if who is None:
+        return set()
+    own = [m for m in meetings if m.municipality_id == who.municipality_id]
+    if who.role in STAFF or not own:
+        return {m.id for m in own}
+    bodies = non_public_body_ids(session, who)
+    return {m.id for m in own if bodies & {b.id for b in m.bodies}}
 
 
 def sees_as_public(who: Principal | None, municipality_id: int) -> bool:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BeforeValidator
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api import schemas, views
@@ -183,7 +183,38 @@ def search_papers(
 ) -> tuple[list[Paper], str | None]:
     """The papers ``who`` may see that match every filter given, one keyset page (the list route and the
     search page)."""
-    query = select(Paper).where(Paper.municipality_id == town.id)
+    query = paper_query(
+        session,
+        town,
+        who,
+        states=states,
+        kind=kind,
+        body=body,
+        department=department,
+        date_from=date_from,
+        date_to=date_to,
+        q=q,
+        body_ids=body_ids,
+    )
+    return keyset_page(session, query, Paper.id, cursor, limit)
+
+
+def paper_query(
+    session: Session,
+    town: Municipality,
+    who: Principal | None,
+    *,
+    states: Sequence[str] = (),
+    kind: str | None = None,
+    body: str | None = None,
+    department: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    q: str | None = None,
+    body_ids: Sequence[int] | None = None,
+) -> Select[Paper]:
+    """The query of ``search_papers``: the papers ``who`` may see that match every filter given."""
+    query: Select[Paper] = select(Paper).where(Paper.municipality_id == town.id)
     query = _visible(query, session, who, town.id)
     if states:
         query = query.where(Paper.state.in_(list(states)))
@@ -217,7 +248,14 @@ def search_papers(
         if "\x00" in q:
             raise RuleViolation("The search text must not contain NUL characters")
         query = query.where(matches(q, session.get_bind().dialect.name))
-    return keyset_page(session, query, Paper.id, cursor, limit)
+    return query
+
+
+def count_up_to(session: Session, query: Select[Paper], cap: int) -> int:
+    """How many papers ``query`` finds, counted up to ``cap`` (an exact total of a long list would read
+    every paper it finds)."""
+    first = query.with_only_columns(Paper.id).order_by(Paper.id.desc()).limit(cap).subquery()
+    return session.scalar(select(func.count()).select_from(first)) or 0
 
 
 def _visible(query, session: Session, who: Principal | None, town_id: int):  # type: ignore[no-untyped-def]

@@ -368,8 +368,10 @@ def beratungsfolge(town_key: str, paper: Paper) -> str:
 # ------------------------------------------------------------------------------- council members
 
 
-def my_meetings(town_key: str) -> str:
-    return f"/{town_key}/meine-sitzungen"
+def my_meetings(town_key: str, **pages: str | None) -> str:
+    """``/wetzlar/meine-sitzungen?kommende=2&vergangene=3``: the page of each list (the first without)."""
+    given = [(name, value) for name, value in sorted(pages.items()) if value]
+    return f"/{town_key}/meine-sitzungen" + (f"?{urlencode(given)}" if given else "")
 
 
 def my_papers(town_key: str, **filters: str | None) -> str:

@@ -109,12 +109,19 @@ def _meetings(session: Session, town: Municipality, body: Body | None, now: dt.d
     today = dt.datetime.combine(now.astimezone(BERLIN).date(), dt.time(), BERLIN)
     coming = session.scalars(
         query.where(Meeting.start >= today).order_by(Meeting.start, Meeting.id).limit(COMING)
-    )
-    past = session.scalars(query.where(Meeting.start < today).order_by(Meeting.start.desc()).limit(PAST))
-    shown = [_entry(session, town, m, now) for m in coming]
+    ).all()
+    past = session.scalars(
+        query.where(Meeting.start < today).order_by(Meeting.start.desc()).limit(PAST)
+    ).all()
+    links.prefetch_meetings(session, [*coming, *past])  # their addresses, in one query
+    planned = [m.id for m in coming if m.state == MeetingState.planned]
+    if planned:  # their deadlines read their agendas (a matter with a minimum notice period): all at once
+        session.scalars(
+            select(Meeting).where(Meeting.id.in_(planned)).options(selectinload(Meeting.agenda_items))
+        ).all()
     return {
-        "coming": shown,
-        "more_coming": len(shown) == COMING,
+        "coming": [_entry(session, town, m, now) for m in coming],
+        "more_coming": len(coming) == COMING,
         "past": [_entry(session, town, m, now) for m in past],
     }
 

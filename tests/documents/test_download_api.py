@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from api.routes.documents import visible_files
 from tests.documents.conftest import NOW, Wetzlar, read_docx, rows, texts
 from tests.e2e.conftest import Api, FakeClock, add_logins, cheap_password_hashing, running_api
 from tests.scenario import Scenario, berlin
 from workers.documents import DocumentKind, generate_document
 from workflow import papers, planning
+from workflow.access import principal_of_user
+from workflow.models import StoredFile
 from workflow.vocabulary import DOCX_MEDIA_TYPE, PaperKind
 
 ERROR_KEYS = {"error", "message", "details"}
@@ -219,3 +223,35 @@ def test_unknown_documents_and_other_municipalities_answer_404_in_the_error_shap
         assert set(response.json()) == ERROR_KEYS
     assert world.api.get("/wetzlar/documents/0/content").status_code == 422
     assert world.api.get("/wetzlar/documents/99999999999/content").status_code == 422
+
+
+def test_a_list_of_documents_shows_each_caller_what_the_download_of_each_one_gives(world: World) -> None:
+    """``visible_files`` asks each paper and meeting once for a whole list: every row keeps the verdict the
+    download of that one document gets, for every kind of caller."""
+    with world.wetzlar.db.session() as s:
+        stored = s.scalars(select(StoredFile).order_by(StoredFile.id)).all()
+        assert len(stored) >= 6
+        callers: list[str | None] = [
+            None,
+            "wetzlar-mitglied",
+            "wetzlar-mitglied-magistrat",
+            "wetzlar-koordination",
+            "wetzlar-fachamt",
+            "wetzlar-schrift-stvv",
+            "duisburg-koordination",
+        ]
+        seen: dict[str | None, list[int]] = {}
+        for caller in callers:
+            who = principal_of_user(s, caller) if caller else None
+            seen[caller] = [row.id for row in visible_files(s, who, stored)]
+            one_by_one = [row.id for row in stored if visible_files(s, who, [row])]
+            assert seen[caller] == one_by_one, caller
+            downloadable = [row.id for row in stored if content(world, row.id, as_=caller).status_code == 200]
+            assert seen[caller] == downloadable, caller
+    assert world.invitation in seen["wetzlar-mitglied-magistrat"]
+    assert world.invitation not in seen["wetzlar-mitglied"]
+    assert world.hidden_vorlage not in seen[None]
+    assert world.hidden_vorlage not in seen["wetzlar-mitglied"]
+    assert world.hidden_vorlage in seen["wetzlar-mitglied-magistrat"]
+    assert world.draft_vorlage not in seen["wetzlar-mitglied"]
+    assert set(seen["duisburg-koordination"]) <= set(seen[None])

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 
+import pytest
 from sqlalchemy import func, select
 
-from api.web import links
+from api.web import links, member
 from tests.e2e.conftest import Api
 from tests.scenario import Scenario, berlin
 from tests.web.conftest import page_login
 from workflow import papers, planning
 from workflow.access import Role, add_user
+from workflow.member_meetings import PAGE_SIZE
 from workflow.memberships import add_person, end_membership
 from workflow.models import Meeting, Membership, Paper, StoredFile
 from workflow.planning import StepInput
+from workflow.source_models import ImportedFile
 from workflow.vocabulary import ConsultationRole, PaperKind
 
 SUBSTITUTE = "wetzlar-zimmermann"  # sits in the StVV, and in the SJS as Vertretung for Heuser
@@ -242,3 +246,136 @@ def test_the_department_downloads_a_word_preview_of_its_draft_without_a_stored_v
     with api.db.sessions() as s:
         slug = links.paper_slug(s.get_one(Paper, submitted.id))
     assert api.client.get(f"/wetzlar/vorlagen/{slug}/vorschau.docx").status_code == 404
+
+
+def _total(page: str, heading_id: str) -> int:
+    """The total in a list's heading: ``<h2 … id="vergangene" …>Vergangene Sitzungen <span …>(23)</span>``."""
+    found = re.search(rf'id="{heading_id}"[^>]*>[^<]*<span class="count">\((\d+)\)</span>', page)
+    assert found, heading_id
+    return int(found[1])
+
+
+def _listed(page: str, list_id: str) -> list[str]:
+    """The meeting addresses in one of the lists, in their order."""
+    section = page.split(f'id="{list_id}"', 1)[1].split("</ul>\n</section>", 1)[0]
+    return re.findall(r'<a class="kern-link" href="(/wetzlar/sitzungen/[^"#]+)">', section)
+
+
+def test_my_meetings_come_a_page_at_a_time_with_their_totals(api: Api) -> None:
+    _add_substitute_login(api)
+    page_login(api.client, SUBSTITUTE)
+    before = _total(api.client.get("/wetzlar/meine-sitzungen").text, "vergangene")
+    world = Scenario(api.db.sessions)
+    added = [world.new_meeting("stvv", f"2013-01-{day:02d} 18:00") for day in range(1, PAGE_SIZE + 3)]
+
+    first = api.client.get("/wetzlar/meine-sitzungen").text
+    total = before + len(added)
+    pages = -(-total // PAGE_SIZE)
+    assert _total(first, "vergangene") == total
+    assert f"Seite 1 von {pages}" in first
+    assert 'href="/wetzlar/meine-sitzungen?vergangene=2#vergangene">Ältere Sitzungen' in first
+    assert "Neuere Sitzungen" not in first
+    newest = _listed(first, "vergangene-liste")
+    assert len(newest) == PAGE_SIZE
+
+    second = api.client.get("/wetzlar/meine-sitzungen?vergangene=2").text
+    assert f"Seite 2 von {pages}" in second
+    assert 'href="/wetzlar/meine-sitzungen#vergangene">Neuere Sitzungen' in second
+    older = _listed(second, "vergangene-liste")
+    assert older
+    assert not set(older) & set(newest)
+    walked = newest + older
+    for number in range(3, pages + 1):
+        walked += _listed(
+            api.client.get(f"/wetzlar/meine-sitzungen?vergangene={number}").text, "vergangene-liste"
+        )
+    assert len(walked) == len(set(walked)) == total
+    assert {_meeting_url(api, m.id) for m in added} <= set(walked)
+    assert walked.index(_meeting_url(api, added[-1].id)) < walked.index(_meeting_url(api, added[0].id))
+
+    beyond = api.client.get("/wetzlar/meine-sitzungen?vergangene=500&kommende=7")
+    assert beyond.status_code == 200
+    assert f"Seite {pages} von {pages}" in beyond.text
+    assert _listed(beyond.text, "vergangene-liste") == _listed(
+        api.client.get(f"/wetzlar/meine-sitzungen?vergangene={pages}").text, "vergangene-liste"
+    )
+    for bad in ("vergangene=abc", "vergangene=0", "kommende=-2", "kommende=1.5", "vergangene=99999999999999"):
+        answer = api.client.get(f"/wetzlar/meine-sitzungen?{bad}")
+        assert answer.status_code == 400, bad
+        assert "ungültige Angaben" in answer.text, bad
+
+
+def _subjects(page: str) -> list[str]:
+    return re.findall(r'<a class="kern-link" href="/wetzlar/vorlagen/[^"]+">[^:<]+: ([^<]+)</a>', page)
+
+
+def _next(page: str) -> str | None:
+    found = re.search(r'<a class="kern-link" href="([^"]+)">Weitere Vorlagen</a>', page)
+    return found[1].replace("&amp;", "&") if found else None
+
+
+def test_the_papers_of_my_bodies_come_a_page_at_a_time_and_never_with_another_bodys_secret(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add_substitute_login(api)
+    decision = ConsultationRole.decision
+    for n in range(3):
+        _planned(api, f"Grundstückskauf Lahnufer {n}", [[StepInput("sjs")], [StepInput("stvv", decision)]])
+    _planned(api, "Kulturpreis vertraulich", [[StepInput("kfp")], [StepInput("magistrat", decision)]])
+    page_login(api.client, SUBSTITUTE)
+    whole = api.client.get("/wetzlar/meine-vorlagen").text
+    everything = _subjects(whole)
+    total = len(everything)
+    assert total >= 3
+    assert f"{total} Vorlagen</h2>" in whole
+    assert _next(whole) is None
+
+    monkeypatch.setattr(member, "PAPERS_PAGE", 2)
+    walked: list[str] = []
+    url: str | None = "/wetzlar/meine-vorlagen"
+    while url:
+        shown = api.client.get(url)
+        assert shown.status_code == 200
+        assert f"{total} Vorlagen</h2>" in shown.text  # the whole list's total on every page
+        assert "Kulturpreis" not in shown.text
+        if url != "/wetzlar/meine-vorlagen":
+            assert 'href="/wetzlar/meine-vorlagen">Zur ersten Seite' in shown.text
+        walked += _subjects(shown.text)
+        url = _next(shown.text)
+    assert walked == everything
+
+    only_sjs = api.client.get("/wetzlar/meine-vorlagen?gremium=sjs").text
+    assert "3 Vorlagen</h2>" in only_sjs
+    second = api.client.get(_next(only_sjs) or "").text
+    assert 'href="/wetzlar/meine-vorlagen?gremium=sjs">Zur ersten Seite' in second
+
+    monkeypatch.setattr(member, "PAPERS_COUNTED", 2)
+    assert "Mehr als 2 Vorlagen</h2>" in api.client.get("/wetzlar/meine-vorlagen?gremium=sjs").text
+
+    assert api.client.get("/wetzlar/meine-vorlagen?gremium=unbekannt").status_code == 200  # an old link
+    for bad in ("weiter=kaputt", "weiter=MA==", "weiter=" + "x" * 41, "gremium=" + "x" * 65):
+        answer = api.client.get(f"/wetzlar/meine-vorlagen?{bad}")
+        assert answer.status_code in (400, 422), bad
+        assert "<html" in answer.text, bad
+        assert "Kulturpreis" not in answer.text, bad
+
+
+def test_my_meetings_list_the_published_file_records_from_the_old_system_only(api: Api) -> None:
+    _add_substitute_login(api)
+    sjs = Scenario(api.db.sessions).new_meeting("sjs", "2013-10-28 17:00")
+    with api.db.sessions.begin() as s:
+        for name, public in (("Altes Protokoll veröffentlicht", True), ("Altes Protokoll gesperrt", False)):
+            s.add(
+                ImportedFile(
+                    municipality_id=sjs.municipality_id,
+                    meeting_id=sjs.id,
+                    role="resultsProtocol",
+                    name=name,
+                    access_url=f"https://alt.example/{name.replace(' ', '-')}",
+                    public=public,
+                )
+            )
+    page_login(api.client, SUBSTITUTE)
+    page = api.client.get("/wetzlar/meine-sitzungen").text
+    assert "Altes Protokoll veröffentlicht" in page
+    assert "Altes Protokoll gesperrt" not in page
