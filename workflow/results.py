@@ -10,6 +10,7 @@ write.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.access import Principal, require_record_for
-from workflow.audit import emit, json_snapshot, record_audit, snapshot
+from workflow.audit import audit_row, emit, insert_audit, json_snapshot, record_audit, snapshot
 from workflow.beratungsfolge import (
     EFFECTS,
     Changes,
@@ -116,8 +117,7 @@ def record_result(
             emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
         session.flush()
         _insert_content(session, row, result, checked)
-        record_audit(
-            session,
+        recorded = audit_row(
             actor=actor,
             action="result.recorded",
             entity=row,
@@ -126,7 +126,7 @@ def record_result(
             paper_id=paper.id,
             meeting_id=meeting.id,
         )
-        _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now)
+        _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now, first=[recorded])
     return row
 
 
@@ -376,35 +376,41 @@ def _audit_applied(
     *,
     actor: str,
     now: dt.datetime,
+    first: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """The audit events of what ``_apply`` wrote (after the flush: they show the rows as written), and the
-    steps the outcome closes, each with its own."""
-    record_audit(
-        session,
-        actor=actor,
-        action="consultation.dealt_with",
-        entity=step,
-        now=now,
-        before=before.step,
-        paper_id=paper.id,
-        meeting_id=step.meeting_id,
-    )
-    if changes.paper_trigger:
-        record_audit(
-            session,
+    """The audit events of what ``_apply`` wrote (after the flush: they show the rows as written), after the
+    caller's ``first`` ones and in one statement with them, then the steps the outcome closes, each with
+    its own."""
+    rows = [
+        *first,
+        audit_row(
             actor=actor,
-            action=f"paper.{changes.paper_trigger}",
-            entity=paper,
+            action="consultation.dealt_with",
+            entity=step,
             now=now,
-            before=before.paper,
-            reason=None if changes.paper_trigger == "note" else checked.wording,
+            before=before.step,
             paper_id=paper.id,
-        )
-        if changes.closed_as is not None:
-            steps = {s.id: s for s in paper.consultations}
-            close_steps(
-                session, paper, [steps[i] for i in changes.closes], changes.closed_as, actor=actor, now=now
+            meeting_id=step.meeting_id,
+        ),
+    ]
+    if changes.paper_trigger:
+        rows.append(
+            audit_row(
+                actor=actor,
+                action=f"paper.{changes.paper_trigger}",
+                entity=paper,
+                now=now,
+                before=before.paper,
+                reason=None if changes.paper_trigger == "note" else checked.wording,
+                paper_id=paper.id,
             )
+        )
+    insert_audit(session, rows)
+    if changes.paper_trigger and changes.closed_as is not None:
+        steps = {s.id: s for s in paper.consultations}
+        close_steps(
+            session, paper, [steps[i] for i in changes.closes], changes.closed_as, actor=actor, now=now
+        )
 
 
 def _carry_result(
