@@ -180,18 +180,22 @@ def _recording_lookups(
     sessions: sessionmaker[Session],
     now: dt.datetime,
 ) -> Recording | None:
+    try:
+        item = _ITEM_ID.validate_python(item_id)
+    except ValidationError:  # not an id: FastAPI answers 422 for it (``ItemId``) after the checks below
+        item = None
     with sessions() as session:
-        town = municipality_by_key(session, municipality)
+        scope = None if item is None else recording_scope(session, item)
+        if scope is not None and scope.municipality_key == municipality:
+            town_id = scope.municipality_id  # the TOP's meeting vouches for the municipality in the path
+        else:
+            town_id = municipality_by_key(session, municipality).id
         who = None if credentials is None else principal_for_token(session, credentials.credentials, now)
-        try:
-            scope = recording_scope(session, _ITEM_ID.validate_python(item_id))
-        except ValidationError:  # not an id: FastAPI answers 422 for it (``ItemId``)
-            return None
     if scope is None:
         return None
-    if scope.municipality_id != town.id:
+    if scope.municipality_id != town_id:
         raise not_found("meeting", scope.meeting_id)
-    return Recording(require_record_in(who, scope.municipality_id, set(scope.body_ids)), town.id)
+    return Recording(require_record_in(who, scope.municipality_id, set(scope.body_ids)), town_id)
 
 
 async def result_recorder(

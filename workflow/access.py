@@ -33,6 +33,7 @@ from workflow.models import (
     Meeting,
     MeetingBody,
     Membership,
+    Municipality,
     Paper,
     Person,
     User,
@@ -406,18 +407,26 @@ def require_record_for(who: Principal | None, meeting: Meeting, body_id: int | N
 
 @dataclass(frozen=True)
 class RecordingScope:
-    """Where a TOP's result is recorded: the meeting's municipality, and the bodies whose secretaries record
-    it (the step's body; a TOP without a paper: the meeting's bodies)."""
+    """Where a TOP's result is recorded: the meeting's municipality (id and key), and the bodies whose
+    secretaries record it (the step's body; a TOP without a paper: the meeting's bodies)."""
 
     municipality_id: int
+    municipality_key: str
     meeting_id: int
     body_ids: frozenset[int]
 
 
 _SCOPE = (
-    select(Meeting.municipality_id, Meeting.id, Consultation.body_id, MeetingBody.body_id.label("of_meeting"))
+    select(
+        Meeting.municipality_id,
+        Municipality.key,
+        Meeting.id,
+        Consultation.body_id,
+        MeetingBody.body_id.label("of_meeting"),
+    )
     .select_from(AgendaItem)
     .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+    .join(Municipality, Municipality.id == Meeting.municipality_id)
     .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
     .outerjoin(MeetingBody, MeetingBody.meeting_id == Meeting.id)
     .where(AgendaItem.id == bindparam("item_id"))
@@ -434,7 +443,7 @@ def recording_scope(session: Session, agenda_item_id: int) -> RecordingScope | N
         bodies = frozenset({first.body_id})
     else:
         bodies = frozenset(row.of_meeting for row in rows if row.of_meeting is not None)
-    return RecordingScope(first.municipality_id, first.id, bodies)
+    return RecordingScope(first.municipality_id, first.key, first.id, bodies)
 
 
 def require_record_in(who: Principal | None, municipality_id: int, bodies: set[int]) -> Principal:

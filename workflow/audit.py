@@ -53,23 +53,51 @@ def record_audit(
     meeting_id: int | None = None,
 ) -> AuditEvent:
     """Append one audit event. ``entity`` must have been flushed (it needs its id)."""
-    actor = validate.actor(actor)
     if inspect(entity).identity is None:
         session.flush()
     event = AuditEvent(
-        occurred_at=now,
-        actor=actor,
-        action=action,
-        entity_type=str(type(entity).__tablename__),
-        entity_id=inspect(entity).identity[0],  # type: ignore[index]
-        paper_id=paper_id,
-        meeting_id=meeting_id,
-        before=before,
-        after=after if after is not None else snapshot(entity),
-        reason=reason,
+        **audit_row(
+            actor=actor,
+            action=action,
+            entity=entity,
+            now=now,
+            before=before,
+            after=after,
+            reason=reason,
+            paper_id=paper_id,
+            meeting_id=meeting_id,
+        )
     )
     session.add(event)
     return event
+
+
+def audit_row(
+    *,
+    actor: str,
+    action: str,
+    entity: Base,
+    now: dt.datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    paper_id: int | None = None,
+    meeting_id: int | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event on a flushed ``entity`` (it needs its id), for ``insert_audit``;
+    ``after`` defaults to the entity's columns as they are now."""
+    return {
+        "occurred_at": now,
+        "actor": validate.actor(actor),
+        "action": action,
+        "entity_type": str(type(entity).__tablename__),
+        "entity_id": inspect(entity).identity[0],  # type: ignore[index]
+        "paper_id": paper_id,
+        "meeting_id": meeting_id,
+        "before": before,
+        "after": after if after is not None else snapshot(entity),
+        "reason": reason,
+    }
 
 
 def emit(session: Session, event_type: str, now: dt.datetime, **payload: Any) -> OutboxMessage:
@@ -85,7 +113,7 @@ def emit(session: Session, event_type: str, now: dt.datetime, **payload: Any) ->
 
 
 def insert_audit(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append many audit events with one statement (an import writes thousands); the columns are those
-    ``record_audit`` writes."""
+    """Append many audit events with one statement (``audit_row`` gives their columns; an import writes
+    thousands)."""
     if rows:
         session.execute(insert(AuditEvent), list(rows))

@@ -193,16 +193,17 @@ def quorum_status(session: Session, meeting: Meeting) -> list[QuorumStatus]:
     return statuses
 
 
-_FINDING = select(MeetingQuorum).where(  # read for every result
-    MeetingQuorum.meeting_id == bindparam("meeting_id"), MeetingQuorum.body_id == bindparam("body_id")
+_FINDING = (  # read for every result: the finding, and the order of the TOP its lack was established at
+    select(MeetingQuorum.id, AgendaItem.order.label("lacking_from_order"))
+    .outerjoin(AgendaItem, AgendaItem.id == MeetingQuorum.lacking_from_item_id)
+    .where(MeetingQuorum.meeting_id == bindparam("meeting_id"), MeetingQuorum.body_id == bindparam("body_id"))
 )
 
 
 def quorum_presumed(session: Session, item: AgendaItem, body_id: int) -> bool | None:
     """For the result of ``item``: True when the body's quorum was established at the opening and its lack not
     established at or before the item; False when it was; None when nothing was established."""
-    row = session.scalars(_FINDING, {"meeting_id": item.meeting_id, "body_id": body_id}).one_or_none()
+    row = session.execute(_FINDING, {"meeting_id": item.meeting_id, "body_id": body_id}).one_or_none()
     if row is None:
         return None
-    lacking_from = get(session, AgendaItem, row.lacking_from_item_id) if row.lacking_from_item_id else None
-    return lacking_from is None or item.order < lacking_from.order
+    return row.lacking_from_order is None or item.order < row.lacking_from_order

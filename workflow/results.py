@@ -10,13 +10,16 @@ write.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.access import Principal, require_record_for
-from workflow.audit import emit, json_snapshot, record_audit, snapshot
+from workflow.audit import audit_row, emit, insert_audit, json_snapshot, record_audit, snapshot
 from workflow.beratungsfolge import (
     EFFECTS,
     Changes,
@@ -113,8 +116,8 @@ def record_result(
         for event in changes.events:
             emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
         session.flush()
-        record_audit(
-            session,
+        _insert_content(session, row, result, checked)
+        recorded = audit_row(
             actor=actor,
             action="result.recorded",
             entity=row,
@@ -123,7 +126,7 @@ def record_result(
             paper_id=paper.id,
             meeting_id=meeting.id,
         )
-        _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now)
+        _audit_applied(session, paper, step, changes, checked, before, actor=actor, now=now, first=[recorded])
     return row
 
 
@@ -192,6 +195,7 @@ def correct_result(
             )
         before = result_snapshot(row)
         _fill(row, result, checked)
+        row.present, row.recusals, row.votes = [], [], []  # deleted in the flush; the new ones follow it
         row.revision += 1
         row.modified_at = now
         if step.agenda_item_id == item.id:
@@ -206,6 +210,7 @@ def correct_result(
             _carry_result(paper, step, changes, checked, result, now)
         paper.modified_at = item.modified_at = meeting.modified_at = now
         session.flush()
+        _insert_content(session, row, result, checked)
         record_audit(
             session,
             actor=actor,
@@ -234,9 +239,8 @@ def correct_result(
 
 
 def _fill(result: ItemResult, data: ResultInput, checked: Checked) -> None:
-    """Put a checked result's content onto its row (recording and correcting)."""
-    recused = set(data.recused)
-    decisive_given = any(v.decisive for v in data.votes)
+    """Put a checked result's outcome onto its row (recording and correcting); ``_insert_content`` writes
+    who was present, the recusals and the votes once the row has its id."""
     result.outcome = checked.outcome.value
     result.outcome_wording = checked.wording
     result.resolution_text = (data.resolution_text or "").strip() or None
@@ -245,27 +249,62 @@ def _fill(result: ItemResult, data: ResultInput, checked: Checked) -> None:
     result.late_item_approval = data.late_item_approval
     result.urgency_decided = data.urgency_decided
     result.presided_by_id = checked.presided_by
-    result.present = [ItemPresence(person_id=pid) for pid in sorted(set(checked.present) - recused)]
-    result.recusals = [Recusal(person_id=pid, reason=why) for pid, why in sorted(data.recused.items())]
-    result.votes = [
-        Vote(
-            position=position,
-            subject=vote.subject,
-            yes=vote.yes,
-            no=vote.no,
-            abstain=vote.abstain,
-            decisive=vote.decisive or (position == len(data.votes) - 1 and not decisive_given),
-            casting_vote=vote.casting_vote.value if vote.casting_vote else None,
-            faction_counts=[
-                VoteFactionCount(faction_id=fc.faction_id, yes=fc.yes, no=fc.no, abstain=fc.abstain)
-                for fc in sorted(vote.faction_counts, key=lambda fc: fc.faction_id)
-            ],
-            named=[
-                NamedVote(person_id=pid, choice=choice.value) for pid, choice in sorted(vote.named.items())
-            ],
-        )
+
+
+_INSERT_PRESENT = insert(ItemPresence).returning(ItemPresence, sort_by_parameter_order=True)
+_INSERT_RECUSALS = insert(Recusal).returning(Recusal, sort_by_parameter_order=True)
+_INSERT_VOTES = insert(Vote).returning(Vote, sort_by_parameter_order=True)
+_INSERT_FACTION_COUNTS = insert(VoteFactionCount).returning(VoteFactionCount, sort_by_parameter_order=True)
+_INSERT_NAMED = insert(NamedVote).returning(NamedVote, sort_by_parameter_order=True)
+
+
+def _insert_content(session: Session, result: ItemResult, data: ResultInput, checked: Checked) -> None:
+    """Write who was present, the recusals and the votes (with their faction counts and named votes) of a
+    flushed result row: one ORM INSERT per table, the rows coming back as the row's collections (a dozen
+    members present would otherwise be a dozen objects for the unit of work to sort)."""
+    recused = set(data.recused)
+    decisive_given = any(v.decisive for v in data.votes)
+    present = [{"result_id": result.id, "person_id": pid} for pid in sorted(set(checked.present) - recused)]
+    recusals = [
+        {"result_id": result.id, "person_id": pid, "reason": why} for pid, why in sorted(data.recused.items())
+    ]
+    votes = [
+        {
+            "result_id": result.id,
+            "position": position,
+            "subject": vote.subject,
+            "yes": vote.yes,
+            "no": vote.no,
+            "abstain": vote.abstain,
+            "decisive": vote.decisive or (position == len(data.votes) - 1 and not decisive_given),
+            "casting_vote": vote.casting_vote.value if vote.casting_vote else None,
+        }
         for position, vote in enumerate(data.votes)
     ]
+    set_committed_value(result, "present", _inserted(session, _INSERT_PRESENT, present))
+    set_committed_value(result, "recusals", _inserted(session, _INSERT_RECUSALS, recusals))
+    rows = _inserted(session, _INSERT_VOTES, votes)
+    set_committed_value(result, "votes", rows)
+    counts = [
+        {"vote_id": row.id, "faction_id": fc.faction_id, "yes": fc.yes, "no": fc.no, "abstain": fc.abstain}
+        for row, vote in zip(rows, data.votes, strict=True)
+        for fc in sorted(vote.faction_counts, key=lambda fc: fc.faction_id)
+    ]
+    named = [
+        {"vote_id": row.id, "person_id": pid, "choice": choice.value}
+        for row, vote in zip(rows, data.votes, strict=True)
+        for pid, choice in sorted(vote.named.items())
+    ]
+    inserted_counts = _inserted(session, _INSERT_FACTION_COUNTS, counts)
+    inserted_named = _inserted(session, _INSERT_NAMED, named)
+    for row in rows:
+        set_committed_value(row, "faction_counts", [c for c in inserted_counts if c.vote_id == row.id])
+        set_committed_value(row, "named", [n for n in inserted_named if n.vote_id == row.id])
+
+
+def _inserted(session: Session, statement: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """The ORM objects of ``rows``, inserted by ``statement`` in their order (none for no rows)."""
+    return list(session.scalars(statement, rows)) if rows else []
 
 
 @dataclass(frozen=True)
@@ -337,35 +376,41 @@ def _audit_applied(
     *,
     actor: str,
     now: dt.datetime,
+    first: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """The audit events of what ``_apply`` wrote (after the flush: they show the rows as written), and the
-    steps the outcome closes, each with its own."""
-    record_audit(
-        session,
-        actor=actor,
-        action="consultation.dealt_with",
-        entity=step,
-        now=now,
-        before=before.step,
-        paper_id=paper.id,
-        meeting_id=step.meeting_id,
-    )
-    if changes.paper_trigger:
-        record_audit(
-            session,
+    """The audit events of what ``_apply`` wrote (after the flush: they show the rows as written), after the
+    caller's ``first`` ones and in one statement with them, then the steps the outcome closes, each with
+    its own."""
+    rows = [
+        *first,
+        audit_row(
             actor=actor,
-            action=f"paper.{changes.paper_trigger}",
-            entity=paper,
+            action="consultation.dealt_with",
+            entity=step,
             now=now,
-            before=before.paper,
-            reason=None if changes.paper_trigger == "note" else checked.wording,
+            before=before.step,
             paper_id=paper.id,
-        )
-        if changes.closed_as is not None:
-            steps = {s.id: s for s in paper.consultations}
-            close_steps(
-                session, paper, [steps[i] for i in changes.closes], changes.closed_as, actor=actor, now=now
+            meeting_id=step.meeting_id,
+        ),
+    ]
+    if changes.paper_trigger:
+        rows.append(
+            audit_row(
+                actor=actor,
+                action=f"paper.{changes.paper_trigger}",
+                entity=paper,
+                now=now,
+                before=before.paper,
+                reason=None if changes.paper_trigger == "note" else checked.wording,
+                paper_id=paper.id,
             )
+        )
+    insert_audit(session, rows)
+    if changes.paper_trigger and changes.closed_as is not None:
+        steps = {s.id: s for s in paper.consultations}
+        close_steps(
+            session, paper, [steps[i] for i in changes.closes], changes.closed_as, actor=actor, now=now
+        )
 
 
 def _carry_result(

@@ -121,7 +121,8 @@ class HasSettings(Protocol):
 
 
 def body_settings(profile: Profile, body: HasSettings) -> BodySettings:
-    override = BodySettingsOverride.model_validate(body.settings_override or {})
+    """The profile's settings for the body's kind, with the body's own overrides (if it has any)."""
+    override = BodySettingsOverride.model_validate(body.settings_override) if body.settings_override else None
     return profile.settings_for(BodyKind(body.kind), override)
 
 
