@@ -49,7 +49,6 @@ from workflow.publication import (
 )
 from workflow.queries import StepStatus, paper_history, paper_status
 from workflow.source_models import ImportedFile
-from workflow.store import get
 from workflow.vocabulary import (
     AUDIT_ACTION_LABELS,
     PAPER_KIND_LABELS,
@@ -135,9 +134,12 @@ def _steps(
     session: Session, town: Municipality, who: Principal | None, paper: Paper, hidden: Withheld
 ) -> list[dict[str, Any]]:
     status = paper_status(session, paper.id)
-    meetings = {
-        a.meeting_id: get(session, Meeting, a.meeting_id) for s in status.steps for a in s.appearances
-    }
+    meeting_ids = {a.meeting_id for s in status.steps for a in s.appearances}
+    meetings = (
+        {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))}
+        if meeting_ids
+        else {}
+    )
     # whose non-public part this person may see, asked once, of the meetings where the paper's TOP was
     unpublished = {a.meeting_id for s in status.steps for a in s.appearances if not a.public}
     visible = non_public_visible_meetings(session, who, [meetings[i] for i in unpublished])
