@@ -294,7 +294,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         .order_by(Meeting.start, AgendaItem.id)
         .options(
             contains_eager(AgendaItem.meeting),
-            selectinload(AgendaItem.result).selectinload(ItemResult.votes),
+            joinedload(AgendaItem.result).selectinload(ItemResult.votes),
         )
     ):
         items.setdefault(item.consultation_id or 0, []).append(item)
