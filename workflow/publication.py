@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
@@ -68,8 +69,11 @@ DECISION_STATES = frozenset(
 DRAFT_VALUES = tuple(sorted(state.value for state in DRAFT_STATES))
 
 # ---------------------------------------------------------------------------------------------- visibility
+# The rules without arguments are built once (``cache``): an expression is immutable, any statement can
+# reuse it, and building one costs more CPU than PostgreSQL takes to run a page's query of it.
 
 
+@cache
 def paper_is_public() -> ColumnElement[bool]:
     return and_(Paper.public.is_(True), Paper.state.notin_(DRAFT_VALUES))
 
@@ -91,10 +95,12 @@ def meeting_is_public(meeting_id: Any = Meeting.id) -> ColumnElement[bool]:
     )
 
 
+@cache
 def consultation_is_public() -> ColumnElement[bool]:
     return exists(select(Paper.id).where(Paper.id == Consultation.paper_id, paper_is_public()))
 
 
+@cache
 def agenda_item_is_public() -> ColumnElement[bool]:
     paper_of_item = (
         select(Paper.id)
@@ -108,6 +114,7 @@ def agenda_item_is_public() -> ColumnElement[bool]:
     )
 
 
+@cache
 def file_is_public() -> ColumnElement[bool]:
     paper_ok = or_(
         StoredFile.paper_id.is_(None),
@@ -123,6 +130,7 @@ def file_is_public() -> ColumnElement[bool]:
     return and_(StoredFile.public.is_(True), paper_ok, meeting_ok, item_ok)
 
 
+@cache
 def imported_file_is_public() -> ColumnElement[bool]:
     """A file record of an imported object: public while it and what it belongs to are."""
     paper_ok = or_(
@@ -139,6 +147,7 @@ def imported_file_is_public() -> ColumnElement[bool]:
     return and_(ImportedFile.public.is_(True), paper_ok, meeting_ok, item_ok)
 
 
+@cache
 def location_is_public() -> ColumnElement[bool]:
     """A recorded place: public while a public meeting is held there."""
     return exists(select(Meeting.id).where(Meeting.location_id == Location.id, meeting_is_public()))
@@ -165,8 +174,13 @@ def public_ids(
     return set(session.scalars(select(model.id).where(model.id.in_(wanted), rule)))
 
 
+@cache
+def _meeting_is_public() -> ColumnElement[bool]:
+    return meeting_is_public()
+
+
 def public_meetings(session: Session, ids: Iterable[int | None]) -> set[int]:
-    return public_ids(session, Meeting, meeting_is_public(), ids)
+    return public_ids(session, Meeting, _meeting_is_public(), ids)
 
 
 def public_agenda_items(session: Session, ids: Iterable[int | None]) -> set[int]:
@@ -230,6 +244,11 @@ def without_meeting_in_private(session: Session, step_ids: Sequence[int]) -> set
     return set(in_writing) | set(urgent)
 
 
+def decides(step: Consultation) -> bool:
+    """A step whose outcome is the paper's decision: the authoritative one, or an urgent decision."""
+    return bool(step.authoritative) or step.urgency == Urgency.decision.value
+
+
 def decided_in_private(session: Session, paper_ids: Iterable[int]) -> set[int]:
     """Papers whose deciding step (or urgent decision) was, or is to be, dealt with in private: their
     decision is not published."""
@@ -270,9 +289,11 @@ class Withheld:
 
 
 def withheld(session: Session, paper: Paper) -> Withheld:
+    """``decision`` as ``decided_in_private`` says of the paper, from its steps' ``private_steps``."""
+    private = private_steps(session, paper.consultations)
     return Withheld(
-        steps=frozenset(private_steps(session, paper.consultations)),
-        decision=bool(decided_in_private(session, [paper.id])),
+        steps=frozenset(private),
+        decision=any(s.id in private for s in paper.consultations if decides(s)),
         attachments=frozenset(a.id for a in paper.attachments if not attachment_public(a)),
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, load_only, selectinload
 
 from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
@@ -294,7 +294,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         .order_by(Meeting.start, AgendaItem.id)
         .options(
             contains_eager(AgendaItem.meeting),
-            selectinload(AgendaItem.result).selectinload(ItemResult.votes),
+            joinedload(AgendaItem.result).selectinload(ItemResult.votes),
         )
     ):
         items.setdefault(item.consultation_id or 0, []).append(item)
@@ -310,6 +310,12 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
     ):
         circulations.setdefault(circulation.consultation_id, []).append(circulation)
     published = public_agenda_items(session, (i.id for found in items.values() for i in found))
+    steps = session.scalars(
+        select(Consultation)
+        .where(Consultation.paper_id == paper.id)
+        .order_by(Consultation.stage, Consultation.position)  # as ``Paper.consultations``
+        .options(joinedload(Consultation.body))
+    ).all()
     return PaperStatus(
         paper_id=paper.id,
         reference=paper.reference,
@@ -319,7 +325,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         allowed=allowed_paper_triggers(paper),
         steps=[
             _step_status(step, items.get(step.id, []), published, circulations.get(step.id, []))
-            for step in paper.consultations
+            for step in steps
         ],
     )
 
