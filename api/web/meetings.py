@@ -56,18 +56,25 @@ def _item(session: ReadSession, town_key: str, who: Principal | None, item: Agen
     }
 
 
-def load_agenda(session: Session, meeting: Meeting, *, with_attendance: bool = True) -> None:
+#: The columns of a TOP's paper that the meeting page reads: its link and ``can_read_paper``'s rule (whatever
+#: else the rule asks of a paper, e.g. a council member's steps of a non-public one, is read when asked).
+PAPER_COLUMNS = (Paper.id, Paper.reference, Paper.municipality_id, Paper.state, Paper.public, Paper.department_id)
+
+
+def load_agenda(
+    session: Session, meeting: Meeting, *, with_attendance: bool = True, paper_columns: bool = False
+) -> None:
     """The agenda with each TOP's paper and result (and, ``with_attendance``, the attendance with each person),
     in a few queries instead of a few per TOP and one per person. The papers' long texts are not read: the
-    agenda shows their Drucksachen-Nr. and links."""
+    agenda shows their Drucksachen-Nr. and links; with ``paper_columns`` only ``PAPER_COLUMNS`` are."""
+    paper = joinedload(AgendaItem.consultation).joinedload(Consultation.paper)
+    if paper_columns:
+        paper = paper.load_only(*PAPER_COLUMNS)
+    else:
+        paper = paper.defer(Paper.proposed_resolution).defer(Paper.justification).defer(Paper.search_text)
+        paper = paper.defer(Paper.resolution_text)
     agenda = selectinload(Meeting.agenda_items).options(
-        joinedload(AgendaItem.consultation)
-        .joinedload(Consultation.paper)
-        .defer(Paper.proposed_resolution)
-        .defer(Paper.justification)
-        .defer(Paper.search_text)
-        .defer(Paper.resolution_text),
-        joinedload(AgendaItem.result).selectinload(ItemResult.votes),
+        paper, joinedload(AgendaItem.result).selectinload(ItemResult.votes)
     )
     options = [agenda, selectinload(Meeting.attendance).selectinload(Attendance.person)]
     session.scalars(
@@ -119,7 +126,7 @@ def _page(
     if not can_see_meeting(session, who, meeting):
         raise not_found("meeting", meeting.id)
     show_non_public = can_see_non_public_of(session, who, meeting)
-    load_agenda(session, meeting, with_attendance=show_non_public)
+    load_agenda(session, meeting, with_attendance=show_non_public, paper_columns=True)
     items = visible_agenda_items(session, who, meeting)
     state = MeetingState(meeting.state)
     deadline = None
