@@ -39,7 +39,13 @@ from workflow.models import (
     User,
     UserBody,
 )
-from workflow.publication import DRAFT_STATES, paper_public, public_agenda_items, public_meetings
+from workflow.publication import (
+    DRAFT_STATES,
+    paper_public,
+    public_agenda_items,
+    public_agenda_items_of,
+    public_meetings,
+)
 from workflow.store import by_key, clock, municipality_by_key, profile_of
 from workflow.vocabulary import BodyKind, PaperState
 
@@ -540,7 +546,7 @@ def visible_agenda_item_ids(
     """``visible_agenda_items`` for the ids of agenda items of the meeting (read as columns)."""
     if can_see_non_public_of(session, who, meeting):
         return set(item_ids)
-    return public_agenda_items(session, item_ids)
+    return public_agenda_items_of(session, meeting.id).intersection(item_ids)
 
 
 def can_see_agenda_item(session: Session, who: Principal | None, item: AgendaItem) -> bool:

@@ -184,6 +184,12 @@ def public_agenda_items(session: Session, ids: Iterable[int | None]) -> set[int]
     return public_ids(session, AgendaItem, agenda_item_is_public(), ids)
 
 
+def public_agenda_items_of(session: Session, meeting_id: int) -> set[int]:
+    """The ids of the meeting's agenda items that the public may see."""
+    query = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id, agenda_item_is_public())
+    return set(session.scalars(query))
+
+
 def public_files(session: Session, ids: Iterable[int | None]) -> set[int]:
     return public_ids(session, StoredFile, file_is_public(), ids)
 
