@@ -69,8 +69,9 @@ DECISION_STATES = frozenset(
 DRAFT_VALUES = tuple(sorted(state.value for state in DRAFT_STATES))
 
 # ---------------------------------------------------------------------------------------------- visibility
-# The rules without arguments are built once (``cache``): an expression is immutable, any statement can
-# reuse it, and building one costs more CPU than PostgreSQL takes to run a page's query of it.
+# Each expression is built once per process (``functools.cache``; per column where it takes one): SQLAlchemy's
+# expressions are immutable, any statement can reuse one, and building them anew took a good share of a page's
+# CPU time.
 
 
 @cache
@@ -78,6 +79,7 @@ def paper_is_public() -> ColumnElement[bool]:
     return and_(Paper.public.is_(True), Paper.state.notin_(DRAFT_VALUES))
 
 
+@cache
 def meeting_is_public(meeting_id: Any = Meeting.id) -> ColumnElement[bool]:
     """A meeting of at least one public body, unless it left the public record (an imported meeting that
     its source deleted)."""
@@ -174,17 +176,18 @@ def public_ids(
     return set(session.scalars(select(model.id).where(model.id.in_(wanted), rule)))
 
 
-@cache
-def _meeting_is_public() -> ColumnElement[bool]:
-    return meeting_is_public()
-
-
 def public_meetings(session: Session, ids: Iterable[int | None]) -> set[int]:
-    return public_ids(session, Meeting, _meeting_is_public(), ids)
+    return public_ids(session, Meeting, meeting_is_public(), ids)
 
 
 def public_agenda_items(session: Session, ids: Iterable[int | None]) -> set[int]:
     return public_ids(session, AgendaItem, agenda_item_is_public(), ids)
+
+
+def public_agenda_items_of(session: Session, meeting_id: int) -> set[int]:
+    """The ids of the meeting's agenda items that the public may see."""
+    query = select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_id, agenda_item_is_public())
+    return set(session.scalars(query))
 
 
 def public_files(session: Session, ids: Iterable[int | None]) -> set[int]:
