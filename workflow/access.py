@@ -39,7 +39,13 @@ from workflow.models import (
     User,
     UserBody,
 )
-from workflow.publication import DRAFT_STATES, paper_public, public_agenda_items, public_meetings
+from workflow.publication import (
+    DRAFT_STATES,
+    paper_public,
+    public_agenda_items,
+    public_agenda_items_of,
+    public_meetings,
+)
 from workflow.store import by_key, clock, municipality_by_key, profile_of
 from workflow.vocabulary import BodyKind, PaperState
 
@@ -530,10 +536,17 @@ def can_see_meeting(session: Session, who: Principal | None, meeting: Meeting) -
 def visible_agenda_items(session: Session, who: Principal | None, meeting: Meeting) -> list[AgendaItem]:
     """The agenda items of a meeting ``who`` may see: all for those who may see its non-public part,
     otherwise the published ones (``workflow.publication.agenda_item_is_public``)."""
-    if can_see_non_public_of(session, who, meeting):
-        return list(meeting.agenda_items)
-    shown = public_agenda_items(session, (i.id for i in meeting.agenda_items))
+    shown = visible_agenda_item_ids(session, who, meeting, [i.id for i in meeting.agenda_items])
     return [i for i in meeting.agenda_items if i.id in shown]
+
+
+def visible_agenda_item_ids(
+    session: Session, who: Principal | None, meeting: Meeting, item_ids: Iterable[int]
+) -> set[int]:
+    """``visible_agenda_items`` for the ids of agenda items of the meeting (read as columns)."""
+    if can_see_non_public_of(session, who, meeting):
+        return set(item_ids)
+    return public_agenda_items_of(session, meeting.id).intersection(item_ids)
 
 
 def can_see_agenda_item(session: Session, who: Principal | None, item: AgendaItem) -> bool:

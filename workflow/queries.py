@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, contains_eager, load_only, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, load_only, selectinload
 
 from workflow.beratungsfolge import WAITING_STATES
 from workflow.machines import CONSULTATION_MACHINE, MEETING_MACHINE
@@ -22,10 +23,11 @@ from workflow.models import (
     MayorDecision,
     Meeting,
     Paper,
+    Vote,
 )
 from workflow.papers import allowed_paper_triggers
 from workflow.publication import public_agenda_items
-from workflow.rules import BERLIN, unanimous, vote_summary
+from workflow.rules import BERLIN, decisive_vote, unanimous, vote_summary
 from workflow.store import clock, get
 from workflow.vocabulary import (
     CIRCULATION_STATE_LABELS,
@@ -199,24 +201,123 @@ class PaperStatus:
 
 def _appearance(item: AgendaItem, published: bool) -> Appearance:
     result = item.result
-    votes_text, is_unanimous = None, None
-    if result is not None and result.votes:
-        decisive = next((v for v in result.votes if v.decisive), result.votes[-1])
-        votes_text = vote_summary(decisive.yes, decisive.no, decisive.abstain)
-        is_unanimous = unanimous(decisive.yes, decisive.no, decisive.abstain)
-    return Appearance(
-        meeting_id=item.meeting_id,
-        meeting_start=item.meeting.start,
-        meeting_state=item.meeting.state,
-        agenda_item_id=item.id,
-        agenda_number=item.number,
-        public=published,
-        outcome=result.outcome if result else None,
+    return _appearance_of(
+        item.meeting,
+        item.id,
+        item.number,
+        published,
+        result.outcome if result else None,
         # an imported item without a result recorded here: the old system's result text
-        outcome_wording=result.outcome_wording if result else item.result_wording,
-        votes=votes_text,
-        unanimous=is_unanimous,
+        result.outcome_wording if result else item.result_wording,
+        decisive_vote(result.votes) if result is not None else None,
     )
+
+
+def _appearance_of(
+    meeting: Meeting,
+    item_id: int,
+    number: str,
+    published: bool,
+    outcome: str | None,
+    wording: str | None,
+    decisive: _Counts | Vote | None,
+) -> Appearance:
+    return Appearance(
+        meeting_id=meeting.id,
+        meeting_start=meeting.start,
+        meeting_state=meeting.state,
+        agenda_item_id=item_id,
+        agenda_number=number,
+        public=published,
+        outcome=outcome,
+        outcome_wording=wording,
+        votes=vote_summary(decisive.yes, decisive.no, decisive.abstain) if decisive is not None else None,
+        unanimous=unanimous(decisive.yes, decisive.no, decisive.abstain) if decisive is not None else None,
+    )
+
+
+class _Counts(NamedTuple):
+    decisive: bool
+    yes: int
+    no: int
+    abstain: int
+
+
+class AgendaLine(NamedTuple):
+    """A TOP as the meeting page lists it: plain values read as columns, its result as ``result_text`` says."""
+
+    id: int
+    number: str
+    title: str
+    public: bool
+    late_addition: bool
+    paper_id: int | None
+    has_result: bool
+    result: str
+
+
+def agenda_lines(session: Session, meeting: Meeting) -> list[AgendaLine]:
+    """Every TOP of the meeting in its order (who may see which: ``workflow.access``), in one query of
+    columns: a row per TOP and vote (a TOP without votes has one row)."""
+    rows = session.execute(
+        select(
+            AgendaItem.id,
+            AgendaItem.number,
+            AgendaItem.title,
+            AgendaItem.public,
+            AgendaItem.late_addition,
+            AgendaItem.result_wording,
+            Consultation.paper_id,
+            ItemResult.id,
+            ItemResult.outcome,
+            ItemResult.outcome_wording,
+            Vote.id,
+            Vote.decisive,
+            Vote.yes,
+            Vote.no,
+            Vote.abstain,
+        )
+        .select_from(AgendaItem)
+        .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
+        .outerjoin(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+        .outerjoin(Vote, Vote.result_id == ItemResult.id)
+        .where(AgendaItem.meeting_id == meeting.id)
+        .order_by(AgendaItem.order, AgendaItem.id, Vote.position)
+    )
+    items: dict[int, tuple[Any, ...]] = {}
+    votes: dict[int, list[_Counts]] = {}
+    for item_id, *item, vote_id, decisive, yes, no, abstain in rows:
+        if item_id not in items:
+            items[item_id] = tuple(item)
+            votes[item_id] = []
+        if vote_id is not None:
+            votes[item_id].append(_Counts(decisive, yes, no, abstain))
+    lines = []
+    for item_id, (
+        number,
+        title,
+        public,
+        late,
+        imported,
+        paper_id,
+        result_id,
+        outcome,
+        wording,
+    ) in items.items():
+        has_result = result_id is not None
+        shown = _appearance_of(
+            meeting,
+            item_id,
+            number,
+            public,
+            outcome if has_result else None,
+            wording if has_result else imported,
+            decisive_vote(votes[item_id]) if has_result else None,
+        )
+        lines.append(
+            AgendaLine(item_id, number, title, public, late, paper_id, has_result, shown.result_text)
+        )
+    return lines
 
 
 def _circulation_status(circulation: Circulation) -> CirculationStatus:
@@ -294,7 +395,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         .order_by(Meeting.start, AgendaItem.id)
         .options(
             contains_eager(AgendaItem.meeting),
-            selectinload(AgendaItem.result).selectinload(ItemResult.votes),
+            joinedload(AgendaItem.result).selectinload(ItemResult.votes),
         )
     ):
         items.setdefault(item.consultation_id or 0, []).append(item)
@@ -310,6 +411,12 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
     ):
         circulations.setdefault(circulation.consultation_id, []).append(circulation)
     published = public_agenda_items(session, (i.id for found in items.values() for i in found))
+    steps = session.scalars(
+        select(Consultation)
+        .where(Consultation.paper_id == paper.id)
+        .order_by(Consultation.stage, Consultation.position)  # as ``Paper.consultations``
+        .options(joinedload(Consultation.body))
+    ).all()
     return PaperStatus(
         paper_id=paper.id,
         reference=paper.reference,
@@ -319,7 +426,7 @@ def paper_status(session: Session, paper_id: int) -> PaperStatus:
         allowed=allowed_paper_triggers(paper),
         steps=[
             _step_status(step, items.get(step.id, []), published, circulations.get(step.id, []))
-            for step in paper.consultations
+            for step in steps
         ],
     )
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, object_session, selectinload
 
 from api.deps import Now, ReadSession, Town
 from api.web import links
@@ -26,14 +26,14 @@ from workflow.access import (
     require_record_for,
     require_role,
     require_same_municipality,
-    visible_agenda_items,
+    visible_agenda_item_ids,
 )
 from workflow.errors import DomainError
 from workflow.models import AgendaItem, Attendance, Consultation, ItemResult, Meeting, Municipality, Paper
 from workflow.notice import invitation_deadline
 from workflow.portal import results_provisional
 from workflow.publication import public_meetings
-from workflow.queries import meeting_allowed_triggers, result_text
+from workflow.queries import AgendaLine, agenda_lines, meeting_allowed_triggers
 from workflow.store import not_found
 from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
 from workflow.web_sessions import ActiveSession
@@ -43,17 +43,39 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 ATTENDANCE_LABELS = {"present": "anwesend", "absent": "abwesend", "excused": "entschuldigt"}
 
 
-def _item(session: ReadSession, town_key: str, who: Principal | None, item: AgendaItem) -> dict[str, Any]:
-    paper = item.consultation.paper if item.consultation is not None else None
+#: The columns of a TOP's paper that the meeting page reads: its link and ``can_read_paper``'s rule (whatever
+#: else the rule asks of a paper, e.g. a council member's steps of a non-public one, is read when asked).
+PAPER_COLUMNS = (
+    Paper.id,
+    Paper.reference,
+    Paper.municipality_id,
+    Paper.state,
+    Paper.public,
+    Paper.department_id,
+)
+
+
+def _item(
+    session: ReadSession, town_key: str, who: Principal | None, line: AgendaLine, paper: Paper | None
+) -> dict[str, Any]:
     readable = paper is not None and can_read_paper(session, who, paper)
     return {
-        "number": item.number,
-        "title": item.title,
+        "number": line.number,
+        "title": line.title,
         "paper_url": links.paper(town_key, paper) if readable and paper is not None else None,
         "reference": paper.reference if readable and paper is not None else None,
-        "late_addition": item.late_addition,
-        "result": result_text(item),
+        "late_addition": line.late_addition,
+        "result": line.result,
     }
+
+
+def _papers(session: Session, lines: list[AgendaLine]) -> dict[int, Paper]:
+    """The papers of the TOPs, with the columns ``PAPER_COLUMNS`` only."""
+    ids = {line.paper_id for line in lines if line.paper_id is not None}
+    if not ids:
+        return {}
+    query = select(Paper).where(Paper.id.in_(ids)).options(load_only(*PAPER_COLUMNS))
+    return {paper.id: paper for paper in session.scalars(query)}
 
 
 def load_agenda(session: Session, meeting: Meeting, *, with_attendance: bool = True) -> None:
@@ -119,8 +141,10 @@ def _page(
     if not can_see_meeting(session, who, meeting):
         raise not_found("meeting", meeting.id)
     show_non_public = can_see_non_public_of(session, who, meeting)
-    load_agenda(session, meeting, with_attendance=show_non_public)
-    items = visible_agenda_items(session, who, meeting)
+    lines = agenda_lines(session, meeting)
+    shown = visible_agenda_item_ids(session, who, meeting, [line.id for line in lines])
+    items = [line for line in lines if line.id in shown]
+    papers = _papers(session, items)
     state = MeetingState(meeting.state)
     deadline = None
     if state is MeetingState.planned:  # once invited, the page says when instead
@@ -135,7 +159,12 @@ def _page(
     if show_non_public:
         attendance = [
             {"name": a.person.name, "status": ATTENDANCE_LABELS.get(a.status, a.status)}
-            for a in meeting.attendance
+            for a in session.scalars(
+                select(Attendance)
+                .where(Attendance.meeting_id == meeting.id)
+                .options(joinedload(Attendance.person))
+                .order_by(Attendance.id)
+            )
         ]
     open_data = open_data_of(request, meeting)
     live_url = None
@@ -153,8 +182,12 @@ def _page(
             state_tone=MEETING_TONES[state],
             deadline=deadline,
             show_non_public=show_non_public,
-            public_items=[_item(session, town.key, who, i) for i in items if i.public],
-            non_public_items=[_item(session, town.key, who, i) for i in items if not i.public],
+            public_items=[
+                _item(session, town.key, who, i, papers.get(i.paper_id or 0)) for i in items if i.public
+            ],
+            non_public_items=[
+                _item(session, town.key, who, i, papers.get(i.paper_id or 0)) for i in items if not i.public
+            ],
             attendance=attendance,
             documents=documents_of(session, town, who, meeting_id=meeting.id),
             may_invite=_may_invite(who, meeting, now),
@@ -166,7 +199,7 @@ def _page(
             if _may_invite(who, meeting)
             else None,
             office_actions=office_actions(session, town, who, meeting, now),
-            provisional=results_provisional(meeting) and any(i.result is not None for i in items),
+            provisional=results_provisional(meeting) and any(i.has_result for i in items),
             open_data=open_data,
             live_url=live_url,
             errors=errors or {},

@@ -24,8 +24,8 @@ from workflow.access import (
     Principal,
     Role,
     can_read_draft,
-    can_see_non_public_of,
     can_see_non_public_of_body,
+    non_public_visible_meetings,
     require_cosign,
     require_edit_draft,
     require_manage_paper,
@@ -49,7 +49,6 @@ from workflow.publication import (
 )
 from workflow.queries import StepStatus, paper_history, paper_status
 from workflow.source_models import ImportedFile
-from workflow.store import get
 from workflow.vocabulary import (
     AUDIT_ACTION_LABELS,
     PAPER_KIND_LABELS,
@@ -135,25 +134,32 @@ def _steps(
     session: Session, town: Municipality, who: Principal | None, paper: Paper, hidden: Withheld
 ) -> list[dict[str, Any]]:
     status = paper_status(session, paper.id)
-    visible: dict[int, bool] = {}
+    meeting_ids = {a.meeting_id for s in status.steps for a in s.appearances}
+    meetings = (
+        {m.id: m for m in session.scalars(select(Meeting).where(Meeting.id.in_(meeting_ids)))}
+        if meeting_ids
+        else {}
+    )
+    # whose non-public part this person may see, asked once, of the meetings where the paper's TOP was
+    unpublished = {a.meeting_id for s in status.steps for a in s.appearances if not a.public}
+    visible = non_public_visible_meetings(session, who, [meetings[i] for i in unpublished])
+    bodies: dict[int, bool] = {}
 
-    def may_see_meeting(meeting: Meeting) -> bool:
-        if meeting.id not in visible:
-            visible[meeting.id] = can_see_non_public_of(session, who, meeting)
-        return visible[meeting.id]
+    def may_see_body(body_id: int) -> bool:
+        if body_id not in bodies:
+            bodies[body_id] = can_see_non_public_of_body(session, who, town.id, body_id)
+        return bodies[body_id]
 
+    links.prefetch_meetings(session, meetings.values())
     by_stage: dict[int, list[str]] = {}
     for step in status.steps:
         by_stage.setdefault(step.stage, []).append(step.body)
     steps = []
     for full in status.steps:
-        step = full.seen_by(
-            lambda meeting_id: may_see_meeting(get(session, Meeting, meeting_id)),
-            lambda body_id: can_see_non_public_of_body(session, who, town.id, body_id),
-        )
+        step = full.seen_by(lambda meeting_id: meeting_id in visible, may_see_body)
         appearances = [
             {
-                "url": links.meeting(session, town.key, get(session, Meeting, a.meeting_id)),
+                "url": links.meeting(session, town.key, meetings[a.meeting_id]),
                 "start": a.meeting_start,
                 "number": a.agenda_number,
                 "public": a.public,
