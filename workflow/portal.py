@@ -31,8 +31,8 @@ from workflow.models import (
     active_on,
 )
 from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
-from workflow.queries import Appearance
-from workflow.rules import BERLIN, decisive_vote, unanimous, vote_summary
+from workflow.queries import appearance_of
+from workflow.rules import BERLIN, decisive_vote
 from workflow.vocabulary import BodyKind, MeetingState, MembershipRole
 
 #: How members are ordered within a faction: the chair first, then deputies, members, advisory ones, substitutes.
@@ -248,18 +248,8 @@ def latest_decisions(
     for item_id, number, title, meeting_id, step, result_id, outcome, wording, at in rows:
         meeting = meetings[meeting_id]
         paper_id, reference = papers.get(step, (None, None)) if step is not None else (None, None)
-        vote = decisive_vote(votes.get(result_id, []))
-        shown = Appearance(
-            meeting_id=meeting_id,
-            meeting_start=meeting.start,
-            meeting_state=meeting.state,
-            agenda_item_id=item_id,
-            agenda_number=number,
-            public=True,
-            outcome=outcome,
-            outcome_wording=wording,
-            votes=vote_summary(vote.yes, vote.no, vote.abstain) if vote is not None else None,
-            unanimous=unanimous(vote.yes, vote.no, vote.abstain) if vote is not None else None,
+        shown = appearance_of(
+            meeting, item_id, number, True, outcome, wording, decisive_vote(votes.get(result_id, []))
         )
         decisions.append(
             Decision(

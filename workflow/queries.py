@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, load_only, selectinload
@@ -201,7 +201,7 @@ class PaperStatus:
 
 def _appearance(item: AgendaItem, published: bool) -> Appearance:
     result = item.result
-    return _appearance_of(
+    return appearance_of(
         item.meeting,
         item.id,
         item.number,
@@ -213,14 +213,14 @@ def _appearance(item: AgendaItem, published: bool) -> Appearance:
     )
 
 
-def _appearance_of(
+def appearance_of(
     meeting: Meeting,
     item_id: int,
     number: str,
     published: bool,
     outcome: str | None,
     wording: str | None,
-    decisive: _Counts | Vote | None,
+    decisive: Counts | None,
 ) -> Appearance:
     return Appearance(
         meeting_id=meeting.id,
@@ -234,6 +234,17 @@ def _appearance_of(
         votes=vote_summary(decisive.yes, decisive.no, decisive.abstain) if decisive is not None else None,
         unanimous=unanimous(decisive.yes, decisive.no, decisive.abstain) if decisive is not None else None,
     )
+
+
+class Counts(Protocol):
+    """What a result text needs of its decisive vote."""
+
+    @property
+    def yes(self) -> int: ...
+    @property
+    def no(self) -> int: ...
+    @property
+    def abstain(self) -> int: ...
 
 
 class _Counts(NamedTuple):
@@ -305,7 +316,7 @@ def agenda_lines(session: Session, meeting: Meeting) -> list[AgendaLine]:
         wording,
     ) in items.items():
         has_result = result_id is not None
-        shown = _appearance_of(
+        shown = appearance_of(
             meeting,
             item_id,
             number,
