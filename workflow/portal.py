@@ -8,11 +8,11 @@ results are provisional ("vorläufig") until its minutes are approved.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from workflow.models import (
@@ -169,17 +169,49 @@ class Decision:
     recorded_at: dt.datetime
 
 
+def _newest_meetings_with_results(
+    session: Session, town_id: int, body_id: int | None, batch: int
+) -> Iterator[int]:
+    """The published meetings (of one body if given) with a result on a public TOP, the newest first, read
+    ``batch`` at a time by the index of their start: a meeting to come costs one probe per TOP."""
+    query = (
+        select(Meeting.id, Meeting.start)
+        .where(
+            Meeting.municipality_id == town_id,
+            meeting_is_public(),
+            select(ItemResult.id)
+            .join(AgendaItem, AgendaItem.id == ItemResult.agenda_item_id)
+            .where(AgendaItem.meeting_id == Meeting.id, AgendaItem.public.is_(True))
+            .exists(),
+        )
+        .order_by(Meeting.start.desc(), Meeting.id.desc())
+        .limit(batch)
+    )
+    if body_id is not None:
+        query = query.where(
+            Meeting.id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body_id))
+        )
+    after: tuple[dt.datetime, int] | None = None
+    while True:
+        found = session.execute(
+            query if after is None else query.where(tuple_(Meeting.start, Meeting.id) < after)
+        ).all()
+        yield from (meeting_id for meeting_id, _start in found)
+        if len(found) < batch:
+            return
+        after = (found[-1].start, found[-1].id)
+
+
 def latest_decisions(
     session: Session, town_id: int, *, body_id: int | None = None, limit: int = 8
 ) -> list[Decision]:
     """The results of published agenda items, the newest meeting first (of one body's meetings if given).
 
-    For the whole town the ``limit`` newest meetings with such a result are found first (by the index of their
-    start): they hold the ``limit`` newest results, each having one at least, so not every result of the town
-    is sorted. One body's meetings are few enough to be asked directly (and a non-public body's have none
-    published, which the first way would find out only after checking each). The TOPs, their papers and
-    their votes are read as columns; only their few meetings as rows (for their links)."""
-    query = (
+    The meetings with a result are walked newest first and the published results of each read in the order of
+    its agenda until ``limit`` are found: usually the newest meeting holds them all, so only its TOPs are
+    checked against the publication rule, not every result of the town. The TOPs, their papers and their
+    votes are read as columns; only their few meetings as rows (for their links)."""
+    items = (
         select(
             AgendaItem.id,
             AgendaItem.number,
@@ -191,32 +223,17 @@ def latest_decisions(
             ItemResult.outcome_wording,
             ItemResult.recorded_at,
         )
-        .join(Meeting, Meeting.id == AgendaItem.meeting_id)
         .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
-        .where(Meeting.municipality_id == town_id, agenda_item_is_public())
-        .order_by(Meeting.start.desc(), Meeting.id.desc(), AgendaItem.order)
-        .limit(limit)
+        .where(agenda_item_is_public())
+        .order_by(AgendaItem.order)
     )
-    if body_id is not None:
-        query = query.where(
-            AgendaItem.meeting_id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body_id))
-        )
-    else:
-        with_result = (
-            select(AgendaItem.id)
-            .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
-            .where(AgendaItem.meeting_id == Meeting.id, agenda_item_is_public())
-            .exists()
-        )
-        newest = (
-            select(Meeting.id)
-            .where(Meeting.municipality_id == town_id, meeting_is_public(), with_result)
-            .order_by(Meeting.start.desc(), Meeting.id.desc())
-            .limit(limit)
-        )
-        ids = list(session.scalars(newest))
-        query = query.where(Meeting.id.in_(ids), AgendaItem.meeting_id.in_(ids))
-    rows = session.execute(query).all()
+    rows: list[Any] = []
+    for meeting_id in _newest_meetings_with_results(session, town_id, body_id, limit):
+        rows += session.execute(
+            items.where(AgendaItem.meeting_id == meeting_id).limit(limit - len(rows))
+        ).all()
+        if len(rows) >= limit:
+            break
     if not rows:
         return []
     votes: dict[int, list[_Vote]] = {}

@@ -9,11 +9,31 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.web import links
+from tests.conftest import Database
 from tests.web.portal import OPARL_BASE, Portal
-from tests.web.portal_world import MARKER
-from workflow.models import Body, Faction, Meeting, Membership, Municipality, Paper, Person
+from tests.web.portal_world import MARKER, build_portal_world
+from workflow.models import (
+    AgendaItem,
+    Body,
+    Consultation,
+    Faction,
+    ItemResult,
+    Meeting,
+    MeetingBody,
+    Membership,
+    Municipality,
+    Paper,
+    Person,
+)
+from workflow.portal import latest_decisions
+from workflow.publication import (
+    agenda_item_is_public,
+    depublish_paper,
+    public_agenda_items,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 WETZLAR = select(Municipality.id).where(Municipality.key == "wetzlar").scalar_subquery()
@@ -219,3 +239,59 @@ def test_a_search_can_be_subscribed_as_an_atom_feed_and_tells_nothing_non_public
     assert MARKER not in ET.tostring(_feed(portal, "/wetzlar/feeds/suche.atom?q=Ankauf"), encoding="unicode")
     wrong = portal.client.get("/wetzlar/feeds/suche.atom?von=gestern")
     assert wrong.status_code == 422
+
+
+def _assert_latest_decisions(sessions: sessionmaker[Session]) -> int:
+    """For every limit, of the town and of each body: the first results of all published results sorted by
+    the meeting, newest first, and the agenda. Returns how many results are published."""
+    with sessions() as s:
+        town = s.scalars(select(Municipality).where(Municipality.key == "wetzlar")).one()
+        rows = s.execute(
+            select(AgendaItem.id, AgendaItem.order, Meeting.id.label("meeting_id"), Meeting.start)
+            .join(Meeting, Meeting.id == AgendaItem.meeting_id)
+            .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+            .where(Meeting.municipality_id == town.id)
+        ).all()
+        shown = public_agenda_items(s, [r.id for r in rows])
+        newest_first = sorted(
+            (r for r in rows if r.id in shown), key=lambda r: (-r.start.timestamp(), -r.meeting_id, r.order)
+        )
+        bodies = {b.id: b.key for b in s.scalars(select(Body).where(Body.municipality_id == town.id))}
+        of_body = {
+            body: {m for (m,) in s.execute(select(MeetingBody.meeting_id).where(MeetingBody.body_id == body))}
+            for body in bodies
+        }
+        for limit in range(1, len(newest_first) + 2):
+            found = [d.item_id for d in latest_decisions(s, town.id, limit=limit)]
+            assert found == [r.id for r in newest_first][:limit]
+            for body, key in bodies.items():
+                found = [d.item_id for d in latest_decisions(s, town.id, body_id=body, limit=limit)]
+                expected = [r.id for r in newest_first if r.meeting_id in of_body[body]][:limit]
+                assert found == expected, key
+        return len(newest_first)
+
+
+def test_the_latest_decisions_are_the_newest_published_results_in_agenda_order(portal: Portal) -> None:
+    assert _assert_latest_decisions(portal.db.sessions) >= 2
+
+
+def test_the_latest_decisions_pass_over_a_meeting_whose_papers_were_all_withdrawn_from_the_public(
+    db: Database,
+) -> None:
+    """The newest meeting with results keeps its public TOPs, but every paper on them is depublished: the
+    latest decisions come from the meetings before it, also when one result is asked for."""
+    build_portal_world(db.sessions)
+    with db.sessions() as s:
+        town = s.scalars(select(Municipality.id).where(Municipality.key == "wetzlar")).one()
+        newest = latest_decisions(s, town, limit=1)[0].meeting.id
+        papers = s.scalars(
+            select(Consultation.paper_id)
+            .join(AgendaItem, AgendaItem.consultation_id == Consultation.id)
+            .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+            .where(AgendaItem.meeting_id == newest, agenda_item_is_public())
+        ).all()
+    assert papers
+    before = _assert_latest_decisions(db.sessions)
+    for paper_id in papers:
+        depublish_paper(db.sessions, actor="test", paper_id=paper_id, reason="Versehen")
+    assert 0 < _assert_latest_decisions(db.sessions) == before - len(papers)
