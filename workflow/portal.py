@@ -73,7 +73,7 @@ def _meetings(town_id: int, body_id: int | None):  # type: ignore[no-untyped-def
     query = (
         select(Meeting)
         .where(Meeting.municipality_id == town_id, meeting_is_public())
-        .options(selectinload(Meeting.bodies))
+        .options(joinedload(Meeting.bodies))
     )
     if body_id is not None:
         query = query.where(
@@ -88,7 +88,7 @@ def coming_meetings(
     """The next published meetings from today on (cancelled ones included: they are marked)."""
     today = _start(now.astimezone(BERLIN).date())
     query = _meetings(town_id, body_id).where(Meeting.start >= today).order_by(Meeting.start, Meeting.id)
-    return list(session.scalars(query.limit(limit)))
+    return list(session.scalars(query.limit(limit)).unique())
 
 
 def past_meetings(
@@ -98,7 +98,7 @@ def past_meetings(
     query = (
         _meetings(town_id, body_id).where(Meeting.start < today).order_by(Meeting.start.desc(), Meeting.id)
     )
-    return list(session.scalars(query.limit(limit)))
+    return list(session.scalars(query.limit(limit)).unique())
 
 
 def meetings_in_month(
@@ -108,7 +108,7 @@ def meetings_in_month(
     first = month.replace(day=1)
     after = (first + dt.timedelta(days=32)).replace(day=1)
     query = _meetings(town_id, body_id).where(Meeting.start >= _start(first), Meeting.start < _start(after))
-    return list(session.scalars(query.order_by(Meeting.start, Meeting.id)))
+    return list(session.scalars(query.order_by(Meeting.start, Meeting.id)).unique())
 
 
 def meeting_months(
@@ -217,13 +217,16 @@ def latest_decisions(
             AgendaItem.number,
             AgendaItem.title,
             AgendaItem.meeting_id,
-            AgendaItem.consultation_id,
             ItemResult.id.label("result_id"),
             ItemResult.outcome,
             ItemResult.outcome_wording,
             ItemResult.recorded_at,
+            Paper.id.label("paper_id"),
+            Paper.reference,
         )
         .join(ItemResult, ItemResult.agenda_item_id == AgendaItem.id)
+        .outerjoin(Consultation, Consultation.id == AgendaItem.consultation_id)
+        .outerjoin(Paper, Paper.id == Consultation.paper_id)
         .where(agenda_item_is_public())
         .order_by(AgendaItem.order)
     )
@@ -243,28 +246,28 @@ def latest_decisions(
         .order_by(Vote.result_id, Vote.position)
     ):
         votes.setdefault(result_id, []).append(_Vote(decisive, yes, no, abstain, []))
-    papers: dict[int, tuple[int, str | None]] = {
-        step: (paper_id, reference)
-        for step, paper_id, reference in session.execute(
-            select(Consultation.id, Paper.id, Paper.reference)
-            .join(Paper, Paper.id == Consultation.paper_id)
-            .where(
-                Consultation.id.in_({row.consultation_id for row in rows if row.consultation_id is not None})
-            )
-        )
-    }
     meetings = {
         m.id: m
         for m in session.scalars(
             select(Meeting)
             .where(Meeting.id.in_({row.meeting_id for row in rows}))
-            .options(selectinload(Meeting.bodies))
-        )
+            .options(joinedload(Meeting.bodies))
+        ).unique()
     }
     decisions = []
-    for item_id, number, title, meeting_id, step, result_id, outcome, wording, at in rows:
+    for (
+        item_id,
+        number,
+        title,
+        meeting_id,
+        result_id,
+        outcome,
+        wording,
+        at,
+        paper_id,
+        reference,
+    ) in rows:
         meeting = meetings[meeting_id]
-        paper_id, reference = papers.get(step, (None, None)) if step is not None else (None, None)
         shown = appearance_of(
             meeting, item_id, number, True, outcome, wording, decisive_vote(votes.get(result_id, []))
         )

@@ -123,6 +123,9 @@ def start_page(
     """The municipality's public start page (``api.web.start`` shows it to everyone without a login)."""
     papers = portal.latest_papers(session, town.id)
     private = portal.papers_decided_in_private(session, papers)
+    coming = portal.coming_meetings(session, town.id, now)
+    decisions = portal.latest_decisions(session, town.id)
+    links.prefetch_meetings(session, [*coming, *(d.meeting for d in decisions)])
     return render(
         request,
         "portal/start.html",
@@ -131,9 +134,9 @@ def start_page(
             town,
             "portal",
             now=now,
-            meetings=meeting_entries(session, town, portal.coming_meetings(session, town.id, now)),
+            meetings=meeting_entries(session, town, coming),
             papers=[paper_entry(town, p, Withheld(decision=p.id in private)) for p in papers],
-            decisions=decision_entries(session, town, portal.latest_decisions(session, town.id)),
+            decisions=decision_entries(session, town, decisions),
             bodies=[
                 {"name": b.name, "url": links.body(town.key, b)} for b in portal.town_bodies(session, town.id)
             ],
@@ -257,6 +260,10 @@ def body_page(
     body = by_key(session, Body, town.id, key)
     today = now.astimezone(BERLIN).date()
     groups = portal.members_by_faction(session, body, today)
+    coming = portal.coming_meetings(session, town.id, now, body_id=body.id)
+    past = portal.past_meetings(session, town.id, now, body_id=body.id)
+    decisions = portal.latest_decisions(session, town.id, body_id=body.id, limit=5)
+    links.prefetch_meetings(session, [*coming, *past, *(d.meeting for d in decisions)])
     alert = alert_form(request, me, town, body=body)
     response = render(
         request,
@@ -282,13 +289,9 @@ def body_page(
                 }
                 for g in groups
             ],
-            coming=meeting_entries(
-                session, town, portal.coming_meetings(session, town.id, now, body_id=body.id)
-            ),
-            past=meeting_entries(session, town, portal.past_meetings(session, town.id, now, body_id=body.id)),
-            decisions=decision_entries(
-                session, town, portal.latest_decisions(session, town.id, body_id=body.id, limit=5)
-            ),
+            coming=meeting_entries(session, town, coming),
+            past=meeting_entries(session, town, past),
+            decisions=decision_entries(session, town, decisions),
             calendar_url=links.calendar(town.key, body=body.key),
             ical_url=links.body_ical(town.key, body) if feed_is_open(body) else None,
             atom_url=links.body_results_atom(town.key, body),
