@@ -8,8 +8,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, joinedload
 
 from workflow.models import AgendaItem, Consultation, Meeting, MeetingBody, StoredFile
 from workflow.notice import invitation_deadline
@@ -55,7 +55,12 @@ def deadline_overview(
     today = dt.datetime.combine(now.astimezone(BERLIN).date(), dt.time(), BERLIN)
     query = (
         select(Meeting)
-        .options(selectinload(Meeting.bodies), selectinload(Meeting.agenda_items))
+        .options(
+            joinedload(Meeting.bodies),
+            # The notice period reads only the items with a matter (``notice.matters_on_agenda``): these
+            # meetings' ``agenda_items`` hold just those; the counts below read the items' columns.
+            joinedload(Meeting.agenda_items.and_(AgendaItem.matter.is_not(None))),
+        )
         .where(
             Meeting.municipality_id == municipality_id,
             Meeting.state.in_([s.value for s in OPEN_STATES]),
@@ -67,40 +72,58 @@ def deadline_overview(
         query = query.where(
             Meeting.id.in_(select(MeetingBody.meeting_id).where(MeetingBody.body_id.in_(body_ids)))
         )
-    meetings = list(session.scalars(query.order_by(Meeting.start, Meeting.id)))
-    missing = _papers_without_document(session, [m.id for m in meetings])
+    meetings = list(session.scalars(query.order_by(Meeting.start, Meeting.id)).unique())
+    agendas = _agendas(session, [m.id for m in meetings])
+    no_agenda = _Agenda(0, 0)
     invitations = _with_invitation_document(session, [m.id for m in meetings])
     rows = []
     for meeting in meetings:
         latest = invitation_deadline(session, meeting).latest_dispatch
         invited = meeting.state == MeetingState.invited
+        agenda = agendas.get(meeting.id, no_agenda)
         rows.append(
             DeadlineRow(
                 meeting=meeting,
                 latest_dispatch=latest,
                 days_left=(latest.astimezone(BERLIN).date() - today.date()).days,
                 invited=invited,
-                agenda_items=len(meeting.agenda_items),
-                papers_without_document=missing.get(meeting.id, 0),
+                agenda_items=agenda.items,
+                papers_without_document=agenda.papers_without_document,
                 invitation_document_missing=invited and meeting.id not in invitations,
             )
         )
     return sorted(rows, key=lambda r: (r.latest_dispatch, r.meeting.start, r.meeting.id))
 
 
-def _papers_without_document(session: Session, meeting_ids: list[int]) -> dict[int, int]:
+@dataclass(frozen=True)
+class _Agenda:
+    items: int
+    #: Papers on it whose document (Beschlussvorlage) has not been generated yet.
+    papers_without_document: int
+
+
+def _agendas(session: Session, meeting_ids: list[int]) -> dict[int, _Agenda]:
+    """Per meeting, its agenda items and the papers on it without a document: one row per item, its step's
+    paper looked up by the step's id (an index lookup per item, not a join over all steps)."""
     if not meeting_ids:
         return {}
-    has_document = select(StoredFile.paper_id).where(
-        StoredFile.kind == "vorlage", StoredFile.paper_id.is_not(None)
+    has_document = exists().where(StoredFile.kind == "vorlage", StoredFile.paper_id == Consultation.paper_id)
+    paper_without_document = (
+        select(Consultation.paper_id)
+        .where(Consultation.id == AgendaItem.consultation_id, ~has_document)
+        .scalar_subquery()
     )
-    rows = session.execute(
-        select(AgendaItem.meeting_id, func.count(func.distinct(Consultation.paper_id)))
-        .join(Consultation, Consultation.id == AgendaItem.consultation_id)
-        .where(AgendaItem.meeting_id.in_(meeting_ids), Consultation.paper_id.not_in(has_document))
-        .group_by(AgendaItem.meeting_id)
-    )
-    return {meeting_id: count for meeting_id, count in rows}
+    items: dict[int, int] = {}
+    papers: dict[int, set[int]] = {}
+    for meeting_id, paper_id in session.execute(
+        select(AgendaItem.meeting_id, paper_without_document).where(AgendaItem.meeting_id.in_(meeting_ids))
+    ):
+        items[meeting_id] = items.get(meeting_id, 0) + 1
+        if paper_id is not None:
+            papers.setdefault(meeting_id, set()).add(paper_id)
+    return {
+        meeting_id: _Agenda(count, len(papers.get(meeting_id, ()))) for meeting_id, count in items.items()
+    }
 
 
 def _with_invitation_document(session: Session, meeting_ids: list[int]) -> set[int]:

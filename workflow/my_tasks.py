@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session, joinedload
 
 from workflow.access import Principal, Role, member_body_ids
-from workflow.models import AgendaItem, Cosignature, ItemResult, Meeting, MeetingBody, Paper
+from workflow.models import AgendaItem, Cosignature, Department, ItemResult, Meeting, MeetingBody, Paper
 from workflow.notice import invitation_deadline
-from workflow.papers import allowed_paper_triggers
+from workflow.papers import submittable
 from workflow.vocabulary import MeetingState, PaperState
 
 #: Meetings whose invitation must go out within this time (or should have) are shown.
@@ -25,6 +25,19 @@ DEADLINE_HORIZON = dt.timedelta(days=7)
 #: A meeting that began this long ago still counts as today's.
 RUNNING = dt.timedelta(hours=12)
 LIMIT = 20
+
+
+@dataclass(frozen=True)
+class PaperEntry:
+    """What the start page shows of a paper: its columns, not the row."""
+
+    id: int
+    reference: str | None
+    subject: str
+    kind: str
+    state: str
+    paper_date: dt.date
+    department: str
 
 
 @dataclass(frozen=True)
@@ -36,9 +49,9 @@ class DeadlineSoon:
 
 @dataclass(frozen=True)
 class MyTasks:
-    drafts: list[Paper] = field(default_factory=list)
-    cosignatures: list[Paper] = field(default_factory=list)
-    to_submit: list[Paper] = field(default_factory=list)
+    drafts: list[PaperEntry] = field(default_factory=list)
+    cosignatures: list[PaperEntry] = field(default_factory=list)
+    to_submit: list[PaperEntry] = field(default_factory=list)
     deadlines: list[DeadlineSoon] = field(default_factory=list)
     without_results: list[Meeting] = field(default_factory=list)
     next_meetings: list[Meeting] = field(default_factory=list)
@@ -63,20 +76,46 @@ def _office(who: Principal) -> bool:
     return who.role in (Role.coordination, Role.admin)
 
 
-def _drafts(session: Session, who: Principal) -> list[Paper]:
-    """Drafts, also those out for co-signing: the author still owes the submission."""
-    query = select(Paper).where(
-        Paper.municipality_id == who.municipality_id,
-        Paper.state.in_([PaperState.draft, PaperState.cosigning]),
+_PaperColumns = Select[int, str | None, str, str, str, dt.date, str]
+
+
+def _papers(who: Principal) -> _PaperColumns:
+    """The papers of the municipality as ``PaperEntry`` columns, with their department's name."""
+    return (
+        select(
+            Paper.id,
+            Paper.reference,
+            Paper.subject,
+            Paper.kind,
+            Paper.state,
+            Paper.paper_date,
+            Department.name,
+        )
+        .join(Department, Department.id == Paper.department_id)
+        .where(Paper.municipality_id == who.municipality_id)
     )
+
+
+def _entries(session: Session, query: _PaperColumns) -> list[PaperEntry]:
+    return [
+        PaperEntry(paper_id, reference, subject, kind, state, paper_date, department)
+        for paper_id, reference, subject, kind, state, paper_date, department in session.execute(
+            query.limit(LIMIT)
+        )
+    ]
+
+
+def _drafts(session: Session, who: Principal) -> list[PaperEntry]:
+    """Drafts, also those out for co-signing: the author still owes the submission."""
+    query = _papers(who).where(Paper.state.in_([PaperState.draft, PaperState.cosigning]))
     if who.role is Role.department:
         query = query.where(Paper.department_id == who.department_id)
     elif not _office(who):
         return []
-    return list(session.scalars(query.order_by(Paper.modified_at.desc(), Paper.id.desc()).limit(LIMIT)))
+    return _entries(session, query.order_by(Paper.modified_at.desc(), Paper.id.desc()))
 
 
-def _cosignatures(session: Session, who: Principal) -> list[Paper]:
+def _cosignatures(session: Session, who: Principal) -> list[PaperEntry]:
     if who.role is not Role.department:
         return []
     asked = exists(
@@ -86,40 +125,16 @@ def _cosignatures(session: Session, who: Principal) -> list[Paper]:
             Cosignature.signed_at.is_(None),
         )
     )
-    return list(
-        session.scalars(
-            select(Paper)
-            .where(Paper.municipality_id == who.municipality_id, Paper.state == PaperState.cosigning, asked)
-            .order_by(Paper.modified_at, Paper.id)
-            .limit(LIMIT)
-        )
+    return _entries(
+        session,
+        _papers(who).where(Paper.state == PaperState.cosigning, asked).order_by(Paper.modified_at, Paper.id),
     )
 
 
-def _to_submit(session: Session, who: Principal) -> list[Paper]:
+def _to_submit(session: Session, who: Principal) -> list[PaperEntry]:
     if not _office(who):
         return []
-    candidates = session.scalars(
-        select(Paper)
-        .where(
-            Paper.municipality_id == who.municipality_id,
-            Paper.state.in_([PaperState.draft, PaperState.cosigning]),
-        )
-        .order_by(Paper.modified_at, Paper.id)
-        # the guards read the co-signatures and steps: loaded per batch, and no further than needed
-        .options(selectinload(Paper.cosignatures), selectinload(Paper.consultations))
-        .execution_options(yield_per=LIMIT * 5)
-    )
-    ready: list[Paper] = []
-    try:
-        for paper in candidates:
-            if "submit" in allowed_paper_triggers(paper):
-                ready.append(paper)
-                if len(ready) == LIMIT:
-                    break
-    finally:
-        candidates.close()
-    return ready
+    return _entries(session, _papers(who).where(submittable()).order_by(Paper.modified_at, Paper.id))
 
 
 def _meetings(session: Session, who: Principal, body_ids: frozenset[int] | None):  # type: ignore[no-untyped-def]
@@ -138,8 +153,13 @@ def _deadlines(session: Session, who: Principal, now: dt.datetime) -> list[Deadl
         _meetings(session, who, None)
         .where(Meeting.state == MeetingState.planned, Meeting.start > now)
         .order_by(Meeting.start, Meeting.id)
-        .options(selectinload(Meeting.bodies))
-    )
+        .options(
+            joinedload(Meeting.bodies),
+            # The notice period reads only the items with a matter (``notice.matters_on_agenda``): these
+            # meetings' ``agenda_items`` hold just those, and nothing else here reads them.
+            joinedload(Meeting.agenda_items.and_(AgendaItem.matter.is_not(None))),
+        )
+    ).unique()
     soon = []
     for meeting in planned:
         latest = invitation_deadline(session, meeting).latest_dispatch

@@ -84,6 +84,7 @@ def deadlines_page(
     rows = []
     if not errors:
         rows = deadline_overview(session, town.id, now, weeks=weeks, body_ids=[body.id] if body else None)
+        links.prefetch_meetings(session, [r.meeting for r in rows])  # their addresses, in one query
     return render(
         request,
         "fristen.html",

@@ -13,8 +13,8 @@ from api.web import links, portal
 from api.web.context import own_town, page
 from api.web.session import PageCaller, check_csrf, require_login
 from api.web.templating import date_de, render
-from workflow.models import Meeting, Municipality, Paper
-from workflow.my_tasks import my_tasks
+from workflow.models import Meeting, Municipality
+from workflow.my_tasks import PaperEntry, my_tasks
 from workflow.vocabulary import (
     MEETING_STATE_LABELS,
     PAPER_KIND_LABELS,
@@ -27,11 +27,11 @@ from workflow.vocabulary import (
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 
-def _paper(town: Municipality, paper: Paper) -> dict[str, Any]:
+def _paper(town: Municipality, paper: PaperEntry) -> dict[str, Any]:
     return {
-        "url": links.paper(town.key, paper),
+        "url": links.paper_from_columns(town.key, paper.id, paper.reference),
         "label": f"{paper.reference or 'Entwurf'}: {paper.subject}",
-        "meta": f"{PAPER_KIND_LABELS[PaperKind(paper.kind)]} · {paper.department.name} · "
+        "meta": f"{PAPER_KIND_LABELS[PaperKind(paper.kind)]} · {paper.department} · "
         f"{PAPER_STATE_LABELS[PaperState(paper.state)]} · {date_de(paper.paper_date)}",
     }
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.e2e.conftest import Api
 from tests.scenario import Scenario, berlin
 from tests.web.conftest import csrf_of, page_login
-from workflow import papers
+from workflow import meetings, papers
 from workflow.models import Paper
 from workflow.vocabulary import PaperKind
 
@@ -164,6 +164,36 @@ def test_the_deadline_overview_of_the_coming_weeks(api: Api) -> None:
     page_login(api.client, "wetzlar-koordination")
     today = api.client.get("/wetzlar/fristen?gremium=stvv")
     assert re.search(r'kern-badge--warning"><span class="kern-label kern-label--small">heute<', today.text)
+
+
+def test_a_matter_on_the_agenda_moves_the_deadline_on_the_overview_and_the_start_page(api: Api) -> None:
+    # A second session has one day's notice (§ 58 Abs. 1 Satz 5 HGO); with the Hauptsatzung on the agenda it is
+    # three full days (§ 58 Abs. 3 HGO): receipt by Thursday 26.09., so sent by Wednesday 25.09.2013, 23:59.
+    world = Scenario(api.db.sessions)
+    api.clock.set("2013-09-20 10:00")
+    meeting = world.new_meeting("stvv", "2013-09-30 19:00", second_session=True)
+    for title, matter in (("Mitteilungen", None), ("Änderung der Hauptsatzung", "hauptsatzung")):
+        meetings.add_agenda_item(
+            api.db.sessions,
+            actor="Sitzungsdienst",
+            meeting_id=meeting.id,
+            title=title,
+            matter=matter,
+            now=berlin("2013-09-20 10:00"),
+        )
+
+    page_login(api.client, "wetzlar-koordination")
+    overview = api.client.get("/wetzlar/fristen?gremium=stvv")
+    assert meeting.name in overview.text
+    assert "Mittwoch, 25.09.2013, 23:59 Uhr" in overview.text
+    assert "2 TOPs" in overview.text  # every item counts, not only the one with a matter
+    found = re.search(
+        r'aria-labelledby="abschnitt-ladungsfrist".*?</section>', api.client.get("/wetzlar/").text, re.S
+    )
+    assert found
+    start = found[0]
+    assert meeting.name in start
+    assert "Einladung spätestens 25.09.2013" in start
 
 
 def test_only_the_office_sees_the_deadlines(api: Api) -> None:
