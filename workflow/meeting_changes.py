@@ -13,11 +13,11 @@ import datetime as dt
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
+from workflow.agenda import check_stage_order, lock_meeting_with_its_papers
 from workflow.audit import emit, record_audit, snapshot
 from workflow.beratungsfolge import FINISHED_STEP_STATES
 from workflow.db import transaction
 from workflow.errors import RuleViolation, TransitionNotAllowed
-from workflow.meetings import _lock_meeting_with_its_papers, check_stage_order
 from workflow.models import Meeting
 from workflow.notice import check_notice
 from workflow.rules import BERLIN, format_berlin
@@ -93,7 +93,7 @@ def move_meeting(
             german=f"Der neue Beginn muss in der Zukunft liegen (jetzt ist es {format_berlin(now)}).",
         )
     with transaction(sessions) as session:
-        meeting = _lock_meeting_with_its_papers(session, meeting_id)
+        meeting = lock_meeting_with_its_papers(session, meeting_id)
         check_movable(meeting)
         if (meeting.start, meeting.end, meeting.location) == (start, end, location):
             raise RuleViolation(

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from workflow.models import Body, Meeting, MeetingBody, Membership, Person, active_on
+from workflow.paging import Page, shown_page
 from workflow.rules import BERLIN
 from workflow.vocabulary import MembershipRole
 
@@ -32,17 +33,9 @@ class MyMeeting:
 
 
 @dataclass(frozen=True)
-class MeetingPage:
-    entries: list[MyMeeting]
-    total: int  # meetings in the whole list
-    page: int  # 1-based; a page beyond the last is the last
-    pages: int  # at least 1
-
-
-@dataclass(frozen=True)
 class MyMeetings:
-    coming: MeetingPage  # soonest first
-    past: MeetingPage  # latest first
+    coming: Page[MyMeeting]  # soonest first
+    past: Page[MyMeeting]  # latest first
 
 
 ROLE_WORDS = {
@@ -103,12 +96,6 @@ def _held_by(seat: _Seat) -> ColumnElement[bool]:
     return window
 
 
-def _page(total: int, wanted: int, size: int) -> tuple[int, int]:
-    """The page to show (``wanted``, at most the last) and the number of pages."""
-    pages = max(1, -(-total // size))
-    return min(max(wanted, 1), pages), pages
-
-
 def my_meetings(
     session: Session,
     person_id: int,
@@ -121,7 +108,7 @@ def my_meetings(
     """The person's meetings: one page of the coming ones and one of the past ones, with their totals."""
     seats = _seats(session, person_id)
     if not seats:
-        empty = MeetingPage([], 0, 1, 1)
+        empty: Page[MyMeeting] = Page([], 0, 1, page_size)
         return MyMeetings(empty, empty)
     mine = or_(*(_held_by(s) for s in seats))
     since = now - RUNNING
@@ -137,8 +124,8 @@ def my_meetings(
         held = [s.words for s in seats if s.body_id in bodies and active_on(s.start_date, s.end_date, day)]
         return MyMeeting(meeting, tuple(held))
 
-    def one_page(query: Select[Meeting], total: int, wanted: int) -> MeetingPage:
-        page, pages = _page(total, wanted, page_size)
+    def one_page(query: Select[Meeting], total: int, wanted: int) -> Page[MyMeeting]:
+        page = shown_page(wanted, total, page_size)
         rows = (
             session.scalars(
                 query.options(selectinload(Meeting.bodies)).limit(page_size).offset((page - 1) * page_size)
@@ -146,7 +133,7 @@ def my_meetings(
             if total
             else []
         )
-        return MeetingPage([entry(m) for m in rows], total, page, pages)
+        return Page([entry(m) for m in rows], total, page, page_size)
 
     listed = select(Meeting).where(mine)
     return MyMeetings(

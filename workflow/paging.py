@@ -37,10 +37,16 @@ class Page(Generic[T]):
         return (self.number - 1) * self.size + len(self.items)
 
 
+def shown_page(number: int, total: int, size: int = PAGE_SIZE) -> int:
+    """The page shown when page ``number`` of a list of ``total`` rows is asked for: below 1 is 1, past the
+    last is the last."""
+    return min(max(number, 1), max(1, -(-total // size)))
+
+
 def page_of(session: Session, query: Select[Any], number: int, size: int = PAGE_SIZE) -> Page[Any]:
-    """Page ``number`` (from 1; below 1 is 1, past the last is the last) of ``query``, which must be ordered;
-    two statements: the count and the page."""
+    """Page ``number`` (``shown_page``) of ``query``, which must be ordered; two statements: the count and
+    the page."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    number = min(max(number, 1), max(1, -(-total // size)))
+    number = shown_page(number, total, size)
     items = list(session.scalars(query.limit(size).offset((number - 1) * size))) if total else []
     return Page(items, total, number, size)

@@ -246,7 +246,7 @@ def build_agenda(
 ) -> JSONResponse:
     """Oldest submission first; public items in the public part (Ö), the others in the non-public part (N)."""
     release(session)
-    meetings.build_agenda(sessions, actor=caller.actor, meeting_id=meeting.id, now=now)
+    agenda.build_agenda(sessions, actor=caller.actor, meeting_id=meeting.id, now=now)
     return _meeting_response(session, meeting.id, who, now)
 
 

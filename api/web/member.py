@@ -4,7 +4,8 @@ past, with their documents) and "Vorlagen meiner Gremien" (including the non-pub
 Both only list what the JSON API gives this person: the papers through the list's visibility rule
 (``api.routes.papers.paper_query``), the documents through the download rule (``may_see``); the meeting
 page itself shows the non-public part by ``workflow.access``. Both lists are paged by query parameters
-(``kommende``/``vergangene``: page numbers; ``weiter``: the papers' cursor) and show their totals.
+(``kommende``/``vergangene``: page numbers; ``weiter``: the papers' cursor) and show their totals; a page
+that is none shows the first page with a notice, as the office's lists do (``api.web.paging``).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from api.deps import Now, ReadSession, Town
 from api.routes.papers import count_up_to, keyset_page, paper_query
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page
+from api.web.paging import page_cursor, page_number, pager
 from api.web.papers import PAPER_ENTRY_LOAD, documents_by, paper_entry
 from api.web.session import LoggedIn, check_csrf
 from api.web.templating import render
 from workflow.access import Principal, require_council_member
-from workflow.errors import DomainError
-from workflow.member_meetings import MeetingPage, my_body_ids, my_meetings
+from workflow.member_meetings import MyMeeting, my_body_ids, my_meetings
 from workflow.models import Body, Municipality, Paper
+from workflow.paging import Page
 from workflow.publication import Withheld
 from workflow.rules import BERLIN
 from workflow.vocabulary import MEETING_STATE_LABELS, MeetingState
@@ -47,14 +49,15 @@ def _member(me: LoggedIn, town: Municipality) -> Principal:
 def _meetings(
     session: Session,
     town: Municipality,
-    listed: MeetingPage,
+    listed: Page[MyMeeting],
     documents: dict[int, list[dict[str, Any]]],
     at: Callable[[int], str],
+    notice: str | None,
 ) -> dict[str, Any]:
     """One page of a meeting list (``at``: the address of another page of it): the meetings with their
-    documents, the total and the links to the neighbouring pages."""
+    documents, the total and the pager."""
     items = []
-    for entry in listed.entries:
+    for entry in listed.items:
         meeting = entry.meeting
         state = MeetingState(meeting.state)
         items.append(
@@ -69,17 +72,10 @@ def _meetings(
                 "documents": documents[meeting.id],
             }
         )
-    return {
-        "meetings": items,
-        "total": listed.total,
-        "page": listed.page,
-        "pages": listed.pages,
-        "previous_url": at(listed.page - 1) if listed.page > 1 else None,
-        "next_url": at(listed.page + 1) if listed.page < listed.pages else None,
-    }
+    return {"meetings": items, "total": listed.total, "pager": pager(listed, at, notice)}
 
 
-PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+PageNumber = Annotated[str, Query(max_length=40)]
 
 
 @router.get("/{municipality}/meine-sitzungen", response_class=HTMLResponse)
@@ -89,14 +85,16 @@ def my_meetings_page(
     me: LoggedIn,
     session: ReadSession,
     now: Now,
-    kommende: PageNumber = 1,
-    vergangene: PageNumber = 1,
+    kommende: PageNumber = "",
+    vergangene: PageNumber = "",
 ) -> Response:
     """``?kommende=2&vergangene=3``: the page of each list (a page beyond the last shows the last)."""
     who = _member(me, town)
     assert who.person_id is not None  # require_council_member saw to it
-    mine = my_meetings(session, who.person_id, now, coming_page=kommende, past_page=vergangene)
-    shown = [entry.meeting for entry in mine.coming.entries + mine.past.entries]
+    coming_page, coming_notice = page_number(kommende)
+    past_page, past_notice = page_number(vergangene)
+    mine = my_meetings(session, who.person_id, now, coming_page=coming_page, past_page=past_page)
+    shown = [entry.meeting for entry in mine.coming.items + mine.past.items]
     links.prefetch_meetings(session, shown)  # their addresses, in one query
     documents = documents_by(session, town, who, "meeting_id", [m.id for m in shown])
 
@@ -115,10 +113,20 @@ def my_meetings_page(
             town,
             "my_meetings",
             coming=_meetings(
-                session, town, mine.coming, documents, lambda n: at(n, mine.past.page, "kommende")
+                session,
+                town,
+                mine.coming,
+                documents,
+                lambda n: at(n, mine.past.number, "kommende"),
+                coming_notice,
             ),
             past=_meetings(
-                session, town, mine.past, documents, lambda n: at(mine.coming.page, n, "vergangene")
+                session,
+                town,
+                mine.past,
+                documents,
+                lambda n: at(mine.coming.number, n, "vergangene"),
+                past_notice,
             ),
             now=now,
         ),
@@ -138,7 +146,8 @@ def my_papers_page(
     gremium: Key = "",
     weiter: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    """``?gremium=sjs&weiter=…``: one body of mine, and the page after the cursor."""
+    """``?gremium=sjs&weiter=…``: one body of mine, and the page after the cursor (a cursor that is none
+    shows the first page with a notice)."""
     who = _member(me, town)
     assert who.person_id is not None
     today = now.astimezone(BERLIN).date()
@@ -147,28 +156,22 @@ def my_papers_page(
         select(Body.id, Body.key, Body.name).where(Body.id.in_(body_ids)).order_by(Body.name)
     ).all()
     chosen = [b.id for b in bodies if b.key == gremium] or [b.id for b in bodies]
-    errors: dict[str, str] = {}
+    after, notice = page_cursor(weiter)
     papers: list[dict[str, Any]] = []
     total = 0
     next_url = None
     if bodies:
         listed = paper_query(session, town, who, body_ids=chosen)
-        try:
-            found, cursor = keyset_page(
-                session, listed.options(*PAPER_ENTRY_LOAD), Paper.id, weiter or None, PAPERS_PAGE
-            )
-        except DomainError as exc:
-            errors["_form"] = exc.german
-        else:
-            total = count_up_to(session, listed, PAPERS_COUNTED + 1)
-            documents = documents_by(session, town, who, "paper_id", [p.id for p in found])
-            for paper in found:
-                entry = paper_entry(town, paper, Withheld())
-                entry["public"] = paper.public
-                entry["documents"] = documents[paper.id]
-                papers.append(entry)
-            if cursor:
-                next_url = links.my_papers(town.key, gremium=gremium or None, weiter=cursor)
+        found, cursor = keyset_page(session, listed.options(*PAPER_ENTRY_LOAD), Paper.id, after, PAPERS_PAGE)
+        total = count_up_to(session, listed, PAPERS_COUNTED + 1)
+        documents = documents_by(session, town, who, "paper_id", [p.id for p in found])
+        for paper in found:
+            entry = paper_entry(town, paper, Withheld())
+            entry["public"] = paper.public
+            entry["documents"] = documents[paper.id]
+            papers.append(entry)
+        if cursor:
+            next_url = links.my_papers(town.key, gremium=gremium or None, weiter=cursor)
     shown = gremium if any(b.key == gremium for b in bodies) else ""
     return render(
         request,
@@ -183,10 +186,9 @@ def my_papers_page(
             papers=papers,
             total=min(total, PAPERS_COUNTED),
             more_than=total > PAPERS_COUNTED,
-            first_url=links.my_papers(town.key, gremium=shown or None) if weiter and not errors else None,
+            first_url=links.my_papers(town.key, gremium=shown or None) if after else None,
             next_url=next_url,
-            errors=errors,
+            notice=notice,
         ),
         block="liste",
-        status=422 if errors else 200,
     )

@@ -1,5 +1,6 @@
-"""Paging of the office's long lists in the address (``?seite=2``): read the page number a person or an old
-link sent, and the links to the neighbouring pages, which keep every filter."""
+"""Paging of long lists in the address (``?seite=2``; a list paged by a cursor: ``?weiter=…``): read the page
+a person or an old link asked for (one that is none shows the first page with a German notice), and the links
+to the neighbouring pages, which keep every filter."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from api.routes.papers import decode_cursor
+from workflow.errors import DomainError
 from workflow.paging import Page
 
 
@@ -19,6 +22,18 @@ def page_number(raw: str) -> tuple[int, str | None]:
     if text.isdigit() and len(text) < 10 and int(text) >= 1:
         return int(text), None
     return 1, f"„{text[:20]}“ ist keine Seitenzahl; angezeigt wird Seite 1."
+
+
+def page_cursor(raw: str) -> tuple[str | None, str | None]:
+    """The cursor of a list paged by "Weitere …" links (None: its first page) and, when ``raw`` is no cursor
+    one of its pages gave, the German notice why the first page is shown instead."""
+    if not raw:
+        return None, None
+    try:
+        decode_cursor(raw)
+    except DomainError:
+        return None, f"„{raw[:20]}“ ist keine gültige Seitenangabe; angezeigt wird die erste Seite."
+    return raw, None
 
 
 @dataclass(frozen=True)

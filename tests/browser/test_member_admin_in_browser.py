@@ -1,6 +1,6 @@
 """The council member's and the administrator's pages and the department's Word preview in Chromium: axe
-(WCAG 2.1 AA) on every page and state (empty, with an error, after the htmx swap, without JavaScript), at
-1280 and 320 px; screenshots into docs/screenshots/."""
+(WCAG 2.1 AA) on every page and state (empty, with an error or a notice, after the htmx swap, without
+JavaScript), at 1280 and 320 px; screenshots into docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -61,8 +61,17 @@ def test_my_meetings_and_the_papers_of_my_bodies(new_page: NewPage, server: Serv
     assert_accessible(member, "papers of my bodies after the htmx swap")
     screenshot(member, "vorlagen-meiner-gremien")
     member.goto(server.url("/wetzlar/meine-vorlagen?weiter=kaputt"))
-    expect(member.get_by_role("alert")).to_be_visible()
-    assert_accessible(member, "papers of my bodies with an error")
+    expect(
+        member.get_by_role("status").filter(has_text="„kaputt“ ist keine gültige Seitenangabe")
+    ).to_have_text("„kaputt“ ist keine gültige Seitenangabe; angezeigt wird die erste Seite.")
+    expect(member.get_by_text("Ankauf eines Grundstücks am Lahnufer")).to_be_visible()
+    assert_accessible(member, "papers of my bodies after a bad page address")
+    member.goto(server.url("/wetzlar/meine-sitzungen?vergangene=abc"))
+    expect(member.get_by_role("status").filter(has_text="„abc“")).to_have_text(
+        "„abc“ ist keine Seitenzahl; angezeigt wird Seite 1."
+    )
+    expect(member.locator("#vergangene-liste").locator(f'a[href="{held}"]')).to_be_visible()
+    assert_accessible(member, "my meetings after a bad page number")
 
     narrow = new_page("wetzlar-mitglied-magistrat", width=320, js=False)
     narrow.goto(server.url("/wetzlar/meine-sitzungen"))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Database
 from tests.scenario import Scenario, berlin, recorder
-from workflow import meetings, papers, planning, references, results
+from workflow import agenda, meetings, papers, planning, references, results
 from workflow.db import transaction
 from workflow.errors import PlanInvalid, RuleViolation, TransitionNotAllowed
 from workflow.models import Base, Faction, Membership, Municipality
@@ -273,7 +273,7 @@ def test_the_agenda_is_built_from_every_paper_waiting_for_the_body(db: Database)
     sc.submitted_paper(committees=["sjs"], subject="Zweite", when="2013-09-03 10:00")
     sc.submitted_paper(committees=["sjs"], subject="Vertraulich", public=False, when="2013-09-04 10:00")
     magistrat = sc.new_meeting("magistrat", "2013-09-30 09:00")
-    items = meetings.build_agenda(
+    items = agenda.build_agenda(
         db.sessions, actor="t", meeting_id=magistrat.id, now=berlin("2013-09-10 10:00")
     )
     # The Magistrat meets in private: everything is in the non-public part, oldest submission first.
@@ -284,7 +284,7 @@ def test_the_agenda_is_built_from_every_paper_waiting_for_the_body(db: Database)
     ]
     late = sc.submitted_paper(committees=["sjs"], subject="Noch ohne Magistrat", when="2013-09-11 10:00")
     sjs = sc.new_meeting("sjs", "2013-10-28 17:00")
-    built = meetings.build_agenda(db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 10:00"))
+    built = agenda.build_agenda(db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 10:00"))
     # The three whose Magistrat step meets earlier come on; the public part first.
     assert [(i.number, i.title) for i in built] == [
         ("Ö 1", "Erste"),
@@ -295,9 +295,9 @@ def test_the_agenda_is_built_from_every_paper_waiting_for_the_body(db: Database)
     sc.schedule(late.id, "magistrat", magistrat.id, when="2013-09-12 11:00")
     assert [
         i.title
-        for i in meetings.build_agenda(
+        for i in agenda.build_agenda(
             db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 12:00")
         )
     ] == ["Noch ohne Magistrat"]
     with pytest.raises(RuleViolation, match="No paper is waiting"):
-        meetings.build_agenda(db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 13:00"))
+        agenda.build_agenda(db.sessions, actor="t", meeting_id=sjs.id, now=berlin("2013-09-12 13:00"))

@@ -346,7 +346,7 @@ def test_hessen_the_urgent_step_is_not_put_on_a_magistrat_agenda(db: Database) -
         assert not agenda.waits_for_meeting(s, shown, urgent_step)
         assert agenda.waits_for_meeting(s, shown, follow_up)
     with pytest.raises(RuleViolation, match="No paper is waiting"):
-        meetings.build_agenda(
+        agenda.build_agenda(
             sc.sessions, actor=sc.actor, meeting_id=meeting.id, now=berlin("2013-09-11 09:00")
         )
 
