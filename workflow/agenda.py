@@ -88,7 +88,7 @@ def next_order(meeting: Meeting) -> int:
     return max((i.order for i in meeting.agenda_items), default=-1) + 1
 
 
-def waits_for_a_meeting(body_ids: Sequence[int]) -> ColumnElement[bool]:
+def waiting_clause(body_ids: Sequence[int]) -> ColumnElement[bool]:
     """A WHERE clause over ``Consultation`` joined with its ``Paper``: the step of one of these bodies waits for
     a meeting."""
     return and_(
@@ -109,7 +109,7 @@ def waiting_steps(body_ids: Sequence[int]) -> Select[int, int]:
     return (
         select(Consultation.id, Consultation.paper_id)
         .join(Paper, Consultation.paper_id == Paper.id)
-        .where(waits_for_a_meeting(body_ids))
+        .where(waiting_clause(body_ids))
         .order_by(Paper.submitted_at, Consultation.id)
     )
 
@@ -440,12 +440,12 @@ def _steps_waiting_for(session: Session, meeting: Meeting) -> Select[Consultatio
     return (
         select(Consultation)
         .join(Paper, Consultation.paper_id == Paper.id)
-        .where(waits_for_a_meeting([b.id for b in meeting.bodies]), not_(mayor_only_clause(profile)))
+        .where(waiting_clause([b.id for b in meeting.bodies]), not_(mayor_only_clause(profile)))
         .order_by(Paper.submitted_at, Consultation.id)
     )
 
 
-def waiting_for_meeting(
+def waiting_page(
     session: Session, meeting: Meeting, text: str = "", page: int = 1, size: int = PAGE_SIZE
 ) -> Page[WaitingStep]:
     """Page ``page`` of the steps waiting for one of the meeting's bodies (with every word of ``text`` in
@@ -476,8 +476,8 @@ def waiting_for_meeting(
     return Page(waiting, steps.total, steps.number, steps.size)
 
 
-def waits_for_meeting(session: Session, meeting: Meeting, step_id: int) -> bool:
-    """Whether this step may go on the meeting's agenda by hand now: it is one of ``waiting_for_meeting``,
+def may_go_on_agenda(session: Session, meeting: Meeting, step_id: int) -> bool:
+    """Whether this step may go on the meeting's agenda by hand now: it is one of ``waiting_page``,
     on whichever page."""
     return bool(
         session.scalar(

@@ -149,9 +149,7 @@ def _page(
     number, notice = page_number(listing.page)
     url = _url(session, town, meeting)
     waiting = (
-        agenda.waiting_for_meeting(session, meeting, listing.text, number, WAITING_PER_PAGE)
-        if editable
-        else None
+        agenda.waiting_page(session, meeting, listing.text, number, WAITING_PER_PAGE) if editable else None
     )
     return render(
         request,
@@ -300,7 +298,7 @@ def _schedule(
     step_id = _number(step if step is not None else _text(form, "schritt"))
     listing = Listing(_text(form, "q")[:200], _text(form, "seite")[:40])
     url, again = _url(session, town, meeting), _again(request, session, town, me, slug)
-    if step_id is None or not agenda.waits_for_meeting(session, meeting, step_id):
+    if step_id is None or not agenda.may_go_on_agenda(session, meeting, step_id):
         message = "Diese Vorlage wartet nicht (mehr) auf diese Sitzung. Die Liste ist jetzt aktuell."
         release(session)
         return again(errors={"_form": message}, status=422, listing=listing)

@@ -339,12 +339,12 @@ def test_hessen_the_urgent_step_is_not_put_on_a_magistrat_agenda(db: Database) -
     with sc.sessions() as s:  # the agenda builder lists the report to the Magistrat, not the mayor's step
         shown = s.get_one(Meeting, meeting.id)
         follow_up = next(c.id for c in s.get_one(Paper, paper.id).consultations if c.urgency == "follow_up")
-        listed = agenda.waiting_for_meeting(s, shown)
+        listed = agenda.waiting_page(s, shown)
         assert [w.step.id for w in listed.items] == [follow_up]
         assert listed.total == 1
         assert listed.items[0].earlier_open == ("Magistrat",)
-        assert not agenda.waits_for_meeting(s, shown, urgent_step)
-        assert agenda.waits_for_meeting(s, shown, follow_up)
+        assert not agenda.may_go_on_agenda(s, shown, urgent_step)
+        assert agenda.may_go_on_agenda(s, shown, follow_up)
     with pytest.raises(RuleViolation, match="No paper is waiting"):
         agenda.build_agenda(
             sc.sessions, actor=sc.actor, meeting_id=meeting.id, now=berlin("2013-09-11 09:00")
