@@ -75,7 +75,9 @@ def release(session: Session) -> None:
 
     Commit, not rollback: nothing was written, and with ``expire_on_commit=False`` the objects already
     read stay readable, where a rollback would expire them and the next attribute access would take the
-    connection back in the middle of the use case.
+    connection back in the middle of the use case. After a rollback psycopg also drops the connection's
+    prepared statements (DEALLOCATE ALL), and PostgreSQL would parse and plan every statement of the use
+    case that takes the connection next.
     """
     session.commit()
 
@@ -191,6 +193,7 @@ def _recording_lookups(
         else:
             town_id = municipality_by_key(session, municipality).id
         who = None if credentials is None else principal_for_token(session, credentials.credentials, now)
+        release(session)
     if scope is None:
         return None
     if scope.municipality_id != town_id:

@@ -160,9 +160,13 @@ def publisher(app: Celery) -> relay.Publish:
     pdf_queue = app.conf.get("gremienlauf_pdf_queue")
 
     def publish(outbox_id: int, event_type: str, payload: dict[str, Any]) -> None:
-        for name in wiring.jobs_for(event_type, payload, pdf=pdf):
-            # No kombu retries: a broker that is down leaves the row pending at once, for the next sweep.
-            queue = pdf_queue if name == "pdfs" else None
-            run_job.apply_async(args=[outbox_id, name], retry=False, queue=queue)
+        jobs = wiring.jobs_for(event_type, payload, pdf=pdf)
+        if not jobs:
+            return
+        with app.producer_or_acquire() as producer:  # one for the event's jobs, not one per job
+            for name in jobs:
+                # No kombu retries: a broker that is down leaves the row pending at once, for the next sweep.
+                queue = pdf_queue if name == "pdfs" else None
+                run_job.apply_async(args=[outbox_id, name], retry=False, queue=queue, producer=producer)
 
     return publish

@@ -19,6 +19,7 @@ from api.deps import (
     ResultRecorder,
     Sessions,
     Town,
+    release,
 )
 from api.idempotency import run_idempotent
 from api.routes.papers import IdempotencyKey
@@ -108,7 +109,9 @@ def faction_keys_for(sessions: sessionmaker[Session], town_id: int, data: schema
     if not any(vote.factions for vote in data.votes):
         return {}
     with sessions() as session:
-        return faction_keys(session, town_id)
+        keys = faction_keys(session, town_id)
+        release(session)
+    return keys
 
 
 def faction_keys(session: Session, town_id: int, data: schemas.ResultIn | None = None) -> dict[str, int]:
