@@ -28,6 +28,7 @@ from workflow.access import (
     require_same_municipality,
     require_start_circulation,
 )
+from workflow.db import wrote_nothing
 from workflow.models import AgendaItem, Circulation, Consultation, Meeting, Municipality, Paper
 from workflow.store import get, municipality_by_key, not_found
 
@@ -54,9 +55,15 @@ Sessions = Annotated[sessionmaker[Session], Depends(get_sessions)]
 
 
 def read_session(sessions: Sessions) -> Iterator[Session]:
-    """A session for reading; writes go through the use cases, which commit on their own."""
+    """A session for reading; writes go through the use cases, which commit on their own.
+
+    It ends as ``release`` does when nothing was written, so that the connection keeps its prepared
+    statements for the next request (closing with a rollback would drop them, see ``release``); anything
+    changed or flushed through it is rolled back as before."""
     with sessions() as session:
         yield session
+        if wrote_nothing(session):
+            release(session)
 
 
 ReadSession = Annotated[Session, Depends(read_session)]

@@ -94,11 +94,26 @@ def _make_sqlite_transactions_lock(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_FLUSHED = "db.flushed"
+
+
+def _note_flush(session: Session, _context: object) -> None:
+    session.info[_FLUSHED] = True
+
+
+def wrote_nothing(session: Session) -> bool:
+    """Nothing was changed through ``session``: no pending change and no flush in its life so far."""
+    return not (session.new or session.dirty or session.deleted or session.info.get(_FLUSHED))
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions on ``engine``, with the listeners that raise a published parent's ``modified_at``."""
+    """Sessions on ``engine``, with the listeners that raise a published parent's ``modified_at`` and the
+    one that notes a flush (``wrote_nothing``)."""
     stamps.install()
     # expire_on_commit=False: use cases return the objects they changed, readable after commit.
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_flush", _note_flush)
+    return factory
 
 
 @contextmanager
