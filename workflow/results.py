@@ -14,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.access import Principal, require_record_for
 from workflow.audit import audit_row, emit, insert_audit, json_snapshot, record_audit, snapshot
@@ -32,16 +30,12 @@ from workflow.machines import CONSULTATION_MACHINE
 from workflow.meetings import fire_meeting
 from workflow.models import (
     Consultation,
-    ItemPresence,
     ItemResult,
-    NamedVote,
     Paper,
-    Recusal,
-    Vote,
-    VoteFactionCount,
     table,
 )
 from workflow.papers import close_steps, fire_paper
+from workflow.result_content import fill_result, insert_content
 from workflow.result_facts import load_facts, lock_for_result, require_recordable
 from workflow.result_rules import (
     Checked,
@@ -98,7 +92,7 @@ def record_result(
             created_at=now,
             modified_at=now,
         )
-        _fill(row, result, checked)
+        fill_result(row, result, checked)
         session.add(row)
         item.modified_at = meeting.modified_at = now
         before = _apply(session, paper, step, changes, checked, result, now=now)
@@ -116,7 +110,7 @@ def record_result(
         for event in changes.events:
             emit(session, event, now, paper_id=paper.id, state=paper.state, reference=paper.reference)
         session.flush()
-        _insert_content(session, row, result, checked)
+        insert_content(session, row, result, checked)
         recorded = audit_row(
             actor=actor,
             action="result.recorded",
@@ -194,7 +188,7 @@ def correct_result(
                 german="Eine Berichtigung kann das Gremium, an das verwiesen wurde, nicht ändern",
             )
         before = result_snapshot(row)
-        _fill(row, result, checked)
+        fill_result(row, result, checked)
         row.present, row.recusals, row.votes = [], [], []  # deleted in the flush; the new ones follow it
         row.revision += 1
         row.modified_at = now
@@ -210,7 +204,7 @@ def correct_result(
             _carry_result(paper, step, changes, checked, result, now)
         paper.modified_at = item.modified_at = meeting.modified_at = now
         session.flush()
-        _insert_content(session, row, result, checked)
+        insert_content(session, row, result, checked)
         record_audit(
             session,
             actor=actor,
@@ -236,75 +230,6 @@ def correct_result(
 
 
 # ------------------------------------------------------------------------------------ writing
-
-
-def _fill(result: ItemResult, data: ResultInput, checked: Checked) -> None:
-    """Put a checked result's outcome onto its row (recording and correcting); ``_insert_content`` writes
-    who was present, the recusals and the votes once the row has its id."""
-    result.outcome = checked.outcome.value
-    result.outcome_wording = checked.wording
-    result.resolution_text = (data.resolution_text or "").strip() or None
-    result.referred_to_body_id = checked.referred_to.body_id if checked.referred_to else None
-    result.quorum_failed = data.quorum_failed
-    result.late_item_approval = data.late_item_approval
-    result.urgency_decided = data.urgency_decided
-    result.presided_by_id = checked.presided_by
-
-
-_INSERT_PRESENT = insert(ItemPresence).returning(ItemPresence, sort_by_parameter_order=True)
-_INSERT_RECUSALS = insert(Recusal).returning(Recusal, sort_by_parameter_order=True)
-_INSERT_VOTES = insert(Vote).returning(Vote, sort_by_parameter_order=True)
-_INSERT_FACTION_COUNTS = insert(VoteFactionCount).returning(VoteFactionCount, sort_by_parameter_order=True)
-_INSERT_NAMED = insert(NamedVote).returning(NamedVote, sort_by_parameter_order=True)
-
-
-def _insert_content(session: Session, result: ItemResult, data: ResultInput, checked: Checked) -> None:
-    """Write who was present, the recusals and the votes (with their faction counts and named votes) of a
-    flushed result row: one ORM INSERT per table, the rows coming back as the row's collections (a dozen
-    members present would otherwise be a dozen objects for the unit of work to sort)."""
-    recused = set(data.recused)
-    decisive_given = any(v.decisive for v in data.votes)
-    present = [{"result_id": result.id, "person_id": pid} for pid in sorted(set(checked.present) - recused)]
-    recusals = [
-        {"result_id": result.id, "person_id": pid, "reason": why} for pid, why in sorted(data.recused.items())
-    ]
-    votes = [
-        {
-            "result_id": result.id,
-            "position": position,
-            "subject": vote.subject,
-            "yes": vote.yes,
-            "no": vote.no,
-            "abstain": vote.abstain,
-            "decisive": vote.decisive or (position == len(data.votes) - 1 and not decisive_given),
-            "casting_vote": vote.casting_vote.value if vote.casting_vote else None,
-        }
-        for position, vote in enumerate(data.votes)
-    ]
-    set_committed_value(result, "present", _inserted(session, _INSERT_PRESENT, present))
-    set_committed_value(result, "recusals", _inserted(session, _INSERT_RECUSALS, recusals))
-    rows = _inserted(session, _INSERT_VOTES, votes)
-    set_committed_value(result, "votes", rows)
-    counts = [
-        {"vote_id": row.id, "faction_id": fc.faction_id, "yes": fc.yes, "no": fc.no, "abstain": fc.abstain}
-        for row, vote in zip(rows, data.votes, strict=True)
-        for fc in sorted(vote.faction_counts, key=lambda fc: fc.faction_id)
-    ]
-    named = [
-        {"vote_id": row.id, "person_id": pid, "choice": choice.value}
-        for row, vote in zip(rows, data.votes, strict=True)
-        for pid, choice in sorted(vote.named.items())
-    ]
-    inserted_counts = _inserted(session, _INSERT_FACTION_COUNTS, counts)
-    inserted_named = _inserted(session, _INSERT_NAMED, named)
-    for row in rows:
-        set_committed_value(row, "faction_counts", [c for c in inserted_counts if c.vote_id == row.id])
-        set_committed_value(row, "named", [n for n in inserted_named if n.vote_id == row.id])
-
-
-def _inserted(session: Session, statement: Any, rows: list[dict[str, Any]]) -> list[Any]:
-    """The ORM objects of ``rows``, inserted by ``statement`` in their order (none for no rows)."""
-    return list(session.scalars(statement, rows)) if rows else []
 
 
 @dataclass(frozen=True)
