@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ColumnElement, Engine, create_engine, event, literal
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -92,6 +92,13 @@ def _make_sqlite_transactions_lock(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         immediate = connection.get_execution_options().get(WRITE_TRANSACTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def in_text(count: int) -> ColumnElement[int]:
+    """A LIMIT written into the statement's text instead of bound: PostgreSQL then may keep one plan for the
+    prepared statement. With a bound LIMIT a plan made for the given value always looks cheaper than the
+    generic one, so every execution is planned anew (milliseconds for the publication rule's subqueries)."""
+    return literal(count, literal_execute=True)
 
 
 _FLUSHED = "db.flushed"

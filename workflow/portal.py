@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from workflow.db import in_text
 from workflow.models import (
     AgendaItem,
     Body,
@@ -29,6 +30,7 @@ from workflow.models import (
     Vote,
     VoteFactionCount,
     active_on,
+    full_name,
 )
 from workflow.publication import agenda_item_is_public, decided_in_private, meeting_is_public, paper_is_public
 from workflow.queries import appearance_of
@@ -88,7 +90,7 @@ def coming_meetings(
     """The next published meetings from today on (cancelled ones included: they are marked)."""
     today = _start(now.astimezone(BERLIN).date())
     query = _meetings(town_id, body_id).where(Meeting.start >= today).order_by(Meeting.start, Meeting.id)
-    return list(session.scalars(query.limit(limit)).unique())
+    return list(session.scalars(query.limit(in_text(limit))).unique())
 
 
 def past_meetings(
@@ -98,7 +100,7 @@ def past_meetings(
     query = (
         _meetings(town_id, body_id).where(Meeting.start < today).order_by(Meeting.start.desc(), Meeting.id)
     )
-    return list(session.scalars(query.limit(limit)).unique())
+    return list(session.scalars(query.limit(in_text(limit))).unique())
 
 
 def meetings_in_month(
@@ -134,7 +136,7 @@ def latest_papers(session: Session, town_id: int, *, limit: int = 8) -> list[Pap
             .where(Paper.municipality_id == town_id, paper_is_public())
             .options(joinedload(Paper.department))
             .order_by(Paper.submitted_at.desc(), Paper.id.desc())
-            .limit(limit)
+            .limit(in_text(limit))
         )
     )
 
@@ -185,7 +187,7 @@ def _newest_meetings_with_results(
             .exists(),
         )
         .order_by(Meeting.start.desc(), Meeting.id.desc())
-        .limit(batch)
+        .limit(in_text(batch))
     )
     if body_id is not None:
         query = query.where(
@@ -233,7 +235,7 @@ def latest_decisions(
     rows: list[Any] = []
     for meeting_id in _newest_meetings_with_results(session, town_id, body_id, limit):
         rows += session.execute(
-            items.where(AgendaItem.meeting_id == meeting_id).limit(limit - len(rows))
+            items.where(AgendaItem.meeting_id == meeting_id).limit(in_text(limit - len(rows)))
         ).all()
         if len(rows) >= limit:
             break
@@ -291,39 +293,61 @@ def latest_decisions(
 
 
 @dataclass(frozen=True)
+class Member:
+    """A member as a body's page lists them: the person's key and name, and the role in the body."""
+
+    key: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
 class FactionGroup:
-    faction: Faction | None
-    memberships: list[Membership]
-
-    @property
-    def name(self) -> str:
-        return self.faction.name if self.faction else WITHOUT_FACTION
-
-
-def _by_role(membership: Membership) -> tuple[int, str, str]:
-    person = membership.person
-    return (ROLE_ORDER.get(MembershipRole(membership.role), 9), person.family_name, person.given_name)
+    faction_key: str | None  # None: the members without a faction
+    name: str
+    members: list[Member]
 
 
 def members_by_faction(session: Session, body: Body, day: dt.date) -> list[FactionGroup]:
-    """Who sits in the body on ``day``, by faction (the largest first, those without one last)."""
-    rows = session.scalars(
-        select(Membership)
+    """Who sits in the body on ``day``, by faction (the largest first, those without one last), by role and
+    name within each; read as columns."""
+    rows = session.execute(
+        select(
+            Membership.role,
+            Membership.faction_id,
+            Person.key,
+            Person.title,
+            Person.given_name,
+            Person.family_name,
+            Faction.key.label("faction_key"),
+            Faction.name.label("faction_name"),
+        )
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(Faction, Faction.id == Membership.faction_id)
         .where(
             Membership.body_id == body.id,
             Membership.start_date <= day,
             or_(Membership.end_date.is_(None), Membership.end_date >= day),
         )
-        .options(joinedload(Membership.person), joinedload(Membership.faction))
-    )
-    groups: dict[int | None, list[Membership]] = {}
-    for m in rows:
-        groups.setdefault(m.faction_id, []).append(m)
-    ordered = sorted(
-        groups.items(),
-        key=lambda kv: (kv[0] is None, -len(kv[1]), kv[1][0].faction.name if kv[1][0].faction else ""),
-    )
-    return [FactionGroup(ms[0].faction, sorted(ms, key=_by_role)) for _, ms in ordered]
+    ).all()
+    groups: dict[int | None, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(row.faction_id, []).append(row)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, -len(kv[1]), kv[1][0].faction_name or ""))
+    return [
+        FactionGroup(
+            members[0].faction_key,
+            members[0].faction_name or WITHOUT_FACTION,
+            [
+                Member(m.key, full_name(m.title, m.given_name, m.family_name), m.role)
+                for m in sorted(
+                    members,
+                    key=lambda m: (ROLE_ORDER.get(MembershipRole(m.role), 9), m.family_name, m.given_name),
+                )
+            ],
+        )
+        for _, members in ordered
+    ]
 
 
 def person_memberships(session: Session, person: Person) -> list[Membership]:

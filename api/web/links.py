@@ -268,11 +268,19 @@ def body(town_key: str, body: Body) -> str:
 
 
 def person(town_key: str, person: Person) -> str:
-    return f"/{town_key}/personen/{person.key}"
+    return person_by_key(town_key, person.key)
+
+
+def person_by_key(town_key: str, key: str) -> str:
+    return f"/{town_key}/personen/{key}"
 
 
 def faction(town_key: str, faction: Faction) -> str:
-    return f"/{town_key}/fraktionen/{faction.key}"
+    return faction_by_key(town_key, faction.key)
+
+
+def faction_by_key(town_key: str, key: str) -> str:
+    return f"/{town_key}/fraktionen/{key}"
 
 
 def body_ical(town_key: str, body: Body) -> str:

@@ -277,14 +277,10 @@ def body_page(
             groups=[
                 {
                     "name": g.name,
-                    "url": links.faction(town.key, g.faction) if g.faction else None,
+                    "url": links.faction_by_key(town.key, g.faction_key) if g.faction_key else None,
                     "members": [
-                        {
-                            "name": m.person.name,
-                            "url": links.person(town.key, m.person),
-                            "role": _role(m.role),
-                        }
-                        for m in g.memberships
+                        {"name": m.name, "url": links.person_by_key(town.key, m.key), "role": _role(m.role)}
+                        for m in g.members
                     ],
                 }
                 for g in groups
