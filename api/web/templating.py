@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -12,6 +12,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 
 from api.web import links
 from workflow.access import ROLE_LABELS
+from workflow.queries import Counts
 from workflow.rules import BERLIN
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -65,15 +66,6 @@ def size_de(size: int) -> str:
         if size < 1024 * 1024
         else f"{size / 1048576:.1f} MB".replace(".", ",")
     )
-
-
-class Counts(Protocol):
-    @property
-    def yes(self) -> int: ...
-    @property
-    def no(self) -> int: ...
-    @property
-    def abstain(self) -> int: ...
 
 
 def votes_de(counts: Counts) -> str:
