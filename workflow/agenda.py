@@ -88,6 +88,17 @@ def next_order(meeting: Meeting) -> int:
     return max((i.order for i in meeting.agenda_items), default=-1) + 1
 
 
+def append_item(session: Session, meeting: Meeting, item: AgendaItem, now: dt.datetime) -> None:
+    """Put a new item (made with ``next_order``) at the end of the meeting's agenda and number the agenda
+    anew; once the meeting is invited, its members' calendar entries change (iCalendar SEQUENCE)."""
+    session.add(item)
+    session.flush()
+    session.refresh(meeting, ["agenda_items"])
+    renumber(session, meeting, now)
+    if meeting.state == "invited":
+        meeting.sequence += 1
+
+
 def waiting_clause(body_ids: Sequence[int]) -> ColumnElement[bool]:
     """A WHERE clause over ``Consultation`` joined with its ``Paper``: the step of one of these bodies waits for
     a meeting."""
@@ -214,14 +225,10 @@ def schedule_step(
         created_at=now,
         modified_at=now,
     )
-    session.add(item)
-    session.flush()
-    session.refresh(meeting, ["agenda_items"])
-    renumber(session, meeting, now)
+    append_item(session, meeting, item, now)
     step.meeting_id, step.agenda_item_id, step.modified_at = meeting.id, item.id, now
     if meeting.state == "invited":
         CONSULTATION_MACHINE.fire(step, "invite", what=f"step {step.id}")
-        meeting.sequence += 1  # the invited members' calendar entries change: iCalendar SEQUENCE
     paper.modified_at = meeting.modified_at = now
     session.flush()
     record_audit(

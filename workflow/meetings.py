@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow import validate
-from workflow.agenda import lock_meeting_with_its_papers, next_order, renumber, schedule_step
+from workflow.agenda import append_item, lock_meeting_with_its_papers, next_order, schedule_step
 from workflow.audit import emit, record_audit, snapshot
 from workflow.db import transaction
 from workflow.errors import RuleViolation, TransitionNotAllowed
@@ -207,12 +207,7 @@ def add_agenda_item(
             created_at=now,
             modified_at=now,
         )
-        session.add(item)
-        session.flush()
-        session.refresh(meeting, ["agenda_items"])
-        renumber(session, meeting, now)
-        if meeting.state == "invited":
-            meeting.sequence += 1  # the invited members' calendar entries change: iCalendar SEQUENCE
+        append_item(session, meeting, item, now)
         meeting.modified_at = now
         session.flush()
         record_audit(
