@@ -21,8 +21,9 @@ What it does:
    request to the last byte of the answer, on 127.0.0.1: the server's time plus the loopback. Logged-in
    pages carry the session cookie of a session opened by the use case (``workflow.web_sessions``).
 4. The search matrix on the search page ``/wetzlar/vorlagen`` as the public: three words by frequency,
-   alone and with each filter, and a date range alone; each on the first page and on a deep one (the
-   ``weiter`` cursor of page ``--deep-page`` of 25, or of the last page when there are fewer).
+   alone and with each filter, and a date range alone; each word and all papers sorted by date, a date
+   range sorted earliest first; each on the first page and on a deep one (the ``weiter`` cursor of page
+   ``--deep-page`` of 25, or of the last page when there are fewer).
 5. ``--browser`` (default on; ``--no-browser``): Chromium (``/usr/bin/chromium``, Playwright) opens the
    paper page, the meeting-day screen and the start pages ``--lcp-runs`` times each with a fresh cache and
    reads Largest Contentful Paint from a ``PerformanceObserver``; every request's host and every script
@@ -44,7 +45,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from api.routes.papers import encode_cursor
 from api.web import links
 from api.web.session import SESSION_COOKIE
 from benchmarks import list_search, world
@@ -142,14 +142,16 @@ def _search(params: dict[str, str]) -> str:
 
 def _deep_cursor(session: Any, params: dict[str, str], page: int) -> tuple[str | None, int]:
     """The ``weiter`` cursor of page ``page`` (or the last) of the public search, and that page's number."""
-    from api.routes.papers import search_papers
+    from api.routes.papers import cursor_after, search_papers
+    from api.web.papers import SEARCH_ORDERS
     from workflow.models import Municipality
 
     town = session.scalars(select(Municipality).where(Municipality.key == TOWN)).one()
-    ids: list[int] = []
+    order = SEARCH_ORDERS[params.get("sortierung", "")][0]
+    found: list[Any] = []
     cursor: str | None = None
     wanted = (page - 1) * SEARCH_PAGE
-    while len(ids) < wanted:
+    while len(found) < wanted:
         rows, cursor = search_papers(
             session,
             town,
@@ -159,16 +161,17 @@ def _deep_cursor(session: Any, params: dict[str, str], page: int) -> tuple[str |
             date_from=dt.date.fromisoformat(params["von"]) if "von" in params else None,
             date_to=dt.date.fromisoformat(params["bis"]) if "bis" in params else None,
             q=params.get("q"),
+            order=order,
             limit=200,
             cursor=cursor,
         )
-        ids += [p.id for p in rows]
+        found += rows
         if cursor is None:
             break
-    if len(ids) <= SEARCH_PAGE:
+    if len(found) <= SEARCH_PAGE:
         return None, 1
-    reached = min(page, (len(ids) - 1) // SEARCH_PAGE + 1)
-    return encode_cursor(ids[(reached - 1) * SEARCH_PAGE - 1]), reached
+    reached = min(page, (len(found) - 1) // SEARCH_PAGE + 1)
+    return cursor_after(found[(reached - 1) * SEARCH_PAGE - 1], order), reached
 
 
 def page_types(url: str, deep_page: int) -> tuple[list[PageType], dict[str, str]]:
@@ -368,6 +371,12 @@ def page_types(url: str, deep_page: int) -> tuple[list[PageType], dict[str, str]
                                          params, deep_page)  # fmt: skip
         for label in ("date range", "kind + date range"):
             searches += _search_pair(session, f"{label} alone", FILTERS[label], deep_page)
+        for frequency, word in WORDS.items():
+            params = {"q": word, "sortierung": "datum"}
+            searches += _search_pair(session, f"'{word}' ({frequency}) by date", params, deep_page)
+        searches += _search_pair(session, "date range alone, earliest first",
+                                 {**FILTERS["date range"], "sortierung": "datum-alt"}, deep_page)  # fmt: skip
+        searches += _search_pair(session, "everything by date", {"sortierung": "datum"}, deep_page)
         types += searches
     engine.dispose()
     return types, cookies

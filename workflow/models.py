@@ -243,6 +243,9 @@ class ReferenceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
+LISTING_FILTERS = ["public", "state", "kind", "department_id"]
+
+
 class Paper(Timestamped, Base):
     """A Vorlage (Beschlussvorlage, Mitteilungsvorlage, Antrag, …)."""
 
@@ -251,6 +254,12 @@ class Paper(Timestamped, Base):
         UniqueConstraint("municipality_id", "reference"),
         # The latest papers of a municipality (portal start page, Atom feed), newest submission first.
         Index("ix_paper_submitted", "municipality_id", "submitted_at", "id"),
+        # The lists and the search, newest first and by date: the columns the filters test are in the
+        # index, so a page's ids are found without reading the papers a filter leaves out.
+        Index(
+            "ix_paper_listing", "municipality_id", "id", postgresql_include=[*LISTING_FILTERS, "paper_date"]
+        ),
+        Index("ix_paper_dated", "municipality_id", "paper_date", "id", postgresql_include=LISTING_FILTERS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import Now, ReadSession, Town
-from api.routes.papers import count_up_to, keyset_page, paper_query
+from api.routes.papers import PaperOrder, count_up_to, paper_page, paper_query
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page
 from api.web.paging import page_cursor, page_number, pager
@@ -28,7 +28,7 @@ from api.web.session import LoggedIn, check_csrf
 from api.web.templating import render
 from workflow.access import Principal, require_council_member
 from workflow.member_meetings import MyMeeting, my_body_ids, my_meetings
-from workflow.models import Body, Municipality, Paper
+from workflow.models import Body, Municipality
 from workflow.paging import Page
 from workflow.publication import Withheld
 from workflow.rules import BERLIN
@@ -162,7 +162,7 @@ def my_papers_page(
     next_url = None
     if bodies:
         listed = paper_query(session, town, who, body_ids=chosen)
-        found, cursor = keyset_page(session, listed.options(*PAPER_ENTRY_LOAD), Paper.id, after, PAPERS_PAGE)
+        found, cursor = paper_page(session, listed, PaperOrder.newest, after, PAPERS_PAGE, PAPER_ENTRY_LOAD)
         total = count_up_to(session, listed, PAPERS_COUNTED + 1)
         documents = documents_by(session, town, who, "paper_id", [p.id for p in found])
         for paper in found:

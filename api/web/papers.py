@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, defer, joinedload, load_only
 
 from api.deps import ReadSession, Town
 from api.routes.documents import visible_files
-from api.routes.papers import search_papers
+from api.routes.papers import PaperOrder, search_papers
 from api.web import links
 from api.web.alerts import alert_form, remember_form
 from api.web.context import PAPER_TONES, page, principal
@@ -348,6 +348,14 @@ def _date(value: str, errors: dict[str, str], field: str, label: str) -> dt.date
     return day
 
 
+# The orders of the search page: the value in its address, the order, what the page calls it.
+SEARCH_ORDERS = {
+    "": (PaperOrder.newest, "Zuletzt eingestellt zuerst"),
+    "datum": (PaperOrder.date_desc, "Datum, neueste zuerst"),
+    "datum-alt": (PaperOrder.date_asc, "Datum, älteste zuerst"),
+}
+
+
 @router.get("/{municipality}/vorlagen", response_class=HTMLResponse)
 def search_page(
     request: Request,
@@ -361,9 +369,11 @@ def search_page(
     fachamt: Key = "",
     von: Annotated[str, Query(max_length=20)] = "",
     bis: Annotated[str, Query(max_length=20)] = "",
+    sortierung: Key = "",
     weiter: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    """Every filter is a query parameter: the address of a result list can be shared and bookmarked."""
+    """Every filter and the order are query parameters: the address of a result list can be shared and
+    bookmarked."""
     who = principal(me)
     filters = {
         "q": q,
@@ -374,6 +384,8 @@ def search_page(
         "von": von,
         "bis": bis,
     }
+    if sortierung not in SEARCH_ORDERS:
+        sortierung = ""  # an outdated link: the usual order rather than an error
     errors: dict[str, str] = {}
     date_from = _date(von, errors, "von", "Datum von")
     date_to = _date(bis, errors, "bis", "Datum bis")
@@ -410,13 +422,16 @@ def search_page(
                 date_from=date_from,
                 date_to=date_to,
                 q=q or None,
+                order=SEARCH_ORDERS[sortierung][0],
                 limit=25,
                 cursor=weiter or None,
             )
         except DomainError as exc:
             errors["q"] = exc.german
         else:
-            next_url = links.search(town.key, **filters, weiter=cursor) if cursor else None
+            next_url = (
+                links.search(town.key, **filters, sortierung=sortierung, weiter=cursor) if cursor else None
+            )
             if sees_as_public(who, town.id):
                 private = decided_in_private(session, (p.id for p in papers))
     alert = alert_form(request, me, town, search=filters)
@@ -430,6 +445,9 @@ def search_page(
             action=links.search(town.key),
             atom_url=links.search_atom(town.key, **filters),
             filters=filters,
+            sortierung=sortierung,
+            order_options=[(value, label) for value, (_, label) in SEARCH_ORDERS.items() if value],
+            newest_label=SEARCH_ORDERS[""][1],
             errors=errors,
             next_url=next_url,
             papers=[paper_entry(town, p, Withheld(decision=p.id in private)) for p in papers],

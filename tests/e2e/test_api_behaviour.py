@@ -568,6 +568,31 @@ def test_the_paper_list_filters_by_state_kind_department_body_and_date_range(api
     error_of(api.get("/wetzlar/papers?kind=vorlage", as_=OFFICE), 422, "validation_error")
 
 
+def test_the_paper_list_sorted_by_date_pages_through_every_paper_once_also_on_equal_dates(api: Api) -> None:
+    town = Town(api)
+    days = ["2013-06-20", "2013-03-01", "2013-06-20", "2014-01-15", "2013-06-20", "2012-12-31"]
+    made = [(dt.date.fromisoformat(day), town.paper(f"Vorlage vom {day}", paper_date=dt.date.fromisoformat(day)))
+            for day in days]  # fmt: skip
+    latest_first = [paper_id for _, paper_id in sorted(made, reverse=True)]
+    earliest_first = [paper_id for _, paper_id in sorted(made)]
+    assert latest_first != sorted(latest_first, reverse=True)  # the date order is not the order of entry
+    for limit in (1, 2, 4, 50):
+        assert listed(api, f"order=date_desc&limit={limit}") == latest_first
+        assert listed(api, f"order=date_asc&limit={limit}") == earliest_first
+    assert listed(api, "order=date_asc&date_from=2013-06-20&date_to=2013-06-20&limit=1") == [
+        paper_id for day, paper_id in sorted(made) if day == dt.date(2013, 6, 20)
+    ]
+    assert listed(api, "order=newest&limit=2") == sorted(latest_first, reverse=True)
+    # A cursor belongs to its order: one of another order is refused, not read as something else.
+    newest_cursor = ok(api.get("/wetzlar/papers?limit=1", as_=OFFICE))["next_cursor"]
+    dated_cursor = ok(api.get("/wetzlar/papers?limit=1&order=date_desc", as_=OFFICE))["next_cursor"]
+    error_of(api.get(f"/wetzlar/papers?order=date_desc&cursor={newest_cursor}", as_=OFFICE), 422)
+    error_of(api.get(f"/wetzlar/papers?cursor={dated_cursor}", as_=OFFICE), 422)
+    for bad in (cursor_of("2013-13-01/5"), cursor_of("2013-06-20/0"), cursor_of("2013-06-20"), "a"):
+        error_of(api.get(f"/wetzlar/papers?order=date_asc&cursor={bad}", as_=OFFICE), 422, "rule_violation")
+    error_of(api.get("/wetzlar/papers?order=datum", as_=OFFICE), 422, "validation_error")
+
+
 def test_the_meeting_list_filters_by_body_state_and_date_range_and_pages(api: Api) -> None:
     town = Town(api)
     stvv = town.meeting(["stvv"], "2013-09-05 18:00")

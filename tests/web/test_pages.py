@@ -4,6 +4,8 @@ the paper and meeting pages, the start page per role, and the search with sharea
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 from sqlalchemy import func, select
 
@@ -311,6 +313,46 @@ def test_the_search_has_shareable_addresses_and_explains_bad_input(api: Api) -> 
     assert fragment.text.lstrip().startswith('<div id="suche">')
     assert "<html" not in fragment.text
     assert "Straßenreinigung" in fragment.text
+
+
+def test_the_search_sorts_by_date_both_ways_and_its_next_page_keeps_the_order(api: Api) -> None:
+    world = Scenario(api.db.sessions)
+    entered = []  # (day, id, number in the subject)
+    for n in range(27):  # more than a page of 25; entered in an order that is not the order of the dates
+        day = dt.date(2013, 1, 1) + dt.timedelta(days=(n * 7) % 27)
+        entered.append(
+            (day, world.submitted_paper(subject=f"Sortierprobe {n:02d}", when=f"{day} 10:00").id, n)
+        )
+    by_date = [n for _, _, n in sorted(entered)]
+    newest_first = [n for _, _, n in sorted(entered, key=lambda e: e[1], reverse=True)]
+    assert by_date != newest_first[::-1]
+
+    def shown(html: str) -> list[int]:
+        return [int(n) for n in re.findall(r"Sortierprobe (\d\d)</a>", html)]
+
+    first = api.client.get("/wetzlar/vorlagen?q=Sortierprobe&sortierung=datum-alt")
+    assert first.status_code == 200
+    assert '<option value="datum-alt" selected>Datum, älteste zuerst</option>' in first.text
+    assert shown(first.text) == by_date[:25]
+    found = re.search(r'href="([^"]+)">Weitere Treffer', first.text)
+    assert found
+    next_url = html.unescape(found[1])
+    assert "sortierung=datum-alt" in next_url
+    assert shown(api.client.get(next_url).text) == by_date[25:]
+    latest = api.client.get("/wetzlar/vorlagen?q=Sortierprobe&sortierung=datum")
+    assert shown(latest.text) == by_date[::-1][:25]
+    newest = api.client.get("/wetzlar/vorlagen?q=Sortierprobe")
+    assert shown(newest.text) == newest_first[:25]
+    assert '<option value="">Zuletzt eingestellt zuerst</option>' in newest.text
+    outdated = api.client.get("/wetzlar/vorlagen?q=Sortierprobe&sortierung=relevanz")
+    assert outdated.status_code == 200
+    assert shown(outdated.text) == newest_first[:25]
+    # A cursor of one order given with another is refused with a message, not read as something else.
+    mixed = api.client.get(next_url.replace("&sortierung=datum-alt", ""))
+    assert mixed.status_code == 422
+    assert shown(mixed.text) == []
+    assert "bitte die Suche neu beginnen" in mixed.text
+    assert "Invalid cursor" not in mixed.text
 
 
 def _stored_file(api: Api, paper: Paper, *, public: bool) -> StoredFile:
