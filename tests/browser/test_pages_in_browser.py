@@ -126,6 +126,12 @@ def test_search_with_htmx_and_without_javascript(new_page: NewPage, server: Serv
     expect(page.locator("#ansage")).to_contain_text("Treffer")
     assert_accessible(page, "search after the htmx swap")
     screenshot(page, "vorlagen-suche")
+    page.get_by_label("Sortierung").select_option(label="Datum, älteste zuerst")
+    page.get_by_role("button", name="Suchen").click()
+    expect(page).to_have_url(re.compile(r"/wetzlar/vorlagen\?.*sortierung=datum-alt"))
+    expect(page.locator("#treffer")).to_contain_text("Sanierung der Sporthalle Dalheim")
+    expect(page.get_by_label("Sortierung")).to_have_value("datum-alt")
+    page.get_by_label("Sortierung").select_option(value="")
 
     page.get_by_label("Datum von").fill("2013-12-31")
     page.get_by_label("Datum bis").fill("2013-01-01")
