@@ -641,6 +641,35 @@ def test_an_invalid_cursor_gets_422(shared: Api) -> None:
 # ================================================================================================ search
 
 
+def test_a_search_with_words_and_an_end_date_pages_through_exactly_the_papers_that_match(api: Api) -> None:
+    town = Town(api)
+    made = []  # (date, kind, subject, id), in the order of entry
+    for n in range(14):
+        day = dt.date(2012, 1, 1) + dt.timedelta(days=97 * ((n * 5) % 14))
+        kind = PaperKind.mitteilungsvorlage if n % 3 == 0 else PaperKind.beschlussvorlage
+        subject = "Sanierung der Turnhalle" if n % 2 else "Neubau des Kindergartens"
+        made.append((day, kind, subject, town.paper(f"{subject} {n}", kind=kind, paper_date=day)))
+
+    def expected(word: str, until: dt.date, kind: PaperKind | None = None) -> list[int]:
+        return sorted(
+            (p for d, k, s, p in made if word in s and d <= until and kind in (None, k)), reverse=True
+        )
+
+    days = sorted({d for d, _, _, _ in made})
+    for until in (days[0], days[3], days[7], days[-1], dt.date(2011, 12, 31)):
+        for limit in (1, 2, 50):
+            query = f"q=Turnhalle&date_to={until}&limit={limit}"
+            assert listed(api, query, as_=None) == expected("Turnhalle", until), (until, limit)
+            assert listed(api, query + "&kind=mitteilungsvorlage", as_=None) == expected(
+                "Turnhalle", until, PaperKind.mitteilungsvorlage
+            )
+    # The newest paper of the other filters need not carry the word: each paper carries one of two.
+    for until in days:
+        assert listed(api, f"q=Kindergarten&date_to={until}&limit=2", as_=None) == expected(
+            "Kindergarten", until
+        )
+
+
 def test_full_text_search_finds_german_words_in_every_form(api: Api) -> None:
     town = Town(api)
     integration = town.paper(
