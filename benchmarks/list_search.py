@@ -352,7 +352,7 @@ def load_papers(url: str, count: int, seed: int) -> dict[str, int]:
             k: i for k, i in conn.execute(select(Body.key, Body.id).where(Body.municipality_id == town_id))
         }
         index = conn.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_paper_fulltext'")
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_paper_search_vector'")
         ).scalar_one()
     for table, columns in (("paper", PAPER_COLUMNS), ("consultation", STEP_COLUMNS)):
         missing = {c.name for c in Base.metadata.tables[table].columns} ^ set(columns)
@@ -370,7 +370,7 @@ def load_papers(url: str, count: int, seed: int) -> dict[str, int]:
     started = time.perf_counter()
     dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(dsn) as pg:
-        pg.execute("DROP INDEX ix_paper_fulltext")
+        pg.execute("DROP INDEX ix_paper_search_vector")
         for table, columns, rows in (
             ("paper", PAPER_COLUMNS, data.papers),
             ("consultation", STEP_COLUMNS, data.steps),

@@ -171,7 +171,7 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
         ).all()
         factions = list(conn.execute(select(Faction.id).where(Faction.municipality_id == town_id)).scalars())
         index = conn.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_paper_fulltext'")
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_paper_search_vector'")
         ).scalar_one()
     engine.dispose()
     rng = random.Random(seed + 1)
@@ -391,7 +391,7 @@ def build_world(url: str, papers: int, seed: int, with_steps: float) -> dict[str
         print(f"  meetings and agendas built: {time.perf_counter() - started:.1f} s")
 
         copied = time.perf_counter()
-        pg.execute("DROP INDEX ix_paper_fulltext")
+        pg.execute("DROP INDEX ix_paper_search_vector")
         pg.execute("ALTER TABLE consultation DISABLE TRIGGER ALL")
         quoted = ", ".join(f'"{c}"' for c in list_search.PAPER_COLUMNS)
         with pg.cursor().copy(f"COPY paper ({quoted}) FROM STDIN") as copy:

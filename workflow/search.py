@@ -34,21 +34,19 @@ def refresh_search_text(paper: Paper) -> None:
     paper.search_text = search_document(paper.subject, paper.proposed_resolution, paper.justification)
 
 
-# A literal, not a bound parameter: only then does the expression match the index ix_paper_fulltext
-# (migration 0003), and PostgreSQL uses the index instead of computing to_tsvector row by row.
+# The search words are stemmed with the same configuration as the stored text.
 GERMAN: ColumnElement[str] = literal_column("'german'::regconfig")
 
-
-def _pg_document() -> ColumnElement[object]:
-    return func.to_tsvector(
-        GERMAN, Paper.subject + " " + Paper.proposed_resolution + " " + Paper.justification
-    )
+# The stored German tsvector of a paper (migration 0022; PostgreSQL only, not mapped, so never loaded):
+# to_tsvector('german', subject || ' ' || proposed_resolution || ' ' || justification), indexed by
+# ix_paper_search_vector.
+SEARCH_VECTOR: ColumnElement[object] = literal_column("paper.search_vector")
 
 
 def matches(query: str, dialect: str) -> ColumnElement[bool]:
     """A WHERE clause: the paper matches every word of ``query`` (German stemming on both sides)."""
     if dialect == "postgresql":
-        return _pg_document().op("@@")(func.websearch_to_tsquery(GERMAN, query))
+        return SEARCH_VECTOR.op("@@")(func.websearch_to_tsquery(GERMAN, query))
     terms = [s for s in stems(query) if s]
     if not terms:
         return false()
