@@ -22,9 +22,11 @@ def _compare(conn: object) -> list[object]:
         conn,  # type: ignore[arg-type]
         opts={
             "compare_type": True,
-            "include_object": lambda obj, name, kind, *_: not (
-                (kind == "index" and name in MIGRATION_ONLY_INDEXES)
-                or (kind == "column" and (obj.table.name, name) in MIGRATION_ONLY_COLUMNS)
+            "include_object": lambda obj, name, kind, *_: (
+                not (
+                    (kind == "index" and name in MIGRATION_ONLY_INDEXES)
+                    or (kind == "column" and (obj.table.name, name) in MIGRATION_ONLY_COLUMNS)
+                )
             ),
         },
     )
