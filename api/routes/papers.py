@@ -136,17 +136,17 @@ class PaperOrder(StrEnum):
     date_asc = "date_asc"  # by the date of the paper, the earliest first
 
 
-def _encode_dated(day: dt.date, paper_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{day.isoformat()}/{paper_id}".encode()).decode()
+def _encode_dated(order: PaperOrder, day: dt.date, paper_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{order.value}/{day.isoformat()}/{paper_id}".encode()).decode()
 
 
-def _decode_dated(cursor: str) -> tuple[dt.date, int]:
+def _decode_dated(order: PaperOrder, cursor: str) -> tuple[dt.date, int]:
     try:
-        day, paper_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("/")
+        given, day, paper_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("/")
         after = dt.date.fromisoformat(day), int(paper_id)
-    except ValueError:  # also a cursor of another order, and text that is no base64 or no UTF-8
+    except ValueError:  # also a cursor of the newest-first order, and text that is no base64 or no UTF-8
         raise _invalid_cursor() from None
-    if not 0 < after[1] <= 2_147_483_647:
+    if given != order.value or not 0 < after[1] <= 2_147_483_647:  # the other direction's cursor
         raise _invalid_cursor()
     return after
 
@@ -155,7 +155,7 @@ def cursor_after(paper: Paper, order: PaperOrder) -> str:
     """The cursor of the page that follows ``paper`` in ``order``."""
     if order is PaperOrder.newest:
         return encode_cursor(paper.id)
-    return _encode_dated(paper.paper_date, paper.id)
+    return _encode_dated(order, paper.paper_date, paper.id)
 
 
 def paper_page(
@@ -195,7 +195,7 @@ def paper_page(
         )
         if cursor is not None:
             position = tuple_(Paper.paper_date, Paper.id)
-            mark = tuple_(*_decode_dated(cursor))
+            mark = tuple_(*_decode_dated(order, cursor))
             ids = ids.where(position > mark if earliest_first else position < mark)
     if words is not None:
         if skip_ahead and order is PaperOrder.newest:
@@ -215,7 +215,7 @@ def paper_page(
         # runs, made without them, guesses (a frequent word with a date range, deep: 3 -> 14 ms).
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         rows = list(session.scalars(statement))
-        session.execute(text("SET LOCAL plan_cache_mode = auto"))
+        session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
     if len(rows) <= limit:
         return rows, None
     next_cursor = cursor_after(rows[limit - 1], order)

@@ -588,8 +588,16 @@ def test_the_paper_list_sorted_by_date_pages_through_every_paper_once_also_on_eq
     dated_cursor = ok(api.get("/wetzlar/papers?limit=1&order=date_desc", as_=OFFICE))["next_cursor"]
     error_of(api.get(f"/wetzlar/papers?order=date_desc&cursor={newest_cursor}", as_=OFFICE), 422)
     error_of(api.get(f"/wetzlar/papers?cursor={dated_cursor}", as_=OFFICE), 422)
-    for bad in (cursor_of("2013-13-01/5"), cursor_of("2013-06-20/0"), cursor_of("2013-06-20"), "a"):
+    error_of(api.get(f"/wetzlar/papers?order=date_asc&cursor={dated_cursor}", as_=OFFICE), 422)
+    for bad in (
+        cursor_of("date_asc/2013-13-01/5"),
+        cursor_of("date_asc/2013-06-20/0"),
+        cursor_of("date_asc/2013-06-20"),
+        cursor_of("2013-06-20/5"),
+        "a",
+    ):
         error_of(api.get(f"/wetzlar/papers?order=date_asc&cursor={bad}", as_=OFFICE), 422, "rule_violation")
+    ok(api.get(f"/wetzlar/papers?order=date_asc&cursor={cursor_of('date_asc/2013-06-20/5')}", as_=OFFICE))
     error_of(api.get("/wetzlar/papers?order=datum", as_=OFFICE), 422, "validation_error")
 
 

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from workflow import source_models as _source_models  # noqa: F401  (its tables are in Base.metadata)
-from workflow.db import make_engine
+from workflow.db import compared_with_models, make_engine
 from workflow.models import Base
 
 config = context.config
@@ -39,6 +39,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=compared_with_models,
         )
         with context.begin_transaction():
             context.run_migrations()

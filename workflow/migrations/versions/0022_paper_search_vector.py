@@ -31,10 +31,6 @@ def upgrade() -> None:
     op.execute(f"ALTER TABLE paper ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({DOCUMENT}) STORED")
     op.execute("CREATE INDEX ix_paper_search_vector ON paper USING gin (search_vector)")
     op.execute("DROP INDEX IF EXISTS ix_paper_fulltext")
-    # The column rewrote the table: its visibility map is empty until a VACUUM, and without it the
-    # index-only scans of the paper lists (migration 0021) would read the table again.
-    with op.get_context().autocommit_block():
-        op.execute("VACUUM ANALYZE paper")
 
 
 def downgrade() -> None:
