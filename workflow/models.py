@@ -287,7 +287,8 @@ class Paper(Timestamped, Base):
     pending_approval: Mapped[str | None] = mapped_column(Text)
     # Stemmed words of subject, proposed resolution and justification: the search fallback on SQLite
     # (PostgreSQL searches with its own German full-text index).
-    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The stemmed words SQLite's search tests in SQL; never read in Python, so not loaded with the paper.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
 
     __mapper_args__ = {"version_id_col": version}
 

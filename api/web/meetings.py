@@ -87,7 +87,6 @@ def load_agenda(session: Session, meeting: Meeting, *, with_attendance: bool = T
         .joinedload(Consultation.paper)
         .defer(Paper.proposed_resolution)
         .defer(Paper.justification)
-        .defer(Paper.search_text)
         .defer(Paper.resolution_text),
         joinedload(AgendaItem.result).selectinload(ItemResult.votes),
     )
