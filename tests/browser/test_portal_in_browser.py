@@ -23,6 +23,11 @@ PAGES = (
     ("/wetzlar/datenschutz", "Datenschutz not set yet", None),
     ("/wetzlar/leichte-sprache", "Leichte Sprache", "leichte-sprache"),
     ("/wetzlar/gebaerdensprache", "Gebärdensprache slot", None),
+    (
+        "/wetzlar/vorlagen?q=Sporthalle&sortierung=datum-alt",
+        "paper search sorted by date",
+        "vorlagen-suche-sortiert",
+    ),
     ("/wetzlar/benachrichtigungen?abo=suche&q=Stadthalle", "e-mail alert form", None),
     ("/wetzlar/benachrichtigungen/bestaetigen/" + "a" * 43, "e-mail alert confirmation", None),
 )
