@@ -285,9 +285,8 @@ class Paper(Timestamped, Base):
     closing_reason: Mapped[str | None] = mapped_column(Text)  # withdrawal or settlement
     # A decision that still needs an approval, with its rule (e.g. § 65 Abs. 3 NKomVG); None once recorded.
     pending_approval: Mapped[str | None] = mapped_column(Text)
-    # Stemmed words of subject, proposed resolution and justification: the search fallback on SQLite
-    # (PostgreSQL searches with its own German full-text index).
-    # The stemmed words SQLite's search tests in SQL; never read in Python, so not loaded with the paper.
+    # Stemmed words of subject, proposed resolution and justification: what the search tests on SQLite
+    # (PostgreSQL: the column search_vector, migration 0022). Never read in Python, so not loaded.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="", deferred=True)
 
     __mapper_args__ = {"version_id_col": version}
