@@ -41,7 +41,7 @@ import psycopg
 from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
-from api.routes.papers import encode_cursor
+from api.paper_search import encode_cursor
 from benchmarks.common import (
     HttpConnection,
     Server,

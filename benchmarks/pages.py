@@ -142,7 +142,7 @@ def _search(params: dict[str, str]) -> str:
 
 def _deep_cursor(session: Any, params: dict[str, str], page: int) -> tuple[str | None, int]:
     """The ``weiter`` cursor of page ``page`` (or the last) of the public search, and that page's number."""
-    from api.routes.papers import cursor_after, search_papers
+    from api.paper_search import cursor_after, search_papers
     from api.web.papers import SEARCH_ORDERS
     from workflow.models import Municipality
 

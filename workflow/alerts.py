@@ -382,7 +382,7 @@ def pending_confirmation(session: Session, subscription_id: int) -> tuple[AlertS
 
 
 def _search_clause(session: Session, town_id: int, search: Mapping[str, str]) -> list[ColumnElement[bool]]:
-    """The filters of the search page, for the public (as ``api.routes.papers.search_papers`` applies them
+    """The filters of the search page, for the public (as ``api.paper_search.search_papers`` applies them
     to a caller without a login)."""
     where: list[ColumnElement[bool]] = []
     if status := search.get("status"):

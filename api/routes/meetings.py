@@ -24,13 +24,13 @@ from api.deps import (
     release,
 )
 from api.idempotency import run_idempotent
+from api.paper_search import keyset_page
 from api.routes.papers import (
     BodyKeyPath,
     Cursor,
     IdempotencyKey,
     Limit,
     SafeDateQuery,
-    keyset_page,
 )
 from workflow import agenda, meeting_changes, meetings, quorum
 from workflow.access import can_see_meeting, sees_as_public

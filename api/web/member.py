@@ -2,7 +2,7 @@
 past, with their documents) and "Vorlagen meiner Gremien" (including the non-public ones I may read).
 
 Both only list what the JSON API gives this person: the papers through the list's visibility rule
-(``api.routes.papers.paper_query``), the documents through the download rule (``may_see``); the meeting
+(``api.paper_search.paper_query``), the documents through the download rule (``may_see``); the meeting
 page itself shows the non-public part by ``workflow.access``. Both lists are paged by query parameters
 (``kommende``/``vergangene``: page numbers; ``weiter``: the papers' cursor) and show their totals; a page
 that is none shows the first page with a notice, as the office's lists do (``api.web.paging``).
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import Now, ReadSession, Town
-from api.routes.papers import PaperOrder, count_up_to, paper_page, paper_query
+from api.paper_search import PaperOrder, count_up_to, paper_page, paper_query
 from api.web import links
 from api.web.context import MEETING_TONES, own_town, page
 from api.web.paging import page_cursor, page_number, pager

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from api.routes.papers import decode_cursor
+from api.paper_search import decode_cursor
 from workflow.errors import DomainError
 from workflow.paging import Page
 

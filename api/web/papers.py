@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer, joinedload, load_only
 
 from api.deps import ReadSession, Town
+from api.paper_search import PaperOrder, search_papers
 from api.routes.documents import visible_files
-from api.routes.papers import PaperOrder, search_papers
 from api.web import links
 from api.web.alerts import alert_form, remember_form
 from api.web.context import PAPER_TONES, page, principal

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import Now, ReadSession, Town
 from api.oparl.format import Urls
-from api.routes.papers import search_papers
+from api.paper_search import search_papers
 from api.web import links
 from api.web.alerts import alert_form, alert_storage, remember_form
 from api.web.context import MEETING_TONES, page

@@ -174,7 +174,7 @@ SEARCHES: tuple[dict[str, str], ...] = (
 
 
 def test_a_search_alert_finds_what_the_search_page_finds_for_the_public(portal: Portal) -> None:
-    from api.routes.papers import search_papers
+    from api.paper_search import search_papers
 
     with portal.db.sessions() as s:
         town = s.scalars(select(Municipality).where(Municipality.key == "wetzlar")).one()
